@@ -1,0 +1,118 @@
+"""The deploy manifest: every route, the hourly schedule and the queue consumers.
+
+Each entry point reads its input, makes one call into ``chalicelib`` and
+returns. Nothing here touches AWS at import time.
+"""
+from __future__ import annotations
+
+from chalice import Chalice, Rate
+from chalice.app import CloudWatchEvent, SQSEvent
+
+from chalicelib import entrypoints, openapi
+from chalicelib.auth import api as auth_api
+from chalicelib.auth.permissions import ADMIN_ONLY, Permission
+from chalicelib.customers import api as customers_api
+from chalicelib.queues import CHARGES, NOTIFICATIONS, queue_name
+from chalicelib.technicians import api as technicians_api
+from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC, Api, ApiRequest, path_id
+from chalicelib.web.envelope import Payload
+
+app = Chalice(app_name="isp-backend")
+api = Api(app)
+
+BASE = "/api/v1/integracao"
+
+
+# ------------------------------------------------------------------ health
+@api.route("/health", methods=["GET"], permission=PUBLIC)
+def health(request: ApiRequest) -> Payload:
+    return {"status": "ok"}
+
+
+# -------------------------------------------------------------------- auth
+@api.route("/oauth/token", methods=["POST"], permission=PUBLIC)
+def oauth_token(request: ApiRequest) -> Payload:
+    return auth_api.token(request)
+
+
+@api.route("/oauth/revoke", methods=["POST"], permission=AUTHENTICATED)
+def oauth_revoke(request: ApiRequest) -> Payload:
+    return auth_api.revoke(request)
+
+
+@api.route("/api/v1/openapi.json", methods=["GET"], permission=AUTHENTICATED)
+def openapi_document(request: ApiRequest) -> Payload:
+    return openapi.document(api.routes)
+
+
+@api.route(f"{BASE}/usuario_atual", methods=["GET"], permission=AUTHENTICATED)
+def current_user(request: ApiRequest) -> Payload:
+    return auth_api.me(request)
+
+
+@api.route(f"{BASE}/configuracao/permissao", methods=["GET"], permission=AUTHENTICATED)
+def list_permissions(request: ApiRequest) -> Payload:
+    return auth_api.list_permissions(request)
+
+
+@api.route(f"{BASE}/configuracao/usuario", methods=["POST"], permission=ADMIN_ONLY)
+def create_user(request: ApiRequest) -> Payload:
+    return auth_api.create_user(request)
+
+
+@api.route(f"{BASE}/configuracao/usuario", methods=["GET"], permission=ADMIN_ONLY)
+def list_users(request: ApiRequest) -> Payload:
+    return auth_api.list_users(request)
+
+
+@api.route(f"{BASE}/configuracao/usuario/{{id_usuario}}/revogar_tokens", methods=["POST"], permission=ADMIN_ONLY)
+def revoke_user_tokens(request: ApiRequest, id_usuario: str) -> Payload:
+    return auth_api.revoke_user_tokens(request, path_id(id_usuario, "id_usuario"))
+
+
+@api.route(f"{BASE}/configuracao/usuario/revogar_tokens", methods=["POST"], permission=ADMIN_ONLY)
+def revoke_all_tokens(request: ApiRequest) -> Payload:
+    return auth_api.revoke_all_tokens(request)
+
+
+# ------------------------------------------------------------- technicians
+@api.route(f"{BASE}/configuracao/tecnico", methods=["POST"], permission=Permission.CADASTRAR_TECNICOS)
+def create_technician(request: ApiRequest) -> Payload:
+    return technicians_api.create(request)
+
+
+@api.route(f"{BASE}/configuracao/tecnico", methods=["GET"], permission=Permission.CONSULTAR_TECNICOS)
+def list_technicians(request: ApiRequest) -> Payload:
+    return technicians_api.list_active(request)
+
+
+# --------------------------------------------------------------- customers
+@api.route(f"{BASE}/cliente", methods=["POST"], permission=Permission.CADASTRAR_CLIENTES)
+def create_customer(request: ApiRequest) -> Payload:
+    return customers_api.create(request)
+
+
+@api.route(f"{BASE}/cliente", methods=["GET"], permission=Permission.CONSULTAR_CLIENTES)
+def search_customers(request: ApiRequest) -> Payload:
+    return customers_api.search(request)
+
+
+@api.route(f"{BASE}/cliente/{{id_cliente}}/servico", methods=["POST"], permission=Permission.CADASTRAR_CLIENTES)
+def add_service(request: ApiRequest, id_cliente: str) -> Payload:
+    return customers_api.add_service(request, path_id(id_cliente, "id_cliente"))
+
+
+# ------------------------------------------------------ schedule and queues
+@app.schedule(Rate(1, unit=Rate.HOURS), name="hourly_tick")
+def hourly_tick(event: CloudWatchEvent) -> dict[str, object]:
+    return entrypoints.hourly_tick(event.time)
+
+
+@app.on_sqs_message(queue=queue_name(CHARGES), batch_size=1, name="charge_consumer")
+def charge_consumer(event: SQSEvent) -> None:
+    entrypoints.consume(CHARGES, [record.to_dict() for record in event])
+
+
+@app.on_sqs_message(queue=queue_name(NOTIFICATIONS), batch_size=1, name="notification_consumer")
+def notification_consumer(event: SQSEvent) -> None:
+    entrypoints.consume(NOTIFICATIONS, [record.to_dict() for record in event])

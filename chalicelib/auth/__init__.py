@@ -1,0 +1,1 @@
+"""API users, OAuth clients, bearer tokens and permissions."""

@@ -1,0 +1,68 @@
+"""Settings read from the environment once, lazily, into a frozen object.
+
+Nothing reads ``os.environ`` at import time: Lambda's cold start and the
+Chalice test client (which swaps ``os.environ`` per request) both rely on it.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chalicelib.errors import ConfigurationError
+
+ENV_REGION = "AWS_REGION"
+ENV_DEFAULT_REGION = "AWS_DEFAULT_REGION"
+ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL"
+ENV_STAGE = "STAGE"
+ENV_TIMEZONE = "PROVIDER_TIMEZONE"
+ENV_LOG_LEVEL = "LOG_LEVEL"
+ENV_PASSWORD_HASH_PROFILE = "PASSWORD_HASH_PROFILE"
+
+DEFAULT_TIMEZONE = "America/Sao_Paulo"
+
+# Physical names of every table and queue start with this. Stages live in
+# separate AWS accounts (AWS's multi-account guidance), so names need no stage
+# suffix, and the SQS decorators in app.py can name their queues as constants.
+RESOURCE_PREFIX = "isp"
+
+
+@dataclass(frozen=True)
+class Settings:
+    region: str
+    stage: str
+    timezone: str
+    log_level: str
+    endpoint_url: str | None = None
+    # "standard" in every deployed stage; "fast" only for tests, where
+    # hundreds of logins would otherwise dominate the run time.
+    password_hash_profile: str = "standard"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``environ``, failing fast on what is missing or wrong."""
+    env = os.environ if environ is None else environ
+    region = env.get(ENV_REGION) or env.get(ENV_DEFAULT_REGION)
+    if not region:
+        raise ConfigurationError(f"{ENV_REGION} (ou {ENV_DEFAULT_REGION}) não está definida")
+    timezone = env.get(ENV_TIMEZONE) or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigurationError(f"{ENV_TIMEZONE} inválido: {timezone!r}") from exc
+    profile = env.get(ENV_PASSWORD_HASH_PROFILE) or "standard"
+    if profile not in ("standard", "fast"):
+        raise ConfigurationError(f"{ENV_PASSWORD_HASH_PROFILE} inválido: {profile!r}")
+    return Settings(
+        region=region,
+        stage=env.get(ENV_STAGE) or "dev",
+        timezone=timezone,
+        log_level=(env.get(ENV_LOG_LEVEL) or "INFO").upper(),
+        endpoint_url=env.get(ENV_ENDPOINT_URL) or None,
+        password_hash_profile=profile,
+    )

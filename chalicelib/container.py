@@ -1,0 +1,110 @@
+"""The composition root: builds every service once per Lambda container.
+
+``get_container()`` builds on first use (never at import: no AWS client is
+created before the first request). Tests and the local stack build their own
+with ``build_container`` and install it with ``use_container``.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.auth.passwords import PasswordHasher
+from chalicelib.auth.service import AuthService
+from chalicelib.clock import Clock, system_clock
+from chalicelib.config import Settings, load_settings
+from chalicelib.customers.service import CustomerService
+from chalicelib.ports import QueuePublisher, Sequences
+from chalicelib.queues import Handler, SqsPublisher
+from chalicelib.technicians.service import TechnicianService
+from chalicelib.tick import TickJob, TickRuns
+
+
+@dataclass
+class Container:
+    settings: Settings
+    clock: Clock
+    sequences: Sequences
+    queues: QueuePublisher
+    auth: AuthService
+    customers: CustomerService
+    technicians: TechnicianService
+    tick_runs: TickRuns
+    tick_jobs: dict[str, TickJob] = field(default_factory=dict)
+    # message type -> handler, per queue; capabilities register theirs.
+    consumers: dict[str, dict[str, Handler]] = field(default_factory=dict)
+
+    def handlers_for(self, queue: str) -> Mapping[str, Handler]:
+        return self.consumers.get(queue, {})
+
+
+def build_container(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    queues: QueuePublisher | None = None,
+    boto3_session_factory: Callable[[], Any] | None = None,
+) -> Container:
+    """Wire the DynamoDB-backed services for ``settings``."""
+    from chalicelib.storage.binding import bind_tables
+    from chalicelib.storage.customers import DynamoCustomerStore
+    from chalicelib.storage.identity import DynamoIdentityStore, DynamoTechnicianStore
+    from chalicelib.storage.sequences import DynamoSequences
+    from chalicelib.storage.settings import DynamoSuspensionProfiles, DynamoTickRuns
+
+    bind_tables(settings)
+    sequences = DynamoSequences()
+    identity = DynamoIdentityStore()
+    technicians = TechnicianService(DynamoTechnicianStore(identity), sequences, clock)
+    hasher = PasswordHasher(settings.password_hash_profile)
+    if queues is None:
+        queues = SqsPublisher(lambda: _sqs_client(settings, boto3_session_factory))
+    return Container(
+        settings=settings,
+        clock=clock,
+        sequences=sequences,
+        queues=queues,
+        auth=AuthService(identity, sequences, hasher, clock, technicians),
+        customers=CustomerService(DynamoCustomerStore(), sequences, clock, DynamoSuspensionProfiles()),
+        technicians=technicians,
+        tick_runs=DynamoTickRuns(),
+    )
+
+
+def _sqs_client(settings: Settings, session_factory: Callable[[], Any] | None) -> Any:
+    import boto3
+
+    session = session_factory() if session_factory else boto3.session.Session()
+    return session.client("sqs", region_name=settings.region, endpoint_url=settings.endpoint_url)
+
+
+_current: Container | None = None
+
+
+def get_container() -> Container:
+    global _current
+    if _current is None:
+        settings = load_settings()
+        logging.getLogger("chalicelib").setLevel(settings.log_level)
+        _current = build_container(settings)
+    return _current
+
+
+def set_container(container: Container | None) -> None:
+    global _current
+    _current = container
+
+
+@contextmanager
+def use_container(container: Container) -> Iterator[Container]:
+    """Install ``container`` for the duration of the block (tests, local stack)."""
+    global _current
+    previous = _current
+    _current = container
+    try:
+        yield container
+    finally:
+        _current = previous

@@ -1,0 +1,1 @@
+"""Customers (clientes) and their services (cliente_servico)."""

@@ -1,0 +1,137 @@
+"""Use cases of customers and services: register, add a service, search."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from itertools import islice
+from typing import Protocol
+
+from chalicelib.clock import Clock
+from chalicelib.customers.documents import normalize_document
+from chalicelib.customers.model import (
+    Customer,
+    NewCustomer,
+    NewService,
+    Service,
+    fold,
+    matches_name,
+    name_tokens,
+    normalize_phone,
+)
+from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.ports import Sequences
+
+SEARCH_KEYS = ("cpf_cnpj", "codigo_cliente", "id_cliente_servico", "nome_razaosocial", "telefone")
+MAX_NAME_CANDIDATES = 1000  # bound on index entries read for one name search
+
+
+class CustomerStore(Protocol):
+    def add_customer(self, customer: Customer) -> None: ...
+    def add_service(self, service: Service) -> None: ...
+    def get_customer(self, customer_id: int) -> Customer | None: ...
+    def get_customers(self, customer_ids: list[int]) -> list[Customer]: ...
+    def customer_id_by_document(self, document: str) -> int | None: ...
+    def customer_id_by_service(self, service_id: int) -> int | None: ...
+    def customer_ids_by_phone(self, phone: str) -> list[int]: ...
+    def customer_ids_by_name_word(self, prefix: str) -> Iterator[int]: ...
+
+
+class SuspensionProfileLookup(Protocol):
+    def exists(self, profile_id: int) -> bool: ...
+
+
+class CustomerService:
+    def __init__(
+        self, store: CustomerStore, sequences: Sequences, clock: Clock, profiles: SuspensionProfileLookup
+    ) -> None:
+        self._store = store
+        self._sequences = sequences
+        self._clock = clock
+        self._profiles = profiles
+
+    def register(self, new: NewCustomer) -> Customer:
+        """Create a customer with its services in one transaction.
+
+        The CPF/CNPJ is unique: the store's conditional write refuses a second
+        customer with the same document, even when two requests race.
+        """
+        self._check_profiles(new.services)
+        now = self._clock()
+        customer_id = self._sequences.next_id("cliente")
+        services = tuple(self._new_service(customer_id, s) for s in new.services)
+        customer = Customer(
+            id=customer_id, code=customer_id, name=new.name, document=new.document,
+            phone=new.phone, email=new.email, created_at=now, services=services,
+        )
+        self._store.add_customer(customer)
+        return customer
+
+    def add_service(self, customer_id: int, new: NewService) -> Service:
+        self._check_profiles((new,))
+        if self._store.get_customer(customer_id) is None:
+            raise NotFoundError(f"Cliente de ID {customer_id} não encontrado")
+        service = self._new_service(customer_id, new)
+        self._store.add_service(service)  # conditional on the customer existing
+        return service
+
+    def get(self, customer_id: int) -> Customer:
+        customer = self._store.get_customer(customer_id)
+        if customer is None:
+            raise NotFoundError(f"Cliente de ID {customer_id} não encontrado")
+        return customer
+
+    def search(self, key: str, term: str, limit: int) -> list[Customer]:
+        """HubSoft's ``GET cliente?busca=<key>&termo_busca=<term>``; every key uses an index."""
+        term = term.strip()
+        if key == "cpf_cnpj":
+            found = self._store.customer_id_by_document(normalize_document(term))
+            return self._store.get_customers([found]) if found else []
+        if key in ("codigo_cliente", "id_cliente_servico"):
+            if not term.isdigit():
+                raise ValidationError([f"O termo_busca deve ser numérico para busca por {key}."])
+            if key == "codigo_cliente":
+                customer = self._store.get_customer(int(term))
+                return [customer] if customer else []
+            owner = self._store.customer_id_by_service(int(term))
+            return self._store.get_customers([owner]) if owner else []
+        if key == "telefone":
+            phone = normalize_phone(term)
+            if phone is None:
+                raise ValidationError(["O termo_busca não é um telefone válido (DDD + número)."])
+            return self._store.get_customers(self._store.customer_ids_by_phone(phone)[:limit])
+        if key == "nome_razaosocial":
+            return self._search_name(term, limit)
+        raise ValidationError([
+            f"O campo busca selecionado é inválido. Valores aceitos: {', '.join(SEARCH_KEYS)}."
+        ])
+
+    def _search_name(self, term: str, limit: int) -> list[Customer]:
+        words = name_tokens(term)
+        if not words:
+            raise ValidationError(["Informe ao menos uma palavra com 2 ou mais letras para buscar por nome."])
+        # The longest word narrows the index the most; the others filter.
+        anchor = max(words, key=len)
+        found: list[Customer] = []
+        seen: set[int] = set()
+        candidates = islice(self._store.customer_ids_by_name_word(anchor), MAX_NAME_CANDIDATES)
+        while len(found) < limit:
+            chunk = list(islice(candidates, 50))
+            if not chunk:
+                break
+            batch = [i for i in dict.fromkeys(chunk) if i not in seen]
+            seen.update(batch)
+            for customer in self._store.get_customers(batch):
+                if matches_name(customer.name, words) and len(found) < limit:
+                    found.append(customer)
+        return sorted(found, key=lambda c: (fold(c.name), c.id))
+
+    def _new_service(self, customer_id: int, new: NewService) -> Service:
+        return Service(
+            id=self._sequences.next_id("cliente_servico"), customer_id=customer_id, name=new.name,
+            amount_cents=new.amount_cents, address=new.address,
+            suspension_profile_id=new.suspension_profile_id, created_at=self._clock(),
+        )
+
+    def _check_profiles(self, services: tuple[NewService, ...]) -> None:
+        for profile_id in {s.suspension_profile_id for s in services if s.suspension_profile_id}:
+            if not self._profiles.exists(profile_id):
+                raise NotFoundError(f"Perfil de suspensão de ID {profile_id} não encontrado")

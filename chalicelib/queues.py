@@ -1,0 +1,106 @@
+"""The SQS queues: names, message envelope, publisher and consumer dispatch.
+
+A message body is JSON ``{"type": ..., "id": ..., "payload": {...}}``; the
+consumer finds the handler registered for ``type`` and calls it. A message no
+handler knows is an error (it is retried and lands in the dead-letter queue)
+rather than silently dropped.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.config import RESOURCE_PREFIX
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs.client import SQSClient  # pragma: no cover
+else:
+    SQSClient = Any
+
+logger = logging.getLogger(__name__)
+
+CHARGES = "charges"
+NOTIFICATIONS = "notifications"
+LOGICAL_QUEUES = (CHARGES, NOTIFICATIONS)
+SQS_BATCH_LIMIT = 10
+
+
+def queue_name(logical: str) -> str:
+    return f"{RESOURCE_PREFIX}-{logical}"
+
+
+def dead_letter_queue_name(logical: str) -> str:
+    return f"{RESOURCE_PREFIX}-{logical}-dlq"
+
+
+@dataclass(frozen=True)
+class Message:
+    type: str
+    id: str
+    payload: Mapping[str, Any]
+    receive_count: int = 1
+
+    def to_body(self) -> str:
+        return json.dumps({"type": self.type, "id": self.id, "payload": dict(self.payload)}, ensure_ascii=False)
+
+
+class UnknownMessageError(Exception):
+    """No handler for the message type (or a malformed body)."""
+
+
+Handler = Callable[[Message], None]
+
+
+def decode(body: str, receive_count: int = 1) -> Message:
+    try:
+        data = json.loads(body)
+        return Message(type=str(data["type"]), id=str(data["id"]), payload=dict(data.get("payload") or {}),
+                       receive_count=receive_count)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UnknownMessageError(f"corpo de mensagem inválido: {body[:200]!r}") from exc
+
+
+def dispatch(records: Iterable[tuple[str, int]], handlers: Mapping[str, Handler]) -> int:
+    """Handle each ``(body, receive_count)``; raise on the first failure so SQS retries."""
+    handled = 0
+    for body, receive_count in records:
+        message = decode(body, receive_count)
+        handler = handlers.get(message.type)
+        if handler is None:
+            raise UnknownMessageError(f"nenhum consumidor para mensagens do tipo {message.type!r}")
+        handler(message)
+        handled += 1
+    return handled
+
+
+class SqsPublisher:
+    """Publishes to SQS in batches of ten; the client is created on first use."""
+
+    def __init__(self, client_factory: Callable[[], SQSClient]) -> None:
+        self._client_factory = client_factory
+        self._client: SQSClient | None = None
+        self._urls: dict[str, str] = {}
+
+    def publish(self, queue: str, messages: Sequence[Mapping[str, Any]]) -> None:
+        client = self._sqs()
+        url = self._url(queue)
+        for start in range(0, len(messages), SQS_BATCH_LIMIT):
+            chunk = messages[start:start + SQS_BATCH_LIMIT]
+            entries = [{"Id": str(i), "MessageBody": json.dumps(m, ensure_ascii=False)} for i, m in enumerate(chunk)]
+            answer = client.send_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]
+            failed = answer.get("Failed") or []
+            if failed:
+                raise RuntimeError(f"SQS recusou {len(failed)} mensagem(ns) para {queue}: {failed[0]}")
+
+    def _sqs(self) -> SQSClient:
+        if self._client is None:
+            self._client = self._client_factory()
+        return self._client
+
+    def _url(self, queue: str) -> str:
+        if queue not in self._urls:
+            self._urls[queue] = self._sqs().get_queue_url(QueueName=queue_name(queue))["QueueUrl"]
+        return self._urls[queue]

@@ -1,0 +1,86 @@
+"""Point the models at the stage's tables; describe the tables for creation.
+
+``table_definitions()`` is the one definition of every table: the local stack
+creates tables from it and ``infra`` renders it into the CloudFormation
+template of the cloud deploy.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pynamodb.connection import Connection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.config import RESOURCE_PREFIX, Settings
+from chalicelib.storage.models import SCHEMA_MODELS
+
+_bound: Settings | None = None
+
+
+@dataclass(frozen=True)
+class TableDefinition:
+    logical_name: str
+    attribute_definitions: list[dict[str, str]]
+    key_schema: list[dict[str, str]]
+    global_secondary_indexes: list[dict[str, Any]]
+    ttl_attribute: str | None
+
+    @property
+    def physical_name(self) -> str:
+        return table_name(self.logical_name)
+
+
+def table_name(logical_name: str) -> str:
+    return f"{RESOURCE_PREFIX}-{logical_name}"
+
+
+def bind_tables(settings: Settings) -> None:
+    """Bind every model to its table, region and endpoint (idempotent)."""
+    global _bound
+    for schema_model in SCHEMA_MODELS:
+        meta = schema_model.Meta
+        meta.table_name = table_name(meta.logical_name)  # type: ignore[attr-defined]
+        meta.region = settings.region
+        meta.host = settings.endpoint_url
+        for model in _with_subclasses(schema_model):
+            model._connection = None  # drop a connection cached for another endpoint
+    _bound = settings
+
+
+def transaction(token: str | None = None) -> TransactWrite:
+    """A TransactWrite on the bound endpoint; ``token`` makes retries idempotent."""
+    if _bound is None:
+        raise RuntimeError("bind_tables() must run before a transaction")
+    connection = Connection(region=_bound.region, host=_bound.endpoint_url)
+    return TransactWrite(connection=connection, client_request_token=token)
+
+
+def table_definitions() -> list[TableDefinition]:
+    definitions = []
+    for schema_model in SCHEMA_MODELS:
+        schema = schema_model._get_schema()
+        indexes = [
+            {
+                "IndexName": index["index_name"],
+                "KeySchema": index["key_schema"],
+                "Projection": index["projection"],
+            }
+            for index in schema["global_secondary_indexes"]
+        ]
+        definitions.append(TableDefinition(
+            logical_name=schema_model.Meta.logical_name,  # type: ignore[attr-defined]
+            attribute_definitions=[{k: str(v) for k, v in a.items()} for a in schema["attribute_definitions"]],
+            key_schema=[{k: str(v) for k, v in key.items()} for key in schema["key_schema"]],
+            global_secondary_indexes=indexes,
+            ttl_attribute=schema_model.Meta.ttl_attribute,  # type: ignore[attr-defined]
+        ))
+    return definitions
+
+
+def _with_subclasses(model: type[Model]) -> list[type[Model]]:
+    found = [model]
+    for sub in model.__subclasses__():
+        found.extend(_with_subclasses(sub))
+    return found

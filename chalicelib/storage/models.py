@@ -1,0 +1,185 @@
+"""PynamoDB models, grouped by table. Table names are bound at run time
+(``binding.bind_tables``); the first model of each table carries its indexes
+and is the schema the local stack and the cloud template are built from."""
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    DiscriminatorAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+
+class _Unbound:
+    table_name = "unbound"
+    region = "us-east-1"
+    host: str | None = None
+    connect_timeout_seconds = 2
+    read_timeout_seconds = 5
+    max_retry_attempts = 3
+
+
+# ---------------------------------------------------------------- identity
+class ListingIndex(GlobalSecondaryIndex["IdentityItem"]):
+    """Lists one kind of item (users, technicians) without a scan."""
+
+    class Meta:
+        index_name = "listing"
+        projection = AllProjection()
+
+    listing_pk = UnicodeAttribute(hash_key=True)
+    listing_sk = UnicodeAttribute(range_key=True)
+
+
+class IdentityItem(Model):
+    """Schema model of the ``identity`` table (users, clients, tokens, technicians)."""
+
+    class Meta(_Unbound):
+        logical_name = "identity"
+        ttl_attribute = "expires"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+    listing_pk = UnicodeAttribute(null=True)
+    listing_sk = UnicodeAttribute(null=True)
+    listing = ListingIndex()
+
+
+class UserItem(IdentityItem, discriminator="user"):
+    user_id = NumberAttribute()
+    username = UnicodeAttribute()
+    name = UnicodeAttribute()
+    password_hash = UnicodeAttribute()
+    permissions = ListAttribute(of=UnicodeAttribute, default=list)
+    is_admin = BooleanAttribute(default=False)
+    technician_id = NumberAttribute(null=True)
+    active = BooleanAttribute(default=True)
+    token_generation = NumberAttribute(default=0)
+    created_at = UTCDateTimeAttribute(null=True)
+
+
+class ClientItem(IdentityItem, discriminator="client"):
+    client_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    secret_hash = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+
+
+class TokenItem(IdentityItem, discriminator="token"):
+    token_kind = UnicodeAttribute()
+    username = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    token_generation = NumberAttribute()
+    pair_hash = UnicodeAttribute(default="")
+    expires = TTLAttribute(null=True)
+
+
+class ThrottleItem(IdentityItem, discriminator="throttle"):
+    failures = NumberAttribute(default=0)
+    window_start = UTCDateTimeAttribute()
+    locked_until = UTCDateTimeAttribute(null=True)
+    expires = TTLAttribute(null=True)
+
+
+class TechnicianItem(IdentityItem, discriminator="technician"):
+    technician_id = NumberAttribute()
+    name = UnicodeAttribute()
+    email = UnicodeAttribute()
+    phone = UnicodeAttribute(default="")
+    active = BooleanAttribute(default=True)
+    created_at = UTCDateTimeAttribute(null=True)
+
+
+class LookupItem(IdentityItem, discriminator="claim"):
+    """A uniqueness claim (``EMAIL#x``) pointing at its owner."""
+
+    owner = UnicodeAttribute()
+
+
+# --------------------------------------------------------------- customers
+class AddressMap(MapAttribute[str, Any]):
+    logradouro = UnicodeAttribute()
+    numero = UnicodeAttribute()
+    bairro = UnicodeAttribute()
+    cidade = UnicodeAttribute()
+    uf = UnicodeAttribute()
+    cep = UnicodeAttribute()
+    complemento = UnicodeAttribute(default="")
+
+
+class CustomerTableItem(Model):
+    """Schema model of the ``customers`` table (customers, services, search entries)."""
+
+    class Meta(_Unbound):
+        logical_name = "customers"
+        ttl_attribute = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+
+
+class CustomerItem(CustomerTableItem, discriminator="customer"):
+    customer_id = NumberAttribute()
+    code = NumberAttribute()
+    name = UnicodeAttribute()
+    document = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    email = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute()
+
+
+class ServiceItem(CustomerTableItem, discriminator="service"):
+    service_id = NumberAttribute()
+    customer_id = NumberAttribute()
+    name = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+    address = AddressMap()
+    status = UnicodeAttribute()
+    suspension_profile_id = NumberAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+
+
+class CustomerRefItem(CustomerTableItem, discriminator="ref"):
+    """A search entry or uniqueness claim pointing at a customer."""
+
+    customer_id = NumberAttribute()
+
+
+# ---------------------------------------------------------------- settings
+class SettingsItem(Model):
+    """Schema model of the ``settings`` table (sequences, profiles, tick runs)."""
+
+    class Meta(_Unbound):
+        logical_name = "settings"
+        ttl_attribute = "expires"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+
+
+class SequenceItem(SettingsItem, discriminator="sequence"):
+    value = NumberAttribute(default=0)
+
+
+class TickRunItem(SettingsItem, discriminator="tick_run"):
+    runs = NumberAttribute(default=0)
+    first_run_at = UTCDateTimeAttribute(null=True)
+    last_run_at = UTCDateTimeAttribute(null=True)
+    last_report = MapAttribute[str, Any](null=True)
+    expires = TTLAttribute(null=True)
+
+
+SCHEMA_MODELS: tuple[type[Model], ...] = (IdentityItem, CustomerTableItem, SettingsItem)

@@ -1,0 +1,1 @@
+"""Field technicians (técnicos): who serves agendas and executes OS."""

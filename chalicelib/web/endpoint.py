@@ -1,0 +1,205 @@
+"""The one decorator every route goes through.
+
+It authenticates the bearer token, checks the route's permission, merges the
+client's input, calls the view and serialises its payload; and it is the one
+place where errors become HTTP answers:
+
+- validation and business refusals → 200 envelope error (HubSoft's way)
+- bad or missing token → 401; missing permission → 403 (HubSoft's message)
+- token-endpoint errors → Passport's OAuth JSON with their status
+- anything unexpected → logged with a correlation id, answered with a
+  generic envelope error that leaks nothing.
+
+Chalice converts a view's exception before middleware sees it, so this must
+be a decorator (style-models §7.2).
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import chalice
+
+from chalicelib.auth.model import Principal
+from chalicelib.auth.permissions import ADMIN_ONLY
+from chalicelib.container import Container, get_container
+from chalicelib.errors import (
+    AuthenticationError,
+    BusinessRuleError,
+    DomainError,
+    OAuthError,
+    PermissionDeniedError,
+    TooManyAttemptsError,
+    ValidationError,
+)
+from chalicelib.web.envelope import Payload, failure
+from chalicelib.web.inputs import merge_input
+from chalicelib.web.validation import Fields, parse_int
+
+logger = logging.getLogger(__name__)
+
+PUBLIC = "__public__"
+AUTHENTICATED = "__authenticated__"
+NO_PERMISSION_MSG = "O Usuário não possui a permissão desejada!"
+UNEXPECTED_MSG = "Erro inesperado ao processar a requisição. Informe o código {cid} ao suporte."
+ACCEPTED_CONTENT_TYPES = [
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "text/plain",
+]
+_CORRELATION = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+@dataclass
+class ApiRequest:
+    """What a view needs: the merged input, the caller and the services."""
+
+    input: dict[str, Any]
+    container: Container
+    principal: Principal | None
+    correlation_id: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def fields(self) -> Fields:
+        return Fields(self.input)
+
+    @property
+    def user(self) -> Principal:
+        if self.principal is None:  # only public routes have none, and they do not ask
+            raise AuthenticationError("rota pública sem usuário")
+        return self.principal
+
+
+@dataclass(frozen=True)
+class RouteInfo:
+    path: str
+    methods: tuple[str, ...]
+    permission: str
+    view_name: str
+
+
+View = Callable[..., Payload]
+
+
+class Api:
+    """Registers routes on a Chalice app through the decorator above."""
+
+    def __init__(self, app: chalice.Chalice, container: Callable[[], Container] = get_container) -> None:
+        self._app = app
+        self._container = container
+        self.routes: list[RouteInfo] = []
+        app.register_middleware(_chalice_errors_as_envelope, "http")
+
+    def route(self, path: str, *, methods: list[str], permission: str) -> Callable[[View], View]:
+        def register(view: View) -> View:
+            wrapped = self._wrap(view, permission)
+            self._app.route(path, methods=methods, content_types=ACCEPTED_CONTENT_TYPES)(wrapped)
+            self.routes.append(RouteInfo(path, tuple(methods), permission, view.__name__))
+            return view
+
+        return register
+
+    def _wrap(self, view: View, permission: str) -> Callable[..., chalice.Response]:
+        @functools.wraps(view)
+        def handler(**path_params: str) -> chalice.Response:
+            request = self._app.current_request
+            assert request is not None
+            headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+            cid = headers.get("x-correlation-id", "")
+            cid = cid if _CORRELATION.match(cid) else uuid.uuid4().hex
+            try:
+                container = self._container()
+                principal = None
+                if permission != PUBLIC:
+                    principal = container.auth.authenticate(headers.get("authorization"))
+                    _authorize(principal, permission)
+                params = request.query_params
+                query = [(k, v) for k in (params or {}) for v in params.getlist(k)] if params else []
+                raw = request.raw_body
+                body = raw.encode("utf-8") if isinstance(raw, str) else raw
+                data = merge_input(query, body or None, headers.get("content-type"))
+                api_request = ApiRequest(data, container, principal, cid, headers)
+                return _json(200, view(api_request, **path_params), cid)
+            except Exception as exc:  # noqa: BLE001 - this is the one place errors become answers
+                return _error_response(exc, cid, request.method, request.path)
+
+        return handler
+
+
+def path_id(value: str, name: str) -> int:
+    """A positive integer from a path segment, or a validation error naming it."""
+    number = parse_int(value)
+    if number is None or number < 1:
+        raise ValidationError([f"O parâmetro {name} deve ser um número inteiro positivo."])
+    return number
+
+
+def _authorize(principal: Principal, permission: str) -> None:
+    if permission == AUTHENTICATED:
+        return
+    if permission == ADMIN_ONLY:
+        if not principal.is_admin:
+            raise PermissionDeniedError(NO_PERMISSION_MSG)
+        return
+    if not principal.can(permission):
+        raise PermissionDeniedError(NO_PERMISSION_MSG, [f"Permissão necessária: {permission}"])
+
+
+def _error_response(exc: Exception, cid: str, method: str, path: str) -> chalice.Response:
+    if isinstance(exc, OAuthError):
+        body: Payload = {"error": exc.error, "error_description": exc.message, "message": exc.message}
+        extra = {"Retry-After": str(exc.retry_after_seconds)} if exc.retry_after_seconds else {}
+        if exc.status == 401:
+            extra["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
+        return _json(exc.status, body, cid, extra)
+    if isinstance(exc, AuthenticationError):
+        return _json(401, failure(exc.message, message="Unauthenticated."), cid, {"WWW-Authenticate": "Bearer"})
+    if isinstance(exc, PermissionDeniedError):
+        return _json(403, failure(exc.message, exc.errors), cid)
+    if isinstance(exc, TooManyAttemptsError):
+        return _json(429, failure(exc.message), cid, {"Retry-After": str(exc.retry_after_seconds)})
+    if isinstance(exc, (ValidationError, BusinessRuleError, DomainError)):
+        return _json(200, failure(exc.message, exc.errors), cid)
+    logger.exception("unexpected error", extra={"correlation_id": cid, "method": method, "path": path})
+    return _json(500, failure(UNEXPECTED_MSG.format(cid=cid), correlation_id=cid), cid)
+
+
+def _json(status: int, payload: Payload, cid: str, extra: dict[str, str] | None = None) -> chalice.Response:
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Correlation-Id": cid,
+        "Cache-Control": "no-store",
+        **(extra or {}),
+    }
+    return chalice.Response(body=json.dumps(payload, ensure_ascii=False, default=str), status_code=status,
+                            headers=headers)
+
+
+_CHALICE_MESSAGES = {
+    400: "Requisição inválida.",
+    405: "Método HTTP não permitido nesta rota.",
+    415: "Tipo de conteúdo não suportado: envie JSON ou formulário.",
+    500: "Erro inesperado ao processar a requisição.",
+}
+
+
+def _chalice_errors_as_envelope(event: Any, get_response: Callable[[Any], chalice.Response]) -> chalice.Response:
+    """Chalice answers some requests itself (405, 415) in its own shape; put
+    those in the envelope too, so clients parse one format."""
+    response = get_response(event)
+    body = response.body
+    if isinstance(body, dict) and "Code" in body and response.status_code in _CHALICE_MESSAGES:
+        msg = _CHALICE_MESSAGES[response.status_code]
+        return chalice.Response(
+            body=json.dumps(failure(msg), ensure_ascii=False),
+            status_code=response.status_code,
+            headers={**response.headers, "Content-Type": "application/json; charset=utf-8"},
+        )
+    return response

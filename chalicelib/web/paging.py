@@ -1,0 +1,40 @@
+"""0-based paging with HubSoft's ``paginacao`` block."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.web.validation import Fields
+
+MAX_PER_PAGE = 500
+DEFAULT_PER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    page: int
+    per_page: int
+
+    @property
+    def offset(self) -> int:
+        return self.page * self.per_page
+
+
+def read_page(fields: Fields, *, default_per_page: int = DEFAULT_PER_PAGE) -> PageRequest:
+    """Read ``pagina`` (from 0) and ``itens_por_pagina`` (1 to 500)."""
+    page = fields.integer("pagina", minimum=0, default=0)
+    per_page = fields.integer(
+        "itens_por_pagina", minimum=1, maximum=MAX_PER_PAGE, default=default_per_page
+    )
+    return PageRequest(page=page, per_page=per_page)
+
+
+def paginacao(page: PageRequest, total: int) -> dict[str, Any]:
+    """The block every paged list returns."""
+    last = max(0, (total - 1) // page.per_page) if total else 0
+    return {
+        "primeira_pagina": 0,
+        "ultima_pagina": last,
+        "pagina_atual": page.page,
+        "total_registros": total,
+    }

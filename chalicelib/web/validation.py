@@ -1,0 +1,254 @@
+"""Reading typed values out of merged client input, with Laravel's pt-BR
+messages (what HubSoft clients already show their users).
+
+A ``Fields`` collects every problem instead of stopping at the first, so one
+answer names all bad fields; ``check()`` raises them together. On a bad value
+the accessor returns a harmless placeholder, never used because ``check()``
+raises before the caller builds anything from it.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from chalicelib.errors import ValidationError
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TRUE = {"1", "true", "sim", "yes", "on"}
+_FALSE = {"0", "false", "nao", "não", "no", "off"}
+
+
+class Fields:
+    """Typed accessors over one input mapping; field names may be nested."""
+
+    def __init__(self, data: Any, prefix: str = "", errors: list[str] | None = None) -> None:
+        self._data: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
+        self._prefix = prefix
+        self.errors: list[str] = [] if errors is None else errors
+
+    # -- plumbing -------------------------------------------------------
+    def name(self, key: str) -> str:
+        return f"{self._prefix}{key}"
+
+    def error(self, message: str) -> None:
+        self.errors.append(message)
+
+    def has(self, key: str) -> bool:
+        value = self._data.get(key)
+        return value is not None and value != ""
+
+    def raw(self, key: str) -> Any:
+        return self._data.get(key)
+
+    def check(self) -> None:
+        """Raise every collected error at once."""
+        if self.errors:
+            raise ValidationError(self.errors)
+
+    def _missing(self, key: str, required: bool) -> bool:
+        if self.has(key):
+            return False
+        if required:
+            self.error(f"O campo {self.name(key)} é obrigatório.")
+        return True
+
+    # -- scalars --------------------------------------------------------
+    def text(self, key: str, *, required: bool = False, max_len: int = 255, min_len: int = 0) -> str:
+        if self._missing(key, required):
+            return ""
+        value = self._data[key]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str):
+            self.error(f"O campo {self.name(key)} deve ser um texto.")
+            return ""
+        value = value.strip()
+        if required and not value:
+            self.error(f"O campo {self.name(key)} é obrigatório.")
+        elif len(value) > max_len:
+            self.error(f"O campo {self.name(key)} não pode ser superior a {max_len} caracteres.")
+        elif len(value) < min_len:
+            self.error(f"O campo {self.name(key)} deve ter pelo menos {min_len} caracteres.")
+        return value
+
+    def integer(
+        self, key: str, *, required: bool = False, minimum: int | None = None, maximum: int | None = None,
+        default: int = 0,
+    ) -> int:
+        if self._missing(key, required):
+            return default
+        number = parse_int(self._data[key])
+        if number is None:
+            self.error(f"O campo {self.name(key)} deve ser um número inteiro.")
+            return default
+        if minimum is not None and number < minimum:
+            self.error(f"O campo {self.name(key)} deve ser no mínimo {minimum}.")
+        elif maximum is not None and number > maximum:
+            self.error(f"O campo {self.name(key)} não pode ser superior a {maximum}.")
+        return number
+
+    def identifier(self, key: str, *, required: bool = False) -> int:
+        """A positive integer id, sent as a number or a numeric string."""
+        return self.integer(key, required=required, minimum=1)
+
+    def optional_identifier(self, key: str) -> int | None:
+        if not self.has(key):
+            return None
+        before = len(self.errors)
+        value = self.identifier(key)
+        return value if len(self.errors) == before else None
+
+    def boolean(self, key: str, *, required: bool = False, default: bool = False) -> bool:
+        if self._missing(key, required):
+            return default
+        value = self._data[key]
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        self.error(f"O campo {self.name(key)} deve ser verdadeiro ou falso.")
+        return default
+
+    def email(self, key: str, *, required: bool = False) -> str:
+        value = self.text(key, required=required, max_len=254)
+        if value and not _EMAIL.match(value):
+            self.error(f"O campo {self.name(key)} deve ser um endereço de e-mail válido.")
+        return value.lower()
+
+    def choice(self, key: str, options: tuple[str, ...], *, required: bool = False, default: str = "") -> str:
+        value = self.text(key, required=required, max_len=100)
+        if not value:
+            return default
+        if value not in options:
+            self.error(f"O campo {self.name(key)} selecionado é inválido. Valores aceitos: {', '.join(options)}.")
+            return default
+        return value
+
+    def money_cents(self, key: str, *, required: bool = False) -> int:
+        """A decimal amount in reais with at most two places, as integer cents."""
+        if self._missing(key, required):
+            return 0
+        cents = parse_money_cents(self._data[key])
+        if cents is None:
+            self.error(
+                f"O campo {self.name(key)} deve ser um valor em reais com no máximo duas casas decimais "
+                "(ex.: 99.90)."
+            )
+            return 0
+        if cents < 0:
+            self.error(f"O campo {self.name(key)} não pode ser negativo.")
+        return cents
+
+    def day(self, key: str, *, required: bool = False) -> date | None:
+        value = self.text(key, required=required, max_len=10)
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value) if len(value) == 10 else _bad_date()
+        except ValueError:
+            self.error(f"O campo {self.name(key)} deve ser uma data no formato AAAA-MM-DD.")
+            return None
+
+    def clock_time(self, key: str, *, required: bool = False) -> time | None:
+        value = self.text(key, required=required, max_len=8)
+        if not value:
+            return None
+        if re.fullmatch(r"\d{2}:\d{2}(:\d{2})?", value):
+            try:
+                return time.fromisoformat(value if len(value) == 8 else value + ":00")
+            except ValueError:
+                pass
+        self.error(f"O campo {self.name(key)} deve ser um horário no formato HH:MM:SS.")
+        return None
+
+    # -- collections ----------------------------------------------------
+    def items(self, key: str, *, required: bool = False, max_items: int = 100) -> list[Fields]:
+        """A list of objects, sent as a JSON array or a PHP-style indexed map."""
+        if self._missing(key, required):
+            return []
+        values = as_list(self._data[key])
+        if values is None:
+            self.error(f"O campo {self.name(key)} deve ser uma lista.")
+            return []
+        if len(values) > max_items:
+            self.error(f"O campo {self.name(key)} não pode ter mais de {max_items} itens.")
+            return []
+        if required and not values:
+            self.error(f"O campo {self.name(key)} deve ter ao menos um item.")
+        result = []
+        for index, value in enumerate(values):
+            if not isinstance(value, Mapping):
+                self.error(f"O campo {self.name(key)}.{index} deve ser um objeto.")
+                continue
+            result.append(Fields(value, prefix=f"{self.name(key)}.{index}.", errors=self.errors))
+        return result
+
+    def obj(self, key: str, *, required: bool = False) -> Fields:
+        if self._missing(key, required):
+            return Fields({}, prefix=f"{self.name(key)}.", errors=self.errors)
+        value = self._data[key]
+        if not isinstance(value, Mapping):
+            self.error(f"O campo {self.name(key)} deve ser um objeto.")
+            value = {}
+        return Fields(value, prefix=f"{self.name(key)}.", errors=self.errors)
+
+    def text_list(self, key: str, *, required: bool = False, max_items: int = 100) -> list[str]:
+        """Strings from an array, an indexed map or a comma-separated string."""
+        if self._missing(key, required):
+            return []
+        value = self._data[key]
+        values = [v.strip() for v in value.split(",")] if isinstance(value, str) else as_list(value)
+        if values is None or not all(isinstance(v, str) for v in values):
+            self.error(f"O campo {self.name(key)} deve ser uma lista de textos.")
+            return []
+        if len(values) > max_items:
+            self.error(f"O campo {self.name(key)} não pode ter mais de {max_items} itens.")
+            return []
+        return [v.strip() for v in values if v.strip()]
+
+
+def parse_int(value: Any) -> int | None:
+    """An int from a JSON number or a numeric string; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", value):
+        return int(value)
+    return None
+
+
+def parse_money_cents(value: Any) -> int | None:
+    """``"99.90"``, ``99.9`` or ``"99,90"`` to 9990; None when not money."""
+    if isinstance(value, bool) or value is None:
+        return None
+    text = str(value).strip()
+    if isinstance(value, str):
+        text = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
+    if not re.fullmatch(r"-?\d{1,12}(\.\d{1,2})?", text):
+        # floats such as 99.9 print as "99.9"; 0.1 + 0.2 style noise is refused
+        return None
+    try:
+        return int((Decimal(text) * 100).to_integral_exact())
+    except InvalidOperation:
+        return None
+
+
+def as_list(value: Any) -> list[Any] | None:
+    """A JSON array as is; ``{"0": a, "1": b}`` (PHP-style) as ``[a, b]``."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, Mapping) and all(isinstance(k, str) and k.isdigit() for k in value):
+        return [value[k] for k in sorted(value, key=int)]
+    return None
+
+
+def _bad_date() -> date:
+    raise ValueError("not an ISO date")

@@ -1,0 +1,195 @@
+"""Every table, queue (each with its dead-letter queue) and the KMS key.
+
+Both the local stack (``create_resources`` against moto's server) and the
+cloud template (``cloudformation_resources``) come from the definitions here
+and from the table schema of ``chalicelib.storage``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.config import RESOURCE_PREFIX
+from chalicelib.queues import LOGICAL_QUEUES, dead_letter_queue_name, queue_name
+from chalicelib.storage.binding import TableDefinition, table_definitions
+
+LAMBDA_TIMEOUT_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class QueueDefinition:
+    logical_name: str
+    # AWS: at least 6x the consumer's timeout, so a slow batch is not redelivered mid-flight.
+    visibility_timeout: int = 6 * LAMBDA_TIMEOUT_SECONDS
+    max_receive_count: int = 5
+    retention_seconds: int = 4 * 24 * 3600
+    dlq_retention_seconds: int = 14 * 24 * 3600
+
+    @property
+    def name(self) -> str:
+        return queue_name(self.logical_name)
+
+    @property
+    def dlq_name(self) -> str:
+        return dead_letter_queue_name(self.logical_name)
+
+
+@dataclass(frozen=True)
+class KeyDefinition:
+    logical_name: str
+    description: str
+
+    @property
+    def alias(self) -> str:
+        return f"alias/{RESOURCE_PREFIX}-{self.logical_name}"
+
+
+QUEUES = tuple(QueueDefinition(name) for name in LOGICAL_QUEUES)
+KEYS = (KeyDefinition("cards", "Envelope key of stored card tokens (AES-GCM data keys)"),)
+
+
+def tables() -> list[TableDefinition]:
+    return table_definitions()
+
+
+def create_resources(session: Any, endpoint_url: str | None = None) -> dict[str, Any]:
+    """Create every resource through ``session`` (a boto3 Session); idempotent.
+
+    Returns what was created: table names, queue URLs and key ids by alias.
+    """
+    dynamodb = session.client("dynamodb", endpoint_url=endpoint_url)
+    sqs = session.client("sqs", endpoint_url=endpoint_url)
+    kms = session.client("kms", endpoint_url=endpoint_url)
+    existing = set(dynamodb.list_tables().get("TableNames", []))
+    created: dict[str, Any] = {"tables": [], "queues": {}, "keys": {}}
+    for table in tables():
+        if table.physical_name not in existing:
+            params: dict[str, Any] = {
+                "TableName": table.physical_name,
+                "AttributeDefinitions": table.attribute_definitions,
+                "KeySchema": table.key_schema,
+                "BillingMode": "PAY_PER_REQUEST",
+            }
+            if table.global_secondary_indexes:
+                params["GlobalSecondaryIndexes"] = table.global_secondary_indexes
+            dynamodb.create_table(**params)
+            dynamodb.get_waiter("table_exists").wait(TableName=table.physical_name)
+            if table.ttl_attribute:
+                dynamodb.update_time_to_live(
+                    TableName=table.physical_name,
+                    TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
+                )
+        created["tables"].append(table.physical_name)
+    for queue in QUEUES:
+        dlq_url = sqs.create_queue(
+            QueueName=queue.dlq_name,
+            Attributes={"MessageRetentionPeriod": str(queue.dlq_retention_seconds)},
+        )["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        url = sqs.create_queue(QueueName=queue.name, Attributes=_queue_attributes(queue, dlq_arn))["QueueUrl"]
+        created["queues"][queue.logical_name] = {"url": url, "dlq_url": dlq_url}
+    aliases = {a["AliasName"]: a.get("TargetKeyId") for a in kms.list_aliases().get("Aliases", [])}
+    for key in KEYS:
+        key_id = aliases.get(key.alias)
+        if key_id is None:
+            key_id = kms.create_key(Description=key.description, KeySpec="SYMMETRIC_DEFAULT",
+                                    KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"]["KeyId"]
+            kms.create_alias(AliasName=key.alias, TargetKeyId=key_id)
+        created["keys"][key.alias] = key_id
+    return created
+
+
+def _queue_attributes(queue: QueueDefinition, dlq_arn: str) -> dict[str, str]:
+    return {
+        "VisibilityTimeout": str(queue.visibility_timeout),
+        "MessageRetentionPeriod": str(queue.retention_seconds),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": queue.max_receive_count}),
+    }
+
+
+def cloudformation_resources() -> dict[str, Any]:
+    """The same resources as CloudFormation, for ``chalice package --merge-template``."""
+    resources: dict[str, Any] = {}
+    for table in tables():
+        properties: dict[str, Any] = {
+            "TableName": table.physical_name,
+            "AttributeDefinitions": table.attribute_definitions,
+            "KeySchema": table.key_schema,
+            "BillingMode": "PAY_PER_REQUEST",
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+        }
+        if table.global_secondary_indexes:
+            properties["GlobalSecondaryIndexes"] = table.global_secondary_indexes
+        if table.ttl_attribute:
+            properties["TimeToLiveSpecification"] = {"Enabled": True, "AttributeName": table.ttl_attribute}
+        resources[_logical_id("Table", table.logical_name)] = {
+            "Type": "AWS::DynamoDB::Table",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": properties,
+        }
+    for queue in QUEUES:
+        dlq_id = _logical_id("DeadLetterQueue", queue.logical_name)
+        resources[dlq_id] = {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {"QueueName": queue.dlq_name, "MessageRetentionPeriod": queue.dlq_retention_seconds,
+                           "SqsManagedSseEnabled": True},
+        }
+        resources[_logical_id("Queue", queue.logical_name)] = {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": queue.name,
+                "VisibilityTimeout": queue.visibility_timeout,
+                "MessageRetentionPeriod": queue.retention_seconds,
+                "SqsManagedSseEnabled": True,
+                "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq_id, "Arn"]},
+                                  "maxReceiveCount": queue.max_receive_count},
+            },
+        }
+    for key in KEYS:
+        key_id = _logical_id("Key", key.logical_name)
+        resources[key_id] = {
+            "Type": "AWS::KMS::Key",
+            "DeletionPolicy": "Retain",
+            "Properties": {
+                "Description": key.description,
+                "EnableKeyRotation": True,
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Sid": "AccountAdministers",
+                        "Effect": "Allow",
+                        "Principal": {"AWS": {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}},
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }],
+                },
+            },
+        }
+        resources[_logical_id("KeyAlias", key.logical_name)] = {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": key.alias, "TargetKeyId": {"Ref": key_id}},
+        }
+    # API Gateway answers unknown routes with 403 "Missing Authentication
+    # Token"; the contract says 404 in the envelope.
+    resources["UnknownRouteResponse"] = {
+        "Type": "AWS::ApiGateway::GatewayResponse",
+        "Properties": {
+            "ResponseType": "MISSING_AUTHENTICATION_TOKEN",
+            "RestApiId": {"Ref": "RestAPI"},
+            "StatusCode": "404",
+            "ResponseTemplates": {
+                "application/json": json.dumps(
+                    {"status": "error", "msg": "Rota não encontrada.", "errors": []}, ensure_ascii=False
+                )
+            },
+        },
+    }
+    return {"Resources": resources}
+
+
+def _logical_id(kind: str, name: str) -> str:
+    return kind + "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]", name) if part)

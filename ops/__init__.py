@@ -1,0 +1,1 @@
+"""Operator commands for a deployed stage."""
