@@ -227,7 +227,7 @@ class AuthService:
 
     # -- users and clients ----------------------------------------------
     def create_user(self, new: NewUser) -> User:
-        errors = _user_errors(new)
+        errors = user_errors(new)
         if errors:
             raise ValidationError(errors)
         if new.technician_id is not None and not self._technicians.exists(new.technician_id):
@@ -280,7 +280,8 @@ def _bearer(authorization: str | None) -> str:
     return value if " " not in value else ""
 
 
-def _user_errors(new: NewUser) -> list[str]:
+def user_errors(new: NewUser) -> list[str]:
+    """Every rule a new user breaks, as ``O campo <nome> ...`` messages."""
     errors = []
     if not _USERNAME.match(new.username.strip()):
         errors.append("O campo username deve ter de 3 a 100 caracteres: letras, números, ponto, @, +, - ou _.")
@@ -292,5 +293,6 @@ def _user_errors(new: NewUser) -> list[str]:
         errors.append("O campo nome é obrigatório.")
     unknown = [p for p in new.permissions if p not in ALL_PERMISSIONS]
     if unknown:
-        errors.append(f"Permissões desconhecidas: {', '.join(unknown)}. Consulte GET configuracao/permissao.")
+        errors.append(f"O campo permissoes contém permissões desconhecidas: {', '.join(unknown)} "
+                      "(consulte GET configuracao/permissao).")
     return errors

@@ -37,7 +37,7 @@ def merge_input(
                 [f"O corpo da requisição excede o limite de {MAX_BODY_BYTES // 1024} KB."],
                 message="Requisição muito grande",
             )
-        _deep_merge(merged, _parse_body(body, (content_type or "").lower()))
+        _deep_merge(merged, _parse_body(body, content_type or ""))
     return merged
 
 
@@ -78,11 +78,12 @@ def _assign(target: dict[str, Any], path: list[str], value: str) -> None:
 
 
 def _parse_body(body: bytes, content_type: str) -> dict[str, Any]:
-    if "json" in content_type or (not content_type and body.lstrip()[:1] in (b"{", b"[")):
+    kind = content_type.lower()
+    if "json" in kind or (not content_type and body.lstrip()[:1] in (b"{", b"[")):
         return _parse_json(body)
-    if "x-www-form-urlencoded" in content_type:
+    if "x-www-form-urlencoded" in kind:
         return expand_pairs(parse_qsl(_decode(body), keep_blank_values=True))
-    if "multipart/form-data" in content_type:
+    if "multipart/form-data" in kind:
         return expand_pairs(_multipart_fields(body, content_type))
     if body.strip():
         # An unknown content type with a body: try JSON, as lenient servers do.

@@ -1,0 +1,158 @@
+"""In-memory stand-ins for the storage ports, for the unit tier.
+
+They hold the same invariants as the DynamoDB stores (unique username, unique
+CPF/CNPJ, one consumer per token); tests/integration runs the same contract
+tests against both so the fakes stay honest.
+"""
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.auth.model import LoginThrottle, OAuthClient, StoredToken, User
+from chalicelib.customers.model import Customer, Service, name_tokens
+from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
+from chalicelib.technicians.service import Technician
+
+
+class InMemorySequences:
+    def __init__(self) -> None:
+        self._counters: dict[str, itertools.count[int]] = {}
+
+    def next_id(self, name: str) -> int:
+        return next(self._counters.setdefault(name, itertools.count(1)))
+
+
+class RecordingPublisher:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    def publish(self, queue: str, messages: Sequence[Mapping[str, Any]]) -> None:
+        self.sent.extend((queue, dict(m)) for m in messages)
+
+
+class InMemoryIdentityStore:
+    def __init__(self) -> None:
+        self.users: dict[str, User] = {}
+        self.clients: dict[str, OAuthClient] = {}
+        self.tokens: dict[str, StoredToken] = {}
+        self.throttles: dict[str, LoginThrottle] = {}
+
+    def get_user(self, username: str) -> User | None:
+        return self.users.get(username)
+
+    def get_user_by_id(self, user_id: int) -> User | None:
+        return next((u for u in self.users.values() if u.id == user_id), None)
+
+    def add_user(self, user: User) -> None:
+        if user.username in self.users:
+            raise ConflictError(f"Já existe um usuário com o username {user.username}.")
+        self.users[user.username] = user
+
+    def list_users(self) -> list[User]:
+        return list(self.users.values())
+
+    def bump_token_generation(self, username: str) -> None:
+        user = self.users[username]
+        self.users[username] = replace(user, token_generation=user.token_generation + 1)
+
+    def get_client(self, client_id: str) -> OAuthClient | None:
+        return self.clients.get(client_id)
+
+    def add_client(self, client: OAuthClient) -> bool:
+        if client.client_id in self.clients:
+            return False
+        self.clients[client.client_id] = client
+        return True
+
+    def add_token(self, token: StoredToken) -> None:
+        self.tokens[token.token_hash] = token
+
+    def get_token(self, token_hash: str) -> StoredToken | None:
+        return self.tokens.get(token_hash)
+
+    def consume_token(self, token_hash: str) -> StoredToken | None:
+        return self.tokens.pop(token_hash, None)
+
+    def delete_token(self, token_hash: str) -> None:
+        self.tokens.pop(token_hash, None)
+
+    def get_throttle(self, username: str) -> LoginThrottle | None:
+        return self.throttles.get(username)
+
+    def record_failure(self, username: str, now: datetime, window_seconds: int) -> LoginThrottle:
+        current = self.throttles.get(username)
+        if current and current.window_start > now - timedelta(seconds=window_seconds):
+            state = replace(current, failures=current.failures + 1)
+        else:
+            state = LoginThrottle(failures=1, window_start=now)
+        self.throttles[username] = state
+        return state
+
+    def lock(self, username: str, until: datetime) -> None:
+        self.throttles[username] = replace(self.throttles[username], locked_until=until)
+
+    def clear_throttle(self, username: str) -> None:
+        self.throttles.pop(username, None)
+
+
+class InMemoryTechnicianStore:
+    def __init__(self) -> None:
+        self.technicians: dict[int, Technician] = {}
+
+    def add(self, technician: Technician) -> None:
+        if any(t.email == technician.email for t in self.technicians.values()):
+            raise BusinessRuleError(f"Já existe um técnico com o e-mail {technician.email}.")
+        self.technicians[technician.id] = technician
+
+    def get(self, technician_id: int) -> Technician | None:
+        return self.technicians.get(technician_id)
+
+    def list_all(self) -> list[Technician]:
+        return list(self.technicians.values())
+
+
+class InMemoryCustomerStore:
+    def __init__(self) -> None:
+        self.customers: dict[int, Customer] = {}
+
+    def add_customer(self, customer: Customer) -> None:
+        if any(c.document == customer.document for c in self.customers.values()):
+            raise BusinessRuleError("Já existe um cliente cadastrado com este CPF/CNPJ.")
+        self.customers[customer.id] = customer
+
+    def add_service(self, service: Service) -> None:
+        customer = self.customers.get(service.customer_id)
+        if customer is None:
+            raise NotFoundError(f"Cliente de ID {service.customer_id} não encontrado")
+        self.customers[customer.id] = replace(customer, services=(*customer.services, service))
+
+    def get_customer(self, customer_id: int) -> Customer | None:
+        return self.customers.get(customer_id)
+
+    def get_customers(self, customer_ids: list[int]) -> list[Customer]:
+        return [self.customers[i] for i in dict.fromkeys(customer_ids) if i in self.customers]
+
+    def customer_id_by_document(self, document: str) -> int | None:
+        return next((c.id for c in self.customers.values() if c.document == document), None)
+
+    def customer_id_by_service(self, service_id: int) -> int | None:
+        return next((c.id for c in self.customers.values() if any(s.id == service_id for s in c.services)), None)
+
+    def customer_ids_by_phone(self, phone: str) -> list[int]:
+        return [c.id for c in self.customers.values() if c.phone == phone]
+
+    def customer_ids_by_name_word(self, prefix: str) -> Iterator[int]:
+        entries = sorted((word, c.id) for c in self.customers.values() for word in name_tokens(c.name))
+        return (cid for word, cid in entries if word.startswith(prefix))
+
+
+class Profiles:
+    def __init__(self, *existing: int) -> None:
+        self.existing = set(existing)
+
+    def exists(self, profile_id: int) -> bool:
+        return profile_id in self.existing
