@@ -17,6 +17,7 @@ from chalicelib.config import RESOURCE_PREFIX, Settings
 from chalicelib.storage.models import SCHEMA_MODELS
 
 _bound: Settings | None = None
+_transactions: Connection | None = None
 
 
 @dataclass(frozen=True)
@@ -38,23 +39,30 @@ def table_name(logical_name: str) -> str:
 
 def bind_tables(settings: Settings) -> None:
     """Bind every model to its table, region and endpoint (idempotent)."""
-    global _bound
+    global _bound, _transactions
     for schema_model in SCHEMA_MODELS:
         meta = schema_model.Meta
         meta.table_name = table_name(meta.logical_name)  # type: ignore[attr-defined]
         meta.region = settings.region
         meta.host = settings.endpoint_url
+        schema_model._connection = None  # drop a connection cached for another endpoint
+        # Every item type of a table shares one connection (one botocore
+        # client), instead of one client per model class on a cold start.
+        shared = schema_model._get_connection()
         for model in _with_subclasses(schema_model):
-            model._connection = None  # drop a connection cached for another endpoint
+            model._connection = shared
     _bound = settings
+    _transactions = None
 
 
 def transaction(token: str | None = None) -> TransactWrite:
     """A TransactWrite on the bound endpoint; ``token`` makes retries idempotent."""
+    global _transactions
     if _bound is None:
         raise RuntimeError("bind_tables() must run before a transaction")
-    connection = Connection(region=_bound.region, host=_bound.endpoint_url)
-    return TransactWrite(connection=connection, client_request_token=token)
+    if _transactions is None:
+        _transactions = Connection(region=_bound.region, host=_bound.endpoint_url)
+    return TransactWrite(connection=_transactions, client_request_token=token)
 
 
 def table_definitions() -> list[TableDefinition]:

@@ -167,7 +167,9 @@ def _error_response(exc: Exception, cid: str, method: str, path: str) -> chalice
         return _json(429, failure(exc.message), cid, {"Retry-After": str(exc.retry_after_seconds)})
     if isinstance(exc, (ValidationError, BusinessRuleError, DomainError)):
         return _json(200, failure(exc.message, exc.errors), cid)
-    logger.exception("unexpected error", extra={"correlation_id": cid, "method": method, "path": path})
+    # The id is in the text too: Lambda's default log format drops ``extra``.
+    logger.exception("unexpected error correlation_id=%s %s %s", cid, method, path,
+                     extra={"correlation_id": cid, "method": method, "path": path})
     return _json(500, failure(UNEXPECTED_MSG.format(cid=cid), correlation_id=cid), cid)
 
 

@@ -186,7 +186,8 @@ def test_wrong_method_and_content_type_get_envelopes(admin: Http) -> None:
     assert answer.status_code == 415 and answer.json["status"] == "error"
 
 
-def test_unexpected_errors_are_generic_and_carry_a_correlation_id(admin: Http, stack: Container) -> None:
+def test_unexpected_errors_are_generic_and_carry_a_correlation_id(admin: Http, stack: Container,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
     class Broken:
         def search(self, *args: object) -> None:
             raise RuntimeError("segredo interno: tabela isp-customers")
@@ -198,3 +199,4 @@ def test_unexpected_errors_are_generic_and_carry_a_correlation_id(admin: Http, s
     assert answer.json["status"] == "error" and "teste-correlacao-123" in answer.json["msg"]
     assert "segredo" not in json.dumps(answer.json)
     assert answer.headers["X-Correlation-Id"] == "teste-correlacao-123"
+    assert "correlation_id=teste-correlacao-123" in caplog.text and "segredo interno" in caplog.text
