@@ -1,0 +1,105 @@
+"""The Chalice app over HTTP on loopback, as API Gateway would front it.
+
+Built on ``chalice.local`` with three differences: an unknown route is a 404
+in the envelope (API Gateway's 403 "Missing Authentication Token" is mapped to
+the same 404 in the cloud template), bodies over 10 MiB are refused unread
+(API Gateway's limit), and nothing a handler does can take the server down.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import HTTPServer
+from typing import Any
+
+from chalice import Chalice
+from chalice.config import Config
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    LocalChalice,
+    LocalDevServer,
+    LocalGateway,
+    LocalGatewayException,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
+
+def _envelope(msg: str) -> bytes:
+    return json.dumps({"status": "error", "msg": msg, "errors": []}, ensure_ascii=False).encode("utf-8")
+
+
+class RouteNotFound(LocalGatewayException):
+    CODE = 404
+
+    def __init__(self) -> None:
+        super().__init__({"Content-Type": "application/json; charset=utf-8"}, _envelope("Rota não encontrada."))
+
+
+class SandboxGateway(LocalGateway):
+    def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        try:
+            return super()._generate_lambda_event(method, path, headers, body)
+        except ValueError as exc:
+            raise RouteNotFound() from exc
+
+
+class SandboxRequestHandler(ChaliceRequestHandler):
+    def __init__(self, request: Any, client_address: Any, server: HTTPServer, app_object: Chalice,
+                 config: Config) -> None:
+        self.local_gateway = SandboxGateway(app_object, config)
+        # Skip ChaliceRequestHandler.__init__, which would build a stock LocalGateway.
+        super(ChaliceRequestHandler, self).__init__(request, client_address, server)
+
+    def _generic_handle(self) -> None:
+        length = self.headers.get("content-length", "0")
+        if not length.isdigit():
+            return self._plain(400, "Cabeçalho Content-Length inválido.")
+        if int(length) > MAX_BODY_BYTES:
+            self.close_connection = True
+            return self._plain(413, "O corpo da requisição excede o limite de 10 MB.")
+        try:
+            super()._generic_handle()
+        except Exception:  # noqa: BLE001 - the server must survive anything
+            logger.exception("local gateway failure on %s %s", self.command, self.path)
+            self._plain(500, "Erro inesperado no servidor local.")
+
+    # The parent binds do_* to its own _generic_handle; point them at ours.
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _plain(self, status: int, msg: str) -> None:
+        body = _envelope(msg)
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        logger.info("%s %s", self.address_string(), format % args)
+
+
+class ApiServer:
+    """Serves ``app`` on ``host:port`` in a background thread."""
+
+    def __init__(self, app: Chalice, config: Config, host: str, port: int) -> None:
+        # What chalice.local.create_local_server does: a thread-local
+        # current_request, so concurrent requests do not see each other's.
+        if not isinstance(app, LocalChalice):
+            CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+            app.__class__ = CustomLocalChalice
+        self._server = LocalDevServer(app, config, host, port, handler_cls=SandboxRequestHandler)
+        self._thread = threading.Thread(target=self._server.server.serve_forever, name="api", daemon=True)
+        self.url = f"http://{host}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server.server_close()
+        self._thread.join(timeout=5)

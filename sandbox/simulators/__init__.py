@@ -1,0 +1,6 @@
+"""Simulators of the services we cannot reach from here (Cielo, GetNet, ZapMe).
+
+Each follows its published sandbox contract (``shared/reference``); the local
+stack and the tests start them on loopback. Today they are the common
+skeleton (health, request log); each gains its behaviour with its issue.
+"""

@@ -1,0 +1,84 @@
+"""Background work of the local stack: the hourly timer and the SQS pollers."""
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sandbox.lambda_events import context, now_utc, scheduled_event, sqs_event
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+
+def next_top_of_hour(now: datetime) -> datetime:
+    return (now + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+
+
+class HourlyTimer(threading.Thread):
+    """Calls the tick handler at the top of every hour, as EventBridge would."""
+
+    def __init__(self, handler: Handler, stop: threading.Event) -> None:
+        super().__init__(name="hourly-tick", daemon=True)
+        self._handler = handler
+        self._stop_event = stop
+        self.next_run = next_top_of_hour(now_utc())
+
+    def run(self) -> None:
+        while not self._stop_event.wait(max(0.0, (self.next_run - now_utc()).total_seconds())):
+            at, self.next_run = self.next_run, next_top_of_hour(self.next_run)
+            try:
+                report = self._handler(scheduled_event(at), context("hourly_tick"))
+                logger.info("tick das %s: %s", at.isoformat(), report)
+            except Exception:  # noqa: BLE001 - a failed tick must not stop the next ones
+                logger.exception("o tick das %s falhou", at.isoformat())
+
+
+class QueuePoller(threading.Thread):
+    """Long-polls one queue and hands each message to its consumer (batch size 1).
+
+    On success the message is deleted. On failure it is left for SQS to
+    deliver again; locally it comes back after a short backoff instead of the
+    queue's visibility timeout, and after ``maxReceiveCount`` tries moto's
+    redrive moves it to the dead-letter queue, as in AWS.
+    """
+
+    def __init__(self, sqs: Any, queue_url: str, queue_arn: str, function_name: str, handler: Handler,
+                 stop: threading.Event) -> None:
+        super().__init__(name=f"poller-{function_name}", daemon=True)
+        self._sqs = sqs
+        self._url = queue_url
+        self._arn = queue_arn
+        self._function = function_name
+        self._handler = handler
+        self._stop_event = stop
+        self._retry_base = float(os.environ.get("SANDBOX_RETRY_SECONDS", "2"))
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            try:
+                self._poll_once()
+            except Exception:  # noqa: BLE001 - keep polling; moto may be stopping
+                if not self._stop_event.is_set():
+                    logger.exception("falha ao ler a fila %s", self._url)
+                    self._stop_event.wait(1)
+
+    def _poll_once(self) -> None:
+        answer = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=1, WaitTimeSeconds=1,
+                                           AttributeNames=["All"], MessageAttributeNames=["All"])
+        for message in answer.get("Messages", []):
+            try:
+                self._handler(sqs_event([message], self._arn), context(self._function))
+            except Exception:  # noqa: BLE001 - the message is retried, as Lambda would
+                count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+                delay = math.ceil(min(self._retry_base * 2 ** (count - 1), 60))
+                logger.exception("%s falhou (tentativa %d); nova tentativa em %ds", self._function, count, delay)
+                self._sqs.change_message_visibility(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"],
+                                                    VisibilityTimeout=delay)
+                continue
+            self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])

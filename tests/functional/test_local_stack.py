@@ -1,0 +1,188 @@
+"""The product as a user runs it: ``python -m sandbox serve`` as a real process."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from sandbox.aws import free_port
+
+pytestmark = pytest.mark.stack
+ROOT = Path(__file__).resolve().parents[2]
+CREDENTIALS = {"grant_type": "password", "client_id": "1", "client_secret": "segredo-local",
+               "username": "admin", "password": "admin12345"}
+
+
+@dataclass
+class RunningStack:
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen[str]
+    state: dict[str, Any]
+
+
+def stack_env(tmp: Path, port: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(PORT=str(port), SANDBOX_STATE_DIR=str(tmp), PASSWORD_HASH_PROFILE="fast",
+               SANDBOX_RETRY_SECONDS="0.5", PYTHONUNBUFFERED="1")
+    for name in ("ADMIN_USERNAME", "ADMIN_PASSWORD", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET"):
+        env.pop(name, None)
+    return env
+
+
+def start(env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "sandbox", "serve"], cwd=ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    tmp = tmp_path_factory.mktemp("stack")
+    port = free_port()
+    env = stack_env(tmp, port)
+    process = start(env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(f"{url}/health", timeout=1).ok and (tmp / "run.json").exists():
+                break
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"a pilha local não subiu:\n{process.communicate()[0]}")
+        time.sleep(0.2)
+    yield RunningStack(url, env, process, json.loads((tmp / "run.json").read_text()))
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
+def token(stack: RunningStack) -> str:
+    return str(requests.post(f"{stack.url}/oauth/token", json=CREDENTIALS, timeout=10).json()["access_token"])
+
+
+def test_health(stack: RunningStack) -> None:
+    answer = requests.get(f"{stack.url}/health", timeout=5)
+    assert answer.status_code == 200 and answer.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("as_form", [False, True])
+def test_token_with_json_and_form(stack: RunningStack, as_form: bool) -> None:
+    send = {"data": CREDENTIALS} if as_form else {"json": CREDENTIALS}
+    answer = requests.post(f"{stack.url}/oauth/token", timeout=10, **send)  # type: ignore[arg-type]
+    body = answer.json()
+    assert answer.status_code == 200
+    assert body["token_type"] == "Bearer" and body["expires_in"] == 2592000
+    assert body["access_token"] and body["refresh_token"]
+
+
+def test_bad_password(stack: RunningStack) -> None:
+    answer = requests.post(f"{stack.url}/oauth/token", json={**CREDENTIALS, "password": "x"}, timeout=10)
+    assert answer.status_code == 401 and answer.json()["error"] == "invalid_credentials"
+
+
+def test_create_and_find_a_customer(stack: RunningStack) -> None:
+    headers = {"Authorization": f"Bearer {token(stack)}"}
+    created = requests.post(f"{stack.url}/api/v1/integracao/cliente", headers=headers, timeout=10, json={
+        "nome_razaosocial": "Joana Prado", "cpf_cnpj": "111.444.777-35", "telefone_primario": "19987654321",
+        "servicos": [{"nome": "Fibra", "valor": 89.9, "endereco_instalacao": {
+            "logradouro": "Av. Brasil", "numero": "100", "bairro": "Jardim", "cidade": "Campinas", "uf": "SP",
+            "cep": "13020000"}}]}).json()
+    assert created["status"] == "success", created
+    found = requests.get(f"{stack.url}/api/v1/integracao/cliente", headers=headers, timeout=10,
+                         params={"busca": "cpf_cnpj", "termo_busca": "11144477735"}).json()
+    assert [c["id_cliente"] for c in found["clientes"]] == [created["cliente"]["id_cliente"]]
+
+
+def test_unknown_route_is_404_in_the_envelope(stack: RunningStack) -> None:
+    answer = requests.get(f"{stack.url}/api/v1/integracao/nao_existe", timeout=5)
+    assert answer.status_code == 404
+    assert answer.json() == {"status": "error", "msg": "Rota não encontrada.", "errors": []}
+
+
+def test_protected_route_without_token(stack: RunningStack) -> None:
+    assert requests.get(f"{stack.url}/api/v1/integracao/configuracao/tecnico", timeout=5).status_code == 401
+
+
+def test_huge_body_is_refused_unread(stack: RunningStack) -> None:
+    host, port = stack.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(b"POST /api/v1/integracao/cliente HTTP/1.1\r\nHost: x\r\n"
+                           b"Content-Type: application/json\r\nContent-Length: 20971520\r\n\r\n{")
+        reply = connection.recv(4096).decode("utf-8")
+    assert reply.startswith("HTTP/1.1 413") or reply.startswith("HTTP/1.0 413"), reply
+    assert json.loads(reply.split("\r\n\r\n", 1)[1])["status"] == "error"
+
+
+def test_second_start_on_a_busy_port_says_so(stack: RunningStack) -> None:
+    second = subprocess.run([sys.executable, "-m", "sandbox", "serve"], cwd=ROOT, env=stack.env, text=True,
+                            capture_output=True, timeout=30)
+    assert second.returncode == 1
+    assert "já está em uso" in second.stderr and "Traceback" not in second.stderr
+
+
+def test_tick_runs_against_the_running_stack(stack: RunningStack) -> None:
+    done = subprocess.run([sys.executable, "-m", "sandbox", "tick", "--at", "2026-12-10T10:00:00-03:00"], cwd=ROOT,
+                          env=stack.env, text=True, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["hora_local"] == "2026-12-10T10"
+
+
+@pytest.mark.parametrize("at", ["amanhã", "2026-12-10T10:00:00"])
+def test_tick_refuses_a_bad_instant(stack: RunningStack, at: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "sandbox", "tick", "--at", at], cwd=ROOT, env=stack.env,
+                          text=True, capture_output=True, timeout=60)
+    assert done.returncode == 2 and "--at inválido" in done.stderr
+
+
+def test_tick_without_a_running_stack_says_so(tmp_path: Path) -> None:
+    env = stack_env(tmp_path, free_port())
+    done = subprocess.run([sys.executable, "-m", "sandbox", "tick", "--at", "2026-12-10T10:00:00-03:00"], cwd=ROOT,
+                          env=env, text=True, capture_output=True, timeout=60)
+    assert done.returncode == 2 and "não está em execução" in done.stderr
+
+
+def test_a_message_no_consumer_handles_is_retried_then_dead_lettered(stack: RunningStack) -> None:
+    sqs = boto3.client("sqs", endpoint_url=stack.state["aws_endpoint"], region_name=stack.state["region"],
+                       aws_access_key_id="x", aws_secret_access_key="x")
+    url = sqs.get_queue_url(QueueName="isp-charges")["QueueUrl"]
+    dlq = sqs.get_queue_url(QueueName="isp-charges-dlq")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"type": "desconhecido", "id": "1", "payload": {}}))
+    deadline = time.monotonic() + 40  # 5 receives with a 1, 1, 2, 4 s local backoff
+    dead: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not dead:
+        attributes = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["All"])["Attributes"]
+        if int(attributes["ApproximateNumberOfMessages"]):
+            dead = sqs.receive_message(QueueUrl=dlq, AttributeNames=["All"]).get("Messages", [])
+        time.sleep(0.5)
+    assert dead, "a mensagem não chegou à fila de mensagens mortas"
+    assert json.loads(dead[0]["Body"])["type"] == "desconhecido"
+    assert int(dead[0]["Attributes"]["ApproximateReceiveCount"]) >= 5
+
+
+def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    port = free_port()
+    process = start(stack_env(tmp_path, port))
+    deadline = time.monotonic() + 60
+    while not (tmp_path / "run.json").exists():
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()[0]
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=20)
+    assert process.returncode == 0, output
+    assert "Pilha local parada." in output and "Traceback" not in output
+    assert not (tmp_path / "run.json").exists()
