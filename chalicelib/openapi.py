@@ -1,15 +1,648 @@
-"""The OpenAPI document of the whole API (served at ``/api/v1/openapi.json``)."""
+"""The OpenAPI 3.1 document of the whole API (served at ``/api/v1/openapi.json``).
+
+Every route's documentation is data in ``OPERATIONS``, keyed by
+``(METHOD, path)``. ``document()`` builds the document from the routes
+``app.py`` registered and refuses to guess: a registered route without an
+entry here, or an entry for a route that is not registered, raises
+``OpenApiCoverageError`` (a unit test builds the document, so it fails first).
+
+Security comes from each route's permission (``RouteInfo.permission``), not
+from this module, so the document cannot drift from what the endpoint checks.
+Field names, limits and choices are imported from the code that reads them.
+"""
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.web.endpoint import RouteInfo
+from chalicelib.auth.model import ACCESS_TOKEN_SECONDS
+from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
+from chalicelib.customers.api import DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, MAX_SERVICES_PER_REQUEST
+from chalicelib.customers.model import UFS
+from chalicelib.customers.service import SEARCH_KEYS
+from chalicelib.web.endpoint import AUTHENTICATED, NO_PERMISSION_MSG, PUBLIC, RouteInfo
+from chalicelib.web.paging import MAX_PER_PAGE
+
+Schema = dict[str, Any]
+
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1.0.0"
+BASE = "/api/v1/integracao"
+SECURED: list[dict[str, list[str]]] = [{"bearer": []}, {"oauth2": []}]
+_PATH_PARAM = re.compile(r"\{([^{}]+)\}")
 
 
+class OpenApiCoverageError(RuntimeError):
+    """The documented operations and the registered routes differ."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    description: str
+    schema: Schema
+    required: bool = False
+    location: str = "query"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What one (method, path) is for; responses are derived from these fields."""
+
+    summary: str
+    tag: str
+    description: str = ""
+    query: tuple[Parameter, ...] = ()
+    # Name of the component schema of the request body (JSON and form bodies).
+    body: str | None = None
+    body_required: bool = True
+    # Success envelope: the payload key and its schema; ``None`` for envelopes with only ``msg``.
+    result: tuple[str, Schema] | None = None
+    # A 200 body that is not the envelope (health, OAuth token, this document).
+    raw: Schema | None = None
+    # Responses besides the derived ones (status -> response object).
+    extra_responses: Mapping[str, Schema] = field(default_factory=dict)
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _list_of(name: str) -> Schema:
+    return {"type": "array", "items": ref(name)}
+
+
+# ------------------------------------------------------------- input types
+ID_INPUT: Schema = {
+    "type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1,
+    "description": "Inteiro positivo; aceito também como texto (\"12\").",
+}
+MONEY_INPUT: Schema = {
+    "type": ["number", "string"], "pattern": "^[0-9]{1,12}([.,][0-9]{1,2})?$", "minimum": 0,
+    "description": "Valor em reais com no máximo duas casas decimais (\"99.90\" ou 99.9).",
+    "examples": ["99.90"],
+}
+BOOL_INPUT: Schema = {
+    "type": ["boolean", "integer", "string"],
+    "description": "true/false; aceita também 1/0, \"sim\"/\"nao\", \"true\"/\"false\".",
+}
+
+
+def _text(description: str, max_len: int, min_len: int = 0, **extra: Any) -> Schema:
+    schema: Schema = {"type": "string", "maxLength": max_len, "description": description, **extra}
+    if min_len:
+        schema["minLength"] = min_len
+    return schema
+
+
+# --------------------------------------------------------------- components
+SCHEMAS: dict[str, Schema] = {
+    # -- envelope ---------------------------------------------------------
+    "EnvelopeSucesso": {
+        "type": "object",
+        "description": "Resposta de sucesso: a chave de conteúdo varia por rota.",
+        "required": ["status", "msg"],
+        "properties": {"status": {"const": "success"}, "msg": {"type": "string"}},
+    },
+    "EnvelopeErro": {
+        "type": "object",
+        "description": "Erro de validação ou regra de negócio, respondido com HTTP 200 (como o HubSoft): "
+                       "nada foi alterado.",
+        "required": ["status", "msg", "errors"],
+        "properties": {
+            "status": {"const": "error"},
+            "msg": {"type": "string",
+                    "examples": ["Favor preencher os campos obrigatórios de acordo com as especificações"]},
+            "errors": {"type": "array", "items": {"type": "string"},
+                       "examples": [["O campo termo_busca é obrigatório."]]},
+            "correlation_id": {"type": "string",
+                               "description": "Presente apenas em erros inesperados: informe-o ao suporte."},
+        },
+    },
+    "ErroNaoAutenticado": {
+        "type": "object",
+        "required": ["status", "msg", "errors", "message"],
+        "properties": {
+            "status": {"const": "error"},
+            "msg": {"type": "string"},
+            "errors": {"type": "array", "items": {"type": "string"}},
+            "message": {"const": "Unauthenticated."},
+        },
+    },
+    "ErroPermissao": {
+        "type": "object",
+        "required": ["status", "msg", "errors"],
+        "properties": {
+            "status": {"const": "error"},
+            "msg": {"const": NO_PERMISSION_MSG},
+            "errors": {"type": "array", "items": {"type": "string"},
+                       "examples": [["Permissão necessária: Consultar clientes"]]},
+        },
+    },
+    "Paginacao": {
+        "type": "object",
+        "description": f"Listas paginadas: `pagina` começa em 0; `itens_por_pagina` de 1 a {MAX_PER_PAGE}.",
+        "required": ["primeira_pagina", "ultima_pagina", "pagina_atual", "total_registros"],
+        "properties": {
+            "primeira_pagina": {"type": "integer", "const": 0},
+            "ultima_pagina": {"type": "integer", "minimum": 0},
+            "pagina_atual": {"type": "integer", "minimum": 0},
+            "total_registros": {"type": "integer", "minimum": 0},
+        },
+    },
+    "Saude": {
+        "type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}},
+    },
+    # -- OAuth (Laravel Passport's shapes) --------------------------------
+    "TokenSenha": {
+        "type": "object",
+        "description": "Grant `password`: as quatro credenciais são criadas pelo administrador do provedor.",
+        "required": ["grant_type", "client_id", "client_secret", "username", "password"],
+        "properties": {
+            "grant_type": {"const": "password"},
+            "client_id": {"type": ["string", "integer"]},
+            "client_secret": {"type": "string"},
+            "username": {"type": "string"},
+            "password": {"type": "string", "format": "password"},
+        },
+    },
+    "TokenRenovacao": {
+        "type": "object",
+        "description": "Grant `refresh_token`: troca o refresh token (uso único) por um novo par de tokens.",
+        "required": ["grant_type", "client_id", "client_secret", "refresh_token"],
+        "properties": {
+            "grant_type": {"const": "refresh_token"},
+            "client_id": {"type": ["string", "integer"]},
+            "client_secret": {"type": "string"},
+            "refresh_token": {"type": "string"},
+        },
+    },
+    "TokenRequisicao": {"oneOf": [ref("TokenSenha"), ref("TokenRenovacao")]},
+    "TokenResposta": {
+        "type": "object",
+        "required": ["token_type", "expires_in", "access_token", "refresh_token"],
+        "properties": {
+            "token_type": {"const": "Bearer"},
+            "expires_in": {"type": "integer", "examples": [ACCESS_TOKEN_SECONDS],
+                           "description": "Validade do access token em segundos (30 dias)."},
+            "access_token": {"type": "string"},
+            "refresh_token": {"type": "string"},
+        },
+    },
+    "ErroOAuth": {
+        "type": "object",
+        "description": "Erro do endpoint de token no formato do Laravel Passport (não é o envelope).",
+        "required": ["error", "error_description", "message"],
+        "properties": {
+            "error": {"type": "string", "enum": [
+                "invalid_request", "invalid_client", "invalid_credentials", "invalid_grant",
+                "unsupported_grant_type", "too_many_attempts",
+            ]},
+            "error_description": {"type": "string", "examples": ["The user credentials were incorrect."]},
+            "message": {"type": "string", "examples": ["The user credentials were incorrect."]},
+        },
+    },
+    "RevogarToken": {
+        "type": "object",
+        "properties": {
+            "refresh_token": _text("Refresh token do mesmo usuário, revogado junto (opcional).", 200),
+        },
+    },
+    # -- users ------------------------------------------------------------
+    "Permissao": {"type": "string", "enum": list(ALL_PERMISSIONS)},
+    "Usuario": {
+        "type": "object",
+        "required": ["id", "username", "nome", "admin", "permissoes", "id_tecnico", "ativo"],
+        "properties": {
+            "id": {"type": "integer"},
+            "username": {"type": "string"},
+            "nome": {"type": "string"},
+            "admin": {"type": "boolean"},
+            "permissoes": {**_list_of("Permissao"), "description": "Administradores têm todas."},
+            "id_tecnico": {"type": ["integer", "null"]},
+            "ativo": {"type": "boolean"},
+        },
+    },
+    "UsuarioAtual": {
+        "type": "object",
+        "required": ["id", "username", "admin", "id_tecnico", "permissoes"],
+        "properties": {
+            "id": {"type": "integer"},
+            "username": {"type": "string"},
+            "admin": {"type": "boolean"},
+            "id_tecnico": {"type": ["integer", "null"]},
+            "permissoes": _list_of("Permissao"),
+        },
+    },
+    "NovoUsuario": {
+        "type": "object",
+        "required": ["username", "password", "nome"],
+        "properties": {
+            "username": _text("De 3 a 100 caracteres: letras, números, ponto, @, +, - ou _ "
+                              "(guardado em minúsculas).", 100, 3, pattern="^[A-Za-z0-9._@+-]{3,100}$"),
+            "password": _text("Pelo menos 8 caracteres, diferente do username.", 200, 8, format="password"),
+            "nome": _text("Nome de exibição.", 150),
+            "permissoes": {
+                "type": ["array", "string"], "items": ref("Permissao"),
+                "description": "Nomes de permissão (GET configuracao/permissao); lista ou texto separado por "
+                               "vírgulas.",
+            },
+            "admin": BOOL_INPUT,
+            "id_tecnico": {**ID_INPUT, "description": "Técnico ligado ao usuário: ele verá só as próprias OS."},
+        },
+    },
+    # -- technicians ------------------------------------------------------
+    "Tecnico": {
+        "type": "object",
+        "required": ["id", "name", "email", "telefone"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "email": {"type": "string", "format": "email"},
+            "telefone": {"type": ["string", "null"], "description": "Somente dígitos, com DDD."},
+        },
+    },
+    "TecnicoResumo": {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+    },
+    "NovoTecnico": {
+        "type": "object",
+        "required": ["name", "email"],
+        "properties": {
+            "name": _text("Nome do técnico.", 150),
+            "email": _text("E-mail (único entre os técnicos).", 254, format="email"),
+            "telefone": _text("Telefone brasileiro com DDD (opcional).", 20),
+        },
+    },
+    # -- customers and services -------------------------------------------
+    "EnderecoInstalacao": {
+        "type": "object",
+        "required": ["logradouro", "numero", "complemento", "bairro", "cidade", "uf", "cep", "completo"],
+        "properties": {
+            "logradouro": {"type": "string"},
+            "numero": {"type": "string"},
+            "complemento": {"type": ["string", "null"]},
+            "bairro": {"type": "string"},
+            "cidade": {"type": "string"},
+            "uf": {"type": "string", "enum": list(UFS)},
+            "cep": {"type": "string", "pattern": "^[0-9]{8}$"},
+            "completo": {"type": "string", "description": "Endereço numa linha, como o HubSoft o mostra.",
+                         "examples": ["RUA X, 10 - CENTRO, CAMPINAS/SP | CEP: 13010-000"]},
+        },
+    },
+    "Servico": {
+        "type": "object",
+        "required": ["id_cliente_servico", "id_cliente", "nome", "valor", "status", "id_perfil_suspensao",
+                     "endereco_instalacao"],
+        "properties": {
+            "id_cliente_servico": {"type": "integer"},
+            "id_cliente": {"type": "integer"},
+            "nome": {"type": "string"},
+            "valor": {"type": "number", "description": "Mensalidade em reais.", "examples": [99.9]},
+            "status": {"type": "string", "examples": ["servico_habilitado", "servico_suspenso"]},
+            "id_perfil_suspensao": {"type": ["integer", "null"],
+                                    "description": "Nulo: o serviço segue o perfil de suspensão padrão."},
+            "endereco_instalacao": ref("EnderecoInstalacao"),
+        },
+    },
+    "Cliente": {
+        "type": "object",
+        "required": ["id_cliente", "codigo_cliente", "nome_razaosocial", "cpf_cnpj", "tipo_pessoa",
+                     "telefone_primario", "email", "data_cadastro", "servicos"],
+        "properties": {
+            "id_cliente": {"type": "integer"},
+            "codigo_cliente": {"type": "integer"},
+            "nome_razaosocial": {"type": "string"},
+            "cpf_cnpj": {"type": "string", "description": "Formatado (000.000.000-00 ou 00.000.000/0000-00)."},
+            "tipo_pessoa": {"type": "string", "enum": ["pessoa_fisica", "pessoa_juridica"]},
+            "telefone_primario": {"type": "string", "description": "Somente dígitos, com DDD."},
+            "email": {"type": ["string", "null"]},
+            "data_cadastro": {"type": "string", "format": "date-time"},
+            "servicos": _list_of("Servico"),
+        },
+    },
+    "NovoEnderecoInstalacao": {
+        "type": "object",
+        "required": ["logradouro", "numero", "bairro", "cidade", "uf", "cep"],
+        "properties": {
+            "logradouro": _text("Rua, avenida...", 200),
+            "numero": _text("Número.", 20),
+            "complemento": _text("Complemento (opcional).", 100),
+            "bairro": _text("Bairro.", 100),
+            "cidade": _text("Cidade.", 100),
+            "uf": {"type": "string", "enum": list(UFS), "description": "Sigla do estado (maiúsculas ou não)."},
+            "cep": _text("CEP com 8 dígitos (pontuação ignorada).", 10),
+        },
+    },
+    "NovoServico": {
+        "type": "object",
+        "required": ["nome", "valor", "endereco_instalacao"],
+        "properties": {
+            "nome": _text("Nome do plano/serviço.", 150),
+            "valor": MONEY_INPUT,
+            "endereco_instalacao": ref("NovoEnderecoInstalacao"),
+            "id_perfil_suspensao": {**ID_INPUT, "description": "Perfil de suspensão (opcional)."},
+        },
+    },
+    "NovoCliente": {
+        "type": "object",
+        "required": ["nome_razaosocial", "cpf_cnpj", "telefone_primario"],
+        "properties": {
+            "nome_razaosocial": _text("Nome ou razão social.", 150, 3),
+            "cpf_cnpj": _text("CPF ou CNPJ, com ou sem pontuação; os dígitos verificadores são conferidos.", 20),
+            "telefone_primario": _text("Telefone brasileiro com DDD (ex.: 11987654321).", 20),
+            "email": _text("E-mail (opcional).", 254, format="email"),
+            "servicos": {"type": "array", "items": ref("NovoServico"), "maxItems": MAX_SERVICES_PER_REQUEST},
+        },
+    },
+}
+
+# ---------------------------------------------------------------- parameters
+PATH_PARAMETERS: dict[str, str] = {
+    "id_cliente": "ID do cliente (`id_cliente`).",
+    "id_usuario": "ID do usuário da API.",
+}
+
+SEARCH_PARAMETERS = (
+    Parameter("busca", "Campo pelo qual buscar.", {"type": "string", "enum": list(SEARCH_KEYS)}, required=True),
+    Parameter("termo_busca", "Valor buscado (nome: busca por palavras, sem acentos nem maiúsculas).",
+              _text("Termo de busca.", 150), required=True),
+    Parameter("limit", "Máximo de clientes na resposta.",
+              {"type": "integer", "minimum": 1, "maximum": MAX_SEARCH_LIMIT, "default": DEFAULT_SEARCH_LIMIT}),
+)
+
+OAUTH_ERRORS: dict[str, Schema] = {
+    "400": {"description": "Requisição de token incompleta ou grant não suportado.",
+            "content": {"application/json": {"schema": ref("ErroOAuth")}}},
+    "401": {"description": "Cliente, usuário/senha ou refresh token inválidos.",
+            "content": {"application/json": {"schema": ref("ErroOAuth")}}},
+    "429": {"description": "Login bloqueado após tentativas sem sucesso.",
+            "headers": {"Retry-After": {"description": "Segundos até poder tentar de novo.",
+                                        "schema": {"type": "integer"}}},
+            "content": {"application/json": {"schema": ref("ErroOAuth")}}},
+}
+
+# ---------------------------------------------------------------- operations
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/health"): Operation(
+        summary="Verificação de saúde", tag="Saúde",
+        description="Sonda de prontidão: responde sem autenticação e sem tocar no banco.",
+        raw=ref("Saude"),
+    ),
+    ("POST", "/oauth/token"): Operation(
+        summary="Obter token de acesso", tag="Autenticação",
+        description="OAuth 2 com os grants `password` e `refresh_token`, como o HubSoft (Laravel Passport). "
+                    "Aceita JSON ou formulário. Erros vêm no formato do Passport, não no envelope; apenas um "
+                    "corpo ilegível (JSON inválido, acima de 1 MB) recebe o envelope de erro.",
+        body="TokenRequisicao",
+        raw={"oneOf": [ref("TokenResposta"), ref("EnvelopeErro")]},
+        extra_responses=OAUTH_ERRORS,
+    ),
+    ("POST", "/oauth/revoke"): Operation(
+        summary="Revogar o token atual (logout)", tag="Autenticação",
+        description="O access token usado na chamada e o refresh token do mesmo par deixam de valer.",
+        body="RevogarToken", body_required=False,
+    ),
+    ("GET", "/api/v1/openapi.json"): Operation(
+        summary="Documento OpenAPI da API", tag="Documentação",
+        description="Este documento (OpenAPI 3.1), gerado das rotas registradas.",
+        raw={"type": "object", "required": ["openapi", "info", "paths"]},
+    ),
+    ("GET", f"{BASE}/usuario_atual"): Operation(
+        summary="Usuário autenticado", tag="Usuários",
+        description="Quem é o dono do token e quais permissões tem.",
+        result=("usuario", ref("UsuarioAtual")),
+    ),
+    ("GET", f"{BASE}/configuracao/permissao"): Operation(
+        summary="Listar permissões", tag="Usuários",
+        description="Os nomes de permissão aceitos em `permissoes` ao cadastrar usuários.",
+        result=("permissoes", _list_of("Permissao")),
+    ),
+    ("POST", f"{BASE}/configuracao/usuario"): Operation(
+        summary="Cadastrar usuário da API", tag="Usuários",
+        body="NovoUsuario", result=("usuario", ref("Usuario")),
+    ),
+    ("GET", f"{BASE}/configuracao/usuario"): Operation(
+        summary="Listar usuários da API", tag="Usuários",
+        result=("usuarios", _list_of("Usuario")),
+    ),
+    ("POST", f"{BASE}/configuracao/usuario/{{id_usuario}}/revogar_tokens"): Operation(
+        summary="Revogar os tokens de um usuário", tag="Usuários",
+        description="Todos os tokens do usuário deixam de valer; ele precisa obter um novo.",
+    ),
+    ("POST", f"{BASE}/configuracao/usuario/revogar_tokens"): Operation(
+        summary="Revogar os tokens de todos os usuários", tag="Usuários",
+        description="Após um vazamento ou atualização de segurança: todos precisam obter um novo token.",
+    ),
+    ("POST", f"{BASE}/configuracao/tecnico"): Operation(
+        summary="Cadastrar técnico", tag="Técnicos",
+        body="NovoTecnico", result=("tecnico", ref("Tecnico")),
+    ),
+    ("GET", f"{BASE}/configuracao/tecnico"): Operation(
+        summary="Listar técnicos ativos", tag="Técnicos",
+        result=("tecnicos", _list_of("TecnicoResumo")),
+    ),
+    ("POST", f"{BASE}/cliente"): Operation(
+        summary="Cadastrar cliente", tag="Clientes",
+        description="Cadastra o cliente e, opcionalmente, seus serviços com endereço de instalação. "
+                    "Em formulário, listas e objetos usam chaves no estilo PHP "
+                    "(`servicos[0][endereco_instalacao][cidade]`).",
+        body="NovoCliente", result=("cliente", ref("Cliente")),
+    ),
+    ("GET", f"{BASE}/cliente"): Operation(
+        summary="Buscar clientes", tag="Clientes",
+        description="Busca como o HubSoft: por CPF/CNPJ, código, ID do serviço, nome ou telefone. "
+                    "Sem resultados, responde sucesso com a lista vazia.",
+        query=SEARCH_PARAMETERS, result=("clientes", _list_of("Cliente")),
+    ),
+    ("POST", f"{BASE}/cliente/{{id_cliente}}/servico"): Operation(
+        summary="Adicionar serviço ao cliente", tag="Clientes",
+        body="NovoServico", result=("servico", ref("Servico")),
+    ),
+}
+
+TAGS: dict[str, str] = {
+    "Saúde": "Sonda de prontidão.",
+    "Autenticação": "Tokens OAuth 2 (compatível com o HubSoft).",
+    "Documentação": "Este documento.",
+    "Usuários": "Usuários da API, permissões e revogação de tokens.",
+    "Técnicos": "Técnicos de campo.",
+    "Clientes": "Clientes e seus serviços.",
+}
+
+DESCRIPTION = f"""API de integração do provedor, compatível com a API de integração do HubSoft.
+
+* **Autenticação:** `POST /oauth/token` (grant `password`) devolve um token; envie-o em
+  `Authorization: Bearer <token>`. Tokens valem 30 dias e podem ser revogados a qualquer momento:
+  ao receber HTTP 401, obtenha um novo token.
+* **Envelope:** sucesso `{{"status": "success", "msg": ..., <chave>: ...}}`. Erros de validação e de
+  regra de negócio respondem **HTTP 200** com `{{"status": "error", "msg": ..., "errors": [...]}}` e não
+  alteram nada: leia `status`, não o código HTTP. Token ausente/inválido: 401. Sem permissão: 403
+  com `msg` "{NO_PERMISSION_MSG}". Rota inexistente: 404.
+* **Entrada:** os campos são lidos da query string, do corpo JSON e do corpo de formulário
+  (`application/x-www-form-urlencoded` ou `multipart/form-data`), mesclados (o corpo prevalece).
+  IDs podem vir como texto. Valores em reais com até duas casas decimais. Datas `AAAA-MM-DD`,
+  horários `HH:MM:SS`, no fuso horário do provedor.
+* **Listas paginadas:** `pagina` começa em 0, `itens_por_pagina` de 1 a {MAX_PER_PAGE}; a resposta traz
+  o bloco `paginacao`.
+* **Correlação:** toda resposta traz o cabeçalho `X-Correlation-Id` (o enviado pelo cliente, se válido).
+"""
+
+
+# ------------------------------------------------------------------ builder
 def document(routes: Sequence[RouteInfo]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``routes``; raises when documentation and routes differ."""
+    check_coverage(routes)
     paths: dict[str, Any] = {}
     for route in routes:
         for method in route.methods:
-            paths.setdefault(route.path, {})[method.lower()] = {"operationId": route.view_name}
-    return {"openapi": "3.1.0", "info": {"title": "ISP back end", "version": "1"}, "paths": paths}
+            operation = OPERATIONS[(method.upper(), route.path)]
+            paths.setdefault(route.path, {})[method.lower()] = _operation(route, operation)
+    # A copy: the module's tables stay untouched whatever the caller does with the result.
+    return copy.deepcopy({
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "API de integração do provedor",
+            "version": API_VERSION,
+            "description": DESCRIPTION,
+        },
+        "servers": [
+            {"url": "http://127.0.0.1:8000", "description": "Pilha local (python -m sandbox serve)"},
+            {
+                "url": "https://{api_id}.execute-api.{regiao}.amazonaws.com/api",
+                "description": "Estágio implantado (chalice deploy)",
+                "variables": {"api_id": {"default": "api-id"}, "regiao": {"default": "sa-east-1"}},
+            },
+        ],
+        "tags": [{"name": name, "description": text} for name, text in TAGS.items()],
+        "paths": paths,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer",
+                           "description": "Access token obtido em POST /oauth/token."},
+                "oauth2": {"type": "oauth2", "flows": {"password": {
+                    "tokenUrl": "/oauth/token", "refreshUrl": "/oauth/token", "scopes": {},
+                }}},
+            },
+            "parameters": {
+                "XCorrelationId": {
+                    "name": "X-Correlation-Id", "in": "header", "required": False,
+                    "description": "Identificador da requisição (8 a 64 caracteres: letras, números, . _ -), "
+                                   "devolvido na resposta e registrado nos logs.",
+                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{8,64}$"},
+                },
+            },
+        },
+    })
+
+
+def check_coverage(routes: Sequence[RouteInfo]) -> None:
+    """Raise unless every registered (method, path) is documented and vice versa."""
+    registered = {(method.upper(), route.path) for route in routes for method in route.methods}
+    undocumented = sorted(registered - OPERATIONS.keys())
+    stale = sorted(OPERATIONS.keys() - registered)
+    problems = []
+    if undocumented:
+        problems.append("rotas sem documentação em chalicelib/openapi.py OPERATIONS: "
+                        + ", ".join(f"{m} {p}" for m, p in undocumented))
+    if stale:
+        problems.append("operações documentadas sem rota registrada: "
+                        + ", ".join(f"{m} {p}" for m, p in stale))
+    if problems:
+        raise OpenApiCoverageError("; ".join(problems))
+
+
+def permission_text(permission: str) -> str:
+    """How the route's permission reads in the document (Portuguese)."""
+    if permission == PUBLIC:
+        return "Rota pública: não exige token."
+    if permission == AUTHENTICATED:
+        return "Exige um token de acesso válido (qualquer usuário)."
+    if permission == ADMIN_ONLY:
+        return "Exige um token de acesso de um usuário administrador."
+    if permission in ALL_PERMISSIONS:
+        return f"Exige um token de acesso de um usuário com a permissão \"{permission}\" (ou administrador)."
+    raise OpenApiCoverageError(f"permissão desconhecida na rota: {permission!r}")
+
+
+def _operation(route: RouteInfo, operation: Operation) -> dict[str, Any]:
+    access = permission_text(route.permission)
+    description = f"{operation.description}\n\n**Acesso:** {access}" if operation.description else \
+        f"**Acesso:** {access}"
+    result: dict[str, Any] = {
+        "operationId": route.view_name,
+        "summary": operation.summary,
+        "description": description,
+        "tags": [operation.tag],
+        "x-permissao": route.permission if route.permission in ALL_PERMISSIONS else _access_kind(route.permission),
+        "parameters": [*_path_parameters(route.path), *(_parameter(p) for p in operation.query),
+                       {"$ref": "#/components/parameters/XCorrelationId"}],
+        "security": [] if route.permission == PUBLIC else SECURED,
+        "responses": _responses(route, operation),
+    }
+    if operation.body:
+        result["requestBody"] = {
+            "required": operation.body_required,
+            "description": "JSON ou formulário (campos também podem vir na query string).",
+            "content": {
+                "application/json": {"schema": ref(operation.body)},
+                "application/x-www-form-urlencoded": {"schema": ref(operation.body)},
+            },
+        }
+    return result
+
+
+def _access_kind(permission: str) -> str:
+    return {PUBLIC: "publica", AUTHENTICATED: "autenticado", ADMIN_ONLY: "administrador"}[permission]
+
+
+def _path_parameters(path: str) -> list[Schema]:
+    parameters = []
+    for name in _PATH_PARAM.findall(path):
+        if name not in PATH_PARAMETERS:
+            raise OpenApiCoverageError(f"parâmetro de caminho sem documentação: {name} (em {path})")
+        parameters.append({"name": name, "in": "path", "required": True, "description": PATH_PARAMETERS[name],
+                           "schema": {"type": "integer", "minimum": 1}})
+    return parameters
+
+
+def _parameter(parameter: Parameter) -> Schema:
+    return {"name": parameter.name, "in": parameter.location, "required": parameter.required,
+            "description": parameter.description, "schema": parameter.schema}
+
+
+def _responses(route: RouteInfo, operation: Operation) -> dict[str, Any]:
+    if operation.raw is not None:
+        ok: Schema = operation.raw
+    else:
+        success: Schema = ref("EnvelopeSucesso")
+        if operation.result is not None:
+            key, schema = operation.result
+            success = {"allOf": [success, {"type": "object", "required": [key], "properties": {key: schema}}]}
+        ok = {"oneOf": [success, ref("EnvelopeErro")]}
+    responses: dict[str, Any] = {
+        "200": {
+            "description": "Sucesso" if operation.raw is not None else
+            "Sucesso (`status: success`) ou erro de validação/regra de negócio (`status: error`)",
+            "content": {"application/json": {"schema": ok}},
+        },
+    }
+    if route.permission != PUBLIC:
+        responses["401"] = {
+            "description": "Token ausente, inválido, expirado ou revogado.",
+            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
+            "content": {"application/json": {"schema": ref("ErroNaoAutenticado")}},
+        }
+    if route.permission not in (PUBLIC, AUTHENTICATED):
+        responses["403"] = {
+            "description": NO_PERMISSION_MSG,
+            "content": {"application/json": {"schema": ref("ErroPermissao")}},
+        }
+    responses.update(operation.extra_responses)
+    return responses

@@ -1,0 +1,221 @@
+"""Operator commands against a deployed stage's tables.
+
+    python -m ops create-user --username joao --nome "João" --permissao "Consultar clientes"
+    python -m ops create-client --client-id 1 --nome "Bot do WhatsApp" --gerar
+    python -m ops revoke-tokens --username joao | --todos
+    python -m ops list-users [--json]
+
+AWS credentials come from the usual boto chain (environment, profile, SSO,
+instance role); ``--region`` and ``--endpoint-url`` pick the stage (the
+endpoint is for the local stack and tests). Secrets are never read from the
+command line, where they would end up in the shell history and in ``ps``:
+passwords come from ``getpass`` (or ``OPS_PASSWORD`` for automation) and client
+secrets from ``getpass``, ``OPS_CLIENT_SECRET`` or ``--gerar``.
+
+Success goes to stdout; refusals, in Portuguese, to stderr with exit code 1.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import secrets
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from typing import TextIO
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib.auth.model import NewUser, User
+from chalicelib.auth.permissions import ALL_PERMISSIONS
+from chalicelib.config import ENV_ENDPOINT_URL, ENV_REGION, Settings, load_settings
+from chalicelib.container import Container, build_container
+from chalicelib.errors import ConfigurationError, DomainError
+
+ENV_PASSWORD = "OPS_PASSWORD"
+ENV_CLIENT_SECRET = "OPS_CLIENT_SECRET"
+GENERATED_SECRET_BYTES = 32  # 256 bits, URL-safe text of 43 characters
+
+Prompt = Callable[[str], str]
+
+
+class OpsError(Exception):
+    """A refusal of the command itself (not of the domain): shown, exit 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m ops",
+        description="Comandos de operação para um estágio implantado: usuários da API, clientes OAuth e tokens.",
+    )
+    parser.add_argument("--region", help="região AWS do estágio (padrão: AWS_REGION / AWS_DEFAULT_REGION)")
+    parser.add_argument("--endpoint-url", help="endpoint AWS alternativo (pilha local, testes)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="comando")
+
+    user = commands.add_parser(
+        "create-user", help="cadastra um usuário da API",
+        description=f"Cadastra um usuário da API. A senha é pedida no terminal (ou lida de {ENV_PASSWORD}).",
+    )
+    user.add_argument("--username", required=True)
+    user.add_argument("--nome", required=True, help="nome de exibição")
+    user.add_argument("--admin", action="store_true", help="administrador: todas as permissões")
+    user.add_argument("--permissao", action="append", default=[], metavar="NOME",
+                      help="permissão concedida (repita a opção); nomes: " + "; ".join(ALL_PERMISSIONS))
+    user.add_argument("--id-tecnico", type=int, help="técnico ligado ao usuário (vê só as próprias OS)")
+
+    client = commands.add_parser(
+        "create-client", help="cadastra um cliente OAuth (client_id/client_secret)",
+        description=f"Cadastra um cliente OAuth. O segredo é pedido no terminal (ou lido de {ENV_CLIENT_SECRET}); "
+                    "com --gerar, um segredo forte é gerado e mostrado uma única vez.",
+    )
+    client.add_argument("--client-id", required=True)
+    client.add_argument("--nome", required=True, help="nome da integração")
+    client.add_argument("--gerar", action="store_true", help="gera o client_secret e o mostra uma única vez")
+
+    revoke = commands.add_parser("revoke-tokens", help="revoga tokens: de um usuário ou de todos")
+    who = revoke.add_mutually_exclusive_group(required=True)
+    who.add_argument("--username", help="revoga todos os tokens deste usuário")
+    who.add_argument("--todos", action="store_true", help="revoga os tokens de todos os usuários")
+
+    listing = commands.add_parser("list-users", help="lista os usuários da API")
+    listing.add_argument("--json", action="store_true", help="saída em JSON")
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    prompt: Prompt = getpass.getpass,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    env = os.environ if environ is None else environ
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        container = build_container(_settings(args, env, err))
+        return _run(args, container, env, prompt, out)
+    except DomainError as exc:
+        _print_refusal(exc.message, exc.errors, err)
+    except (OpsError, ConfigurationError) as exc:
+        _print_refusal(str(exc), [], err)
+    except (BotoCoreError, ClientError, PynamoDBException) as exc:  # credentials, region, missing tables
+        _print_refusal(f"Falha ao acessar a AWS: {type(exc).__name__}: {exc}", [], err)
+    return 1
+
+
+def _settings(args: argparse.Namespace, env: Mapping[str, str], err: TextIO) -> Settings:
+    overrides = dict(env)
+    if args.region:
+        overrides[ENV_REGION] = args.region
+    if args.endpoint_url:
+        overrides[ENV_ENDPOINT_URL] = args.endpoint_url
+    settings = load_settings(overrides)
+    if settings.password_hash_profile != "standard" and not settings.endpoint_url:
+        print("Aviso: PASSWORD_HASH_PROFILE não é 'standard': os hashes gravados serão fracos "
+              "(use apenas em testes).", file=err)
+    return settings
+
+
+def _run(args: argparse.Namespace, container: Container, env: Mapping[str, str], prompt: Prompt,
+         out: TextIO) -> int:
+    if args.command == "create-user":
+        return _create_user(args, container, env, prompt, out)
+    if args.command == "create-client":
+        return _create_client(args, container, env, prompt, out)
+    if args.command == "revoke-tokens":
+        return _revoke_tokens(args, container, out)
+    return _list_users(args, container, out)
+
+
+def _create_user(args: argparse.Namespace, container: Container, env: Mapping[str, str], prompt: Prompt,
+                 out: TextIO) -> int:
+    password = _secret(env, ENV_PASSWORD, prompt, f"Senha de {args.username}: ")
+    user = container.auth.create_user(NewUser(
+        username=args.username, password=password, name=args.nome, permissions=tuple(args.permissao),
+        is_admin=args.admin, technician_id=args.id_tecnico,
+    ))
+    access = "administrador (todas as permissões)" if user.is_admin else (
+        ", ".join(user.permissions) or "nenhuma permissão")
+    print(f"Usuário {user.username} cadastrado com o ID {user.id}: {access}.", file=out)
+    return 0
+
+
+def _create_client(args: argparse.Namespace, container: Container, env: Mapping[str, str], prompt: Prompt,
+                   out: TextIO) -> int:
+    if args.gerar:
+        secret = secrets.token_urlsafe(GENERATED_SECRET_BYTES)
+    else:
+        secret = _secret(env, ENV_CLIENT_SECRET, prompt, f"client_secret de {args.client_id}: ")
+    if not container.auth.ensure_client(args.client_id, secret, args.nome):
+        raise OpsError(f"O cliente OAuth {args.client_id.strip()} já existe; nada foi alterado.")
+    print(f"Cliente OAuth {args.client_id.strip()} ({args.nome}) cadastrado.", file=out)
+    if args.gerar:
+        print(f"client_secret: {secret}", file=out)
+        print("Guarde-o agora: ele não é armazenado e não poderá ser mostrado de novo.", file=out)
+    return 0
+
+
+def _revoke_tokens(args: argparse.Namespace, container: Container, out: TextIO) -> int:
+    if args.todos:
+        count = container.auth.revoke_all_tokens()
+        print(f"Tokens de {count} usuário(s) revogados. Todos devem obter um novo token.", file=out)
+        return 0
+    username = args.username.strip().lower()
+    user = next((u for u in container.auth.list_users() if u.username == username), None)
+    if user is None:
+        raise OpsError(f"Usuário {username} não encontrado.")
+    container.auth.revoke_user_tokens(user.id)
+    print(f"Todos os tokens do usuário {user.username} foram revogados.", file=out)
+    return 0
+
+
+def _list_users(args: argparse.Namespace, container: Container, out: TextIO) -> int:
+    users = container.auth.list_users()
+    if args.json:
+        print(json.dumps([_user_json(u) for u in users], ensure_ascii=False, indent=2), file=out)
+        return 0
+    if not users:
+        print("Nenhum usuário cadastrado.", file=out)
+        return 0
+    rows = [("ID", "USERNAME", "NOME", "ADMIN", "ATIVO", "TÉCNICO", "PERMISSÕES")]
+    for u in users:
+        rows.append((str(u.id), u.username, u.name, "sim" if u.is_admin else "não", "sim" if u.active else "não",
+                     str(u.technician_id or "-"), "todas" if u.is_admin else ", ".join(u.permissions) or "-"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1],
+              file=out)
+    return 0
+
+
+def _user_json(user: User) -> dict[str, object]:
+    return {
+        "id": user.id, "username": user.username, "nome": user.name, "admin": user.is_admin,
+        "permissoes": list(ALL_PERMISSIONS if user.is_admin else user.permissions),
+        "id_tecnico": user.technician_id, "ativo": user.active,
+    }
+
+
+def _secret(env: Mapping[str, str], variable: str, prompt: Prompt, label: str) -> str:
+    """From the environment (automation) or typed twice without echo."""
+    value = env.get(variable)
+    if value:
+        return value
+    first = prompt(label)
+    if not first:
+        raise OpsError(f"Nenhum segredo informado (digite-o ou defina {variable}).")
+    if prompt("Repita para confirmar: ") != first:
+        raise OpsError("Os valores digitados não conferem; nada foi alterado.")
+    return first
+
+
+def _print_refusal(message: str, errors: Sequence[str], err: TextIO) -> None:
+    print(f"Erro: {message}", file=err)
+    for error in errors:
+        if error != message:
+            print(f"  - {error}", file=err)
