@@ -21,6 +21,7 @@ LAMBDA_TIMEOUT_SECONDS = 60
 @dataclass(frozen=True)
 class QueueDefinition:
     logical_name: str
+    consumer: str  # the app.py function that consumes it (``@app.on_sqs_message(name=...)``)
     # AWS: at least 6x the consumer's timeout, so a slow batch is not redelivered mid-flight.
     visibility_timeout: int = 6 * LAMBDA_TIMEOUT_SECONDS
     max_receive_count: int = 5
@@ -46,7 +47,10 @@ class KeyDefinition:
         return f"alias/{RESOURCE_PREFIX}-{self.logical_name}"
 
 
-QUEUES = tuple(QueueDefinition(name) for name in LOGICAL_QUEUES)
+QUEUES = (
+    QueueDefinition(LOGICAL_QUEUES[0], consumer="charge_consumer"),
+    QueueDefinition(LOGICAL_QUEUES[1], consumer="notification_consumer"),
+)
 KEYS = (KeyDefinition("cards", "Envelope key of stored card tokens (AES-GCM data keys)"),)
 
 
@@ -149,11 +153,15 @@ def cloudformation_resources() -> dict[str, Any]:
                                   "maxReceiveCount": queue.max_receive_count},
             },
         }
+        # Chalice points the event source at the queue by a built ARN, not a
+        # Ref, so without this a first deploy may create the trigger first.
+        resources[_logical_id("", queue.consumer)] = {"DependsOn": [_logical_id("Queue", queue.logical_name)]}
     for key in KEYS:
         key_id = _logical_id("Key", key.logical_name)
         resources[key_id] = {
             "Type": "AWS::KMS::Key",
             "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
             "Properties": {
                 "Description": key.description,
                 "EnableKeyRotation": True,
