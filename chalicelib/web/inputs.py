@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -114,6 +112,11 @@ def _decode(body: bytes) -> str:
 
 
 def _multipart_fields(body: bytes, content_type: str) -> list[tuple[str, str]]:
+    # Imported here: the email package is the heaviest import of a cold start
+    # and multipart bodies are rare.
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
     message = BytesParser(policy=HTTP).parsebytes(head + body)
     if not message.is_multipart():
