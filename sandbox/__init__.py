@@ -12,5 +12,10 @@ Defaults of the local stack (override with environment variables):
   ``GETNET_PORT``, ``ZAPME_PORT``: the simulators' ports (free ones by default)
 - ``SANDBOX_STATE_DIR=.sandbox``: where the run file ``run.json`` is written
 - ``SANDBOX_RETRY_SECONDS=2``: base of the local retry backoff of a failed
-  queue message (Lambda instead waits the queue's visibility timeout)
+  queue message: it comes back after 2, 4, 8... seconds (at most 60), and
+  after the queue's ``maxReceiveCount`` moto moves it to the dead-letter
+  queue. Lambda instead leaves it invisible for the queue's visibility timeout.
+
+The simulators' base URLs are exported to the app as ``CIELO_API_URL``,
+``CIELO_QUERY_URL``, ``GETNET_API_URL`` and ``ZAPME_API_URL``.
 """

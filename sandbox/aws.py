@@ -7,6 +7,8 @@ import socket
 
 from moto.server import ThreadedMotoServer
 
+from sandbox.errors import StartupError
+
 LOCAL_REGION = "us-east-1"
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "sandbox",
@@ -31,28 +33,45 @@ def port_is_free(port: int) -> bool:
     return True
 
 
-def point_environment_at(endpoint: str) -> None:
+def requested_port(name: str) -> int | None:
+    """The port asked for in the environment variable ``name``; None means "any free port"."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise StartupError(f"{name} inválida: {raw!r}. Use um número entre 1 e 65535.", exit_code=2)
+    return int(raw)
+
+
+def current_region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or LOCAL_REGION
+
+
+def point_environment_at(endpoint: str, region: str | None = None) -> None:
     """Make boto3, PynamoDB and ``load_settings`` talk to the local endpoint."""
     os.environ.update(FAKE_CREDENTIALS)
     os.environ["AWS_ENDPOINT_URL"] = endpoint
-    os.environ.setdefault("AWS_REGION", LOCAL_REGION)
-    os.environ.setdefault("AWS_DEFAULT_REGION", os.environ["AWS_REGION"])
+    os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"] = region or current_region()
     os.environ.setdefault("STAGE", "local")
     for name in ("AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         os.environ.pop(name, None)
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL_")]:
+        os.environ.pop(name)  # a per-service endpoint would win over the local one
 
 
 class LocalAws:
-    """moto's threaded server; every service on one endpoint."""
+    """moto's threaded server; every service on one endpoint (port 0: a free one)."""
 
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.endpoint = f"http://127.0.0.1:{port}"
+    def __init__(self, port: int = 0) -> None:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self.endpoint = ""
 
     def start(self) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server.start()
+        host, port = self._server.get_host_and_port()
+        self.endpoint = f"http://{host}:{port}"
 
     def stop(self) -> None:
-        self._server.stop()
+        if self.endpoint:
+            self._server.stop()

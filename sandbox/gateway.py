@@ -57,25 +57,32 @@ class SandboxRequestHandler(ChaliceRequestHandler):
 
     def _generic_handle(self) -> None:
         length = self.headers.get("content-length", "0")
+        if "transfer-encoding" in self.headers:
+            # chalice.local reads Content-Length only; a chunked body would be left on the wire.
+            return self._plain(411, "Envie o corpo com o cabeçalho Content-Length.", close=True)
         if not length.isdigit():
-            return self._plain(400, "Cabeçalho Content-Length inválido.")
+            return self._plain(400, "Cabeçalho Content-Length inválido.", close=True)
         if int(length) > MAX_BODY_BYTES:
-            self.close_connection = True
-            return self._plain(413, "O corpo da requisição excede o limite de 10 MB.")
+            return self._plain(413, "O corpo da requisição excede o limite de 10 MiB.", close=True)
         try:
             super()._generic_handle()
+        except ConnectionError:
+            self.close_connection = True  # the client went away; nothing to answer
         except Exception:  # noqa: BLE001 - the server must survive anything
             logger.exception("local gateway failure on %s %s", self.command, self.path)
-            self._plain(500, "Erro inesperado no servidor local.")
+            self._plain(500, "Erro inesperado no servidor local.", close=True)
 
     # The parent binds do_* to its own _generic_handle; point them at ours.
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
-    def _plain(self, status: int, msg: str) -> None:
+    def _plain(self, status: int, msg: str, *, close: bool = False) -> None:
         body = _envelope(msg)
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
+        if close:  # the unread body (if any) makes the connection unusable
+            self.close_connection = True
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
 
@@ -100,6 +107,7 @@ class ApiServer:
         self._thread.start()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits forever for a loop that never ran
+            self._server.shutdown()
+            self._thread.join(timeout=5)
         self._server.server.server_close()
-        self._thread.join(timeout=5)

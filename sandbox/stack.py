@@ -14,13 +14,15 @@ from chalice.config import Config
 
 from chalicelib.config import load_settings
 from chalicelib.container import build_container, set_container
+from chalicelib.errors import DomainError
 from chalicelib.queues import LOGICAL_QUEUES, queue_name
 from infra.definition import create_resources
-from sandbox.aws import LocalAws, free_port, point_environment_at
+from sandbox.aws import LocalAws, point_environment_at, requested_port
+from sandbox.errors import StartupError
 from sandbox.gateway import ApiServer
+from sandbox.simulators import ALL as SIMULATORS
 from sandbox.simulators.base import Simulator
-from sandbox.simulators.services import ALL as SIMULATORS
-from sandbox.workers import HourlyTimer, QueuePoller
+from sandbox.workers import DEFAULT_RETRY_SECONDS, HourlyTimer, QueuePoller
 
 logger = logging.getLogger(__name__)
 
@@ -39,13 +41,19 @@ def state_file() -> Path:
 
 
 def env_port(name: str) -> int:
-    value = os.environ.get(name, "")
-    return int(value) if value.isdigit() else free_port()
+    """The port asked for in ``name``, or 0 (the OS picks a free one)."""
+    return requested_port(name) or 0
+
+
+def optional_ports() -> list[str]:
+    """The variables that may pin a port of the stack besides ``PORT``."""
+    return ["AWS_PORT", *(simulator.port_variable() for simulator in SIMULATORS)]
 
 
 @dataclass
 class LocalStack:
     api_port: int
+    retry_base: float = DEFAULT_RETRY_SECONDS
     stop_event: threading.Event = field(default_factory=threading.Event)
     aws: LocalAws | None = None
     api: ApiServer | None = None
@@ -58,7 +66,7 @@ class LocalStack:
         self.aws.start()
         point_environment_at(self.aws.endpoint)
         for simulator_class in SIMULATORS:
-            simulator = simulator_class(env_port(f"{simulator_class.name.upper()}_PORT")).start()
+            simulator = simulator_class(env_port(simulator_class.port_variable())).start()
             self.simulators.append(simulator)
             for variable in simulator.env_urls:
                 os.environ[variable] = simulator.url
@@ -78,7 +86,7 @@ class LocalStack:
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             function = CONSUMERS[logical]
             self.workers.append(QueuePoller(sqs, url, arn, function, getattr(app_module, function),
-                                            self.stop_event))
+                                            self.stop_event, self.retry_base))
         self.workers.append(HourlyTimer(app_module.hourly_tick, self.stop_event))
         for worker in self.workers:
             worker.start()
@@ -86,14 +94,21 @@ class LocalStack:
 
     def _bootstrap(self, container: Any) -> None:
         values = {name: os.environ.get(name) or default for name, default in DEFAULTS.items()}
-        container.auth.ensure_admin(values["ADMIN_USERNAME"], values["ADMIN_PASSWORD"])
-        container.auth.ensure_client(values["OAUTH_CLIENT_ID"], values["OAUTH_CLIENT_SECRET"], "Cliente local")
+        try:
+            container.auth.ensure_admin(values["ADMIN_USERNAME"], values["ADMIN_PASSWORD"])
+        except DomainError as exc:
+            raise StartupError(f"ADMIN_USERNAME/ADMIN_PASSWORD recusados: {_reasons(exc)}") from exc
+        try:
+            container.auth.ensure_client(values["OAUTH_CLIENT_ID"], values["OAUTH_CLIENT_SECRET"], "Cliente local")
+        except DomainError as exc:
+            raise StartupError(f"OAUTH_CLIENT_ID/OAUTH_CLIENT_SECRET recusados: {_reasons(exc)}") from exc
         self.credentials = values
 
     def banner(self) -> str:
         assert self.aws is not None and self.api is not None
         defaults = [name for name in ("ADMIN_PASSWORD", "OAUTH_CLIENT_SECRET") if not os.environ.get(name)]
         timer = next(w for w in self.workers if isinstance(w, HourlyTimer))
+        zone = load_settings().zone
         lines = [
             "Pilha local do back end do provedor em execução:",
             f"  API e console ........ {self.api.url}   (saúde: {self.api.url}/health)",
@@ -102,12 +117,13 @@ class LocalStack:
         lines += [f"  Simulador {s.name:<10} . {s.url}" for s in self.simulators]
         lines += [
             f"  Filas consumidas ..... {', '.join(queue_name(q) for q in LOGICAL_QUEUES)}",
-            f"  Próximo tick ......... {timer.next_run.astimezone().isoformat(timespec='minutes')}",
+            f"  Próximo tick ......... {timer.next_run:%Y-%m-%d %H:%M} UTC "
+            f"({timer.next_run.astimezone(zone):%H:%M} em {zone.key})",
             f"  Usuário admin ........ {self.credentials['ADMIN_USERNAME']}",
             f"  OAuth client_id ...... {self.credentials['OAUTH_CLIENT_ID']}",
         ]
         if defaults:
-            lines.append("  Senha e segredo: os padrões documentados no README (ADMIN_PASSWORD, OAUTH_CLIENT_SECRET).")
+            lines.append(f"  {' e '.join(defaults)}: os padrões documentados no README (defina-os para trocar).")
         lines.append("Pressione Ctrl-C para parar.")
         return "\n".join(lines)
 
@@ -116,24 +132,42 @@ class LocalStack:
         if self.api:
             self.api.stop()
         for worker in self.workers:
-            worker.join(timeout=5)
+            if worker.is_alive():
+                worker.join(timeout=5)
         for simulator in self.simulators:
             simulator.stop()
         if self.aws:
             self.aws.stop()
-        state_file().unlink(missing_ok=True)
+        set_container(None)
+        _remove_own_state(state_file())
 
     def _write_state(self) -> None:
         assert self.aws is not None and self.api is not None
         path = state_file()
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({
+        partial = path.with_suffix(".tmp")  # written whole, then renamed: a reader never sees half of it
+        partial.write_text(json.dumps({
             "pid": os.getpid(),
             "api_url": self.api.url,
             "aws_endpoint": self.aws.endpoint,
             "region": os.environ["AWS_REGION"],
             "simulators": {s.name: s.url for s in self.simulators},
         }, indent=2))
+        partial.replace(path)
+
+
+def _reasons(exc: DomainError) -> str:
+    return " ".join([exc.message, *exc.errors])
+
+
+def _remove_own_state(path: Path) -> None:
+    """Remove the run file unless another instance has since written its own."""
+    try:
+        owner = json.loads(path.read_text()).get("pid")
+    except (OSError, ValueError, AttributeError):
+        return
+    if owner == os.getpid():
+        path.unlink(missing_ok=True)
 
 
 def _chalice_config() -> Config:

@@ -1,6 +1,7 @@
 """Background work of the local stack: the hourly timer and the SQS pollers."""
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -9,11 +10,35 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from sandbox.errors import StartupError
 from sandbox.lambda_events import context, now_utc, scheduled_event, sqs_event
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any], Any], Any]
+
+
+DEFAULT_RETRY_SECONDS = 2.0
+MAX_RETRY_SECONDS = 60
+
+
+def retry_base_seconds() -> float:
+    """``SANDBOX_RETRY_SECONDS``: the local wait before the first retry of a failed message.
+
+    It doubles on every receive, up to a minute. Lambda instead leaves the
+    message invisible for the queue's whole visibility timeout (6 minutes).
+    """
+    raw = os.environ.get("SANDBOX_RETRY_SECONDS", "").strip()
+    if not raw:
+        return DEFAULT_RETRY_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= MAX_RETRY_SECONDS:
+        raise StartupError(f"SANDBOX_RETRY_SECONDS inválida: {raw!r}. Use um número de segundos entre 0 e 60.",
+                           exit_code=2)
+    return value
 
 
 def next_top_of_hour(now: datetime) -> datetime:
@@ -34,7 +59,7 @@ class HourlyTimer(threading.Thread):
             at, self.next_run = self.next_run, next_top_of_hour(self.next_run)
             try:
                 report = self._handler(scheduled_event(at), context("hourly_tick"))
-                logger.info("tick das %s: %s", at.isoformat(), report)
+                logger.info("tick das %s: %s", at.isoformat(), json.dumps(report, ensure_ascii=False, default=str))
             except Exception:  # noqa: BLE001 - a failed tick must not stop the next ones
                 logger.exception("o tick das %s falhou", at.isoformat())
 
@@ -49,7 +74,7 @@ class QueuePoller(threading.Thread):
     """
 
     def __init__(self, sqs: Any, queue_url: str, queue_arn: str, function_name: str, handler: Handler,
-                 stop: threading.Event) -> None:
+                 stop: threading.Event, retry_base: float = DEFAULT_RETRY_SECONDS) -> None:
         super().__init__(name=f"poller-{function_name}", daemon=True)
         self._sqs = sqs
         self._url = queue_url
@@ -57,7 +82,7 @@ class QueuePoller(threading.Thread):
         self._function = function_name
         self._handler = handler
         self._stop_event = stop
-        self._retry_base = float(os.environ.get("SANDBOX_RETRY_SECONDS", "2"))
+        self._retry_base = retry_base
 
     def run(self) -> None:
         while not self._stop_event.is_set():
@@ -74,10 +99,13 @@ class QueuePoller(threading.Thread):
         for message in answer.get("Messages", []):
             try:
                 self._handler(sqs_event([message], self._arn), context(self._function))
-            except Exception:  # noqa: BLE001 - the message is retried, as Lambda would
+            except Exception as exc:  # noqa: BLE001 - the message is retried, as Lambda would
                 count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-                delay = math.ceil(min(self._retry_base * 2 ** (count - 1), 60))
-                logger.exception("%s falhou (tentativa %d); nova tentativa em %ds", self._function, count, delay)
+                delay = math.ceil(min(self._retry_base * 2 ** (count - 1), MAX_RETRY_SECONDS))
+                # chalicelib.entrypoints.consume already logged the traceback.
+                logger.warning("%s falhou com a mensagem %s (tentativa %d): %s; nova tentativa em %ds",
+                               self._function, message["MessageId"], count, exc, delay,
+                               exc_info=logger.isEnabledFor(logging.DEBUG))
                 self._sqs.change_message_visibility(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"],
                                                     VisibilityTimeout=delay)
                 continue

@@ -3,11 +3,15 @@ that records every request and answers JSON."""
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+logger = logging.getLogger(__name__)
+MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 @dataclass
@@ -43,6 +47,11 @@ class Simulator:
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, name=self.name, daemon=True)
 
+    @classmethod
+    def port_variable(cls) -> str:
+        """Where a fixed port may be asked for (``CIELO_PORT``...); a free one otherwise."""
+        return f"{cls.name.upper()}_PORT"
+
     def routes(self) -> dict[tuple[str, str], Route]:
         return {}
 
@@ -51,9 +60,10 @@ class Simulator:
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._thread.is_alive():  # shutdown() waits forever for a loop that never ran
+            self._server.shutdown()
+            self._thread.join(timeout=5)
         self._server.server_close()
-        self._thread.join(timeout=5)
 
     def dispatch(self, request: RecordedRequest) -> Reply:
         if (request.method, request.path) == ("GET", "/health"):
@@ -70,9 +80,20 @@ class Simulator:
 
         class Handler(BaseHTTPRequestHandler):
             def _handle(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                request = RecordedRequest(self.command, self.path, dict(self.headers), self.rfile.read(length))
-                reply = simulator.dispatch(request)
+                length = self.headers.get("content-length") or "0"
+                if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+                    self.close_connection = True
+                    self._reply(Reply(413, {"erro": f"{simulator.name}: Content-Length inválido ou acima de 10 MiB"}))
+                    return
+                request = RecordedRequest(self.command, self.path, dict(self.headers), self.rfile.read(int(length)))
+                try:
+                    reply = simulator.dispatch(request)
+                except Exception:  # noqa: BLE001 - a simulator bug answers 500, never kills the server
+                    logger.exception("simulator %s failed on %s %s", simulator.name, self.command, self.path)
+                    reply = Reply(500, {"erro": f"{simulator.name}: falha interna do simulador"})
+                self._reply(reply)
+
+            def _reply(self, reply: Reply) -> None:
                 body = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")

@@ -71,6 +71,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         process.wait()
 
 
+def read_until_closed(connection: socket.socket) -> bytes:
+    chunks = []
+    while chunk := connection.recv(4096):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def token(stack: RunningStack) -> str:
     return str(requests.post(f"{stack.url}/oauth/token", json=CREDENTIALS, timeout=10).json()["access_token"])
 
@@ -123,7 +130,8 @@ def test_huge_body_is_refused_unread(stack: RunningStack) -> None:
     with socket.create_connection((host, int(port)), timeout=10) as connection:
         connection.sendall(b"POST /api/v1/integracao/cliente HTTP/1.1\r\nHost: x\r\n"
                            b"Content-Type: application/json\r\nContent-Length: 20971520\r\n\r\n{")
-        reply = connection.recv(4096).decode("utf-8")
+        reply = read_until_closed(connection).decode("utf-8")
+    assert "Connection: close" in reply
     assert reply.startswith("HTTP/1.1 413") or reply.startswith("HTTP/1.0 413"), reply
     assert json.loads(reply.split("\r\n\r\n", 1)[1])["status"] == "error"
 
@@ -133,6 +141,24 @@ def test_second_start_on_a_busy_port_says_so(stack: RunningStack) -> None:
                             capture_output=True, timeout=30)
     assert second.returncode == 1
     assert "já está em uso" in second.stderr and "Traceback" not in second.stderr
+
+
+def test_a_busy_port_asked_for_by_variable_is_refused_before_anything_starts(stack: RunningStack) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        env = {**stack.env, "PORT": str(free_port()), "AWS_PORT": str(busy.getsockname()[1])}
+        second = subprocess.run([sys.executable, "-m", "sandbox", "serve"], cwd=ROOT, env=env, text=True,
+                                capture_output=True, timeout=30)
+    assert second.returncode == 1
+    assert "AWS_PORT" in second.stderr and "já está em uso" in second.stderr and "Traceback" not in second.stderr
+
+
+def test_simulators_answer_their_health_check(stack: RunningStack) -> None:
+    assert set(stack.state["simulators"]) == {"cielo", "getnet", "zapme"}
+    for name, url in stack.state["simulators"].items():
+        answer = requests.get(f"{url}/health", timeout=5)
+        assert answer.status_code == 200 and answer.json() == {"status": "ok", "simulador": name}
 
 
 def test_tick_runs_against_the_running_stack(stack: RunningStack) -> None:
