@@ -111,7 +111,7 @@ class LocalStack:
         zone = load_settings().zone
         lines = [
             "Pilha local do back end do provedor em execução:",
-            f"  API e console ........ {self.api.url}   (saúde: {self.api.url}/health)",
+            f"  API .................. {self.api.url}   (saúde: {self.api.url}/health)",
             f"  AWS (moto) ........... {self.aws.endpoint}   (DynamoDB, SQS, KMS)",
         ]
         lines += [f"  Simulador {s.name:<10} . {s.url}" for s in self.simulators]
