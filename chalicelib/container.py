@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.agenda.service import AgendaService, brazilian_holiday
 from chalicelib.auth.passwords import PasswordHasher
 from chalicelib.auth.service import AuthService
 from chalicelib.clock import Clock, system_clock
@@ -32,6 +33,7 @@ class Container:
     auth: AuthService
     customers: CustomerService
     technicians: TechnicianService
+    agendas: AgendaService
     tick_runs: TickRuns
     tick_jobs: dict[str, TickJob] = field(default_factory=dict)
     # message type -> handler, per queue; capabilities register theirs.
@@ -49,6 +51,7 @@ def build_container(
     boto3_session_factory: Callable[[], Any] | None = None,
 ) -> Container:
     """Wire the DynamoDB-backed services for ``settings``."""
+    from chalicelib.storage.agendas import DynamoAgendaStore
     from chalicelib.storage.binding import bind_tables
     from chalicelib.storage.customers import DynamoCustomerStore
     from chalicelib.storage.identity import DynamoIdentityStore, DynamoTechnicianStore
@@ -70,6 +73,7 @@ def build_container(
         auth=AuthService(identity, sequences, hasher, clock, technicians),
         customers=CustomerService(DynamoCustomerStore(), sequences, clock, DynamoSuspensionProfiles()),
         technicians=technicians,
+        agendas=AgendaService(DynamoAgendaStore(), sequences, technicians, brazilian_holiday),
         tick_runs=DynamoTickRuns(),
     )
 

@@ -182,4 +182,51 @@ class TickRunItem(SettingsItem, discriminator="tick_run"):
     expires = TTLAttribute(null=True)
 
 
-SCHEMA_MODELS: tuple[type[Model], ...] = (IdentityItem, CustomerTableItem, SettingsItem)
+
+
+# ----------------------------------------------------------------- agendas
+class WindowMap(MapAttribute[str, Any]):
+    weekdays = ListAttribute[int]()
+    start = UnicodeAttribute()  # HH:MM
+    end = UnicodeAttribute()
+    slot_minutes = NumberAttribute()
+    capacity = NumberAttribute()
+
+
+class CityMap(MapAttribute[str, Any]):
+    name = UnicodeAttribute()
+    uf = UnicodeAttribute()
+
+
+class AgendaTableItem(Model):
+    """Schema model of the ``agendas`` table (configurations and slot counters)."""
+
+    class Meta(_Unbound):
+        logical_name = "agendas"
+        ttl_attribute = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+
+
+class AgendaConfigItem(AgendaTableItem, discriminator="agenda"):
+    agenda_id = NumberAttribute()
+    description = UnicodeAttribute()
+    active = BooleanAttribute()
+    windows = ListAttribute[WindowMap](of=WindowMap)
+    cities = ListAttribute[CityMap](of=CityMap, default=list)
+    technician_ids = ListAttribute[int](default=list)
+    daily_limit = NumberAttribute(null=True)
+    closed_dates = ListAttribute[str](default=list)
+    block_national_holidays = BooleanAttribute(default=False)
+    version = NumberAttribute()
+
+
+class SlotCounterItem(AgendaTableItem, discriminator="counter"):
+    """Live OS overlapping one slot (``<date>#<HH:MM>``) or one day (``<date>#DIA``)."""
+
+    booked = NumberAttribute(default=0)
+
+
+SCHEMA_MODELS: tuple[type[Model], ...] = (IdentityItem, CustomerTableItem, SettingsItem, AgendaTableItem)

@@ -1,0 +1,81 @@
+"""Agenda configurations and slot counters (``agendas`` table).
+
+Keys:
+- ``AGENDA`` / ``<id:010d>``                 one configuration (listing = one query)
+- ``SLOTS#<agenda id>`` / ``<date>#<HH:MM>`` live OS overlapping that slot
+- ``SLOTS#<agenda id>`` / ``<date>#DIA``     live OS on that day (daily limit)
+
+All counters of an agenda share a partition, so the free capacity of any
+range of days is one query.
+"""
+from __future__ import annotations
+
+from datetime import date, time
+
+from pynamodb.exceptions import PutError
+
+from chalicelib.agenda.model import Agenda, City, Window
+from chalicelib.errors import ConflictError
+from chalicelib.storage.errors import condition_failed
+from chalicelib.storage.models import AgendaConfigItem, CityMap, SlotCounterItem, WindowMap
+
+LISTING = "AGENDA"
+
+
+def counters_pk(agenda_id: int) -> str:
+    return f"SLOTS#{agenda_id}"
+
+
+class DynamoAgendaStore:
+    def add(self, agenda: Agenda) -> None:
+        _item(agenda).save(condition=AgendaConfigItem.pk.does_not_exist())
+
+    def get(self, agenda_id: int) -> Agenda | None:
+        try:
+            return _agenda(AgendaConfigItem.get(LISTING, f"{agenda_id:010d}", consistent_read=True))
+        except AgendaConfigItem.DoesNotExist:
+            return None
+
+    def list_all(self) -> list[Agenda]:
+        return [_agenda(i) for i in AgendaConfigItem.query(LISTING)]
+
+    def replace(self, agenda: Agenda, expected_version: int) -> None:
+        try:
+            _item(agenda).save(condition=AgendaConfigItem.version == expected_version)
+        except PutError as exc:
+            if condition_failed(exc):
+                raise ConflictError("A agenda foi alterada por outra requisição; consulte-a e tente de novo.") from exc
+            raise
+
+    def booked(self, agenda_id: int, first: date, last: date) -> dict[str, int]:
+        """Counters between ``first`` and ``last`` (inclusive), keyed ``<date>#<HH:MM>`` / ``<date>#DIA``."""
+        condition = SlotCounterItem.sk.between(first.isoformat(), f"{last.isoformat()}#~")
+        return {i.sk: int(i.booked) for i in SlotCounterItem.query(counters_pk(agenda_id), condition,
+                                                                 consistent_read=True)}
+
+
+def _item(agenda: Agenda) -> AgendaConfigItem:
+    return AgendaConfigItem(
+        LISTING, f"{agenda.id:010d}", agenda_id=agenda.id, description=agenda.description, active=agenda.active,
+        windows=[WindowMap(weekdays=sorted(w.weekdays), start=w.start.strftime("%H:%M"),
+                           end=w.end.strftime("%H:%M"), slot_minutes=w.slot_minutes, capacity=w.capacity)
+                 for w in agenda.windows],
+        cities=[CityMap(name=c.name, uf=c.uf) for c in agenda.cities],
+        technician_ids=list(agenda.technician_ids), daily_limit=agenda.daily_limit,
+        closed_dates=sorted(d.isoformat() for d in agenda.closed_dates),
+        block_national_holidays=agenda.block_national_holidays, version=agenda.version,
+    )
+
+
+def _agenda(item: AgendaConfigItem) -> Agenda:
+    return Agenda(
+        id=int(item.agenda_id), description=item.description, active=bool(item.active),
+        windows=tuple(Window(weekdays=frozenset(int(d) for d in w.weekdays), start=time.fromisoformat(w.start),
+                             end=time.fromisoformat(w.end), slot_minutes=int(w.slot_minutes),
+                             capacity=int(w.capacity)) for w in item.windows),
+        cities=tuple(City(c.name, c.uf) for c in item.cities or []),
+        technician_ids=tuple(int(t) for t in item.technician_ids or []),
+        daily_limit=int(item.daily_limit) if item.daily_limit is not None else None,
+        closed_dates=frozenset(date.fromisoformat(d) for d in item.closed_dates or []),
+        block_national_holidays=bool(item.block_national_holidays), version=int(item.version),
+    )
