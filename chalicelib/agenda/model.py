@@ -171,7 +171,7 @@ def window_errors(windows: Iterable[Window]) -> list[str]:
             errors.append(f"O horário {label} não é múltiplo de duracao_minutos ({window.slot_minutes}).")
     for day in range(7):
         todays = sorted((w for w in listed if day in w.weekdays), key=lambda w: w.start)
-        for before, after in zip(todays, todays[1:]):
+        for before, after in zip(todays, todays[1:], strict=False):
             if after.start < before.end:
                 errors.append(f"Os horários de {WEEKDAYS[day]} se sobrepõem "
                               f"({before.start.strftime('%H:%M')}–{before.end.strftime('%H:%M')} e "
