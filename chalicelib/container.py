@@ -20,6 +20,7 @@ from chalicelib.config import Settings, load_settings
 from chalicelib.customers.service import CustomerService
 from chalicelib.ports import QueuePublisher, Sequences
 from chalicelib.queues import Handler, SqsPublisher
+from chalicelib.service_orders.service import ServiceOrderService
 from chalicelib.technicians.service import TechnicianService
 from chalicelib.tick import TickJob, TickRuns
 
@@ -34,6 +35,7 @@ class Container:
     customers: CustomerService
     technicians: TechnicianService
     agendas: AgendaService
+    service_orders: ServiceOrderService
     tick_runs: TickRuns
     tick_jobs: dict[str, TickJob] = field(default_factory=dict)
     # message type -> handler, per queue; capabilities register theirs.
@@ -55,6 +57,7 @@ def build_container(
     from chalicelib.storage.binding import bind_tables
     from chalicelib.storage.customers import DynamoCustomerStore
     from chalicelib.storage.identity import DynamoIdentityStore, DynamoTechnicianStore
+    from chalicelib.storage.orders import DynamoOrderStore
     from chalicelib.storage.sequences import DynamoSequences
     from chalicelib.storage.settings import DynamoSuspensionProfiles, DynamoTickRuns
 
@@ -65,15 +68,18 @@ def build_container(
     hasher = PasswordHasher(settings.password_hash_profile)
     if queues is None:
         queues = SqsPublisher(lambda: _sqs_client(settings, boto3_session_factory))
+    customers = CustomerService(DynamoCustomerStore(), sequences, clock, DynamoSuspensionProfiles())
+    agendas = AgendaService(DynamoAgendaStore(), sequences, technicians, brazilian_holiday)
     return Container(
         settings=settings,
         clock=clock,
         sequences=sequences,
         queues=queues,
         auth=AuthService(identity, sequences, hasher, clock, technicians),
-        customers=CustomerService(DynamoCustomerStore(), sequences, clock, DynamoSuspensionProfiles()),
+        customers=customers,
         technicians=technicians,
-        agendas=AgendaService(DynamoAgendaStore(), sequences, technicians, brazilian_holiday),
+        agendas=agendas,
+        service_orders=ServiceOrderService(DynamoOrderStore(), customers, agendas, sequences, clock),
         tick_runs=DynamoTickRuns(),
     )
 

@@ -73,6 +73,15 @@ class CustomerService:
         self._store.add_service(service)  # conditional on the customer existing
         return service
 
+    def service(self, service_id: int) -> Service:
+        """A customer's service (cliente_servico) by its id."""
+        owner = self._store.customer_id_by_service(service_id)
+        customer = self._store.get_customer(owner) if owner else None
+        found = next((s for s in customer.services if s.id == service_id), None) if customer else None
+        if found is None:
+            raise NotFoundError(f"Serviço de cliente de ID {service_id} não encontrado")
+        return found
+
     def get(self, customer_id: int) -> Customer:
         customer = self._store.get_customer(customer_id)
         if customer is None:

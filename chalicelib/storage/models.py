@@ -229,4 +229,50 @@ class SlotCounterItem(AgendaTableItem, discriminator="counter"):
     booked = NumberAttribute(default=0)
 
 
-SCHEMA_MODELS: tuple[type[Model], ...] = (IdentityItem, CustomerTableItem, SettingsItem, AgendaTableItem)
+# ---------------------------------------------------------- service orders
+class OrdersByAgendaIndex(GlobalSecondaryIndex["OrderTableItem"]):
+    """Scheduled OS of an agenda by start (sparse: only OS with an agenda and interval)."""
+
+    class Meta:
+        index_name = "by_agenda"
+        projection = AllProjection()
+
+    agenda_pk = UnicodeAttribute(hash_key=True)
+    agenda_sk = UnicodeAttribute(range_key=True)
+
+
+class OrderTableItem(Model):
+    """Schema model of the ``service_orders`` table."""
+
+    class Meta(_Unbound):
+        logical_name = "service_orders"
+        ttl_attribute = None
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+    agenda_pk = UnicodeAttribute(null=True)
+    agenda_sk = UnicodeAttribute(null=True)
+    by_agenda = OrdersByAgendaIndex()
+
+
+class OrderItem(OrderTableItem, discriminator="service_order"):
+    order_id = NumberAttribute()
+    number = NumberAttribute()
+    customer_service_id = NumberAttribute()
+    customer_id = NumberAttribute()
+    status = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    agenda_id = NumberAttribute(null=True)
+    start = UnicodeAttribute(null=True)  # local time, ISO without offset
+    end = UnicodeAttribute(null=True)
+    technician_ids = ListAttribute[int](default=list)
+    description = UnicodeAttribute(default="")
+    priority = UnicodeAttribute(default="normal")
+    version = NumberAttribute()
+    held = ListAttribute[str](default=list)  # "<agenda id>|<counter key>"
+
+
+SCHEMA_MODELS: tuple[type[Model], ...] = (
+    IdentityItem, CustomerTableItem, SettingsItem, AgendaTableItem, OrderTableItem,
+)

@@ -1,0 +1,120 @@
+"""Service orders (``service_orders`` table) and the one transaction that
+writes an OS together with the agenda counters it takes and releases.
+
+Keys: ``OS#<id>`` / ``OS``; index ``by_agenda``: ``AGENDA#<id>`` /
+``<start>#<id:010d>`` for scheduled, live OS.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.exceptions import TransactWriteError
+
+from chalicelib.agenda.booking import AgendaChangedError, CapacityExhaustedError, CounterKey, CounterMoves
+from chalicelib.agenda.model import Interval
+from chalicelib.errors import ConflictError
+from chalicelib.service_orders.model import ServiceOrder
+from chalicelib.service_orders.service import TransientConflictError
+from chalicelib.storage.agendas import LISTING, counters_pk
+from chalicelib.storage.binding import transaction
+from chalicelib.storage.errors import cancelled_reasons
+from chalicelib.storage.models import AgendaConfigItem, OrderItem, SlotCounterItem
+
+
+class DynamoOrderStore:
+    def get(self, order_id: int) -> ServiceOrder | None:
+        try:
+            return _order(OrderItem.get(f"OS#{order_id}", "OS", consistent_read=True))
+        except OrderItem.DoesNotExist:
+            return None
+
+    def list_by_agenda(self, agenda_id: int, first: str, last: str) -> list[ServiceOrder]:
+        """Scheduled OS of an agenda whose start lies in [first, last] (ISO prefixes)."""
+        condition = OrderItem.agenda_sk.between(first, f"{last}~")
+        return [_order(i) for i in OrderItem.by_agenda.query(f"AGENDA#{agenda_id}", condition)
+                if isinstance(i, OrderItem)]
+
+    def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves) -> None:
+        """Write ``order`` and apply ``moves``, all or nothing.
+
+        ``expected_version`` None creates the OS; otherwise the stored OS must
+        still have that version (a concurrent change wins, this one fails).
+        """
+        labels: list[object] = ["os"]
+        try:
+            with transaction() as txn:
+                condition = (OrderItem.pk.does_not_exist() if expected_version is None
+                             else OrderItem.version == expected_version)
+                txn.save(_item(order), condition=condition)
+                if moves.check_agenda:
+                    agenda_id, version = moves.check_agenda
+                    txn.condition_check(AgendaConfigItem, LISTING, f"{agenda_id:010d}",
+                                        condition=(AgendaConfigItem.version == version)
+                                        & (AgendaConfigItem.active == True))  # noqa: E712 - a condition, not a test
+                    labels.append("agenda")
+                for counter, limit in moves.increments.items():
+                    room = None
+                    if limit is not None:
+                        room = SlotCounterItem.booked.does_not_exist() | (SlotCounterItem.booked < limit)
+                    txn.update(_counter(counter), actions=[SlotCounterItem.booked.add(1),
+                                                           SlotCounterItem.kind.set(SlotCounterItem)],
+                               condition=room)
+                    labels.append(counter)
+                for counter in moves.decrements:
+                    txn.update(_counter(counter), actions=[SlotCounterItem.booked.add(-1)],
+                               condition=SlotCounterItem.booked > 0)
+                    labels.append(("release", counter))
+        except TransactWriteError as exc:
+            raise _refusal(exc, labels) from exc
+
+
+def _refusal(exc: TransactWriteError, labels: list[object]) -> Exception:
+    failed = [label for label, code in zip(labels, cancelled_reasons(exc), strict=False)
+              if code == "ConditionalCheckFailed"]
+    if not failed:
+        codes = cancelled_reasons(exc)
+        if "TransactionConflict" in codes:
+            return TransientConflictError()
+        return exc  # throttling or an outage: not a rule, not the client's fault
+    first = failed[0]
+    if first == "os":
+        return ConflictError("A ordem de serviço foi alterada por outra requisição; consulte-a e tente de novo.")
+    if first == "agenda":
+        return AgendaChangedError()
+    if isinstance(first, CounterKey):
+        return CapacityExhaustedError(first)
+    return RuntimeError(f"contador de agenda já estava em zero: {first!r}")
+
+
+def _counter(counter: CounterKey) -> SlotCounterItem:
+    return SlotCounterItem(counters_pk(counter.agenda_id), counter.key)
+
+
+def _item(order: ServiceOrder) -> OrderItem:
+    scheduled = order.occupies_capacity and order.interval is not None
+    return OrderItem(
+        f"OS#{order.id}", "OS",
+        agenda_pk=f"AGENDA#{order.agenda_id}" if scheduled else None,
+        agenda_sk=f"{order.interval.start.isoformat()}#{order.id:010d}" if scheduled and order.interval else None,
+        order_id=order.id, number=order.number, customer_service_id=order.customer_service_id,
+        customer_id=order.customer_id, status=order.status, created_at=order.created_at,
+        agenda_id=order.agenda_id,
+        start=order.interval.start.isoformat() if order.interval else None,
+        end=order.interval.end.isoformat() if order.interval else None,
+        technician_ids=list(order.technician_ids), description=order.description, priority=order.priority,
+        version=order.version, held=sorted(f"{c.agenda_id}|{c.key}" for c in order.held),
+    )
+
+
+def _order(item: OrderItem) -> ServiceOrder:
+    interval = None
+    if item.start and item.end:
+        interval = Interval(datetime.fromisoformat(item.start), datetime.fromisoformat(item.end))
+    held = frozenset(CounterKey(int(a), k) for a, _, k in (h.partition("|") for h in item.held or []))
+    return ServiceOrder(
+        id=int(item.order_id), number=int(item.number), customer_service_id=int(item.customer_service_id),
+        customer_id=int(item.customer_id), status=item.status, created_at=item.created_at,
+        agenda_id=int(item.agenda_id) if item.agenda_id is not None else None, interval=interval,
+        technician_ids=tuple(int(t) for t in item.technician_ids or []), description=item.description or "",
+        priority=item.priority or "normal", version=int(item.version), held=held,
+    )
