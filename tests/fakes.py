@@ -9,9 +9,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.agenda.model import Agenda
 from chalicelib.auth.model import LoginThrottle, OAuthClient, StoredToken, User
 from chalicelib.customers.model import Customer, Service, name_tokens
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
@@ -142,6 +143,9 @@ class InMemoryCustomerStore:
     def customer_id_by_service(self, service_id: int) -> int | None:
         return next((c.id for c in self.customers.values() if any(s.id == service_id for s in c.services)), None)
 
+    def get_service(self, service_id: int) -> Service | None:
+        return next((s for c in self.customers.values() for s in c.services if s.id == service_id), None)
+
     def customer_ids_by_phone(self, phone: str) -> list[int]:
         return [c.id for c in self.customers.values() if c.phone == phone]
 
@@ -156,3 +160,36 @@ class Profiles:
 
     def exists(self, profile_id: int) -> bool:
         return profile_id in self.existing
+
+
+class InMemoryAgendaStore:
+    """Agenda configurations with the version check of the DynamoDB store.
+
+    ``counters`` holds booked places per agenda, keyed like the store's
+    (``<date>#<HH:MM>``, ``<date>#DIA``); tests set them directly.
+    """
+
+    def __init__(self) -> None:
+        self.agendas: dict[int, Agenda] = {}
+        self.counters: dict[int, dict[str, int]] = {}
+
+    def add(self, agenda: Agenda) -> None:
+        if agenda.id in self.agendas:
+            raise ConflictError(f"Já existe uma agenda de ID {agenda.id}.")
+        self.agendas[agenda.id] = agenda
+
+    def get(self, agenda_id: int) -> Agenda | None:
+        return self.agendas.get(agenda_id)
+
+    def list_all(self) -> list[Agenda]:
+        return list(self.agendas.values())
+
+    def replace(self, agenda: Agenda, expected_version: int) -> None:
+        current = self.agendas.get(agenda.id)
+        if current is None or current.version != expected_version:
+            raise ConflictError("A agenda foi alterada por outra requisição; consulte-a e tente de novo.")
+        self.agendas[agenda.id] = agenda
+
+    def booked(self, agenda_id: int, first: date, last: date) -> dict[str, int]:
+        low, high = first.isoformat(), f"{last.isoformat()}#~"
+        return {k: v for k, v in self.counters.get(agenda_id, {}).items() if low <= k <= high}

@@ -71,8 +71,9 @@ class ServiceOrderService:
             raise ValidationError(["Para programar a OS informe a agenda (id_agenda_ordem_servico)."])
         service = self._services.service(new.customer_service_id)
         order_id = self._sequences.next_id("ordem_servico")
+        # The OS number is its id: sequential, one counter, one call.
         order = ServiceOrder(
-            id=order_id, number=self._sequences.next_id("numero_ordem_servico"),
+            id=order_id, number=order_id,
             customer_service_id=service.id, customer_id=service.customer_id, status=new.status,
             created_at=self._clock(), agenda_id=new.agenda_id, interval=new.interval,
             technician_ids=new.technician_ids, description=new.description, priority=new.priority, version=0,

@@ -3,7 +3,7 @@
 Keys:
 - ``CUSTOMER#<id>`` / ``PROFILE``            the customer
 - ``CUSTOMER#<id>`` / ``SERVICE#<id>``       its services (one query reads all)
-- ``SERVICE#<id>`` / ``SERVICE``             service → customer
+- ``SERVICE#<id>`` / ``SERVICE``             a copy of the service, to read it by id in one call
 - ``DOC#<cpf/cnpj>`` / ``DOC``               uniqueness claim and lookup
 - ``PHONE#<digits>`` / ``CUSTOMER#<id>``     phone lookup
 - ``NAME#<first 2 letters>`` / ``<word>#<id>`` name-word index (prefix queries)
@@ -85,7 +85,14 @@ class DynamoCustomerStore:
         return _ref(f"DOC#{document}", "DOC")
 
     def customer_id_by_service(self, service_id: int) -> int | None:
-        return _ref(f"SERVICE#{service_id}", "SERVICE")
+        found = self.get_service(service_id)
+        return found.customer_id if found else None
+
+    def get_service(self, service_id: int) -> Service | None:
+        try:
+            return _service(ServiceItem.get(f"SERVICE#{service_id}", "SERVICE"))
+        except ServiceItem.DoesNotExist:
+            return None
 
     def customer_ids_by_phone(self, phone: str) -> list[int]:
         return [int(i.customer_id) for i in CustomerRefItem.query(f"PHONE#{phone}")]
@@ -97,19 +104,22 @@ class DynamoCustomerStore:
 
 
 def _service_items(service: Service) -> list[CustomerTableItem]:
+    """The service in its customer's partition and its copy keyed by id."""
+    return [_service_item(service, f"CUSTOMER#{service.customer_id}", f"SERVICE#{service.id:010d}"),
+            _service_item(service, f"SERVICE#{service.id}", "SERVICE")]
+
+
+def _service_item(service: Service, pk: str, sk: str) -> ServiceItem:
     address = service.address
-    return [
-        ServiceItem(
-            f"CUSTOMER#{service.customer_id}", f"SERVICE#{service.id:010d}", service_id=service.id,
-            customer_id=service.customer_id, name=service.name, amount_cents=service.amount_cents,
-            address=AddressMap(logradouro=address.logradouro, numero=address.numero, bairro=address.bairro,
-                               cidade=address.cidade, uf=address.uf, cep=address.cep,
-                               complemento=address.complemento),
-            status=service.status, suspension_profile_id=service.suspension_profile_id,
-            created_at=service.created_at,
-        ),
-        CustomerRefItem(f"SERVICE#{service.id}", "SERVICE", customer_id=service.customer_id),
-    ]
+    return ServiceItem(
+        pk, sk, service_id=service.id,
+        customer_id=service.customer_id, name=service.name, amount_cents=service.amount_cents,
+        address=AddressMap(logradouro=address.logradouro, numero=address.numero, bairro=address.bairro,
+                           cidade=address.cidade, uf=address.uf, cep=address.cep,
+                           complemento=address.complemento),
+        status=service.status, suspension_profile_id=service.suspension_profile_id,
+        created_at=service.created_at,
+    )
 
 
 def _ref(pk: str, sk: str) -> int | None:

@@ -111,6 +111,8 @@ class TestCustomerContract:
         assert customers.customer_id_by_document("11144477735") == 2
         assert customers.customer_id_by_service(10) == 1
         assert customers.customer_id_by_service(99) is None
+        assert customers.get_service(10) == customer().services[0]
+        assert customers.get_service(99) is None
         assert sorted(customers.customer_ids_by_phone("11987654321")) == [1, 2]
         assert sorted(customers.customer_ids_by_name_word("sil")) == [1, 2]
         assert list(customers.customer_ids_by_name_word("silve")) == [2]
