@@ -70,6 +70,7 @@ def build_container(
         queues = SqsPublisher(lambda: _sqs_client(settings, boto3_session_factory))
     customers = CustomerService(DynamoCustomerStore(), sequences, clock, DynamoSuspensionProfiles())
     agendas = AgendaService(DynamoAgendaStore(), sequences, technicians, brazilian_holiday)
+    orders = ServiceOrderService(DynamoOrderStore(), customers, agendas, sequences, clock, queues)
     return Container(
         settings=settings,
         clock=clock,
@@ -79,8 +80,9 @@ def build_container(
         customers=customers,
         technicians=technicians,
         agendas=agendas,
-        service_orders=ServiceOrderService(DynamoOrderStore(), customers, agendas, sequences, clock),
+        service_orders=orders,
         tick_runs=DynamoTickRuns(),
+        tick_jobs={"reenviar_eventos_os": orders.relay_events},
     )
 
 

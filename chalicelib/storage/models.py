@@ -273,6 +273,12 @@ class OrderItem(OrderTableItem, discriminator="service_order"):
     held = ListAttribute[str](default=list)  # "<agenda id>|<counter key>"
 
 
+class OutboxItem(OrderTableItem, discriminator="outbox"):
+    """An event written with the OS change that raised it, until it is on the queue."""
+
+    body = UnicodeAttribute()
+
+
 SCHEMA_MODELS: tuple[type[Model], ...] = (
     IdentityItem, CustomerTableItem, SettingsItem, AgendaTableItem, OrderTableItem,
 )

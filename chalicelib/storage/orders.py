@@ -1,12 +1,16 @@
 """Service orders (``service_orders`` table) and the one transaction that
 writes an OS together with the agenda counters it takes and releases.
 
-Keys: ``OS#<id>`` / ``OS``; index ``by_agenda``: ``AGENDA#<id>`` /
+Keys: ``OS#<id>`` / ``OS``; ``OUTBOX`` / ``<written at>#<event id>`` for
+events not yet on the queue; index ``by_agenda``: ``AGENDA#<id>`` /
 ``<start>#<id:010d>`` for scheduled, live OS.
 """
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
@@ -18,7 +22,7 @@ from chalicelib.service_orders.service import TransientConflictError
 from chalicelib.storage.agendas import LISTING, counters_pk
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.errors import cancelled_reasons
-from chalicelib.storage.models import AgendaConfigItem, OrderItem, SlotCounterItem
+from chalicelib.storage.models import AgendaConfigItem, OrderItem, OutboxItem, SlotCounterItem
 
 
 class DynamoOrderStore:
@@ -34,24 +38,34 @@ class DynamoOrderStore:
         return [_order(i) for i in OrderItem.by_agenda.query(f"AGENDA#{agenda_id}", condition)
                 if isinstance(i, OrderItem)]
 
-    def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves) -> None:
+    def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
+             events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None) -> list[str]:
         """Write ``order`` and apply ``moves``, all or nothing.
 
         ``expected_version`` None creates the OS; otherwise the stored OS must
         still have that version (a concurrent change wins, this one fails).
+        ``events`` land in the outbox in the same transaction; the keys of
+        their outbox entries are returned.
         """
-        labels: list[object] = ["os"]
+        outbox = [OutboxItem("OUTBOX", f"{(written_at or order.created_at).isoformat()}#{event['id']}",
+                             body=json.dumps(dict(event), ensure_ascii=False)) for event in events]
+        # PynamoDB sends condition checks, then puts, then updates; the
+        # cancellation reasons come back in that order, so label them alike.
+        checks: list[object] = []
+        puts: list[object] = []
+        updates: list[object] = []
         try:
             with transaction() as txn:
                 condition = (OrderItem.pk.does_not_exist() if expected_version is None
                              else OrderItem.version == expected_version)
                 txn.save(_item(order), condition=condition)
+                puts.append("os")
                 if moves.check_agenda:
                     agenda_id, version = moves.check_agenda
                     txn.condition_check(AgendaConfigItem, LISTING, f"{agenda_id:010d}",
                                         condition=(AgendaConfigItem.version == version)
                                         & (AgendaConfigItem.active == True))  # noqa: E712 - a condition, not a test
-                    labels.append("agenda")
+                    checks.append("agenda")
                 for counter, limit in moves.increments.items():
                     room = None
                     if limit is not None:
@@ -59,13 +73,27 @@ class DynamoOrderStore:
                     txn.update(_counter(counter), actions=[SlotCounterItem.booked.add(1),
                                                            SlotCounterItem.kind.set(SlotCounterItem)],
                                condition=room)
-                    labels.append(counter)
+                    updates.append(counter)
                 for counter in moves.decrements:
                     txn.update(_counter(counter), actions=[SlotCounterItem.booked.add(-1)],
                                condition=SlotCounterItem.booked > 0)
-                    labels.append(("release", counter))
+                    updates.append(("release", counter))
+                for entry in outbox:
+                    txn.save(entry)
+                    puts.append("outbox")
         except TransactWriteError as exc:
-            raise _refusal(exc, labels) from exc
+            raise _refusal(exc, checks + puts + updates) from exc
+        return [entry.sk for entry in outbox]
+
+    def pending_events(self, written_before: datetime) -> list[tuple[str, dict[str, Any]]]:
+        """Outbox entries older than ``written_before`` (their publish failed or was cut short)."""
+        return [(item.sk, json.loads(item.body))
+                for item in OutboxItem.query("OUTBOX", OutboxItem.sk < written_before.isoformat())]
+
+    def clear_events(self, keys: Sequence[str]) -> None:
+        with OutboxItem.batch_write() as batch:
+            for key in keys:
+                batch.delete(OutboxItem("OUTBOX", key))
 
 
 def _refusal(exc: TransactWriteError, labels: list[object]) -> Exception:
