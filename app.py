@@ -5,10 +5,13 @@ returns. Nothing here touches AWS at import time.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from chalice import Chalice, Rate
 from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib import entrypoints, openapi
+from chalicelib.agenda import api as agendas_api
 from chalicelib.auth import api as auth_api
 from chalicelib.auth.permissions import ADMIN_ONLY, Permission
 from chalicelib.customers import api as customers_api
@@ -102,6 +105,35 @@ def add_service(request: ApiRequest, id_cliente: str) -> Payload:
     return customers_api.add_service(request, path_id(id_cliente, "id_cliente"))
 
 
+# ----------------------------------------------------------------- agendas
+AGENDAS = f"{BASE}/configuracao/agenda_ordem_servico"
+
+
+@api.route(AGENDAS, methods=["POST"], permission=Permission.CONFIGURAR_AGENDAS_OS)
+def create_agenda(request: ApiRequest) -> Payload:
+    return agendas_api.create(request)
+
+
+@api.route(AGENDAS, methods=["GET"], permission=Permission.CONSULTAR_AGENDA_OS)
+def list_agendas(request: ApiRequest) -> Payload:
+    return agendas_api.list_all(request)
+
+
+@api.route(f"{AGENDAS}/{{id_agenda_ordem_servico}}", methods=["GET"], permission=Permission.CONSULTAR_AGENDA_OS)
+def get_agenda(request: ApiRequest, id_agenda_ordem_servico: str) -> Payload:
+    return agendas_api.get(request, path_id(id_agenda_ordem_servico, "id_agenda_ordem_servico"))
+
+
+@api.route(f"{AGENDAS}/{{id_agenda_ordem_servico}}", methods=["PUT"], permission=Permission.CONFIGURAR_AGENDAS_OS)
+def replace_agenda(request: ApiRequest, id_agenda_ordem_servico: str) -> Payload:
+    return agendas_api.replace(request, path_id(id_agenda_ordem_servico, "id_agenda_ordem_servico"))
+
+
+@api.route(f"{AGENDAS}/{{id_agenda_ordem_servico}}", methods=["DELETE"], permission=Permission.CONFIGURAR_AGENDAS_OS)
+def deactivate_agenda(request: ApiRequest, id_agenda_ordem_servico: str) -> Payload:
+    return agendas_api.deactivate(request, path_id(id_agenda_ordem_servico, "id_agenda_ordem_servico"))
+
+
 # ------------------------------------------------------ schedule and queues
 @app.schedule(Rate(1, unit=Rate.HOURS), name="hourly_tick")
 def hourly_tick(event: CloudWatchEvent) -> dict[str, object]:
@@ -116,3 +148,9 @@ def charge_consumer(event: SQSEvent) -> None:
 @app.on_sqs_message(queue=queue_name(NOTIFICATIONS), batch_size=1, name="notification_consumer")
 def notification_consumer(event: SQSEvent) -> None:
     entrypoints.consume(NOTIFICATIONS, [record.to_dict() for record in event])
+
+
+# Fed by the service_orders table's stream (event source mapping in infra/).
+@app.lambda_function(name="outbox_relay")
+def outbox_relay(event: dict[str, Any], context: Any) -> dict[str, int]:
+    return {"eventos_publicados": entrypoints.relay_outbox(event.get("Records", []))}

@@ -70,7 +70,7 @@ def build_container(
         queues = SqsPublisher(lambda: _sqs_client(settings, boto3_session_factory))
     customers = CustomerService(DynamoCustomerStore(), sequences, clock, DynamoSuspensionProfiles())
     agendas = AgendaService(DynamoAgendaStore(), sequences, technicians, brazilian_holiday)
-    orders = ServiceOrderService(DynamoOrderStore(), customers, agendas, sequences, clock, queues)
+    orders = ServiceOrderService(DynamoOrderStore(), customers, agendas, sequences, clock)
     return Container(
         settings=settings,
         clock=clock,
@@ -82,7 +82,6 @@ def build_container(
         agendas=agendas,
         service_orders=orders,
         tick_runs=DynamoTickRuns(),
-        tick_jobs={"reenviar_eventos_os": orders.relay_events},
     )
 
 

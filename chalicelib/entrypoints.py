@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from chalicelib.container import get_container
-from chalicelib.queues import dispatch
+from chalicelib.outbox import events_from_stream
+from chalicelib.queues import NOTIFICATIONS, dispatch
 from chalicelib.tick import parse_event_time, run_tick
 
 logger = logging.getLogger(__name__)
@@ -37,3 +38,11 @@ def consume(queue: str, records: Iterable[dict[str, Any]]) -> int:
         logger.exception("message handling failed", extra={"queue": queue,
                                                             "message_ids": [r.get("messageId") for r in records]})
         raise
+
+
+def relay_outbox(records: Iterable[dict[str, Any]]) -> int:
+    """Publish the outbox events of a stream batch; raising makes Lambda retry the batch."""
+    events = events_from_stream(records)
+    if events:
+        get_container().queues.publish(NOTIFICATIONS, events)
+    return len(events)

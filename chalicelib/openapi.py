@@ -18,6 +18,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.agenda.api import (
+    MAX_CAPACITY,
+    MAX_CITIES,
+    MAX_CLOSED_DATES,
+    MAX_DESCRIPTION,
+    MAX_SLOT_MINUTES,
+    MAX_TECHNICIANS,
+    MAX_WINDOWS,
+    MIN_SLOT_MINUTES,
+    WEEKDAY_NAMES,
+)
 from chalicelib.auth.model import ACCESS_TOKEN_SECONDS
 from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
 from chalicelib.customers.api import DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, MAX_SERVICES_PER_REQUEST
@@ -360,13 +371,116 @@ SCHEMAS: dict[str, Schema] = {
             "servicos": {"type": "array", "items": ref("NovoServico"), "maxItems": MAX_SERVICES_PER_REQUEST},
         },
     },
+    # -- agendas ------------------------------------------------------------
+    "DiaSemana": {"type": "string", "enum": list(WEEKDAY_NAMES)},
+    "CidadeAgenda": {
+        "type": "object",
+        "required": ["cidade", "uf"],
+        "properties": {"cidade": {"type": "string"}, "uf": {"type": "string", "enum": list(UFS)}},
+    },
+    "TecnicoAgenda": {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"},
+                       "name": {"type": ["string", "null"], "description": "Nulo se o técnico não existe mais."}},
+    },
+    "HorarioAgenda": {
+        "type": "object",
+        "description": "Janela semanal de atendimento: nos dias listados, de hora_inicio a hora_termino, em "
+                       "horários de duracao_minutos, cada um com no máximo `capacidade` OS sobrepostas.",
+        "required": ["dias_semana", "hora_inicio", "hora_termino", "duracao_minutos", "capacidade"],
+        "properties": {
+            "dias_semana": {**_list_of("DiaSemana"), "description": "Em ordem de segunda a domingo."},
+            "hora_inicio": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:00$", "examples": ["08:00:00"]},
+            "hora_termino": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:00$", "examples": ["12:00:00"]},
+            "duracao_minutos": {"type": "integer", "minimum": MIN_SLOT_MINUTES, "maximum": MAX_SLOT_MINUTES},
+            "capacidade": {"type": "integer", "minimum": 1, "maximum": MAX_CAPACITY},
+        },
+    },
+    "AgendaOrdemServico": {
+        "type": "object",
+        "required": ["id_agenda_ordem_servico", "descricao", "ativo", "cidades", "tecnicos", "horarios",
+                     "limite_diario", "datas_bloqueadas", "bloquear_feriados_nacionais"],
+        "properties": {
+            "id_agenda_ordem_servico": {"type": "integer"},
+            "descricao": {"type": "string"},
+            "ativo": {"type": "boolean"},
+            "cidades": {**_list_of("CidadeAgenda"), "description": "Vazia: atende qualquer cidade."},
+            "tecnicos": _list_of("TecnicoAgenda"),
+            "horarios": _list_of("HorarioAgenda"),
+            "limite_diario": {"type": ["integer", "null"], "minimum": 1,
+                              "description": "Máximo de OS por dia; nulo: sem limite além das capacidades."},
+            "datas_bloqueadas": {"type": "array", "items": {"type": "string", "format": "date"},
+                                 "description": "Em ordem crescente."},
+            "bloquear_feriados_nacionais": {"type": "boolean"},
+        },
+    },
+    "NovaCidadeAgenda": {
+        "type": "object",
+        "required": ["cidade", "uf"],
+        "properties": {
+            "cidade": _text("Cidade (comparada sem diferenciar maiúsculas nem acentos).", 100),
+            "uf": {"type": "string", "enum": list(UFS), "description": "Sigla do estado (maiúsculas ou não)."},
+        },
+    },
+    "NovoTecnicoAgenda": {
+        "type": "object", "required": ["id"],
+        "properties": {"id": {**ID_INPUT, "description": "ID do técnico (GET configuracao/tecnico)."}},
+    },
+    "NovoHorarioAgenda": {
+        "type": "object",
+        "required": ["dias_semana", "hora_inicio", "hora_termino", "duracao_minutos", "capacidade"],
+        "properties": {
+            "dias_semana": {
+                "type": ["array", "string"], "items": ref("DiaSemana"), "minItems": 1,
+                "description": "Lista ou texto separado por vírgulas; maiúsculas, acentos e o sufixo \"-feira\" "
+                               "são ignorados.",
+            },
+            "hora_inicio": _text("Início, HH:MM:SS (HH:MM aceito).", 8, pattern="^[0-9]{2}:[0-9]{2}(:00)?$"),
+            "hora_termino": _text("Término, posterior ao início; (término − início) deve ser múltiplo de "
+                                  "duracao_minutos.", 8, pattern="^[0-9]{2}:[0-9]{2}(:00)?$"),
+            "duracao_minutos": {"type": ["integer", "string"], "minimum": MIN_SLOT_MINUTES,
+                                "maximum": MAX_SLOT_MINUTES, "description": "Duração de cada horário, em minutos."},
+            "capacidade": {"type": ["integer", "string"], "minimum": 1, "maximum": MAX_CAPACITY,
+                           "description": "Quantas OS podem se sobrepor num mesmo horário."},
+        },
+    },
+    "NovaAgendaOrdemServico": {
+        "type": "object",
+        "description": "Os horários de um mesmo dia da semana não podem se sobrepor. Em formulário, listas usam "
+                       "chaves no estilo PHP (`horarios[0][dias_semana][0]=segunda`, `tecnicos[0][id]=3`).",
+        "required": ["descricao", "horarios"],
+        "properties": {
+            "descricao": _text("Nome da agenda.", MAX_DESCRIPTION),
+            "ativo": {**BOOL_INPUT, "default": True},
+            "cidades": {"type": "array", "items": ref("NovaCidadeAgenda"), "maxItems": MAX_CITIES,
+                        "description": "Cidades atendidas; vazia ou ausente: qualquer cidade."},
+            "tecnicos": {"type": "array", "items": ref("NovoTecnicoAgenda"), "maxItems": MAX_TECHNICIANS,
+                         "description": "Lista ou objeto indexado (`{\"0\": {\"id\": 3}}`)."},
+            "horarios": {"type": "array", "items": ref("NovoHorarioAgenda"), "minItems": 1,
+                         "maxItems": MAX_WINDOWS},
+            "limite_diario": {"type": ["integer", "string", "null"], "minimum": 1,
+                              "description": "Máximo de OS por dia (opcional)."},
+            "datas_bloqueadas": {
+                "type": ["array", "string"], "items": {"type": "string", "format": "date"},
+                "maxItems": MAX_CLOSED_DATES,
+                "description": "Datas AAAA-MM-DD sem atendimento; lista ou texto separado por vírgulas.",
+            },
+            "bloquear_feriados_nacionais": {**BOOL_INPUT, "default": False},
+        },
+    },
 }
 
 # ---------------------------------------------------------------- parameters
 PATH_PARAMETERS: dict[str, str] = {
     "id_cliente": "ID do cliente (`id_cliente`).",
     "id_usuario": "ID do usuário da API.",
+    "id_agenda_ordem_servico": "ID da agenda de ordem de serviço (`id_agenda_ordem_servico`).",
 }
+
+AGENDA_FILTERS = (
+    Parameter("ativo", "Somente agendas ativas (true) ou inativas (false); ausente: todas.", BOOL_INPUT),
+)
 
 SEARCH_PARAMETERS = (
     Parameter("busca", "Campo pelo qual buscar.", {"type": "string", "enum": list(SEARCH_KEYS)}, required=True),
@@ -464,6 +578,33 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         summary="Adicionar serviço ao cliente", tag="Clientes",
         body="NovoServico", result=("servico", ref("Servico")),
     ),
+    ("POST", f"{BASE}/configuracao/agenda_ordem_servico"): Operation(
+        summary="Cadastrar agenda de ordem de serviço", tag="Agendas",
+        description="Define quando OS podem ser agendadas (horários semanais, capacidade por horário, limite "
+                    "diário, datas bloqueadas, feriados) e para quais cidades.",
+        body="NovaAgendaOrdemServico", result=("agenda_ordem_servico", ref("AgendaOrdemServico")),
+    ),
+    ("GET", f"{BASE}/configuracao/agenda_ordem_servico"): Operation(
+        summary="Listar agendas de ordem de serviço", tag="Agendas",
+        description="Todas as agendas, em ordem de ID.",
+        query=AGENDA_FILTERS, result=("agendas_ordem_servico", _list_of("AgendaOrdemServico")),
+    ),
+    ("GET", f"{BASE}/configuracao/agenda_ordem_servico/{{id_agenda_ordem_servico}}"): Operation(
+        summary="Consultar agenda de ordem de serviço", tag="Agendas",
+        result=("agenda_ordem_servico", ref("AgendaOrdemServico")),
+    ),
+    ("PUT", f"{BASE}/configuracao/agenda_ordem_servico/{{id_agenda_ordem_servico}}"): Operation(
+        summary="Substituir a configuração da agenda", tag="Agendas",
+        description="Mesmo corpo do cadastro; a configuração inteira é substituída. As OS já agendadas "
+                    "permanecem onde estão.",
+        body="NovaAgendaOrdemServico", result=("agenda_ordem_servico", ref("AgendaOrdemServico")),
+    ),
+    ("DELETE", f"{BASE}/configuracao/agenda_ordem_servico/{{id_agenda_ordem_servico}}"): Operation(
+        summary="Desativar agenda de ordem de serviço", tag="Agendas",
+        description="A agenda passa a recusar novos agendamentos; continua consultável e pode ser reativada "
+                    "com PUT (`ativo: true`).",
+        result=("agenda_ordem_servico", ref("AgendaOrdemServico")),
+    ),
 }
 
 TAGS: dict[str, str] = {
@@ -473,6 +614,7 @@ TAGS: dict[str, str] = {
     "Usuários": "Usuários da API, permissões e revogação de tokens.",
     "Técnicos": "Técnicos de campo.",
     "Clientes": "Clientes e seus serviços.",
+    "Agendas": "Agendas de ordem de serviço: quando e quantas OS podem ser agendadas.",
 }
 
 DESCRIPTION = f"""API de integração do provedor, compatível com a API de integração do HubSoft.

@@ -47,6 +47,18 @@ class KeyDefinition:
         return f"alias/{RESOURCE_PREFIX}-{self.logical_name}"
 
 
+@dataclass(frozen=True)
+class StreamConsumer:
+    """A function fed by a table's stream (only the records its filter admits)."""
+
+    table: str  # logical table name
+    function: str  # the app.py function (``@app.lambda_function(name=...)``)
+    record_kind: str  # the items' ``kind`` discriminator it wants
+    failure_queue: str  # logical queue whose DLQ gets the metadata of batches that keep failing
+
+
+STREAM_CONSUMERS = (StreamConsumer("service_orders", "outbox_relay", "outbox", "notifications"),)
+
 QUEUES = (
     QueueDefinition(LOGICAL_QUEUES[0], consumer="charge_consumer"),
     QueueDefinition(LOGICAL_QUEUES[1], consumer="notification_consumer"),
@@ -67,7 +79,7 @@ def create_resources(session: Any, endpoint_url: str | None = None) -> dict[str,
     sqs = session.client("sqs", endpoint_url=endpoint_url)
     kms = session.client("kms", endpoint_url=endpoint_url)
     existing = set(dynamodb.list_tables().get("TableNames", []))
-    created: dict[str, Any] = {"tables": [], "queues": {}, "keys": {}}
+    created: dict[str, Any] = {"tables": [], "queues": {}, "keys": {}, "streams": {}}
     for table in tables():
         if table.physical_name not in existing:
             params: dict[str, Any] = {
@@ -78,6 +90,8 @@ def create_resources(session: Any, endpoint_url: str | None = None) -> dict[str,
             }
             if table.global_secondary_indexes:
                 params["GlobalSecondaryIndexes"] = table.global_secondary_indexes
+            if table.stream_view_type:
+                params["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": table.stream_view_type}
             dynamodb.create_table(**params)
             dynamodb.get_waiter("table_exists").wait(TableName=table.physical_name)
             if table.ttl_attribute:
@@ -86,6 +100,9 @@ def create_resources(session: Any, endpoint_url: str | None = None) -> dict[str,
                     TimeToLiveSpecification={"Enabled": True, "AttributeName": table.ttl_attribute},
                 )
         created["tables"].append(table.physical_name)
+        if table.stream_view_type:
+            described = dynamodb.describe_table(TableName=table.physical_name)["Table"]
+            created["streams"][table.logical_name] = described["LatestStreamArn"]
     for queue in QUEUES:
         dlq_url = sqs.create_queue(
             QueueName=queue.dlq_name,
@@ -129,6 +146,8 @@ def cloudformation_resources() -> dict[str, Any]:
             properties["GlobalSecondaryIndexes"] = table.global_secondary_indexes
         if table.ttl_attribute:
             properties["TimeToLiveSpecification"] = {"Enabled": True, "AttributeName": table.ttl_attribute}
+        if table.stream_view_type:
+            properties["StreamSpecification"] = {"StreamViewType": table.stream_view_type}
         resources[_logical_id("Table", table.logical_name)] = {
             "Type": "AWS::DynamoDB::Table",
             "DeletionPolicy": "Retain",
@@ -180,6 +199,26 @@ def cloudformation_resources() -> dict[str, Any]:
         resources[_logical_id("KeyAlias", key.logical_name)] = {
             "Type": "AWS::KMS::Alias",
             "Properties": {"AliasName": key.alias, "TargetKeyId": {"Ref": key_id}},
+        }
+    for consumer in STREAM_CONSUMERS:
+        pattern = {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"kind": {"S": [consumer.record_kind]}}}}
+        resources[_logical_id("", consumer.function) + "Stream"] = {
+            "Type": "AWS::Lambda::EventSourceMapping",
+            "Properties": {
+                "EventSourceArn": {"Fn::GetAtt": [_logical_id("Table", consumer.table), "StreamArn"]},
+                "FunctionName": {"Ref": _logical_id("", consumer.function)},
+                "StartingPosition": "TRIM_HORIZON",
+                "BatchSize": 100,
+                "MaximumBatchingWindowInSeconds": 1,
+                # Retry a failing batch for a day (halving it to isolate a bad
+                # record); the outbox entries stay in the table meanwhile.
+                "MaximumRetryAttempts": -1,
+                "MaximumRecordAgeInSeconds": 24 * 3600,
+                "BisectBatchOnFunctionError": True,
+                "FilterCriteria": {"Filters": [{"Pattern": json.dumps(pattern)}]},
+                "DestinationConfig": {"OnFailure": {"Destination": {
+                    "Fn::GetAtt": [_logical_id("DeadLetterQueue", consumer.failure_queue), "Arn"]}}},
+            },
         }
     # API Gateway answers unknown routes with 403 "Missing Authentication
     # Token"; the contract says 404 in the envelope.

@@ -16,13 +16,13 @@ from chalicelib.config import load_settings
 from chalicelib.container import build_container, set_container
 from chalicelib.errors import DomainError
 from chalicelib.queues import LOGICAL_QUEUES, queue_name
-from infra.definition import create_resources
+from infra.definition import STREAM_CONSUMERS, create_resources
 from sandbox.aws import LocalAws, point_environment_at, requested_port
 from sandbox.errors import StartupError
 from sandbox.gateway import ApiServer
 from sandbox.simulators import ALL as SIMULATORS
 from sandbox.simulators.base import Simulator
-from sandbox.workers import DEFAULT_RETRY_SECONDS, HourlyTimer, QueuePoller
+from sandbox.workers import DEFAULT_RETRY_SECONDS, HourlyTimer, QueuePoller, StreamPoller
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,11 @@ class LocalStack:
             function = CONSUMERS[logical]
             self.workers.append(QueuePoller(sqs, url, arn, function, getattr(app_module, function),
                                             self.stop_event, self.retry_base))
+        streams = session.client("dynamodbstreams", endpoint_url=self.aws.endpoint)
+        for consumer in STREAM_CONSUMERS:
+            self.workers.append(StreamPoller(streams, created["streams"][consumer.table], consumer.function,
+                                             getattr(app_module, consumer.function), self.stop_event,
+                                             self.retry_base))
         self.workers.append(HourlyTimer(app_module.hourly_tick, self.stop_event))
         for worker in self.workers:
             worker.start()

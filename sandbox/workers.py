@@ -110,3 +110,60 @@ class QueuePoller(threading.Thread):
                                                     VisibilityTimeout=delay)
                 continue
             self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
+
+
+class StreamPoller(threading.Thread):
+    """Reads a DynamoDB stream and hands each batch to its function, as a
+    Lambda event source mapping would: a failing batch is retried (after a
+    backoff) before the iterator moves on, so nothing is skipped."""
+
+    def __init__(self, streams: Any, stream_arn: str, function_name: str, handler: Handler,
+                 stop: threading.Event, retry_base: float = DEFAULT_RETRY_SECONDS) -> None:
+        super().__init__(name=f"stream-{function_name}", daemon=True)
+        self._streams = streams
+        self._arn = stream_arn
+        self._function = function_name
+        self._handler = handler
+        self._stop_event = stop
+        self._retry_base = retry_base
+        self._iterators: dict[str, str] = {}
+
+    def run(self) -> None:
+        failures = 0
+        while not self._stop_event.is_set():
+            try:
+                moved = self._poll_once()
+                failures = 0
+                if not moved:
+                    self._stop_event.wait(0.5)
+            except Exception:  # noqa: BLE001 - keep the batch and retry it, as Lambda does
+                failures += 1
+                delay = min(self._retry_base * 2 ** (failures - 1), MAX_RETRY_SECONDS)
+                if not self._stop_event.is_set():
+                    logger.warning("%s falhou; o mesmo lote será reenviado em %.0fs", self._function, delay,
+                                   exc_info=True)
+                    self._stop_event.wait(delay)
+
+    def _poll_once(self) -> bool:
+        shards = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]
+        moved = False
+        for shard in shards:
+            shard_id = shard["ShardId"]
+            if shard_id not in self._iterators:
+                self._iterators[shard_id] = self._streams.get_shard_iterator(
+                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            answer = self._streams.get_records(ShardIterator=self._iterators[shard_id], Limit=100)
+            records = answer.get("Records", [])
+            if records:
+                for record in records:  # Lambda's event carries the source ARN on every record
+                    record.setdefault("eventSourceARN", self._arn)
+                self._handler({"Records": _jsonable(records)}, context(self._function))
+                moved = True
+            # Only now, after the handler succeeded: a failure re-reads the same batch.
+            self._iterators[shard_id] = answer.get("NextShardIterator") or self._iterators[shard_id]
+        return moved
+
+
+def _jsonable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """boto3 returns datetimes in stream records; Lambda's event is plain JSON."""
+    return json.loads(json.dumps(records, default=str))

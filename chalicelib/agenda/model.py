@@ -5,7 +5,7 @@ capacity itself is enforced by the store's conditional writes, never here.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -155,12 +155,16 @@ def occupied_slots(agenda: Agenda, interval: Interval, city: str, uf: str, holid
             if _minutes(s.start) < end and start < _minutes(s.start) + _length(s)]
 
 
-def window_errors(windows: Iterable[Window]) -> list[str]:
-    """Problems of a weekly schedule: empty days, bad bounds, overlaps on a weekday."""
+def window_errors(windows: Iterable[Window], labels: Sequence[str] | None = None) -> list[str]:
+    """Problems of a weekly schedule: empty days, bad bounds, overlaps on a weekday.
+
+    ``labels`` names each window in the messages (default ``horarios.<index>``);
+    the edge passes the client's indexes when some windows failed to parse.
+    """
     errors = []
     listed = list(windows)
     for index, window in enumerate(listed):
-        label = f"horarios.{index}"
+        label = labels[index] if labels is not None else f"horarios.{index}"
         if not window.weekdays:
             errors.append(f"O campo {label}.dias_semana deve ter ao menos um dia.")
         if window.end <= window.start:
@@ -169,15 +173,27 @@ def window_errors(windows: Iterable[Window]) -> list[str]:
             errors.append(f"O campo {label}.duracao_minutos é maior que o horário de atendimento.")
         elif (_minutes(window.end) - _minutes(window.start)) % window.slot_minutes:
             errors.append(f"O horário {label} não é múltiplo de duracao_minutos ({window.slot_minutes}).")
+    errors.extend(_overlap_errors(listed))
+    return errors
+
+
+def _overlap_errors(windows: list[Window]) -> list[str]:
+    """The first overlap of each weekday, one message per pair of windows (naming all its days)."""
+    days_by_pair: dict[tuple[Window, Window], list[str]] = {}
     for day in range(7):
-        todays = sorted((w for w in listed if day in w.weekdays), key=lambda w: w.start)
+        todays = sorted((w for w in windows if day in w.weekdays), key=lambda w: w.start)
         for before, after in zip(todays, todays[1:], strict=False):
             if after.start < before.end:
-                errors.append(f"Os horários de {WEEKDAYS[day]} se sobrepõem "
-                              f"({before.start.strftime('%H:%M')}–{before.end.strftime('%H:%M')} e "
-                              f"{after.start.strftime('%H:%M')}–{after.end.strftime('%H:%M')}).")
+                days_by_pair.setdefault((before, after), []).append(WEEKDAYS[day])
                 break
-    return errors
+    return [f"Os horários de {_join(days)} se sobrepõem "
+            f"({before.start.strftime('%H:%M')}–{before.end.strftime('%H:%M')} e "
+            f"{after.start.strftime('%H:%M')}–{after.end.strftime('%H:%M')})."
+            for (before, after), days in days_by_pair.items()]
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} e {names[-1]}"
 
 
 def _covered(windows: list[Window], start: int, end: int) -> bool:

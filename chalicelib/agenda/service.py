@@ -1,6 +1,7 @@
 """Agenda configuration: create, read, replace, deactivate, and free capacity."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -126,15 +127,24 @@ class AgendaService:
             ))
         return agenda, result
 
-    def _validate(self, spec: AgendaSpec) -> None:
-        errors = window_errors(spec.windows)
+    def spec_errors(self, spec: AgendaSpec, window_labels: Sequence[str] | None = None) -> list[str]:
+        """Every rule ``spec`` breaks (schedule, description, technicians), without raising.
+
+        The edge calls it on the parts of a request that parsed, to answer
+        format and rule errors in one envelope.
+        """
+        errors = window_errors(spec.windows, window_labels)
         if not spec.description.strip():
             errors.append("O campo descricao é obrigatório.")
         if not spec.windows:
             errors.append("O campo horarios deve ter ao menos um horário de atendimento.")
-        for technician_id in spec.technician_ids:
+        for technician_id in dict.fromkeys(spec.technician_ids):
             if not self._technicians.exists(technician_id):
                 errors.append(f"Técnico de ID {technician_id} não encontrado.")
+        return errors
+
+    def _validate(self, spec: AgendaSpec) -> None:
+        errors = self.spec_errors(spec)
         if errors:
             raise ValidationError(errors)
 

@@ -3,13 +3,12 @@ which recomputes what the OS holds in its agenda and lets the store apply the
 OS write and the counter moves in one transaction."""
 from __future__ import annotations
 
-import logging
 import random
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.agenda.booking import (
@@ -26,24 +25,17 @@ from chalicelib.agenda.service import AgendaService
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Service
 from chalicelib.errors import ConflictError, NotFoundError, ValidationError
-from chalicelib.ports import QueuePublisher, Sequences
-from chalicelib.queues import NOTIFICATIONS
+from chalicelib.ports import Sequences
 from chalicelib.service_orders.events import order_events
 from chalicelib.service_orders.model import AWAITING, CANCELLED, FINISHED, LIVE_STATUSES, PENDING, ServiceOrder
 
-logger = logging.getLogger(__name__)
-
 MAX_ATTEMPTS = 4
-# Outbox entries older than this were not published right after their change.
-RELAY_AFTER = timedelta(minutes=2)
 
 
 class OrderStore(Protocol):
     def get(self, order_id: int) -> ServiceOrder | None: ...
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
-             events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None) -> list[str]: ...
-    def pending_events(self, written_before: datetime) -> list[tuple[str, dict[str, Any]]]: ...
-    def clear_events(self, keys: Sequence[str]) -> None: ...
+             events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None) -> None: ...
 
 
 class ServiceLookup(Protocol):
@@ -67,10 +59,9 @@ class NewServiceOrder:
 
 class ServiceOrderService:
     def __init__(self, store: OrderStore, services: ServiceLookup, agendas: AgendaService, sequences: Sequences,
-                 clock: Clock, publisher: QueuePublisher, new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+                 clock: Clock, new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._store = store
-        self._publisher = publisher
         self._new_id = new_id
         self._services = services
         self._agendas = agendas
@@ -145,7 +136,7 @@ class ServiceOrderService:
                             held=frozenset(booking.counters()) if booking else frozenset())
             events = order_events(current, final, self._new_id)
             try:
-                keys = self._store.save(final, current.version if current else None, change, events, self._clock())
+                self._store.save(final, current.version if current else None, change, events, self._clock())
             except CapacityExhaustedError as full:
                 assert agenda is not None
                 raise _full(agenda, full) from full
@@ -155,29 +146,8 @@ class ServiceOrderService:
                         from None
                 self._sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not crypto
                 continue
-            self._publish(keys, events)
             return final
         raise AssertionError("unreachable")
-
-    def _publish(self, keys: list[str], events: list[dict[str, Any]]) -> None:
-        """Send the committed change's events now; if that fails, the outbox
-        keeps them and ``relay_events`` sends them later. Consumers dedupe by id."""
-        if not events:
-            return
-        try:
-            self._publisher.publish(NOTIFICATIONS, events)
-            self._store.clear_events(keys)
-        except Exception:  # noqa: BLE001 - the change is committed; the outbox keeps the event
-            logger.warning("OS events left in the outbox for the relay: %s", [e["id"] for e in events],
-                           exc_info=True)
-
-    def relay_events(self, now: datetime) -> dict[str, int]:
-        """Hourly-tick job: publish outbox entries whose immediate publish failed."""
-        pending = self._store.pending_events(now - RELAY_AFTER)
-        if pending:
-            self._publisher.publish(NOTIFICATIONS, [event for _, event in pending])
-            self._store.clear_events([key for key, _ in pending])
-        return {"eventos_reenviados": len(pending)}
 
     def _booking(self, order: ServiceOrder, service: Service | None) -> tuple[Agenda | None, Booking | None]:
         if not order.occupies_capacity:

@@ -27,6 +27,7 @@ class TableDefinition:
     key_schema: list[dict[str, str]]
     global_secondary_indexes: list[dict[str, Any]]
     ttl_attribute: str | None
+    stream_view_type: str | None = None
 
     @property
     def physical_name(self) -> str:
@@ -83,6 +84,7 @@ def table_definitions() -> list[TableDefinition]:
             key_schema=[{k: str(v) for k, v in key.items()} for key in schema["key_schema"]],
             global_secondary_indexes=indexes,
             ttl_attribute=schema_model.Meta.ttl_attribute,  # type: ignore[attr-defined]
+            stream_view_type=schema_model.Meta.stream_view_type,  # type: ignore[attr-defined]
         ))
     return definitions
 

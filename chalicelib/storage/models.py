@@ -21,6 +21,8 @@ from pynamodb.models import Model
 
 class _Unbound:
     table_name = "unbound"
+    # "NEW_IMAGE" on tables whose writes feed a stream consumer (the outbox).
+    stream_view_type: str | None = None
     region = "us-east-1"
     host: str | None = None
     connect_timeout_seconds = 2
@@ -246,7 +248,8 @@ class OrderTableItem(Model):
 
     class Meta(_Unbound):
         logical_name = "service_orders"
-        ttl_attribute = None
+        ttl_attribute = "expires"
+        stream_view_type = "NEW_IMAGE"  # the outbox relay reads new outbox entries from the stream
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -274,9 +277,11 @@ class OrderItem(OrderTableItem, discriminator="service_order"):
 
 
 class OutboxItem(OrderTableItem, discriminator="outbox"):
-    """An event written with the OS change that raised it, until it is on the queue."""
+    """An event written with the OS change that raised it; the table's stream
+    carries it to the queue. Kept a while as a record, then expired by TTL."""
 
     body = UnicodeAttribute()
+    expires = TTLAttribute()
 
 
 SCHEMA_MODELS: tuple[type[Model], ...] = (

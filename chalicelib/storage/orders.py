@@ -2,14 +2,14 @@
 writes an OS together with the agenda counters it takes and releases.
 
 Keys: ``OS#<id>`` / ``OS``; ``OUTBOX`` / ``<written at>#<event id>`` for
-events not yet on the queue; index ``by_agenda``: ``AGENDA#<id>`` /
+the events of each change (the stream relays them; TTL drops them); index ``by_agenda``: ``AGENDA#<id>`` /
 ``<start>#<id:010d>`` for scheduled, live OS.
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
@@ -23,6 +23,8 @@ from chalicelib.storage.agendas import LISTING, counters_pk
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.errors import cancelled_reasons
 from chalicelib.storage.models import AgendaConfigItem, OrderItem, OutboxItem, SlotCounterItem
+
+OUTBOX_RETENTION = timedelta(days=7)  # a record of what was sent, then TTL removes it
 
 
 class DynamoOrderStore:
@@ -39,16 +41,18 @@ class DynamoOrderStore:
                 if isinstance(i, OrderItem)]
 
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
-             events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None) -> list[str]:
+             events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None) -> None:
         """Write ``order`` and apply ``moves``, all or nothing.
 
         ``expected_version`` None creates the OS; otherwise the stored OS must
         still have that version (a concurrent change wins, this one fails).
-        ``events`` land in the outbox in the same transaction; the keys of
-        their outbox entries are returned.
+        ``events`` land in the outbox in the same transaction; the table's
+        stream takes them to the queue (chalicelib.outbox).
         """
-        outbox = [OutboxItem("OUTBOX", f"{(written_at or order.created_at).isoformat()}#{event['id']}",
-                             body=json.dumps(dict(event), ensure_ascii=False)) for event in events]
+        written = written_at or order.created_at
+        outbox = [OutboxItem("OUTBOX", f"{written.isoformat()}#{event['id']}",
+                             body=json.dumps(dict(event), ensure_ascii=False),
+                             expires=written + OUTBOX_RETENTION) for event in events]
         # PynamoDB sends condition checks, then puts, then updates; the
         # cancellation reasons come back in that order, so label them alike.
         checks: list[object] = []
@@ -83,17 +87,6 @@ class DynamoOrderStore:
                     puts.append("outbox")
         except TransactWriteError as exc:
             raise _refusal(exc, checks + puts + updates) from exc
-        return [entry.sk for entry in outbox]
-
-    def pending_events(self, written_before: datetime) -> list[tuple[str, dict[str, Any]]]:
-        """Outbox entries older than ``written_before`` (their publish failed or was cut short)."""
-        return [(item.sk, json.loads(item.body))
-                for item in OutboxItem.query("OUTBOX", OutboxItem.sk < written_before.isoformat())]
-
-    def clear_events(self, keys: Sequence[str]) -> None:
-        with OutboxItem.batch_write() as batch:
-            for key in keys:
-                batch.delete(OutboxItem("OUTBOX", key))
 
 
 def _refusal(exc: TransactWriteError, labels: list[object]) -> Exception:

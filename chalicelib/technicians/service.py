@@ -1,6 +1,7 @@
 """Technicians: register and list (HubSoft's ``configuracao/tecnico``)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -52,3 +53,12 @@ class TechnicianService:
 
     def exists(self, technician_id: int) -> bool:
         return self._store.get(technician_id) is not None
+
+    def get_many(self, technician_ids: Iterable[int]) -> dict[int, Technician]:
+        """The technicians of ``technician_ids`` that exist, by id (one read each, no scan)."""
+        found = {}
+        for technician_id in dict.fromkeys(technician_ids):
+            technician = self._store.get(technician_id)
+            if technician is not None:
+                found[technician_id] = technician
+        return found

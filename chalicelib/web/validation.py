@@ -9,7 +9,7 @@ raises before the caller builds anything from it.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -47,6 +47,19 @@ class Fields:
         """Raise every collected error at once."""
         if self.errors:
             raise ValidationError(self.errors)
+
+    def add_rule_errors(self, messages: Iterable[str]) -> None:
+        """Add the domain's rule errors to the format errors, once per field.
+
+        A rule error about a field that already has a format error (or about
+        a part or a parent of that field) is left out: the client fixes the
+        format first. Messages that name no field are always added.
+        """
+        named = [f for f in (field_of(e) for e in self.errors) if f]
+        for message in messages:
+            about = field_of(message)
+            if about is None or not any(_related(about, other) for other in named):
+                self.errors.append(message)
 
     def _missing(self, key: str, required: bool) -> bool:
         if self.has(key):
@@ -149,7 +162,8 @@ class Fields:
         if not value:
             return None
         try:
-            return date.fromisoformat(value) if len(value) == 10 else _bad_date()
+            # fromisoformat alone would also take week dates such as 2026-W52-4
+            return date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else _bad_date()
         except ValueError:
             self.error(f"O campo {self.name(key)} deve ser uma data no formato AAAA-MM-DD.")
             return None
@@ -210,6 +224,16 @@ class Fields:
             self.error(f"O campo {self.name(key)} não pode ter mais de {max_items} itens.")
             return []
         return [v.strip() for v in values if v.strip()]
+
+
+def field_of(message: str) -> str | None:
+    """The field a Laravel-style message names (``"O campo x.0.y ..."`` → ``"x.0.y"``), or None."""
+    words = message.split()
+    return words[2] if message.startswith("O campo ") and len(words) > 2 else None
+
+
+def _related(one: str, other: str) -> bool:
+    return one == other or one.startswith(other + ".") or other.startswith(one + ".")
 
 
 def parse_int(value: Any) -> int | None:

@@ -1,6 +1,7 @@
 """Auth as HubSoft clients use it, through the Chalice app."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -75,7 +76,7 @@ def protected_routes() -> list[tuple[str, str]]:
     for route in app_module.api.routes:
         if route.permission == PUBLIC:
             continue
-        path = route.path.replace("{id_usuario}", "1").replace("{id_cliente}", "1")
+        path = re.sub(r"\{[^{}]+\}", "1", route.path)  # every path id
         routes.extend((method, path) for method in route.methods)
     return routes
 

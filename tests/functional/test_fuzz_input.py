@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -17,9 +18,11 @@ json_values = st.recursive(
 )
 FIELD_NAMES = ["nome_razaosocial", "cpf_cnpj", "telefone_primario", "email", "servicos", "valor", "nome",
                "endereco_instalacao", "username", "password", "permissoes", "id_tecnico", "name", "busca",
-               "termo_busca", "limit", "grant_type", "client_id", "client_secret", "refresh_token"]
+               "termo_busca", "limit", "grant_type", "client_id", "client_secret", "refresh_token",
+               "descricao", "ativo", "cidades", "tecnicos", "horarios", "dias_semana", "hora_inicio",
+               "limite_diario", "datas_bloqueadas", "bloquear_feriados_nacionais"]
 bodies = st.dictionaries(st.sampled_from(FIELD_NAMES) | st.text(max_size=10), json_values, max_size=8)
-ROUTES = [(m, r.path.replace("{id_usuario}", "1").replace("{id_cliente}", "1"))
+ROUTES = [(m, re.sub(r"\{[^{}]+\}", "1", r.path))
           for r in app_module.api.routes for m in r.methods]
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

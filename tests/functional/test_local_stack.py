@@ -212,3 +212,23 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     assert process.returncode == 0, output
     assert "Pilha local parada." in output and "Traceback" not in output
     assert not (tmp_path / "run.json").exists()
+
+
+def test_outbox_rows_reach_the_notifications_queue_through_the_stream(stack: RunningStack) -> None:
+    endpoint, region = stack.state["aws_endpoint"], stack.state["region"]
+    keys = {"region_name": region, "endpoint_url": endpoint, "aws_access_key_id": "x", "aws_secret_access_key": "x"}
+    event = {"type": "os_agendada", "id": "evento-de-teste", "payload": {"id_ordem_servico": 1}}
+    boto3.client("dynamodb", **keys).put_item(TableName="isp-service_orders", Item={
+        "pk": {"S": "OUTBOX"}, "sk": {"S": "2026-12-14T12:00:00+00:00#evento-de-teste"}, "kind": {"S": "outbox"},
+        "body": {"S": json.dumps(event)}})
+    sqs = boto3.client("sqs", **keys)
+    urls = [sqs.get_queue_url(QueueName=name)["QueueUrl"] for name in ("isp-notifications", "isp-notifications-dlq")]
+    deadline = time.monotonic() + 20
+    seen = 0
+    while time.monotonic() < deadline and not seen:
+        for url in urls:
+            attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            seen += int(attributes["ApproximateNumberOfMessages"]) + int(
+                attributes["ApproximateNumberOfMessagesNotVisible"])
+        time.sleep(0.3)
+    assert seen >= 1, "o evento do outbox não chegou à fila de notificações"

@@ -1,80 +1,89 @@
-"""OS changes raise notification events through an outbox: exactly one per
-accepted change, none for a refused one, none lost when the queue fails."""
+"""OS changes raise notification events through an outbox written in the
+same transaction: exactly one per accepted change, none for a refused one;
+the table's stream carries them to the notifications queue."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
 
+from chalicelib import entrypoints
 from chalicelib.agenda.model import AgendaRefusal, Interval
-from chalicelib.container import Container, build_container
+from chalicelib.container import Container, use_container
+from chalicelib.outbox import events_from_stream
 from chalicelib.queues import NOTIFICATIONS, queue_name
 from chalicelib.service_orders.service import NewServiceOrder
-from tests.aws import TEST_SETTINGS
-from tests.conftest import MutableClock
+from chalicelib.storage.binding import table_name
 from tests.integration.test_booking import at, setup
 
 
-def drain() -> list[dict[str, Any]]:
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.get_queue_url(QueueName=queue_name(NOTIFICATIONS))["QueueUrl"]
-    bodies = []
-    while True:
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
-        if not messages:
-            return bodies
-        for message in messages:
-            bodies.append(json.loads(message["Body"]))
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+def stream_records(container: Container) -> list[dict[str, Any]]:
+    """Every record of the service_orders stream, from the start (as the relay's mapping reads it)."""
+    endpoint = container.settings.endpoint_url
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=endpoint)
+    streams = boto3.client("dynamodbstreams", region_name="us-east-1", endpoint_url=endpoint)
+    arn = dynamodb.describe_table(TableName=table_name("service_orders"))["Table"]["LatestStreamArn"]
+    records: list[dict[str, Any]] = []
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                              ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        records += streams.get_records(ShardIterator=iterator)["Records"]
+    return records
 
 
-def test_each_change_raises_its_event(stack: Container) -> None:
-    service_id, agenda_id = setup(stack)
-    orders = stack.service_orders
+def outbox_events(container: Container) -> list[dict[str, Any]]:
+    return events_from_stream(stream_records(container))
+
+
+def test_each_change_raises_its_event(server_stack: Container) -> None:
+    service_id, agenda_id = setup(server_stack)
+    orders = server_stack.service_orders
     order = orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(9), at(10))))
     orders.reschedule(order.id, Interval(at(10), at(11)))
     orders.unschedule(order.id)
     orders.reschedule(order.id, Interval(at(8), at(9)))
     orders.cancel(order.id)
-    events = drain()
+    events = outbox_events(server_stack)
     assert [e["type"] for e in events] == ["os_agendada", "os_reagendada", "os_agendamento_removido",
                                            "os_agendada", "os_cancelada"]
     assert len({e["id"] for e in events}) == 5
     moved = events[1]["payload"]
     assert (moved["inicio"], moved["inicio_anterior"]) == ("2026-12-14T10:00:00", "2026-12-14T09:00:00")
     assert moved["id_cliente_servico"] == service_id and moved["numero_ordem_servico"] == order.number
-    assert stack.service_orders.relay_events(stack.clock() + timedelta(days=1)) == {"eventos_reenviados": 0}
 
 
-def test_unscheduled_open_and_refusals_raise_nothing(stack: Container) -> None:
-    service_id, agenda_id = setup(stack, capacity=1)
-    orders = stack.service_orders
+def test_unscheduled_open_and_refusals_raise_nothing(server_stack: Container) -> None:
+    service_id, agenda_id = setup(server_stack, capacity=1)
+    orders = server_stack.service_orders
     orders.open(NewServiceOrder(service_id))  # no agenda, no interval: nothing to tell
     orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(9), at(10))))
-    drain()
+    assert len(outbox_events(server_stack)) == 1
     with pytest.raises(AgendaRefusal):
         orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(9), at(10))))
     with pytest.raises(AgendaRefusal):
         orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(19), at(20))))
-    assert drain() == []
+    assert len(outbox_events(server_stack)) == 1
 
 
-class FailingPublisher:
-    def publish(self, queue: str, messages: object) -> None:
-        raise ConnectionError("SQS fora do ar")
+def test_the_relay_puts_stream_events_on_the_notifications_queue(server_stack: Container) -> None:
+    service_id, agenda_id = setup(server_stack)
+    server_stack.service_orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(9), at(10))))
+    with use_container(server_stack):
+        assert entrypoints.relay_outbox(stream_records(server_stack)) == 1
+    sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=server_stack.settings.endpoint_url)
+    url = sqs.get_queue_url(QueueName=queue_name(NOTIFICATIONS))["QueueUrl"]
+    bodies = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert [b["type"] for b in bodies] == ["os_agendada"]
 
 
-def test_a_queue_outage_loses_no_event(stack: Container, clock: MutableClock) -> None:
-    service_id, agenda_id = setup(stack)
-    during_outage = build_container(TEST_SETTINGS, clock=clock, queues=FailingPublisher())
-    order = during_outage.service_orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(9), at(10))))
-    assert stack.service_orders.get(order.id).occupies_capacity  # the change itself stands
-    assert drain() == []
-    assert stack.service_orders.relay_events(clock()) == {"eventos_reenviados": 0}  # too recent: maybe in flight
-    clock.now += timedelta(minutes=5)
-    assert stack.service_orders.relay_events(clock()) == {"eventos_reenviados": 1}
-    assert [e["type"] for e in drain()] == ["os_agendada"]
-    assert stack.service_orders.relay_events(clock()) == {"eventos_reenviados": 0}
+def test_relay_ignores_other_records() -> None:
+    body = json.dumps({"type": "os_agendada", "id": "e1", "payload": {}})
+    records = [
+        {"eventName": "INSERT", "dynamodb": {"NewImage": {"kind": {"S": "outbox"}, "body": {"S": body}}}},
+        {"eventName": "MODIFY", "dynamodb": {"NewImage": {"kind": {"S": "outbox"}, "body": {"S": body}}}},
+        {"eventName": "INSERT", "dynamodb": {"NewImage": {"kind": {"S": "service_order"}}}},
+        {"eventName": "REMOVE", "dynamodb": {}},
+    ]
+    assert events_from_stream(records) == [{"type": "os_agendada", "id": "e1", "payload": {}}]

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
 
+from chalicelib.agenda.model import Agenda, City, Window
 from chalicelib.auth.model import LoginThrottle, OAuthClient, StoredToken, User
 from chalicelib.customers.model import Address, Customer, Service
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
+from chalicelib.storage.agendas import DynamoAgendaStore, counters_pk
 from chalicelib.storage.customers import DynamoCustomerStore
 from chalicelib.storage.identity import DynamoIdentityStore
 from tests.aws import moto_stack
 from tests.conftest import MutableClock
-from tests.fakes import InMemoryCustomerStore, InMemoryIdentityStore
+from tests.fakes import InMemoryAgendaStore, InMemoryCustomerStore, InMemoryIdentityStore
 
 NOW = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)
 ADDRESS = Address("Rua A", "1", "Centro", "Campinas", "SP", "13010000", "Casa 2")
@@ -39,6 +41,11 @@ def identity(backend: str) -> Any:
 @pytest.fixture
 def customers(backend: str) -> Any:
     return InMemoryCustomerStore() if backend == "memory" else DynamoCustomerStore()
+
+
+@pytest.fixture
+def agendas(backend: str) -> Any:
+    return InMemoryAgendaStore() if backend == "memory" else DynamoAgendaStore()
 
 
 def user(username: str = "ana", user_id: int = 1) -> User:
@@ -124,3 +131,52 @@ class TestCustomerContract:
         assert [s.id for s in customers.get_customer(1).services] == [10, 11]
         with pytest.raises(NotFoundError):
             customers.add_service(replace(extra, id=12, customer_id=5))
+
+
+def agenda(agenda_id: int = 1, **changes: Any) -> Agenda:
+    base = Agenda(
+        id=agenda_id, description="Instalações", active=True,
+        windows=(Window(frozenset({0, 1, 2}), time(8), time(12), 60, 2),
+                 Window(frozenset({5}), time(8), time(10), 30, 1)),
+        cities=(City("São Paulo", "SP"),), technician_ids=(3, 1), daily_limit=10,
+        closed_dates=frozenset({date(2026, 12, 24)}), block_national_holidays=True,
+    )
+    return replace(base, **changes)
+
+
+def set_counters(store: Any, agenda_id: int, counters: dict[str, int]) -> None:
+    if isinstance(store, InMemoryAgendaStore):
+        store.counters[agenda_id] = dict(counters)
+        return
+    from chalicelib.storage.models import SlotCounterItem
+
+    for key, booked in counters.items():
+        SlotCounterItem(counters_pk(agenda_id), key, booked=booked).save()
+
+
+class TestAgendaContract:
+    def test_agendas_round_trip_and_list(self, agendas: Any) -> None:
+        agendas.add(agenda())
+        agendas.add(agenda(2, description="Reparos", cities=(), technician_ids=(), daily_limit=None,
+                           closed_dates=frozenset(), block_national_holidays=False))
+        assert agendas.get(1) == agenda()
+        assert agendas.get(3) is None
+        assert sorted(a.id for a in agendas.list_all()) == [1, 2]
+
+    def test_replace_checks_the_version(self, agendas: Any) -> None:
+        agendas.add(agenda())
+        agendas.replace(agenda(description="Nova", version=2), expected_version=1)
+        assert agendas.get(1) == agenda(description="Nova", version=2)
+        with pytest.raises(ConflictError):
+            agendas.replace(agenda(description="Velha", version=2), expected_version=1)
+        with pytest.raises(ConflictError):
+            agendas.replace(agenda(9, version=2), expected_version=1)
+        assert agendas.get(1).description == "Nova" and agendas.get(9) is None
+
+    def test_booked_reads_the_counters_of_a_range(self, agendas: Any) -> None:
+        agendas.add(agenda())
+        set_counters(agendas, 1, {"2026-12-06#08:00": 1, "2026-12-07#08:00": 2, "2026-12-07#DIA": 2,
+                                  "2026-12-08#11:00": 1, "2026-12-09#08:00": 1})
+        assert agendas.booked(1, date(2026, 12, 7), date(2026, 12, 8)) == {
+            "2026-12-07#08:00": 2, "2026-12-07#DIA": 2, "2026-12-08#11:00": 1}
+        assert agendas.booked(2, date(2026, 12, 7), date(2026, 12, 8)) == {}

@@ -24,6 +24,9 @@ ALLOWED_ACTIONS = {
     "sqs:ChangeMessageVisibility",
     "kms:GenerateDataKey", "kms:Decrypt",
 }
+# Read by the stream event source mappings (the outbox relay), on stream ARNs only.
+STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                  "dynamodb:ListStreams"}
 
 
 def load(stage: str) -> dict[str, Any]:
@@ -66,7 +69,7 @@ def test_policy_is_least_privilege(stage: str) -> None:
             assert "*" not in action, f"ação com curinga em policy-{stage}.json: {action}"
         for resource in as_list(statement["Resource"]):
             assert resource != "*", f"recurso '*' em policy-{stage}.json"
-    unexpected = actions(policy) - ALLOWED_ACTIONS
+    unexpected = actions(policy) - ALLOWED_ACTIONS - STREAM_ACTIONS
     assert not unexpected, f"ações além do necessário em policy-{stage}.json: {sorted(unexpected)}"
     assert "dynamodb:Scan" not in actions(policy)
 
@@ -136,3 +139,17 @@ def test_policy_passes_cfn_lint_iam_checks(stage: str) -> None:
     }
     problems = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1"]))
     assert not problems, [f"{p.rule.id}: {p.message}" for p in problems]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stream_consumers_can_read_their_streams_and_nothing_else(stage: str) -> None:
+    from infra.definition import STREAM_CONSUMERS
+
+    policy = load(stage)
+    for consumer in STREAM_CONSUMERS:
+        arn = f"arn:aws:dynamodb:sa-east-1:123456789012:table/isp-{consumer.table}/stream/2026-11-28T00:00:00.000"
+        for action in STREAM_ACTIONS:
+            assert granted(policy, action, arn), f"{action} em {arn} falta em policy-{stage}.json"
+    for statement in statements(policy):
+        if set(as_list(statement["Action"])) & STREAM_ACTIONS:
+            assert all("/stream/" in r for r in as_list(statement["Resource"]))

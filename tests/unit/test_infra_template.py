@@ -86,7 +86,11 @@ def test_template_passes_cfn_lint(resources: dict[str, Any]) -> None:
     # Chalice's functions when merged (test_consumers_wait_for_their_queues).
     own = {name: r for name, r in resources.items() if "Type" in r}
     template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
-        **own, "RestAPI": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "isp-backend"}}}}
+        **own, "RestAPI": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "isp-backend"}},
+        # Chalice's function for the stream consumer (only its name is referenced).
+        "OutboxRelay": {"Type": "AWS::Lambda::Function", "Properties": {
+            "Role": "arn:aws:iam::123456789012:role/x", "Code": {"ZipFile": "x"}, "Runtime": "python3.11",
+            "Handler": "app.outbox_relay"}}}}
     problems = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1", "sa-east-1"]))
     assert not problems, [f"{p.rule.id} {p.path}: {p.message}" for p in problems]
 

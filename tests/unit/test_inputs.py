@@ -4,7 +4,7 @@ import pytest
 
 from chalicelib.errors import ValidationError
 from chalicelib.web.inputs import MAX_BODY_BYTES, expand_pairs, merge_input
-from chalicelib.web.validation import Fields, as_list, parse_money_cents
+from chalicelib.web.validation import Fields, as_list, field_of, parse_money_cents
 
 
 def test_merges_query_json_and_body_wins() -> None:
@@ -88,3 +88,29 @@ def test_money_becomes_integer_cents(raw: object, cents: int) -> None:
 @pytest.mark.parametrize("raw", ["99.999", "abc", True, None, "1.2.3", float("nan"), "1e5"])
 def test_money_refuses_non_amounts(raw: object) -> None:
     assert parse_money_cents(raw) is None
+
+
+def test_rule_errors_join_format_errors_once_per_field() -> None:
+    fields = Fields({"horarios": [{"hora_inicio": "x"}]})
+    fields.text("descricao", required=True)
+    fields.items("horarios")[0].clock_time("hora_inicio")
+    fields.add_rule_errors([
+        "O campo descricao é obrigatório.",  # same field: already named
+        "O campo horarios deve ter ao menos um horário de atendimento.",  # parent of a named field
+        "O campo horarios.1.hora_termino deve ser posterior a hora_inicio.",  # another field
+        "Técnico de ID 9 não encontrado.",  # names no field
+    ])
+    assert fields.errors == [
+        "O campo descricao é obrigatório.",
+        "O campo horarios.0.hora_inicio deve ser um horário no formato HH:MM:SS.",
+        "O campo horarios.1.hora_termino deve ser posterior a hora_inicio.",
+        "Técnico de ID 9 não encontrado.",
+    ]
+    assert field_of("O campo x.0.y é obrigatório.") == "x.0.y" and field_of("Outra coisa.") is None
+
+
+@pytest.mark.parametrize("raw", ["2026-W52-4", "20261224", "24/12/2026", "2026-02-30"])
+def test_dates_must_be_calendar_dates_in_iso_form(raw: str) -> None:
+    fields = Fields({"data": raw})
+    assert fields.day("data") is None
+    assert fields.errors == ["O campo data deve ser uma data no formato AAAA-MM-DD."]

@@ -1,0 +1,118 @@
+"""AWS calls per scheduling operation, counted from botocore (against moto).
+
+Counts are what matter for latency and cost on Lambda: each call is a network
+round trip to DynamoDB or SQS. Prints, per operation, the calls by service
+and operation name, and the items read, against the issue's targets. A
+"whole table" read would show up as a Scan: the script fails the line if any
+operation issues one.
+
+    .venv/bin/python bench/aws_calls.py
+"""
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+
+import boto3  # noqa: E402
+from botocore.client import BaseClient  # noqa: E402
+from moto import mock_aws  # noqa: E402
+
+from chalicelib.agenda.model import City, Interval, Window  # noqa: E402
+from chalicelib.agenda.service import AgendaSpec  # noqa: E402
+from chalicelib.config import Settings  # noqa: E402
+from chalicelib.container import Container, build_container  # noqa: E402
+from chalicelib.customers.model import Address, NewCustomer, NewService  # noqa: E402
+from chalicelib.service_orders.service import NewServiceOrder  # noqa: E402
+from infra.definition import create_resources  # noqa: E402
+
+SETTINGS = Settings(region="us-east-1", stage="bench", timezone="America/Sao_Paulo", log_level="WARNING",
+                    password_hash_profile="fast")
+MONDAY = date(2026, 12, 14)
+calls: Counter[str] = Counter()
+items_read: Counter[str] = Counter()
+_original = BaseClient._make_api_call
+
+
+def _counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
+    name = f"{self.meta.service_model.service_name}:{operation}"
+    calls[name] += 1
+    answer = _original(self, operation, params)
+    if operation in ("Query", "Scan"):
+        items_read[name] += int(answer.get("Count", 0))
+    elif operation == "GetItem":
+        items_read[name] += 1 if answer.get("Item") else 0
+    return answer
+
+
+@contextmanager
+def measured() -> Iterator[Counter[str]]:
+    calls.clear()
+    items_read.clear()
+    BaseClient._make_api_call = _counting  # type: ignore[method-assign]
+    try:
+        yield calls
+    finally:
+        BaseClient._make_api_call = _original  # type: ignore[method-assign]
+
+
+def at(hour: int) -> datetime:
+    return datetime.combine(MONDAY, time(hour))
+
+
+def main() -> int:
+    with mock_aws():
+        create_resources(boto3.session.Session(region_name="us-east-1"))
+        container = build_container(SETTINGS)
+        service_id, agenda_id = _seed(container)
+        orders = container.service_orders
+        opened = orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(8), at(9))))  # warm the clients
+        cases: list[tuple[str, int, Callable[[], object]]] = [
+            ("abrir OS com agenda", 4,
+             lambda: orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(9), at(10))))),
+            ("reagendar (mover + redimensionar)", 4,
+             lambda: orders.reschedule(opened.id, Interval(at(10), at(12)))),
+            ("disponibilidade de 7 dias", 3, lambda: container.agendas.availability(agenda_id, MONDAY, 7)),
+        ]
+        print("Chamadas AWS por operação (contadas no botocore, contra o moto):")
+        failed = False
+        for label, target, action in cases:
+            with measured():
+                action()
+            total = sum(calls.values())
+            scans = sum(n for k, n in calls.items() if k.endswith(":Scan"))
+            ok = total <= target and not scans
+            failed |= not ok
+            detail = ", ".join(f"{k}×{n}" for k, n in sorted(calls.items()))
+            print(f"  {label:<36} {total} chamadas (meta ≤ {target}) {'PASS' if ok else 'FAIL'}")
+            print(f"      {detail}; itens lidos {sum(items_read.values())}")
+        print("  (O evento de notificação vai no outbox, na mesma transação; o stream da tabela o leva à fila.)")
+        print("  Sem Scan em nenhuma operação." if not failed else "  Há operação acima da meta ou com Scan.")
+    return 0
+
+
+def _seed(container: Container) -> tuple[int, int]:
+    customer = container.customers.register(NewCustomer(
+        name="Cliente Bench", document="52998224725", phone="11987654321", email="",
+        services=(NewService("Fibra", 9990, Address("Rua A", "1", "Centro", "Campinas", "SP", "13010000")),)))
+    agenda = container.agendas.create(AgendaSpec(
+        description="Bench", active=True, cities=(City("Campinas", "SP"),),
+        windows=(Window(frozenset(range(5)), time(8), time(18), 60, 5),), daily_limit=40))
+    for day in range(7):  # counters on every day of the week read by the availability query
+        start = datetime.combine(date(2026, 12, 14 + day), time(14))
+        if start.weekday() < 5:
+            container.service_orders.open(NewServiceOrder(customer.services[0].id, agenda.id,
+                                                          Interval(start, start.replace(hour=15))))
+    return customer.services[0].id, agenda.id
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,27 @@
+"""The outbox relay: events written with a change (``OutboxItem`` rows)
+reach their queue through the table's stream, off the request path.
+
+The stream delivers at least once and Lambda retries a failing batch, so a
+consumer may see an event twice; every event carries an ``id`` to dedupe on.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+OUTBOX_KIND = "outbox"
+
+
+def events_from_stream(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The event bodies of newly inserted outbox rows (other records are ignored:
+    the event source filter already drops them in AWS, not in every emulator)."""
+    events = []
+    for record in records:
+        if record.get("eventName") != "INSERT":
+            continue
+        image = (record.get("dynamodb") or {}).get("NewImage") or {}
+        if (image.get("kind") or {}).get("S") != OUTBOX_KIND:
+            continue
+        events.append(json.loads(image["body"]["S"]))
+    return events
