@@ -12,6 +12,7 @@ from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib import entrypoints, openapi
 from chalicelib.agenda import api as agendas_api
+from chalicelib.agenda import availability_api
 from chalicelib.auth import api as auth_api
 from chalicelib.auth.permissions import ADMIN_ONLY, Permission
 from chalicelib.customers import api as customers_api
@@ -132,6 +133,13 @@ def replace_agenda(request: ApiRequest, id_agenda_ordem_servico: str) -> Payload
 @api.route(f"{AGENDAS}/{{id_agenda_ordem_servico}}", methods=["DELETE"], permission=Permission.CONFIGURAR_AGENDAS_OS)
 def deactivate_agenda(request: ApiRequest, id_agenda_ordem_servico: str) -> Payload:
     return agendas_api.deactivate(request, path_id(id_agenda_ordem_servico, "id_agenda_ordem_servico"))
+
+
+# ----------------------------------------------------- agenda availability
+@api.route(f"{BASE}/ordem_servico/horarios_disponiveis_agenda", methods=["GET"],
+           permission=Permission.CONSULTAR_AGENDA_OS)
+def agenda_free_slots(request: ApiRequest) -> Payload:
+    return availability_api.free_slots(request)
 
 
 # ------------------------------------------------------ schedule and queues

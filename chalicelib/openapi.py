@@ -502,6 +502,25 @@ OAUTH_ERRORS: dict[str, Schema] = {
 }
 
 # ---------------------------------------------------------------- operations
+_SLOT: Schema = {"type": "object", "properties": {
+    "data_inicio": {"type": "string"}, "hora_inicio": {"type": "string"},
+    "data_termino": {"type": "string"}, "hora_termino": {"type": "string"},
+    "duracao_minutos": {"type": "integer"}, "duracao_str": {"type": "string"},
+    "disponiveis": {"type": "integer"},
+    "tecnicos": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"}}}},
+}}
+_FREE_DAY: Schema = {"type": "object", "properties": {
+    "disponiveis": {"type": "integer"}, "vagas": {"type": "integer"}, "motivo": {"type": "string"},
+    "horarios": {"type": "object", "additionalProperties": _SLOT},
+}}
+FREE_SLOTS_ANSWER: Schema = {"type": "object", "required": ["status", "msg", "agenda", "horarios"], "properties": {
+    "status": {"const": "success"}, "msg": {"type": "string"}, "agenda": {"type": "string"},
+    "id_agenda_ordem_servico": {"type": "integer"},
+    "horarios": {"type": "object", "properties": {"datas": {"type": "object", "additionalProperties": _FREE_DAY}}},
+}}
+
+
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/health"): Operation(
         summary="Verificação de saúde", tag="Saúde",
@@ -604,6 +623,23 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         description="A agenda passa a recusar novos agendamentos; continua consultável e pode ser reativada "
                     "com PUT (`ativo: true`).",
         result=("agenda_ordem_servico", ref("AgendaOrdemServico")),
+    ),
+    ("GET", f"{BASE}/ordem_servico/horarios_disponiveis_agenda"): Operation(
+        summary="Horários disponíveis da agenda", tag="Agendas",
+        description="Vagas por dia e horário (formato aninhado do HubSoft: "
+                    "`horarios.datas.<data>.horarios.<HH:MM:SS>`). Só horários futuros com vaga são listados; "
+                    "no dia, `disponiveis` conta os horários com vaga e `vagas` as vagas (limitadas pelo limite "
+                    "diário). Dia fechado: `disponiveis` 0 e `motivo`. Sem `data_inicio` nem `dias`: só hoje.",
+        query=(
+            Parameter("id_agenda_ordem_servico", "ID da agenda (ou informe `descricao`).", ID_INPUT),
+            Parameter("descricao", "Descrição da agenda (sem diferenciar maiúsculas e acentos).",
+                      {"type": "string"}),
+            Parameter("data_inicio", "Primeiro dia (AAAA-MM-DD); padrão: hoje no fuso do provedor.",
+                      {"type": "string", "format": "date"}),
+            Parameter("dias", "Quantos dias a partir de `data_inicio` (1 a 31; padrão 1).",
+                      {"type": ["integer", "string"], "minimum": 1, "maximum": 31, "default": 1}),
+        ),
+        raw={"oneOf": [FREE_SLOTS_ANSWER, ref("EnvelopeErro")]},
     ),
 }
 

@@ -115,6 +115,9 @@ class InMemoryTechnicianStore:
     def list_all(self) -> list[Technician]:
         return list(self.technicians.values())
 
+    def get_many(self, technician_ids: list[int]) -> list[Technician]:
+        return [self.technicians[i] for i in technician_ids if i in self.technicians]
+
 
 class InMemoryCustomerStore:
     def __init__(self) -> None:

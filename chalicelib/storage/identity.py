@@ -161,6 +161,11 @@ class DynamoIdentityStore:
         item = _get(TechnicianItem, f"TECH#{technician_id}", "TECH")
         return _technician(item) if item else None
 
+    def get_technicians(self, technician_ids: list[int]) -> list[Technician]:
+        """Several technicians in one BatchGetItem (up to 100 keys a call)."""
+        keys = [(f"TECH#{i}", "TECH") for i in dict.fromkeys(technician_ids)]
+        return [_technician(i) for i in TechnicianItem.batch_get(keys)] if keys else []
+
     def list_technicians(self) -> list[Technician]:
         return [_technician(i) for i in TechnicianItem.listing.query(TECHNICIANS)]  # type: ignore[arg-type]
 
@@ -179,6 +184,9 @@ class DynamoTechnicianStore:
 
     def list_all(self) -> list[Technician]:
         return self._identity.list_technicians()
+
+    def get_many(self, technician_ids: list[int]) -> list[Technician]:
+        return self._identity.get_technicians(technician_ids)
 
 
 _Item = TypeVar("_Item", bound=IdentityItem)

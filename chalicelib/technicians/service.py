@@ -31,6 +31,7 @@ class TechnicianStore(Protocol):
     def add(self, technician: Technician) -> None: ...
     def get(self, technician_id: int) -> Technician | None: ...
     def list_all(self) -> list[Technician]: ...
+    def get_many(self, technician_ids: list[int]) -> list[Technician]: ...
 
 
 class TechnicianService:
@@ -55,10 +56,5 @@ class TechnicianService:
         return self._store.get(technician_id) is not None
 
     def get_many(self, technician_ids: Iterable[int]) -> dict[int, Technician]:
-        """The technicians of ``technician_ids`` that exist, by id (one read each, no scan)."""
-        found = {}
-        for technician_id in dict.fromkeys(technician_ids):
-            technician = self._store.get(technician_id)
-            if technician is not None:
-                found[technician_id] = technician
-        return found
+        """The technicians of ``technician_ids`` that exist, by id (one batch read, no scan)."""
+        return {t.id: t for t in self._store.get_many(list(dict.fromkeys(technician_ids)))}
