@@ -1,0 +1,1 @@
+"""Recurring card billing: card vault, gateways, invoices, charges, suspension."""
