@@ -48,8 +48,7 @@ def create_user(request: ApiRequest) -> Payload:
         technician_id=fields.optional_identifier("id_tecnico"),
     )
     # Report the domain's rules together with the format errors, once per field.
-    named = {_field_of(e) for e in fields.errors}
-    fields.errors.extend(e for e in user_errors(new) if _field_of(e) not in named)
+    fields.add_rule_errors(user_errors(new))
     fields.check()
     user = request.container.auth.create_user(new)
     return success("Usuário cadastrado com sucesso.", usuario=render_user(user))
@@ -105,8 +104,3 @@ def _password(value: Any, errors: list[str]) -> str:
         errors.append("O campo password não pode ser superior a 200 caracteres.")
         return ""
     return value
-
-
-def _field_of(message: str) -> str:
-    words = message.split()
-    return words[2] if message.startswith("O campo ") and len(words) > 2 else message
