@@ -1,8 +1,12 @@
 """Simulators of the services we cannot reach from here (Cielo, GetNet, ZapMe).
 
 Each follows its published sandbox contract (``shared/reference``); the local
-stack and the tests start them on loopback. Today they are the common
-skeleton (health, request log); each gains its behaviour with its issue.
+stack and the tests start them on loopback. Cielo and GetNet answer
+tokenization, charges, queries and cancellations with their sandbox rules
+(outcome by card number or amount, see their modules); ZapMe is still the
+common skeleton. Every simulator also serves ``/__sandbox/requests`` (the
+masked request log) and ``/__sandbox/faults`` (timeouts, 5xx, dropped answers
+for tests of retries and reconciliation), see ``base``.
 """
 from __future__ import annotations
 

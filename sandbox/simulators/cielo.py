@@ -1,14 +1,407 @@
-"""Cielo E-commerce 3.0 sandbox (``shared/reference/gateways.md``).
+"""Cielo E-commerce API 3.0 sandbox (``shared/reference/gateways.md`` §1).
 
-Its behaviour (the card number's last digit decides the result) arrives with
-the card vault issue; today it is the common skeleton.
+One server answers both the transactional and the query host (the stack
+exports ``CIELO_API_URL`` and ``CIELO_QUERY_URL`` to the same URL).
+
+Routes (every one needs the ``MerchantId``/``MerchantKey`` headers; missing
+or wrong ones answer 401 with Cielo's error array, codes 101/114/115/131/132):
+
+- ``POST /1/card/``: tokenizes a card (Luhn-checked, as in the real sandbox).
+  The vault keeps the token with the card's brand, expiry, holder and its
+  truncated number (first six and last four digits): never the full number.
+  API 3.0 has no token deletion, so none is simulated.
+- ``GET /1/card/{CardToken}``: the token's truncated card (the ``Links.Href``
+  of the tokenization answer).
+- ``POST /1/sales/``: a credit sale with ``CreditCard.CardToken`` (unknown
+  token: 400 code 130) or a raw ``CreditCard.CardNumber``; answers 201.
+- ``GET /1/sales?merchantOrderId=X``: ``{"Payment": [{"PaymentId", "ReceveidDate"}]}``
+  (Cielo's spelling), 404 when the order has no sale.
+- ``GET /1/sales/{PaymentId}``: the sale as answered when created; 404 unknown.
+
+The "Simulado" provider: the LAST digit of the card number decides.
+
+- 0, 1, 4: approved, ReturnMessage "Operação realizada com sucesso": Status 2 +
+  ReturnCode "6" with ``Capture: true``, Status 1 + "4" without;
+- 2: Status 3, "05", "Não Autorizada";
+- 3: Status 3, "57", "Cartão Expirado";
+- 5: Status 3, "78", "Cartão Bloqueado";
+- 6: Status 0, "99", "Time Out";
+- 7: Status 3, "77", "Cartão Cancelado";
+- 8: Status 3, "70", "Problemas com o Cartão de Crédito";
+- 9: one of the above, drawn from ``random.Random(seed)`` (reproducible with
+  the constructor's ``seed``).
+
+Decisions where the reference is silent or unclear ([I] in gateways.md):
+
+- Ending 6 (Time Out) answers ``Status 0`` (NotFinished): the docs do not give
+  its Status and say to handle 0 and 3; 0 exercises the reconcile-by-query path.
+- Approvals carry ``AuthorizationCode`` and, for Visa/Master/Elo,
+  ``IssuerTransactionId``. Mastercard denials carry a ``MerchantAdviceCode``:
+  05/78/70 → "02" (retry later), 57 → "01" (update the card data),
+  77 → "03" (do not retry). Status 0 (time out) carries none.
+- Validation errors (400, the Cielo array, every error found at once):
+  122 MerchantOrderId missing, not alphanumeric or longer than 50;
+  102 Payment.Type missing (only ``CreditCard`` is simulated, others 173);
+  108 Amount not a positive integer (cents); 123 Installments missing or < 1;
+  179 Installments > 1 with Recurrent; 186 Authenticate with Recurrent
+  (no specific code is documented; 186 is the "provider does not support
+  ... Authenticate, Recurrent" code); 177 card number missing, not 13-19
+  digits, or not Luhn-valid (tokenizing, ``SaveCard``); 128 longer than 19;
+  125/126 ExpirationDate missing/not ``MM/YYYY``; 182 Brand missing;
+  185 Brand not among Cielo's brands; 130 unknown CardToken.
+- A body that is not a JSON object: 400 ``[{"Code": 0, ...}]`` (Cielo's code 0
+  is its generic "invalid data" error; the exact answer is not documented).
+- Sales may repeat a MerchantOrderId (Cielo allows several transactions per
+  order); error 302 (duplicated) is never raised, since the docs do not say when.
+- A raw-card sale is not Luhn-checked (the Simulado provider reads only the
+  last digit); tokenizing is. The docs' approved example card
+  4024007153763191 fails Luhn, so it sells but does not tokenize.
+- An injected 5xx (``error_5xx`` fault) answers ``[{"Code": 0, "Message": ...}]``.
+- Not simulated: capture/void (``PUT``), Zero Auth, Renova Fácil (``NewCard``),
+  other payment types.
 """
 from __future__ import annotations
 
-from sandbox.simulators.base import Simulator
+import copy
+import random
+import re
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sandbox.simulators.base import RecordedRequest, Reply, Route, Simulator
+
+BRASILIA = timezone(timedelta(hours=-3))  # no daylight saving time since 2019
+BRANDS = ("Visa", "Master", "Amex", "Elo", "Aura", "JCB", "Diners", "Discover", "Hipercard")
+ISSUER_TRANSACTION_BRANDS = ("visa", "master", "elo")
+SUCCESS_MESSAGE = "Operação realizada com sucesso"
+# last digit → (Status, ReturnCode, ReturnMessage, Mastercard MerchantAdviceCode); None = approved
+DENIALS: dict[int, tuple[int, str, str, str | None]] = {
+    2: (3, "05", "Não Autorizada", "02"),
+    3: (3, "57", "Cartão Expirado", "01"),
+    5: (3, "78", "Cartão Bloqueado", "02"),
+    6: (0, "99", "Time Out", None),
+    7: (3, "77", "Cartão Cancelado", "03"),
+    8: (3, "70", "Problemas com o Cartão de Crédito", "02"),
+}
+APPROVING_DIGITS = (0, 1, 4)
+RANDOM_DIGIT = 9
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_ORDER_ID = re.compile(r"^[A-Za-z0-9]{1,50}$")
+_EXPIRY = re.compile(r"^(0[1-9]|1[0-2])/\d{4}$")
+
+Error = dict[str, Any]
+
+
+def luhn_valid(number: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(number)):
+        digit = int(char)
+        if position % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def _error(code: int, message: str) -> Error:
+    return {"Code": code, "Message": message}
+
+
+def _flag(value: Any) -> bool:
+    """Cielo's docs show flags both as JSON booleans and as ``"true"`` strings."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+
+def _positive_int(value: Any, minimum: int = 1) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+
+
+def _node(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _truncate(number: str) -> str:
+    return f"{number[:6]}{'*' * (len(number) - 10)}{number[-4:]}"
+
+
+@dataclass(frozen=True)
+class StoredCard:
+    """A vault entry: what the simulator needs to decide a sale, never the full card number."""
+
+    token: str
+    truncated_number: str  # first six and last four digits, as Cielo shows a card
+    last_digit: int
+    brand: str
+    expiration_date: str
+    holder: str
+    customer_name: str
 
 
 class CieloSimulator(Simulator):
     name = "cielo"
     # Cielo splits transactions (apisandbox) and queries (apiquerysandbox); one server answers both.
     env_urls = ("CIELO_API_URL", "CIELO_QUERY_URL")
+    mask_digit_runs = True
+
+    # The credentials accepted by default (a GUID and 40 characters, like the ones Cielo's sandbox issues).
+    DEFAULT_MERCHANT_ID = "0b5e1a4c-5a1d-4c1e-9e10-5a1d0c1e1000"
+    DEFAULT_MERCHANT_KEY = "SIMULADOCIELOSANDBOXMERCHANTKEY000000000"
+
+    def __init__(self, port: int = 0, merchant_id: str = DEFAULT_MERCHANT_ID,
+                 merchant_key: str = DEFAULT_MERCHANT_KEY, seed: int | None = None) -> None:
+        if not _GUID.match(merchant_id) or len(merchant_key) != 40:
+            raise ValueError("Cielo credentials are a GUID MerchantId and a 40-character MerchantKey")
+        super().__init__(port)
+        self.merchant_id = merchant_id
+        self.merchant_key = merchant_key
+        self._random = random.Random(seed)  # only for ending 9, so a seed reproduces its outcomes
+        self._ids = random.Random()  # Tid, ProofOfSale, codes: never part of the seeded sequence
+        self._state = threading.Lock()
+        self.cards: dict[str, StoredCard] = {}
+        self.sales: dict[str, dict[str, Any]] = {}  # PaymentId → the sale as answered
+        self._orders: dict[str, list[tuple[str, str]]] = {}  # MerchantOrderId → [(PaymentId, ReceivedDate)]
+
+    def routes(self) -> dict[tuple[str, str], Route]:
+        return {
+            ("POST", "/1/card"): self._authenticated(self._tokenize),
+            ("GET", "/1/card/{token}"): self._authenticated(self._get_card),
+            ("POST", "/1/sales"): self._authenticated(self._create_sale),
+            ("GET", "/1/sales"): self._authenticated(self._sales_by_order),
+            ("GET", "/1/sales/{payment_id}"): self._authenticated(self._get_sale),
+        }
+
+    def fault_reply(self, status: int) -> Reply:
+        return Reply(status, [_error(0, "Internal error (simulated)")])
+
+    # --- authentication -----------------------------------------------------------------------------------------
+
+    def _authenticated(self, route: Route) -> Route:
+        def guarded(request: RecordedRequest) -> Reply:
+            refusal = self._check_credentials(request)
+            return refusal if refusal is not None else route(request)
+
+        return guarded
+
+    def _check_credentials(self, request: RecordedRequest) -> Reply | None:
+        merchant_id = (request.header("MerchantId") or "").strip()
+        merchant_key = (request.header("MerchantKey") or "").strip()
+        errors: list[Error] = []
+        if not merchant_id:
+            errors.append(_error(101, "MerchantId is required"))
+        elif not _GUID.match(merchant_id):
+            errors.append(_error(114, "The MerchantId sent is not a GUID"))
+        elif merchant_id.lower() != self.merchant_id.lower():
+            errors.append(_error(115, "The provided MerchantId was not found"))
+        if not merchant_key:
+            errors.append(_error(131, "MerchantKey is required"))
+        elif merchant_key != self.merchant_key:
+            errors.append(_error(132, "MerchantKey is invalid"))
+        return Reply(401, errors) if errors else None
+
+    # --- card vault ---------------------------------------------------------------------------------------------
+
+    def _tokenize(self, request: RecordedRequest) -> Reply:
+        body = request.json()
+        if not isinstance(body, dict):
+            return Reply(400, [_error(0, "Request body is not a valid JSON object")])
+        errors = self._card_errors(body, luhn=True)
+        if errors:
+            return Reply(400, errors)
+        card = self._store_card(body)
+        return Reply(201, {"CardToken": card.token, "Links": self._card_link(card.token)})
+
+    def _card_errors(self, card: dict[str, Any], luhn: bool) -> list[Error]:
+        errors: list[Error] = []
+        number = card.get("CardNumber")
+        if not isinstance(number, str) or not number.isdigit() or len(number) < 13:
+            errors.append(_error(177, "Card Number is invalid"))
+        elif len(number) > 19:
+            errors.append(_error(128, "Card Number length exceeded"))
+        elif luhn and not luhn_valid(number):
+            errors.append(_error(177, "Card Number is invalid"))
+        expiry = card.get("ExpirationDate")
+        if not expiry:
+            errors.append(_error(125, "Credit Card Expiration Date is required"))
+        elif not isinstance(expiry, str) or not _EXPIRY.match(expiry):
+            errors.append(_error(126, "Credit Card Expiration Date is invalid"))
+        errors += self._brand_errors(card.get("Brand"))
+        return errors
+
+    @staticmethod
+    def _brand_errors(brand: Any) -> list[Error]:
+        if not brand:
+            return [_error(182, "Brand is required")]
+        if not isinstance(brand, str) or brand.lower() not in {b.lower() for b in BRANDS}:
+            return [_error(185, "Brand not supported by selected provider")]
+        return []
+
+    def _store_card(self, card: dict[str, Any]) -> StoredCard:
+        number = str(card["CardNumber"])
+        stored = StoredCard(
+            token=str(uuid.uuid4()), truncated_number=_truncate(number), last_digit=int(number[-1]),
+            brand=str(card["Brand"]), expiration_date=str(card["ExpirationDate"]),
+            holder=str(card.get("Holder") or ""), customer_name=str(card.get("CustomerName") or ""))
+        with self._state:
+            self.cards[stored.token] = stored
+        return stored
+
+    def _card_link(self, token: str) -> dict[str, str]:
+        return {"Method": "GET", "Rel": "self", "Href": f"{self.url}/1/card/{token}"}
+
+    def _get_card(self, request: RecordedRequest) -> Reply:
+        token = urlsplit(request.path).path.rstrip("/").split("/")[-1]
+        with self._state:
+            card = self.cards.get(token.lower())
+        if card is None:
+            return Reply(404, [_error(130, "Could not get Credit Card")])
+        return Reply(200, {"CardNumber": card.truncated_number, "Holder": card.holder,
+                           "ExpirationDate": card.expiration_date, "Brand": card.brand})
+
+    # --- sales --------------------------------------------------------------------------------------------------
+
+    def _create_sale(self, request: RecordedRequest) -> Reply:
+        body = request.json()
+        if not isinstance(body, dict):
+            return Reply(400, [_error(0, "Request body is not a valid JSON object")])
+        payment = _node(body, "Payment")
+        errors = self._sale_errors(body, payment)
+        card_node = _node(payment, "CreditCard")
+        card, card_errors = self._sale_card(card_node)
+        errors += card_errors
+        if errors:
+            return Reply(400, errors)
+        assert card is not None
+        sale = self._authorize(body, payment, card_node, card)
+        with self._state:
+            self.sales[sale["Payment"]["PaymentId"]] = sale
+            self._orders.setdefault(sale["MerchantOrderId"], []).append(
+                (sale["Payment"]["PaymentId"], sale["Payment"]["ReceivedDate"]))
+        return Reply(201, copy.deepcopy(sale))
+
+    @staticmethod
+    def _sale_errors(body: dict[str, Any], payment: dict[str, Any]) -> list[Error]:
+        errors: list[Error] = []
+        order_id = body.get("MerchantOrderId")
+        if not order_id:
+            errors.append(_error(122, "MerchantOrderId is required"))
+        elif not isinstance(order_id, str) or not _ORDER_ID.match(order_id):
+            errors.append(_error(122, "MerchantOrderId is invalid: up to 50 letters and digits"))
+        payment_type = payment.get("Type")
+        if not payment_type:
+            errors.append(_error(102, "Payment Type is required"))
+        elif payment_type != "CreditCard":
+            errors.append(_error(173, "Payment method is not enabled"))
+        amount = payment.get("Amount")
+        if not _positive_int(amount):
+            errors.append(_error(108, "Amount must be greater than zero (integer, in cents)"))
+        installments = payment.get("Installments")
+        if not _positive_int(installments):
+            errors.append(_error(123, "Installments must be greater or equal to one"))
+        elif _flag(payment.get("Recurrent")) and installments != 1:
+            errors.append(_error(179, "Recurrent Payment max installments is 1"))
+        if _flag(payment.get("Recurrent")) and _flag(payment.get("Authenticate")):
+            errors.append(_error(186, "Authenticate must be false with Recurrent"))
+        return errors
+
+    def _sale_card(self, card_node: dict[str, Any]) -> tuple[StoredCard | None, list[Error]]:
+        """The card a sale charges: its stored token, or the raw card (stored when ``SaveCard``)."""
+        token = card_node.get("CardToken")
+        if token:
+            with self._state:
+                stored = self.cards.get(str(token).lower())
+            brand_errors = self._brand_errors(card_node.get("Brand"))
+            if stored is None:
+                return None, [_error(130, "Could not get Credit Card"), *brand_errors]
+            return (stored, []) if not brand_errors else (None, brand_errors)
+        save = _flag(card_node.get("SaveCard"))
+        errors = self._card_errors(card_node, luhn=save)
+        if errors:
+            return None, errors
+        if save:
+            return self._store_card(card_node), []
+        number = str(card_node["CardNumber"])
+        return StoredCard("", _truncate(number), int(number[-1]), str(card_node["Brand"]),
+                          str(card_node["ExpirationDate"]), str(card_node.get("Holder") or ""), ""), []
+
+    def _outcome(self, last_digit: int) -> int:
+        """The ending that decides: 9 draws one of the others from the seeded generator."""
+        if last_digit != RANDOM_DIGIT:
+            return last_digit
+        with self._state:
+            return self._random.choice((0, 2, 3, 5, 6, 7, 8))
+
+    def _authorize(self, body: dict[str, Any], payment: dict[str, Any], card_node: dict[str, Any],
+                   card: StoredCard) -> dict[str, Any]:
+        now = datetime.now(BRASILIA)
+        received = now.strftime("%Y-%m-%d %H:%M:%S")
+        payment_id = str(uuid.uuid4())
+        capture = _flag(payment.get("Capture"))
+        ending = self._outcome(card.last_digit)
+        credit_card = {key: value for key, value in card_node.items() if key not in ("SecurityCode", "CardNumber")}
+        credit_card.update({"CardNumber": card.truncated_number, "Brand": card_node.get("Brand") or card.brand,
+                            "ExpirationDate": card.expiration_date, "SaveCard": _flag(card_node.get("SaveCard"))})
+        if card.holder:
+            credit_card["Holder"] = card.holder
+        if card.token:
+            credit_card["CardToken"] = card.token
+        answered: dict[str, Any] = {
+            **copy.deepcopy(payment),
+            "CreditCard": credit_card,
+            "PaymentId": payment_id,
+            "Type": "CreditCard",
+            "Currency": payment.get("Currency") or "BRL",
+            "Country": payment.get("Country") or "BRA",
+            "Provider": "Simulado",
+            "Capture": capture,
+            "Authenticate": _flag(payment.get("Authenticate")),
+            "Recurrent": _flag(payment.get("Recurrent")),
+            "ReceivedDate": received,
+            "Tid": now.strftime("%m%d%H%M%S") + "".join(self._ids.choices("0123456789", k=10)),
+            "ProofOfSale": "".join(self._ids.choices("0123456789", k=6)),
+            "ServiceTaxAmount": 0,
+            "Interest": payment.get("Interest") or "ByMerchant",
+        }
+        self_link = {"Method": "GET", "Rel": "self", "Href": f"{self.url}/1/sales/{payment_id}"}
+        links = [self_link]
+        if ending in APPROVING_DIGITS:
+            answered.update({"Status": 2 if capture else 1, "ReturnCode": "6" if capture else "4",
+                             "ReturnMessage": SUCCESS_MESSAGE,
+                             "AuthorizationCode": "".join(self._ids.choices("0123456789", k=6))})
+            if capture:
+                answered.update({"CapturedAmount": payment["Amount"], "CapturedDate": received})
+            else:
+                links.append({"Method": "PUT", "Rel": "capture",
+                              "Href": f"{self.url}/1/sales/{payment_id}/capture"})
+            links.append({"Method": "PUT", "Rel": "void", "Href": f"{self.url}/1/sales/{payment_id}/void"})
+            if card.brand.lower() in ISSUER_TRANSACTION_BRANDS:
+                answered["IssuerTransactionId"] = "".join(self._ids.choices("0123456789", k=15))
+        else:
+            status, code, message, advice = DENIALS[ending]
+            answered.update({"Status": status, "ReturnCode": code, "ReturnMessage": message})
+            if advice is not None and status == 3 and card.brand.lower() == "master":
+                answered["MerchantAdviceCode"] = advice
+        answered["Links"] = links
+        return {"MerchantOrderId": body["MerchantOrderId"], "Customer": copy.deepcopy(body.get("Customer") or {}),
+                "Payment": answered}
+
+    def _sales_by_order(self, request: RecordedRequest) -> Reply:
+        query = {key.lower(): values for key, values in parse_qs(urlsplit(request.path).query).items()}
+        order_id = (query.get("merchantorderid") or [""])[0]
+        with self._state:
+            found = list(self._orders.get(order_id, []))
+        if not found:
+            return Reply(404, [_error(307, "Transaction not found")])
+        return Reply(200, {"Payment": [{"PaymentId": payment_id, "ReceveidDate": received}
+                                       for payment_id, received in found]})
+
+    def _get_sale(self, request: RecordedRequest) -> Reply:
+        payment_id = urlsplit(request.path).path.rstrip("/").split("/")[-1]
+        with self._state:
+            sale = self.sales.get(payment_id.lower())
+        if sale is None:
+            return Reply(404, [_error(307, "Transaction not found")])
+        return Reply(200, copy.deepcopy(sale))
