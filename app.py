@@ -17,6 +17,7 @@ from chalicelib.auth import api as auth_api
 from chalicelib.auth.permissions import ADMIN_ONLY, Permission
 from chalicelib.customers import api as customers_api
 from chalicelib.queues import CHARGES, NOTIFICATIONS, queue_name
+from chalicelib.service_orders import api as orders_api
 from chalicelib.technicians import api as technicians_api
 from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC, Api, ApiRequest, path_id
 from chalicelib.web.envelope import Payload
@@ -140,6 +141,61 @@ def deactivate_agenda(request: ApiRequest, id_agenda_ordem_servico: str) -> Payl
            permission=Permission.CONSULTAR_AGENDA_OS)
 def agenda_free_slots(request: ApiRequest) -> Payload:
     return availability_api.free_slots(request)
+
+
+# ---------------------------------------------------------- service orders
+ORDERS = f"{BASE}/ordem_servico"
+
+
+@api.route(f"{BASE}/atendimento", methods=["POST"], permission=Permission.CRIAR_ATENDIMENTO)
+def open_ticket(request: ApiRequest) -> Payload:
+    return orders_api.open_ticket(request)
+
+
+@api.route(f"{ORDERS}/abrir_os", methods=["POST"], permission=Permission.ABRIR_ORDEM_SERVICO)
+def open_order(request: ApiRequest) -> Payload:
+    return orders_api.open_order(request)
+
+
+@api.route(f"{ORDERS}/agendar", methods=["POST"], permission=Permission.AGENDAR_ORDEM_SERVICO)
+def confirm_order(request: ApiRequest) -> Payload:
+    return orders_api.confirm(request)
+
+
+@api.route(f"{ORDERS}/reagendar", methods=["POST"], permission=Permission.AGENDAR_ORDEM_SERVICO)
+def reschedule_order(request: ApiRequest) -> Payload:
+    return orders_api.reschedule(request)
+
+
+@api.route(f"{ORDERS}/remove_agendamento", methods=["POST"], permission=Permission.AGENDAR_ORDEM_SERVICO)
+def unschedule_order(request: ApiRequest) -> Payload:
+    return orders_api.unschedule(request)
+
+
+@api.route(f"{ORDERS}/editar", methods=["POST"], permission=Permission.AGENDAR_ORDEM_SERVICO)
+def edit_order(request: ApiRequest) -> Payload:
+    return orders_api.edit(request)
+
+
+@api.route(f"{ORDERS}/fechar", methods=["POST"], permission=Permission.FECHAR_ORDEM_SERVICO)
+def close_order(request: ApiRequest) -> Payload:
+    return orders_api.close(request)
+
+
+@api.route(f"{ORDERS}/adicionar_mensagem/{{id_ordem_servico}}", methods=["POST"],
+           permission=Permission.FECHAR_ORDEM_SERVICO)
+def add_order_message(request: ApiRequest, id_ordem_servico: str) -> Payload:
+    return orders_api.add_message(request, path_id(id_ordem_servico, "id_ordem_servico"))
+
+
+@api.route(f"{ORDERS}/create", methods=["GET"], permission=Permission.CONSULTAR_ORDEM_SERVICO)
+def order_catalogues(request: ApiRequest) -> Payload:
+    return orders_api.order_catalogues(request)
+
+
+@api.route(f"{BASE}/configuracao/tipo_ordem_servico", methods=["GET"], permission=Permission.CONSULTAR_ORDEM_SERVICO)
+def list_order_types(request: ApiRequest) -> Payload:
+    return orders_api.order_types(request)
 
 
 # ------------------------------------------------------ schedule and queues

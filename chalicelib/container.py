@@ -70,7 +70,7 @@ def build_container(
         queues = SqsPublisher(lambda: _sqs_client(settings, boto3_session_factory))
     customers = CustomerService(DynamoCustomerStore(), sequences, clock, DynamoSuspensionProfiles())
     agendas = AgendaService(DynamoAgendaStore(), sequences, technicians, brazilian_holiday)
-    orders = ServiceOrderService(DynamoOrderStore(), customers, agendas, sequences, clock)
+    orders = ServiceOrderService(DynamoOrderStore(), customers, agendas, sequences, clock, zone=settings.zone)
     return Container(
         settings=settings,
         clock=clock,

@@ -34,6 +34,15 @@ from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
 from chalicelib.customers.api import DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, MAX_SERVICES_PER_REQUEST
 from chalicelib.customers.model import UFS
 from chalicelib.customers.service import SEARCH_KEYS
+from chalicelib.service_orders.api import AVAILABILITIES as ORDER_AVAILABILITIES
+from chalicelib.service_orders.api import BILLING_TYPES, DEFAULT_SERVICE_DESCRIPTION, PAYMENT_METHODS
+from chalicelib.service_orders.api import MAX_TECHNICIANS as ORDER_MAX_TECHNICIANS
+from chalicelib.service_orders.api import MAX_TEXT as ORDER_MAX_TEXT
+from chalicelib.service_orders.api import MIN_NOTE as ORDER_MIN_NOTE
+from chalicelib.service_orders.api import PRIORITIES as ORDER_PRIORITIES
+from chalicelib.service_orders.model import AWAITING as ORDER_AWAITING
+from chalicelib.service_orders.model import CLOSING_STATUSES
+from chalicelib.service_orders.model import PENDING as ORDER_PENDING
 from chalicelib.web.endpoint import AUTHENTICATED, NO_PERMISSION_MSG, PUBLIC, RouteInfo
 from chalicelib.web.paging import MAX_PER_PAGE
 
@@ -471,8 +480,262 @@ SCHEMAS: dict[str, Schema] = {
     },
 }
 
+# -- service orders (write side) --------------------------------------------
+_ORDER_TECHNICIANS: Schema = {
+    "type": ["array", "object", "string"], "items": {"oneOf": [ref("NovoTecnicoAgenda"), ID_INPUT]},
+    "maxItems": ORDER_MAX_TECHNICIANS,
+    "description": "Técnicos da OS: lista de `{id}` (ou de IDs), objeto indexado (`{\"0\": {\"id\": 5}}`) ou "
+                   "chaves de formulário `tecnicos[0][id]=5`. Sem técnicos, a OS fica sem técnico (não há o "
+                   "técnico \"SAC\" do HubSoft).",
+}
+_DATE_INPUT: Schema = {"type": "string", "format": "date", "description": "AAAA-MM-DD."}
+_TIME_INPUT: Schema = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$",
+                       "description": "HH:MM:SS (HH:MM aceito), horário local do provedor."}
+_OS_DATE_BR: Schema = {"type": ["string", "null"], "examples": ["14/12/2026 09:00:00"]}
+_OS_DATE: Schema = {"type": ["string", "null"], "examples": ["2026-12-14 09:00:00"]}
+_ORDER_FIELDS: Schema = {
+    "id_tipo_ordem_servico": {**ID_INPUT, "description": "Padrão: 1, \"ABERTURA VIA API\" "
+                                                        "(GET configuracao/tipo_ordem_servico)."},
+    "status": {"type": "string", "enum": [ORDER_AWAITING, ORDER_PENDING], "default": ORDER_AWAITING,
+               "description": "`pendente` exige agenda e horário."},
+    "prioridade": {"type": "string", "enum": list(ORDER_PRIORITIES), "default": "normal"},
+    "descricao_servico": _text(f"Padrão: \"{DEFAULT_SERVICE_DESCRIPTION}\".", ORDER_MAX_TEXT),
+    "id_agenda_ordem_servico": {
+        **ID_INPUT, "description": "Agenda em que a OS é programada. Sem agenda a OS não tem horário "
+                                   "programado (datas enviadas sem agenda são recusadas)."},
+    "tecnicos": _ORDER_TECHNICIANS,
+    "ids_tecnicos": {"type": ["array", "string"], "items": ID_INPUT,
+                     "description": "Alternativa a `tecnicos`: lista de IDs ou texto separado por vírgulas."},
+    "disponibilidade": {"type": ["array", "object", "string"], "items": {"enum": list(ORDER_AVAILABILITIES)},
+                        "description": "Turnos do cliente; padrão manhã e tarde (`{\"0\": \"manha\", "
+                                       "\"1\": \"tarde\"}`)."},
+    "data_inicio_programado": {**_DATE_INPUT, "description": "Com agenda; padrão: hoje."},
+    "hora_inicio_programado": {**_TIME_INPUT, "description": "Com agenda; padrão: agora + 1 h (no minuto)."},
+    "data_termino_programado": {**_DATE_INPUT, "description": "Padrão: o dia do início (usado com "
+                                                              "hora_termino_programado)."},
+    "hora_termino_programado": {**_TIME_INPUT, "description": "Padrão: início + `duracao` (ou 1 h)."},
+    "duracao": {"type": "string", "pattern": "^[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$", "examples": ["01:30:00"],
+                "description": "Duração quando hora_termino_programado não é enviado (padrão 01:00:00)."},
+}
+SCHEMAS.update({
+    "NovaOrdemServicoAtendimento": {
+        "type": "object",
+        "description": "`parametros_ordem_servico` do atendimento: os campos de `abrir_os`.",
+        "properties": _ORDER_FIELDS,
+    },
+    "NovoAtendimento": {
+        "type": "object",
+        "description": "Com `abrir_os` verdadeiro, o atendimento e a OS são gravados juntos: se a agenda recusar "
+                       "a OS, nada é gravado. O campo livre `parametros` do HubSoft é aceito e ignorado.",
+        "required": ["id_cliente_servico", "descricao", "nome", "telefone"],
+        "properties": {
+            "id_cliente_servico": ID_INPUT,
+            "id_tipo_atendimento": {**ID_INPUT, "description": "Padrão: 1, \"SAC\". O tipo 4 (FINANCEIRO) não "
+                                                               "abre OS."},
+            "descricao": _text("Descrição do atendimento (vira a descrição de abertura da OS).", ORDER_MAX_TEXT),
+            "nome": _text("Nome de quem pediu.", 150),
+            "telefone": _text("Telefone com DDD (DDNNNNNNNNN).", 20),
+            "email": _text("E-mail (opcional).", 254, format="email"),
+            "abrir_os": {**BOOL_INPUT, "default": False,
+                         "description": "Abre a OS junto; texto \"false\" na query string é lido como falso."},
+            "parametros_ordem_servico": ref("NovaOrdemServicoAtendimento"),
+        },
+    },
+    "NovaOrdemServico": {
+        "type": "object",
+        "required": ["id_atendimento"],
+        "properties": {
+            "id_atendimento": {**ID_INPUT, "description": "Atendimento de origem (pode vir na query string)."},
+            **_ORDER_FIELDS,
+        },
+    },
+    "IdOrdemServico": {
+        "type": "object", "required": ["id_ordem_servico"],
+        "properties": {"id_ordem_servico": ID_INPUT},
+    },
+    "Reagendamento": {
+        "type": "object",
+        "required": ["id_ordem_servico", "data_inicio_programado", "hora_inicio_programado",
+                     "data_termino_programado", "hora_termino_programado"],
+        "properties": {
+            "id_ordem_servico": ID_INPUT,
+            "data_inicio_programado": _DATE_INPUT, "hora_inicio_programado": _TIME_INPUT,
+            "data_termino_programado": _DATE_INPUT, "hora_termino_programado": _TIME_INPUT,
+            "id_usuario_antigo": {**ID_INPUT, "description": "Técnico a trocar (junto com id_usuario_novo)."},
+            "id_usuario_novo": {**ID_INPUT, "description": "Técnico que entra (junto com id_usuario_antigo)."},
+            "id_agenda_ordem_servico": {**ID_INPUT, "description": "Nossa extensão: muda também a agenda."},
+        },
+    },
+    "RemocaoAgendamento": {
+        "type": "object",
+        "required": ["id_ordem_servico", "id_motivo_remocao_agendamento", "observacao"],
+        "properties": {
+            "id_ordem_servico": ID_INPUT,
+            "id_motivo_remocao_agendamento": {**ID_INPUT, "description": "Um dos motivos de GET ordem_servico/create."},
+            "observacao": _text("Pelo menos 10 caracteres.", ORDER_MAX_TEXT, ORDER_MIN_NOTE),
+        },
+    },
+    "MotivoFechamentoEntrada": {
+        "type": "object",
+        "properties": {"id": {**ID_INPUT, "description": "Um dos motivos de GET ordem_servico/create."},
+                       "id_motivo_fechamento": {**ID_INPUT, "description": "Sinônimo de `id`."}},
+    },
+    "Fechamento": {
+        "type": "object",
+        "description": "Campos de faturamento do HubSoft além de `tipo_faturamento` e `forma_pagamento` "
+                       "(`caixa_financeiro`, `servicos_cobrados`, `data_vencimento`, `numero_total_parcelas`, "
+                       "`movimento_produto_utilizado`) são aceitos e ignorados: nenhuma cobrança é gerada.",
+        "required": ["id_ordem_servico", "data_inicio_executado", "hora_inicio_executado",
+                     "data_termino_executado", "hora_termino_executado", "status_fechamento"],
+        "properties": {
+            "id_ordem_servico": ID_INPUT,
+            "data_inicio_executado": _DATE_INPUT, "hora_inicio_executado": _TIME_INPUT,
+            "data_termino_executado": _DATE_INPUT, "hora_termino_executado": _TIME_INPUT,
+            "status_fechamento": {"type": "string", "enum": list(CLOSING_STATUSES)},
+            "descricao_fechamento": _text("Relato do fechamento.", ORDER_MAX_TEXT),
+            "motivo_fechamento": ref("MotivoFechamentoEntrada"),
+            "tecnicos": {**_ORDER_TECHNICIANS, "description": "Quem executou; padrão: os técnicos da OS."},
+            "gera_custo": BOOL_INPUT,
+            "tipo_faturamento": {"type": "string", "enum": list(BILLING_TYPES),
+                                 "description": "Guardado com o fechamento; não gera cobrança."},
+            "forma_pagamento": {"type": "string", "enum": list(PAYMENT_METHODS),
+                                "description": "Guardado com o fechamento; não gera cobrança."},
+        },
+    },
+    "NovaMensagemOrdemServico": {
+        "type": "object", "required": ["mensagem"],
+        "properties": {"mensagem": _text("Texto da mensagem.", ORDER_MAX_TEXT)},
+    },
+    "EdicaoOrdemServico": {
+        "type": "object",
+        "description": "Ao menos um campo além do ID. Trocar a agenda de uma OS programada confere as regras da "
+                       "nova agenda (cidade, horários, vagas).",
+        "required": ["id_ordem_servico"],
+        "properties": {
+            "id_ordem_servico": ID_INPUT,
+            "id_agenda_ordem_servico": ID_INPUT,
+            "descricao_servico": _text("Nova descrição do serviço.", ORDER_MAX_TEXT),
+            "prioridade": {"type": "string", "enum": list(ORDER_PRIORITIES)},
+            "tecnicos": {**_ORDER_TECHNICIANS, "description": "Substitui os técnicos da OS."},
+        },
+    },
+    "OrdemServicoCliente": {
+        "type": "object",
+        "description": "Formato 1 do HubSoft (`cliente/ordem_servico`): status em snake-case, datas "
+                       "`dd/mm/AAAA HH:MM:SS`.",
+        "required": ["id_ordem_servico", "numero_ordem_servico", "status", "data_cadastro", "cliente", "servico"],
+        "properties": {
+            "id_ordem_servico": {"type": "integer"},
+            "numero_ordem_servico": {"type": "string"},
+            "id_tipo_ordem_servico": {"type": ["integer", "null"]},
+            "tipo": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": ["aguardando_agendamento", "pendente", "finalizado", "cancelado"]},
+            "status_fechamento": {"type": ["string", "null"]},
+            "prioridade": {"type": "string"},
+            "data_cadastro": _OS_DATE_BR,
+            "data_inicio_programado": _OS_DATE_BR, "data_termino_programado": _OS_DATE_BR,
+            "data_inicio_executado": _OS_DATE_BR, "data_termino_executado": _OS_DATE_BR,
+            "descricao_abertura": {"type": "string"}, "descricao_servico": {"type": "string"},
+            "descricao_fechamento": {"type": ["string", "null"]},
+            "usuario_abertura": {"type": ["string", "null"]}, "usuario_fechamento": {"type": ["string", "null"]},
+            "id_agenda_ordem_servico": {"type": ["integer", "null"]},
+            "disponibilidade": {"type": "array", "items": {"enum": list(ORDER_AVAILABILITIES)}},
+            "tecnicos": _list_of("TecnicoAgenda"),
+            "atendimento": {"type": ["object", "null"]},
+            "cliente": {"type": "object", "properties": {
+                "codigo_cliente": {"type": "integer"}, "nome_razaosocial": {"type": "string"},
+                "cpf_cnpj": {"type": "string"}}},
+            "servico": {"type": "object", "properties": {
+                "id_cliente_servico": {"type": "integer"},
+                "numero_plano": {"type": "integer", "description": "O ID do serviço do cliente."},
+                "nome": {"type": "string"}, "valor": {"type": "number"}, "status": {"type": "string"},
+                "status_prefixo": {"type": "string"}}},
+        },
+    },
+    "OrdemServicoAgenda": {
+        "type": "object",
+        "description": "Formato 2 do HubSoft (`agendar`, `reagendar`, `remove_agendamento`): status para "
+                       "exibição, datas `AAAA-MM-DD HH:MM:SS` (`reagendar`: sem segundos), cliente, serviço e "
+                       "endereço como texto.",
+        "required": ["id_ordem_servico", "numero", "status", "cliente", "servico", "endereco_instalacao"],
+        "properties": {
+            "id_ordem_servico": {"type": "integer"},
+            "numero": {"type": "string"},
+            "id_atendimento": {"type": ["integer", "null"]},
+            "id_tipo_ordem_servico": {"type": ["integer", "null"]},
+            "tipo_ordem_servico": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": ["Aguardando Agendamento", "Pendente", "Finalizado", "Cancelado"]},
+            "prioridade": {"type": "string"},
+            "data_cadastro": _OS_DATE,
+            "data_inicio_programado": _OS_DATE, "data_termino_programado": _OS_DATE,
+            "descricao_abertura": {"type": "string"}, "descricao_servico": {"type": "string"},
+            "id_agenda_ordem_servico": {"type": ["integer", "null"]},
+            "tecnicos": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": ["string", "null"]},
+                "pivot": {"type": "object", "properties": {"id_ordem_servico": {"type": "integer"},
+                                                           "id_usuario": {"type": "integer"}}}}}},
+            "disponibilidade": {"type": "string", "examples": ["Manhã, Tarde", "Não Informada"]},
+            "cliente": {"type": "string", "examples": ["(1395) MARIA DA SILVA"]},
+            "servico": {"type": "string", "examples": ["(1) FIBRA 500MB"]},
+            "endereco_instalacao": {"type": "string",
+                                    "examples": ["RUA X, 10 - CENTRO, CAMPINAS/SP | CEP: 13010-000"]},
+        },
+    },
+    "OrdemServicoAberta": {
+        "type": "object",
+        "description": "A OS de `abrir_os`; datas `AAAA-MM-DD HH:MM:SS`, status em snake-case.",
+        "required": ["id_ordem_servico", "id_atendimento", "numero_ordem_servico", "status", "cliente_servico"],
+        "properties": {
+            "id_ordem_servico": {"type": "integer"},
+            "id_atendimento": {"type": ["integer", "null"]},
+            "id_tipo_ordem_servico": {"type": ["integer", "null"]},
+            "tipo_ordem_servico": {"type": "object"},
+            "numero_ordem_servico": {"type": "string"},
+            "descricao_abertura": {"type": "string"}, "descricao_servico": {"type": "string"},
+            "status": {"type": "string"}, "prioridade": {"type": "string"},
+            "data_cadastro": _OS_DATE,
+            "data_inicio_programado": _OS_DATE, "data_termino_programado": _OS_DATE,
+            "id_agenda_ordem_servico": {"type": ["integer", "null"]},
+            "disponibilidade": {"type": "array", "items": {"type": "string"}},
+            "tecnicos": _list_of("TecnicoAgenda"),
+            "cliente_servico": {"type": "object", "properties": {
+                "display": {"type": "string"}, "id_cliente_servico": {"type": "integer"},
+                "cliente": {"type": "object"}}},
+        },
+    },
+    "Atendimento": {
+        "type": "object",
+        "required": ["id_atendimento", "protocolo", "ordens_servico"],
+        "properties": {
+            "id_atendimento": {"type": "integer"},
+            "protocolo": {"type": "string", "description": "AAAAMMDD + ID com 6 dígitos.",
+                          "examples": ["20261210000001"]},
+            "id_cliente_servico": {"type": "integer"}, "id_cliente": {"type": "integer"},
+            "id_tipo_atendimento": {"type": "integer"}, "tipo_atendimento": {"type": ["string", "null"]},
+            "descricao": {"type": "string"}, "nome": {"type": "string"}, "telefone": {"type": "string"},
+            "email": {"type": ["string", "null"]}, "status": {"type": "string", "const": "aberto"},
+            "data_cadastro": _OS_DATE, "usuario_abertura": {"type": ["string", "null"]},
+            "ordens_servico": _list_of("OrdemServicoCliente"),
+        },
+    },
+    "MensagemOrdemServico": {
+        "type": "object",
+        "properties": {
+            "id_ordem_servico": {"type": "integer"}, "id_usuario": {"type": "integer"},
+            "mensagem": {"type": "string"},
+            "data_cadastro": {"type": "object", "properties": {
+                "date": {"type": "string", "examples": ["2026-12-10 10:00:00.000000"]},
+                "timezone_type": {"const": 3}, "timezone": {"type": "string", "examples": ["America/Sao_Paulo"]}}},
+            "ip_cadastro": {"type": ["string", "null"]},
+            "id_ordem_servico_mensagem": {"type": "integer"},
+            "data_cadastro_br": {"type": "string", "examples": ["10/12/2026 10:00:00"]},
+        },
+    },
+})
+
 # ---------------------------------------------------------------- parameters
 PATH_PARAMETERS: dict[str, str] = {
+    "id_ordem_servico": "ID da ordem de serviço (`id_ordem_servico`).",
     "id_cliente": "ID do cliente (`id_cliente`).",
     "id_usuario": "ID do usuário da API.",
     "id_agenda_ordem_servico": "ID da agenda de ordem de serviço (`id_agenda_ordem_servico`).",
@@ -641,9 +904,71 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         ),
         raw={"oneOf": [FREE_SLOTS_ANSWER, ref("EnvelopeErro")]},
     ),
+    ("POST", f"{BASE}/atendimento"): Operation(
+        summary="Abrir atendimento (e, opcionalmente, sua OS)", tag="Ordens de serviço",
+        description="Cria o atendimento com protocolo. Com `abrir_os`, abre também a OS de "
+                    "`parametros_ordem_servico` na mesma transação: se a agenda recusar a OS (cidade não "
+                    "atendida, fora do horário, horário lotado, limite diário, data bloqueada, agenda inativa), "
+                    "nada é gravado.",
+        body="NovoAtendimento", result=("atendimento", ref("Atendimento")),
+    ),
+    ("POST", f"{BASE}/ordem_servico/abrir_os"): Operation(
+        summary="Abrir OS a partir de um atendimento", tag="Ordens de serviço",
+        description="Padrões do HubSoft: tipo \"ABERTURA VIA API\", status aguardando_agendamento, prioridade "
+                    "normal, descrição \"O.S aberta via API.\", disponibilidade manhã e tarde. Com agenda e sem "
+                    "datas: hoje, agora + 1 h, por 1 h (ou `duracao`). Sem agenda a OS não tem horário programado.",
+        body="NovaOrdemServico", result=("ordem_servico", ref("OrdemServicoAberta")),
+    ),
+    ("POST", f"{BASE}/ordem_servico/agendar"): Operation(
+        summary="Confirmar o agendamento da OS", tag="Ordens de serviço",
+        description="A OS, que precisa ter data programada, passa a `Pendente`.",
+        body="IdOrdemServico", result=("ordem_servico", ref("OrdemServicoAgenda")),
+    ),
+    ("POST", f"{BASE}/ordem_servico/reagendar"): Operation(
+        summary="Reagendar a OS", tag="Ordens de serviço",
+        description="Novo horário (mover ou redimensionar), conferido pelas regras da agenda; a OS passa a "
+                    "`Pendente`. Usuário ligado a um técnico só reagenda OS em que o técnico está.",
+        body="Reagendamento", result=("ordem_servico", ref("OrdemServicoAgenda")),
+    ),
+    ("POST", f"{BASE}/ordem_servico/remove_agendamento"): Operation(
+        summary="Remover o agendamento da OS", tag="Ordens de serviço",
+        description="A OS volta a `Aguardando Agendamento` e libera sua vaga na agenda.",
+        body="RemocaoAgendamento", result=("ordem_servico", ref("OrdemServicoAgenda")),
+    ),
+    ("POST", f"{BASE}/ordem_servico/editar"): Operation(
+        summary="Alterar OS aberta", tag="Ordens de serviço",
+        description="Agenda, descrição, prioridade e técnicos de uma OS aberta.",
+        body="EdicaoOrdemServico", result=("ordem_servico", ref("OrdemServicoAgenda")),
+    ),
+    ("POST", f"{BASE}/ordem_servico/fechar"): Operation(
+        summary="Fechar (finalizar) a OS", tag="Ordens de serviço",
+        description="Guarda os dados do fechamento, finaliza a OS e libera sua vaga na agenda. Usuário ligado a "
+                    "um técnico só fecha OS em que o técnico está.",
+        body="Fechamento", result=("ordem_servico", ref("OrdemServicoAgenda")),
+    ),
+    ("POST", f"{BASE}/ordem_servico/adicionar_mensagem/{{id_ordem_servico}}"): Operation(
+        summary="Adicionar mensagem à OS", tag="Ordens de serviço",
+        description="Usuário ligado a um técnico só escreve em OS em que o técnico está.",
+        body="NovaMensagemOrdemServico", result=("ordem_servico_mensagem", ref("MensagemOrdemServico")),
+    ),
+    ("GET", f"{BASE}/ordem_servico/create"): Operation(
+        summary="Catálogos de motivos da OS", tag="Ordens de serviço",
+        description="Motivos de remoção de agendamento (`remove_agendamento`) e de fechamento (`fechar`).",
+        result=("motivos_remocao_agendamento", {"type": "array", "items": {
+            "type": "object", "properties": {"id_motivo_remocao_agendamento": {"type": "integer"},
+                                             "descricao": {"type": "string"}}}}),
+    ),
+    ("GET", f"{BASE}/configuracao/tipo_ordem_servico"): Operation(
+        summary="Listar tipos de ordem de serviço", tag="Ordens de serviço",
+        result=("tipo_ordem_servicos", {"type": "array", "items": {
+            "type": "object", "properties": {"id_tipo_ordem_servico": {"type": "integer"},
+                                             "descricao": {"type": "string"},
+                                             "destino": {"const": "cliente_servico"}}}}),
+    ),
 }
 
 TAGS: dict[str, str] = {
+    "Ordens de serviço": "Atendimentos e ordens de serviço (API de OS do HubSoft).",
     "Saúde": "Sonda de prontidão.",
     "Autenticação": "Tokens OAuth 2 (compatível com o HubSoft).",
     "Documentação": "Este documento.",

@@ -1,4 +1,5 @@
-"""The service order and what of it occupies agenda capacity."""
+"""The service order, its ticket (atendimento), its messages, and what of it
+occupies agenda capacity."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,6 +14,28 @@ FINISHED = "finalizado"
 CANCELLED = "cancelado"
 LIVE_STATUSES = frozenset({AWAITING, PENDING})
 
+CONCLUDED = "concluido"
+NOT_CONCLUDED = "sem_conclusao"
+CLOSING_STATUSES = (CONCLUDED, NOT_CONCLUDED)
+
+TICKET_OPEN = "aberto"
+
+
+@dataclass(frozen=True)
+class Closing:
+    """What the technician reports when closing an OS (``ordem_servico/fechar``)."""
+
+    executed: Interval
+    status: str  # CONCLUDED | NOT_CONCLUDED
+    description: str = ""
+    reason_id: int | None = None
+    technician_ids: tuple[int, ...] = ()
+    generates_cost: bool = False
+    billing_type: str = ""  # accepted and stored; billing is not generated from it
+    payment_method: str = ""
+    closed_by: str = ""
+    closed_at: datetime | None = None
+
 
 @dataclass(frozen=True)
 class ServiceOrder:
@@ -25,13 +48,49 @@ class ServiceOrder:
     agenda_id: int | None = None
     interval: Interval | None = None
     technician_ids: tuple[int, ...] = ()
-    description: str = ""
+    description: str = ""  # descricao_servico
     priority: str = "normal"
     version: int = 1
     # The agenda counters this OS holds, exactly as taken (see agenda.booking.moves).
     held: frozenset[CounterKey] = frozenset()
+    type_id: int | None = None
+    ticket_id: int | None = None
+    opened_by: str = ""
+    opening_description: str = ""  # descricao_abertura
+    availability: tuple[str, ...] = ()  # disponibilidade: manha, tarde, noite
+    unschedule_reason_id: int | None = None
+    unschedule_note: str = ""
+    closing: Closing | None = None
 
     @property
     def occupies_capacity(self) -> bool:
         """A live OS with an agenda and an interval holds places in its slots."""
         return self.status in LIVE_STATUSES and self.agenda_id is not None and self.interval is not None
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """An atendimento: the customer's request; OS may be opened from it."""
+
+    id: int
+    protocol: str
+    customer_service_id: int
+    customer_id: int
+    type_id: int
+    description: str
+    name: str
+    phone: str
+    email: str
+    status: str
+    created_at: datetime
+    opened_by: str = ""
+
+
+@dataclass(frozen=True)
+class OrderMessage:
+    id: int
+    order_id: int
+    user_id: int
+    text: str
+    created_at: datetime
+    ip: str | None = None

@@ -8,7 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Protocol
 
 from chalicelib.agenda.booking import (
@@ -27,7 +27,18 @@ from chalicelib.customers.model import Service
 from chalicelib.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.ports import Sequences
 from chalicelib.service_orders.events import order_events
-from chalicelib.service_orders.model import AWAITING, CANCELLED, FINISHED, LIVE_STATUSES, PENDING, ServiceOrder
+from chalicelib.service_orders.model import (
+    AWAITING,
+    CANCELLED,
+    FINISHED,
+    LIVE_STATUSES,
+    PENDING,
+    TICKET_OPEN,
+    Closing,
+    OrderMessage,
+    ServiceOrder,
+    Ticket,
+)
 
 MAX_ATTEMPTS = 4
 
@@ -35,7 +46,11 @@ MAX_ATTEMPTS = 4
 class OrderStore(Protocol):
     def get(self, order_id: int) -> ServiceOrder | None: ...
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
-             events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None) -> None: ...
+             events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None,
+             ticket: Ticket | None = None) -> None: ...
+    def add_ticket(self, ticket: Ticket) -> None: ...
+    def get_ticket(self, ticket_id: int) -> Ticket | None: ...
+    def add_message(self, message: OrderMessage) -> None: ...
 
 
 class ServiceLookup(Protocol):
@@ -55,12 +70,39 @@ class NewServiceOrder:
     status: str = AWAITING
     description: str = ""
     priority: str = "normal"
+    type_id: int | None = None
+    ticket_id: int | None = None
+    opened_by: str = ""
+    opening_description: str = ""
+    availability: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    customer_service_id: int
+    type_id: int
+    description: str
+    name: str
+    phone: str
+    email: str = ""
+    opened_by: str = ""
+
+
+@dataclass(frozen=True)
+class OrderEdit:
+    """Changes to an open OS; None leaves a field as it is."""
+
+    agenda_id: int | None = None
+    description: str | None = None
+    priority: str | None = None
+    technician_ids: tuple[int, ...] | None = None
 
 
 class ServiceOrderService:
     def __init__(self, store: OrderStore, services: ServiceLookup, agendas: AgendaService, sequences: Sequences,
                  clock: Clock, new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep, zone: tzinfo = UTC) -> None:
+        self._zone = zone
         self._store = store
         self._new_id = new_id
         self._services = services
@@ -69,11 +111,16 @@ class ServiceOrderService:
         self._clock = clock
         self._sleep = sleep
 
-    def open(self, new: NewServiceOrder) -> ServiceOrder:
+    def open(self, new: NewServiceOrder, ticket: Ticket | None = None) -> ServiceOrder:
+        """Open an OS; with ``ticket``, the ticket is written in the same
+        transaction (an OS the agenda refuses leaves no ticket behind)."""
         if new.status not in LIVE_STATUSES:
             raise ValidationError([f"O campo status deve ser {AWAITING} ou {PENDING}."])
         if (new.agenda_id is None) != (new.interval is None) and new.interval is not None:
             raise ValidationError(["Para programar a OS informe a agenda (id_agenda_ordem_servico)."])
+        if new.status == PENDING and new.interval is None:
+            raise ValidationError(["Uma OS pendente precisa de data programada: informe a agenda "
+                                   "(id_agenda_ordem_servico) e o horário."])
         service = self._services.service(new.customer_service_id)
         order_id = self._sequences.next_id("ordem_servico")
         # The OS number is its id: sequential, one counter, one call.
@@ -82,8 +129,39 @@ class ServiceOrderService:
             customer_service_id=service.id, customer_id=service.customer_id, status=new.status,
             created_at=self._clock(), agenda_id=new.agenda_id, interval=new.interval,
             technician_ids=new.technician_ids, description=new.description, priority=new.priority, version=0,
+            type_id=new.type_id, ticket_id=new.ticket_id, opened_by=new.opened_by,
+            opening_description=new.opening_description, availability=new.availability,
         )
-        return self._commit(None, order, service)
+        return self._commit(None, order, service, ticket)
+
+    def new_ticket(self, new: NewTicket) -> Ticket:
+        """A ticket with its id and protocol, not stored yet (see ``open_ticket`` and ``open``)."""
+        service = self._services.service(new.customer_service_id)
+        ticket_id = self._sequences.next_id("atendimento")
+        now = self._clock()
+        local_day = now.astimezone(self._zone).strftime("%Y%m%d")
+        return Ticket(
+            id=ticket_id, protocol=f"{local_day}{ticket_id:06d}", customer_service_id=service.id,
+            customer_id=service.customer_id, type_id=new.type_id, description=new.description, name=new.name,
+            phone=new.phone, email=new.email, status=TICKET_OPEN, created_at=now, opened_by=new.opened_by,
+        )
+
+    def open_ticket(self, ticket: Ticket) -> Ticket:
+        self._store.add_ticket(ticket)
+        return ticket
+
+    def ticket(self, ticket_id: int) -> Ticket:
+        found = self._store.get_ticket(ticket_id)
+        if found is None:
+            raise NotFoundError(f"Atendimento de ID {ticket_id} não encontrado")
+        return found
+
+    def add_message(self, order_id: int, user_id: int, text: str, ip: str | None = None) -> OrderMessage:
+        order = self.get(order_id)
+        message = OrderMessage(id=self._sequences.next_id("ordem_servico_mensagem"), order_id=order.id,
+                               user_id=user_id, text=text, created_at=self._clock(), ip=ip)
+        self._store.add_message(message)
+        return message
 
     def get(self, order_id: int) -> ServiceOrder:
         order = self._store.get(order_id)
@@ -91,30 +169,55 @@ class ServiceOrderService:
             raise NotFoundError(f"Ordem de serviço de ID {order_id} não encontrada")
         return order
 
-    def reschedule(self, order_id: int, interval: Interval, agenda_id: int | None = None) -> ServiceOrder:
-        """Move and/or resize (and optionally change agenda); the OS becomes pendente."""
+    def reschedule(self, order_id: int, interval: Interval, agenda_id: int | None = None,
+                   technician_ids: tuple[int, ...] | None = None) -> ServiceOrder:
+        """Move and/or resize (and optionally change agenda or technicians); the OS becomes pendente."""
         current = self._live(order_id)
         target_agenda = agenda_id if agenda_id is not None else current.agenda_id
         if target_agenda is None:
             raise ValidationError(["A OS não tem agenda: informe id_agenda_ordem_servico."])
-        return self._commit(current, replace(current, agenda_id=target_agenda, interval=interval, status=PENDING))
+        technicians = current.technician_ids if technician_ids is None else technician_ids
+        return self._commit(current, replace(current, agenda_id=target_agenda, interval=interval, status=PENDING,
+                                             technician_ids=technicians))
+
+    def confirm(self, order_id: int) -> ServiceOrder:
+        """HubSoft's ``agendar``: an OS with programmed dates becomes pendente."""
+        current = self._live(order_id)
+        if current.interval is None:
+            raise ValidationError([f"A ordem de serviço {current.number} não tem data programada: "
+                                   "use ordem_servico/reagendar para agendá-la."])
+        return self._commit(current, replace(current, status=PENDING))
 
     def change_agenda(self, order_id: int, agenda_id: int | None) -> ServiceOrder:
         current = self._live(order_id)
         return self._commit(current, replace(current, agenda_id=agenda_id))
 
-    def unschedule(self, order_id: int) -> ServiceOrder:
+    def edit(self, order_id: int, edit: OrderEdit) -> ServiceOrder:
+        """Change an open OS; a new agenda is checked like ``change_agenda`` (same commit)."""
+        current = self._live(order_id)
+        return self._commit(current, replace(
+            current,
+            agenda_id=current.agenda_id if edit.agenda_id is None else edit.agenda_id,
+            description=current.description if edit.description is None else edit.description,
+            priority=current.priority if edit.priority is None else edit.priority,
+            technician_ids=current.technician_ids if edit.technician_ids is None else edit.technician_ids,
+        ))
+
+    def unschedule(self, order_id: int, reason_id: int | None = None, note: str = "") -> ServiceOrder:
         """Back to aguardando_agendamento; its places are released."""
         current = self._live(order_id)
-        return self._commit(current, replace(current, interval=None, status=AWAITING))
+        if current.interval is None:
+            raise ValidationError([f"A ordem de serviço {current.number} não tem agendamento para remover."])
+        return self._commit(current, replace(current, interval=None, status=AWAITING,
+                                             unschedule_reason_id=reason_id, unschedule_note=note))
 
     def cancel(self, order_id: int) -> ServiceOrder:
         current = self._live(order_id)
         return self._commit(current, replace(current, status=CANCELLED))
 
-    def finish(self, order_id: int) -> ServiceOrder:
+    def finish(self, order_id: int, closing: Closing | None = None) -> ServiceOrder:
         current = self._live(order_id)
-        return self._commit(current, replace(current, status=FINISHED))
+        return self._commit(current, replace(current, status=FINISHED, closing=closing))
 
     def _live(self, order_id: int) -> ServiceOrder:
         order = self.get(order_id)
@@ -123,7 +226,7 @@ class ServiceOrderService:
         return order
 
     def _commit(self, current: ServiceOrder | None, updated: ServiceOrder,
-                service: Service | None = None) -> ServiceOrder:
+                service: Service | None = None, ticket: Ticket | None = None) -> ServiceOrder:
         """Write ``updated`` with the counter moves from ``current``, retrying
         only what is safe to retry: a changed agenda (recomputed from a fresh
         read) and DynamoDB's transient transaction conflicts."""
@@ -136,7 +239,8 @@ class ServiceOrderService:
                             held=frozenset(booking.counters()) if booking else frozenset())
             events = order_events(current, final, self._new_id)
             try:
-                self._store.save(final, current.version if current else None, change, events, self._clock())
+                self._store.save(final, current.version if current else None, change, events, self._clock(),
+                                 ticket=ticket)
             except CapacityExhaustedError as full:
                 assert agenda is not None
                 raise _full(agenda, full) from full

@@ -274,6 +274,42 @@ class OrderItem(OrderTableItem, discriminator="service_order"):
     priority = UnicodeAttribute(default="normal")
     version = NumberAttribute()
     held = ListAttribute[str](default=list)  # "<agenda id>|<counter key>"
+    type_id = NumberAttribute(null=True)
+    ticket_id = NumberAttribute(null=True)
+    opened_by = UnicodeAttribute(default="")
+    opening_description = UnicodeAttribute(default="")
+    availability = ListAttribute[str](default=list)
+    unschedule_reason_id = NumberAttribute(null=True)
+    unschedule_note = UnicodeAttribute(default="")
+    closing = UnicodeAttribute(null=True)  # JSON of service_orders.model.Closing
+
+
+class TicketItem(OrderTableItem, discriminator="ticket"):
+    """An atendimento: ``ATENDIMENTO#<id>`` / ``ATENDIMENTO``."""
+
+    ticket_id = NumberAttribute()
+    protocol = UnicodeAttribute()
+    customer_service_id = NumberAttribute()
+    customer_id = NumberAttribute()
+    type_id = NumberAttribute()
+    description = UnicodeAttribute()
+    name = UnicodeAttribute()
+    phone = UnicodeAttribute()
+    email = UnicodeAttribute(default="")
+    status = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    opened_by = UnicodeAttribute(default="")
+
+
+class OrderMessageItem(OrderTableItem, discriminator="os_message"):
+    """A message of an OS, in the OS's partition: ``OS#<id>`` / ``MSG#<message id:010d>``."""
+
+    message_id = NumberAttribute()
+    order_id = NumberAttribute()
+    user_id = NumberAttribute()
+    text = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    ip = UnicodeAttribute(null=True)
 
 
 class OutboxItem(OrderTableItem, discriminator="outbox"):

@@ -1,7 +1,8 @@
 """Service orders (``service_orders`` table) and the one transaction that
 writes an OS together with the agenda counters it takes and releases.
 
-Keys: ``OS#<id>`` / ``OS``; ``OUTBOX`` / ``<written at>#<event id>`` for
+Keys: ``OS#<id>`` / ``OS``; its messages ``OS#<id>`` / ``MSG#<message id:010d>``;
+tickets ``ATENDIMENTO#<id>`` / ``ATENDIMENTO``; ``OUTBOX`` / ``<written at>#<event id>`` for
 the events of each change (the stream relays them; TTL drops them); index ``by_agenda``: ``AGENDA#<id>`` /
 ``<start>#<id:010d>`` for scheduled, live OS.
 """
@@ -17,12 +18,19 @@ from pynamodb.exceptions import TransactWriteError
 from chalicelib.agenda.booking import AgendaChangedError, CapacityExhaustedError, CounterKey, CounterMoves
 from chalicelib.agenda.model import Interval
 from chalicelib.errors import ConflictError
-from chalicelib.service_orders.model import ServiceOrder
+from chalicelib.service_orders.model import Closing, OrderMessage, ServiceOrder, Ticket
 from chalicelib.service_orders.service import TransientConflictError
 from chalicelib.storage.agendas import LISTING, counters_pk
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.errors import cancelled_reasons
-from chalicelib.storage.models import AgendaConfigItem, OrderItem, OutboxItem, SlotCounterItem
+from chalicelib.storage.models import (
+    AgendaConfigItem,
+    OrderItem,
+    OrderMessageItem,
+    OutboxItem,
+    SlotCounterItem,
+    TicketItem,
+)
 
 OUTBOX_RETENTION = timedelta(days=7)  # a record of what was sent, then TTL removes it
 
@@ -40,14 +48,43 @@ class DynamoOrderStore:
         return [_order(i) for i in OrderItem.by_agenda.query(f"AGENDA#{agenda_id}", condition)
                 if isinstance(i, OrderItem)]
 
+    def add_ticket(self, ticket: Ticket) -> None:
+        _ticket_item(ticket).save(condition=TicketItem.pk.does_not_exist())
+
+    def get_ticket(self, ticket_id: int) -> Ticket | None:
+        try:
+            item = TicketItem.get(f"ATENDIMENTO#{ticket_id}", "ATENDIMENTO", consistent_read=True)
+        except TicketItem.DoesNotExist:
+            return None
+        return Ticket(
+            id=int(item.ticket_id), protocol=item.protocol, customer_service_id=int(item.customer_service_id),
+            customer_id=int(item.customer_id), type_id=int(item.type_id), description=item.description,
+            name=item.name, phone=item.phone, email=item.email or "", status=item.status,
+            created_at=item.created_at, opened_by=item.opened_by or "",
+        )
+
+    def add_message(self, message: OrderMessage) -> None:
+        OrderMessageItem(f"OS#{message.order_id}", f"MSG#{message.id:010d}", message_id=message.id,
+                         order_id=message.order_id, user_id=message.user_id, text=message.text,
+                         created_at=message.created_at, ip=message.ip,
+                         ).save(condition=OrderMessageItem.pk.does_not_exist())
+
+    def messages(self, order_id: int) -> list[OrderMessage]:
+        return [OrderMessage(id=int(i.message_id), order_id=int(i.order_id), user_id=int(i.user_id), text=i.text,
+                             created_at=i.created_at, ip=i.ip)
+                for i in OrderMessageItem.query(f"OS#{order_id}", OrderMessageItem.sk.startswith("MSG#"))
+                if isinstance(i, OrderMessageItem)]
+
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
-             events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None) -> None:
+             events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None,
+             ticket: Ticket | None = None) -> None:
         """Write ``order`` and apply ``moves``, all or nothing.
 
         ``expected_version`` None creates the OS; otherwise the stored OS must
         still have that version (a concurrent change wins, this one fails).
         ``events`` land in the outbox in the same transaction; the table's
-        stream takes them to the queue (chalicelib.outbox).
+        stream takes them to the queue (chalicelib.outbox). ``ticket`` (the
+        atendimento the OS is opened with) is created in the same transaction.
         """
         written = written_at or order.created_at
         outbox = [OutboxItem("OUTBOX", f"{written.isoformat()}#{event['id']}",
@@ -85,6 +122,9 @@ class DynamoOrderStore:
                 for entry in outbox:
                     txn.save(entry)
                     puts.append("outbox")
+                if ticket is not None:
+                    txn.save(_ticket_item(ticket), condition=TicketItem.pk.does_not_exist())
+                    puts.append("ticket")
         except TransactWriteError as exc:
             raise _refusal(exc, checks + puts + updates) from exc
 
@@ -100,6 +140,8 @@ def _refusal(exc: TransactWriteError, labels: list[object]) -> Exception:
     first = failed[0]
     if first == "os":
         return ConflictError("A ordem de serviço foi alterada por outra requisição; consulte-a e tente de novo.")
+    if first == "ticket":
+        return ConflictError("O atendimento já existe; tente de novo.")
     if first == "agenda":
         return AgendaChangedError()
     if isinstance(first, CounterKey):
@@ -124,6 +166,45 @@ def _item(order: ServiceOrder) -> OrderItem:
         end=order.interval.end.isoformat() if order.interval else None,
         technician_ids=list(order.technician_ids), description=order.description, priority=order.priority,
         version=order.version, held=sorted(f"{c.agenda_id}|{c.key}" for c in order.held),
+        type_id=order.type_id, ticket_id=order.ticket_id, opened_by=order.opened_by,
+        opening_description=order.opening_description, availability=list(order.availability),
+        unschedule_reason_id=order.unschedule_reason_id, unschedule_note=order.unschedule_note,
+        closing=_closing_json(order.closing),
+    )
+
+
+def _ticket_item(ticket: Ticket) -> TicketItem:
+    return TicketItem(
+        f"ATENDIMENTO#{ticket.id}", "ATENDIMENTO", ticket_id=ticket.id, protocol=ticket.protocol,
+        customer_service_id=ticket.customer_service_id, customer_id=ticket.customer_id, type_id=ticket.type_id,
+        description=ticket.description, name=ticket.name, phone=ticket.phone, email=ticket.email,
+        status=ticket.status, created_at=ticket.created_at, opened_by=ticket.opened_by,
+    )
+
+
+def _closing_json(closing: Closing | None) -> str | None:
+    if closing is None:
+        return None
+    return json.dumps({
+        "executed_start": closing.executed.start.isoformat(), "executed_end": closing.executed.end.isoformat(),
+        "status": closing.status, "description": closing.description, "reason_id": closing.reason_id,
+        "technician_ids": list(closing.technician_ids), "generates_cost": closing.generates_cost,
+        "billing_type": closing.billing_type, "payment_method": closing.payment_method,
+        "closed_by": closing.closed_by, "closed_at": closing.closed_at.isoformat() if closing.closed_at else None,
+    }, ensure_ascii=False)
+
+
+def _closing(text: str | None) -> Closing | None:
+    if not text:
+        return None
+    data = json.loads(text)
+    return Closing(
+        executed=Interval(datetime.fromisoformat(data["executed_start"]), datetime.fromisoformat(data["executed_end"])),
+        status=data["status"], description=data.get("description", ""), reason_id=data.get("reason_id"),
+        technician_ids=tuple(data.get("technician_ids", ())), generates_cost=bool(data.get("generates_cost")),
+        billing_type=data.get("billing_type", ""), payment_method=data.get("payment_method", ""),
+        closed_by=data.get("closed_by", ""),
+        closed_at=datetime.fromisoformat(data["closed_at"]) if data.get("closed_at") else None,
     )
 
 
@@ -138,4 +219,10 @@ def _order(item: OrderItem) -> ServiceOrder:
         agenda_id=int(item.agenda_id) if item.agenda_id is not None else None, interval=interval,
         technician_ids=tuple(int(t) for t in item.technician_ids or []), description=item.description or "",
         priority=item.priority or "normal", version=int(item.version), held=held,
+        type_id=int(item.type_id) if item.type_id is not None else None,
+        ticket_id=int(item.ticket_id) if item.ticket_id is not None else None,
+        opened_by=item.opened_by or "", opening_description=item.opening_description or "",
+        availability=tuple(item.availability or ()),
+        unschedule_reason_id=int(item.unschedule_reason_id) if item.unschedule_reason_id is not None else None,
+        unschedule_note=item.unschedule_note or "", closing=_closing(item.closing),
     )

@@ -1,0 +1,221 @@
+"""The OS, ticket and message objects in HubSoft's shapes (pure rendering).
+
+HubSoft answers the same OS in three shapes (reference §1.5); the ones the
+write routes use are here:
+
+- ``client_shape`` (shape 1: ``cliente/ordem_servico`` and the OS inside an
+  atendimento): snake-case status, nested ``cliente``/``servico``, dates
+  ``dd/mm/YYYY HH:MM:SS``;
+- ``schedule_shape`` (shape 2: ``agendar``, ``reagendar``,
+  ``remove_agendamento``): display status, flat ``cliente``/``servico``/
+  ``endereco_instalacao`` strings, dates ``YYYY-MM-DD HH:MM:SS`` (``reagendar``
+  without seconds);
+- ``opened_shape`` (``abrir_os``).
+
+Programmed and executed times are stored in the provider's local time
+(naive); registration times are UTC and shown in the provider's zone.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+from chalicelib.customers.documents import format_document
+from chalicelib.customers.model import Customer, Service
+from chalicelib.service_orders import catalogues
+from chalicelib.service_orders.model import OrderMessage, ServiceOrder, Ticket
+from chalicelib.technicians.service import Technician
+
+BR = "%d/%m/%Y %H:%M:%S"
+ISO = "%Y-%m-%d %H:%M:%S"
+ISO_MINUTES = "%Y-%m-%d %H:%M"
+STATUS_DISPLAY = {
+    "aguardando_agendamento": "Aguardando Agendamento",
+    "pendente": "Pendente",
+    "finalizado": "Finalizado",
+    "cancelado": "Cancelado",
+}
+AVAILABILITY_DISPLAY = {"manha": "Manhã", "tarde": "Tarde", "noite": "Noite"}
+SERVICE_STATUS_DISPLAY = {"servico_habilitado": "Serviço Habilitado", "servico_suspenso": "Serviço Suspenso"}
+
+
+@dataclass(frozen=True)
+class OrderContext:
+    """What an OS is shown with: its customer, service, technicians, ticket, the provider's zone."""
+
+    customer: Customer
+    service: Service
+    technicians: Mapping[int, Technician]
+    zone: tzinfo
+    ticket: Ticket | None = None
+
+
+def local(moment: datetime, zone: tzinfo) -> datetime:
+    """A stored moment in the provider's time: aware ones converted, naive ones are already local."""
+    return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _fmt(moment: datetime | None, pattern: str) -> str | None:
+    return moment.strftime(pattern) if moment is not None else None
+
+
+def type_description(type_id: int | None) -> str | None:
+    entry = catalogues.find(catalogues.ORDER_TYPES, type_id)
+    return entry.description if entry else None
+
+
+def ticket_type_description(type_id: int | None) -> str | None:
+    entry = catalogues.find(catalogues.TICKET_TYPES, type_id)
+    return entry.description if entry else None
+
+
+def _technicians(order: ServiceOrder, ctx: OrderContext) -> list[dict[str, Any]]:
+    return [{"id": t, "name": ctx.technicians[t].name if t in ctx.technicians else None}
+            for t in order.technician_ids]
+
+
+def availability_text(order: ServiceOrder) -> str:
+    return ", ".join(AVAILABILITY_DISPLAY.get(a, a) for a in order.availability) or "Não Informada"
+
+
+def client_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
+    """Shape 1 (``cliente/ordem_servico``, ``atendimento.ordens_servico``)."""
+    interval, closing, ticket = order.interval, order.closing, ctx.ticket
+    service = ctx.service
+    return {
+        "id_ordem_servico": order.id,
+        "numero_ordem_servico": str(order.number),
+        "id_tipo_ordem_servico": order.type_id,
+        "tipo": type_description(order.type_id),
+        "status": order.status,
+        "status_fechamento": closing.status if closing else None,
+        "prioridade": order.priority,
+        "data_cadastro": _fmt(local(order.created_at, ctx.zone), BR),
+        "data_inicio_programado": _fmt(interval.start if interval else None, BR),
+        "data_termino_programado": _fmt(interval.end if interval else None, BR),
+        "data_inicio_executado": _fmt(closing.executed.start if closing else None, BR),
+        "data_termino_executado": _fmt(closing.executed.end if closing else None, BR),
+        "descricao_abertura": order.opening_description,
+        "descricao_servico": order.description,
+        "descricao_fechamento": closing.description if closing else None,
+        "usuario_abertura": order.opened_by or None,
+        "usuario_fechamento": closing.closed_by if closing else None,
+        "id_agenda_ordem_servico": order.agenda_id,
+        "disponibilidade": list(order.availability),
+        "tecnicos": _technicians(order, ctx),
+        "atendimento": {
+            "id_atendimento": ticket.id,
+            "protocolo": ticket.protocol,
+            "tipo_atendimento": ticket_type_description(ticket.type_id),
+            "usuario_abertura": ticket.opened_by or None,
+        } if ticket else None,
+        "cliente": {
+            "codigo_cliente": ctx.customer.code,
+            "nome_razaosocial": ctx.customer.name,
+            "cpf_cnpj": format_document(ctx.customer.document),
+        },
+        "servico": {
+            "id_cliente_servico": service.id,
+            "numero_plano": service.id,
+            "nome": service.name,
+            "valor": service.amount_cents / 100,
+            "status": SERVICE_STATUS_DISPLAY.get(service.status, service.status),
+            "status_prefixo": service.status,
+        },
+    }
+
+
+def schedule_shape(order: ServiceOrder, ctx: OrderContext, *, seconds: bool = True) -> dict[str, Any]:
+    """Shape 2 (``agendar``, ``reagendar`` with ``seconds=False``, ``remove_agendamento``, ``fechar``)."""
+    pattern = ISO if seconds else ISO_MINUTES
+    interval = order.interval
+    return {
+        "id_ordem_servico": order.id,
+        "numero": str(order.number),
+        "id_atendimento": order.ticket_id,
+        "id_tipo_ordem_servico": order.type_id,
+        "tipo_ordem_servico": type_description(order.type_id),
+        "status": STATUS_DISPLAY.get(order.status, order.status),
+        "prioridade": order.priority,
+        "data_cadastro": _fmt(local(order.created_at, ctx.zone), ISO),
+        "data_inicio_programado": _fmt(interval.start if interval else None, pattern),
+        "data_termino_programado": _fmt(interval.end if interval else None, pattern),
+        "descricao_abertura": order.opening_description,
+        "descricao_servico": order.description,
+        "id_agenda_ordem_servico": order.agenda_id,
+        "tecnicos": [{**t, "pivot": {"id_ordem_servico": order.id, "id_usuario": t["id"]}}
+                     for t in _technicians(order, ctx)],
+        "disponibilidade": availability_text(order),
+        "cliente": f"({ctx.customer.code}) {ctx.customer.name}",
+        "servico": f"({ctx.service.id}) {ctx.service.name}",
+        "endereco_instalacao": ctx.service.address.display(),
+    }
+
+
+def opened_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
+    """``ordem_servico/abrir_os``: the OS as HubSoft's model serialises it."""
+    interval = order.interval
+    return {
+        "id_ordem_servico": order.id,
+        "id_atendimento": order.ticket_id,
+        "id_tipo_ordem_servico": order.type_id,
+        "tipo_ordem_servico": {"id_tipo_ordem_servico": order.type_id,
+                               "descricao": type_description(order.type_id)},
+        "numero_ordem_servico": str(order.number),
+        "descricao_abertura": order.opening_description,
+        "descricao_servico": order.description,
+        "status": order.status,
+        "prioridade": order.priority,
+        "data_cadastro": _fmt(local(order.created_at, ctx.zone), ISO),
+        "data_inicio_programado": _fmt(interval.start if interval else None, ISO),
+        "data_termino_programado": _fmt(interval.end if interval else None, ISO),
+        "id_agenda_ordem_servico": order.agenda_id,
+        "disponibilidade": list(order.availability),
+        "tecnicos": _technicians(order, ctx),
+        "cliente_servico": {
+            "display": f"({ctx.service.id}) {ctx.service.name}",
+            "id_cliente_servico": ctx.service.id,
+            "cliente": {
+                "id_cliente": ctx.customer.id,
+                "codigo_cliente": ctx.customer.code,
+                "nome_razaosocial": ctx.customer.name,
+                "display": f"({ctx.customer.code}) {ctx.customer.name}",
+            },
+        },
+    }
+
+
+def ticket_shape(ticket: Ticket, zone: tzinfo, orders: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id_atendimento": ticket.id,
+        "protocolo": ticket.protocol,
+        "id_cliente_servico": ticket.customer_service_id,
+        "id_cliente": ticket.customer_id,
+        "id_tipo_atendimento": ticket.type_id,
+        "tipo_atendimento": ticket_type_description(ticket.type_id),
+        "descricao": ticket.description,
+        "nome": ticket.name,
+        "telefone": ticket.phone,
+        "email": ticket.email or None,
+        "status": ticket.status,
+        "data_cadastro": _fmt(local(ticket.created_at, zone), ISO),
+        "usuario_abertura": ticket.opened_by or None,
+        "ordens_servico": orders,
+    }
+
+
+def message_shape(message: OrderMessage, zone: tzinfo) -> dict[str, Any]:
+    """Laravel's serialisation: ``data_cadastro`` is a Carbon object, ``data_cadastro_br`` its pt-BR text."""
+    at = local(message.created_at, zone)
+    return {
+        "id_ordem_servico": message.order_id,
+        "id_usuario": message.user_id,
+        "mensagem": message.text,
+        "data_cadastro": {"date": at.strftime("%Y-%m-%d %H:%M:%S.%f"), "timezone_type": 3,
+                          "timezone": str(zone)},
+        "ip_cadastro": message.ip,
+        "id_ordem_servico_mensagem": message.id,
+        "data_cadastro_br": at.strftime(BR),
+    }
