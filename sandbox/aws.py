@@ -1,10 +1,14 @@
 """moto's server on loopback standing in for AWS, and the process settings that point at it."""
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import socket
+import threading
+from typing import Any
 
+from moto.dynamodb.responses import DynamoHandler
 from moto.server import ThreadedMotoServer
 
 from sandbox.errors import StartupError
@@ -59,10 +63,38 @@ def point_environment_at(endpoint: str, region: str | None = None) -> None:
         os.environ.pop(name)  # a per-service endpoint would win over the local one
 
 
+_DYNAMODB_REQUESTS = threading.Lock()
+
+
+def serialize_dynamodb_requests() -> None:
+    """Give moto's DynamoDB the isolation real DynamoDB guarantees.
+
+    DynamoDB applies every request atomically and isolates transactions from
+    one another; our capacity rules rely on that. moto's server answers
+    requests on concurrent threads without a lock, and a TransactWriteItems
+    whose condition fails restores a copy of the tables taken when it began,
+    undoing what other threads wrote meanwhile (lost counter updates). One
+    lock around each DynamoDB request restores the guarantee; racing threads
+    still go through real HTTP and real conditional writes.
+    """
+    if getattr(DynamoHandler.call_action, "_serialized", False):
+        return
+    unlocked = DynamoHandler.call_action
+
+    @functools.wraps(unlocked)
+    def call_action(self: DynamoHandler, *args: Any, **kwargs: Any) -> Any:
+        with _DYNAMODB_REQUESTS:
+            return unlocked(self, *args, **kwargs)
+
+    call_action._serialized = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
 class LocalAws:
     """moto's threaded server; every service on one endpoint (port 0: a free one)."""
 
     def __init__(self, port: int = 0) -> None:
+        serialize_dynamodb_requests()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.endpoint = ""
 

@@ -5,17 +5,16 @@ threads (each thread has its own connection, as concurrent Lambdas would).
 """
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import boto3
 import pytest
 import requests
-from moto.server import ThreadedMotoServer
 
 from chalicelib.config import Settings
 from chalicelib.container import Container, build_container
 from infra.definition import create_resources
+from sandbox.aws import LocalAws
 from tests.aws import TEST_SETTINGS, moto_stack
 from tests.conftest import MutableClock
 
@@ -29,13 +28,11 @@ def stack(clock: MutableClock) -> Iterator[Container]:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
+    """The same server the local stack runs (with its DynamoDB isolation, see ``serialize_dynamodb_requests``)."""
+    aws = LocalAws()
+    aws.start()
+    yield aws.endpoint
+    aws.stop()
 
 
 @pytest.fixture
