@@ -18,6 +18,7 @@ from chalicelib.auth.permissions import ADMIN_ONLY, Permission
 from chalicelib.customers import api as customers_api
 from chalicelib.queues import CHARGES, NOTIFICATIONS, queue_name
 from chalicelib.service_orders import api as orders_api
+from chalicelib.service_orders import listing_api as order_listing_api
 from chalicelib.technicians import api as technicians_api
 from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC, Api, ApiRequest, path_id
 from chalicelib.web.envelope import Payload
@@ -186,6 +187,26 @@ def close_order(request: ApiRequest) -> Payload:
            permission=Permission.FECHAR_ORDEM_SERVICO)
 def add_order_message(request: ApiRequest, id_ordem_servico: str) -> Payload:
     return orders_api.add_message(request, path_id(id_ordem_servico, "id_ordem_servico"))
+
+
+@api.route(f"{ORDERS}/todos", methods=["GET"], permission=Permission.CONSULTAR_ORDEM_SERVICO)
+def list_orders(request: ApiRequest) -> Payload:
+    return order_listing_api.list_orders(request)
+
+
+@api.route(f"{ORDERS}/consultar", methods=["POST"], permission=Permission.CONSULTAR_ORDEM_SERVICO)
+def consult_orders(request: ApiRequest) -> Payload:
+    return order_listing_api.consult(request)
+
+
+@api.route(f"{BASE}/cliente/ordem_servico", methods=["GET"], permission=Permission.CONSULTAR_ORDEM_SERVICO)
+def customer_orders(request: ApiRequest) -> Payload:
+    return order_listing_api.customer_orders(request)
+
+
+@api.route(f"{ORDERS}/calendario", methods=["GET"], permission=Permission.CONSULTAR_ORDEM_SERVICO)
+def order_calendar(request: ApiRequest) -> Payload:
+    return order_listing_api.calendar(request)
 
 
 @api.route(f"{ORDERS}/create", methods=["GET"], permission=Permission.CONSULTAR_ORDEM_SERVICO)

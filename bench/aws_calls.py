@@ -28,11 +28,14 @@ from moto import mock_aws  # noqa: E402
 
 from chalicelib.agenda.model import City, Interval, Window  # noqa: E402
 from chalicelib.agenda.service import AgendaSpec  # noqa: E402
+from chalicelib.auth.model import Principal  # noqa: E402
 from chalicelib.config import Settings  # noqa: E402
 from chalicelib.container import Container, build_container  # noqa: E402
 from chalicelib.customers.model import Address, NewCustomer, NewService  # noqa: E402
+from chalicelib.service_orders.listing_api import list_orders  # noqa: E402
 from chalicelib.service_orders.service import NewServiceOrder  # noqa: E402
 from chalicelib.technicians.service import NewTechnician  # noqa: E402
+from chalicelib.web.endpoint import ApiRequest  # noqa: E402
 from infra.definition import create_resources  # noqa: E402
 
 SETTINGS = Settings(region="us-east-1", stage="bench", timezone="America/Sao_Paulo", log_level="WARNING",
@@ -85,6 +88,9 @@ def main() -> int:
              lambda: orders.reschedule(opened.id, Interval(at(10), at(12)))),
             ("disponibilidade de 7 dias (horarios_disponiveis_agenda)", 3, lambda: _free_slots(container, agenda_id)),
         ]
+        listed = _fill_week(container, service_id, agenda_id)
+        cases.append((f"uma página de todos (50 de {listed} OS; agenda + semana)", 2,
+                      lambda: _todos_page(container, agenda_id)))
         print("Chamadas AWS por operação (contadas no botocore, contra o moto):")
         failed = False
         for label, target, action in cases:
@@ -100,6 +106,28 @@ def main() -> int:
         print("  (O evento de notificação vai no outbox, na mesma transação; o stream da tabela o leva à fila.)")
         print("  Sem Scan em nenhuma operação." if not failed else "  Há operação acima da meta ou com Scan.")
     return 0
+
+
+def _todos_page(container: Container, agenda_id: int) -> object:
+    """The view itself (minus the token check every route makes): filters, index query, technicians, shapes."""
+    request = ApiRequest(input={"pagina": "0", "itens_por_pagina": "50", "agenda_ordem_servico": str(agenda_id),
+                                "data_inicio": MONDAY.isoformat(), "data_fim": "2026-12-20"},
+                         container=container, principal=Principal(user_id=1, username="bench", is_admin=True),
+                         correlation_id="bench")
+    answer = list_orders(request)
+    assert len(answer["ordens_servico"]) == 50, answer
+    return answer
+
+
+def _fill_week(container: Container, service_id: int, agenda_id: int) -> int:
+    """Twenty OS a weekday on the agenda, each with a technician; returns how many OS the week has."""
+    technicians = container.agendas.get(agenda_id).technician_ids
+    for day in range(5):
+        for n in range(19):
+            start = datetime.combine(date(2026, 12, 14 + day), time(8 + n % 10))
+            container.service_orders.open(NewServiceOrder(service_id, agenda_id, Interval(start, start.replace(
+                hour=start.hour + 1)), technician_ids=(technicians[n % len(technicians)],)))
+    return 5 * 20 + 2
 
 
 def _free_slots(container: Container, agenda_id: int) -> object:

@@ -20,6 +20,7 @@ from chalicelib.config import Settings, load_settings
 from chalicelib.customers.service import CustomerService
 from chalicelib.ports import QueuePublisher, Sequences
 from chalicelib.queues import Handler, SqsPublisher
+from chalicelib.service_orders.listing import OrderListing
 from chalicelib.service_orders.service import ServiceOrderService
 from chalicelib.technicians.service import TechnicianService
 from chalicelib.tick import TickJob, TickRuns
@@ -36,6 +37,7 @@ class Container:
     technicians: TechnicianService
     agendas: AgendaService
     service_orders: ServiceOrderService
+    order_listing: OrderListing
     tick_runs: TickRuns
     tick_jobs: dict[str, TickJob] = field(default_factory=dict)
     # message type -> handler, per queue; capabilities register theirs.
@@ -70,7 +72,8 @@ def build_container(
         queues = SqsPublisher(lambda: _sqs_client(settings, boto3_session_factory))
     customers = CustomerService(DynamoCustomerStore(), sequences, clock, DynamoSuspensionProfiles())
     agendas = AgendaService(DynamoAgendaStore(), sequences, technicians, brazilian_holiday)
-    orders = ServiceOrderService(DynamoOrderStore(), customers, agendas, sequences, clock, zone=settings.zone)
+    order_store = DynamoOrderStore(settings.zone)
+    orders = ServiceOrderService(order_store, customers, agendas, sequences, clock, zone=settings.zone)
     return Container(
         settings=settings,
         clock=clock,
@@ -81,6 +84,7 @@ def build_container(
         technicians=technicians,
         agendas=agendas,
         service_orders=orders,
+        order_listing=OrderListing(order_store, settings.zone),
         tick_runs=DynamoTickRuns(),
     )
 

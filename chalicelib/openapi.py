@@ -40,6 +40,13 @@ from chalicelib.service_orders.api import MAX_TECHNICIANS as ORDER_MAX_TECHNICIA
 from chalicelib.service_orders.api import MAX_TEXT as ORDER_MAX_TEXT
 from chalicelib.service_orders.api import MIN_NOTE as ORDER_MIN_NOTE
 from chalicelib.service_orders.api import PRIORITIES as ORDER_PRIORITIES
+from chalicelib.service_orders.listing import DATE_KINDS
+from chalicelib.service_orders.listing_api import (
+    CONSULT_RELATIONS,
+    CUSTOMER_SEARCHES,
+    LIST_RELATIONS,
+    MAX_CONSULT_RESULTS,
+)
 from chalicelib.service_orders.model import AWAITING as ORDER_AWAITING
 from chalicelib.service_orders.model import CLOSING_STATUSES
 from chalicelib.service_orders.model import PENDING as ORDER_PENDING
@@ -488,6 +495,7 @@ _ORDER_TECHNICIANS: Schema = {
                    "chaves de formulário `tecnicos[0][id]=5`. Sem técnicos, a OS fica sem técnico (não há o "
                    "técnico \"SAC\" do HubSoft).",
 }
+CSV_INPUT: Schema = {"type": ["string", "array"], "examples": ["1,2"]}
 _DATE_INPUT: Schema = {"type": "string", "format": "date", "description": "AAAA-MM-DD."}
 _TIME_INPUT: Schema = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$",
                        "description": "HH:MM:SS (HH:MM aceito), horário local do provedor."}
@@ -679,6 +687,75 @@ SCHEMAS.update({
             "servico": {"type": "string", "examples": ["(1) FIBRA 500MB"]},
             "endereco_instalacao": {"type": "string",
                                     "examples": ["RUA X, 10 - CENTRO, CAMPINAS/SP | CEP: 13010-000"]},
+        },
+    },
+    "ConsultaOrdemServico": {
+        "type": "object", "required": ["consulta"],
+        "description": "Só `consulta` numérico: a OS desse número. Com `data_inicio`/`data_fim` (obrigatórios "
+                       "quando `consulta` é um nome): OS do período cujo número ou nome do cliente confere.",
+        "properties": {
+            "consulta": {"type": ["integer", "string"], "description": "Número da OS ou nome do cliente."},
+            "data_inicio": {"type": "string", "examples": ["2026-12-01", "2026-12-01 00:00:00"]},
+            "data_fim": {"type": "string", "examples": ["2026-12-31", "2026-12-31 23:59:59"]},
+            "tipo_data": {"type": "string", "enum": list(DATE_KINDS), "default": "data_inicio_programado"},
+            "order_by": {"type": "string", "enum": list(DATE_KINDS), "default": "data_inicio_programado"},
+            "order_by_key": {"type": "string", "enum": ["asc", "desc"], "default": "desc"},
+            "status": {"type": ["string", "array"], "description": "Status (lista ou texto separado por vírgulas)."},
+            "tecnicos": {"type": ["array", "object", "string"], "description": "`[{id}]` ou IDs."},
+            "tipo_ordem_servicos": {"type": ["array", "object", "string"],
+                                    "description": "`[{id_tipo_ordem_servico}]` ou IDs."},
+            "relacoes": {"type": ["array", "string"], "items": {"type": "string", "enum": list(CONSULT_RELATIONS)}},
+        },
+    },
+    "OrdemServicoConsulta": {
+        "allOf": [ref("OrdemServicoAgenda"), {"type": "object", "properties": {
+            "tipo": {"type": ["string", "null"]},
+            "data_inicio_executado": _OS_DATE, "data_termino_executado": _OS_DATE,
+            "descricao_fechamento": {"type": ["string", "null"]},
+            "status_fechamento": {"type": ["string", "null"], "enum": ["concluido", "sem_conclusao", None]},
+            "id_cliente_servico": {"type": "integer"},
+        }}],
+        "description": "Formato 2 do HubSoft com tipo, datas de execução e fechamento (`consultar`).",
+    },
+    "OrdemServicoLista": {
+        "type": "object",
+        "description": "Formato 3 do HubSoft (`todos`): como o de `consultar`, mas `numero` inteiro, técnicos com "
+                       "`display` e o endereço também em campos (`dados_endereco_instalacao`).",
+        "required": ["id_ordem_servico", "numero", "status", "tecnicos"],
+        "properties": {
+            "id_ordem_servico": {"type": "integer"}, "numero": {"type": "integer"},
+            "status": {"type": "string", "enum": ["Aguardando Agendamento", "Pendente", "Finalizado", "Cancelado"]},
+            "tipo": {"type": ["string", "null"]},
+            "data_cadastro": _OS_DATE, "data_inicio_programado": _OS_DATE, "data_termino_programado": _OS_DATE,
+            "data_inicio_executado": _OS_DATE, "data_termino_executado": _OS_DATE,
+            "tecnicos": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": ["string", "null"]},
+                "display": {"type": ["string", "null"]}}}},
+            "cliente": {"type": ["string", "null"]}, "servico": {"type": ["string", "null"]},
+            "endereco_instalacao": {"type": ["string", "null"]},
+            "dados_endereco_instalacao": {"type": ["object", "null"], "properties": {
+                "endereco": {"type": "string"}, "numero": {"type": "string"},
+                "complemento": {"type": ["string", "null"]}, "bairro": {"type": "string"},
+                "cidade": {"type": "string"}, "uf": {"type": "string"}, "cep": {"type": "string"}}},
+            "agenda_ordem_servico": {"type": ["object", "null"], "description": "Com `relacoes=agenda_ordem_servico`."},
+        },
+    },
+    "EventoCalendario": {
+        "type": "object",
+        "required": ["id_ordem_servico", "numero", "recursos", "inicio", "fim", "titulo", "status", "editavel"],
+        "properties": {
+            "id_ordem_servico": {"type": "integer"}, "numero": {"type": "integer"},
+            "recursos": {"type": "array", "items": {"type": "integer"},
+                         "description": "IDs das agendas ou técnicos em que o evento aparece."},
+            "inicio": {"type": "string", "examples": ["2026-12-14T09:00:00"]},
+            "fim": {"type": "string", "examples": ["2026-12-14T10:00:00"]},
+            "titulo": {"type": "string"}, "tipo": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": ["aguardando_agendamento", "pendente", "finalizado"]},
+            "cliente": {"type": ["string", "null"]}, "cidade": {"type": ["string", "null"]},
+            "tecnicos": {"type": "array", "items": {"type": "integer"}},
+            "editavel": {"type": "boolean",
+                         "description": "OS aberta e usuário com permissão de agendar: mover ou redimensionar "
+                                        "com `reagendar`."},
         },
     },
     "OrdemServicoAberta": {
@@ -950,6 +1027,84 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         summary="Adicionar mensagem à OS", tag="Ordens de serviço",
         description="Usuário ligado a um técnico só escreve em OS em que o técnico está.",
         body="NovaMensagemOrdemServico", result=("ordem_servico_mensagem", ref("MensagemOrdemServico")),
+    ),
+    ("GET", f"{BASE}/ordem_servico/todos"): Operation(
+        summary="Listar ordens de serviço", tag="Ordens de serviço",
+        description="Lista filtrada e paginada (`pagina` a partir de 0; uma página além da última vem vazia, "
+                    "com o bloco `paginacao`). O período vale para a data de `tipo_data`; sem período: de 31 dias "
+                    "antes a 31 dias depois de hoje; no máximo 366 dias. Ordem: a data de `tipo_data`, depois o "
+                    "número. Usuário ligado a um técnico vê só as OS em que o técnico está.",
+        query=(
+            Parameter("pagina", "Página, a partir de 0.", {"type": ["integer", "string"], "minimum": 0}),
+            Parameter("itens_por_pagina", f"1 a {MAX_PER_PAGE} (padrão 50).",
+                      {"type": ["integer", "string"], "minimum": 1, "maximum": MAX_PER_PAGE}),
+            Parameter("data_inicio", "AAAA-MM-DD ou AAAA-MM-DD HH:MM:SS.", {"type": "string"}),
+            Parameter("data_fim", "AAAA-MM-DD (o dia inteiro) ou AAAA-MM-DD HH:MM:SS.", {"type": "string"}),
+            Parameter("tipo_data", "A data filtrada e ordenada.",
+                      {"type": "string", "enum": list(DATE_KINDS), "default": "data_inicio_programado"}),
+            Parameter("status", "Status separados por vírgula.", CSV_INPUT),
+            Parameter("tecnico", "IDs de técnicos separados por vírgula.", CSV_INPUT),
+            Parameter("tipo_ordem_servico", "IDs de tipos separados por vírgula.", CSV_INPUT),
+            Parameter("agenda_ordem_servico", "IDs de agendas separados por vírgula.", CSV_INPUT),
+            Parameter("id_servico", "Serviço do cliente (id_cliente_servico).", ID_INPUT),
+            Parameter("id_cliente_servico", "Serviço do cliente.", ID_INPUT),
+            Parameter("destino", "Toda OS daqui é de `cliente_servico`.",
+                      {"type": "string", "enum": ["cliente_servico", "pop", "prospecto"]}),
+            Parameter("id_destino", "Com `destino=cliente_servico`: o serviço do cliente.", ID_INPUT),
+            Parameter("disponibilidade", "manha, tarde, noite (separados por vírgula).", CSV_INPUT),
+            Parameter("reservada", "Não há reserva de OS por aplicativo: `nao` lista todas, os demais nenhuma.",
+                      {"type": "string", "enum": ["sim", "nao", "reservada_em_execucao", "reservada_sem_execucao"]}),
+            Parameter("relacoes", "Relações a incluir, separadas por vírgula.",
+                      {"type": ["string", "array"], "items": {"type": "string", "enum": list(LIST_RELATIONS)}}),
+        ),
+        raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
+            "type": "object", "required": ["ordens_servico", "paginacao"],
+            "properties": {"ordens_servico": _list_of("OrdemServicoLista"), "paginacao": ref("Paginacao")}}]},
+            ref("EnvelopeErro")]},
+    ),
+    ("POST", f"{BASE}/ordem_servico/consultar"): Operation(
+        summary="Consultar ordens de serviço", tag="Ordens de serviço",
+        description=f"Pelo número da OS ou, num período, pelo número ou nome do cliente (até "
+                    f"{MAX_CONSULT_RESULTS} OS). Usuário ligado a um técnico vê só as OS em que o técnico está.",
+        body="ConsultaOrdemServico", result=("ordens_servico", _list_of("OrdemServicoConsulta")),
+    ),
+    ("GET", f"{BASE}/cliente/ordem_servico"): Operation(
+        summary="Ordens de serviço de um cliente", tag="Ordens de serviço",
+        description="Formato 1 do HubSoft (datas `dd/mm/AAAA HH:MM:SS`, status em snake-case, `cliente` e "
+                    "`servico` aninhados, `atendimento`). Cliente não encontrado: lista vazia.",
+        query=(
+            Parameter("busca", "Chave da busca.", {"type": "string", "enum": list(CUSTOMER_SEARCHES)},
+                      required=True),
+            Parameter("termo_busca", "Valor buscado.", {"type": "string"}, required=True),
+            Parameter("limit", "1 a 50 (padrão 20).", {"type": ["integer", "string"], "minimum": 1, "maximum": 50}),
+            Parameter("status", "Um status.", {"type": "string",
+                                               "enum": ["pendente", "aguardando_agendamento", "finalizado",
+                                                        "cancelado"]}),
+            Parameter("order_by", "Ordenação.", {"type": "string", "enum": ["data_cadastro",
+                                                                            "data_inicio_programado"]}),
+            Parameter("order_type", "asc ou desc (padrão desc).", {"type": "string", "enum": ["asc", "desc"]}),
+            Parameter("data_inicio", "Data de cadastro a partir de (AAAA-MM-DD).", {"type": "string"}),
+            Parameter("data_fim", "Data de cadastro até (AAAA-MM-DD).", {"type": "string"}),
+        ),
+        result=("ordens_servico", _list_of("OrdemServicoCliente")),
+    ),
+    ("GET", f"{BASE}/ordem_servico/calendario"): Operation(
+        summary="Calendário de OS por agenda ou técnico", tag="Ordens de serviço",
+        description="Eventos (OS com horário programado, exceto canceladas) e recursos (agendas ou técnicos) "
+                    "de um período de até 62 dias, para o calendário do console. Sem `ids`: as agendas ativas "
+                    "ou os técnicos ativos. Mover ou redimensionar: `reagendar`.",
+        query=(
+            Parameter("data_inicio", "Primeiro dia (AAAA-MM-DD).", {"type": "string"}, required=True),
+            Parameter("data_fim", "Último dia (AAAA-MM-DD).", {"type": "string"}, required=True),
+            Parameter("ver_por", "Raias do calendário.", {"type": "string", "enum": ["agenda", "tecnico"],
+                                                          "default": "agenda"}),
+            Parameter("ids", "IDs das agendas ou técnicos, separados por vírgula.", CSV_INPUT),
+        ),
+        raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
+            "type": "object", "required": ["recursos", "eventos"],
+            "properties": {"recursos": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "titulo": {"type": "string"}}}},
+                "eventos": _list_of("EventoCalendario")}}]}, ref("EnvelopeErro")]},
     ),
     ("GET", f"{BASE}/ordem_servico/create"): Operation(
         summary="Catálogos de motivos da OS", tag="Ordens de serviço",

@@ -40,6 +40,17 @@ class Address:
 
 
 @dataclass(frozen=True)
+class Holder:
+    """The customer a service belongs to, kept with the service so that an OS
+    opened for it is shown without reading the customer (the API has no
+    customer rename; one must update this copy too)."""
+
+    code: int
+    name: str
+    document: str
+
+
+@dataclass(frozen=True)
 class Service:
     id: int
     customer_id: int
@@ -49,6 +60,7 @@ class Service:
     status: str = SERVICE_ENABLED
     suspension_profile_id: int | None = None
     created_at: datetime | None = None
+    holder: Holder | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from chalicelib.clock import Clock
 from chalicelib.customers.documents import normalize_document
 from chalicelib.customers.model import (
     Customer,
+    Holder,
     NewCustomer,
     NewService,
     Service,
@@ -58,7 +59,8 @@ class CustomerService:
         self._check_profiles(new.services)
         now = self._clock()
         customer_id = self._sequences.next_id("cliente")
-        services = tuple(self._new_service(customer_id, s) for s in new.services)
+        holder = Holder(code=customer_id, name=new.name, document=new.document)
+        services = tuple(self._new_service(customer_id, s, holder) for s in new.services)
         customer = Customer(
             id=customer_id, code=customer_id, name=new.name, document=new.document,
             phone=new.phone, email=new.email, created_at=now, services=services,
@@ -68,9 +70,10 @@ class CustomerService:
 
     def add_service(self, customer_id: int, new: NewService) -> Service:
         self._check_profiles((new,))
-        if self._store.get_customer(customer_id) is None:
+        customer = self._store.get_customer(customer_id)
+        if customer is None:
             raise NotFoundError(f"Cliente de ID {customer_id} não encontrado")
-        service = self._new_service(customer_id, new)
+        service = self._new_service(customer_id, new, Holder(customer.code, customer.name, customer.document))
         self._store.add_service(service)  # conditional on the customer existing
         return service
 
@@ -132,11 +135,11 @@ class CustomerService:
                     found.append(customer)
         return sorted(found, key=lambda c: (fold(c.name), c.id))
 
-    def _new_service(self, customer_id: int, new: NewService) -> Service:
+    def _new_service(self, customer_id: int, new: NewService, holder: Holder) -> Service:
         return Service(
             id=self._sequences.next_id("cliente_servico"), customer_id=customer_id, name=new.name,
             amount_cents=new.amount_cents, address=new.address,
-            suspension_profile_id=new.suspension_profile_id, created_at=self._clock(),
+            suspension_profile_id=new.suspension_profile_id, created_at=self._clock(), holder=holder,
         )
 
     def _check_profiles(self, services: tuple[NewService, ...]) -> None:

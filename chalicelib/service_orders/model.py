@@ -7,6 +7,7 @@ from datetime import datetime
 
 from chalicelib.agenda.booking import CounterKey
 from chalicelib.agenda.model import Interval
+from chalicelib.customers.model import Address
 
 AWAITING = "aguardando_agendamento"
 PENDING = "pendente"
@@ -38,6 +39,23 @@ class Closing:
 
 
 @dataclass(frozen=True)
+class OrderCustomer:
+    """Who and where the visit is, copied from the customer's service when the
+    OS is opened: lists and calendars show an OS without reading its customer,
+    and the OS keeps the address it was opened for."""
+
+    code: int
+    name: str
+    document: str
+    service_name: str
+    address: Address
+
+    @property
+    def display(self) -> str:
+        return f"({self.code}) {self.name}"
+
+
+@dataclass(frozen=True)
 class ServiceOrder:
     id: int
     number: int
@@ -61,6 +79,7 @@ class ServiceOrder:
     unschedule_reason_id: int | None = None
     unschedule_note: str = ""
     closing: Closing | None = None
+    customer: OrderCustomer | None = None
 
     @property
     def occupies_capacity(self) -> bool:

@@ -35,6 +35,7 @@ from chalicelib.service_orders.model import (
     PENDING,
     TICKET_OPEN,
     Closing,
+    OrderCustomer,
     OrderMessage,
     ServiceOrder,
     Ticket,
@@ -50,7 +51,9 @@ class OrderStore(Protocol):
              ticket: Ticket | None = None) -> None: ...
     def add_ticket(self, ticket: Ticket) -> None: ...
     def get_ticket(self, ticket_id: int) -> Ticket | None: ...
+    def tickets(self, ticket_ids: Sequence[int]) -> dict[int, Ticket]: ...
     def add_message(self, message: OrderMessage) -> None: ...
+    def messages(self, order_id: int) -> list[OrderMessage]: ...
 
 
 class ServiceLookup(Protocol):
@@ -131,6 +134,7 @@ class ServiceOrderService:
             technician_ids=new.technician_ids, description=new.description, priority=new.priority, version=0,
             type_id=new.type_id, ticket_id=new.ticket_id, opened_by=new.opened_by,
             opening_description=new.opening_description, availability=new.availability,
+            customer=_order_customer(service),
         )
         return self._commit(None, order, service, ticket)
 
@@ -156,12 +160,19 @@ class ServiceOrderService:
             raise NotFoundError(f"Atendimento de ID {ticket_id} não encontrado")
         return found
 
+    def tickets(self, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+        """Tickets by id, read together (unknown ids are left out)."""
+        return self._store.tickets(ticket_ids) if ticket_ids else {}
+
     def add_message(self, order_id: int, user_id: int, text: str, ip: str | None = None) -> OrderMessage:
         order = self.get(order_id)
         message = OrderMessage(id=self._sequences.next_id("ordem_servico_mensagem"), order_id=order.id,
                                user_id=user_id, text=text, created_at=self._clock(), ip=ip)
         self._store.add_message(message)
         return message
+
+    def messages(self, order_id: int) -> list[OrderMessage]:
+        return self._store.messages(order_id)
 
     def get(self, order_id: int) -> ServiceOrder:
         order = self._store.get(order_id)
@@ -260,6 +271,14 @@ class ServiceOrderService:
         agenda = self._agendas.get(order.agenda_id)
         address = (service or self._services.service(order.customer_service_id)).address
         return agenda, book(agenda, order.interval, address.cidade, address.uf, self._agendas.holiday)
+
+
+def _order_customer(service: Service) -> OrderCustomer | None:
+    holder = service.holder
+    if holder is None:
+        return None
+    return OrderCustomer(code=holder.code, name=holder.name, document=holder.document, service_name=service.name,
+                         address=service.address)
 
 
 def _full(agenda: Agenda, error: CapacityExhaustedError) -> AgendaRefusal:

@@ -10,7 +10,14 @@ write routes use are here:
   ``remove_agendamento``): display status, flat ``cliente``/``servico``/
   ``endereco_instalacao`` strings, dates ``YYYY-MM-DD HH:MM:SS`` (``reagendar``
   without seconds);
-- ``opened_shape`` (``abrir_os``).
+- ``opened_shape`` (``abrir_os``);
+- ``consult_shape`` (``consultar``: shape 2 with the executed dates, type
+  and closing) and ``list_shape`` (shape 3, ``todos``: ``numero`` an int,
+  ``tecnicos`` with ``display``, ``dados_endereco_instalacao``).
+
+Shapes 2 and 3 name the customer from the OS's own copy
+(``ServiceOrder.customer``) unless the context carries the live customer, so
+a list renders without reading one customer per OS.
 
 Programmed and executed times are stored in the provider's local time
 (naive); registration times are UTC and shown in the provider's zone.
@@ -23,7 +30,7 @@ from datetime import datetime, tzinfo
 from typing import Any
 
 from chalicelib.customers.documents import format_document
-from chalicelib.customers.model import Customer, Service
+from chalicelib.customers.model import Address, Customer, Service
 from chalicelib.service_orders import catalogues
 from chalicelib.service_orders.model import OrderMessage, ServiceOrder, Ticket
 from chalicelib.technicians.service import Technician
@@ -43,13 +50,25 @@ SERVICE_STATUS_DISPLAY = {"servico_habilitado": "Serviço Habilitado", "servico_
 
 @dataclass(frozen=True)
 class OrderContext:
-    """What an OS is shown with: its customer, service, technicians, ticket, the provider's zone."""
+    """What an OS is shown with: its technicians, the provider's zone and, when
+    read, its live customer, service and ticket."""
 
-    customer: Customer
-    service: Service
     technicians: Mapping[int, Technician]
     zone: tzinfo
+    customer: Customer | None = None
+    service: Service | None = None
     ticket: Ticket | None = None
+
+
+def _visit(order: ServiceOrder, ctx: OrderContext) -> tuple[str | None, str | None, Address | None]:
+    """``cliente``, ``servico`` and the installation address, live when the context has them."""
+    if ctx.customer is not None and ctx.service is not None:
+        return (f"({ctx.customer.code}) {ctx.customer.name}", f"({ctx.service.id}) {ctx.service.name}",
+                ctx.service.address)
+    copy = order.customer
+    if copy is None:
+        return None, None, None
+    return copy.display, f"({order.customer_service_id}) {copy.service_name}", copy.address
 
 
 def local(moment: datetime, zone: tzinfo) -> datetime:
@@ -81,9 +100,10 @@ def availability_text(order: ServiceOrder) -> str:
 
 
 def client_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
-    """Shape 1 (``cliente/ordem_servico``, ``atendimento.ordens_servico``)."""
+    """Shape 1 (``cliente/ordem_servico``, ``atendimento.ordens_servico``); needs the live customer and service."""
     interval, closing, ticket = order.interval, order.closing, ctx.ticket
-    service = ctx.service
+    service, customer = ctx.service, ctx.customer
+    assert service is not None and customer is not None
     return {
         "id_ordem_servico": order.id,
         "numero_ordem_servico": str(order.number),
@@ -112,9 +132,9 @@ def client_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
             "usuario_abertura": ticket.opened_by or None,
         } if ticket else None,
         "cliente": {
-            "codigo_cliente": ctx.customer.code,
-            "nome_razaosocial": ctx.customer.name,
-            "cpf_cnpj": format_document(ctx.customer.document),
+            "codigo_cliente": customer.code,
+            "nome_razaosocial": customer.name,
+            "cpf_cnpj": format_document(customer.document),
         },
         "servico": {
             "id_cliente_servico": service.id,
@@ -131,6 +151,7 @@ def schedule_shape(order: ServiceOrder, ctx: OrderContext, *, seconds: bool = Tr
     """Shape 2 (``agendar``, ``reagendar`` with ``seconds=False``, ``remove_agendamento``, ``fechar``)."""
     pattern = ISO if seconds else ISO_MINUTES
     interval = order.interval
+    customer, service, address = _visit(order, ctx)
     return {
         "id_ordem_servico": order.id,
         "numero": str(order.number),
@@ -148,15 +169,44 @@ def schedule_shape(order: ServiceOrder, ctx: OrderContext, *, seconds: bool = Tr
         "tecnicos": [{**t, "pivot": {"id_ordem_servico": order.id, "id_usuario": t["id"]}}
                      for t in _technicians(order, ctx)],
         "disponibilidade": availability_text(order),
-        "cliente": f"({ctx.customer.code}) {ctx.customer.name}",
-        "servico": f"({ctx.service.id}) {ctx.service.name}",
-        "endereco_instalacao": ctx.service.address.display(),
+        "cliente": customer,
+        "servico": service,
+        "endereco_instalacao": address.display() if address else None,
     }
 
 
+def consult_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
+    """``consultar``: shape 2 with the type, executed dates and closing (HubSoft's example)."""
+    closing = order.closing
+    shaped = schedule_shape(order, ctx)
+    shaped.update({
+        "tipo": type_description(order.type_id),
+        "data_inicio_executado": _fmt(closing.executed.start if closing else None, ISO),
+        "data_termino_executado": _fmt(closing.executed.end if closing else None, ISO),
+        "descricao_fechamento": closing.description if closing else None,
+        "status_fechamento": closing.status if closing else None,
+        "id_cliente_servico": order.customer_service_id,
+    })
+    return shaped
+
+
+def list_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
+    """Shape 3 (``todos``): ``numero`` an int, ``tecnicos`` with ``display``, the address as fields too."""
+    shaped = consult_shape(order, ctx)
+    _, _, address = _visit(order, ctx)
+    shaped["numero"] = order.number
+    shaped["tecnicos"] = [{**t, "display": t["name"]} for t in _technicians(order, ctx)]
+    shaped["dados_endereco_instalacao"] = {
+        "endereco": address.logradouro, "numero": address.numero, "complemento": address.complemento or None,
+        "bairro": address.bairro, "cidade": address.cidade, "uf": address.uf, "cep": address.cep,
+    } if address else None
+    return shaped
+
+
 def opened_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
-    """``ordem_servico/abrir_os``: the OS as HubSoft's model serialises it."""
-    interval = order.interval
+    """``ordem_servico/abrir_os``: the OS as HubSoft's model serialises it; needs the live customer and service."""
+    interval, service, customer = order.interval, ctx.service, ctx.customer
+    assert service is not None and customer is not None
     return {
         "id_ordem_servico": order.id,
         "id_atendimento": order.ticket_id,
@@ -175,13 +225,13 @@ def opened_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
         "disponibilidade": list(order.availability),
         "tecnicos": _technicians(order, ctx),
         "cliente_servico": {
-            "display": f"({ctx.service.id}) {ctx.service.name}",
-            "id_cliente_servico": ctx.service.id,
+            "display": f"({service.id}) {service.name}",
+            "id_cliente_servico": service.id,
             "cliente": {
-                "id_cliente": ctx.customer.id,
-                "codigo_cliente": ctx.customer.code,
-                "nome_razaosocial": ctx.customer.name,
-                "display": f"({ctx.customer.code}) {ctx.customer.name}",
+                "id_cliente": customer.id,
+                "codigo_cliente": customer.code,
+                "nome_razaosocial": customer.name,
+                "display": f"({customer.code}) {customer.name}",
             },
         },
     }

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.customers.model import Address, Customer, Service, name_tokens
+from chalicelib.customers.model import Address, Customer, Holder, Service, name_tokens
 from chalicelib.errors import BusinessRuleError, NotFoundError
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.errors import cancelled_reasons
@@ -119,6 +119,9 @@ def _service_item(service: Service, pk: str, sk: str) -> ServiceItem:
                            complemento=address.complemento),
         status=service.status, suspension_profile_id=service.suspension_profile_id,
         created_at=service.created_at,
+        holder_code=service.holder.code if service.holder else None,
+        holder_name=service.holder.name if service.holder else None,
+        holder_document=service.holder.document if service.holder else None,
     )
 
 
@@ -139,6 +142,8 @@ def _service(item: ServiceItem) -> Service:
         status=item.status,
         suspension_profile_id=int(item.suspension_profile_id) if item.suspension_profile_id is not None else None,
         created_at=item.created_at,
+        holder=Holder(int(item.holder_code), item.holder_name or "", item.holder_document or "")
+        if item.holder_code is not None else None,
     )
 
 

@@ -151,6 +151,9 @@ class ServiceItem(CustomerTableItem, discriminator="service"):
     status = UnicodeAttribute()
     suspension_profile_id = NumberAttribute(null=True)
     created_at = UTCDateTimeAttribute(null=True)
+    holder_code = NumberAttribute(null=True)  # customers.model.Holder
+    holder_name = UnicodeAttribute(null=True)
+    holder_document = UnicodeAttribute(null=True)
 
 
 class CustomerRefItem(CustomerTableItem, discriminator="ref"):
@@ -233,7 +236,7 @@ class SlotCounterItem(AgendaTableItem, discriminator="counter"):
 
 # ---------------------------------------------------------- service orders
 class OrdersByAgendaIndex(GlobalSecondaryIndex["OrderTableItem"]):
-    """Scheduled OS of an agenda by start (sparse: only OS with an agenda and interval)."""
+    """OS of an agenda by programmed start, whatever their status (sparse: OS with an agenda and an interval)."""
 
     class Meta:
         index_name = "by_agenda"
@@ -241,6 +244,26 @@ class OrdersByAgendaIndex(GlobalSecondaryIndex["OrderTableItem"]):
 
     agenda_pk = UnicodeAttribute(hash_key=True)
     agenda_sk = UnicodeAttribute(range_key=True)
+
+
+class OrdersByCustomerIndex(GlobalSecondaryIndex["OrderTableItem"]):
+    """A customer's OS by registration (``CLIENTE#<id>`` / ``<created>#<id:010d>``)."""
+
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_pk = UnicodeAttribute(hash_key=True)
+    customer_sk = UnicodeAttribute(range_key=True)
+
+
+def _by_date(index_name: str, month: str, key: str) -> GlobalSecondaryIndex[OrderTableItem]:
+    """An index of OS by one of their dates (service_orders.listing.DATE_KINDS):
+    ``<YYYY-MM>`` / ``<local ISO moment>#<id:010d>``, sparse (OS with that date)."""
+    meta = type("Meta", (), {"index_name": index_name, "projection": AllProjection()})
+    index = type(f"Orders_{index_name}", (GlobalSecondaryIndex,), {
+        "Meta": meta, month: UnicodeAttribute(hash_key=True), key: UnicodeAttribute(range_key=True)})
+    return index()  # type: ignore[no-any-return]
 
 
 class OrderTableItem(Model):
@@ -257,6 +280,25 @@ class OrderTableItem(Model):
     agenda_pk = UnicodeAttribute(null=True)
     agenda_sk = UnicodeAttribute(null=True)
     by_agenda = OrdersByAgendaIndex()
+    customer_pk = UnicodeAttribute(null=True)
+    customer_sk = UnicodeAttribute(null=True)
+    by_customer = OrdersByCustomerIndex()
+    # One index per date an OS is searched by (tipo_data); see storage.orders.DATE_INDEXES.
+    created_month = UnicodeAttribute(null=True)
+    created_key = UnicodeAttribute(null=True)
+    by_created = _by_date("by_created", "created_month", "created_key")
+    start_month = UnicodeAttribute(null=True)
+    start_key = UnicodeAttribute(null=True)
+    by_start = _by_date("by_start", "start_month", "start_key")
+    end_month = UnicodeAttribute(null=True)
+    end_key = UnicodeAttribute(null=True)
+    by_end = _by_date("by_end", "end_month", "end_key")
+    executed_start_month = UnicodeAttribute(null=True)
+    executed_start_key = UnicodeAttribute(null=True)
+    by_executed_start = _by_date("by_executed_start", "executed_start_month", "executed_start_key")
+    executed_end_month = UnicodeAttribute(null=True)
+    executed_end_key = UnicodeAttribute(null=True)
+    by_executed_end = _by_date("by_executed_end", "executed_end_month", "executed_end_key")
 
 
 class OrderItem(OrderTableItem, discriminator="service_order"):
@@ -282,6 +324,7 @@ class OrderItem(OrderTableItem, discriminator="service_order"):
     unschedule_reason_id = NumberAttribute(null=True)
     unschedule_note = UnicodeAttribute(default="")
     closing = UnicodeAttribute(null=True)  # JSON of service_orders.model.Closing
+    customer = UnicodeAttribute(null=True)  # JSON of service_orders.model.OrderCustomer
 
 
 class TicketItem(OrderTableItem, discriminator="ticket"):

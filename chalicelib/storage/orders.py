@@ -3,22 +3,29 @@ writes an OS together with the agenda counters it takes and releases.
 
 Keys: ``OS#<id>`` / ``OS``; its messages ``OS#<id>`` / ``MSG#<message id:010d>``;
 tickets ``ATENDIMENTO#<id>`` / ``ATENDIMENTO``; ``OUTBOX`` / ``<written at>#<event id>`` for
-the events of each change (the stream relays them; TTL drops them); index ``by_agenda``: ``AGENDA#<id>`` /
-``<start>#<id:010d>`` for scheduled, live OS.
+the events of each change (the stream relays them; TTL drops them).
+
+Indexes (all sparse, all written with the OS in its transaction):
+``by_agenda`` ``AGENDA#<id>`` / ``<programmed start>#<id>``; ``by_customer``
+``CLIENTE#<id>`` / ``<created>#<id>``; and one per searchable date
+(``DATE_INDEXES``) ``<YYYY-MM>`` / ``<local moment>#<id>``. Indexes are
+eventually consistent: a list may miss an OS written a moment ago.
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.agenda.booking import AgendaChangedError, CapacityExhaustedError, CounterKey, CounterMoves
 from chalicelib.agenda.model import Interval
+from chalicelib.customers.model import Address
 from chalicelib.errors import ConflictError
-from chalicelib.service_orders.model import Closing, OrderMessage, ServiceOrder, Ticket
+from chalicelib.service_orders import listing
+from chalicelib.service_orders.model import Closing, OrderCustomer, OrderMessage, ServiceOrder, Ticket
 from chalicelib.service_orders.service import TransientConflictError
 from chalicelib.storage.agendas import LISTING, counters_pk
 from chalicelib.storage.binding import transaction
@@ -27,26 +34,53 @@ from chalicelib.storage.models import (
     AgendaConfigItem,
     OrderItem,
     OrderMessageItem,
+    OrderTableItem,
     OutboxItem,
     SlotCounterItem,
     TicketItem,
 )
 
 OUTBOX_RETENTION = timedelta(days=7)  # a record of what was sent, then TTL removes it
+MOMENT = "%Y-%m-%dT%H:%M:%S"  # fixed width, so index keys sort as moments
+# tipo_data -> (index, its month attribute name, its key attribute name)
+DATE_INDEXES = {
+    listing.CREATED: (OrderTableItem.by_created, "created_month", "created_key"),
+    listing.PROGRAMMED_START: (OrderTableItem.by_start, "start_month", "start_key"),
+    listing.PROGRAMMED_END: (OrderTableItem.by_end, "end_month", "end_key"),
+    listing.EXECUTED_START: (OrderTableItem.by_executed_start, "executed_start_month", "executed_start_key"),
+    listing.EXECUTED_END: (OrderTableItem.by_executed_end, "executed_end_month", "executed_end_key"),
+}
 
 
 class DynamoOrderStore:
+    def __init__(self, zone: tzinfo = UTC) -> None:
+        self._zone = zone  # registration dates are indexed by the provider's local day
+
     def get(self, order_id: int) -> ServiceOrder | None:
         try:
             return _order(OrderItem.get(f"OS#{order_id}", "OS", consistent_read=True))
         except OrderItem.DoesNotExist:
             return None
 
-    def list_by_agenda(self, agenda_id: int, first: str, last: str) -> list[ServiceOrder]:
-        """Scheduled OS of an agenda whose start lies in [first, last] (ISO prefixes)."""
-        condition = OrderItem.agenda_sk.between(first, f"{last}~")
-        return [_order(i) for i in OrderItem.by_agenda.query(f"AGENDA#{agenda_id}", condition)
-                if isinstance(i, OrderItem)]
+    def by_date(self, kind: str, first: datetime, last: datetime) -> Iterator[ServiceOrder]:
+        """OS whose date ``kind`` lies in [first, last] (local), by that date: one query per month touched."""
+        index, _, key = DATE_INDEXES[kind]
+        attribute = getattr(OrderTableItem, key)
+        for month in listing.months(first, last):
+            condition = attribute.between(first.strftime(MOMENT), f"{last.strftime(MOMENT)}~")
+            yield from _orders(index.query(month, condition))
+
+    def by_agenda(self, agenda_id: int, first: datetime, last: datetime) -> Iterator[ServiceOrder]:
+        condition = OrderTableItem.agenda_sk.between(first.strftime(MOMENT), f"{last.strftime(MOMENT)}~")
+        yield from _orders(OrderTableItem.by_agenda.query(f"AGENDA#{agenda_id}", condition))
+
+    def by_customer(self, customer_id: int) -> Iterator[ServiceOrder]:
+        yield from _orders(OrderTableItem.by_customer.query(f"CLIENTE#{customer_id}"))
+
+    def tickets(self, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+        """Tickets by id, in batches of 100 (BatchGetItem's limit)."""
+        keys = [(f"ATENDIMENTO#{t}", "ATENDIMENTO") for t in dict.fromkeys(ticket_ids)]
+        return {int(i.ticket_id): _ticket(i) for i in TicketItem.batch_get(keys)}
 
     def add_ticket(self, ticket: Ticket) -> None:
         _ticket_item(ticket).save(condition=TicketItem.pk.does_not_exist())
@@ -56,12 +90,7 @@ class DynamoOrderStore:
             item = TicketItem.get(f"ATENDIMENTO#{ticket_id}", "ATENDIMENTO", consistent_read=True)
         except TicketItem.DoesNotExist:
             return None
-        return Ticket(
-            id=int(item.ticket_id), protocol=item.protocol, customer_service_id=int(item.customer_service_id),
-            customer_id=int(item.customer_id), type_id=int(item.type_id), description=item.description,
-            name=item.name, phone=item.phone, email=item.email or "", status=item.status,
-            created_at=item.created_at, opened_by=item.opened_by or "",
-        )
+        return _ticket(item)
 
     def add_message(self, message: OrderMessage) -> None:
         OrderMessageItem(f"OS#{message.order_id}", f"MSG#{message.id:010d}", message_id=message.id,
@@ -99,7 +128,7 @@ class DynamoOrderStore:
             with transaction() as txn:
                 condition = (OrderItem.pk.does_not_exist() if expected_version is None
                              else OrderItem.version == expected_version)
-                txn.save(_item(order), condition=condition)
+                txn.save(_item(order, self._zone), condition=condition)
                 puts.append("os")
                 if moves.check_agenda:
                     agenda_id, version = moves.check_agenda
@@ -153,24 +182,63 @@ def _counter(counter: CounterKey) -> SlotCounterItem:
     return SlotCounterItem(counters_pk(counter.agenda_id), counter.key)
 
 
-def _item(order: ServiceOrder) -> OrderItem:
-    scheduled = order.occupies_capacity and order.interval is not None
-    return OrderItem(
+def _item(order: ServiceOrder, zone: tzinfo) -> OrderItem:
+    keys: dict[str, str | None] = {}
+    for kind, (_, month, key) in DATE_INDEXES.items():
+        moment = listing.order_date(order, kind, zone)
+        keys[month] = moment.strftime("%Y-%m") if moment else None
+        keys[key] = f"{moment.strftime(MOMENT)}#{order.id:010d}" if moment else None
+    interval = order.interval
+    item = OrderItem(
         f"OS#{order.id}", "OS",
-        agenda_pk=f"AGENDA#{order.agenda_id}" if scheduled else None,
-        agenda_sk=f"{order.interval.start.isoformat()}#{order.id:010d}" if scheduled and order.interval else None,
+        agenda_pk=f"AGENDA#{order.agenda_id}" if order.agenda_id is not None and interval else None,
+        agenda_sk=f"{interval.start.strftime(MOMENT)}#{order.id:010d}" if order.agenda_id is not None and interval
+        else None,
+        customer_pk=f"CLIENTE#{order.customer_id}", customer_sk=keys["created_key"],
         order_id=order.id, number=order.number, customer_service_id=order.customer_service_id,
         customer_id=order.customer_id, status=order.status, created_at=order.created_at,
         agenda_id=order.agenda_id,
-        start=order.interval.start.isoformat() if order.interval else None,
-        end=order.interval.end.isoformat() if order.interval else None,
+        start=interval.start.isoformat() if interval else None,
+        end=interval.end.isoformat() if interval else None,
         technician_ids=list(order.technician_ids), description=order.description, priority=order.priority,
         version=order.version, held=sorted(f"{c.agenda_id}|{c.key}" for c in order.held),
         type_id=order.type_id, ticket_id=order.ticket_id, opened_by=order.opened_by,
         opening_description=order.opening_description, availability=list(order.availability),
         unschedule_reason_id=order.unschedule_reason_id, unschedule_note=order.unschedule_note,
-        closing=_closing_json(order.closing),
+        closing=_closing_json(order.closing), customer=_customer_json(order.customer),
     )
+    for name, value in keys.items():
+        setattr(item, name, value)
+    return item
+
+
+def _orders(items: Iterator[OrderTableItem]) -> Iterator[ServiceOrder]:
+    return (_order(i) for i in items if isinstance(i, OrderItem))
+
+
+def _ticket(item: TicketItem) -> Ticket:
+    return Ticket(
+        id=int(item.ticket_id), protocol=item.protocol, customer_service_id=int(item.customer_service_id),
+        customer_id=int(item.customer_id), type_id=int(item.type_id), description=item.description,
+        name=item.name, phone=item.phone, email=item.email or "", status=item.status,
+        created_at=item.created_at, opened_by=item.opened_by or "",
+    )
+
+
+def _customer_json(customer: OrderCustomer | None) -> str | None:
+    if customer is None:
+        return None
+    return json.dumps({"code": customer.code, "name": customer.name, "document": customer.document,
+                       "service_name": customer.service_name, "address": vars(customer.address)},
+                      ensure_ascii=False)
+
+
+def _customer(text: str | None) -> OrderCustomer | None:
+    if not text:
+        return None
+    data = json.loads(text)
+    return OrderCustomer(code=int(data["code"]), name=data["name"], document=data["document"],
+                         service_name=data["service_name"], address=Address(**data["address"]))
 
 
 def _ticket_item(ticket: Ticket) -> TicketItem:
@@ -225,4 +293,5 @@ def _order(item: OrderItem) -> ServiceOrder:
         availability=tuple(item.availability or ()),
         unschedule_reason_id=int(item.unschedule_reason_id) if item.unschedule_reason_id is not None else None,
         unschedule_note=item.unschedule_note or "", closing=_closing(item.closing),
+        customer=_customer(item.customer),
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -167,6 +167,47 @@ class Fields:
         except ValueError:
             self.error(f"O campo {self.name(key)} deve ser uma data no formato AAAA-MM-DD.")
             return None
+
+    def moment(self, key: str, *, required: bool = False, end_of_day: bool = False) -> datetime | None:
+        """``AAAA-MM-DD`` or ``AAAA-MM-DD HH:MM[:SS]`` (HubSoft sends both); a bare
+        date is its first second, or its last one with ``end_of_day``."""
+        value = self.text(key, required=required, max_len=19)
+        if not value:
+            return None
+        match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?", value)
+        if match is not None:
+            try:
+                day = date.fromisoformat(match.group(1))
+                if match.group(2) is None:
+                    return datetime.combine(day, time(23, 59, 59) if end_of_day else time())
+                clock = match.group(2)
+                return datetime.combine(day, time.fromisoformat(clock if len(clock) == 8 else clock + ":00"))
+            except ValueError:
+                pass
+        self.error(f"O campo {self.name(key)} deve ser uma data no formato AAAA-MM-DD ou AAAA-MM-DD HH:MM:SS.")
+        return None
+
+    def id_list(self, key: str, *, max_items: int = 100) -> list[int]:
+        """Ids as a comma-separated text (``"1,2"``), a list or an indexed map; ``{id}`` objects too."""
+        if self._missing(key, False):
+            return []
+        value = self._data[key]
+        values = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else as_list(value)
+        if values is None:
+            values = [value]
+        if len(values) > max_items:
+            self.error(f"O campo {self.name(key)} não pode ter mais de {max_items} itens.")
+            return []
+        ids: list[int] = []
+        for index, item in enumerate(values):
+            if isinstance(item, Mapping):
+                item = next((item[k] for k in item if k == "id" or k.startswith("id_")), None)
+            number = parse_int(item)
+            if number is None or number < 1:
+                self.error(f"O campo {self.name(key)} deve ter IDs numéricos (item {index}).")
+                return []
+            ids.append(number)
+        return list(dict.fromkeys(ids))
 
     def clock_time(self, key: str, *, required: bool = False) -> time | None:
         value = self.text(key, required=required, max_len=8)

@@ -11,7 +11,7 @@ import pytest
 
 from chalicelib.agenda.model import Agenda, City, Window
 from chalicelib.auth.model import LoginThrottle, OAuthClient, StoredToken, User
-from chalicelib.customers.model import Address, Customer, Service
+from chalicelib.customers.model import Address, Customer, Holder, Service
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
 from chalicelib.storage.agendas import DynamoAgendaStore, counters_pk
 from chalicelib.storage.customers import DynamoCustomerStore
@@ -55,7 +55,7 @@ def user(username: str = "ana", user_id: int = 1) -> User:
 
 def customer(customer_id: int = 1, document: str = "52998224725", name: str = "Maria da Silva") -> Customer:
     service = Service(id=customer_id * 10, customer_id=customer_id, name="Fibra", amount_cents=9990,
-                      address=ADDRESS, created_at=NOW)
+                      address=ADDRESS, created_at=NOW, holder=Holder(customer_id, name, document))
     return Customer(id=customer_id, code=customer_id, name=name, document=document, phone="11987654321",
                     email="maria@example.com", created_at=NOW, services=(service,))
 

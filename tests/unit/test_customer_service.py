@@ -1,6 +1,14 @@
 import pytest
 
-from chalicelib.customers.model import Address, NewCustomer, NewService, matches_name, name_tokens, normalize_phone
+from chalicelib.customers.model import (
+    Address,
+    Holder,
+    NewCustomer,
+    NewService,
+    matches_name,
+    name_tokens,
+    normalize_phone,
+)
 from chalicelib.customers.service import CustomerService
 from chalicelib.errors import BusinessRuleError, NotFoundError, ValidationError
 from tests.conftest import MutableClock
@@ -24,6 +32,10 @@ def test_register_numbers_customers_and_services(customers: CustomerService) -> 
     second = customers.register(new("João", "11144477735"))
     assert (first.id, first.code, second.id) == (1, 1, 2)
     assert first.services[0].id == 1 and first.services[0].amount_cents == 9990
+    # the service carries its customer, so an OS opened for it needs no second read
+    assert first.services[0].holder == Holder(code=1, name=first.name, document=first.document)
+    added = customers.add_service(second.id, NewService("Fibra", 9990, ADDRESS))
+    assert added.holder == Holder(code=2, name="João", document="11144477735")
 
 
 def test_duplicate_document_is_refused(customers: CustomerService) -> None:
