@@ -14,6 +14,7 @@ from chalicelib.errors import BusinessRuleError
 
 # The contract's weekday names, indexed like ``date.weekday()`` (Monday = 0).
 WEEKDAYS = ("segunda", "terca", "quarta", "quinta", "sexta", "sabado", "domingo")
+WEEKDAY_TEXT = ("segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado", "domingo")
 
 HolidayLookup = Callable[[date], str | None]
 
@@ -108,7 +109,7 @@ class Agenda:
             if name:
                 return f"A data {day.strftime('%d/%m/%Y')} é feriado nacional ({name})."
         if not self.windows_on(day):
-            return f"A agenda {self.description} não atende em {WEEKDAYS[day.weekday()]}."
+            return f"A agenda {self.description} não atende em {WEEKDAY_TEXT[day.weekday()]}."
         return None
 
 

@@ -56,7 +56,7 @@ def test_a_week_in_hubsofts_nested_shape(http: Http, agenda_id: int) -> None:
     # the daily limit (3, one taken) caps every slot at 2 and the day at 2 places
     assert (monday["disponiveis"], monday["vagas"]) == (4, 2)
     assert days["2026-12-19"] == {"disponiveis": 0, "vagas": 0, "horarios": {},
-                                  "motivo": "A agenda Instalações Campinas não atende em sabado."}
+                                  "motivo": "A agenda Instalações Campinas não atende em sábado."}
 
 
 def test_holidays_are_closed_when_the_agenda_says_so(http: Http, agenda_id: int) -> None:

@@ -67,7 +67,7 @@ CASES: list[tuple[str, str, Callable[[dict[str, Any]], tuple[int, int, Interval]
     ("fora_do_horario", "mesmo dia", lambda w: (w["service"], w["campinas"],
                                                 Interval(at(11), at(9, day=date(2026, 12, 15))))),
     ("fora_do_horario", "fora dos horários", lambda w: (w["service"], w["campinas"], Interval(at(11), at(13)))),
-    ("data_bloqueada", "não atende em", lambda w: (w["service"], w["campinas"],
+    ("data_bloqueada", "não atende em sábado", lambda w: (w["service"], w["campinas"],
                                                    Interval(at(9, SATURDAY), at(10, SATURDAY)))),
     ("data_bloqueada", "15/12/2026", lambda w: (w["service"], w["campinas"],
                                                 Interval(at(10, CLOSED), at(11, CLOSED)))),
