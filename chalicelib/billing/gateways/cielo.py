@@ -1,0 +1,205 @@
+"""Cielo API 3.0 adapter (shared/reference/gateways.md §1).
+
+Every sale charges a stored token, so it always carries ``CardOnFile``
+(Usage/Reason) and, for Mastercard and Hipercard, ``InitiatedTransactionIndicator``
+(mandatory with stored credentials). Recurring charges are "Recorrência
+Própria": we schedule them, and each sale adds ``Recurrent`` and the last
+``IssuerTransactionId``. The result is decided on ``Payment.Status``;
+``ReturnCode`` classifies it.
+
+Card numbers go to ``/1/card/`` and nowhere else; nothing here logs a request
+or answer body.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+import requests
+
+from chalicelib.billing.declines import Classification, Outcome, classify_cielo
+from chalicelib.billing.gateways import CardToTokenize, Charge, ChargeResult, GatewayRefusal
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 20.0  # Cielo's own authorizations can take seconds; a timeout is reconciled, not retried
+UNKNOWN = Classification(Outcome.UNKNOWN, "")
+# Brands whose stored-credential sales need InitiatedTransactionIndicator (§1.5).
+INITIATOR_BRANDS = ("Master", "Hipercard")
+_DIGIT_RUN = re.compile(r"\d{13,19}")
+
+
+class CieloGateway:
+    name = "cielo"
+
+    def __init__(self, api_url: str, query_url: str, merchant_id: str, merchant_key: str, *, sandbox: bool,
+                 session: requests.Session | None = None, soft_descriptor: str = "",
+                 connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT) -> None:
+        self._api = api_url.rstrip("/")
+        self._query = query_url.rstrip("/")
+        self._headers = {"MerchantId": merchant_id, "MerchantKey": merchant_key, "Content-Type": "application/json"}
+        self._sandbox = sandbox
+        # A session that retries POSTs would re-send a sale whose answer was lost: pass one without retries.
+        self._http = session or requests.Session()
+        self._soft_descriptor = soft_descriptor[:13]
+        self._timeout = (connect_timeout, read_timeout)
+
+    def tokenize(self, card: CardToTokenize) -> str:
+        body = {"CustomerName": card.customer_name[:255], "CardNumber": card.number, "Holder": card.holder[:25],
+                "ExpirationDate": f"{card.expiry_month:02d}/{card.expiry_year}", "Brand": card.brand}
+        try:
+            answer = self._post(f"{self._api}/1/card/", body)
+        except requests.RequestException as exc:
+            logger.warning("cielo tokenize: no answer (%s)", type(exc).__name__)
+            # ``from None``: the requests exception holds the prepared request, whose body has the card number.
+            # A lost tokenization charges nothing (at worst Cielo keeps an unused token), so it is a refusal.
+            raise GatewayRefusal("indisponivel", "A Cielo não respondeu; tente cadastrar o cartão novamente.") \
+                from None
+        if answer.status_code >= 400:
+            refusal = _refusal(answer)
+            logger.warning("cielo tokenize refused: HTTP %s code %s", answer.status_code, refusal.code)
+            raise refusal
+        token = _json_dict(answer).get("CardToken")
+        if not token:
+            raise GatewayRefusal(str(answer.status_code), "A Cielo não devolveu o token do cartão.")
+        return str(token)
+
+    def charge(self, charge: Charge) -> ChargeResult:
+        try:
+            answer = self._post(f"{self._api}/1/sales/", self._sale(charge))
+        except requests.RequestException as exc:
+            logger.warning("cielo sale %s: no answer (%s); reconcile by query", charge.order_id, type(exc).__name__)
+            return ChargeResult(UNKNOWN)
+        if answer.status_code >= 500:
+            # A 5xx may come from a proxy after Cielo processed the sale: only a query can tell.
+            logger.warning("cielo sale %s: HTTP %s; reconcile by query", charge.order_id, answer.status_code)
+            return ChargeResult(Classification(Outcome.UNKNOWN, str(answer.status_code)))
+        if answer.status_code >= 400:
+            refusal = _refusal(answer)
+            logger.warning("cielo sale %s refused: HTTP %s code %s", charge.order_id, answer.status_code,
+                           refusal.code)
+            raise refusal
+        payment = _json_dict(answer).get("Payment")
+        if not isinstance(payment, dict):
+            logger.warning("cielo sale %s: HTTP %s without a Payment; reconcile by query", charge.order_id,
+                           answer.status_code)
+            return ChargeResult(UNKNOWN)
+        return self._result(payment, charge.brand)
+
+    def find(self, order_id: str) -> ChargeResult | None:
+        """The sale of ``order_id``: an approved one if any, else the last listed; None when Cielo has none.
+
+        When the query itself fails the answer is still unknown (never None, which would allow a new sale).
+        """
+        try:
+            listed = self._get(f"{self._query}/1/sales", params={"merchantOrderId": order_id})
+            if listed.status_code == 404 and isinstance(_json(listed), list):
+                # Cielo's error array (307, transaction not found). A 404 without it is a wrong URL or a proxy,
+                # which proves nothing about the order.
+                return None
+            if listed.status_code != 200:
+                logger.warning("cielo query of %s: HTTP %s", order_id, listed.status_code)
+                return ChargeResult(Classification(Outcome.UNKNOWN, str(listed.status_code)))
+            listed_payments = _json_dict(listed).get("Payment")
+            if not isinstance(listed_payments, list) or not listed_payments:
+                return None
+            results = [self._find_sale(str(item.get("PaymentId") or "")) for item in listed_payments
+                       if isinstance(item, dict)]
+        except requests.RequestException as exc:
+            logger.warning("cielo query of %s: no answer (%s)", order_id, type(exc).__name__)
+            return ChargeResult(UNKNOWN)
+        approved = [result for result in results if result.outcome is Outcome.APPROVED]
+        if approved:
+            return approved[-1]
+        if any(result.outcome is Outcome.UNKNOWN for result in results):
+            # A sale we could not read may be the approved one.
+            return next(result for result in reversed(results) if result.outcome is Outcome.UNKNOWN)
+        return results[-1] if results else ChargeResult(UNKNOWN)
+
+    def _find_sale(self, payment_id: str) -> ChargeResult:
+        if not payment_id:
+            return ChargeResult(UNKNOWN)
+        sale = self._get(f"{self._query}/1/sales/{payment_id}")
+        payment = _json_dict(sale).get("Payment") if sale.status_code == 200 else None
+        if not isinstance(payment, dict):
+            logger.warning("cielo query of sale %s: HTTP %s", payment_id, sale.status_code)
+            return ChargeResult(Classification(Outcome.UNKNOWN, str(sale.status_code)), payment_id=payment_id)
+        credit_card = payment.get("CreditCard")
+        brand = str(credit_card.get("Brand") or "") if isinstance(credit_card, dict) else ""
+        return self._result(payment, brand)
+
+    def _sale(self, charge: Charge) -> dict[str, Any]:
+        # Cielo asks for CardOnFile on every token sale; "Unscheduled" is an operator's one-off charge of the
+        # stored card, "Recurring" the monthly charge we schedule.
+        card: dict[str, Any] = {
+            "CardToken": charge.card_token, "Brand": charge.brand,
+            "CardOnFile": {"Usage": "First" if charge.first_use else "Used",
+                           "Reason": "Recurring" if charge.recurring else "Unscheduled"},
+        }
+        payment: dict[str, Any] = {"Type": "CreditCard", "Amount": charge.amount_cents, "Installments": 1,
+                                   "Capture": True, "CreditCard": card}
+        if self._soft_descriptor:
+            payment["SoftDescriptor"] = self._soft_descriptor
+        if charge.recurring:
+            # Recurrent lets the sale go without a CVV; Cielo refuses it with Authenticate or installments.
+            payment.update(Recurrent=True, Authenticate=False)
+        if charge.issuer_transaction_id:
+            payment["IssuerTransactionId"] = charge.issuer_transaction_id
+        if charge.brand in INITIATOR_BRANDS:
+            # Both kinds are merchant-initiated (M1): the customer is never present when we charge a stored card.
+            payment["InitiatedTransactionIndicator"] = {
+                "Category": "M1", "Subcategory": "Subscription" if charge.recurring else "CredentialsOnFile"}
+        return {"MerchantOrderId": charge.order_id, "Customer": {"Name": charge.customer_name[:255]},
+                "Payment": payment}
+
+    def _result(self, payment: dict[str, Any], brand: str) -> ChargeResult:
+        raw_status = payment.get("Status")
+        status = int(raw_status) if isinstance(raw_status, (int, str)) and not isinstance(raw_status, bool) \
+            and str(raw_status).isdigit() else None
+        code = str(payment.get("ReturnCode") or "")
+        classification = classify_cielo(
+            status, code, brand,
+            sandbox=self._sandbox, merchant_advice_code=str(payment.get("MerchantAdviceCode") or ""),
+            has_new_card=bool(payment.get("NewCard")),
+        )
+        return ChargeResult(
+            classification=classification, payment_id=str(payment.get("PaymentId") or ""),
+            tid=str(payment.get("Tid") or ""), return_code=code,
+            return_message=str(payment.get("ReturnMessage") or ""),
+            issuer_transaction_id=str(payment.get("IssuerTransactionId") or ""),
+        )
+
+    def _post(self, url: str, body: dict[str, Any]) -> requests.Response:
+        headers = {**self._headers, "RequestId": str(uuid.uuid4())}
+        # No redirects: a 307/308 would carry the body (a card number, a sale) to wherever it points.
+        return self._http.post(url, json=body, headers=headers, timeout=self._timeout, allow_redirects=False)
+
+    def _get(self, url: str, params: dict[str, str] | None = None) -> requests.Response:
+        headers = {**self._headers, "RequestId": str(uuid.uuid4())}
+        return self._http.get(url, params=params, headers=headers, timeout=self._timeout, allow_redirects=False)
+
+
+def _json(answer: requests.Response) -> Any:
+    try:
+        return answer.json()
+    except ValueError:
+        return None
+
+
+def _json_dict(answer: requests.Response) -> dict[str, Any]:
+    body = _json(answer)
+    return body if isinstance(body, dict) else {}
+
+
+def _refusal(answer: requests.Response) -> GatewayRefusal:
+    """Cielo's 4xx body is an array of ``{Code, Message}`` (or ``ReturnCode``/``ReturnMessage``)."""
+    errors = _json(answer)
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        first = errors[0]
+        return GatewayRefusal(str(first.get("Code", first.get("ReturnCode", answer.status_code))),
+                              str(first.get("Message", first.get("ReturnMessage", ""))))
+    # Not Cielo's shape (a proxy page): keep a little for the operator, never a card number it might echo.
+    return GatewayRefusal(str(answer.status_code), _DIGIT_RUN.sub("****", answer.text[:200]))

@@ -1,0 +1,253 @@
+"""GetNet "API Digital" v1 adapter (shared/reference/gateways.md §2).
+
+- OAuth client credentials; the access token is cached until shortly before
+  it expires, and a 401 on any call fetches a new one and repeats the call once
+  (a 401 is answered before anything is processed).
+- A ``/v1/tokens/card`` number token is good for ONE attempt, so ``tokenize``
+  stores the card in the vault (``/v1/cards``) and returns its ``card_id``.
+  Each charge reads the vault card for its reusable ``number_token``, holder
+  and expiry (the vault may renew them) and pays with those.
+- Recurring charges carry ``credentials_on_file_type`` (``RECURRING`` on the
+  first use of the card, ``RECURRING_PAYMENT`` after, with the
+  ``transaction_id`` of the series); one-off charges the ``ONE_CLICK`` pair.
+- v1 documents no query of a payment (§2.10), so ``find`` cannot reconcile:
+  it answers "unknown", never "none", and an unknown GetNet charge must be
+  settled from GetNet's portal or notifications, not by charging again.
+
+Card numbers go to ``/v1/tokens/card`` and nowhere else; nothing here logs a
+request or answer body.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from chalicelib.billing.declines import Classification, Outcome, classify_getnet
+from chalicelib.billing.gateways import CardToTokenize, Charge, ChargeResult, GatewayRefusal
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 20.0  # an authorization can take seconds; a timeout leaves the charge unknown, never retried
+TOKEN_PATH = "/auth/oauth/v2/token"
+# Refresh this long before GetNet's expiry, so a token never dies between our check and GetNet's.
+TOKEN_MARGIN_SECONDS = 60.0
+DEFAULT_TOKEN_SECONDS = 3600  # GetNet's documented lifetime, when an answer omits expires_in
+# Our brand names (Cielo's) → GetNet's.
+BRANDS = {"Master": "Mastercard"}
+NO_QUERY = "A API v1 da GetNet não consulta pagamentos: confira o pedido no portal da GetNet antes de cobrar de novo."
+UNAVAILABLE = "A GetNet não respondeu; nada foi cobrado. Tente novamente."
+
+
+class GetNetGateway:
+    name = "getnet"
+
+    def __init__(self, api_url: str, client_id: str, client_secret: str, seller_id: str, *,
+                 session: requests.Session | None = None, soft_descriptor: str = "",
+                 connect_timeout: float = CONNECT_TIMEOUT, read_timeout: float = READ_TIMEOUT,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._api = api_url.rstrip("/")
+        self._credentials = (client_id, client_secret)
+        self._seller_id = seller_id
+        # A session that retries POSTs would re-send a payment whose answer was lost: pass one without retries.
+        self._http = session or requests.Session()
+        self._soft_descriptor = soft_descriptor[:22]
+        self._timeout = (connect_timeout, read_timeout)
+        self._clock = clock
+        self._token_lock = threading.Lock()
+        self._access_token = ""
+        self._token_expiry = 0.0
+
+    def tokenize(self, card: CardToTokenize) -> str:
+        """Stores the card in GetNet's vault; the ``card_id`` is the token we keep."""
+        tokenized = self._send("POST", "/v1/tokens/card", "tokenize",
+                               {"card_number": card.number, "customer_id": card.customer_ref[:100]})
+        number_token = _body(tokenized).get("number_token")
+        if tokenized.status_code not in (200, 201) or not number_token:
+            raise _refusal(tokenized)
+        stored = self._send("POST", "/v1/cards", "vault", {
+            "number_token": number_token, "brand": _brand(card.brand), "cardholder_name": card.holder,
+            "expiration_month": f"{card.expiry_month:02d}", "expiration_year": f"{card.expiry_year % 100:02d}",
+            "customer_id": card.customer_ref[:100], "verify_card": False,
+        })
+        card_id = _body(stored).get("card_id")
+        if stored.status_code not in (200, 201) or not card_id:
+            raise _refusal(stored)
+        return str(card_id)
+
+    def charge(self, charge: Charge) -> ChargeResult:
+        # Reading the vault card sends no payment: failures there are refusals (nothing was charged).
+        card = self._vault_card(charge.card_token)
+        try:
+            answer = self._request("POST", "/v1/payments/credit", self._payment(charge, card))
+        except requests.RequestException as exc:
+            logger.warning("getnet payment %s: no answer (%s); outcome unknown", charge.order_id,
+                           type(exc).__name__)
+            return ChargeResult(Classification(Outcome.UNKNOWN, ""))
+        body = _body(answer)
+        if answer.status_code in (200, 201, 202) and body:
+            return _approved_or_pending(answer.status_code, body, charge.brand)
+        if answer.status_code == 402:
+            return _declined(_detail(body), charge.brand)
+        if answer.status_code >= 500 or answer.status_code < 400:
+            # A 5xx may come from a proxy after GetNet processed the payment; a 2xx we cannot read is no better.
+            logger.warning("getnet payment %s: HTTP %s; outcome unknown", charge.order_id, answer.status_code)
+            return ChargeResult(Classification(Outcome.UNKNOWN, str(answer.status_code)))
+        refusal = _refusal(answer)
+        logger.warning("getnet payment %s refused: HTTP %s code %s", charge.order_id, answer.status_code,
+                       refusal.code)
+        raise refusal
+
+    def find(self, order_id: str) -> ChargeResult | None:
+        """Always unknown: v1 has no query by order, and None would allow charging the order again."""
+        logger.warning("getnet payment %s: v1 has no query; settle it from GetNet's portal", order_id)
+        return ChargeResult(Classification(Outcome.UNKNOWN, ""), return_message=NO_QUERY)
+
+    # --- requests -----------------------------------------------------------------------------------------------
+
+    def _vault_card(self, card_id: str) -> dict[str, Any]:
+        answer = self._send("GET", f"/v1/cards/{card_id}", "vault card")
+        card = _body(answer)
+        if answer.status_code != 200 or not card.get("number_token"):
+            raise _refusal(answer)
+        return card
+
+    def _payment(self, charge: Charge, card: dict[str, Any]) -> dict[str, Any]:
+        if charge.recurring:
+            on_file = "RECURRING" if charge.first_use else "RECURRING_PAYMENT"
+        else:
+            on_file = "ONE_CLICK" if charge.first_use else "ONE_CLICK_PAYMENT"
+        credit: dict[str, Any] = {
+            "delayed": False, "authenticated": False, "pre_authorization": False, "save_card_data": False,
+            "transaction_type": "FULL", "number_installments": 1, "credentials_on_file_type": on_file,
+            "card": {"number_token": card["number_token"],
+                     "cardholder_name": str(card.get("cardholder_name") or ""),
+                     "expiration_month": _two_digits(card.get("expiration_month")),
+                     "expiration_year": _two_digits(card.get("expiration_year")),
+                     "brand": _brand(charge.brand)},
+        }
+        if charge.issuer_transaction_id and not charge.first_use:
+            # Later charges of a series point at its first approved transaction (§2.6).
+            credit["transaction_id"] = charge.issuer_transaction_id
+        if self._soft_descriptor:
+            credit["soft_descriptor"] = self._soft_descriptor
+        return {"seller_id": self._seller_id, "amount": charge.amount_cents, "currency": "BRL",
+                "order": {"order_id": charge.order_id, "sales_tax": 0, "product_type": "service"},
+                "customer": {"customer_id": str(card.get("customer_id") or ""), "name": charge.customer_name},
+                "credit": credit}
+
+    def _send(self, method: str, path: str, what: str, body: dict[str, Any] | None = None) -> requests.Response:
+        """A call that charges nothing: losing its answer is a refusal the caller may simply repeat."""
+        try:
+            return self._request(method, path, body)
+        except requests.RequestException as exc:
+            logger.warning("getnet %s: no answer (%s)", what, type(exc).__name__)
+            # ``from None``: the requests exception holds the prepared request, whose body may hold a card number.
+            raise GatewayRefusal("indisponivel", UNAVAILABLE) from None
+
+    def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> requests.Response:
+        answer = self._call(method, path, body, self._bearer())
+        if answer.status_code == 401:
+            # The token expired early or was revoked; GetNet refused before processing, so repeating is safe.
+            self._forget_token()
+            answer = self._call(method, path, body, self._bearer())
+        return answer
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None, token: str) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}", "seller_id": self._seller_id,
+                   "Content-Type": "application/json"}
+        # No redirects: a 307/308 would carry the body (a card number, a payment) to wherever it points.
+        return self._http.request(method, f"{self._api}{path}", json=body, headers=headers, timeout=self._timeout,
+                                  allow_redirects=False)
+
+    def _bearer(self) -> str:
+        # One lock: concurrent callers wait for one token request instead of each asking for their own.
+        with self._token_lock:
+            if self._access_token and self._clock() < self._token_expiry:
+                return self._access_token
+            try:
+                answer = self._http.post(
+                    f"{self._api}{TOKEN_PATH}", data={"scope": "oob", "grant_type": "client_credentials"},
+                    auth=self._credentials, headers={"seller_id": self._seller_id}, timeout=self._timeout,
+                    allow_redirects=False)
+            except requests.RequestException as exc:
+                logger.warning("getnet oauth: no answer (%s)", type(exc).__name__)
+                raise GatewayRefusal("indisponivel", UNAVAILABLE) from None
+            body = _body(answer)
+            token = body.get("access_token")
+            if answer.status_code != 200 or not token:
+                logger.warning("getnet oauth refused: HTTP %s %s", answer.status_code, body.get("error", ""))
+                raise GatewayRefusal(str(body.get("error") or answer.status_code),
+                                     str(body.get("error_description") or "A GetNet recusou as credenciais."))
+            lifetime = body.get("expires_in")
+            seconds = lifetime if isinstance(lifetime, int) and not isinstance(lifetime, bool) and lifetime > 0 \
+                else DEFAULT_TOKEN_SECONDS
+            self._access_token = str(token)
+            self._token_expiry = self._clock() + max(seconds - TOKEN_MARGIN_SECONDS, 0.0)
+            return self._access_token
+
+    def _forget_token(self) -> None:
+        with self._token_lock:
+            self._access_token = ""
+            self._token_expiry = 0.0
+
+
+def _approved_or_pending(http_status: int, body: dict[str, Any], brand: str) -> ChargeResult:
+    found = body.get("credit")
+    credit: dict[str, Any] = found if isinstance(found, dict) else {}
+    return ChargeResult(
+        classification=classify_getnet(http_status, str(body.get("status") or ""), "", brand),
+        payment_id=str(body.get("payment_id") or ""), tid=str(credit.get("acquirer_transaction_id") or ""),
+        return_code=str(credit.get("reason_code") or ""), return_message=str(credit.get("reason_message") or ""),
+        issuer_transaction_id=str(credit.get("transaction_id") or ""),
+    )
+
+
+def _declined(detail: dict[str, Any], brand: str) -> ChargeResult:
+    """A 402: the issuer's code hides in ``description_detail`` as ``[ECOM - NN]``."""
+    description_detail = str(detail.get("description_detail") or "")
+    classification = classify_getnet(402, str(detail.get("status") or ""), description_detail, brand)
+    return ChargeResult(
+        classification=classification, payment_id=str(detail.get("payment_id") or ""),
+        tid=str(detail.get("acquirer_transaction_id") or ""),
+        return_code=classification.code or str(detail.get("error_code") or ""),
+        return_message=description_detail or str(detail.get("description") or ""),
+    )
+
+
+def _refusal(answer: requests.Response) -> GatewayRefusal:
+    """GetNet's 4xx: ``details[0]`` carries ``error_code`` and ``description_detail`` (§2.8)."""
+    body = _body(answer)
+    detail = _detail(body)
+    code = detail.get("error_code") or body.get("error") or answer.status_code
+    message = detail.get("description_detail") or detail.get("description") or body.get("message") or ""
+    return GatewayRefusal(str(code), str(message))
+
+
+def _body(answer: requests.Response) -> dict[str, Any]:
+    try:
+        body = answer.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _detail(body: dict[str, Any]) -> dict[str, Any]:
+    details = body.get("details")
+    first = details[0] if isinstance(details, list) and details else None
+    return first if isinstance(first, dict) else {}
+
+
+def _brand(brand: str) -> str:
+    return BRANDS.get(brand, brand)
+
+
+def _two_digits(value: Any) -> str:
+    """The vault answers the expiry as integers (12, 30); payments take "MM" and "YY"."""
+    text = str(value or "").strip()
+    return f"{int(text) % 100:02d}" if text.isdigit() else text
