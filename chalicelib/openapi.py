@@ -332,6 +332,7 @@ SCHEMAS: dict[str, Schema] = {
             "nome": {"type": "string"},
             "valor": {"type": "number", "description": "Mensalidade em reais.", "examples": [99.9]},
             "status": {"type": "string", "examples": ["servico_habilitado", "servico_suspenso"]},
+            "status_prefixo": {"type": "string", "description": "O mesmo `status`, com o nome do HubSoft."},
             "id_perfil_suspensao": {"type": ["integer", "null"],
                                     "description": "Nulo: o serviço segue o perfil de suspensão padrão."},
             "endereco_instalacao": ref("EnderecoInstalacao"),
@@ -349,7 +350,9 @@ SCHEMAS: dict[str, Schema] = {
             "tipo_pessoa": {"type": "string", "enum": ["pessoa_fisica", "pessoa_juridica"]},
             "telefone_primario": {"type": "string", "description": "Somente dígitos, com DDD."},
             "email": {"type": ["string", "null"]},
-            "data_cadastro": {"type": "string", "format": "date-time"},
+            "email_principal": {"type": ["string", "null"], "description": "O mesmo `email`, com o nome do HubSoft."},
+            "data_cadastro": {"type": "string", "examples": ["2026-12-10 10:00:00"],
+                              "description": "AAAA-MM-DD HH:MM:SS no fuso do provedor, como no HubSoft."},
             "servicos": _list_of("Servico"),
         },
     },
@@ -1032,7 +1035,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         summary="Listar ordens de serviço", tag="Ordens de serviço",
         description="Lista filtrada e paginada (`pagina` a partir de 0; uma página além da última vem vazia, "
                     "com o bloco `paginacao`). O período vale para a data de `tipo_data`; sem período: de 31 dias "
-                    "antes a 31 dias depois de hoje; no máximo 366 dias. Ordem: a data de `tipo_data`, depois o "
+                    "antes a 31 dias depois de hoje; no máximo 10 anos. Ordem: a data de `tipo_data`, depois o "
                     "número. Usuário ligado a um técnico vê só as OS em que o técnico está.",
         query=(
             Parameter("pagina", "Página, a partir de 0.", {"type": ["integer", "string"], "minimum": 0}),

@@ -1,6 +1,7 @@
 """``cliente`` routes: read the contract's fields, call CustomerService, shape HubSoft's answer."""
 from __future__ import annotations
 
+from datetime import tzinfo
 from typing import Any
 
 from chalicelib.customers.documents import document_kind, format_document, normalize_document
@@ -18,7 +19,7 @@ MAX_SEARCH_LIMIT = 100
 def create(request: ApiRequest) -> Payload:
     new = _new_customer(request.fields())
     customer = request.container.customers.register(new)
-    return success("Cliente cadastrado com sucesso.", cliente=render(customer))
+    return success("Cliente cadastrado com sucesso.", cliente=render(customer, request.container.settings.zone))
 
 
 def add_service(request: ApiRequest, customer_id: int) -> Payload:
@@ -37,10 +38,12 @@ def search(request: ApiRequest) -> Payload:
     fields.check()
     customers = request.container.customers.search(key, term, limit)
     msg = "Dados consultados com sucesso." if customers else "Nenhum cliente encontrado com os parâmetros informados."
-    return success(msg, clientes=[render(c) for c in customers])
+    return success(msg, clientes=[render(c, request.container.settings.zone) for c in customers])
 
 
-def render(customer: Customer) -> dict[str, Any]:
+def render(customer: Customer, zone: tzinfo) -> dict[str, Any]:
+    """HubSoft's keys (``email_principal``, ``data_cadastro`` as ``AAAA-MM-DD HH:MM:SS`` in the
+    provider's time, as integrators parse it) plus ours."""
     return {
         "id_cliente": customer.id,
         "codigo_cliente": customer.code,
@@ -49,7 +52,8 @@ def render(customer: Customer) -> dict[str, Any]:
         "tipo_pessoa": customer.person_type,
         "telefone_primario": customer.phone,
         "email": customer.email or None,
-        "data_cadastro": customer.created_at.isoformat(),
+        "email_principal": customer.email or None,
+        "data_cadastro": customer.created_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
         "servicos": [render_service(s) for s in customer.services],
     }
 
@@ -62,6 +66,7 @@ def render_service(service: Service) -> dict[str, Any]:
         "nome": service.name,
         "valor": service.amount_cents / 100,
         "status": service.status,
+        "status_prefixo": service.status,
         "id_perfil_suspensao": service.suspension_profile_id,
         "endereco_instalacao": {
             "logradouro": a.logradouro, "numero": a.numero, "complemento": a.complemento or None,

@@ -231,13 +231,7 @@ class _OrderDraft:
 
 
 def _order_draft(request: ApiRequest, fields: Fields) -> _OrderDraft:
-    """The OS fields of ``abrir_os`` and ``parametros_ordem_servico``, with HubSoft's defaults.
-
-    Without ``id_agenda_ordem_servico`` the OS has no programmed interval
-    (an interval holds agenda places, so it needs an agenda): dates sent
-    without an agenda are refused, not dropped. With an agenda, missing dates
-    default to today, now + 1 h (to the minute), lasting ``duracao`` or 1 h.
-    """
+    """The OS fields of ``abrir_os`` and ``parametros_ordem_servico``, with HubSoft's defaults."""
     type_id = _catalogue_id(fields, "id_tipo_ordem_servico", catalogues.ORDER_TYPES, catalogues.DEFAULT_ORDER_TYPE,
                             "Tipo de ordem de serviço")
     status = fields.choice("status", (AWAITING, PENDING), default=AWAITING)
@@ -246,24 +240,21 @@ def _order_draft(request: ApiRequest, fields: Fields) -> _OrderDraft:
     agenda_id = fields.optional_identifier("id_agenda_ordem_servico")
     technicians = _technician_ids(request, fields)
     availability = _availability(fields)
-    interval = _programmed(request, fields, agenda_id)
+    interval = _programmed(request, fields)
     return _OrderDraft(agenda_id=agenda_id, interval=interval, technician_ids=technicians, status=status,
                        description=description, priority=priority, type_id=type_id,
                        opened_by=request.user.username, availability=availability)
 
 
-def _programmed(request: ApiRequest, fields: Fields, agenda_id: int | None) -> Interval | None:
+def _programmed(request: ApiRequest, fields: Fields) -> Interval:
+    """The programmed interval with HubSoft's defaults: today, now + 1 h (to the minute),
+    lasting ``duracao`` or 1 h. With an agenda it must fit the agenda; without one it
+    holds no agenda place (agendas are opt-in, as in HubSoft)."""
     start_day = fields.day("data_inicio_programado")
     start_time = fields.clock_time("hora_inicio_programado")
     end_day = fields.day("data_termino_programado")
     end_time = fields.clock_time("hora_termino_programado")
     length = _duration(fields, "duracao")
-    sent = [k for k in ("data_inicio_programado", "hora_inicio_programado", "data_termino_programado",
-                        "hora_termino_programado", "duracao") if fields.has(k)]
-    if agenda_id is None:
-        if sent and not fields.has("id_agenda_ordem_servico"):
-            fields.error(f"Para programar a OS ({', '.join(sent)}) informe a agenda (id_agenda_ordem_servico).")
-        return None
     now = shapes.local(request.container.clock(), request.container.settings.zone)
     default = (now + DEFAULT_LEAD).replace(second=0, microsecond=0)
     start = datetime.combine(start_day or default.date(), start_time or default.time())

@@ -3,8 +3,8 @@
 search reads (never a whole table).
 
 Every date an OS can be searched by (``tipo_data``) has an index ordered by
-that date, partitioned by month; a search reads the months its period
-touches, from its first to its last moment, and filters the rest in memory.
+that date, partitioned by year; a search reads the years its period touches,
+from its first to its last moment, and filters the rest in memory.
 The agenda filter on programmed start reads the agenda's own index instead,
 and a customer's OS come from the customer's index.
 """
@@ -27,7 +27,8 @@ EXECUTED_START = "data_inicio_executado"
 EXECUTED_END = "data_termino_executado"
 DATE_KINDS = (CREATED, PROGRAMMED_START, PROGRAMMED_END, EXECUTED_START, EXECUTED_END)
 
-MAX_PERIOD = timedelta(days=366)
+# Integrators ask for years at once (one client's default is "since 2023"); each year is one query.
+MAX_PERIOD = timedelta(days=3660)
 DEFAULT_HALF_PERIOD = timedelta(days=31)  # a search without dates: a month either side of today
 
 
@@ -47,14 +48,9 @@ def order_date(order: ServiceOrder, kind: str, zone: tzinfo) -> datetime | None:
     raise ValueError(kind)
 
 
-def months(first: datetime, last: datetime) -> list[str]:
-    """The ``YYYY-MM`` partitions a period touches, in order."""
-    found: list[str] = []
-    cursor = date(first.year, first.month, 1)
-    while cursor <= last.date():
-        found.append(f"{cursor.year:04d}-{cursor.month:02d}")
-        cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
-    return found
+def years(first: datetime, last: datetime) -> list[str]:
+    """The ``YYYY`` partitions a period touches, in order."""
+    return [f"{year:04d}" for year in range(first.year, last.year + 1)]
 
 
 @dataclass(frozen=True)
@@ -76,7 +72,7 @@ class Period:
         if last < first:
             raise ValidationError(["O campo data_fim deve ser igual ou posterior a data_inicio."])
         if last - first > MAX_PERIOD:
-            raise ValidationError(["O período entre data_inicio e data_fim deve ser de no máximo 366 dias."])
+            raise ValidationError(["O período entre data_inicio e data_fim deve ser de no máximo 10 anos."])
         return cls(first, last)
 
     def __contains__(self, moment: datetime | None) -> bool:

@@ -119,11 +119,8 @@ class ServiceOrderService:
         transaction (an OS the agenda refuses leaves no ticket behind)."""
         if new.status not in LIVE_STATUSES:
             raise ValidationError([f"O campo status deve ser {AWAITING} ou {PENDING}."])
-        if (new.agenda_id is None) != (new.interval is None) and new.interval is not None:
-            raise ValidationError(["Para programar a OS informe a agenda (id_agenda_ordem_servico)."])
         if new.status == PENDING and new.interval is None:
-            raise ValidationError(["Uma OS pendente precisa de data programada: informe a agenda "
-                                   "(id_agenda_ordem_servico) e o horário."])
+            raise ValidationError(["Uma OS pendente precisa de data programada."])
         service = self._services.service(new.customer_service_id)
         order_id = self._sequences.next_id("ordem_servico")
         # The OS number is its id: sequential, one counter, one call.
@@ -182,11 +179,10 @@ class ServiceOrderService:
 
     def reschedule(self, order_id: int, interval: Interval, agenda_id: int | None = None,
                    technician_ids: tuple[int, ...] | None = None) -> ServiceOrder:
-        """Move and/or resize (and optionally change agenda or technicians); the OS becomes pendente."""
+        """Move and/or resize (and optionally change agenda or technicians); the OS becomes pendente.
+        An OS without agenda (as HubSoft allows) takes no agenda place."""
         current = self._live(order_id)
         target_agenda = agenda_id if agenda_id is not None else current.agenda_id
-        if target_agenda is None:
-            raise ValidationError(["A OS não tem agenda: informe id_agenda_ordem_servico."])
         technicians = current.technician_ids if technician_ids is None else technician_ids
         return self._commit(current, replace(current, agenda_id=target_agenda, interval=interval, status=PENDING,
                                              technician_ids=technicians))

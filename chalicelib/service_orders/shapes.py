@@ -148,7 +148,8 @@ def client_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
 
 
 def schedule_shape(order: ServiceOrder, ctx: OrderContext, *, seconds: bool = True) -> dict[str, Any]:
-    """Shape 2 (``agendar``, ``reagendar`` with ``seconds=False``, ``remove_agendamento``, ``fechar``)."""
+    """Shape 2 (``agendar``, ``reagendar`` with ``seconds=False``, ``remove_agendamento``, ``fechar``),
+    with every key of HubSoft's examples (``tipo`` and the executed dates too)."""
     pattern = ISO if seconds else ISO_MINUTES
     interval = order.interval
     customer, service, address = _visit(order, ctx)
@@ -163,8 +164,12 @@ def schedule_shape(order: ServiceOrder, ctx: OrderContext, *, seconds: bool = Tr
         "data_cadastro": _fmt(local(order.created_at, ctx.zone), ISO),
         "data_inicio_programado": _fmt(interval.start if interval else None, pattern),
         "data_termino_programado": _fmt(interval.end if interval else None, pattern),
+        "data_inicio_executado": _fmt(order.closing.executed.start if order.closing else None, ISO),
+        "data_termino_executado": _fmt(order.closing.executed.end if order.closing else None, ISO),
+        "tipo": type_description(order.type_id),
         "descricao_abertura": order.opening_description,
         "descricao_servico": order.description,
+        "descricao_fechamento": order.closing.description if order.closing else None,
         "id_agenda_ordem_servico": order.agenda_id,
         "tecnicos": [{**t, "pivot": {"id_ordem_servico": order.id, "id_usuario": t["id"]}}
                      for t in _technicians(order, ctx)],
@@ -176,15 +181,10 @@ def schedule_shape(order: ServiceOrder, ctx: OrderContext, *, seconds: bool = Tr
 
 
 def consult_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
-    """``consultar``: shape 2 with the type, executed dates and closing (HubSoft's example)."""
-    closing = order.closing
+    """``consultar``: shape 2 with the closing status and the customer's service id."""
     shaped = schedule_shape(order, ctx)
     shaped.update({
-        "tipo": type_description(order.type_id),
-        "data_inicio_executado": _fmt(closing.executed.start if closing else None, ISO),
-        "data_termino_executado": _fmt(closing.executed.end if closing else None, ISO),
-        "descricao_fechamento": closing.description if closing else None,
-        "status_fechamento": closing.status if closing else None,
+        "status_fechamento": order.closing.status if order.closing else None,
         "id_cliente_servico": order.customer_service_id,
     })
     return shaped

@@ -156,6 +156,30 @@ class ServiceItem(CustomerTableItem, discriminator="service"):
     holder_document = UnicodeAttribute(null=True)
 
 
+class CardItem(CustomerTableItem, discriminator="card"):
+    """A customer's card: ``CUSTOMER#<id>`` / ``CARD#<id:010d>``; the gateway token only sealed."""
+
+    card_id = NumberAttribute()
+    customer_id = NumberAttribute()
+    brand = UnicodeAttribute()
+    last_digits = UnicodeAttribute()
+    holder = UnicodeAttribute()
+    expiry_month = NumberAttribute()
+    expiry_year = NumberAttribute()
+    gateway = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    token_ciphertext = UnicodeAttribute()
+    token_nonce = UnicodeAttribute()
+    token_data_key = UnicodeAttribute()
+
+
+class WalletItem(CustomerTableItem, discriminator="wallet"):
+    """Which card is the customer's default: ``CUSTOMER#<id>`` / ``CARDS``; every change bumps ``version``."""
+
+    default_card_id = NumberAttribute(null=True)
+    version = NumberAttribute()
+
+
 class CustomerRefItem(CustomerTableItem, discriminator="ref"):
     """A search entry or uniqueness claim pointing at a customer."""
 
@@ -177,6 +201,25 @@ class SettingsItem(Model):
 
 class SequenceItem(SettingsItem, discriminator="sequence"):
     value = NumberAttribute(default=0)
+
+
+class GatewayConfigItem(SettingsItem, discriminator="card_gateway"):
+    """A card gateway's settings: ``CARTAO_GATEWAY`` / ``<gateway>``; credentials only sealed."""
+
+    environment = UnicodeAttribute()
+    allows_auto_recurrence = BooleanAttribute()
+    credentials_ciphertext = UnicodeAttribute()
+    credentials_nonce = UnicodeAttribute()
+    credentials_data_key = UnicodeAttribute()
+    credential_hint = MapAttribute[str, Any](default=dict)
+    updated_at = UTCDateTimeAttribute()
+    updated_by = UnicodeAttribute(default="")
+
+
+class ActiveGatewayItem(SettingsItem, discriminator="active_card_gateway"):
+    """``CARTAO_GATEWAY`` / ``ATIVO``: the one active gateway (one item, so never two)."""
+
+    gateway = UnicodeAttribute()
 
 
 class TickRunItem(SettingsItem, discriminator="tick_run"):
@@ -257,12 +300,12 @@ class OrdersByCustomerIndex(GlobalSecondaryIndex["OrderTableItem"]):
     customer_sk = UnicodeAttribute(range_key=True)
 
 
-def _by_date(index_name: str, month: str, key: str) -> GlobalSecondaryIndex[OrderTableItem]:
+def _by_date(index_name: str, year: str, key: str) -> GlobalSecondaryIndex[OrderTableItem]:
     """An index of OS by one of their dates (service_orders.listing.DATE_KINDS):
-    ``<YYYY-MM>`` / ``<local ISO moment>#<id:010d>``, sparse (OS with that date)."""
+    ``<YYYY>`` / ``<local ISO moment>#<id:010d>``, sparse (OS with that date)."""
     meta = type("Meta", (), {"index_name": index_name, "projection": AllProjection()})
     index = type(f"Orders_{index_name}", (GlobalSecondaryIndex,), {
-        "Meta": meta, month: UnicodeAttribute(hash_key=True), key: UnicodeAttribute(range_key=True)})
+        "Meta": meta, year: UnicodeAttribute(hash_key=True), key: UnicodeAttribute(range_key=True)})
     return index()  # type: ignore[no-any-return]
 
 
@@ -284,21 +327,21 @@ class OrderTableItem(Model):
     customer_sk = UnicodeAttribute(null=True)
     by_customer = OrdersByCustomerIndex()
     # One index per date an OS is searched by (tipo_data); see storage.orders.DATE_INDEXES.
-    created_month = UnicodeAttribute(null=True)
+    created_year = UnicodeAttribute(null=True)
     created_key = UnicodeAttribute(null=True)
-    by_created = _by_date("by_created", "created_month", "created_key")
-    start_month = UnicodeAttribute(null=True)
+    by_created = _by_date("by_created", "created_year", "created_key")
+    start_year = UnicodeAttribute(null=True)
     start_key = UnicodeAttribute(null=True)
-    by_start = _by_date("by_start", "start_month", "start_key")
-    end_month = UnicodeAttribute(null=True)
+    by_start = _by_date("by_start", "start_year", "start_key")
+    end_year = UnicodeAttribute(null=True)
     end_key = UnicodeAttribute(null=True)
-    by_end = _by_date("by_end", "end_month", "end_key")
-    executed_start_month = UnicodeAttribute(null=True)
+    by_end = _by_date("by_end", "end_year", "end_key")
+    executed_start_year = UnicodeAttribute(null=True)
     executed_start_key = UnicodeAttribute(null=True)
-    by_executed_start = _by_date("by_executed_start", "executed_start_month", "executed_start_key")
-    executed_end_month = UnicodeAttribute(null=True)
+    by_executed_start = _by_date("by_executed_start", "executed_start_year", "executed_start_key")
+    executed_end_year = UnicodeAttribute(null=True)
     executed_end_key = UnicodeAttribute(null=True)
-    by_executed_end = _by_date("by_executed_end", "executed_end_month", "executed_end_key")
+    by_executed_end = _by_date("by_executed_end", "executed_end_year", "executed_end_key")
 
 
 class OrderItem(OrderTableItem, discriminator="service_order"):

@@ -8,7 +8,7 @@ the events of each change (the stream relays them; TTL drops them).
 Indexes (all sparse, all written with the OS in its transaction):
 ``by_agenda`` ``AGENDA#<id>`` / ``<programmed start>#<id>``; ``by_customer``
 ``CLIENTE#<id>`` / ``<created>#<id>``; and one per searchable date
-(``DATE_INDEXES``) ``<YYYY-MM>`` / ``<local moment>#<id>``. Indexes are
+(``DATE_INDEXES``) ``<YYYY>`` / ``<local moment>#<id>``. Indexes are
 eventually consistent: a list may miss an OS written a moment ago.
 """
 from __future__ import annotations
@@ -42,13 +42,13 @@ from chalicelib.storage.models import (
 
 OUTBOX_RETENTION = timedelta(days=7)  # a record of what was sent, then TTL removes it
 MOMENT = "%Y-%m-%dT%H:%M:%S"  # fixed width, so index keys sort as moments
-# tipo_data -> (index, its month attribute name, its key attribute name)
+# tipo_data -> (index, its year attribute name, its key attribute name)
 DATE_INDEXES = {
-    listing.CREATED: (OrderTableItem.by_created, "created_month", "created_key"),
-    listing.PROGRAMMED_START: (OrderTableItem.by_start, "start_month", "start_key"),
-    listing.PROGRAMMED_END: (OrderTableItem.by_end, "end_month", "end_key"),
-    listing.EXECUTED_START: (OrderTableItem.by_executed_start, "executed_start_month", "executed_start_key"),
-    listing.EXECUTED_END: (OrderTableItem.by_executed_end, "executed_end_month", "executed_end_key"),
+    listing.CREATED: (OrderTableItem.by_created, "created_year", "created_key"),
+    listing.PROGRAMMED_START: (OrderTableItem.by_start, "start_year", "start_key"),
+    listing.PROGRAMMED_END: (OrderTableItem.by_end, "end_year", "end_key"),
+    listing.EXECUTED_START: (OrderTableItem.by_executed_start, "executed_start_year", "executed_start_key"),
+    listing.EXECUTED_END: (OrderTableItem.by_executed_end, "executed_end_year", "executed_end_key"),
 }
 
 
@@ -63,12 +63,12 @@ class DynamoOrderStore:
             return None
 
     def by_date(self, kind: str, first: datetime, last: datetime) -> Iterator[ServiceOrder]:
-        """OS whose date ``kind`` lies in [first, last] (local), by that date: one query per month touched."""
+        """OS whose date ``kind`` lies in [first, last] (local), by that date: one query per year touched."""
         index, _, key = DATE_INDEXES[kind]
         attribute = getattr(OrderTableItem, key)
-        for month in listing.months(first, last):
+        for year in listing.years(first, last):
             condition = attribute.between(first.strftime(MOMENT), f"{last.strftime(MOMENT)}~")
-            yield from _orders(index.query(month, condition))
+            yield from _orders(index.query(year, condition))
 
     def by_agenda(self, agenda_id: int, first: datetime, last: datetime) -> Iterator[ServiceOrder]:
         condition = OrderTableItem.agenda_sk.between(first.strftime(MOMENT), f"{last.strftime(MOMENT)}~")
@@ -184,9 +184,9 @@ def _counter(counter: CounterKey) -> SlotCounterItem:
 
 def _item(order: ServiceOrder, zone: tzinfo) -> OrderItem:
     keys: dict[str, str | None] = {}
-    for kind, (_, month, key) in DATE_INDEXES.items():
+    for kind, (_, year, key) in DATE_INDEXES.items():
         moment = listing.order_date(order, kind, zone)
-        keys[month] = moment.strftime("%Y-%m") if moment else None
+        keys[year] = moment.strftime("%Y") if moment else None
         keys[key] = f"{moment.strftime(MOMENT)}#{order.id:010d}" if moment else None
     interval = order.interval
     item = OrderItem(

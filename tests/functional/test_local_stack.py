@@ -42,9 +42,12 @@ def stack_env(tmp: Path, port: int) -> dict[str, str]:
     return env
 
 
-def start(env: dict[str, str]) -> subprocess.Popen[str]:
+def start(env: dict[str, str], log: Path | None = None) -> subprocess.Popen[str]:
+    """The stack as a process; a long-lived one writes to ``log``: a pipe nobody reads fills up
+    (about 64 KB of log lines) and then blocks the stack."""
+    output = log.open("w") if log is not None else subprocess.PIPE
     return subprocess.Popen([sys.executable, "-m", "sandbox", "serve"], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                            stdout=output, stderr=subprocess.STDOUT)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +55,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     tmp = tmp_path_factory.mktemp("stack")
     port = free_port()
     env = stack_env(tmp, port)
-    process = start(env)
+    log = tmp / "stack.log"
+    process = start(env, log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -63,7 +67,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail(f"a pilha local não subiu:\n{process.communicate()[0]}")
+            process.wait()
+            pytest.fail(f"a pilha local não subiu:\n{log.read_text()}")
         time.sleep(0.2)
     yield RunningStack(url, env, process, json.loads((tmp / "run.json").read_text()))
     if process.poll() is None:

@@ -43,8 +43,8 @@ def numbers(answer: dict[str, Any], key: str = "ordens_servico") -> list[int]:
 @pytest.fixture
 def orders(admin: Http, clock: MutableClock) -> Http:  # noqa: F811 - the imported fixture
     """OS 1 (Mon 09h, Carlos), 2 (Mon 10h, Ana, tarde), 3 (Wed 08h, Carlos and Ana), all pendente;
-    4 (no agenda, aguardando_agendamento); 5 (Mon 11h, Carlos, then finished); opened an hour
-    apart from 10/12 13:00 UTC (10:00 local)."""
+    4 (no agenda, aguardando_agendamento, HubSoft's default time: 10/12 14:00); 5 (Mon 11h, Carlos,
+    then finished); opened an hour apart from 10/12 13:00 UTC (10:00 local)."""
     open_os(admin, 9, ids_tecnicos=[1], status="pendente")
     clock.advance(hours=1)
     open_os(admin, 10, ids_tecnicos=[2], disponibilidade=["tarde"], status="pendente")
@@ -126,13 +126,13 @@ def test_todos_filters(orders: Http) -> None:
 def test_todos_by_registration_date_includes_unscheduled_orders(orders: Http) -> None:
     answer = todos(orders, tipo_data="data_cadastro", data_inicio="2026-12-10", data_fim="2026-12-10")
     assert numbers(answer) == [1, 2, 3, 4, 5]
-    assert answer["ordens_servico"][3]["data_inicio_programado"] is None
+    assert answer["ordens_servico"][3]["id_agenda_ordem_servico"] is None
     assert numbers(todos(orders, tipo_data="data_cadastro", data_inicio="2026-12-10 11:00:00",
                          data_fim="2026-12-10 12:00:00")) == [2, 3]
 
 
 def test_todos_without_dates_covers_a_month_either_side(orders: Http) -> None:
-    assert numbers(todos(orders)) == [1, 2, 5, 3]
+    assert numbers(todos(orders)) == [4, 1, 2, 5, 3]
 
 
 def test_todos_relations(orders: Http) -> None:
@@ -153,7 +153,7 @@ def test_todos_relations(orders: Http) -> None:
     ({"tecnico": "1,x"}, "O campo tecnico deve ter IDs numéricos"),
     ({"data_inicio": "14/12/2026"}, "O campo data_inicio deve ser uma data"),
     ({"data_inicio": "2026-12-18", "data_fim": "2026-12-14"}, "data_fim deve ser igual ou posterior"),
-    ({"data_inicio": "2025-01-01", "data_fim": "2026-12-14"}, "no máximo 366 dias"),
+    ({"data_inicio": "2016-01-01", "data_fim": "2026-12-14"}, "no máximo 10 anos"),
     ({"relacoes": "tecnicos,cobrancas"}, "O campo relacoes tem relação inválida (cobrancas)"),
     ({"disponibilidade": "madrugada"}, "O campo disponibilidade tem valor inválido"),
 ])

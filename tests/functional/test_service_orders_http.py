@@ -151,8 +151,6 @@ def test_query_string_false_does_not_open_the_os(admin: Http) -> None:
     (scheduled(9, day=CLOSED), "A data 15/12/2026 está bloqueada"),
     ({**scheduled(9), "id_agenda_ordem_servico": 2}, "A agenda Reparos está inativa"),
     ({**scheduled(9), "id_agenda_ordem_servico": 9}, "Agenda de ordem de serviço de ID 9 não encontrada"),
-    ({"data_inicio_programado": MONDAY}, "informe a agenda"),
-    ({"status": "pendente"}, "Uma OS pendente precisa de data programada"),
     ({**scheduled(9), "ids_tecnicos": "1,7"}, "Técnico de ID 7 não encontrado"),
     ({**scheduled(9), "id_tipo_ordem_servico": 99}, "Tipo de ordem de serviço de ID 99 não encontrado"),
 ])
@@ -202,7 +200,7 @@ def test_ticket_fields_in_the_query_string_and_abrir_os_as_json_bool(admin: Http
     ticket = answer["atendimento"]
     assert (ticket["telefone"], ticket["tipo_atendimento"]) == ("11987654321", "SUPORTE TÉCNICO")
     assert [o["tecnicos"] for o in ticket["ordens_servico"]] == [[{"id": 2, "name": "Ana"}]]
-    assert ticket["ordens_servico"][0]["data_inicio_programado"] is None
+    assert ticket["ordens_servico"][0]["data_inicio_programado"] == "10/12/2026 11:00:00"  # HubSoft: now + 1 h
 
 
 def test_a_ticket_type_that_does_not_open_orders(admin: Http) -> None:
@@ -246,13 +244,16 @@ def test_abrir_os_json_with_indexed_objects_and_string_ids(admin: Http) -> None:
     assert order["tipo_ordem_servico"] == {"id_tipo_ordem_servico": 2, "descricao": "INSTALAÇÃO"}
 
 
-def test_abrir_os_defaults_without_agenda_have_no_programmed_interval(admin: Http, stack: Container) -> None:
+def test_abrir_os_defaults_without_agenda_take_no_agenda_place(admin: Http, stack: Container) -> None:
     ok(admin.request("POST", f"{BASE}/atendimento", ticket_body()))
     order = ok(admin.request("POST", f"{ORDERS}/abrir_os?id_atendimento=1"))["ordem_servico"]
     assert (order["status"], order["prioridade"], order["descricao_servico"], order["tipo_ordem_servico"]) == (
         "aguardando_agendamento", "normal", "O.S aberta via API.",
         {"id_tipo_ordem_servico": 1, "descricao": "ABERTURA VIA API"})
-    assert order["data_inicio_programado"] is None and order["id_agenda_ordem_servico"] is None
+    # HubSoft's defaults (today, now + 1 h, lasting 1 h; the clock is 10:00 in São Paulo), no agenda
+    assert (order["data_inicio_programado"], order["data_termino_programado"]) == (
+        "2026-12-10 11:00:00", "2026-12-10 12:00:00")
+    assert order["id_agenda_ordem_servico"] is None
     assert order["tecnicos"] == [] and order["disponibilidade"] == ["manha", "tarde"]
     assert counters() == {} and outbox() == []
 
@@ -298,8 +299,9 @@ def shape_2(**changes: Any) -> dict[str, Any]:
         "tipo_ordem_servico": "ABERTURA VIA API", "status": "Pendente", "prioridade": "normal",
         "data_cadastro": "2026-12-10 10:00:00",
         "data_inicio_programado": "2026-12-14 09:00:00", "data_termino_programado": "2026-12-14 10:00:00",
+        "data_inicio_executado": None, "data_termino_executado": None, "tipo": "ABERTURA VIA API",
         "descricao_abertura": "Cliente sem conexão", "descricao_servico": "O.S aberta via API.",
-        "id_agenda_ordem_servico": 1,
+        "descricao_fechamento": None, "id_agenda_ordem_servico": 1,
         "tecnicos": [{"id": 1, "name": "Carlos", "pivot": {"id_ordem_servico": 1, "id_usuario": 1}}],
         "disponibilidade": "Manhã, Tarde", "cliente": "(1) Maria da Silva", "servico": "(1) Fibra 500MB",
         "endereco_instalacao": ADDRESS_TEXT, **changes,
@@ -315,7 +317,9 @@ def test_agendar_confirms_a_programmed_os(admin: Http) -> None:
 
 
 def test_agendar_refuses_an_os_without_dates_and_unknown_ids(admin: Http) -> None:
-    open_os(admin, None)
+    open_os(admin, 9)
+    ok(admin.request("POST", f"{ORDERS}/remove_agendamento", {
+        "id_ordem_servico": 1, "id_motivo_remocao_agendamento": 1, "observacao": "Cliente vai remarcar"}))
     before = snapshot()
     assert_refused(admin.request("POST", f"{ORDERS}/agendar", {"id_ordem_servico": 1}),
                    "não tem data programada")
@@ -413,7 +417,9 @@ def test_remove_agendamento_releases_the_places(admin: Http, stack: Container) -
 ])
 def test_remove_agendamento_refusals(admin: Http, body: dict[str, Any], fragment: str) -> None:
     open_os(admin, 9)
-    open_os(admin, None)
+    open_os(admin, 10)
+    ok(admin.request("POST", f"{ORDERS}/remove_agendamento", {  # OS 2 keeps no programmed dates
+        "id_ordem_servico": 2, "id_motivo_remocao_agendamento": 1, "observacao": "Cliente vai remarcar"}))
     before = snapshot()
     assert_refused(admin.request("POST", f"{ORDERS}/remove_agendamento", {"id_ordem_servico": 1, **body}), fragment)
     assert snapshot() == before
@@ -442,7 +448,9 @@ def test_fechar_finishes_and_releases(admin: Http, stack: Container) -> None:
     open_os(admin, 9, ids_tecnicos=[1])
     answer = ok(admin.request("POST", f"{ORDERS}/fechar", closing()))
     assert answer["msg"] == "Ordem de Serviço número 1 finalizada com sucesso"
-    assert answer["ordem_servico"] == shape_2(status="Finalizado")
+    assert answer["ordem_servico"] == shape_2(
+        status="Finalizado", data_inicio_executado="2026-12-14 09:05:00", data_termino_executado="2026-12-14 09:50:00",
+        descricao_fechamento="Troca de conector")
     assert counters() == {}
     stored = stack.service_orders.get(1)
     assert stored.closing is not None

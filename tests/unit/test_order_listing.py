@@ -19,8 +19,8 @@ from chalicelib.service_orders.listing import (
     OrderFilter,
     OrderListing,
     Period,
-    months,
     order_date,
+    years,
 )
 from chalicelib.service_orders.model import (
     AWAITING,
@@ -75,9 +75,9 @@ class Index:
         yield from (o for o in self.orders if o.customer_id == customer_id)
 
 
-def test_months_of_a_period_cross_the_year() -> None:
-    assert months(at(20, month=11), datetime(2027, 1, 3)) == ["2026-11", "2026-12", "2027-01"]
-    assert months(at(1), at(31, 23)) == ["2026-12"]
+def test_years_of_a_period() -> None:
+    assert years(at(20, month=11), datetime(2027, 1, 3)) == ["2026", "2027"]
+    assert years(at(1), at(31, 23)) == ["2026"]
 
 
 def test_period_defaults_and_limits() -> None:
@@ -91,8 +91,8 @@ def test_period_defaults_and_limits() -> None:
         Period.of(at(2), at(1), today)
     assert backwards.value.errors == ["O campo data_fim deve ser igual ou posterior a data_inicio."]
     with pytest.raises(ValidationError) as too_long:
-        Period.of(at(1), at(1) + timedelta(days=367), today)
-    assert too_long.value.errors == ["O período entre data_inicio e data_fim deve ser de no máximo 366 dias."]
+        Period.of(at(1), at(1) + timedelta(days=3661), today)
+    assert too_long.value.errors == ["O período entre data_inicio e data_fim deve ser de no máximo 10 anos."]
 
 
 def test_order_dates_are_local() -> None:
