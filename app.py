@@ -15,6 +15,7 @@ from chalicelib.agenda import api as agendas_api
 from chalicelib.agenda import availability_api
 from chalicelib.auth import api as auth_api
 from chalicelib.auth.permissions import ADMIN_ONLY, Permission
+from chalicelib.billing import cards_api
 from chalicelib.customers import api as customers_api
 from chalicelib.queues import CHARGES, NOTIFICATIONS, queue_name
 from chalicelib.service_orders import api as orders_api
@@ -217,6 +218,46 @@ def order_catalogues(request: ApiRequest) -> Payload:
 @api.route(f"{BASE}/configuracao/tipo_ordem_servico", methods=["GET"], permission=Permission.CONSULTAR_ORDEM_SERVICO)
 def list_order_types(request: ApiRequest) -> Payload:
     return orders_api.order_types(request)
+
+
+# ------------------------------------------------------------------ cards
+CARD_GATEWAYS = f"{BASE}/configuracao/integracao/cartao_credito"
+CARDS = f"{BASE}/cliente/{{id_cliente}}/cartao"
+
+
+@api.route(f"{CARD_GATEWAYS}/{{gateway}}", methods=["PUT"], permission=Permission.CONFIGURAR_INTEGRACOES)
+def configure_card_gateway(request: ApiRequest, gateway: str) -> Payload:
+    return cards_api.configure_gateway(request, gateway)
+
+
+@api.route(CARD_GATEWAYS, methods=["GET"], permission=Permission.CONFIGURAR_INTEGRACOES)
+def list_card_gateways(request: ApiRequest) -> Payload:
+    return cards_api.list_gateways(request)
+
+
+@api.route(CARDS, methods=["POST"], permission=Permission.GERENCIAR_CARTOES)
+def add_card(request: ApiRequest, id_cliente: str) -> Payload:
+    return cards_api.add_card(request, path_id(id_cliente, "id_cliente"))
+
+
+@api.route(CARDS, methods=["GET"], permission=Permission.GERENCIAR_CARTOES)
+def list_cards(request: ApiRequest, id_cliente: str) -> Payload:
+    return cards_api.list_cards(request, path_id(id_cliente, "id_cliente"))
+
+
+@api.route(f"{CARDS}/{{id_cartao}}", methods=["DELETE"], permission=Permission.GERENCIAR_CARTOES)
+def remove_card(request: ApiRequest, id_cliente: str, id_cartao: str) -> Payload:
+    return cards_api.remove_card(request, path_id(id_cliente, "id_cliente"), path_id(id_cartao, "id_cartao"))
+
+
+@api.route(f"{CARDS}/{{id_cartao}}", methods=["PUT"], permission=Permission.GERENCIAR_CARTOES)
+def edit_card(request: ApiRequest, id_cliente: str, id_cartao: str) -> Payload:
+    return cards_api.edit_card(request, path_id(id_cliente, "id_cliente"), path_id(id_cartao, "id_cartao"))
+
+
+@api.route(f"{CARDS}/{{id_cartao}}/padrao", methods=["POST"], permission=Permission.GERENCIAR_CARTOES)
+def make_default_card(request: ApiRequest, id_cliente: str, id_cartao: str) -> Payload:
+    return cards_api.make_default(request, path_id(id_cliente, "id_cliente"), path_id(id_cartao, "id_cartao"))
 
 
 # ------------------------------------------------------ schedule and queues

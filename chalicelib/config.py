@@ -20,12 +20,20 @@ ENV_TIMEZONE = "PROVIDER_TIMEZONE"
 ENV_LOG_LEVEL = "LOG_LEVEL"
 ENV_PASSWORD_HASH_PROFILE = "PASSWORD_HASH_PROFILE"
 
+GATEWAY_URL_VARIABLES = ("CIELO_API_URL", "CIELO_QUERY_URL", "GETNET_API_URL")
+
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
 
 # Physical names of every table and queue start with this. Stages live in
 # separate AWS accounts (AWS's multi-account guidance), so names need no stage
 # suffix, and the SQS decorators in app.py can name their queues as constants.
 RESOURCE_PREFIX = "isp"
+# The KMS key whose data keys seal card tokens and gateway credentials (infra.definition.KEYS).
+CARDS_KEY = "cards"
+
+
+def key_alias(logical_name: str) -> str:
+    return f"alias/{RESOURCE_PREFIX}-{logical_name}"
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,8 @@ class Settings:
     # "standard" in every deployed stage; "fast" only for tests, where
     # hundreds of logins would otherwise dominate the run time.
     password_hash_profile: str = "standard"
+    # Card gateway base URLs that replace the public ones (billing.gateways.factory.URL_VARIABLES).
+    gateway_urls: tuple[tuple[str, str], ...] = ()
 
     @property
     def zone(self) -> ZoneInfo:
@@ -65,4 +75,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=(env.get(ENV_LOG_LEVEL) or "INFO").upper(),
         endpoint_url=env.get(ENV_ENDPOINT_URL) or None,
         password_hash_profile=profile,
+        gateway_urls=tuple((name, env[name]) for name in GATEWAY_URL_VARIABLES if env.get(name)),
     )

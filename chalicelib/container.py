@@ -15,8 +15,10 @@ from typing import Any
 from chalicelib.agenda.service import AgendaService, brazilian_holiday
 from chalicelib.auth.passwords import PasswordHasher
 from chalicelib.auth.service import AuthService
+from chalicelib.billing.cards import CardService
+from chalicelib.billing.gateway_settings import GatewaySettingsService
 from chalicelib.clock import Clock, system_clock
-from chalicelib.config import Settings, load_settings
+from chalicelib.config import CARDS_KEY, Settings, key_alias, load_settings
 from chalicelib.customers.service import CustomerService
 from chalicelib.ports import QueuePublisher, Sequences
 from chalicelib.queues import Handler, SqsPublisher
@@ -38,6 +40,8 @@ class Container:
     agendas: AgendaService
     service_orders: ServiceOrderService
     order_listing: OrderListing
+    gateway_settings: GatewaySettingsService
+    cards: CardService
     tick_runs: TickRuns
     tick_jobs: dict[str, TickJob] = field(default_factory=dict)
     # message type -> handler, per queue; capabilities register theirs.
@@ -55,8 +59,11 @@ def build_container(
     boto3_session_factory: Callable[[], Any] | None = None,
 ) -> Container:
     """Wire the DynamoDB-backed services for ``settings``."""
+    from chalicelib.billing.gateways.factory import adapters
+    from chalicelib.sealing import KmsEnvelopeSealer
     from chalicelib.storage.agendas import DynamoAgendaStore
     from chalicelib.storage.binding import bind_tables
+    from chalicelib.storage.cards import DynamoGatewayConfigStore, DynamoWalletStore
     from chalicelib.storage.customers import DynamoCustomerStore
     from chalicelib.storage.identity import DynamoIdentityStore, DynamoTechnicianStore
     from chalicelib.storage.orders import DynamoOrderStore
@@ -69,10 +76,13 @@ def build_container(
     technicians = TechnicianService(DynamoTechnicianStore(identity), sequences, clock)
     hasher = PasswordHasher(settings.password_hash_profile)
     if queues is None:
-        queues = SqsPublisher(lambda: _sqs_client(settings, boto3_session_factory))
+        queues = SqsPublisher(lambda: _client("sqs", settings, boto3_session_factory))
     customers = CustomerService(DynamoCustomerStore(), sequences, clock, DynamoSuspensionProfiles())
     agendas = AgendaService(DynamoAgendaStore(), sequences, technicians, brazilian_holiday)
     order_store = DynamoOrderStore(settings.zone)
+    sealer = KmsEnvelopeSealer(lambda: _client("kms", settings, boto3_session_factory), key_alias(CARDS_KEY))
+    gateway_settings = GatewaySettingsService(DynamoGatewayConfigStore(), sealer, clock,
+                                              adapters(dict(settings.gateway_urls)))
     orders = ServiceOrderService(order_store, customers, agendas, sequences, clock, zone=settings.zone)
     return Container(
         settings=settings,
@@ -85,15 +95,17 @@ def build_container(
         agendas=agendas,
         service_orders=orders,
         order_listing=OrderListing(order_store, settings.zone),
+        gateway_settings=gateway_settings,
+        cards=CardService(DynamoWalletStore(), customers, gateway_settings, sealer, sequences, clock, settings.zone),
         tick_runs=DynamoTickRuns(),
     )
 
 
-def _sqs_client(settings: Settings, session_factory: Callable[[], Any] | None) -> Any:
+def _client(service: str, settings: Settings, session_factory: Callable[[], Any] | None) -> Any:
     import boto3
 
     session = session_factory() if session_factory else boto3.session.Session()
-    return session.client("sqs", region_name=settings.region, endpoint_url=settings.endpoint_url)
+    return session.client(service, region_name=settings.region, endpoint_url=settings.endpoint_url)
 
 
 _current: Container | None = None

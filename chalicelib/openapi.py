@@ -692,6 +692,53 @@ SCHEMAS.update({
                                     "examples": ["RUA X, 10 - CENTRO, CAMPINAS/SP | CEP: 13010-000"]},
         },
     },
+    "ConfiguracaoGatewayCartao": {
+        "type": "object", "required": ["ativo"],
+        "properties": {
+            "ativo": {**BOOL_INPUT, "description": "Ativar este gateway desativa o outro (um ativo por vez)."},
+            "ambiente": {"type": "string", "enum": ["sandbox", "producao"], "default": "sandbox"},
+            "permite_recorrencia_automatica": {**BOOL_INPUT, "default": False,
+                                               "description": "Permite Recorrência Automática (Sim/Não)."},
+            "credenciais": {"type": "object", "description": "Cielo: merchant_id, merchant_key. GetNet: client_id, "
+                                                           "client_secret, seller_id. Guardadas cifradas; nunca "
+                                                           "devolvidas. Ausente: mantém as já guardadas.",
+                            "properties": {"merchant_id": {"type": "string"}, "merchant_key": {"type": "string"},
+                                           "client_id": {"type": "string"}, "client_secret": {"type": "string"},
+                                           "seller_id": {"type": "string"}}},
+        },
+    },
+    "IntegracaoCartao": {
+        "type": "object",
+        "properties": {
+            "gateway": {"type": "string", "enum": ["cielo", "getnet"]}, "ativo": {"type": "boolean"},
+            "ambiente": {"type": "string"}, "permite_recorrencia_automatica": {"type": "boolean"},
+            "credenciais": {"type": "object", "description": "Só identificadores (merchant_id; client_id e "
+                                                           "seller_id); chaves e segredos nunca."},
+            "credenciais_configuradas": {"type": "boolean"},
+            "data_alteracao": {"type": "string"}, "usuario_alteracao": {"type": ["string", "null"]},
+        },
+    },
+    "NovoCartao": {
+        "type": "object", "required": ["numero", "nome_titular", "mes_validade", "ano_validade"],
+        "properties": {
+            "numero": {"type": "string", "description": "Enviado só à tokenização do gateway ativo; nunca guardado."},
+            "nome_titular": _text("Como impresso no cartão.", 25),
+            "mes_validade": {"type": ["integer", "string"], "minimum": 1, "maximum": 12},
+            "ano_validade": {"type": ["integer", "string"], "examples": [2031, "31"]},
+            "cvv": {"type": "string", "description": "Conferido e descartado (a cobrança recorrente não o usa)."},
+            "padrao": {**BOOL_INPUT, "default": False, "description": "O primeiro cartão é sempre o padrão."},
+        },
+    },
+    "Cartao": {
+        "type": "object",
+        "properties": {
+            "id_cartao": {"type": "integer"}, "id_cliente": {"type": "integer"},
+            "bandeira": {"type": "string", "examples": ["Visa", "Master", "Elo"]},
+            "ultimos_digitos": {"type": "string", "examples": ["1234"]},
+            "nome_titular": {"type": "string"}, "validade": {"type": "string", "examples": ["12/2031"]},
+            "padrao": {"type": "boolean"}, "gateway": {"type": "string"}, "data_cadastro": {"type": "string"},
+        },
+    },
     "ConsultaOrdemServico": {
         "type": "object", "required": ["consulta"],
         "description": "Só `consulta` numérico: a OS desse número. Com `data_inicio`/`data_fim` (obrigatórios "
@@ -819,7 +866,11 @@ PATH_PARAMETERS: dict[str, str] = {
     "id_cliente": "ID do cliente (`id_cliente`).",
     "id_usuario": "ID do usuário da API.",
     "id_agenda_ordem_servico": "ID da agenda de ordem de serviço (`id_agenda_ordem_servico`).",
+    "id_cartao": "ID do cartão (`id_cartao`).",
+    "gateway": "`cielo` ou `getnet`.",
 }
+# Path parameters that are names, not ids.
+TEXT_PATH_PARAMETERS: dict[str, Schema] = {"gateway": {"type": "string", "enum": ["cielo", "getnet"]}}
 
 AGENDA_FILTERS = (
     Parameter("ativo", "Somente agendas ativas (true) ou inativas (false); ausente: todas.", BOOL_INPUT),
@@ -1031,6 +1082,36 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         description="Usuário ligado a um técnico só escreve em OS em que o técnico está.",
         body="NovaMensagemOrdemServico", result=("ordem_servico_mensagem", ref("MensagemOrdemServico")),
     ),
+    ("PUT", f"{BASE}/configuracao/integracao/cartao_credito/{{gateway}}"): Operation(
+        summary="Configurar gateway de cartão de crédito", tag="Cartões",
+        description="`gateway`: `cielo` ou `getnet`. Credenciais cifradas (KMS) e nunca devolvidas.",
+        body="ConfiguracaoGatewayCartao", result=("integracao", ref("IntegracaoCartao")),
+    ),
+    ("GET", f"{BASE}/configuracao/integracao/cartao_credito"): Operation(
+        summary="Gateways de cartão configurados", tag="Cartões",
+        result=("integracoes", _list_of("IntegracaoCartao")),
+    ),
+    ("POST", f"{BASE}/cliente/{{id_cliente}}/cartao"): Operation(
+        summary="Cadastrar cartão do cliente", tag="Cartões",
+        description="Número conferido (Luhn, bandeira, validade) antes de qualquer chamada ao gateway, tokenizado "
+                    "no gateway ativo e esquecido: guardamos o token cifrado, a bandeira e os últimos 4 dígitos.",
+        body="NovoCartao", result=("cartao", ref("Cartao")),
+    ),
+    ("GET", f"{BASE}/cliente/{{id_cliente}}/cartao"): Operation(
+        summary="Cartões do cliente", tag="Cartões", result=("cartoes", _list_of("Cartao")),
+    ),
+    ("DELETE", f"{BASE}/cliente/{{id_cliente}}/cartao/{{id_cartao}}"): Operation(
+        summary="Remover cartão", tag="Cartões",
+        description="Removido o padrão, o cartão mais antigo restante passa a ser o padrão.",
+        result=("cartoes", _list_of("Cartao")),
+    ),
+    ("PUT", f"{BASE}/cliente/{{id_cliente}}/cartao/{{id_cartao}}"): Operation(
+        summary="Editar cartão (não permitido)", tag="Cartões",
+        description="Sempre recusado: remova o cartão e cadastre um novo.",
+    ),
+    ("POST", f"{BASE}/cliente/{{id_cliente}}/cartao/{{id_cartao}}/padrao"): Operation(
+        summary="Tornar cartão padrão", tag="Cartões", result=("cartao", ref("Cartao")),
+    ),
     ("GET", f"{BASE}/ordem_servico/todos"): Operation(
         summary="Listar ordens de serviço", tag="Ordens de serviço",
         description="Lista filtrada e paginada (`pagina` a partir de 0; uma página além da última vem vazia, "
@@ -1134,6 +1215,7 @@ TAGS: dict[str, str] = {
     "Técnicos": "Técnicos de campo.",
     "Clientes": "Clientes e seus serviços.",
     "Agendas": "Agendas de ordem de serviço: quando e quantas OS podem ser agendadas.",
+    "Cartões": "Gateways de cartão (Cielo, GetNet) e cartões dos clientes, guardados como tokens cifrados.",
 }
 
 DESCRIPTION = f"""API de integração do provedor, compatível com a API de integração do HubSoft.
@@ -1268,8 +1350,9 @@ def _path_parameters(path: str) -> list[Schema]:
     for name in _PATH_PARAM.findall(path):
         if name not in PATH_PARAMETERS:
             raise OpenApiCoverageError(f"parâmetro de caminho sem documentação: {name} (em {path})")
+        schema = TEXT_PATH_PARAMETERS.get(name, {"type": "integer", "minimum": 1})
         parameters.append({"name": name, "in": "path", "required": True, "description": PATH_PARAMETERS[name],
-                           "schema": {"type": "integer", "minimum": 1}})
+                           "schema": schema})
     return parameters
 
 

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.config import RESOURCE_PREFIX
+from chalicelib.config import CARDS_KEY, key_alias
 from chalicelib.queues import LOGICAL_QUEUES, dead_letter_queue_name, queue_name
 from chalicelib.storage.binding import TableDefinition, table_definitions
 
@@ -44,7 +44,7 @@ class KeyDefinition:
 
     @property
     def alias(self) -> str:
-        return f"alias/{RESOURCE_PREFIX}-{self.logical_name}"
+        return key_alias(self.logical_name)
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ QUEUES = (
     QueueDefinition(LOGICAL_QUEUES[0], consumer="charge_consumer"),
     QueueDefinition(LOGICAL_QUEUES[1], consumer="notification_consumer"),
 )
-KEYS = (KeyDefinition("cards", "Envelope key of stored card tokens (AES-GCM data keys)"),)
+KEYS = (KeyDefinition(CARDS_KEY, "Envelope key of stored card tokens (AES-GCM data keys)"),)
 
 
 def tables() -> list[TableDefinition]:

@@ -1,0 +1,183 @@
+"""Customers' credit cards (the card panel): the number goes to the active
+gateway's tokenization and nowhere else; we keep the gateway's token sealed
+(bound to the customer and card ids) and what it takes to show the card.
+
+A customer's cards and which one is the default live in one wallet the
+store changes only in transactions conditioned on the wallet's version, so
+concurrent adds, removals and "make default" serialize: a customer with
+cards always has exactly one default (the wallet names it; removing it
+promotes the oldest remaining card).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Protocol
+
+from chalicelib.billing.card_numbers import brand_of, digits_only, expired, last_digits, luhn_ok
+from chalicelib.billing.gateway_settings import GatewaySettingsService
+from chalicelib.billing.gateways import CardToTokenize, GatewayRefusal
+from chalicelib.clock import Clock
+from chalicelib.customers.model import Customer
+from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError, ValidationError
+from chalicelib.ports import Sequences
+from chalicelib.sealing import Sealed, Sealer
+
+MAX_CARDS = 10
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Card:
+    id: int
+    customer_id: int
+    brand: str
+    last_digits: str
+    holder: str
+    expiry_month: int
+    expiry_year: int
+    gateway: str
+    created_at: datetime
+    token: Sealed = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Wallet:
+    customer_id: int
+    cards: tuple[Card, ...] = ()  # oldest first
+    default_card_id: int | None = None
+    version: int = 0  # 0: no wallet stored yet
+
+    def card(self, card_id: int) -> Card:
+        found = next((c for c in self.cards if c.id == card_id), None)
+        if found is None:
+            raise NotFoundError(f"Cartão de ID {card_id} não encontrado para o cliente {self.customer_id}")
+        return found
+
+
+@dataclass(frozen=True)
+class NewCard:
+    number: str = field(repr=False)  # in memory for this request only
+    holder: str
+    expiry_month: int
+    expiry_year: int
+    make_default: bool = False
+
+
+class WalletChangedError(Exception):
+    """Another request changed the wallet since it was read; read again and retry."""
+
+
+class WalletStore(Protocol):
+    def wallet(self, customer_id: int) -> Wallet: ...
+    def add(self, wallet: Wallet, card: Card, default_card_id: int) -> None: ...
+    def remove(self, wallet: Wallet, card: Card, default_card_id: int | None) -> None: ...
+    def make_default(self, wallet: Wallet, card: Card) -> None: ...
+
+
+class CustomerLookup(Protocol):
+    def get(self, customer_id: int) -> Customer: ...
+
+
+class CardService:
+    def __init__(self, store: WalletStore, customers: CustomerLookup, gateways: GatewaySettingsService,
+                 sealer: Sealer, sequences: Sequences, clock: Clock, zone: tzinfo,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._store = store
+        self._customers = customers
+        self._gateways = gateways
+        self._sealer = sealer
+        self._sequences = sequences
+        self._clock = clock
+        self._zone = zone
+        self._sleep = sleep
+
+    def wallet(self, customer_id: int) -> Wallet:
+        self._customers.get(customer_id)
+        return self._store.wallet(customer_id)
+
+    def add(self, customer_id: int, new: NewCard) -> tuple[Card, Wallet]:
+        """Check the card, tokenize it at the active gateway, keep the sealed token."""
+        number = digits_only(new.number)
+        brand = self._checked(number, new)
+        customer = self._customers.get(customer_id)
+        if len(self._store.wallet(customer_id).cards) >= MAX_CARDS:
+            raise BusinessRuleError(f"O cliente já tem {MAX_CARDS} cartões: remova um antes de cadastrar outro.")
+        config, gateway = self._gateways.active()
+        try:
+            token = gateway.tokenize(CardToTokenize(
+                number=number, holder=new.holder, expiry_month=new.expiry_month, expiry_year=new.expiry_year,
+                brand=brand, customer_name=customer.name, customer_ref=str(customer.id)))
+        except GatewayRefusal as refused:
+            raise BusinessRuleError(f"O gateway {config.gateway} não cadastrou o cartão ({refused.code}: "
+                                    f"{refused.message}); nada foi gravado.") from refused
+        card_id = self._sequences.next_id("cartao")
+        card = Card(id=card_id, customer_id=customer_id, brand=brand, last_digits=last_digits(number),
+                    holder=new.holder, expiry_month=new.expiry_month, expiry_year=new.expiry_year,
+                    gateway=config.gateway, created_at=self._clock(),
+                    token=self._sealer.seal(token, card_context(customer_id, card_id)))
+
+        def write(wallet: Wallet) -> None:
+            kept = wallet.default_card_id
+            self._store.add(wallet, card, card.id if kept is None or new.make_default else kept)
+
+        return card, self._changing(customer_id, write)
+
+    def remove(self, customer_id: int, card_id: int) -> Wallet:
+        def write(wallet: Wallet) -> None:
+            card = wallet.card(card_id)
+            rest = [c for c in wallet.cards if c.id != card_id]
+            default = wallet.default_card_id
+            if default == card_id or default is None:
+                default = rest[0].id if rest else None  # the oldest remaining card
+            self._store.remove(wallet, card, default)
+
+        return self._changing(customer_id, write)
+
+    def make_default(self, customer_id: int, card_id: int) -> Wallet:
+        def write(wallet: Wallet) -> None:
+            self._store.make_default(wallet, wallet.card(card_id))
+
+        return self._changing(customer_id, write)
+
+    def token(self, card: Card) -> str:
+        """The gateway token of ``card``, opened for a charge."""
+        return self._sealer.open(card.token, card_context(card.customer_id, card.id))
+
+    def _changing(self, customer_id: int, write: Callable[[Wallet], None]) -> Wallet:
+        self._customers.get(customer_id)
+        for attempt in range(MAX_ATTEMPTS):
+            wallet = self._store.wallet(customer_id)
+            try:
+                write(wallet)
+            except WalletChangedError:
+                self._sleep(0.01 * (attempt + 1))
+                continue
+            return self._store.wallet(customer_id)
+        raise ConflictError("Os cartões do cliente estão sendo alterados por outra requisição; tente de novo.")
+
+    def _checked(self, number: str, new: NewCard) -> str:
+        errors = []
+        brand = brand_of(number) if number.isdigit() else None
+        if not number.isdigit() or not 12 <= len(number) <= 19:
+            errors.append("O campo numero deve ter de 12 a 19 dígitos.")
+        elif not luhn_ok(number):
+            errors.append("O número do cartão é inválido (dígito verificador).")
+        elif brand is None:
+            errors.append("A bandeira do cartão não é aceita (Visa, Master, Elo, Amex, Hipercard, Diners, JCB, "
+                          "Aura ou Discover).")
+        today = self._clock().astimezone(self._zone).date()
+        if expired(new.expiry_month, new.expiry_year, today):
+            errors.append(f"O cartão está vencido ({new.expiry_month:02d}/{new.expiry_year}).")
+        if errors:
+            raise ValidationError(errors)
+        assert brand is not None
+        return brand
+
+
+def card_context(customer_id: int, card_id: int) -> dict[str, str]:
+    """What a card token is sealed to: copied to another card or customer, it does not open."""
+    return {"purpose": "card-token", "customer": str(customer_id), "card": str(card_id)}
+

@@ -1,0 +1,33 @@
+"""The adapter of a configured gateway: its public URLs by environment, unless
+the deployment overrides them (``config.GATEWAY_URL_VARIABLES``; the local
+stack points them at the simulators)."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from chalicelib.billing.gateway_settings import CIELO, GETNET, SANDBOX, AdapterFactory
+from chalicelib.billing.gateways import Gateway
+from chalicelib.billing.gateways.cielo import CieloGateway
+from chalicelib.billing.gateways.getnet import GetNetGateway
+
+# shared/reference/gateways.md §1.1 and §2.1
+PUBLIC_URLS: Mapping[tuple[str, str], Mapping[str, str]] = {
+    (CIELO, "sandbox"): {"CIELO_API_URL": "https://apisandbox.cieloecommerce.cielo.com.br",
+                         "CIELO_QUERY_URL": "https://apiquerysandbox.cieloecommerce.cielo.com.br"},
+    (CIELO, "producao"): {"CIELO_API_URL": "https://api.cieloecommerce.cielo.com.br",
+                          "CIELO_QUERY_URL": "https://apiquery.cieloecommerce.cielo.com.br"},
+    (GETNET, "sandbox"): {"GETNET_API_URL": "https://api-sandbox.getnet.com.br"},
+    (GETNET, "producao"): {"GETNET_API_URL": "https://api.getnet.com.br"},
+}
+
+
+def adapters(overrides: Mapping[str, str]) -> AdapterFactory:
+    def build(gateway: str, environment: str, credentials: Mapping[str, str]) -> Gateway:
+        urls = {**PUBLIC_URLS[(gateway, environment)], **{k: v for k, v in overrides.items() if v}}
+        if gateway == CIELO:
+            return CieloGateway(urls["CIELO_API_URL"], urls["CIELO_QUERY_URL"], credentials["merchant_id"],
+                                credentials["merchant_key"], sandbox=environment == SANDBOX)
+        return GetNetGateway(urls["GETNET_API_URL"], credentials["client_id"], credentials["client_secret"],
+                             credentials["seller_id"])
+
+    return build

@@ -1,0 +1,142 @@
+"""Customers' cards and card gateway settings.
+
+Cards live in their customer's partition of the ``customers`` table
+(``CUSTOMER#<id>`` / ``CARD#<id:010d>``) beside the wallet item
+(``CUSTOMER#<id>`` / ``CARDS``) that names the default card; one query reads
+both. Every change is a transaction conditioned on the wallet's version.
+
+Gateway settings: ``settings`` table, ``CARTAO_GATEWAY`` / ``<gateway>``,
+and the active one's name in ``CARTAO_GATEWAY`` / ``ATIVO``.
+"""
+from __future__ import annotations
+
+from pynamodb.exceptions import DeleteError, TransactWriteError
+from pynamodb.expressions.update import Action
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.billing.cards import Card, Wallet, WalletChangedError
+from chalicelib.billing.gateway_settings import GatewayConfig
+from chalicelib.sealing import Sealed
+from chalicelib.storage.binding import transaction
+from chalicelib.storage.errors import cancelled_reasons
+from chalicelib.storage.models import (
+    ActiveGatewayItem,
+    CardItem,
+    CustomerTableItem,
+    GatewayConfigItem,
+    SettingsItem,
+    WalletItem,
+)
+
+WALLET_SK = "CARDS"
+GATEWAYS_PK = "CARTAO_GATEWAY"
+ACTIVE_SK = "ATIVO"
+
+
+class DynamoWalletStore:
+    def wallet(self, customer_id: int) -> Wallet:
+        cards: list[Card] = []
+        default, version = None, 0
+        for item in CustomerTableItem.query(f"CUSTOMER#{customer_id}", CustomerTableItem.sk.startswith("CARD"),
+                                            consistent_read=True):
+            if isinstance(item, CardItem):
+                cards.append(_card(item))
+            elif isinstance(item, WalletItem):
+                default = int(item.default_card_id) if item.default_card_id is not None else None
+                version = int(item.version)
+        return Wallet(customer_id, tuple(sorted(cards, key=lambda c: c.id)), default, version)
+
+    def add(self, wallet: Wallet, card: Card, default_card_id: int) -> None:
+        with _wallet_change():
+            with transaction() as txn:
+                txn.save(_card_item(card), condition=CustomerTableItem.pk.does_not_exist())
+                _set_default(txn, wallet, default_card_id)
+
+    def remove(self, wallet: Wallet, card: Card, default_card_id: int | None) -> None:
+        with _wallet_change():
+            with transaction() as txn:
+                txn.delete(_card_item(card), condition=CustomerTableItem.pk.exists())
+                _set_default(txn, wallet, default_card_id)
+
+    def make_default(self, wallet: Wallet, card: Card) -> None:
+        with _wallet_change():
+            with transaction() as txn:
+                txn.condition_check(CardItem, f"CUSTOMER#{card.customer_id}", f"CARD#{card.id:010d}",
+                                    condition=CustomerTableItem.pk.exists())
+                _set_default(txn, wallet, card.id)
+
+
+class DynamoGatewayConfigStore:
+    def all(self) -> list[GatewayConfig]:
+        items = list(SettingsItem.query(GATEWAYS_PK, consistent_read=True))
+        active = next((i.gateway for i in items if isinstance(i, ActiveGatewayItem)), None)
+        return [_config(i, active == i.sk) for i in items if isinstance(i, GatewayConfigItem)]
+
+    def save(self, config: GatewayConfig) -> None:
+        item = GatewayConfigItem(
+            GATEWAYS_PK, config.gateway, environment=config.environment,
+            allows_auto_recurrence=config.allows_auto_recurrence,
+            credentials_ciphertext=config.credentials.ciphertext, credentials_nonce=config.credentials.nonce,
+            credentials_data_key=config.credentials.data_key, credential_hint=dict(config.credential_hint),
+            updated_at=config.updated_at, updated_by=config.updated_by)
+        if config.active:
+            # Replacing the one pointer item activates this gateway and deactivates the other at once.
+            with transaction() as txn:
+                txn.save(item)
+                txn.save(ActiveGatewayItem(GATEWAYS_PK, ACTIVE_SK, gateway=config.gateway))
+            return
+        item.save()
+        try:
+            ActiveGatewayItem(GATEWAYS_PK, ACTIVE_SK).delete(condition=ActiveGatewayItem.gateway == config.gateway)
+        except DeleteError as exc:
+            if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+                raise  # else another gateway is the active one: it stays so
+
+
+class _wallet_change:  # noqa: N801 - used as a context manager, reads as a phrase
+    """Maps a cancelled wallet transaction to WalletChangedError (the caller re-reads and retries)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        if isinstance(error, TransactWriteError) and "ConditionalCheckFailed" in cancelled_reasons(error):
+            raise WalletChangedError() from error
+
+
+def _set_default(txn: TransactWrite, wallet: Wallet, default_card_id: int | None) -> None:
+    pk = f"CUSTOMER#{wallet.customer_id}"
+    if wallet.version == 0:
+        txn.save(WalletItem(pk, WALLET_SK, default_card_id=default_card_id, version=1),
+                 condition=CustomerTableItem.pk.does_not_exist())
+        return
+    actions: list[Action] = [WalletItem.version.set(wallet.version + 1),
+               WalletItem.default_card_id.set(default_card_id) if default_card_id is not None
+               else WalletItem.default_card_id.remove()]
+    txn.update(WalletItem(pk, WALLET_SK), actions=actions, condition=WalletItem.version == wallet.version)
+
+
+def _card_item(card: Card) -> CardItem:
+    return CardItem(
+        f"CUSTOMER#{card.customer_id}", f"CARD#{card.id:010d}", card_id=card.id, customer_id=card.customer_id,
+        brand=card.brand, last_digits=card.last_digits, holder=card.holder, expiry_month=card.expiry_month,
+        expiry_year=card.expiry_year, gateway=card.gateway, created_at=card.created_at,
+        token_ciphertext=card.token.ciphertext, token_nonce=card.token.nonce, token_data_key=card.token.data_key)
+
+
+def _card(item: CardItem) -> Card:
+    return Card(
+        id=int(item.card_id), customer_id=int(item.customer_id), brand=item.brand, last_digits=item.last_digits,
+        holder=item.holder, expiry_month=int(item.expiry_month), expiry_year=int(item.expiry_year),
+        gateway=item.gateway, created_at=item.created_at,
+        token=Sealed(item.token_ciphertext, item.token_nonce, item.token_data_key))
+
+
+def _config(item: GatewayConfigItem, active: bool) -> GatewayConfig:
+    return GatewayConfig(
+        gateway=item.sk, active=active, environment=item.environment,
+        allows_auto_recurrence=bool(item.allows_auto_recurrence),
+        credentials=Sealed(item.credentials_ciphertext, item.credentials_nonce, item.credentials_data_key),
+        credential_hint={str(k): str(v) for k, v in (item.credential_hint.as_dict() if item.credential_hint
+                                                     else {}).items()},
+        updated_at=item.updated_at, updated_by=item.updated_by or "")

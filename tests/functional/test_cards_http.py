@@ -1,0 +1,258 @@
+"""The card panel through the Chalice app, against the Cielo and GetNet
+simulators on loopback: gateway settings (credentials sealed, never
+returned, one active gateway), cards (tokenized, sealed, shown masked,
+exactly one default), and bad input refused before any gateway call."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import boto3
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib.billing.cards import card_context
+from chalicelib.container import Container, build_container, use_container
+from chalicelib.sealing import SealError
+from chalicelib.storage.models import CardItem, CustomerTableItem, SettingsItem
+from infra.definition import create_resources
+from sandbox.simulators.cielo import CieloSimulator
+from sandbox.simulators.getnet import GetNetSimulator
+from tests.aws import TEST_SETTINGS
+from tests.conftest import MutableClock
+from tests.functional.conftest import ADMIN, CLIENT, Http
+from tests.functional.test_bad_input import assert_refused
+
+BASE = "/api/v1/integracao"
+GATEWAYS = f"{BASE}/configuracao/integracao/cartao_credito"
+VISA = "4024007197692931"  # Luhn-valid test numbers; never real cards
+MASTER = "5155901222280001"
+ELO = "6362970000457013"
+CIELO_KEY = "SIMULADOCIELOSANDBOXMERCHANTKEY000000000"
+ADDRESS = {"logradouro": "Rua A", "numero": "1", "bairro": "Centro", "cidade": "Campinas", "uf": "SP",
+           "cep": "13010-000"}
+
+
+def ok(answer: Any) -> dict[str, Any]:
+    assert answer.status_code == 200 and answer.json["status"] == "success", answer.json
+    return dict(answer.json)
+
+
+@pytest.fixture
+def simulators() -> Iterator[tuple[CieloSimulator, GetNetSimulator]]:
+    cielo, getnet = CieloSimulator().start(), GetNetSimulator().start()
+    yield cielo, getnet
+    cielo.stop()
+    getnet.stop()
+
+
+@pytest.fixture
+def stack(clock: MutableClock, simulators: tuple[CieloSimulator, GetNetSimulator]) -> Iterator[Container]:
+    """The conftest stack, with the card gateways' URLs pointing at the simulators."""
+    cielo, getnet = simulators
+    settings = replace(TEST_SETTINGS, gateway_urls=(("CIELO_API_URL", cielo.url), ("CIELO_QUERY_URL", cielo.url),
+                                                    ("GETNET_API_URL", getnet.url)))
+    with mock_aws():
+        create_resources(boto3.session.Session(region_name="us-east-1"))
+        container = build_container(settings, clock=clock)
+        with use_container(container):
+            container.auth.ensure_admin(*ADMIN)
+            container.auth.ensure_client(CLIENT[0], CLIENT[1], "Integração de teste")
+            yield container
+
+
+@pytest.fixture
+def admin(stack: Container) -> Iterator[Http]:
+    from app import app
+
+    with Client(app, stage_name="dev") as client:
+        http = Http(client)
+        http.login()
+        for document in ("52998224725", "11144477735"):
+            ok(http.request("POST", f"{BASE}/cliente", {
+                "nome_razaosocial": f"Cliente {document[:3]}", "cpf_cnpj": document,
+                "telefone_primario": "11987654321",
+                "servicos": [{"nome": "Fibra", "valor": "99.90", "endereco_instalacao": ADDRESS}]}))
+        yield http
+
+
+@pytest.fixture(autouse=True)
+def no_card_number_leaks(caplog: pytest.LogCaptureFixture, stack: Container) -> Iterator[None]:
+    """After every test here: no test card number in any log line or stored item, no CVV on a card."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    for number in (VISA, MASTER, ELO, "4024007197692932", "9999999999999995"):
+        assert number not in caplog.text
+        assert number not in stored_text()
+    assert all("123" not in repr(i.attribute_values) for i in CustomerTableItem.scan() if isinstance(i, CardItem))
+
+
+def cielo_on(http: Http, **changes: Any) -> dict[str, Any]:
+    return ok(http.request("PUT", f"{GATEWAYS}/cielo", {
+        "ativo": True, "ambiente": "sandbox", "permite_recorrencia_automatica": True,
+        "credenciais": {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID, "merchant_key": CIELO_KEY},
+        **changes}))
+
+
+def getnet_on(http: Http) -> dict[str, Any]:
+    return ok(http.request("PUT", f"{GATEWAYS}/getnet", {"ativo": "true", "credenciais": {
+        "client_id": GetNetSimulator.DEFAULT_CLIENT_ID, "client_secret": GetNetSimulator.DEFAULT_CLIENT_SECRET,
+        "seller_id": GetNetSimulator.DEFAULT_SELLER_ID}}))
+
+
+def card_body(number: str = VISA, **changes: Any) -> dict[str, Any]:
+    return {"numero": number, "nome_titular": "Maria da Silva", "mes_validade": 12, "ano_validade": 2031,
+            "cvv": "123", **changes}
+
+
+def stored_text() -> str:
+    """Every stored customer and settings item, as text (tests only: scans)."""
+    return repr([i.attribute_values for i in CustomerTableItem.scan()] +
+                [i.attribute_values for i in SettingsItem.scan()])
+
+
+# --------------------------------------------------------- gateway settings
+def test_gateway_credentials_are_sealed_and_never_returned(admin: Http) -> None:
+    assert ok(admin.request("GET", GATEWAYS))["integracoes"] == []
+    answer = cielo_on(admin)["integracao"]
+    assert (answer["gateway"], answer["ativo"], answer["ambiente"], answer["permite_recorrencia_automatica"]) == \
+        ("cielo", True, "sandbox", True)
+    assert answer["credenciais"] == {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID}
+    listed = ok(admin.request("GET", GATEWAYS))
+    assert CIELO_KEY not in repr(listed) and CIELO_KEY not in stored_text()
+    # changing the settings without credentials keeps the stored ones
+    kept = ok(admin.request("PUT", f"{GATEWAYS}/cielo", {"ativo": True, "ambiente": "sandbox"}))["integracao"]
+    assert kept["credenciais"] == {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID}
+
+
+def test_one_gateway_is_active_at_a_time(admin: Http) -> None:
+    cielo_on(admin)
+    getnet_on(admin)
+    assert {i["gateway"]: i["ativo"] for i in ok(admin.request("GET", GATEWAYS))["integracoes"]} == \
+        {"cielo": False, "getnet": True}
+    ok(admin.request("PUT", f"{GATEWAYS}/cielo", {"ativo": False}))  # turning the other one off changes nothing
+    assert {i["gateway"]: i["ativo"] for i in ok(admin.request("GET", GATEWAYS))["integracoes"]} == \
+        {"cielo": False, "getnet": True}
+
+
+@pytest.mark.parametrize("path, body, fragment", [
+    ("cielo", {"ativo": True}, "Informe as credenciais do gateway cielo"),
+    ("cielo", {"credenciais": {"merchant_id": "x", "merchant_key": "y"}}, "O campo ativo é obrigatório"),
+    ("cielo", {"ativo": True, "credenciais": {"merchant_id": "x"}}, "credenciais.merchant_key é obrigatório"),
+    ("cielo", {"ativo": True, "ambiente": "teste", "credenciais": {"merchant_id": "x", "merchant_key": "y"}},
+     "ambiente"),
+    ("rede", {"ativo": True}, "Gateway rede não encontrado"),
+])
+def test_gateway_settings_refusals(admin: Http, path: str, body: dict[str, Any], fragment: str) -> None:
+    assert_refused(admin.request("PUT", f"{GATEWAYS}/{path}", body), fragment)
+    assert ok(admin.request("GET", GATEWAYS))["integracoes"] == []
+
+
+# -------------------------------------------------------------------- cards
+def test_cards_are_tokenized_sealed_and_shown_masked(admin: Http, stack: Container,
+                                                     simulators: tuple[CieloSimulator, GetNetSimulator]) -> None:
+    cielo_on(admin)
+    first = ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body()))["cartao"]
+    assert first == {"id_cartao": 1, "id_cliente": 1, "bandeira": "Visa", "ultimos_digitos": "2931",
+                     "nome_titular": "MARIA DA SILVA", "validade": "12/2031", "padrao": True, "gateway": "cielo",
+                     "data_cadastro": "2026-12-10 10:00:00"}
+    second = ok(admin.request("POST", f"{BASE}/cliente/1/cartao",
+                              card_body(MASTER, ano_validade="31", mes_validade="3")))["cartao"]
+    assert (second["bandeira"], second["validade"], second["padrao"]) == ("Master", "03/2031", False)
+    listed = ok(admin.request("GET", f"{BASE}/cliente/1/cartao"))["cartoes"]
+    assert [(c["id_cartao"], c["padrao"]) for c in listed] == [(1, True), (2, False)]
+    # the number went to the gateway's tokenization only: nowhere in our tables, answers or the simulator's log
+    assert VISA not in stored_text() and MASTER not in stored_text() and "123" not in repr(listed)
+    tokenizations = [r for r in simulators[0].requests if r.path.rstrip("/") == "/1/card"]
+    assert len(tokenizations) == 2 and all(VISA not in repr(r) for r in simulators[0].requests)
+    # the sealed token opens for its own card only
+    wallet = stack.cards.wallet(1)
+    token = stack.cards.token(wallet.cards[0])
+    assert token and token not in stored_text()
+    with pytest.raises(SealError):
+        stack.cards._sealer.open(wallet.cards[0].token, card_context(2, 1))  # copied to another customer
+
+
+def test_default_card_moves_and_removal_promotes_the_oldest(admin: Http) -> None:
+    cielo_on(admin)
+    for number in (VISA, MASTER, ELO):
+        ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body(number)))
+    assert ok(admin.request("POST", f"{BASE}/cliente/1/cartao/3/padrao"))["cartao"]["padrao"] is True
+    after = ok(admin.request("DELETE", f"{BASE}/cliente/1/cartao/3"))["cartoes"]
+    assert [(c["id_cartao"], c["padrao"]) for c in after] == [(1, True), (2, False)]
+    ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body(ELO, padrao=True)))
+    defaults = [c["id_cartao"] for c in ok(admin.request("GET", f"{BASE}/cliente/1/cartao"))["cartoes"]
+                if c["padrao"]]
+    assert defaults == [4]
+    for card_id in (4, 1):
+        ok(admin.request("DELETE", f"{BASE}/cliente/1/cartao/{card_id}"))
+    assert [(c["id_cartao"], c["padrao"]) for c in ok(admin.request("GET", f"{BASE}/cliente/1/cartao"))["cartoes"]] \
+        == [(2, True)]
+    assert ok(admin.request("DELETE", f"{BASE}/cliente/1/cartao/2"))["cartoes"] == []
+
+
+def test_getnet_stores_the_card_in_its_vault(admin: Http) -> None:
+    getnet_on(admin)
+    card = ok(admin.request("POST", f"{BASE}/cliente/2/cartao", card_body(MASTER)))["cartao"]
+    assert (card["gateway"], card["bandeira"], card["padrao"]) == ("getnet", "Master", True)
+
+
+def test_a_card_is_never_edited(admin: Http) -> None:
+    cielo_on(admin)
+    ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body()))
+    assert_refused(admin.request("PUT", f"{BASE}/cliente/1/cartao/1", {"nome_titular": "Outro"}),
+                   "Não é possível editar os dados de cartão; remova-o e cadastre um novo.")
+
+
+@pytest.mark.parametrize("body, fragment", [
+    (card_body("4024 0071 9769 293x"), "O campo numero deve ter de 12 a 19 dígitos"),
+    (card_body("4024007197692932"), "O número do cartão é inválido (dígito verificador)"),
+    (card_body("9999999999999995"), "A bandeira do cartão não é aceita"),
+    (card_body(mes_validade=11, ano_validade=2026), "O cartão está vencido (11/2026)"),
+    (card_body(mes_validade=13), "mes_validade"),
+    (card_body(cvv="12a"), "O campo cvv deve ter 3 ou 4 dígitos"),
+    ({"numero": VISA}, "O campo nome_titular é obrigatório"),
+])
+def test_bad_cards_are_refused_before_any_gateway_call(
+        admin: Http, simulators: tuple[CieloSimulator, GetNetSimulator], body: dict[str, Any], fragment: str) -> None:
+    cielo_on(admin)
+    before = stored_text()
+    assert_refused(admin.request("POST", f"{BASE}/cliente/1/cartao", body), fragment)
+    assert stored_text() == before
+    assert [r for r in simulators[0].requests if "/1/card" in r.path] == []
+
+
+def test_unknown_ids_and_no_active_gateway(admin: Http, simulators: tuple[CieloSimulator, GetNetSimulator]) -> None:
+    assert_refused(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body()),
+                   "Nenhum gateway de cartão de crédito está ativo")
+    cielo_on(admin)
+    ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body()))
+    before = stored_text()
+    assert_refused(admin.request("POST", f"{BASE}/cliente/9/cartao", card_body()), "Cliente de ID 9 não encontrado")
+    # another customer's card id
+    assert_refused(admin.request("DELETE", f"{BASE}/cliente/2/cartao/1"), "Cartão de ID 1 não encontrado")
+    assert_refused(admin.request("POST", f"{BASE}/cliente/2/cartao/1/padrao"), "Cartão de ID 1 não encontrado")
+    assert stored_text() == before
+
+
+@pytest.mark.parametrize("gateway, route", [("cielo", "POST /1/card"), ("getnet", "POST /v1/tokens/card"),
+                                            ("getnet", "POST /v1/cards")])
+@pytest.mark.parametrize("fault", ["error_5xx", "drop_after_processing"])
+def test_a_tokenization_fault_stores_nothing_and_says_so(
+        admin: Http, simulators: tuple[CieloSimulator, GetNetSimulator], gateway: str, route: str,
+        fault: str) -> None:
+    """A card the gateway may or may not have kept is not ours yet: nothing stored, the operator retries
+    (an orphan token at the gateway charges nobody)."""
+    cielo, getnet = simulators
+    (cielo_on if gateway == "cielo" else getnet_on)(admin)
+    (cielo if gateway == "cielo" else getnet).inject(route, fault)
+    before = stored_text()
+    answer = admin.request("POST", f"{BASE}/cliente/1/cartao", card_body(MASTER))
+    assert answer.status_code == 200 and answer.json["status"] == "error", answer.json
+    assert f"O gateway {gateway} não cadastrou o cartão" in answer.json["errors"][0]
+    assert stored_text() == before
+    # the next try goes through
+    assert ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body(MASTER)))["cartao"]["padrao"] is True
