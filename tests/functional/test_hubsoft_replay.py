@@ -22,9 +22,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -34,8 +31,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from sandbox.aws import free_port
-from tests.functional.test_local_stack import CREDENTIALS, ROOT, RunningStack, stack_env
+from tests.functional.test_local_stack import CREDENTIALS, RunningStack, running_stack
 
 pytestmark = pytest.mark.stack
 
@@ -60,33 +56,9 @@ ALL_2025_RELATIONS = ["tecnicos", "motivos_fechamento", "cobrancas_disponiveis",
 # ------------------------------------------------------------------ the running product
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    """One local stack for the module, started and stopped as test_local_stack does (its log in a file)."""
-    tmp = tmp_path_factory.mktemp("replay")
-    port = free_port()
-    env = stack_env(tmp, port)
-    # Not test_local_stack.start: its stdout pipe is never read, and the few hundred
-    # requests of this module fill the pipe's buffer until the stack blocks writing its log.
-    log = (tmp / "stack.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "sandbox", "serve"], cwd=ROOT, env=env, text=True,
-                               stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"{url}/health", timeout=1).ok and (tmp / "run.json").exists():
-                break
-        except requests.RequestException:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            process.wait()
-            pytest.fail(f"a pilha local não subiu:\n{(tmp / 'stack.log').read_text()}")
-        time.sleep(0.2)
-    yield RunningStack(url, env, process, json.loads((tmp / "run.json").read_text()))
-    if process.poll() is None:
-        process.kill()
-        process.wait()
-    log.close()
+    """One local stack for the module (its log in a file: hundreds of requests would fill a pipe)."""
+    with running_stack(tmp_path_factory.mktemp("replay")) as running:
+        yield running
 
 
 class Integrator:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,9 @@ def start(env: dict[str, str], log: Path | None = None) -> subprocess.Popen[str]
                             stdout=output, stderr=subprocess.STDOUT)
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    tmp = tmp_path_factory.mktemp("stack")
+@contextmanager
+def running_stack(tmp: Path) -> Iterator[RunningStack]:
+    """``python -m sandbox serve`` on a free port, its log in ``tmp/stack.log``, until the block ends."""
     port = free_port()
     env = stack_env(tmp, port)
     log = tmp / "stack.log"
@@ -70,10 +71,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
             process.wait()
             pytest.fail(f"a pilha local não subiu:\n{log.read_text()}")
         time.sleep(0.2)
-    yield RunningStack(url, env, process, json.loads((tmp / "run.json").read_text()))
-    if process.poll() is None:
-        process.kill()
-        process.wait()
+    try:
+        yield RunningStack(url, env, process, json.loads((tmp / "run.json").read_text()))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    with running_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
 
 
 def read_until_closed(connection: socket.socket) -> bytes:
