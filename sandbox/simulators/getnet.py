@@ -106,15 +106,16 @@ def _invalid(detail: str) -> Reply:
 
 
 def _brand(number: str) -> str:
+    # Elo first: some Elo ranges start with 4 (and 5), which would read as Visa (Mastercard).
+    if number.startswith(("4011", "4312", "4389", "4514", "4576", "5041", "5066", "5067", "509", "6277",
+                          "6362", "6363", "650", "6516", "6550")):
+        return "Elo"
     if number.startswith("4"):
         return "Visa"
     if number[:2] in ("34", "37"):
         return "Amex"
     if number.startswith(("606282", "3841")):
         return "Hipercard"
-    if number.startswith(("4011", "4312", "4389", "4514", "4576", "5041", "5066", "5067", "509", "6277",
-                          "6362", "6363", "650", "6516", "6550")):
-        return "Elo"
     return "Mastercard"
 
 

@@ -16,6 +16,7 @@ from sandbox.simulators import ALL
 from sandbox.simulators.base import mask_pans
 from sandbox.simulators.cielo import CieloSimulator, luhn_valid
 from sandbox.simulators.getnet import GetNetSimulator
+from sandbox.simulators.getnet import _brand as getnet_brand
 
 TIMEOUT = 5
 
@@ -496,3 +497,10 @@ def test_recordings_mask_card_numbers_but_not_phone_numbers() -> None:
         '{"CardNumber": "************0001", "SecurityCode": "***", "Other": "************0001"}'
     assert mask_pans(phone_service, digit_runs=False) == \
         '{"phone": "5511999998888", "card_number": "************1112", "security_code": "***"}'
+
+
+@pytest.mark.parametrize("number, brand", [("4011780000000005", "Elo"), ("4514160000000001", "Elo"),
+                                           ("4012001037141112", "Visa"), ("5066990000000000", "Elo"),
+                                           ("5155901222280001", "Mastercard")])
+def test_getnet_names_elo_ranges_before_visa_and_mastercard(number: str, brand: str) -> None:
+    assert getnet_brand(number) == brand
