@@ -15,7 +15,7 @@ from chalicelib.agenda import api as agendas_api
 from chalicelib.agenda import availability_api
 from chalicelib.auth import api as auth_api
 from chalicelib.auth.permissions import ADMIN_ONLY, Permission
-from chalicelib.billing import cards_api
+from chalicelib.billing import cards_api, invoices_api
 from chalicelib.customers import api as customers_api
 from chalicelib.queues import CHARGES, NOTIFICATIONS, queue_name
 from chalicelib.service_orders import api as orders_api
@@ -258,6 +258,53 @@ def edit_card(request: ApiRequest, id_cliente: str, id_cartao: str) -> Payload:
 @api.route(f"{CARDS}/{{id_cartao}}/padrao", methods=["POST"], permission=Permission.GERENCIAR_CARTOES)
 def make_default_card(request: ApiRequest, id_cliente: str, id_cartao: str) -> Payload:
     return cards_api.make_default(request, path_id(id_cliente, "id_cliente"), path_id(id_cartao, "id_cartao"))
+
+
+@api.route(f"{BASE}/cliente_servico/{{id_cliente_servico}}/cobranca", methods=["GET"],
+           permission=Permission.GERENCIAR_CARTOES)
+def recurring_payment(request: ApiRequest, id_cliente_servico: str) -> Payload:
+    return cards_api.recurring_payment(request, path_id(id_cliente_servico, "id_cliente_servico"))
+
+
+@api.route(f"{BASE}/cliente_servico/{{id_cliente_servico}}/cobranca", methods=["PUT"],
+           permission=Permission.GERENCIAR_CARTOES)
+def choose_recurring_payment(request: ApiRequest, id_cliente_servico: str) -> Payload:
+    return cards_api.choose_recurring_payment(request, path_id(id_cliente_servico, "id_cliente_servico"))
+
+
+# ---------------------------------------------------------------- invoices
+INVOICES = f"{BASE}/financeiro/fatura"
+
+
+@api.route(INVOICES, methods=["POST"], permission=Permission.GERENCIAR_FATURAS)
+def create_invoice(request: ApiRequest) -> Payload:
+    return invoices_api.create(request)
+
+
+@api.route(INVOICES, methods=["GET"], permission=Permission.CONSULTAR_FATURAS)
+def list_invoices(request: ApiRequest) -> Payload:
+    return invoices_api.list_invoices(request)
+
+
+@api.route(f"{INVOICES}/liquidar", methods=["POST"], permission=Permission.GERENCIAR_FATURAS)
+def settle_invoice(request: ApiRequest) -> Payload:
+    return invoices_api.settle(request)
+
+
+@api.route(f"{INVOICES}/{{id_fatura}}/cancelar", methods=["POST"], permission=Permission.GERENCIAR_FATURAS)
+def cancel_invoice(request: ApiRequest, id_fatura: str) -> Payload:
+    return invoices_api.cancel(request, path_id(id_fatura, "id_fatura"))
+
+
+@api.route(f"{INVOICES}/{{id_fatura}}/cobrar_cartao", methods=["POST"], permission=Permission.GERENCIAR_FATURAS)
+def charge_invoice_card(request: ApiRequest, id_fatura: str) -> Payload:
+    return invoices_api.charge_card(request, path_id(id_fatura, "id_fatura"))
+
+
+@api.route(f"{BASE}/financeiro/cartao/processamentos", methods=["GET"],
+           permission=Permission.CONSULTAR_PROCESSAMENTOS_CARTAO)
+def card_charge_panel(request: ApiRequest) -> Payload:
+    return invoices_api.panel(request)
 
 
 # ------------------------------------------------------ schedule and queues

@@ -16,7 +16,10 @@ from chalicelib.agenda.service import AgendaService, brazilian_holiday
 from chalicelib.auth.passwords import PasswordHasher
 from chalicelib.auth.service import AuthService
 from chalicelib.billing.cards import CardService
+from chalicelib.billing.charges import ChargeService
 from chalicelib.billing.gateway_settings import GatewaySettingsService
+from chalicelib.billing.invoices import InvoiceService
+from chalicelib.billing.recurring import RecurringPayments
 from chalicelib.clock import Clock, system_clock
 from chalicelib.config import CARDS_KEY, Settings, key_alias, load_settings
 from chalicelib.customers.service import CustomerService
@@ -42,6 +45,9 @@ class Container:
     order_listing: OrderListing
     gateway_settings: GatewaySettingsService
     cards: CardService
+    invoices: InvoiceService
+    charges: ChargeService
+    recurring: RecurringPayments
     tick_runs: TickRuns
     tick_jobs: dict[str, TickJob] = field(default_factory=dict)
     # message type -> handler, per queue; capabilities register theirs.
@@ -62,6 +68,7 @@ def build_container(
     from chalicelib.billing.gateways.factory import adapters
     from chalicelib.sealing import KmsEnvelopeSealer
     from chalicelib.storage.agendas import DynamoAgendaStore
+    from chalicelib.storage.billing import DynamoBillingStore
     from chalicelib.storage.binding import bind_tables
     from chalicelib.storage.cards import DynamoGatewayConfigStore, DynamoWalletStore
     from chalicelib.storage.customers import DynamoCustomerStore
@@ -84,6 +91,9 @@ def build_container(
     gateway_settings = GatewaySettingsService(DynamoGatewayConfigStore(), sealer, clock,
                                               adapters(dict(settings.gateway_urls)))
     orders = ServiceOrderService(order_store, customers, agendas, sequences, clock, zone=settings.zone)
+    cards = CardService(DynamoWalletStore(), customers, gateway_settings, sealer, sequences, clock, settings.zone)
+    billing = DynamoBillingStore(settings.zone)
+    invoices = InvoiceService(billing, customers, sequences, clock)
     return Container(
         settings=settings,
         clock=clock,
@@ -96,7 +106,10 @@ def build_container(
         service_orders=orders,
         order_listing=OrderListing(order_store, settings.zone),
         gateway_settings=gateway_settings,
-        cards=CardService(DynamoWalletStore(), customers, gateway_settings, sealer, sequences, clock, settings.zone),
+        cards=cards,
+        invoices=invoices,
+        charges=ChargeService(billing, invoices, cards, gateway_settings, customers, clock, settings.zone),
+        recurring=RecurringPayments(billing, customers, cards),
         tick_runs=DynamoTickRuns(),
     )
 

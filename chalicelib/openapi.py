@@ -31,6 +31,7 @@ from chalicelib.agenda.api import (
 )
 from chalicelib.auth.model import ACCESS_TOKEN_SECONDS
 from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
+from chalicelib.billing.invoices_api import PAYMENT_METHODS as INVOICE_PAYMENT_METHODS
 from chalicelib.customers.api import DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, MAX_SERVICES_PER_REQUEST
 from chalicelib.customers.model import UFS
 from chalicelib.customers.service import SEARCH_KEYS
@@ -739,6 +740,58 @@ SCHEMAS.update({
             "padrao": {"type": "boolean"}, "gateway": {"type": "string"}, "data_cadastro": {"type": "string"},
         },
     },
+    "EscolhaCobrancaServico": {
+        "type": "object", "required": ["pagamento_recorrente"],
+        "properties": {"pagamento_recorrente": BOOL_INPUT,
+                       "id_cartao": {**ID_INPUT, "description": "Nulo ou ausente: o cartão padrão do cliente."}},
+    },
+    "CobrancaServico": {
+        "type": "object",
+        "properties": {"id_cliente_servico": {"type": "integer"}, "pagamento_recorrente": {"type": "boolean"},
+                       "id_cartao": {"type": ["integer", "null"]},
+                       "cartao_efetivo": {"oneOf": [ref("Cartao"), {"type": "null"}]}},
+    },
+    "NovaFatura": {
+        "type": "object", "required": ["id_cliente_servico", "valor", "data_vencimento"],
+        "properties": {"id_cliente_servico": ID_INPUT, "valor": MONEY_INPUT, "data_vencimento": _DATE_INPUT,
+                       "descricao": _text("Descrição da fatura.", 255)},
+    },
+    "Liquidacao": {
+        "type": "object", "required": ["id_fatura", "data_pagamento", "valor_pago", "forma_pagamento"],
+        "properties": {"id_fatura": ID_INPUT, "data_pagamento": _DATE_INPUT, "valor_pago": MONEY_INPUT,
+                       "forma_pagamento": {"type": "string", "enum": list(INVOICE_PAYMENT_METHODS)}},
+    },
+    "CobrancaCartao": {
+        "type": "object",
+        "properties": {"id_cartao": {**ID_INPUT, "description": "Ausente: o cartão padrão do cliente."}},
+    },
+    "Fatura": {
+        "type": "object",
+        "properties": {
+            "id_fatura": {"type": "integer"}, "id_cliente_servico": {"type": "integer"},
+            "id_cliente": {"type": "integer"}, "valor": {"type": "number"}, "data_vencimento": {"type": "string"},
+            "descricao": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": ["aberta", "paga", "cancelada"]},
+            "tentativas_cartao": {"type": "integer"},
+            "cobranca_em_andamento": {"type": "boolean",
+                                      "description": "Uma tentativa em cartão ainda sem resultado conhecido."},
+            "data_pagamento": {"type": ["string", "null"]}, "valor_pago": {"type": ["number", "null"]},
+            "forma_pagamento": {"type": ["string", "null"]},
+        },
+    },
+    "Processamento": {
+        "type": "object",
+        "properties": {
+            "id_processamento": {"type": "string", "description": "Nosso id do pedido no gateway."},
+            "id_fatura": {"type": "integer"}, "id_cliente": {"type": "integer"}, "cliente": {"type": "string"},
+            "id_cartao": {"type": "integer"}, "cartao": {"type": "string", "examples": ["Visa •••• 1234"]},
+            "gateway": {"type": "string"}, "valor": {"type": "number"}, "recorrente": {"type": "boolean"},
+            "tentativa": {"type": "integer"},
+            "status": {"type": "string", "enum": ["aprovado", "recusado", "erro", "processando"]},
+            "codigo_retorno": {"type": ["string", "null"]}, "mensagem_retorno": {"type": ["string", "null"]},
+            "tid": {"type": ["string", "null"]}, "data": {"type": "string"},
+        },
+    },
     "ConsultaOrdemServico": {
         "type": "object", "required": ["consulta"],
         "description": "Só `consulta` numérico: a OS desse número. Com `data_inicio`/`data_fim` (obrigatórios "
@@ -867,6 +920,8 @@ PATH_PARAMETERS: dict[str, str] = {
     "id_usuario": "ID do usuário da API.",
     "id_agenda_ordem_servico": "ID da agenda de ordem de serviço (`id_agenda_ordem_servico`).",
     "id_cartao": "ID do cartão (`id_cartao`).",
+    "id_fatura": "ID da fatura (`id_fatura`).",
+    "id_cliente_servico": "ID do serviço do cliente (`id_cliente_servico`).",
     "gateway": "`cielo` ou `getnet`.",
 }
 # Path parameters that are names, not ids.
@@ -1112,6 +1167,71 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", f"{BASE}/cliente/{{id_cliente}}/cartao/{{id_cartao}}/padrao"): Operation(
         summary="Tornar cartão padrão", tag="Cartões", result=("cartao", ref("Cartao")),
     ),
+    ("GET", f"{BASE}/cliente_servico/{{id_cliente_servico}}/cobranca"): Operation(
+        summary="Pagamento recorrente do serviço", tag="Cartões", result=("cobranca", ref("CobrancaServico")),
+    ),
+    ("PUT", f"{BASE}/cliente_servico/{{id_cliente_servico}}/cobranca"): Operation(
+        summary="Ativar/desativar pagamento recorrente do serviço", tag="Cartões",
+        description="Ativar exige ao menos um cartão; `id_cartao` nulo: o cartão padrão. Um cartão escolhido "
+                    "que for removido cede lugar ao padrão (`cartao_efetivo`).",
+        body="EscolhaCobrancaServico", result=("cobranca", ref("CobrancaServico")),
+    ),
+    ("POST", f"{BASE}/financeiro/fatura"): Operation(
+        summary="Cadastrar fatura", tag="Faturas", body="NovaFatura", result=("fatura", ref("Fatura")),
+    ),
+    ("GET", f"{BASE}/financeiro/fatura"): Operation(
+        summary="Faturas de um serviço", tag="Faturas",
+        description="Pelo serviço do cliente (obrigatório), com filtros de status e de vencimento.",
+        query=(
+            Parameter("id_cliente_servico", "Serviço do cliente.", ID_INPUT, required=True),
+            Parameter("status", "aberta, paga ou cancelada.", {"type": "string",
+                                                               "enum": ["aberta", "paga", "cancelada"]}),
+            Parameter("data_inicio", "Vencimento a partir de (AAAA-MM-DD).", {"type": "string"}),
+            Parameter("data_fim", "Vencimento até (AAAA-MM-DD).", {"type": "string"}),
+            Parameter("pagina", "Página, a partir de 0.", {"type": ["integer", "string"], "minimum": 0}),
+            Parameter("itens_por_pagina", f"1 a {MAX_PER_PAGE}.", {"type": ["integer", "string"], "minimum": 1,
+                                                                  "maximum": MAX_PER_PAGE}),
+        ),
+        raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
+            "type": "object", "required": ["faturas", "paginacao"],
+            "properties": {"faturas": _list_of("Fatura"), "paginacao": ref("Paginacao")}}]}, ref("EnvelopeErro")]},
+    ),
+    ("POST", f"{BASE}/financeiro/fatura/liquidar"): Operation(
+        summary="Liquidar fatura", tag="Faturas", description="Pagamento recebido por outro meio.",
+        body="Liquidacao", result=("fatura", ref("Fatura")),
+    ),
+    ("POST", f"{BASE}/financeiro/fatura/{{id_fatura}}/cancelar"): Operation(
+        summary="Cancelar fatura", tag="Faturas", result=("fatura", ref("Fatura")),
+    ),
+    ("POST", f"{BASE}/financeiro/fatura/{{id_fatura}}/cobrar_cartao"): Operation(
+        summary="Cobrar fatura no cartão (avulsa)", tag="Faturas",
+        description="Uma tentativa não recorrente, registrada antes da chamada ao gateway. Resultado desconhecido "
+                    "(sem resposta): a tentativa fica `processando` e é conciliada pelo id do pedido antes de "
+                    "qualquer nova cobrança; nunca duas cobranças da mesma fatura ao mesmo tempo.",
+        body="CobrancaCartao", body_required=False, result=("processamento", ref("Processamento")),
+    ),
+    ("GET", f"{BASE}/financeiro/cartao/processamentos"): Operation(
+        summary="Painel de processamentos de cartão", tag="Faturas",
+        description="Toda tentativa, recusadas e com erro incluídas, da mais recente à mais antiga. Sem datas: "
+                    "os últimos 31 dias.",
+        query=(
+            Parameter("recorrente", "todos (padrão), sim ou nao.", {"type": "string",
+                                                                     "enum": ["todos", "sim", "nao"]}),
+            Parameter("status", "Status da tentativa.", {"type": "string",
+                                                         "enum": ["aprovado", "recusado", "erro", "processando"]}),
+            Parameter("gateway", "cielo ou getnet.", {"type": "string", "enum": ["cielo", "getnet"]}),
+            Parameter("id_cliente", "Cliente.", ID_INPUT),
+            Parameter("data_inicio", "AAAA-MM-DD.", {"type": "string"}),
+            Parameter("data_fim", "AAAA-MM-DD.", {"type": "string"}),
+            Parameter("pagina", "Página, a partir de 0.", {"type": ["integer", "string"], "minimum": 0}),
+            Parameter("itens_por_pagina", f"1 a {MAX_PER_PAGE}.", {"type": ["integer", "string"], "minimum": 1,
+                                                                  "maximum": MAX_PER_PAGE}),
+        ),
+        raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
+            "type": "object", "required": ["processamentos", "paginacao"],
+            "properties": {"processamentos": _list_of("Processamento"), "paginacao": ref("Paginacao")}}]},
+            ref("EnvelopeErro")]},
+    ),
     ("GET", f"{BASE}/ordem_servico/todos"): Operation(
         summary="Listar ordens de serviço", tag="Ordens de serviço",
         description="Lista filtrada e paginada (`pagina` a partir de 0; uma página além da última vem vazia, "
@@ -1215,6 +1335,7 @@ TAGS: dict[str, str] = {
     "Técnicos": "Técnicos de campo.",
     "Clientes": "Clientes e seus serviços.",
     "Agendas": "Agendas de ordem de serviço: quando e quantas OS podem ser agendadas.",
+    "Faturas": "Faturas, cobrança avulsa no cartão e o painel de processamentos.",
     "Cartões": "Gateways de cartão (Cielo, GetNet) e cartões dos clientes, guardados como tokens cifrados.",
 }
 

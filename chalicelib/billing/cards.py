@@ -10,6 +10,7 @@ promotes the oldest remaining card).
 """
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError, V
 from chalicelib.ports import Sequences
 from chalicelib.sealing import Sealed, Sealer
 
+logger = logging.getLogger(__name__)
 MAX_CARDS = 10
 MAX_ATTEMPTS = 5
 
@@ -126,6 +128,10 @@ class CardService:
         return card, self._changing(customer_id, write)
 
     def remove(self, customer_id: int, card_id: int) -> Wallet:
+        """Remove the card here, then from the gateway's vault (best effort: it can charge nobody once we
+        forget its token, so a gateway that does not answer does not keep the card on the panel)."""
+        removed: list[Card] = []
+
         def write(wallet: Wallet) -> None:
             card = wallet.card(card_id)
             rest = [c for c in wallet.cards if c.id != card_id]
@@ -133,8 +139,21 @@ class CardService:
             if default == card_id or default is None:
                 default = rest[0].id if rest else None  # the oldest remaining card
             self._store.remove(wallet, card, default)
+            removed[:] = [card]
 
-        return self._changing(customer_id, write)
+        wallet = self._changing(customer_id, write)
+        self._forget_at_gateway(removed[0])
+        return wallet
+
+    def _forget_at_gateway(self, card: Card) -> None:
+        config = next((c for c in self._gateways.list() if c.gateway == card.gateway), None)
+        if config is None:
+            return
+        try:
+            self._gateways.adapter(config).forget(self.token(card))
+        except GatewayRefusal as refused:
+            logger.warning("cartão %s do cliente %s removido aqui; o gateway %s não o removeu do cofre (%s)",
+                           card.id, card.customer_id, card.gateway, refused.code)
 
     def make_default(self, customer_id: int, card_id: int) -> Wallet:
         def write(wallet: Wallet) -> None:

@@ -16,6 +16,7 @@ from chalicelib.billing.gateway_settings import (
     GatewayChange,
     GatewayConfig,
 )
+from chalicelib.billing.recurring import RecurringChoice
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.service_orders.shapes import local
 from chalicelib.web.endpoint import ApiRequest
@@ -96,7 +97,33 @@ def edit_card(request: ApiRequest, customer_id: int, card_id: int) -> Payload:
     raise ValidationError([NO_EDIT])
 
 
+# ------------------------------------------------------ recurring payment
+def recurring_payment(request: ApiRequest, service_id: int) -> Payload:
+    choice, card = request.container.recurring.get(service_id)
+    return success("Dados consultados com sucesso.", cobranca=_recurring_shape(request, choice, card))
+
+
+def choose_recurring_payment(request: ApiRequest, service_id: int) -> Payload:
+    """``PUT cliente_servico/{id}/cobranca``: on needs a card; ``id_cartao`` null is the default card."""
+    fields = request.fields()
+    recurring = fields.boolean("pagamento_recorrente", required=True)
+    card_id = fields.optional_identifier("id_cartao")
+    fields.check()
+    choice, card = request.container.recurring.choose(service_id, recurring, card_id)
+    return success("Cobrança do serviço salva com sucesso.", cobranca=_recurring_shape(request, choice, card))
+
+
 # ---------------------------------------------------------------- shapes
+def _recurring_shape(request: ApiRequest, choice: RecurringChoice, card: Card | None) -> dict[str, Any]:
+    wallet = request.container.cards.wallet(card.customer_id) if card else None
+    return {
+        "id_cliente_servico": choice.service_id,
+        "pagamento_recorrente": choice.recurring,
+        "id_cartao": choice.card_id,
+        "cartao_efetivo": _card_shape(request, card, wallet) if card and wallet else None,
+    }
+
+
 def _card_shape(request: ApiRequest, card: Card, wallet: Wallet) -> dict[str, Any]:
     return {
         "id_cartao": card.id,

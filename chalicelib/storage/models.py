@@ -300,9 +300,9 @@ class OrdersByCustomerIndex(GlobalSecondaryIndex["OrderTableItem"]):
     customer_sk = UnicodeAttribute(range_key=True)
 
 
-def _by_date(index_name: str, year: str, key: str) -> GlobalSecondaryIndex[OrderTableItem]:
-    """An index of OS by one of their dates (service_orders.listing.DATE_KINDS):
-    ``<YYYY>`` / ``<local ISO moment>#<id:010d>``, sparse (OS with that date)."""
+def _by_date(index_name: str, year: str, key: str) -> GlobalSecondaryIndex[Any]:
+    """An index by a date: ``<YYYY>`` / ``<local ISO moment>#<id>``, sparse (items with that date).
+    Used for the OS's searchable dates (service_orders.listing.DATE_KINDS) and card attempts."""
     meta = type("Meta", (), {"index_name": index_name, "projection": AllProjection()})
     index = type(f"Orders_{index_name}", (GlobalSecondaryIndex,), {
         "Meta": meta, year: UnicodeAttribute(hash_key=True), key: UnicodeAttribute(range_key=True)})
@@ -406,6 +406,86 @@ class OutboxItem(OrderTableItem, discriminator="outbox"):
     expires = TTLAttribute()
 
 
+# ---------------------------------------------------------------- billing
+class InvoicesByServiceIndex(GlobalSecondaryIndex["BillingTableItem"]):
+    """A service's invoices by due date: ``SERVICO#<id>`` / ``<due date>#<id:010d>``."""
+
+    class Meta:
+        index_name = "by_service"
+        projection = AllProjection()
+
+    service_pk = UnicodeAttribute(hash_key=True)
+    service_sk = UnicodeAttribute(range_key=True)
+
+
+class BillingTableItem(Model):
+    """Schema model of the ``billing`` table: invoices and their card attempts."""
+
+    class Meta(_Unbound):
+        logical_name = "billing"
+        ttl_attribute = "expires"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+    service_pk = UnicodeAttribute(null=True)
+    service_sk = UnicodeAttribute(null=True)
+    by_service = InvoicesByServiceIndex()
+    attempt_year = UnicodeAttribute(null=True)
+    attempt_key = UnicodeAttribute(null=True)
+    by_attempt_date = _by_date("by_attempt_date", "attempt_year", "attempt_key")
+
+
+class InvoiceItem(BillingTableItem, discriminator="invoice"):
+    """``FATURA#<id>`` / ``FATURA``."""
+
+    invoice_id = NumberAttribute()
+    customer_service_id = NumberAttribute()
+    customer_id = NumberAttribute()
+    amount_cents = NumberAttribute()
+    due_date = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    status = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    version = NumberAttribute()
+    card_attempts = NumberAttribute(default=0)
+    charging = UnicodeAttribute(null=True)
+    paid_at = UTCDateTimeAttribute(null=True)
+    paid_cents = NumberAttribute(null=True)
+    payment_method = UnicodeAttribute(default="")
+
+
+class RecurringChoiceItem(BillingTableItem, discriminator="recurring_choice"):
+    """``SERVICO#<id>`` / ``COBRANCA``: recurring card payment of a service and its chosen card."""
+
+    service_id = NumberAttribute()
+    recurring = BooleanAttribute(default=False)
+    card_id = NumberAttribute(null=True)
+
+
+class ChargeAttemptItem(BillingTableItem, discriminator="charge_attempt"):
+    """``FATURA#<id>`` / ``TENTATIVA#<n:03d>``; indexed by its local moment for the charge panel."""
+
+    order_id = UnicodeAttribute()
+    invoice_id = NumberAttribute()
+    number = NumberAttribute()
+    customer_id = NumberAttribute()
+    customer_name = UnicodeAttribute()
+    card_id = NumberAttribute()
+    card_display = UnicodeAttribute()
+    gateway = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+    recurring = BooleanAttribute()
+    status = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    outcome = UnicodeAttribute(default="")
+    return_code = UnicodeAttribute(default="")
+    return_message = UnicodeAttribute(default="")
+    tid = UnicodeAttribute(default="")
+    payment_id = UnicodeAttribute(default="")
+    finished_at = UTCDateTimeAttribute(null=True)
+
+
 SCHEMA_MODELS: tuple[type[Model], ...] = (
-    IdentityItem, CustomerTableItem, SettingsItem, AgendaTableItem, OrderTableItem,
+    IdentityItem, CustomerTableItem, SettingsItem, AgendaTableItem, OrderTableItem, BillingTableItem,
 )

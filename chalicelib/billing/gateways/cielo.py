@@ -131,6 +131,9 @@ class CieloGateway:
         brand = str(credit_card.get("Brand") or "") if isinstance(credit_card, dict) else ""
         return self._result(payment, brand)
 
+    def forget(self, card_token: str) -> None:
+        """API 3.0 has no token deletion: a removed card's token simply goes unused."""
+
     def _sale(self, charge: Charge) -> dict[str, Any]:
         # Cielo asks for CardOnFile on every token sale; "Unscheduled" is an operator's one-off charge of the
         # stored card, "Recurring" the monthly charge we schedule.

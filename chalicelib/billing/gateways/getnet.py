@@ -108,6 +108,12 @@ class GetNetGateway:
         logger.warning("getnet payment %s: v1 has no query; settle it from GetNet's portal", order_id)
         return ChargeResult(Classification(Outcome.UNKNOWN, ""), return_message=NO_QUERY)
 
+    def forget(self, card_token: str) -> None:
+        """Deletes the card from GetNet's vault (``DELETE /v1/cards/{card_id}``); an unknown card is gone already."""
+        answer = self._send("DELETE", f"/v1/cards/{card_token}", "vault delete")
+        if answer.status_code not in (200, 202, 204, 404):
+            raise _refusal(answer)
+
     # --- requests -----------------------------------------------------------------------------------------------
 
     def _vault_card(self, card_id: str) -> dict[str, Any]:

@@ -4,114 +4,30 @@ returned, one active gateway), cards (tokenized, sealed, shown masked,
 exactly one default), and bad input refused before any gateway call."""
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
-import boto3
 import pytest
-from chalice.test import Client
-from moto import mock_aws
 
 from chalicelib.billing.cards import card_context
-from chalicelib.container import Container, build_container, use_container
+from chalicelib.container import Container
 from chalicelib.sealing import SealError
-from chalicelib.storage.models import CardItem, CustomerTableItem, SettingsItem
-from infra.definition import create_resources
 from sandbox.simulators.cielo import CieloSimulator
 from sandbox.simulators.getnet import GetNetSimulator
-from tests.aws import TEST_SETTINGS
-from tests.conftest import MutableClock
-from tests.functional.conftest import ADMIN, CLIENT, Http
+from tests.functional.billing.support import (
+    BASE,
+    CIELO_KEY,
+    ELO,
+    GATEWAYS,
+    MASTER,
+    VISA,
+    card_body,
+    cielo_on,
+    getnet_on,
+    ok,
+    stored_text,
+)
+from tests.functional.conftest import Http
 from tests.functional.test_bad_input import assert_refused
-
-BASE = "/api/v1/integracao"
-GATEWAYS = f"{BASE}/configuracao/integracao/cartao_credito"
-VISA = "4024007197692931"  # Luhn-valid test numbers; never real cards
-MASTER = "5155901222280001"
-ELO = "6362970000457013"
-CIELO_KEY = "SIMULADOCIELOSANDBOXMERCHANTKEY000000000"
-ADDRESS = {"logradouro": "Rua A", "numero": "1", "bairro": "Centro", "cidade": "Campinas", "uf": "SP",
-           "cep": "13010-000"}
-
-
-def ok(answer: Any) -> dict[str, Any]:
-    assert answer.status_code == 200 and answer.json["status"] == "success", answer.json
-    return dict(answer.json)
-
-
-@pytest.fixture
-def simulators() -> Iterator[tuple[CieloSimulator, GetNetSimulator]]:
-    cielo, getnet = CieloSimulator().start(), GetNetSimulator().start()
-    yield cielo, getnet
-    cielo.stop()
-    getnet.stop()
-
-
-@pytest.fixture
-def stack(clock: MutableClock, simulators: tuple[CieloSimulator, GetNetSimulator]) -> Iterator[Container]:
-    """The conftest stack, with the card gateways' URLs pointing at the simulators."""
-    cielo, getnet = simulators
-    settings = replace(TEST_SETTINGS, gateway_urls=(("CIELO_API_URL", cielo.url), ("CIELO_QUERY_URL", cielo.url),
-                                                    ("GETNET_API_URL", getnet.url)))
-    with mock_aws():
-        create_resources(boto3.session.Session(region_name="us-east-1"))
-        container = build_container(settings, clock=clock)
-        with use_container(container):
-            container.auth.ensure_admin(*ADMIN)
-            container.auth.ensure_client(CLIENT[0], CLIENT[1], "Integração de teste")
-            yield container
-
-
-@pytest.fixture
-def admin(stack: Container) -> Iterator[Http]:
-    from app import app
-
-    with Client(app, stage_name="dev") as client:
-        http = Http(client)
-        http.login()
-        for document in ("52998224725", "11144477735"):
-            ok(http.request("POST", f"{BASE}/cliente", {
-                "nome_razaosocial": f"Cliente {document[:3]}", "cpf_cnpj": document,
-                "telefone_primario": "11987654321",
-                "servicos": [{"nome": "Fibra", "valor": "99.90", "endereco_instalacao": ADDRESS}]}))
-        yield http
-
-
-@pytest.fixture(autouse=True)
-def no_card_number_leaks(caplog: pytest.LogCaptureFixture, stack: Container) -> Iterator[None]:
-    """After every test here: no test card number in any log line or stored item, no CVV on a card."""
-    caplog.set_level(logging.DEBUG)
-    yield
-    for number in (VISA, MASTER, ELO, "4024007197692932", "9999999999999995"):
-        assert number not in caplog.text
-        assert number not in stored_text()
-    assert all("123" not in repr(i.attribute_values) for i in CustomerTableItem.scan() if isinstance(i, CardItem))
-
-
-def cielo_on(http: Http, **changes: Any) -> dict[str, Any]:
-    return ok(http.request("PUT", f"{GATEWAYS}/cielo", {
-        "ativo": True, "ambiente": "sandbox", "permite_recorrencia_automatica": True,
-        "credenciais": {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID, "merchant_key": CIELO_KEY},
-        **changes}))
-
-
-def getnet_on(http: Http) -> dict[str, Any]:
-    return ok(http.request("PUT", f"{GATEWAYS}/getnet", {"ativo": "true", "credenciais": {
-        "client_id": GetNetSimulator.DEFAULT_CLIENT_ID, "client_secret": GetNetSimulator.DEFAULT_CLIENT_SECRET,
-        "seller_id": GetNetSimulator.DEFAULT_SELLER_ID}}))
-
-
-def card_body(number: str = VISA, **changes: Any) -> dict[str, Any]:
-    return {"numero": number, "nome_titular": "Maria da Silva", "mes_validade": 12, "ano_validade": 2031,
-            "cvv": "123", **changes}
-
-
-def stored_text() -> str:
-    """Every stored customer and settings item, as text (tests only: scans)."""
-    return repr([i.attribute_values for i in CustomerTableItem.scan()] +
-                [i.attribute_values for i in SettingsItem.scan()])
 
 
 # --------------------------------------------------------- gateway settings
@@ -194,10 +110,23 @@ def test_default_card_moves_and_removal_promotes_the_oldest(admin: Http) -> None
     assert ok(admin.request("DELETE", f"{BASE}/cliente/1/cartao/2"))["cartoes"] == []
 
 
-def test_getnet_stores_the_card_in_its_vault(admin: Http) -> None:
+def test_getnet_keeps_the_card_in_its_vault_until_it_is_removed(
+        admin: Http, simulators: tuple[CieloSimulator, GetNetSimulator]) -> None:
     getnet_on(admin)
     card = ok(admin.request("POST", f"{BASE}/cliente/2/cartao", card_body(MASTER)))["cartao"]
     assert (card["gateway"], card["bandeira"], card["padrao"]) == ("getnet", "Master", True)
+    vault = simulators[1].cards
+    assert len(vault) == 1
+    ok(admin.request("DELETE", f"{BASE}/cliente/2/cartao/{card['id_cartao']}"))
+    assert vault == {}
+
+
+def test_a_vault_that_does_not_answer_does_not_keep_the_card_here(
+        admin: Http, simulators: tuple[CieloSimulator, GetNetSimulator]) -> None:
+    getnet_on(admin)
+    ok(admin.request("POST", f"{BASE}/cliente/2/cartao", card_body(MASTER)))
+    simulators[1].inject("DELETE /v1/cards", "error_5xx")
+    assert ok(admin.request("DELETE", f"{BASE}/cliente/2/cartao/1"))["cartoes"] == []
 
 
 def test_a_card_is_never_edited(admin: Http) -> None:
@@ -256,3 +185,28 @@ def test_a_tokenization_fault_stores_nothing_and_says_so(
     assert stored_text() == before
     # the next try goes through
     assert ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body(MASTER)))["cartao"]["padrao"] is True
+
+
+def test_recurring_payment_of_a_service_falls_back_to_the_default_card(admin: Http) -> None:
+    cobranca = f"{BASE}/cliente_servico/1/cobranca"
+    assert ok(admin.request("GET", cobranca))["cobranca"] == {
+        "id_cliente_servico": 1, "pagamento_recorrente": False, "id_cartao": None, "cartao_efetivo": None}
+    assert_refused(admin.request("PUT", cobranca, {"pagamento_recorrente": True}),
+                   "Cadastre um cartão do cliente antes de ativar o pagamento recorrente")
+    cielo_on(admin)
+    for number in (VISA, MASTER):
+        ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body(number)))
+    chosen = ok(admin.request("PUT", cobranca, {"pagamento_recorrente": "true", "id_cartao": "2"}))["cobranca"]
+    assert (chosen["pagamento_recorrente"], chosen["id_cartao"], chosen["cartao_efetivo"]["id_cartao"]) == \
+        (True, 2, 2)
+    ok(admin.request("DELETE", f"{BASE}/cliente/1/cartao/2"))
+    after = ok(admin.request("GET", cobranca))["cobranca"]
+    assert (after["id_cartao"], after["cartao_efetivo"]["id_cartao"], after["cartao_efetivo"]["padrao"]) == \
+        (2, 1, True)
+    default = ok(admin.request("PUT", cobranca, {"pagamento_recorrente": True, "id_cartao": None}))["cobranca"]
+    assert (default["id_cartao"], default["cartao_efetivo"]["id_cartao"]) == (None, 1)
+    ok(admin.request("POST", f"{BASE}/cliente/2/cartao", card_body(ELO)))
+    assert_refused(admin.request("PUT", cobranca, {"pagamento_recorrente": True, "id_cartao": 3}),
+                   "Cartão de ID 3 não encontrado para o cliente 1")
+    assert_refused(admin.request("PUT", f"{BASE}/cliente_servico/9/cobranca", {"pagamento_recorrente": False}),
+                   "Serviço de cliente de ID 9 não encontrado")

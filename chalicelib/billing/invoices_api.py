@@ -1,0 +1,159 @@
+"""Invoices, an operator's one-off card charge and the charge panel (contract
+Part B: ``financeiro/fatura``, ``financeiro/fatura/{id}/cobrar_cartao``,
+``financeiro/cartao/processamentos``). Money in the API is reais with two
+decimals; inside, integer cents."""
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from chalicelib.billing.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt
+from chalicelib.billing.gateway_settings import GATEWAYS
+from chalicelib.billing.invoices import STATUSES as INVOICE_STATUSES
+from chalicelib.billing.invoices import Invoice, NewInvoice
+from chalicelib.errors import ValidationError
+from chalicelib.service_orders.listing import Period
+from chalicelib.service_orders.shapes import local
+from chalicelib.web.endpoint import ApiRequest
+from chalicelib.web.envelope import Payload, success
+from chalicelib.web.paging import paginacao, read_page
+
+PAYMENT_METHODS = ("boleto", "pix", "dinheiro", "cartao_credito", "cartao_debito", "transferencia_bancaria",
+                   "debito_automatico", "cheque")
+MOMENT = "%Y-%m-%d %H:%M:%S"
+
+
+def create(request: ApiRequest) -> Payload:
+    fields = request.fields()
+    service_id = fields.identifier("id_cliente_servico", required=True)
+    amount = fields.money_cents("valor", required=True)
+    due = fields.day("data_vencimento", required=True)
+    description = fields.text("descricao", max_len=255)
+    fields.check()
+    assert due is not None
+    invoice = request.container.invoices.create(NewInvoice(service_id, amount, due, description))
+    return success("Fatura cadastrada com sucesso.", fatura=_invoice_shape(request, invoice))
+
+
+def list_invoices(request: ApiRequest) -> Payload:
+    """A service's invoices (the service is required: invoices are read by its index, never scanned)."""
+    fields = request.fields()
+    service_id = fields.identifier("id_cliente_servico", required=True)
+    status = fields.choice("status", INVOICE_STATUSES)
+    first = fields.day("data_inicio")
+    last = fields.day("data_fim")
+    page = read_page(fields)
+    fields.check()
+    found = [i for i in request.container.invoices.of_service(service_id)
+             if (not status or i.status == status) and (first is None or i.due_date >= first)
+             and (last is None or i.due_date <= last)]
+    rows = found[page.offset:page.offset + page.per_page]
+    return success("Dados consultados com sucesso.", faturas=[_invoice_shape(request, i) for i in rows],
+                   paginacao=paginacao(page, len(found)))
+
+
+def settle(request: ApiRequest) -> Payload:
+    """``POST financeiro/fatura/liquidar``: paid by other means."""
+    fields = request.fields()
+    invoice_id = fields.identifier("id_fatura", required=True)
+    paid_on = fields.day("data_pagamento", required=True)
+    paid = fields.money_cents("valor_pago", required=True)
+    method = fields.choice("forma_pagamento", PAYMENT_METHODS, required=True)
+    fields.check()
+    assert paid_on is not None
+    zone = request.container.settings.zone
+    invoice = request.container.invoices.settle(invoice_id, paid, datetime.combine(paid_on, time(12), zone),
+                                                method)
+    return success("Fatura liquidada com sucesso.", fatura=_invoice_shape(request, invoice))
+
+
+def cancel(request: ApiRequest, invoice_id: int) -> Payload:
+    invoice = request.container.invoices.cancel(invoice_id)
+    return success("Fatura cancelada com sucesso.", fatura=_invoice_shape(request, invoice))
+
+
+def charge_card(request: ApiRequest, invoice_id: int) -> Payload:
+    """``POST financeiro/fatura/{id}/cobrar_cartao``: an operator's one-off charge (not recurring)."""
+    fields = request.fields()
+    card_id = fields.optional_identifier("id_cartao")
+    fields.check()
+    attempt, invoice = request.container.charges.charge(invoice_id, card_id, recurring=False)
+    return success(_outcome_text(attempt), processamento=_attempt_shape(request, attempt),
+                   fatura=_invoice_shape(request, invoice))
+
+
+def panel(request: ApiRequest) -> Payload:
+    """``GET financeiro/cartao/processamentos``: every attempt, failed ones included, newest first."""
+    fields = request.fields()
+    recurring = fields.choice("recorrente", ("todos", "sim", "nao"), default="todos")
+    status = fields.choice("status", (APPROVED, DECLINED, ERROR, PROCESSING))
+    gateway = fields.choice("gateway", GATEWAYS)
+    customer_id = fields.optional_identifier("id_cliente")
+    first = fields.day("data_inicio")
+    last = fields.day("data_fim")
+    page = read_page(fields)
+    period = None
+    if not fields.errors:
+        today = local(request.container.clock(), request.container.settings.zone).date()
+        start = datetime.combine(first or today - timedelta(days=31), time())
+        end = datetime.combine(last or today, time(23, 59, 59))
+        try:
+            period = Period.of(start, end, today)
+        except ValidationError as refused:
+            fields.add_rule_errors(refused.errors)
+    fields.check()
+    assert period is not None
+    found = [a for a in request.container.charges.panel(period.first, period.last)
+             if (recurring == "todos" or a.recurring == (recurring == "sim")) and (not status or a.status == status)
+             and (not gateway or a.gateway == gateway) and (customer_id is None or a.customer_id == customer_id)]
+    rows = found[page.offset:page.offset + page.per_page]
+    return success("Dados consultados com sucesso.", processamentos=[_attempt_shape(request, a) for a in rows],
+                   paginacao=paginacao(page, len(found)))
+
+
+def _outcome_text(attempt: ChargeAttempt) -> str:
+    code = f"{attempt.return_code}: {attempt.return_message}".strip(": ")
+    return {
+        APPROVED: "Pagamento aprovado.",
+        DECLINED: f"Cobrança recusada pelo gateway ({code}).",
+        ERROR: f"O gateway não processou a cobrança ({code}); nada foi cobrado.",
+    }.get(attempt.status, attempt.return_message or "Cobrança em processamento.")
+
+
+def _invoice_shape(request: ApiRequest, invoice: Invoice) -> dict[str, Any]:
+    zone = request.container.settings.zone
+    return {
+        "id_fatura": invoice.id,
+        "id_cliente_servico": invoice.customer_service_id,
+        "id_cliente": invoice.customer_id,
+        "valor": invoice.amount_cents / 100,
+        "data_vencimento": invoice.due_date.isoformat(),
+        "descricao": invoice.description or None,
+        "status": invoice.status,
+        "tentativas_cartao": invoice.card_attempts,
+        "cobranca_em_andamento": invoice.charging is not None,
+        "data_pagamento": local(invoice.paid_at, zone).strftime(MOMENT) if invoice.paid_at else None,
+        "valor_pago": invoice.paid_cents / 100 if invoice.paid_cents is not None else None,
+        "forma_pagamento": invoice.payment_method or None,
+    }
+
+
+def _attempt_shape(request: ApiRequest, attempt: ChargeAttempt) -> dict[str, Any]:
+    return {
+        "id_processamento": attempt.order_id,
+        "id_fatura": attempt.invoice_id,
+        "id_cliente": attempt.customer_id,
+        "cliente": attempt.customer_name,
+        "id_cartao": attempt.card_id,
+        "cartao": attempt.card_display,
+        "gateway": attempt.gateway,
+        "valor": attempt.amount_cents / 100,
+        "recorrente": attempt.recurring,
+        "tentativa": attempt.number,
+        "status": attempt.status,
+        "codigo_retorno": attempt.return_code or None,
+        "mensagem_retorno": attempt.return_message or None,
+        "tid": attempt.tid or None,
+        "data": local(attempt.created_at, request.container.settings.zone).strftime(MOMENT),
+    }
+

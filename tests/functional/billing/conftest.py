@@ -1,0 +1,74 @@
+"""Fixtures of the billing tests: the app on in-process moto with the card gateways' URLs pointing at the
+Cielo and GetNet simulators, an admin with two customers, and a check after every test that no test card
+number reached a log line or a stored item."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import replace
+
+import boto3
+import pytest
+from chalice.test import Client
+from moto import mock_aws
+
+from chalicelib.container import Container, build_container, use_container
+from chalicelib.storage.models import CardItem, CustomerTableItem
+from infra.definition import create_resources
+from sandbox.simulators.cielo import CieloSimulator
+from sandbox.simulators.getnet import GetNetSimulator
+from tests.aws import TEST_SETTINGS
+from tests.conftest import MutableClock
+from tests.functional.billing.support import ADDRESS, BASE, ELO, MASTER, VISA, ok, stored_text
+from tests.functional.conftest import ADMIN, CLIENT, Http
+
+
+@pytest.fixture
+def simulators() -> Iterator[tuple[CieloSimulator, GetNetSimulator]]:
+    cielo, getnet = CieloSimulator().start(), GetNetSimulator().start()
+    yield cielo, getnet
+    cielo.stop()
+    getnet.stop()
+
+
+@pytest.fixture
+def stack(clock: MutableClock, simulators: tuple[CieloSimulator, GetNetSimulator]) -> Iterator[Container]:
+    """The conftest stack, with the card gateways' URLs pointing at the simulators."""
+    cielo, getnet = simulators
+    settings = replace(TEST_SETTINGS, gateway_urls=(("CIELO_API_URL", cielo.url), ("CIELO_QUERY_URL", cielo.url),
+                                                    ("GETNET_API_URL", getnet.url)))
+    with mock_aws():
+        create_resources(boto3.session.Session(region_name="us-east-1"))
+        container = build_container(settings, clock=clock)
+        with use_container(container):
+            container.auth.ensure_admin(*ADMIN)
+            container.auth.ensure_client(CLIENT[0], CLIENT[1], "Integração de teste")
+            yield container
+
+
+@pytest.fixture
+def admin(stack: Container) -> Iterator[Http]:
+    from app import app
+
+    with Client(app, stage_name="dev") as client:
+        http = Http(client)
+        http.login()
+        for document in ("52998224725", "11144477735"):
+            ok(http.request("POST", f"{BASE}/cliente", {
+                "nome_razaosocial": f"Cliente {document[:3]}", "cpf_cnpj": document,
+                "telefone_primario": "11987654321",
+                "servicos": [{"nome": "Fibra", "valor": "99.90", "endereco_instalacao": ADDRESS}]}))
+        yield http
+
+
+@pytest.fixture(autouse=True)
+def no_card_number_leaks(caplog: pytest.LogCaptureFixture, stack: Container) -> Iterator[None]:
+    """After every test here: no test card number in any log line or stored item, no CVV on a card."""
+    caplog.set_level(logging.DEBUG)
+    yield
+    for number in (VISA, MASTER, ELO, "4024007197692932", "9999999999999995"):
+        assert number not in caplog.text
+        assert number not in stored_text()
+    assert all("123" not in repr(i.attribute_values) for i in CustomerTableItem.scan() if isinstance(i, CardItem))
+
+

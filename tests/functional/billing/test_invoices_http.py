@@ -1,0 +1,188 @@
+"""Invoices and an operator's one-off card charge through the Chalice app,
+against the Cielo and GetNet simulators: every Cielo sandbox ending and GetNet
+test card, each fault kind leaving a correct, recorded state, and the charge
+panel listing every attempt."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.container import Container
+from sandbox.simulators.cielo import CieloSimulator
+from sandbox.simulators.getnet import GetNetSimulator
+from tests.conftest import MutableClock
+from tests.functional.billing.support import BASE, card_body, cielo_on, getnet_on, ok
+from tests.functional.conftest import Http
+from tests.functional.test_bad_input import assert_refused
+from tests.integration.test_simulators import luhn_number
+
+INVOICES = f"{BASE}/financeiro/fatura"
+PANEL = f"{BASE}/financeiro/cartao/processamentos"
+Simulators = tuple[CieloSimulator, GetNetSimulator]
+
+
+def invoice(http: Http, value: str = "99.90", due: str = "2026-12-10") -> int:
+    return int(ok(http.request("POST", INVOICES, {"id_cliente_servico": 1, "valor": value,
+                                                    "data_vencimento": due}))["fatura"]["id_fatura"])
+
+
+def charge(http: Http, invoice_id: int, **body: Any) -> dict[str, Any]:
+    return ok(http.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao", body or None))
+
+
+def with_card(http: Http, number: str) -> None:
+    ok(http.request("POST", f"{BASE}/cliente/1/cartao", card_body(number)))
+
+
+# Cielo's "Simulado" sandbox: the card number's last digit decides (gateways.md §1.7).
+CIELO_ENDINGS = [
+    (0, "aprovado", "6", "paga"), (1, "aprovado", "6", "paga"), (4, "aprovado", "6", "paga"),
+    (2, "recusado", "05", "aberta"), (3, "recusado", "57", "aberta"), (5, "recusado", "78", "aberta"),
+    (7, "recusado", "77", "aberta"), (8, "recusado", "70", "aberta"),
+]
+
+
+@pytest.mark.parametrize("ending, status, code, invoice_status", CIELO_ENDINGS)
+def test_each_cielo_sandbox_ending(admin: Http, ending: int, status: str, code: str,
+                                   invoice_status: str) -> None:
+    cielo_on(admin)
+    with_card(admin, luhn_number("4551", ending))
+    answer = charge(admin, invoice(admin))
+    attempt, billed = answer["processamento"], answer["fatura"]
+    assert (attempt["status"], attempt["codigo_retorno"], attempt["recorrente"], attempt["tentativa"]) == \
+        (status, code, False, 1)
+    assert (billed["status"], billed["tentativas_cartao"], billed["cobranca_em_andamento"]) == \
+        (invoice_status, 1, False)
+    assert attempt["cartao"] == f"Visa •••• {luhn_number('4551', ending)[-4:]}"
+    if status == "aprovado":
+        assert answer["msg"] == "Pagamento aprovado." and attempt["tid"]
+        assert (billed["valor_pago"], billed["forma_pagamento"]) == (99.9, "cartao_credito")
+        assert_refused(admin.request("POST", f"{INVOICES}/{billed['id_fatura']}/cobrar_cartao"), "está paga")
+    else:
+        assert answer["msg"].startswith(f"Cobrança recusada pelo gateway ({code}")
+
+
+def test_cielo_ending_6_times_out_and_blocks_a_second_charge_until_reconciled(admin: Http) -> None:
+    cielo_on(admin)
+    with_card(admin, luhn_number("4551", 6))
+    invoice_id = invoice(admin)
+    answer = charge(admin, invoice_id)
+    assert answer["processamento"]["status"] == "processando"
+    assert answer["fatura"]["cobranca_em_andamento"] is True
+    # the gateway still says "99 Time Out": nothing is sent again
+    assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao"), "resultado desconhecido")
+    assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/cancelar"), "aguarde a conciliação")
+    assert ok(admin.request("GET", PANEL, None))["processamentos"][0]["status"] == "processando"
+
+
+def test_cielo_ending_9_is_one_of_the_sandbox_answers(admin: Http) -> None:
+    cielo_on(admin)
+    with_card(admin, luhn_number("4551", 9))
+    attempt = charge(admin, invoice(admin))["processamento"]
+    assert (attempt["status"], attempt["codigo_retorno"]) in {
+        ("aprovado", "6"), ("recusado", "05"), ("recusado", "57"), ("recusado", "78"), ("processando", "99"),
+        ("recusado", "77"), ("recusado", "70"), ("processando", None)}
+
+
+@pytest.mark.parametrize("number, status, code, invoice_status", [
+    ("5155901222280001", "aprovado", None, "paga"),
+    ("4012001037141112", "aprovado", None, "paga"),
+    ("5155901222270002", "recusado", "05", "aberta"),
+    ("5155901222260003", "recusado", "54", "aberta"),
+    ("5155901222250004", "recusado", "51", "aberta"),
+])
+def test_each_getnet_test_card(admin: Http, number: str, status: str, code: str | None,
+                               invoice_status: str) -> None:
+    getnet_on(admin)
+    with_card(admin, number)
+    answer = charge(admin, invoice(admin))
+    assert answer["processamento"]["status"] == status and answer["fatura"]["status"] == invoice_status
+    if code:
+        assert code in (answer["processamento"]["codigo_retorno"] or "") + (
+            answer["processamento"]["mensagem_retorno"] or "")
+
+
+def test_a_5xx_leaves_the_attempt_processing_until_the_gateway_can_say(
+        admin: Http, simulators: Simulators, clock: MutableClock) -> None:
+    cielo, _ = simulators
+    cielo_on(admin)
+    with_card(admin, luhn_number("4551", 0))
+    invoice_id = invoice(admin)
+    cielo.inject("POST /1/sales", "error_5xx")
+    first = charge(admin, invoice_id)
+    assert (first["processamento"]["status"], first["fatura"]["cobranca_em_andamento"]) == ("processando", True)
+    # the sale never reached the gateway, but a just-lost sale may not be listed yet: wait before trusting that
+    assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao"), "resultado desconhecido")
+    clock.advance(minutes=6)
+    second = charge(admin, invoice_id)
+    assert (second["processamento"]["tentativa"], second["processamento"]["status"]) == (2, "aprovado")
+    panel = ok(admin.request("GET", PANEL, None))["processamentos"]
+    assert [(p["tentativa"], p["status"], p["codigo_retorno"]) for p in panel] == [
+        (2, "aprovado", "6"), (1, "erro", "nao_recebida")]
+    sales = [r for r in cielo.requests if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
+    assert len(sales) == 2  # the refused retry sent nothing
+
+
+def test_a_dropped_answer_is_found_by_the_order_id_and_paid_once(admin: Http, simulators: Simulators) -> None:
+    cielo, _ = simulators
+    cielo_on(admin)
+    with_card(admin, luhn_number("4551", 0))
+    invoice_id = invoice(admin)
+    cielo.inject("POST /1/sales", "drop_after_processing")
+    answer = charge(admin, invoice_id)
+    assert (answer["processamento"]["status"], answer["fatura"]["status"]) == ("aprovado", "paga")
+    sales = [r for r in cielo.requests if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
+    assert len(sales) == 1
+
+
+def test_the_panel_filters(admin: Http) -> None:
+    cielo_on(admin)
+    with_card(admin, luhn_number("4551", 2))
+    first = invoice(admin)
+    charge(admin, first)
+    ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body(luhn_number("4551", 0), padrao=True)))
+    charge(admin, first)
+    panel = ok(admin.request("GET", PANEL, None))
+    assert [(p["tentativa"], p["status"]) for p in panel["processamentos"]] == [(2, "aprovado"), (1, "recusado")]
+    assert panel["paginacao"]["total_registros"] == 2
+    assert ok(admin.request("GET", f"{PANEL}?recorrente=sim", None))["processamentos"] == []
+    assert len(ok(admin.request("GET", f"{PANEL}?recorrente=nao&status=recusado", None))["processamentos"]) == 1
+    assert ok(admin.request("GET", f"{PANEL}?gateway=getnet", None))["processamentos"] == []
+    assert ok(admin.request("GET", f"{PANEL}?id_cliente=2", None))["processamentos"] == []
+    listed = ok(admin.request("GET", f"{INVOICES}?id_cliente_servico=1", None))["faturas"]
+    assert [(f["status"], f["tentativas_cartao"]) for f in listed] == [("paga", 2)]
+
+
+def test_invoices_settle_and_cancel(admin: Http) -> None:
+    paid, cancelled = invoice(admin), invoice(admin, due="2027-01-10")
+    settled = ok(admin.request("POST", f"{INVOICES}/liquidar", {
+        "id_fatura": paid, "data_pagamento": "2026-12-11", "valor_pago": "99.90", "forma_pagamento": "pix"}))
+    assert (settled["fatura"]["status"], settled["fatura"]["forma_pagamento"]) == ("paga", "pix")
+    assert ok(admin.request("POST", f"{INVOICES}/{cancelled}/cancelar"))["fatura"]["status"] == "cancelada"
+    listed = ok(admin.request("GET", f"{INVOICES}?id_cliente_servico=1&status=aberta", None))
+    assert listed["faturas"] == [] and listed["paginacao"]["total_registros"] == 0
+
+
+@pytest.mark.parametrize("method, path, body, fragment", [
+    ("POST", INVOICES, {"id_cliente_servico": 1, "valor": "-1", "data_vencimento": "2026-12-10"}, "valor"),
+    ("POST", INVOICES, {"id_cliente_servico": 9, "valor": "10", "data_vencimento": "2026-12-10"},
+     "Serviço de cliente de ID 9 não encontrado"),
+    ("POST", INVOICES, {"id_cliente_servico": 1, "valor": "10.999", "data_vencimento": "2026-12-10"}, "valor"),
+    ("GET", INVOICES, None, "O campo id_cliente_servico é obrigatório"),
+    ("POST", f"{INVOICES}/9/cobrar_cartao", None, "Fatura de ID 9 não encontrada"),
+    ("POST", f"{INVOICES}/1/cobrar_cartao", {"id_cartao": 99}, "Cartão de ID 99 não encontrado"),
+    ("GET", f"{PANEL}?status=pago", None, "status"),
+])
+def test_invoice_refusals(admin: Http, method: str, path: str, body: Any, fragment: str) -> None:
+    cielo_on(admin)
+    with_card(admin, luhn_number("4551", 0))
+    invoice(admin)
+    assert_refused(admin.request(method, path, body), fragment)
+
+
+def test_no_card_no_charge(admin: Http, stack: Container) -> None:
+    cielo_on(admin)
+    invoice_id = invoice(admin)
+    assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao"), "não tem cartão cadastrado")
+    assert stack.charges.attempts(invoice_id) == []

@@ -1,0 +1,65 @@
+"""Racing charges of one invoice (threads against moto's server and the Cielo
+simulator): one attempt reaches the gateway, the invoice is paid once."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+
+import boto3
+import pytest
+import requests
+
+from chalicelib.billing.cards import NewCard
+from chalicelib.billing.gateway_settings import GatewayChange
+from chalicelib.billing.invoices import NewInvoice
+from chalicelib.config import Settings
+from chalicelib.container import Container, build_container
+from chalicelib.customers.model import Address, NewCustomer, NewService
+from chalicelib.errors import DomainError
+from infra.definition import create_resources
+from sandbox.simulators.cielo import CieloSimulator
+from tests.aws import TEST_SETTINGS
+from tests.conftest import MutableClock
+from tests.integration.test_races import RACERS, race
+from tests.integration.test_simulators import luhn_number
+
+
+@pytest.fixture
+def cielo() -> Iterator[CieloSimulator]:
+    simulator = CieloSimulator().start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
+def billing_stack(moto_endpoint: str, clock: MutableClock, cielo: CieloSimulator) -> Container:
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    settings: Settings = replace(TEST_SETTINGS, endpoint_url=moto_endpoint,
+                                 gateway_urls=(("CIELO_API_URL", cielo.url), ("CIELO_QUERY_URL", cielo.url)))
+    create_resources(boto3.session.Session(region_name=settings.region), moto_endpoint)
+    return build_container(settings, clock=clock)
+
+
+def test_racing_charges_of_one_invoice_reach_the_gateway_once(billing_stack: Container,
+                                                               cielo: CieloSimulator) -> None:
+    stack = billing_stack
+    customer = stack.customers.register(NewCustomer(
+        name="Cliente Cartão", document="52998224725", phone="11987654321", email="",
+        services=(NewService("Fibra", 9990, Address("Rua A", "1", "Centro", "Campinas", "SP", "13010000")),)))
+    stack.gateway_settings.configure(GatewayChange("cielo", True, "sandbox", True, {
+        "merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID, "merchant_key": CieloSimulator.DEFAULT_MERCHANT_KEY}),
+        "teste")
+    stack.cards.add(customer.id, NewCard(luhn_number("4551", 0), "MARIA", 12, 2031))
+    invoice = stack.invoices.create(NewInvoice(customer.services[0].id, 9990, date(2026, 12, 10)))
+
+    wins, losses = race(lambda i: stack.charges.charge(invoice.id, None, recurring=False))
+
+    approved = [attempt for attempt, _ in wins if attempt.status == "aprovado"]
+    assert len(approved) == 1, wins
+    assert len(wins) + len(losses) == RACERS and all(isinstance(e, DomainError) for e in losses), losses
+    sales = [r for r in cielo.requests if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
+    assert len(sales) == 1
+    final = stack.invoices.get(invoice.id)
+    assert (final.status, final.card_attempts, final.charging) == ("paga", 1, None)
+    assert [a.status for a in stack.charges.attempts(invoice.id)] == ["aprovado"]
