@@ -21,6 +21,7 @@ ENV_LOG_LEVEL = "LOG_LEVEL"
 ENV_PASSWORD_HASH_PROFILE = "PASSWORD_HASH_PROFILE"
 
 GATEWAY_URL_VARIABLES = ("CIELO_API_URL", "CIELO_QUERY_URL", "GETNET_API_URL")
+ENV_GATEWAY_READ_TIMEOUT = "GATEWAY_READ_TIMEOUT_SECONDS"
 
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
 
@@ -48,6 +49,8 @@ class Settings:
     password_hash_profile: str = "standard"
     # Card gateway base URLs that replace the public ones (billing.gateways.factory.URL_VARIABLES).
     gateway_urls: tuple[tuple[str, str], ...] = ()
+    # How long a card gateway may take to answer; past it the outcome is unknown and reconciled.
+    gateway_read_timeout: float = 20.0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -65,6 +68,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ConfigurationError(f"{ENV_TIMEZONE} inválido: {timezone!r}") from exc
+    raw_timeout = env.get(ENV_GATEWAY_READ_TIMEOUT) or "20"
+    try:
+        read_timeout = float(raw_timeout)
+    except ValueError:
+        read_timeout = 0.0
+    if not 0 < read_timeout <= 120:
+        raise ConfigurationError(f"{ENV_GATEWAY_READ_TIMEOUT} inválido: {raw_timeout!r} (segundos, até 120)")
     profile = env.get(ENV_PASSWORD_HASH_PROFILE) or "standard"
     if profile not in ("standard", "fast"):
         raise ConfigurationError(f"{ENV_PASSWORD_HASH_PROFILE} inválido: {profile!r}")
@@ -76,4 +86,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         endpoint_url=env.get(ENV_ENDPOINT_URL) or None,
         password_hash_profile=profile,
         gateway_urls=tuple((name, env[name]) for name in GATEWAY_URL_VARIABLES if env.get(name)),
+        gateway_read_timeout=read_timeout,
     )

@@ -89,7 +89,7 @@ def build_container(
     order_store = DynamoOrderStore(settings.zone)
     sealer = KmsEnvelopeSealer(lambda: _client("kms", settings, boto3_session_factory), key_alias(CARDS_KEY))
     gateway_settings = GatewaySettingsService(DynamoGatewayConfigStore(), sealer, clock,
-                                              adapters(dict(settings.gateway_urls)))
+                                              adapters(dict(settings.gateway_urls), settings.gateway_read_timeout))
     orders = ServiceOrderService(order_store, customers, agendas, sequences, clock, zone=settings.zone)
     cards = CardService(DynamoWalletStore(), customers, gateway_settings, sealer, sequences, clock, settings.zone)
     billing = DynamoBillingStore(settings.zone)

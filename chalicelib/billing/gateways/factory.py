@@ -21,13 +21,14 @@ PUBLIC_URLS: Mapping[tuple[str, str], Mapping[str, str]] = {
 }
 
 
-def adapters(overrides: Mapping[str, str]) -> AdapterFactory:
+def adapters(overrides: Mapping[str, str], read_timeout: float = 20.0) -> AdapterFactory:
     def build(gateway: str, environment: str, credentials: Mapping[str, str]) -> Gateway:
         urls = {**PUBLIC_URLS[(gateway, environment)], **{k: v for k, v in overrides.items() if v}}
         if gateway == CIELO:
             return CieloGateway(urls["CIELO_API_URL"], urls["CIELO_QUERY_URL"], credentials["merchant_id"],
-                                credentials["merchant_key"], sandbox=environment == SANDBOX)
+                                credentials["merchant_key"], sandbox=environment == SANDBOX,
+                                read_timeout=read_timeout)
         return GetNetGateway(urls["GETNET_API_URL"], credentials["client_id"], credentials["client_secret"],
-                             credentials["seller_id"])
+                             credentials["seller_id"], read_timeout=read_timeout)
 
     return build

@@ -22,6 +22,8 @@ from tests.conftest import MutableClock
 from tests.functional.billing.support import ADDRESS, BASE, ELO, MASTER, VISA, ok, stored_text
 from tests.functional.conftest import ADMIN, CLIENT, Http
 
+GATEWAY_TIMEOUT = 0.5  # seconds: the simulators answer in milliseconds; "slow" faults outlast this
+
 
 @pytest.fixture
 def simulators() -> Iterator[tuple[CieloSimulator, GetNetSimulator]]:
@@ -36,7 +38,8 @@ def stack(clock: MutableClock, simulators: tuple[CieloSimulator, GetNetSimulator
     """The conftest stack, with the card gateways' URLs pointing at the simulators."""
     cielo, getnet = simulators
     settings = replace(TEST_SETTINGS, gateway_urls=(("CIELO_API_URL", cielo.url), ("CIELO_QUERY_URL", cielo.url),
-                                                    ("GETNET_API_URL", getnet.url)))
+                                                    ("GETNET_API_URL", getnet.url)),
+                       gateway_read_timeout=GATEWAY_TIMEOUT)
     with mock_aws():
         create_resources(boto3.session.Session(region_name="us-east-1"))
         container = build_container(settings, clock=clock)

@@ -169,7 +169,7 @@ def test_unknown_ids_and_no_active_gateway(admin: Http, simulators: tuple[CieloS
 
 @pytest.mark.parametrize("gateway, route", [("cielo", "POST /1/card"), ("getnet", "POST /v1/tokens/card"),
                                             ("getnet", "POST /v1/cards")])
-@pytest.mark.parametrize("fault", ["error_5xx", "drop_after_processing"])
+@pytest.mark.parametrize("fault", ["error_5xx", "drop_after_processing", "slow", "slow_after_processing"])
 def test_a_tokenization_fault_stores_nothing_and_says_so(
         admin: Http, simulators: tuple[CieloSimulator, GetNetSimulator], gateway: str, route: str,
         fault: str) -> None:
@@ -177,7 +177,7 @@ def test_a_tokenization_fault_stores_nothing_and_says_so(
     (an orphan token at the gateway charges nobody)."""
     cielo, getnet = simulators
     (cielo_on if gateway == "cielo" else getnet_on)(admin)
-    (cielo if gateway == "cielo" else getnet).inject(route, fault)
+    (cielo if gateway == "cielo" else getnet).inject(route, fault, seconds=1.0)
     before = stored_text()
     answer = admin.request("POST", f"{BASE}/cliente/1/cartao", card_body(MASTER))
     assert answer.status_code == 200 and answer.json["status"] == "error", answer.json

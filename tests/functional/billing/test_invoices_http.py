@@ -4,6 +4,7 @@ test card, each fault kind leaving a correct, recorded state, and the charge
 panel listing every attempt."""
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -186,3 +187,35 @@ def test_no_card_no_charge(admin: Http, stack: Container) -> None:
     invoice_id = invoice(admin)
     assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao"), "não tem cartão cadastrado")
     assert stack.charges.attempts(invoice_id) == []
+
+
+def test_an_answer_slower_than_the_timeout_is_found_and_paid_once(admin: Http, simulators: Simulators) -> None:
+    """``slow_after_processing``: the sale is taken, the answer comes after our timeout."""
+    cielo, _ = simulators
+    cielo_on(admin)
+    with_card(admin, luhn_number("4551", 0))
+    invoice_id = invoice(admin)
+    cielo.inject("POST /1/sales", "slow_after_processing", seconds=1.0)
+    answer = charge(admin, invoice_id)
+    assert (answer["processamento"]["status"], answer["fatura"]["status"]) == ("aprovado", "paga")
+    sales = [r for r in cielo.requests if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
+    assert len(sales) == 1
+
+
+def test_a_sale_still_in_flight_is_reconciled_later_not_sent_again(
+        admin: Http, simulators: Simulators, clock: MutableClock) -> None:
+    """``slow``: we give up before the gateway takes the sale; an immediate lookup does not find it yet."""
+    cielo, _ = simulators
+    cielo_on(admin)
+    with_card(admin, luhn_number("4551", 0))
+    invoice_id = invoice(admin)
+    cielo.inject("POST /1/sales", "slow", seconds=1.0)
+    first = charge(admin, invoice_id)
+    assert (first["processamento"]["status"], first["fatura"]["cobranca_em_andamento"]) == ("processando", True)
+    time.sleep(1.2)  # the simulator takes the sale now
+    clock.advance(minutes=6)
+    assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao"), "está paga")
+    listed = ok(admin.request("GET", f"{INVOICES}?id_cliente_servico=1", None))["faturas"]
+    assert [(f["status"], f["tentativas_cartao"], f["cobranca_em_andamento"]) for f in listed] == [("paga", 1, False)]
+    sales = [r for r in cielo.requests if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
+    assert len(sales) == 1
