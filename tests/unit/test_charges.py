@@ -1,0 +1,241 @@
+"""Charge decisions over in-memory fakes: what is recorded for each gateway
+answer, and how an unknown outcome is reconciled before anything is sent
+again."""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chalicelib.billing.cards import Card, CardService, Wallet
+from chalicelib.billing.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt, ChargeService
+from chalicelib.billing.declines import Classification, Outcome
+from chalicelib.billing.gateway_settings import GatewayConfig, GatewaySettingsService
+from chalicelib.billing.gateways import CardToTokenize, Charge, ChargeResult, GatewayRefusal
+from chalicelib.billing.invoices import OPEN, PAID, Invoice, InvoiceService, NewInvoice
+from chalicelib.customers.model import Address, Customer, Holder, Service
+from chalicelib.errors import ConflictError
+from chalicelib.sealing import Sealed
+from tests.conftest import MutableClock
+from tests.fakes import InMemorySequences
+
+ZONE = ZoneInfo("America/Sao_Paulo")
+TOKEN = Sealed("c", "n", "k")
+
+
+class Sealer:
+    def seal(self, plaintext: str, context: Mapping[str, str]) -> Sealed:
+        return Sealed(plaintext, "", "")
+
+    def open(self, sealed: Sealed, context: Mapping[str, str]) -> str:
+        return "gateway-token" if context.get("purpose") == "card-token" else "{}"  # a card token or credentials
+
+
+@dataclass
+class Gateway:
+    """Answers charges from a script; ``sales`` are what it took, ``lookups`` the order ids asked for."""
+
+    answers: list[ChargeResult | GatewayRefusal] = field(default_factory=list)
+    found: dict[str, ChargeResult | None] = field(default_factory=dict)
+    sales: list[Charge] = field(default_factory=list)
+    lookups: list[str] = field(default_factory=list)
+    name: str = "cielo"
+
+    def tokenize(self, card: CardToTokenize) -> str:
+        return "token"
+
+    def charge(self, charge: Charge) -> ChargeResult:
+        self.sales.append(charge)
+        answer = self.answers.pop(0)
+        if isinstance(answer, GatewayRefusal):
+            raise answer
+        return answer
+
+    def find(self, order_id: str) -> ChargeResult | None:
+        self.lookups.append(order_id)
+        return self.found.get(order_id)
+
+    def forget(self, card_token: str) -> None:
+        return None
+
+
+def result(outcome: Outcome, code: str = "") -> ChargeResult:
+    return ChargeResult(Classification(outcome, code), payment_id="p", tid="t", return_code=code,
+                        return_message=outcome.value)
+
+
+class Configs:
+    def __init__(self, clock: MutableClock) -> None:
+        self.configs = [GatewayConfig("cielo", True, "sandbox", True, TOKEN, {}, clock())]
+
+    def all(self) -> list[GatewayConfig]:
+        return self.configs
+
+    def save(self, config: GatewayConfig) -> None:
+        self.configs = [config]
+
+
+class Wallets:
+    def __init__(self, card: Card) -> None:
+        self.card = card
+
+    def wallet(self, customer_id: int) -> Wallet:
+        return Wallet(customer_id, (self.card,), self.card.id, 1)
+
+
+class Billing:
+    def __init__(self) -> None:
+        self.invoices: dict[int, Invoice] = {}
+        self.attempts_by_key: dict[tuple[int, int], ChargeAttempt] = {}
+
+    def add(self, invoice: Invoice) -> None:
+        self.invoices[invoice.id] = invoice
+
+    def get(self, invoice_id: int) -> Invoice | None:
+        return self.invoices.get(invoice_id)
+
+    def by_service(self, service_id: int) -> list[Invoice]:
+        return [i for i in self.invoices.values() if i.customer_service_id == service_id]
+
+    def replace(self, invoice: Invoice, expected_version: int) -> bool:
+        if self.invoices[invoice.id].version != expected_version:
+            return False
+        self.invoices[invoice.id] = invoice
+        return True
+
+    def start(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool:
+        current = self.invoices[invoice.id]
+        if current.version != expected_version or current.charging is not None:
+            return False
+        self.invoices[invoice.id] = invoice
+        self.attempts_by_key[(attempt.invoice_id, attempt.number)] = attempt
+        return True
+
+    def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool:
+        stored = self.attempts_by_key[(attempt.invoice_id, attempt.number)]
+        if self.invoices[invoice.id].version != expected_version or stored.status != PROCESSING:
+            return False
+        self.invoices[invoice.id] = invoice
+        self.attempts_by_key[(attempt.invoice_id, attempt.number)] = attempt
+        return True
+
+    def attempt(self, invoice_id: int, number: int) -> ChargeAttempt | None:
+        return self.attempts_by_key.get((invoice_id, number))
+
+    def attempts(self, invoice_id: int) -> list[ChargeAttempt]:
+        return [a for (i, _), a in sorted(self.attempts_by_key.items()) if i == invoice_id]
+
+    def by_date(self, first: datetime, last: datetime) -> Iterator[ChargeAttempt]:
+        return iter(self.attempts_by_key.values())
+
+
+class People:
+    service_record = Service(1, 1, "Fibra", 9990, Address("Rua A", "1", "Centro", "Campinas", "SP", "13010000"),
+                             holder=Holder(1, "Maria", "52998224725"))
+
+    def service(self, service_id: int) -> Service:
+        return self.service_record
+
+    def get(self, customer_id: int) -> Customer:
+        return Customer(1, 1, "Maria", "52998224725", "11987654321", "", datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture
+def world(clock: MutableClock) -> tuple[ChargeService, Gateway, Billing, Invoice]:
+    gateway = Gateway()
+    settings = GatewaySettingsService(Configs(clock), Sealer(), clock, lambda name, env, creds: gateway)
+    card = Card(1, 1, "Visa", "1234", "MARIA", 12, 2031, "cielo", clock(), TOKEN)
+    cards = CardService(Wallets(card), People(), settings, Sealer(), InMemorySequences(), clock, ZONE)  # type: ignore[arg-type]
+    billing = Billing()
+    invoices = InvoiceService(billing, People(), InMemorySequences(), clock)
+    invoice = invoices.create(NewInvoice(1, 9990, date(2026, 12, 10)))
+    return ChargeService(billing, invoices, cards, settings, People(), clock, ZONE), gateway, billing, invoice
+
+
+@pytest.mark.parametrize("answer, status, invoice_status", [
+    (result(Outcome.APPROVED, "6"), APPROVED, PAID),
+    (result(Outcome.RETRYABLE, "05"), DECLINED, OPEN),
+    (result(Outcome.DO_NOT_RETRY, "77"), DECLINED, OPEN),
+    (result(Outcome.CUSTOMER_ACTION, "78"), DECLINED, OPEN),
+    (GatewayRefusal("126", "Credit Card Expiration Date is invalid"), ERROR, OPEN),
+])
+def test_each_answer_is_recorded(world: tuple[ChargeService, Gateway, Billing, Invoice],
+                                 answer: ChargeResult | GatewayRefusal, status: str, invoice_status: str) -> None:
+    charges, gateway, billing, invoice = world
+    gateway.answers.append(answer)
+    attempt, after = charges.charge(invoice.id, None, recurring=True)
+    assert (attempt.status, after.status, after.charging, after.card_attempts) == (status, invoice_status, None, 1)
+    assert billing.attempts(invoice.id) == [attempt]
+    assert [s.order_id for s in gateway.sales] == [f"F{invoice.id}T1"] and gateway.sales[0].recurring
+    assert gateway.lookups == []
+
+
+def test_an_unknown_answer_is_looked_up_at_once(world: tuple[ChargeService, Gateway, Billing, Invoice]) -> None:
+    charges, gateway, _, invoice = world
+    gateway.answers.append(result(Outcome.UNKNOWN))
+    gateway.found[f"F{invoice.id}T1"] = result(Outcome.APPROVED, "6")
+    attempt, after = charges.charge(invoice.id, None, recurring=False)
+    assert (attempt.status, after.status) == (APPROVED, PAID) and gateway.lookups == [f"F{invoice.id}T1"]
+
+
+def test_a_sale_not_found_is_trusted_only_later(world: tuple[ChargeService, Gateway, Billing, Invoice],
+                                                clock: MutableClock) -> None:
+    charges, gateway, billing, invoice = world
+    gateway.answers.append(result(Outcome.UNKNOWN))
+    attempt, after = charges.charge(invoice.id, None, recurring=False)
+    assert (attempt.status, after.charging) == (PROCESSING, f"F{invoice.id}T1")
+    clock.advance(minutes=4)
+    with pytest.raises(ConflictError, match="resultado desconhecido"):
+        charges.charge(invoice.id, None, recurring=False)
+    assert len(gateway.sales) == 1
+    clock.advance(minutes=2)
+    gateway.answers.append(result(Outcome.APPROVED, "6"))
+    second, paid = charges.charge(invoice.id, None, recurring=False)
+    assert [a.status for a in billing.attempts(invoice.id)] == [ERROR, APPROVED]
+    assert (second.number, second.order_id, paid.status, paid.card_attempts) == (2, f"F{invoice.id}T2", PAID, 2)
+
+
+def test_a_sale_found_later_settles_the_invoice_without_a_new_charge(
+        world: tuple[ChargeService, Gateway, Billing, Invoice], clock: MutableClock) -> None:
+    charges, gateway, billing, invoice = world
+    gateway.answers.append(result(Outcome.UNKNOWN))
+    charges.charge(invoice.id, None, recurring=False)
+    gateway.found[f"F{invoice.id}T1"] = result(Outcome.RETRYABLE, "05")
+    clock.advance(seconds=30)
+    gateway.answers.append(result(Outcome.APPROVED, "6"))
+    attempt, after = charges.charge(invoice.id, None, recurring=False)
+    assert [a.status for a in billing.attempts(invoice.id)] == [DECLINED, APPROVED]
+    assert (attempt.number, after.status, len(gateway.sales)) == (2, PAID, 2)
+
+
+def test_an_outcome_recorded_by_another_request_is_reported_not_overwritten(
+        world: tuple[ChargeService, Gateway, Billing, Invoice]) -> None:
+    charges, gateway, billing, invoice = world
+
+    def answer_after_someone_reconciled(charge: Charge) -> ChargeResult:
+        # while our call was in flight, another request reconciled the attempt as approved
+        started = billing.invoices[invoice.id]
+        attempt = billing.attempts_by_key[(invoice.id, 1)]
+        billing.finish(replace(started, status=PAID, charging=None, version=started.version + 1), started.version,
+                       replace(attempt, status=APPROVED, return_code="6"))
+        return result(Outcome.APPROVED, "6")
+
+    gateway.charge = answer_after_someone_reconciled  # type: ignore[method-assign]
+    attempt, after = charges.charge(invoice.id, None, recurring=False)
+    assert (attempt.status, attempt.return_code, after.status) == (APPROVED, "6", PAID)
+    assert billing.invoices[invoice.id].version == after.version
+
+
+def test_settling_or_cancelling_waits_for_an_unknown_charge(
+        world: tuple[ChargeService, Gateway, Billing, Invoice], clock: MutableClock) -> None:
+    charges, gateway, billing, invoice = world
+    gateway.answers.append(result(Outcome.UNKNOWN))
+    charges.charge(invoice.id, None, recurring=False)
+    invoices = charges._invoices
+    with pytest.raises(ConflictError, match="aguarde a conciliação"):
+        invoices.settle(invoice.id, 9990, clock() + timedelta(hours=1), "pix")
+    with pytest.raises(ConflictError, match="aguarde a conciliação"):
+        invoices.cancel(invoice.id)
