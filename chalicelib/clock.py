@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 Clock = Callable[[], datetime]
 
@@ -17,3 +17,8 @@ def fixed_clock(at: datetime) -> Clock:
     if at.tzinfo is None:
         raise ValueError("fixed_clock needs an aware datetime")
     return lambda: at
+
+
+def local(moment: datetime, zone: tzinfo) -> datetime:
+    """A stored moment in the provider's time (naive): aware ones converted, naive ones are already local."""
+    return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment

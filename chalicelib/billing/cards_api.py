@@ -17,8 +17,8 @@ from chalicelib.billing.gateway_settings import (
     GatewayConfig,
 )
 from chalicelib.billing.recurring import RecurringChoice
+from chalicelib.clock import local
 from chalicelib.errors import NotFoundError, ValidationError
-from chalicelib.service_orders.shapes import local
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 

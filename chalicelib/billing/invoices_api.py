@@ -11,9 +11,9 @@ from chalicelib.billing.charges import APPROVED, DECLINED, ERROR, PROCESSING, Ch
 from chalicelib.billing.gateway_settings import GATEWAYS
 from chalicelib.billing.invoices import STATUSES as INVOICE_STATUSES
 from chalicelib.billing.invoices import Invoice, NewInvoice
+from chalicelib.clock import local
 from chalicelib.errors import ValidationError
-from chalicelib.service_orders.listing import Period
-from chalicelib.service_orders.shapes import local
+from chalicelib.periods import Period
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import paginacao, read_page

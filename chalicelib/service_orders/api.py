@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.agenda.model import Interval
+from chalicelib.clock import local
 from chalicelib.customers.model import fold, normalize_phone
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.service_orders import catalogues, shapes
@@ -255,7 +256,7 @@ def _programmed(request: ApiRequest, fields: Fields) -> Interval:
     end_day = fields.day("data_termino_programado")
     end_time = fields.clock_time("hora_termino_programado")
     length = _duration(fields, "duracao")
-    now = shapes.local(request.container.clock(), request.container.settings.zone)
+    now = local(request.container.clock(), request.container.settings.zone)
     default = (now + DEFAULT_LEAD).replace(second=0, microsecond=0)
     start = datetime.combine(start_day or default.date(), start_time or default.time())
     if end_time is not None:

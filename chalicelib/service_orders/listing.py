@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 from itertools import chain
 from typing import Protocol
 
 from chalicelib.customers.model import matches_name
-from chalicelib.errors import ValidationError
+from chalicelib.periods import Period
 from chalicelib.service_orders.model import CANCELLED, ServiceOrder
 
 CREATED = "data_cadastro"
@@ -26,11 +26,6 @@ PROGRAMMED_END = "data_termino_programado"
 EXECUTED_START = "data_inicio_executado"
 EXECUTED_END = "data_termino_executado"
 DATE_KINDS = (CREATED, PROGRAMMED_START, PROGRAMMED_END, EXECUTED_START, EXECUTED_END)
-
-# Integrators ask for years at once (one client's default is "since 2023"); each year is one query.
-MAX_PERIOD = timedelta(days=3660)
-DEFAULT_HALF_PERIOD = timedelta(days=31)  # a search without dates: a month either side of today
-
 
 def order_date(order: ServiceOrder, kind: str, zone: tzinfo) -> datetime | None:
     """The OS's date of ``kind`` in the provider's local time (naive), None when it has none."""
@@ -46,37 +41,6 @@ def order_date(order: ServiceOrder, kind: str, zone: tzinfo) -> datetime | None:
         executed = order.closing.executed
         return executed.start if kind == EXECUTED_START else executed.end
     raise ValueError(kind)
-
-
-def years(first: datetime, last: datetime) -> list[str]:
-    """The ``YYYY`` partitions a period touches, in order."""
-    return [f"{year:04d}" for year in range(first.year, last.year + 1)]
-
-
-@dataclass(frozen=True)
-class Period:
-    first: datetime  # local, inclusive
-    last: datetime  # local, inclusive
-
-    @classmethod
-    def of(cls, first: datetime | None, last: datetime | None, today: date) -> Period:
-        """The period a search asked for; a missing end is a month from the other one."""
-        if first is None and last is None:
-            middle = datetime.combine(today, datetime.min.time())
-            first, last = middle - DEFAULT_HALF_PERIOD, middle + DEFAULT_HALF_PERIOD
-        elif first is None:
-            assert last is not None
-            first = last - DEFAULT_HALF_PERIOD
-        elif last is None:
-            last = first + DEFAULT_HALF_PERIOD
-        if last < first:
-            raise ValidationError(["O campo data_fim deve ser igual ou posterior a data_inicio."])
-        if last - first > MAX_PERIOD:
-            raise ValidationError(["O período entre data_inicio e data_fim deve ser de no máximo 10 anos."])
-        return cls(first, last)
-
-    def __contains__(self, moment: datetime | None) -> bool:
-        return moment is not None and self.first <= moment <= self.last
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.auth.permissions import Permission
+from chalicelib.clock import local
 from chalicelib.customers.model import Customer, name_tokens
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.service_orders import catalogues, shapes
@@ -278,7 +279,7 @@ def _checked_period(fields: Fields, first: datetime | None, last: datetime | Non
                     request: ApiRequest) -> Period | None:
     if fields.errors:
         return None
-    today = shapes.local(request.container.clock(), request.container.settings.zone).date()
+    today = local(request.container.clock(), request.container.settings.zone).date()
     try:
         return Period.of(first, last, today)
     except ValidationError as refused:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
+from chalicelib.clock import local
 from chalicelib.customers.documents import format_document
 from chalicelib.customers.model import Address, Customer, Service
 from chalicelib.service_orders import catalogues
@@ -69,11 +70,6 @@ def _visit(order: ServiceOrder, ctx: OrderContext) -> tuple[str | None, str | No
     if copy is None:
         return None, None, None
     return copy.display, f"({order.customer_service_id}) {copy.service_name}", copy.address
-
-
-def local(moment: datetime, zone: tzinfo) -> datetime:
-    """A stored moment in the provider's time: aware ones converted, naive ones are already local."""
-    return moment.astimezone(zone).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _fmt(moment: datetime | None, pattern: str) -> str | None:

@@ -16,7 +16,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from chalicelib.billing.charges import ChargeAttempt
 from chalicelib.billing.invoices import Invoice
 from chalicelib.billing.recurring import RecurringChoice
-from chalicelib.service_orders.listing import years
+from chalicelib.periods import years
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.errors import cancelled_reasons
 from chalicelib.storage.models import BillingTableItem, ChargeAttemptItem, InvoiceItem, RecurringChoiceItem

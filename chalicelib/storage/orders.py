@@ -24,6 +24,7 @@ from chalicelib.agenda.booking import AgendaChangedError, CapacityExhaustedError
 from chalicelib.agenda.model import Interval
 from chalicelib.customers.model import Address
 from chalicelib.errors import ConflictError
+from chalicelib.periods import years
 from chalicelib.service_orders import listing
 from chalicelib.service_orders.model import Closing, OrderCustomer, OrderMessage, ServiceOrder, Ticket
 from chalicelib.service_orders.service import TransientConflictError
@@ -66,7 +67,7 @@ class DynamoOrderStore:
         """OS whose date ``kind`` lies in [first, last] (local), by that date: one query per year touched."""
         index, _, key = DATE_INDEXES[kind]
         attribute = getattr(OrderTableItem, key)
-        for year in listing.years(first, last):
+        for year in years(first, last):
             condition = attribute.between(first.strftime(MOMENT), f"{last.strftime(MOMENT)}~")
             yield from _orders(index.query(year, condition))
 

@@ -11,6 +11,7 @@ import pytest
 from chalicelib.agenda.model import Interval
 from chalicelib.customers.model import Address
 from chalicelib.errors import ValidationError
+from chalicelib.periods import Period, years
 from chalicelib.service_orders.listing import (
     CREATED,
     EXECUTED_END,
@@ -18,9 +19,7 @@ from chalicelib.service_orders.listing import (
     PROGRAMMED_START,
     OrderFilter,
     OrderListing,
-    Period,
     order_date,
-    years,
 )
 from chalicelib.service_orders.model import (
     AWAITING,
