@@ -301,6 +301,11 @@ def charge_invoice_card(request: ApiRequest, id_fatura: str) -> Payload:
     return invoices_api.charge_card(request, path_id(id_fatura, "id_fatura"))
 
 
+@api.route(f"{INVOICES}/{{id_fatura}}/conciliar_cartao", methods=["POST"], permission=Permission.GERENCIAR_FATURAS)
+def settle_invoice_charge_by_hand(request: ApiRequest, id_fatura: str) -> Payload:
+    return invoices_api.settle_charge_by_hand(request, path_id(id_fatura, "id_fatura"))
+
+
 @api.route(f"{BASE}/financeiro/cartao/processamentos", methods=["GET"],
            permission=Permission.CONSULTAR_PROCESSAMENTOS_CARTAO)
 def card_charge_panel(request: ApiRequest) -> Payload:

@@ -765,6 +765,11 @@ SCHEMAS.update({
         "type": "object",
         "properties": {"id_cartao": {**ID_INPUT, "description": "Ausente: o cartão padrão do cliente."}},
     },
+    "ConciliacaoCartao": {
+        "type": "object", "required": ["resultado", "observacao"],
+        "properties": {"resultado": {"type": "string", "enum": ["cobrado", "nao_cobrado"]},
+                       "observacao": _text("O que foi conferido no portal do gateway.", 500, 10)},
+    },
     "Fatura": {
         "type": "object",
         "properties": {
@@ -1209,6 +1214,13 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                     "(sem resposta): a tentativa fica `processando` e é conciliada pelo id do pedido antes de "
                     "qualquer nova cobrança; nunca duas cobranças da mesma fatura ao mesmo tempo.",
         body="CobrancaCartao", body_required=False, result=("processamento", ref("Processamento")),
+    ),
+    ("POST", f"{BASE}/financeiro/fatura/{{id_fatura}}/conciliar_cartao"): Operation(
+        summary="Conciliar à mão uma cobrança de resultado desconhecido", tag="Faturas",
+        description="Para a tentativa que o gateway não sabe informar (a API v1 da GetNet não tem consulta): "
+                    "depois de conferir no portal do gateway, `cobrado` paga a fatura e `nao_cobrado` a libera "
+                    "para nova tentativa. Só para tentativas com mais de 5 minutos.",
+        body="ConciliacaoCartao", result=("processamento", ref("Processamento")),
     ),
     ("GET", f"{BASE}/financeiro/cartao/processamentos"): Operation(
         summary="Painel de processamentos de cartão", tag="Faturas",

@@ -136,6 +136,22 @@ class ChargeService:
             return invoice
         return self._concluded(invoice, attempt, found)[1]
 
+    def settle_by_hand(self, invoice_id: int, charged: bool, note: str, user: str) -> tuple[ChargeAttempt, Invoice]:
+        """An operator's verdict on an attempt the gateway cannot tell us about (GetNet's v1 API has no query;
+        Cielo may keep answering "99"): after checking the gateway's portal, charged or not charged."""
+        invoice = self._invoices.get(invoice_id)
+        if invoice.charging is None:
+            raise BusinessRuleError(f"A fatura {invoice_id} não tem cobrança em cartão com resultado desconhecido.")
+        attempt = self._store.attempt(invoice.id, invoice.card_attempts)
+        if attempt is None:
+            raise RuntimeError(f"fatura {invoice.id}: marca de cobrança sem tentativa")
+        if self._clock() - attempt.created_at < RECONCILE_AFTER:
+            raise ConflictError("A tentativa é recente; aguarde alguns minutos: o gateway ainda pode registrá-la.")
+        message = f"Conciliada manualmente por {user}: {note}"
+        if charged:
+            return self._finish(invoice, attempt, APPROVED, code="manual", message=message)
+        return self._finish(invoice, attempt, ERROR, code="manual", message=message)
+
     def attempts(self, invoice_id: int) -> list[ChargeAttempt]:
         self._invoices.get(invoice_id)
         return self._store.attempts(invoice_id)

@@ -82,6 +82,19 @@ def charge_card(request: ApiRequest, invoice_id: int) -> Payload:
                    fatura=_invoice_shape(request, invoice))
 
 
+def settle_charge_by_hand(request: ApiRequest, invoice_id: int) -> Payload:
+    """``POST financeiro/fatura/{id}/conciliar_cartao`` (ours): the operator's verdict on an attempt of unknown
+    outcome, after checking the gateway's portal (GetNet's API cannot be asked)."""
+    fields = request.fields()
+    verdict = fields.choice("resultado", ("cobrado", "nao_cobrado"), required=True)
+    note = fields.text("observacao", required=True, min_len=10, max_len=500)
+    fields.check()
+    attempt, invoice = request.container.charges.settle_by_hand(invoice_id, verdict == "cobrado", note,
+                                                                request.user.username)
+    return success("Cobrança conciliada.", processamento=_attempt_shape(request, attempt),
+                   fatura=_invoice_shape(request, invoice))
+
+
 def panel(request: ApiRequest) -> Payload:
     """``GET financeiro/cartao/processamentos``: every attempt, failed ones included, newest first."""
     fields = request.fields()

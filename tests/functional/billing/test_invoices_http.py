@@ -219,3 +219,26 @@ def test_a_sale_still_in_flight_is_reconciled_later_not_sent_again(
     assert [(f["status"], f["tentativas_cartao"], f["cobranca_em_andamento"]) for f in listed] == [("paga", 1, False)]
     sales = [r for r in cielo.requests if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
     assert len(sales) == 1
+
+
+def test_a_getnet_payment_of_unknown_outcome_waits_for_the_operator(
+        admin: Http, simulators: Simulators, clock: MutableClock) -> None:
+    """GetNet's v1 API cannot be asked about a payment: the attempt stays ``processando`` (nothing is sent
+    again) until an operator who checked GetNet's portal says whether it was charged."""
+    _, getnet = simulators
+    getnet_on(admin)
+    with_card(admin, "5155901222280001")
+    invoice_id = invoice(admin)
+    getnet.inject("POST /v1/payments/credit", "drop_after_processing")
+    assert charge(admin, invoice_id)["processamento"]["status"] == "processando"
+    assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao"), "resultado desconhecido")
+    verdict = {"resultado": "cobrado", "observacao": "Conferido no portal da GetNet: aprovado."}
+    assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/conciliar_cartao", verdict), "aguarde")
+    clock.advance(minutes=6)
+    assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/conciliar_cartao", {"resultado": "talvez"}),
+                   "resultado")
+    settled = ok(admin.request("POST", f"{INVOICES}/{invoice_id}/conciliar_cartao", verdict))
+    assert (settled["processamento"]["status"], settled["fatura"]["status"]) == ("aprovado", "paga")
+    assert settled["processamento"]["mensagem_retorno"].startswith("Conciliada manualmente por admin")
+    assert len(getnet.payments) == 1
+    assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/conciliar_cartao", verdict), "não tem cobrança")
