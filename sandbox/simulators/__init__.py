@@ -1,10 +1,11 @@
 """Simulators of the services we cannot reach from here (Cielo, GetNet, ZapMe).
 
 Each follows its published sandbox contract (``shared/reference``); the local
-stack and the tests start them on loopback. Cielo and GetNet answer
-tokenization, charges, queries and cancellations with their sandbox rules
-(outcome by card number or amount, see their modules); ZapMe is still the
-common skeleton. Every simulator also serves ``/__sandbox/requests`` (the
+stack and the tests start them on loopback. Cielo answers tokenization,
+sales and queries by order id; GetNet its OAuth token, single-use card
+tokens, vault (store, read, delete) and credit payments (its v1 API has no
+payment query); outcomes follow their sandbox rules (see their modules).
+ZapMe is still the common skeleton. Every simulator also serves ``/__sandbox/requests`` (the
 masked request log) and ``/__sandbox/faults`` (timeouts, 5xx, dropped answers
 for tests of retries and reconciliation), see ``base``.
 """
