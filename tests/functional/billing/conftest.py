@@ -21,7 +21,7 @@ from sandbox.simulators.cielo import CieloSimulator
 from sandbox.simulators.getnet import GetNetSimulator
 from tests.aws import TEST_SETTINGS
 from tests.conftest import MutableClock
-from tests.functional.billing.support import ADDRESS, BASE, ok, stored_text
+from tests.functional.billing.support import ADDRESS, BASE, CVV, ok, stored_text
 from tests.functional.conftest import ADMIN, CLIENT, Http
 
 # Every card number the billing tests send starts with one of these (support.VISA..., luhn_number("4551", n)).
@@ -76,16 +76,17 @@ def admin(stack: Container) -> Iterator[Http]:
                 "servicos": [{"nome": "Fibra", "valor": "99.90", "endereco_instalacao": ADDRESS}]}))
         yield http
         # no answer of the test carried a card number
-        assert not [a for a in answers if CARD_NUMBER.search(a)]
+        assert not [a for a in answers if CARD_NUMBER.search(a) or f'"{CVV}"' in a]
 
 
 @pytest.fixture(autouse=True)
 def no_card_number_leaks(caplog: pytest.LogCaptureFixture, stack: Container) -> Iterator[None]:
-    """After every test here: no test card number in any log line or stored item, no CVV on a card."""
+    """After every test here: no test card number or CVV in any log line or stored item."""
     caplog.set_level(logging.DEBUG)
     yield
     assert not CARD_NUMBER.search(caplog.text)
     assert not CARD_NUMBER.search(stored_text())
-    assert all("123" not in repr(i.attribute_values) for i in CustomerTableItem.scan() if isinstance(i, CardItem))
+    assert all(CVV not in repr(i.attribute_values) for i in CustomerTableItem.scan() if isinstance(i, CardItem))
+    assert "cvv" not in caplog.text.lower() and f'"{CVV}"' not in caplog.text
 
 

@@ -13,6 +13,7 @@ GATEWAYS = f"{BASE}/configuracao/integracao/cartao_credito"
 VISA = "4024007197692931"  # Luhn-valid test numbers; never real cards
 MASTER = "5155901222280001"
 ELO = "6362970000457013"
+CVV = "907"  # every test card's security code: checked, then dropped
 CIELO_KEY = "SIMULADOCIELOSANDBOXMERCHANTKEY000000000"
 ADDRESS = {"logradouro": "Rua A", "numero": "1", "bairro": "Centro", "cidade": "Campinas", "uf": "SP",
            "cep": "13010-000"}
@@ -38,7 +39,7 @@ def getnet_on(http: Http) -> dict[str, Any]:
 
 def card_body(number: str = VISA, **changes: Any) -> dict[str, Any]:
     return {"numero": number, "nome_titular": "Maria da Silva", "mes_validade": 12, "ano_validade": 2031,
-            "cvv": "123", **changes}
+            "cvv": CVV, **changes}
 
 
 def stored_text() -> str:

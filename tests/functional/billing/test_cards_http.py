@@ -16,6 +16,7 @@ from sandbox.simulators.getnet import GetNetSimulator
 from tests.functional.billing.support import (
     BASE,
     CIELO_KEY,
+    CVV,
     ELO,
     GATEWAYS,
     MASTER,
@@ -81,7 +82,7 @@ def test_cards_are_tokenized_sealed_and_shown_masked(admin: Http, stack: Contain
     listed = ok(admin.request("GET", f"{BASE}/cliente/1/cartao"))["cartoes"]
     assert [(c["id_cartao"], c["padrao"]) for c in listed] == [(1, True), (2, False)]
     # the number went to the gateway's tokenization only: nowhere in our tables, answers or the simulator's log
-    assert VISA not in stored_text() and MASTER not in stored_text() and "123" not in repr(listed)
+    assert VISA not in stored_text() and MASTER not in stored_text() and CVV not in repr(listed)
     tokenizations = [r for r in simulators[0].requests if r.path.rstrip("/") == "/1/card"]
     assert len(tokenizations) == 2 and all(VISA not in repr(r) for r in simulators[0].requests)
     # the sealed token opens for its own card only
