@@ -212,7 +212,10 @@ def test_a_sale_still_in_flight_is_reconciled_later_not_sent_again(
     cielo.inject("POST /1/sales", "slow", seconds=1.0)
     first = charge(admin, invoice_id)
     assert (first["processamento"]["status"], first["fatura"]["cobranca_em_andamento"]) == ("processando", True)
-    time.sleep(1.2)  # the simulator takes the sale now
+    deadline = time.monotonic() + 10
+    while not cielo.sales and time.monotonic() < deadline:  # the simulator takes the sale a moment later
+        time.sleep(0.05)
+    assert len(cielo.sales) == 1
     clock.advance(minutes=6)
     assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao"), "está paga")
     listed = ok(admin.request("GET", f"{INVOICES}?id_cliente_servico=1", None))["faturas"]
