@@ -69,6 +69,11 @@ class Principal:
         return self.is_admin or permission in self.permissions
 
     @property
+    def only_technician(self) -> int | None:
+        """The technician whose OS alone this user may see and change (a technician's own user)."""
+        return self.technician_id if self.technician_id is not None and not self.is_admin else None
+
+    @property
     def effective_permissions(self) -> tuple[str, ...]:
         return ALL_PERMISSIONS if self.is_admin else tuple(p for p in ALL_PERMISSIONS if p in self.permissions)
 

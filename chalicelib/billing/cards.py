@@ -52,6 +52,10 @@ class Wallet:
     default_card_id: int | None = None
     version: int = 0  # 0: no wallet stored yet
 
+    @property
+    def default(self) -> Card | None:
+        return next((c for c in self.cards if c.id == self.default_card_id), None)
+
     def card(self, card_id: int) -> Card:
         found = next((c for c in self.cards if c.id == card_id), None)
         if found is None:
@@ -130,6 +134,7 @@ class CardService:
     def remove(self, customer_id: int, card_id: int) -> Wallet:
         """Remove the card here, then from the gateway's vault (best effort: it can charge nobody once we
         forget its token, so a gateway that does not answer does not keep the card on the panel)."""
+        self._customers.get(customer_id)
         removed: list[Card] = []
 
         def write(wallet: Wallet) -> None:
@@ -156,6 +161,7 @@ class CardService:
                            card.id, card.customer_id, card.gateway, refused.code)
 
     def make_default(self, customer_id: int, card_id: int) -> Wallet:
+        self._customers.get(customer_id)
         def write(wallet: Wallet) -> None:
             self._store.make_default(wallet, wallet.card(card_id))
 
@@ -166,7 +172,7 @@ class CardService:
         return self._sealer.open(card.token, card_context(card.customer_id, card.id))
 
     def _changing(self, customer_id: int, write: Callable[[Wallet], None]) -> Wallet:
-        self._customers.get(customer_id)
+        """Apply ``write`` to a fresh read of the wallet until no other change slipped in between."""
         for attempt in range(MAX_ATTEMPTS):
             wallet = self._store.wallet(customer_id)
             try:

@@ -99,8 +99,8 @@ def edit_card(request: ApiRequest, customer_id: int, card_id: int) -> Payload:
 
 # ------------------------------------------------------ recurring payment
 def recurring_payment(request: ApiRequest, service_id: int) -> Payload:
-    choice, card = request.container.recurring.get(service_id)
-    return success("Dados consultados com sucesso.", cobranca=_recurring_shape(request, choice, card))
+    choice, wallet = request.container.recurring.get(service_id)
+    return success("Dados consultados com sucesso.", cobranca=_recurring_shape(request, choice, wallet))
 
 
 def choose_recurring_payment(request: ApiRequest, service_id: int) -> Payload:
@@ -109,18 +109,18 @@ def choose_recurring_payment(request: ApiRequest, service_id: int) -> Payload:
     recurring = fields.boolean("pagamento_recorrente", required=True)
     card_id = fields.optional_identifier("id_cartao")
     fields.check()
-    choice, card = request.container.recurring.choose(service_id, recurring, card_id)
-    return success("Cobrança do serviço salva com sucesso.", cobranca=_recurring_shape(request, choice, card))
+    choice, wallet = request.container.recurring.choose(service_id, recurring, card_id)
+    return success("Cobrança do serviço salva com sucesso.", cobranca=_recurring_shape(request, choice, wallet))
 
 
 # ---------------------------------------------------------------- shapes
-def _recurring_shape(request: ApiRequest, choice: RecurringChoice, card: Card | None) -> dict[str, Any]:
-    wallet = request.container.cards.wallet(card.customer_id) if card else None
+def _recurring_shape(request: ApiRequest, choice: RecurringChoice, wallet: Wallet) -> dict[str, Any]:
+    card = choice.card_in(wallet)
     return {
         "id_cliente_servico": choice.service_id,
         "pagamento_recorrente": choice.recurring,
         "id_cartao": choice.card_id,
-        "cartao_efetivo": _card_shape(request, card, wallet) if card and wallet else None,
+        "cartao_efetivo": _card_shape(request, card, wallet) if card else None,
     }
 
 

@@ -119,9 +119,7 @@ class ChargeService:
 
     def reconcile(self, invoice: Invoice) -> Invoice:
         """Settle the attempt of unknown outcome with what the gateway says of its order id."""
-        attempt = self._store.attempt(invoice.id, invoice.card_attempts)
-        if attempt is None or invoice.charging != attempt.order_id:
-            raise RuntimeError(f"fatura {invoice.id}: marca de cobrança sem tentativa")
+        attempt = self._waited_on(invoice)
         config = next((c for c in self._gateways.list() if c.gateway == attempt.gateway), None)
         if config is None:
             return invoice
@@ -142,9 +140,7 @@ class ChargeService:
         invoice = self._invoices.get(invoice_id)
         if invoice.charging is None:
             raise BusinessRuleError(f"A fatura {invoice_id} não tem cobrança em cartão com resultado desconhecido.")
-        attempt = self._store.attempt(invoice.id, invoice.card_attempts)
-        if attempt is None:
-            raise RuntimeError(f"fatura {invoice.id}: marca de cobrança sem tentativa")
+        attempt = self._waited_on(invoice)
         if self._clock() - attempt.created_at < RECONCILE_AFTER:
             raise ConflictError("A tentativa é recente; aguarde alguns minutos: o gateway ainda pode registrá-la.")
         message = f"Conciliada manualmente por {user}: {note}"
@@ -160,13 +156,20 @@ class ChargeService:
         """Every attempt made in [first, last] (local), newest first."""
         return sorted(self._store.by_date(first, last), key=lambda a: (a.created_at, a.order_id), reverse=True)
 
+    def _waited_on(self, invoice: Invoice) -> ChargeAttempt:
+        """The attempt of unknown outcome the invoice is marked with (its latest)."""
+        attempt = self._store.attempt(invoice.id, invoice.card_attempts)
+        if attempt is None or invoice.charging != attempt.order_id:
+            raise RuntimeError(f"fatura {invoice.id}: marca de cobrança sem tentativa")
+        return attempt
+
     def _card(self, customer_id: int, card_id: int | None) -> Card:
         wallet = self._cards.wallet(customer_id)
         if card_id is not None:
             return wallet.card(card_id)
-        if wallet.default_card_id is None:
+        if wallet.default is None:
             raise NotFoundError(f"O cliente {customer_id} não tem cartão cadastrado.")
-        return wallet.card(wallet.default_card_id)
+        return wallet.default
 
     def _concluded(self, invoice: Invoice, attempt: ChargeAttempt,
                    result: ChargeResult) -> tuple[ChargeAttempt, Invoice]:

@@ -47,8 +47,7 @@ def list_invoices(request: ApiRequest) -> Payload:
     found = [i for i in request.container.invoices.of_service(service_id)
              if (not status or i.status == status) and (first is None or i.due_date >= first)
              and (last is None or i.due_date <= last)]
-    rows = found[page.offset:page.offset + page.per_page]
-    return success("Dados consultados com sucesso.", faturas=[_invoice_shape(request, i) for i in rows],
+    return success("Dados consultados com sucesso.", faturas=[_invoice_shape(request, i) for i in page.of(found)],
                    paginacao=paginacao(page, len(found)))
 
 
@@ -119,8 +118,8 @@ def panel(request: ApiRequest) -> Payload:
     found = [a for a in request.container.charges.panel(period.first, period.last)
              if (recurring == "todos" or a.recurring == (recurring == "sim")) and (not status or a.status == status)
              and (not gateway or a.gateway == gateway) and (customer_id is None or a.customer_id == customer_id)]
-    rows = found[page.offset:page.offset + page.per_page]
-    return success("Dados consultados com sucesso.", processamentos=[_attempt_shape(request, a) for a in rows],
+    return success("Dados consultados com sucesso.",
+                   processamentos=[_attempt_shape(request, a) for a in page.of(found)],
                    paginacao=paginacao(page, len(found)))
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.billing.cards import Card, CardService
+from chalicelib.billing.cards import Card, CardService, Wallet
 from chalicelib.customers.model import Service
 from chalicelib.errors import BusinessRuleError
 
@@ -17,6 +17,10 @@ class RecurringChoice:
     service_id: int
     recurring: bool = False
     card_id: int | None = None  # None: the default card
+
+    def card_in(self, wallet: Wallet) -> Card | None:
+        """The card a charge would use: the chosen one while the customer has it, else the default."""
+        return next((c for c in wallet.cards if c.id == self.card_id), None) or wallet.default
 
 
 class RecurringStore(Protocol):
@@ -34,12 +38,11 @@ class RecurringPayments:
         self._services = services
         self._cards = cards
 
-    def get(self, service_id: int) -> tuple[RecurringChoice, Card | None]:
+    def get(self, service_id: int) -> tuple[RecurringChoice, Wallet]:
         service = self._services.service(service_id)
-        choice = self._store.choice(service_id) or RecurringChoice(service_id)
-        return choice, self.effective_card(service.customer_id, choice)
+        return self._store.choice(service_id) or RecurringChoice(service_id), self._cards.wallet(service.customer_id)
 
-    def choose(self, service_id: int, recurring: bool, card_id: int | None) -> tuple[RecurringChoice, Card | None]:
+    def choose(self, service_id: int, recurring: bool, card_id: int | None) -> tuple[RecurringChoice, Wallet]:
         service = self._services.service(service_id)
         wallet = self._cards.wallet(service.customer_id)
         if card_id is not None:
@@ -48,11 +51,4 @@ class RecurringPayments:
             raise BusinessRuleError("Cadastre um cartão do cliente antes de ativar o pagamento recorrente.")
         choice = RecurringChoice(service_id, recurring, card_id)
         self._store.save(choice)
-        return choice, self.effective_card(service.customer_id, choice)
-
-    def effective_card(self, customer_id: int, choice: RecurringChoice) -> Card | None:
-        wallet = self._cards.wallet(customer_id)
-        chosen = next((c for c in wallet.cards if c.id == choice.card_id), None)
-        if chosen is not None:
-            return chosen
-        return next((c for c in wallet.cards if c.id == wallet.default_card_id), None)
+        return choice, wallet

@@ -99,7 +99,7 @@ def confirm(request: ApiRequest) -> Payload:
     fields = request.fields()
     order_id = fields.identifier("id_ordem_servico", required=True)
     fields.check()
-    _visible(request, order_id)
+    visible_order(request, order_id)
     order = request.container.service_orders.confirm(order_id)
     return success("Agendamento salvo com sucesso", ordem_servico=_schedule(request, order))
 
@@ -117,7 +117,7 @@ def reschedule(request: ApiRequest) -> Payload:
     agenda_id = fields.optional_identifier("id_agenda_ordem_servico")
     fields.check()
     assert start is not None and end is not None
-    order = _visible(request, order_id)
+    order = visible_order(request, order_id)
     technicians = None
     if old_user is not None and new_user is not None:
         technicians = _swap(request, order, old_user, new_user)
@@ -136,7 +136,7 @@ def unschedule(request: ApiRequest) -> Payload:
         fields.error(f"Motivo de remoção de agendamento de ID {reason_id} não encontrado "
                      "(consulte GET ordem_servico/create).")
     fields.check()
-    _visible(request, order_id)
+    visible_order(request, order_id)
     order = request.container.service_orders.unschedule(order_id, reason_id, note)
     return success("Remoção do agendamento feito com sucesso", ordem_servico=_schedule(request, order))
 
@@ -158,7 +158,7 @@ def close(request: ApiRequest) -> Payload:
         fields.error("O término executado deve ser posterior ao início executado.")
     fields.check()
     assert start is not None and end is not None
-    order = _visible(request, order_id)
+    order = visible_order(request, order_id)
     closing = Closing(
         executed=Interval(start, end), status=status, description=description, reason_id=reason_id,
         technician_ids=technicians or order.technician_ids, generates_cost=generates_cost,
@@ -175,7 +175,7 @@ def add_message(request: ApiRequest, order_id: int) -> Payload:
     fields = request.fields()
     text = fields.text("mensagem", required=True, max_len=MAX_TEXT)
     fields.check()
-    _visible(request, order_id)
+    visible_order(request, order_id)
     forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
     message = request.container.service_orders.add_message(order_id, request.user.user_id, text,
                                                            forwarded or None)
@@ -195,7 +195,7 @@ def edit(request: ApiRequest) -> Payload:
         fields.error("Informe ao menos um campo para alterar: id_agenda_ordem_servico, descricao_servico, "
                      "prioridade ou tecnicos.")
     fields.check()
-    _visible(request, order_id)
+    visible_order(request, order_id)
     order = request.container.service_orders.edit(order_id, OrderEdit(
         agenda_id=agenda_id, description=description, priority=priority, technician_ids=technicians))
     return success("Ordem de serviço alterada com sucesso", ordem_servico=_schedule(request, order))
@@ -370,7 +370,7 @@ def _check_ticket_type(type_id: int, opens_order: bool) -> None:
 
 
 # ---------------------------------------------------------------- helpers
-def _visible(request: ApiRequest, order_id: int) -> ServiceOrder:
+def visible_order(request: ApiRequest, order_id: int) -> ServiceOrder:
     """The OS, unless the caller is a technician's user and the OS is not theirs:
     then the same answer as an unknown id (its existence is not revealed)."""
     user = request.user
@@ -378,8 +378,7 @@ def _visible(request: ApiRequest, order_id: int) -> ServiceOrder:
         order = request.container.service_orders.get(order_id)
     except NotFoundError:
         order = None
-    if order is None or (user.technician_id is not None and not user.is_admin
-                         and user.technician_id not in order.technician_ids):
+    if order is None or (user.only_technician is not None and user.only_technician not in order.technician_ids):
         raise NotFoundError(f"Ordem de serviço de ID {order_id} não encontrada")
     return order
 

@@ -18,6 +18,7 @@ from chalicelib.clock import local
 from chalicelib.customers.model import Customer, name_tokens
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.service_orders import catalogues, shapes
+from chalicelib.service_orders.api import visible_order
 from chalicelib.service_orders.listing import (
     CREATED,
     DATE_KINDS,
@@ -67,15 +68,14 @@ def list_orders(request: ApiRequest) -> Payload:
         period=period, date_kind=kind, statuses=_statuses(fields, "status"),
         technician_ids=frozenset(fields.id_list("tecnico")), type_ids=frozenset(fields.id_list("tipo_ordem_servico")),
         agenda_ids=frozenset(fields.id_list("agenda_ordem_servico")), service_id=service_id,
-        availability=_availability(fields), technician_view=_technician_view(request),
+        availability=_availability(fields), technician_view=request.user.only_technician,
     )
     relations = _relations(fields, LIST_RELATIONS)
     fields.check()
     # Every OS here serves a customer's service and none is reserved by a technician app.
     found = [] if destination in ("pop", "prospecto") or reserved not in ("", "nao") else \
         request.container.order_listing.find(wanted)
-    rows = found[page.offset:page.offset + page.per_page]
-    return success(FOUND, ordens_servico=_render(request, rows, relations, shapes.list_shape),
+    return success(FOUND, ordens_servico=_render(request, page.of(found), relations, shapes.list_shape),
                    paginacao=paginacao(page, len(found)))
 
 
@@ -106,7 +106,7 @@ def consult(request: ApiRequest) -> Payload:
         period=period, date_kind=kind, statuses=_statuses(fields, "status"),
         technician_ids=frozenset(fields.id_list("tecnicos")),
         type_ids=frozenset(fields.id_list("tipo_ordem_servicos")), name_words=words,
-        technician_view=_technician_view(request),
+        technician_view=request.user.only_technician,
     )
     fields.check()
     found = [o for o in request.container.order_listing.find(wanted, order_by, direction == "desc")
@@ -132,7 +132,7 @@ def customer_orders(request: ApiRequest) -> Payload:
     period = Period(first or datetime.min, last or datetime.max) if first or last else None
     wanted = OrderFilter(
         period=period, date_kind=CREATED, statuses=frozenset({status}) if status else frozenset(),
-        customer_id=customer.id, technician_view=_technician_view(request),
+        customer_id=customer.id, technician_view=request.user.only_technician,
         service_id=int(term) if search == "id_cliente_servico" else None,
     )
     found = request.container.order_listing.find(wanted, order_by, direction == "desc")
@@ -169,14 +169,14 @@ def calendar(request: ApiRequest) -> Payload:
         agendas = [a for a in container.agendas.list_all() if (a.id in ids if ids else a.active)]
         resources = [{"id": a.id, "titulo": a.description} for a in agendas]
         wanted = OrderFilter(period=period, agenda_ids=frozenset(a.id for a in agendas),
-                             include_cancelled=False, technician_view=_technician_view(request))
+                             include_cancelled=False, technician_view=request.user.only_technician)
         found = container.order_listing.find(wanted) if agendas else []
     else:
         technicians = container.technicians.get_many(ids).values() if ids else container.technicians.list_active()
         resources = [{"id": t.id, "titulo": t.name} for t in technicians]
         lanes = frozenset(t.id for t in technicians)
         wanted = OrderFilter(period=period, technician_ids=lanes, include_cancelled=False,
-                             technician_view=_technician_view(request))
+                             technician_view=request.user.only_technician)
         found = container.order_listing.find(wanted) if lanes else []
     editable = request.user.can(Permission.AGENDAR_ORDEM_SERVICO)
     return success(FOUND, recursos=resources, eventos=[
@@ -287,28 +287,20 @@ def _checked_period(fields: Fields, first: datetime | None, last: datetime | Non
         return None
 
 
-def _technician_view(request: ApiRequest) -> int | None:
-    user = request.user
-    return user.technician_id if user.technician_id is not None and not user.is_admin else None
-
-
 def _number(request: ApiRequest, number: int) -> ServiceOrder | None:
     """The OS numbered ``number`` (numbers are ids), unless hidden from a technician."""
     try:
-        order = request.container.service_orders.get(number)
+        return visible_order(request, number)
     except NotFoundError:
         return None
-    view = _technician_view(request)
-    return None if view is not None and view not in order.technician_ids else order
 
 
 def _customer(request: ApiRequest, search: str, term: str) -> Customer | None:
     customers = request.container.customers
-    digits = "".join(c for c in term if c.isdigit())
     if search == "cpf_cnpj":
         found = customers.search("cpf_cnpj", term, 1)
         return found[0] if found else None
-    if not digits or digits != term:
+    if not term.isdigit():
         raise ValidationError([f"O termo_busca deve ser numérico para busca por {search}."])
     try:
         if search == "codigo_cliente":

@@ -16,12 +16,10 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from chalicelib.billing.charges import ChargeAttempt
 from chalicelib.billing.invoices import Invoice
 from chalicelib.billing.recurring import RecurringChoice
-from chalicelib.periods import years
 from chalicelib.storage.binding import transaction
+from chalicelib.storage.dated import moment_key, query_years
 from chalicelib.storage.errors import cancelled_reasons
 from chalicelib.storage.models import BillingTableItem, ChargeAttemptItem, InvoiceItem, RecurringChoiceItem
-
-MOMENT = "%Y-%m-%dT%H:%M:%S"
 
 
 class DynamoBillingStore:
@@ -105,17 +103,15 @@ class DynamoBillingStore:
                 if isinstance(i, ChargeAttemptItem)]
 
     def by_date(self, first: datetime, last: datetime) -> Iterator[ChargeAttempt]:
-        condition = BillingTableItem.attempt_key.between(first.strftime(MOMENT), f"{last.strftime(MOMENT)}~")
-        for year in years(first, last):
-            for item in BillingTableItem.by_attempt_date.query(year, condition):
-                if isinstance(item, ChargeAttemptItem):
-                    yield _attempt(item)
+        for item in query_years(BillingTableItem.by_attempt_date, BillingTableItem.attempt_key, first, last):
+            if isinstance(item, ChargeAttemptItem):
+                yield _attempt(item)
 
     def _attempt_item(self, attempt: ChargeAttempt) -> ChargeAttemptItem:
         local = attempt.created_at.astimezone(self._zone)
         return ChargeAttemptItem(
             f"FATURA#{attempt.invoice_id}", f"TENTATIVA#{attempt.number:03d}",
-            attempt_year=local.strftime("%Y"), attempt_key=f"{local.strftime(MOMENT)}#{attempt.order_id}",
+            attempt_year=local.strftime("%Y"), attempt_key=moment_key(local, attempt.order_id),
             order_id=attempt.order_id, invoice_id=attempt.invoice_id, number=attempt.number,
             customer_id=attempt.customer_id, customer_name=attempt.customer_name, card_id=attempt.card_id,
             card_display=attempt.card_display, gateway=attempt.gateway, amount_cents=attempt.amount_cents,

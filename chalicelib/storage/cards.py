@@ -10,6 +10,9 @@ and the active one's name in ``CARTAO_GATEWAY`` / ``ATIVO``.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
@@ -93,15 +96,15 @@ class DynamoGatewayConfigStore:
                 raise  # else another gateway is the active one: it stays so
 
 
-class _wallet_change:  # noqa: N801 - used as a context manager, reads as a phrase
+@contextmanager
+def _wallet_change() -> Iterator[None]:
     """Maps a cancelled wallet transaction to WalletChangedError (the caller re-reads and retries)."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
-        if isinstance(error, TransactWriteError) and "ConditionalCheckFailed" in cancelled_reasons(error):
+    try:
+        yield
+    except TransactWriteError as error:
+        if "ConditionalCheckFailed" in cancelled_reasons(error):
             raise WalletChangedError() from error
+        raise
 
 
 def _set_default(txn: TransactWrite, wallet: Wallet, default_card_id: int | None) -> None:

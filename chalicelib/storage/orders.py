@@ -24,12 +24,12 @@ from chalicelib.agenda.booking import AgendaChangedError, CapacityExhaustedError
 from chalicelib.agenda.model import Interval
 from chalicelib.customers.model import Address
 from chalicelib.errors import ConflictError
-from chalicelib.periods import years
 from chalicelib.service_orders import listing
 from chalicelib.service_orders.model import Closing, OrderCustomer, OrderMessage, ServiceOrder, Ticket
 from chalicelib.service_orders.service import TransientConflictError
 from chalicelib.storage.agendas import LISTING, counters_pk
 from chalicelib.storage.binding import transaction
+from chalicelib.storage.dated import moment_key, query_years, within
 from chalicelib.storage.errors import cancelled_reasons
 from chalicelib.storage.models import (
     AgendaConfigItem,
@@ -42,7 +42,6 @@ from chalicelib.storage.models import (
 )
 
 OUTBOX_RETENTION = timedelta(days=7)  # a record of what was sent, then TTL removes it
-MOMENT = "%Y-%m-%dT%H:%M:%S"  # fixed width, so index keys sort as moments
 # tipo_data -> (index, its year attribute name, its key attribute name)
 DATE_INDEXES = {
     listing.CREATED: (OrderTableItem.by_created, "created_year", "created_key"),
@@ -66,13 +65,10 @@ class DynamoOrderStore:
     def by_date(self, kind: str, first: datetime, last: datetime) -> Iterator[ServiceOrder]:
         """OS whose date ``kind`` lies in [first, last] (local), by that date: one query per year touched."""
         index, _, key = DATE_INDEXES[kind]
-        attribute = getattr(OrderTableItem, key)
-        for year in years(first, last):
-            condition = attribute.between(first.strftime(MOMENT), f"{last.strftime(MOMENT)}~")
-            yield from _orders(index.query(year, condition))
+        yield from _orders(query_years(index, getattr(OrderTableItem, key), first, last))
 
     def by_agenda(self, agenda_id: int, first: datetime, last: datetime) -> Iterator[ServiceOrder]:
-        condition = OrderTableItem.agenda_sk.between(first.strftime(MOMENT), f"{last.strftime(MOMENT)}~")
+        condition = within(OrderTableItem.agenda_sk, first, last)
         yield from _orders(OrderTableItem.by_agenda.query(f"AGENDA#{agenda_id}", condition))
 
     def by_customer(self, customer_id: int) -> Iterator[ServiceOrder]:
@@ -188,12 +184,12 @@ def _item(order: ServiceOrder, zone: tzinfo) -> OrderItem:
     for kind, (_, year, key) in DATE_INDEXES.items():
         moment = listing.order_date(order, kind, zone)
         keys[year] = moment.strftime("%Y") if moment else None
-        keys[key] = f"{moment.strftime(MOMENT)}#{order.id:010d}" if moment else None
+        keys[key] = moment_key(moment, f"{order.id:010d}") if moment else None
     interval = order.interval
     item = OrderItem(
         f"OS#{order.id}", "OS",
         agenda_pk=f"AGENDA#{order.agenda_id}" if order.agenda_id is not None and interval else None,
-        agenda_sk=f"{interval.start.strftime(MOMENT)}#{order.id:010d}" if order.agenda_id is not None and interval
+        agenda_sk=moment_key(interval.start, f"{order.id:010d}") if order.agenda_id is not None and interval
         else None,
         customer_pk=f"CLIENTE#{order.customer_id}", customer_sk=keys["created_key"],
         order_id=order.id, number=order.number, customer_service_id=order.customer_service_id,

@@ -1,11 +1,13 @@
 """0-based paging with HubSoft's ``paginacao`` block."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.web.validation import Fields
 
+T = TypeVar("T")
 MAX_PER_PAGE = 500
 DEFAULT_PER_PAGE = 50
 
@@ -18,6 +20,10 @@ class PageRequest:
     @property
     def offset(self) -> int:
         return self.page * self.per_page
+
+    def of(self, items: Sequence[T]) -> Sequence[T]:
+        """This page's items of the whole list (empty past its end)."""
+        return items[self.offset:self.offset + self.per_page]
 
 
 def read_page(fields: Fields, *, default_per_page: int = DEFAULT_PER_PAGE) -> PageRequest:

@@ -32,6 +32,11 @@ def charge(http: Http, invoice_id: int, **body: Any) -> dict[str, Any]:
     return ok(http.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao", body or None))
 
 
+def cielo_sales(cielo: CieloSimulator) -> list[object]:
+    """The sales the Cielo simulator was sent (each a charge attempt that reached the gateway)."""
+    return [r for r in cielo.requests if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
+
+
 def with_card(http: Http, number: str) -> None:
     ok(http.request("POST", f"{BASE}/cliente/1/cartao", card_body(number)))
 
@@ -121,7 +126,7 @@ def test_a_5xx_leaves_the_attempt_processing_until_the_gateway_can_say(
     panel = ok(admin.request("GET", PANEL, None))["processamentos"]
     assert [(p["tentativa"], p["status"], p["codigo_retorno"]) for p in panel] == [
         (2, "aprovado", "6"), (1, "erro", "nao_recebida")]
-    sales = [r for r in cielo.requests if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
+    sales = cielo_sales(cielo)
     assert len(sales) == 2  # the refused retry sent nothing
 
 
@@ -133,7 +138,7 @@ def test_a_dropped_answer_is_found_by_the_order_id_and_paid_once(admin: Http, si
     cielo.inject("POST /1/sales", "drop_after_processing")
     answer = charge(admin, invoice_id)
     assert (answer["processamento"]["status"], answer["fatura"]["status"]) == ("aprovado", "paga")
-    sales = [r for r in cielo.requests if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
+    sales = cielo_sales(cielo)
     assert len(sales) == 1
 
 
@@ -198,7 +203,7 @@ def test_an_answer_slower_than_the_timeout_is_found_and_paid_once(admin: Http, s
     cielo.inject("POST /1/sales", "slow_after_processing", seconds=1.0)
     answer = charge(admin, invoice_id)
     assert (answer["processamento"]["status"], answer["fatura"]["status"]) == ("aprovado", "paga")
-    sales = [r for r in cielo.requests if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
+    sales = cielo_sales(cielo)
     assert len(sales) == 1
 
 
@@ -220,7 +225,7 @@ def test_a_sale_still_in_flight_is_reconciled_later_not_sent_again(
     assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao"), "está paga")
     listed = ok(admin.request("GET", f"{INVOICES}?id_cliente_servico=1", None))["faturas"]
     assert [(f["status"], f["tentativas_cartao"], f["cobranca_em_andamento"]) for f in listed] == [("paga", 1, False)]
-    sales = [r for r in cielo.requests if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
+    sales = cielo_sales(cielo)
     assert len(sales) == 1
 
 
