@@ -17,7 +17,7 @@ from chalicelib.auth import api as auth_api
 from chalicelib.auth.permissions import ADMIN_ONLY, Permission
 from chalicelib.billing import cards_api, invoices_api
 from chalicelib.customers import api as customers_api
-from chalicelib.queues import CHARGES, NOTIFICATIONS, queue_name
+from chalicelib.queues import CHARGES, NOTIFICATIONS, QUEUE_BATCH, queue_name
 from chalicelib.service_orders import api as orders_api
 from chalicelib.service_orders import listing_api as order_listing_api
 from chalicelib.technicians import api as technicians_api
@@ -312,23 +312,45 @@ def card_charge_panel(request: ApiRequest) -> Payload:
     return invoices_api.panel(request)
 
 
+PROFILES = f"{BASE}/configuracao/perfil_suspensao"
+
+
+@api.route(PROFILES, methods=["POST"], permission=Permission.GERENCIAR_FATURAS)
+def create_suspension_profile(request: ApiRequest) -> Payload:
+    return invoices_api.create_profile(request)
+
+
+@api.route(PROFILES, methods=["GET"], permission=Permission.CONSULTAR_FATURAS)
+def list_suspension_profiles(request: ApiRequest) -> Payload:
+    return invoices_api.list_profiles(request)
+
+
 # ------------------------------------------------------ schedule and queues
 @app.schedule(Rate(1, unit=Rate.HOURS), name="hourly_tick")
 def hourly_tick(event: CloudWatchEvent) -> dict[str, object]:
     return entrypoints.hourly_tick(event.time)
 
 
-@app.on_sqs_message(queue=queue_name(CHARGES), batch_size=1, name="charge_consumer")
-def charge_consumer(event: SQSEvent) -> None:
-    entrypoints.consume(CHARGES, [record.to_dict() for record in event])
+# Ten charges per invocation, made concurrently; the answer names the failed ones (partial batch response,
+# FunctionResponseTypes set in infra/). The queue definitions hold the batch sizes.
+@app.on_sqs_message(queue=queue_name(CHARGES), batch_size=QUEUE_BATCH[CHARGES], name="charge_consumer")
+def charge_consumer(event: SQSEvent) -> dict[str, Any]:
+    return entrypoints.consume(CHARGES, [record.to_dict() for record in event])
 
 
-@app.on_sqs_message(queue=queue_name(NOTIFICATIONS), batch_size=1, name="notification_consumer")
-def notification_consumer(event: SQSEvent) -> None:
-    entrypoints.consume(NOTIFICATIONS, [record.to_dict() for record in event])
+@app.on_sqs_message(queue=queue_name(NOTIFICATIONS), batch_size=QUEUE_BATCH[NOTIFICATIONS],
+                    name="notification_consumer")
+def notification_consumer(event: SQSEvent) -> dict[str, Any]:
+    return entrypoints.consume(NOTIFICATIONS, [record.to_dict() for record in event])
 
 
 # Fed by the service_orders table's stream (event source mapping in infra/).
 @app.lambda_function(name="outbox_relay")
 def outbox_relay(event: dict[str, Any], context: Any) -> dict[str, int]:
+    return {"eventos_publicados": entrypoints.relay_outbox(event.get("Records", []))}
+
+
+# Fed by the billing table's stream: payment and suspension events.
+@app.lambda_function(name="billing_outbox_relay")
+def billing_outbox_relay(event: dict[str, Any], context: Any) -> dict[str, int]:
     return {"eventos_publicados": entrypoints.relay_outbox(event.get("Records", []))}

@@ -7,6 +7,7 @@ with ``build_container`` and install it with ``use_container``.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,11 +21,13 @@ from chalicelib.billing.charges import ChargeService
 from chalicelib.billing.gateway_settings import GatewaySettingsService
 from chalicelib.billing.invoices import InvoiceService
 from chalicelib.billing.recurring import RecurringPayments
+from chalicelib.billing.recurring_charges import CHARGE_DUE, RecurringCharges
+from chalicelib.billing.suspension import Dunning, SuspensionProfiles
 from chalicelib.clock import Clock, system_clock
 from chalicelib.config import CARDS_KEY, Settings, key_alias, load_settings
 from chalicelib.customers.service import CustomerService
 from chalicelib.ports import QueuePublisher, Sequences
-from chalicelib.queues import Handler, SqsPublisher
+from chalicelib.queues import CHARGES, Handler, SqsPublisher
 from chalicelib.service_orders.listing import OrderListing
 from chalicelib.service_orders.service import ServiceOrderService
 from chalicelib.technicians.service import TechnicianService
@@ -48,6 +51,8 @@ class Container:
     invoices: InvoiceService
     charges: ChargeService
     recurring: RecurringPayments
+    recurring_charges: RecurringCharges
+    suspension_profiles: SuspensionProfiles
     tick_runs: TickRuns
     tick_jobs: dict[str, TickJob] = field(default_factory=dict)
     # message type -> handler, per queue; capabilities register theirs.
@@ -84,7 +89,8 @@ def build_container(
     hasher = PasswordHasher(settings.password_hash_profile)
     if queues is None:
         queues = SqsPublisher(lambda: _client("sqs", settings, boto3_session_factory))
-    customers = CustomerService(DynamoCustomerStore(), sequences, clock, DynamoSuspensionProfiles())
+    profiles = SuspensionProfiles(DynamoSuspensionProfiles(), sequences)
+    customers = CustomerService(DynamoCustomerStore(), sequences, clock, profiles)
     agendas = AgendaService(DynamoAgendaStore(), sequences, technicians, brazilian_holiday)
     order_store = DynamoOrderStore(settings.zone)
     sealer = KmsEnvelopeSealer(lambda: _client("kms", settings, boto3_session_factory), key_alias(CARDS_KEY))
@@ -93,7 +99,11 @@ def build_container(
     orders = ServiceOrderService(order_store, customers, agendas, sequences, clock, zone=settings.zone)
     cards = CardService(DynamoWalletStore(), customers, gateway_settings, sealer, sequences, clock, settings.zone)
     billing = DynamoBillingStore(settings.zone)
-    invoices = InvoiceService(billing, customers, sequences, clock)
+    invoices = InvoiceService(billing, customers, sequences, clock, profiles, settings.zone)
+    charges = ChargeService(billing, invoices, cards, gateway_settings, customers, clock, settings.zone, _event_id)
+    recurring_charges = RecurringCharges(billing, invoices, charges, cards, gateway_settings, queues, clock,
+                                         settings.zone, _event_id)
+    dunning = Dunning(billing, settings.zone, _event_id)
     return Container(
         settings=settings,
         clock=clock,
@@ -108,10 +118,19 @@ def build_container(
         gateway_settings=gateway_settings,
         cards=cards,
         invoices=invoices,
-        charges=ChargeService(billing, invoices, cards, gateway_settings, customers, clock, settings.zone),
-        recurring=RecurringPayments(billing, customers, cards),
+        charges=charges,
+        recurring=RecurringPayments(billing, customers, cards, invoices),
+        recurring_charges=recurring_charges,
+        suspension_profiles=profiles,
         tick_runs=DynamoTickRuns(),
+        # Each job is idempotent on its own (conditional writes): a re-run or overlapping tick repeats nothing.
+        tick_jobs={"cobrancas_recorrentes": recurring_charges.enqueue_due, "suspensao": dunning.run},
+        consumers={CHARGES: {CHARGE_DUE: recurring_charges.handle}},
     )
+
+
+def _event_id() -> str:
+    return uuid.uuid4().hex
 
 
 def _client(service: str, settings: Settings, session_factory: Callable[[], Any] | None) -> Any:

@@ -738,6 +738,9 @@ SCHEMAS.update({
             "ultimos_digitos": {"type": "string", "examples": ["1234"]},
             "nome_titular": {"type": "string"}, "validade": {"type": "string", "examples": ["12/2031"]},
             "padrao": {"type": "boolean"}, "gateway": {"type": "string"}, "data_cadastro": {"type": "string"},
+            "recusado_pelo_emissor": {"type": ["string", "null"],
+                                      "description": "O emissor recusou o cartão em definitivo (código e mensagem): "
+                                                     "a cobrança recorrente não o usa mais."},
         },
     },
     "EscolhaCobrancaServico": {
@@ -761,6 +764,23 @@ SCHEMAS.update({
         "properties": {"id_fatura": ID_INPUT, "data_pagamento": _DATE_INPUT, "valor_pago": MONEY_INPUT,
                        "forma_pagamento": {"type": "string", "enum": list(INVOICE_PAYMENT_METHODS)}},
     },
+    "NovoPerfilSuspensao": {
+        "type": "object", "required": ["descricao", "dias_aviso", "dias_bloqueio"],
+        "properties": {
+            "descricao": _text("Descrição do perfil.", 120),
+            "dias_aviso": {"type": ["integer", "string"], "minimum": 0,
+                           "description": "Avisar tantos dias antes da suspensão (0: sem aviso)."},
+            "dias_bloqueio": {"type": ["integer", "string"], "minimum": 1, "maximum": 365,
+                              "description": "Suspender tantos dias após o vencimento de fatura em aberto."},
+            "padrao": {"type": "boolean", "description": "Perfil dos serviços sem perfil próprio."},
+        },
+    },
+    "PerfilSuspensao": {
+        "type": "object",
+        "properties": {"id_perfil_suspensao": {"type": "integer", "description": "0: o perfil padrão embutido."},
+                       "descricao": {"type": "string"}, "dias_aviso": {"type": "integer"},
+                       "dias_bloqueio": {"type": "integer"}, "padrao": {"type": "boolean"}},
+    },
     "CobrancaCartao": {
         "type": "object",
         "properties": {"id_cartao": {**ID_INPUT, "description": "Ausente: o cartão padrão do cliente."}},
@@ -778,8 +798,17 @@ SCHEMAS.update({
             "descricao": {"type": ["string", "null"]},
             "status": {"type": "string", "enum": ["aberta", "paga", "cancelada"]},
             "tentativas_cartao": {"type": "integer"},
+            "tentativas_recorrentes": {"type": "integer", "maximum": 2,
+                                       "description": "Tentativas recorrentes que chegaram ao emissor (no máximo 2; "
+                                                      "falhas técnicas não contam)."},
+            "proxima_tentativa_recorrente": {"type": ["string", "null"],
+                                             "description": "Dia (AAAA-MM-DD) da próxima tentativa recorrente."},
             "cobranca_em_andamento": {"type": "boolean",
                                       "description": "Uma tentativa em cartão ainda sem resultado conhecido."},
+            "suspendeu_servico": {"type": "boolean",
+                                  "description": "Em aberto, esta fatura mantém o serviço suspenso."},
+            "data_bloqueio": {"type": ["string", "null"],
+                              "description": "Dia da suspensão do serviço se a fatura seguir em aberto."},
             "data_pagamento": {"type": ["string", "null"]}, "valor_pago": {"type": ["number", "null"]},
             "forma_pagamento": {"type": ["string", "null"]},
         },
@@ -791,7 +820,9 @@ SCHEMAS.update({
             "id_fatura": {"type": "integer"}, "id_cliente": {"type": "integer"}, "cliente": {"type": "string"},
             "id_cartao": {"type": "integer"}, "cartao": {"type": "string", "examples": ["Visa •••• 1234"]},
             "gateway": {"type": "string"}, "valor": {"type": "number"}, "recorrente": {"type": "boolean"},
-            "tentativa": {"type": "integer"},
+            "tentativa": {"type": "integer", "description": "Recorrente: qual das duas tentativas da fatura."},
+            "conta_como_tentativa": {"type": "boolean",
+                                     "description": "Falso para erro técnico (nada chegou ao emissor)."},
             "status": {"type": "string", "enum": ["aprovado", "recusado", "erro", "processando"]},
             "codigo_retorno": {"type": ["string", "null"]}, "mensagem_retorno": {"type": ["string", "null"]},
             "tid": {"type": ["string", "null"]}, "data": {"type": "string"},
@@ -1221,6 +1252,19 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                     "depois de conferir no portal do gateway, `cobrado` paga a fatura e `nao_cobrado` a libera "
                     "para nova tentativa. Só para tentativas com mais de 5 minutos.",
         body="ConciliacaoCartao", result=("processamento", ref("Processamento")),
+    ),
+    ("POST", f"{BASE}/configuracao/perfil_suspensao"): Operation(
+        summary="Cadastrar perfil de suspensão", tag="Faturas",
+        description="Um serviço com fatura em aberto `dias_bloqueio` dias após o vencimento é suspenso, avisado "
+                    "`dias_aviso` dias antes; o pagamento reabilita-o quando nada mais estiver vencido. As datas "
+                    "de cada fatura vêm do perfil vigente quando ela é cadastrada.",
+        body="NovoPerfilSuspensao", result=("perfil_suspensao", ref("PerfilSuspensao")),
+    ),
+    ("GET", f"{BASE}/configuracao/perfil_suspensao"): Operation(
+        summary="Perfis de suspensão", tag="Faturas",
+        description="Sem perfil marcado como padrão, o padrão embutido (id 0: aviso 5 dias antes, suspensão 15 "
+                    "dias após o vencimento) vem primeiro.",
+        result=("perfis_suspensao", _list_of("PerfilSuspensao")),
     ),
     ("GET", f"{BASE}/financeiro/cartao/processamentos"): Operation(
         summary="Painel de processamentos de cartão", tag="Faturas",

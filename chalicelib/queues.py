@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 CHARGES = "charges"
 NOTIFICATIONS = "notifications"
 LOGICAL_QUEUES = (CHARGES, NOTIFICATIONS)
+# Messages per consumer invocation (Lambda's BatchSize; the local pollers read as many).
+QUEUE_BATCH = {CHARGES: 10, NOTIFICATIONS: 1}
 SQS_BATCH_LIMIT = 10
 
 
@@ -51,7 +54,7 @@ class UnknownMessageError(Exception):
     """No handler for the message type (or a malformed body)."""
 
 
-Handler = Callable[[Message], None]
+Handler = Callable[[Message], object]
 
 
 def decode(body: str, receive_count: int = 1) -> Message:
@@ -74,6 +77,21 @@ def dispatch(records: Iterable[tuple[str, int]], handlers: Mapping[str, Handler]
         handler(message)
         handled += 1
     return handled
+
+
+def handle_all(records: Sequence[tuple[str, int]], handlers: Mapping[str, Handler]) -> list[Exception | None]:
+    """Handle each ``(body, receive_count)`` on its own thread; the error of each (None: handled)."""
+    def one(record: tuple[str, int]) -> Exception | None:
+        try:
+            dispatch([record], handlers)
+        except Exception as exc:  # noqa: BLE001 - reported per message
+            return exc
+        return None
+
+    if len(records) <= 1:
+        return [one(r) for r in records]
+    with ThreadPoolExecutor(max_workers=min(len(records), SQS_BATCH_LIMIT)) as pool:
+        return list(pool.map(one, records))
 
 
 class SqsPublisher:

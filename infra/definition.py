@@ -57,7 +57,10 @@ class StreamConsumer:
     failure_queue: str  # logical queue whose DLQ gets the metadata of batches that keep failing
 
 
-STREAM_CONSUMERS = (StreamConsumer("service_orders", "outbox_relay", "outbox", "notifications"),)
+STREAM_CONSUMERS = (
+    StreamConsumer("service_orders", "outbox_relay", "outbox", "notifications"),
+    StreamConsumer("billing", "billing_outbox_relay", "outbox", "notifications"),
+)
 
 QUEUES = (
     QueueDefinition(LOGICAL_QUEUES[0], consumer="charge_consumer"),
@@ -174,7 +177,13 @@ def cloudformation_resources() -> dict[str, Any]:
         }
         # Chalice points the event source at the queue by a built ARN, not a
         # Ref, so without this a first deploy may create the trigger first.
-        resources[_logical_id("", queue.consumer)] = {"DependsOn": [_logical_id("Queue", queue.logical_name)]}
+        # The consumers answer which messages of a batch failed (only those return to the queue).
+        function = _logical_id("", queue.consumer)
+        resources[function] = {
+            "DependsOn": [_logical_id("Queue", queue.logical_name)],
+            "Properties": {"Events": {f"{function}SqsEventSource": {"Properties": {
+                "FunctionResponseTypes": ["ReportBatchItemFailures"]}}}},
+        }
     for key in KEYS:
         key_id = _logical_id("Key", key.logical_name)
         resources[key_id] = {

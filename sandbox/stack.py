@@ -15,7 +15,7 @@ from chalice.config import Config
 from chalicelib.config import load_settings
 from chalicelib.container import build_container, set_container
 from chalicelib.errors import DomainError
-from chalicelib.queues import LOGICAL_QUEUES, queue_name
+from chalicelib.queues import LOGICAL_QUEUES, QUEUE_BATCH, queue_name
 from infra.definition import STREAM_CONSUMERS, create_resources
 from sandbox.aws import LocalAws, point_environment_at, requested_port
 from sandbox.errors import StartupError
@@ -86,7 +86,7 @@ class LocalStack:
             arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
             function = CONSUMERS[logical]
             self.workers.append(QueuePoller(sqs, url, arn, function, getattr(app_module, function),
-                                            self.stop_event, self.retry_base))
+                                            self.stop_event, self.retry_base, QUEUE_BATCH[logical]))
         streams = session.client("dynamodbstreams", endpoint_url=self.aws.endpoint)
         for consumer in STREAM_CONSUMERS:
             self.workers.append(StreamPoller(streams, created["streams"][consumer.table], consumer.function,

@@ -65,16 +65,17 @@ class HourlyTimer(threading.Thread):
 
 
 class QueuePoller(threading.Thread):
-    """Long-polls one queue and hands each message to its consumer (batch size 1).
+    """Long-polls one queue and hands up to ``batch_size`` messages at a time to its consumer.
 
-    On success the message is deleted. On failure it is left for SQS to
-    deliver again; locally it comes back after a short backoff instead of the
-    queue's visibility timeout, and after ``maxReceiveCount`` tries moto's
-    redrive moves it to the dead-letter queue, as in AWS.
+    Handled messages are deleted. A failed one (the consumer raised, or named
+    it in its partial batch response) is left for SQS to deliver again;
+    locally it comes back after a short backoff instead of the queue's
+    visibility timeout, and after ``maxReceiveCount`` tries moto's redrive
+    moves it to the dead-letter queue, as in AWS.
     """
 
     def __init__(self, sqs: Any, queue_url: str, queue_arn: str, function_name: str, handler: Handler,
-                 stop: threading.Event, retry_base: float = DEFAULT_RETRY_SECONDS) -> None:
+                 stop: threading.Event, retry_base: float = DEFAULT_RETRY_SECONDS, batch_size: int = 1) -> None:
         super().__init__(name=f"poller-{function_name}", daemon=True)
         self._sqs = sqs
         self._url = queue_url
@@ -83,6 +84,7 @@ class QueuePoller(threading.Thread):
         self._handler = handler
         self._stop_event = stop
         self._retry_base = retry_base
+        self._batch_size = batch_size
 
     def run(self) -> None:
         while not self._stop_event.is_set():
@@ -94,22 +96,29 @@ class QueuePoller(threading.Thread):
                     self._stop_event.wait(1)
 
     def _poll_once(self) -> None:
-        answer = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=1, WaitTimeSeconds=1,
-                                           AttributeNames=["All"], MessageAttributeNames=["All"])
-        for message in answer.get("Messages", []):
-            try:
-                self._handler(sqs_event([message], self._arn), context(self._function))
-            except Exception as exc:  # noqa: BLE001 - the message is retried, as Lambda would
-                count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
-                delay = math.ceil(min(self._retry_base * 2 ** (count - 1), MAX_RETRY_SECONDS))
-                # chalicelib.entrypoints.consume already logged the traceback.
-                logger.warning("%s falhou com a mensagem %s (tentativa %d): %s; nova tentativa em %ds",
-                               self._function, message["MessageId"], count, exc, delay,
-                               exc_info=logger.isEnabledFor(logging.DEBUG))
-                self._sqs.change_message_visibility(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"],
-                                                    VisibilityTimeout=delay)
+        answer = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=self._batch_size,
+                                           WaitTimeSeconds=1, AttributeNames=["All"], MessageAttributeNames=["All"])
+        messages = answer.get("Messages", [])
+        if not messages:
+            return
+        try:
+            result = self._handler(sqs_event(messages, self._arn), context(self._function))
+            failed = {f["itemIdentifier"] for f in (result or {}).get("batchItemFailures", [])}
+            error: Exception | None = None
+        except Exception as exc:  # noqa: BLE001 - the batch is retried, as Lambda would
+            failed, error = {m["MessageId"] for m in messages}, exc
+        for message in messages:
+            if message["MessageId"] not in failed:
+                self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
                 continue
-            self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
+            count = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
+            delay = math.ceil(min(self._retry_base * 2 ** (count - 1), MAX_RETRY_SECONDS))
+            # chalicelib.entrypoints.consume already logged the traceback.
+            logger.warning("%s falhou com a mensagem %s (tentativa %d): %s; nova tentativa em %ds",
+                           self._function, message["MessageId"], count, error or "ver o log acima", delay,
+                           exc_info=logger.isEnabledFor(logging.DEBUG) and error is not None)
+            self._sqs.change_message_visibility(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"],
+                                                VisibilityTimeout=delay)
 
 
 class StreamPoller(threading.Thread):

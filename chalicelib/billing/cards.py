@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Protocol
 
 from chalicelib.billing.card_numbers import brand_of, digits_only, expired, last_digits, luhn_ok
@@ -43,6 +43,11 @@ class Card:
     gateway: str
     created_at: datetime
     token: Sealed = field(repr=False)
+    refused_reason: str = ""  # the issuer said never to charge it again (code and message)
+
+    def usable_on(self, today: date) -> bool:
+        """Worth sending to the gateway: not refused for good, not expired."""
+        return not self.refused_reason and not expired(self.expiry_month, self.expiry_year, today)
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class WalletStore(Protocol):
     def add(self, wallet: Wallet, card: Card, default_card_id: int) -> None: ...
     def remove(self, wallet: Wallet, card: Card, default_card_id: int | None) -> None: ...
     def make_default(self, wallet: Wallet, card: Card) -> None: ...
+    def flag(self, customer_id: int, card_id: int, reason: str) -> None: ...
 
 
 class CustomerLookup(Protocol):
@@ -166,6 +172,10 @@ class CardService:
             self._store.make_default(wallet, wallet.card(card_id))
 
         return self._changing(customer_id, write)
+
+    def flag(self, customer_id: int, card_id: int, reason: str) -> None:
+        """The issuer refused ``card`` for good: recurring charges stop using it (the panel shows why)."""
+        self._store.flag(customer_id, card_id, reason)
 
     def token(self, card: Card) -> str:
         """The gateway token of ``card``, opened for a charge."""

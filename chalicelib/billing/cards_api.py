@@ -134,6 +134,7 @@ def _card_shape(request: ApiRequest, card: Card, wallet: Wallet) -> dict[str, An
         "validade": f"{card.expiry_month:02d}/{card.expiry_year}",
         "padrao": card.id == wallet.default_card_id,
         "gateway": card.gateway,
+        "recusado_pelo_emissor": card.refused_reason or None,  # never charged again: add another card
         "data_cadastro": local(card.created_at, request.container.settings.zone).strftime("%Y-%m-%d %H:%M:%S"),
     }
 

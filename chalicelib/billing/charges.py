@@ -8,20 +8,28 @@ transaction conditioned on the invoice's version and on no other attempt
 being in flight, so two requests (or a request and the tick) can never
 charge an invoice twice. The order id is ``F<invoice>T<attempt>``: the
 gateway sees each attempt once, and a lost answer is found again by it.
+
+A recurring attempt also counts against the invoice's two tries (the
+condition is in the same transaction); its outcome decides the invoice's next
+try in the write that records it: approved or "never retry" ends the
+schedule, another decline schedules the next day, and a technical failure
+gives the try back and schedules it again later the same day, with backoff.
+The events for the customer's notifications go in that same write.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, tzinfo
-from typing import Protocol
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, Protocol
 
+from chalicelib.billing import events
 from chalicelib.billing.card_numbers import masked
 from chalicelib.billing.cards import Card, CardService
 from chalicelib.billing.declines import Outcome
 from chalicelib.billing.gateway_settings import GatewaySettingsService
 from chalicelib.billing.gateways import Charge, ChargeResult, Gateway, GatewayRefusal
-from chalicelib.billing.invoices import OPEN, PAID, Invoice, InvoiceService
+from chalicelib.billing.invoices import MAX_RECURRING_TRIES, OPEN, PAID, Invoice, InvoiceService, closed
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Customer
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
@@ -35,6 +43,13 @@ STATUSES = (APPROVED, DECLINED, ERROR, PROCESSING)
 RECONCILE_AFTER = timedelta(minutes=5)
 UNKNOWN_MESSAGE = ("Resultado desconhecido (sem resposta do gateway); a cobrança será conciliada antes de "
                    "nova tentativa.")
+# After a technical failure the recurring try is made again after 1 h, 2 h, 4 h... (the tick runs hourly).
+BACKOFF_BASE = timedelta(hours=1)
+MAX_BACKOFF = timedelta(hours=8)
+
+
+def backoff(failures: int) -> timedelta:
+    return min(BACKOFF_BASE * 2 ** max(failures - 1, 0), MAX_BACKOFF)
 
 
 @dataclass(frozen=True)
@@ -57,11 +72,19 @@ class ChargeAttempt:
     tid: str = ""
     payment_id: str = ""
     finished_at: datetime | None = None
+    try_number: int = 0  # which of the invoice's recurring tries (1 or 2); 0 for an operator's one-off charge
+
+    @property
+    def technical(self) -> bool:
+        """Nothing reached the issuer: the attempt does not count as one of the two tries."""
+        return self.status == ERROR
 
 
 class ChargeStore(Protocol):
     def start(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool: ...
-    def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool: ...
+    def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
+               events: list[dict[str, Any]]) -> bool: ...
+    def replace(self, invoice: Invoice, expected_version: int) -> bool: ...
     def attempt(self, invoice_id: int, number: int) -> ChargeAttempt | None: ...
     def attempts(self, invoice_id: int) -> list[ChargeAttempt]: ...
     def by_date(self, first: datetime, last: datetime) -> Iterator[ChargeAttempt]: ...
@@ -71,10 +94,15 @@ class CustomerLookup(Protocol):
     def get(self, customer_id: int) -> Customer: ...
 
 
+EventIds = Callable[[], str]
+
+
 class ChargeService:
     def __init__(self, store: ChargeStore, invoices: InvoiceService, cards: CardService,
-                 gateways: GatewaySettingsService, customers: CustomerLookup, clock: Clock, zone: tzinfo) -> None:
+                 gateways: GatewaySettingsService, customers: CustomerLookup, clock: Clock, zone: tzinfo,
+                 event_ids: EventIds) -> None:
         self._store = store
+        self._event_ids = event_ids
         self._invoices = invoices
         self._cards = cards
         self._gateways = gateways
@@ -92,16 +120,23 @@ class ChargeService:
         if invoice.charging is not None:
             raise ConflictError(f"A tentativa anterior desta fatura ({invoice.charging}) ainda tem resultado "
                                 "desconhecido no gateway; nada foi cobrado agora. Tente de novo mais tarde.")
-        card = self._card(invoice.customer_id, card_id)
+        if recurring and invoice.recurring_tries >= MAX_RECURRING_TRIES:
+            raise BusinessRuleError(f"A fatura {invoice.id} já teve {MAX_RECURRING_TRIES} tentativas recorrentes.")
+        return self.attempt(invoice, self._card(invoice.customer_id, card_id), recurring=recurring)
+
+    def attempt(self, invoice: Invoice, card: Card, *, recurring: bool) -> tuple[ChargeAttempt, Invoice]:
+        """Record an attempt on ``invoice`` as read (open, nothing in flight), then send it to the gateway."""
         config, gateway = self._gateways.active()
         customer = self._customers.get(invoice.customer_id)
         number = invoice.card_attempts + 1
+        tries = invoice.recurring_tries + 1 if recurring else invoice.recurring_tries
         attempt = ChargeAttempt(
             order_id=f"F{invoice.id}T{number}", invoice_id=invoice.id, number=number, customer_id=customer.id,
             customer_name=customer.name, card_id=card.id, card_display=masked(card.brand, card.last_digits),
             gateway=config.gateway, amount_cents=invoice.amount_cents, recurring=recurring, status=PROCESSING,
-            created_at=self._clock())
-        started = replace(invoice, card_attempts=number, charging=attempt.order_id, version=invoice.version + 1)
+            created_at=self._clock(), try_number=tries if recurring else 0)
+        started = replace(invoice, card_attempts=number, recurring_tries=tries, charging=attempt.order_id,
+                          version=invoice.version + 1)
         if not self._store.start(started, invoice.version, attempt):
             raise ConflictError("A fatura foi alterada ou já está sendo cobrada por outra requisição; consulte-a.")
         try:
@@ -113,7 +148,7 @@ class ChargeService:
         if result.outcome is Outcome.UNKNOWN:
             found = gateway.find(attempt.order_id)
             if found is None or found.outcome is Outcome.UNKNOWN:
-                return replace(attempt, return_message=UNKNOWN_MESSAGE), started  # reconciled later
+                return replace(attempt, return_message=UNKNOWN_MESSAGE), self._awaiting(started, attempt)
             result = found
         return self._concluded(started, attempt, result)
 
@@ -127,11 +162,11 @@ class ChargeService:
         found = gateway.find(attempt.order_id)
         if found is None:
             if self._clock() - attempt.created_at < RECONCILE_AFTER:
-                return invoice  # the sale may not be listed yet
+                return self._awaiting(invoice, attempt)  # the sale may not be listed yet
             return self._finish(invoice, attempt, ERROR, code="nao_recebida",
                                 message="O gateway não recebeu a cobrança; nada foi cobrado.")[1]
         if found.outcome is Outcome.UNKNOWN:
-            return invoice
+            return self._awaiting(invoice, attempt)
         return self._concluded(invoice, attempt, found)[1]
 
     def settle_by_hand(self, invoice_id: int, charged: bool, note: str, user: str) -> tuple[ChargeAttempt, Invoice]:
@@ -163,6 +198,21 @@ class ChargeService:
             raise RuntimeError(f"fatura {invoice.id}: marca de cobrança sem tentativa")
         return attempt
 
+    def _scheduled(self, invoice: Invoice, attempt: ChargeAttempt) -> Invoice:
+        """The invoice's next recurring try after ``attempt`` (an operator's one-off leaves it as it was)."""
+        if not attempt.recurring:
+            return invoice
+        if attempt.technical:
+            failures = invoice.technical_failures + 1
+            return replace(invoice, recurring_tries=invoice.recurring_tries - 1, technical_failures=failures,
+                           next_charge=self._today(), queued_on=None, queued_at=None,
+                           retry_at=self._clock() + backoff(failures))
+        retry = (attempt.status == DECLINED and attempt.outcome != Outcome.DO_NOT_RETRY.value
+                 and invoice.recurring_tries < MAX_RECURRING_TRIES)
+        tomorrow = attempt.created_at.astimezone(self._zone).date() + timedelta(days=1)
+        return replace(invoice, next_charge=tomorrow if retry else None, queued_on=None, queued_at=None,
+                       retry_at=None, technical_failures=0)
+
     def _card(self, customer_id: int, card_id: int | None) -> Card:
         wallet = self._cards.wallet(customer_id)
         if card_id is not None:
@@ -171,24 +221,40 @@ class ChargeService:
             raise NotFoundError(f"O cliente {customer_id} não tem cartão cadastrado.")
         return wallet.default
 
+    def _awaiting(self, invoice: Invoice, attempt: ChargeAttempt) -> Invoice:
+        """An attempt whose outcome is still unknown: a recurring one is looked up again by a later tick."""
+        if not attempt.recurring or invoice.queued_on is None:
+            return invoice
+        now = self._clock()
+        later = replace(invoice, next_charge=self._today(), queued_on=None, queued_at=None,
+                        retry_at=now + RECONCILE_AFTER, version=invoice.version + 1)
+        return later if self._store.replace(later, invoice.version) else self._invoices.get(invoice.id)
+
+    def _today(self) -> date:
+        return self._clock().astimezone(self._zone).date()
+
     def _concluded(self, invoice: Invoice, attempt: ChargeAttempt,
                    result: ChargeResult) -> tuple[ChargeAttempt, Invoice]:
         status = APPROVED if result.outcome is Outcome.APPROVED else DECLINED
         message = result.return_message or result.classification.guidance
         return self._finish(invoice, attempt, status, code=result.return_code or result.classification.code,
                             message=message, outcome=result.outcome.value, tid=result.tid,
-                            payment_id=result.payment_id)
+                            payment_id=result.payment_id, guidance=result.classification.guidance)
 
     def _finish(self, invoice: Invoice, attempt: ChargeAttempt, status: str, *, code: str, message: str,
-                outcome: str = "", tid: str = "", payment_id: str = "") -> tuple[ChargeAttempt, Invoice]:
+                outcome: str = "", tid: str = "", payment_id: str = "",
+                guidance: str = "") -> tuple[ChargeAttempt, Invoice]:
         now = self._clock()
         done = replace(attempt, status=status, return_code=code, return_message=message, outcome=outcome, tid=tid,
                        payment_id=payment_id, finished_at=now)
-        settled = replace(invoice, charging=None, version=invoice.version + 1)
+        settled = self._scheduled(replace(invoice, charging=None, version=invoice.version + 1), done)
         if status == APPROVED:
-            settled = replace(settled, status=PAID, paid_at=now, paid_cents=attempt.amount_cents,
-                              payment_method="cartao_credito")
-        if self._store.finish(settled, invoice.version, done):
+            settled = closed(replace(settled, status=PAID, paid_at=now, paid_cents=attempt.amount_cents,
+                                     payment_method="cartao_credito"))
+        raised = events.after_attempt(done, settled, guidance, self._event_ids)
+        if self._store.finish(settled, invoice.version, done, raised):
+            if done.outcome == Outcome.DO_NOT_RETRY.value:
+                self._cards.flag(done.customer_id, done.card_id, f"{code}: {message}")
             return done, settled
         # Another request (reconciling the same attempt) recorded the outcome first: report what it wrote.
         recorded = self._store.attempt(attempt.invoice_id, attempt.number)

@@ -1,11 +1,19 @@
 """Invoices (faturas) the provider issues for a customer's service: created,
 listed, settled by other means (``liquidar``) and cancelled here; charged by
-card in ``charges``. Amounts are integer cents."""
+card in ``charges``. Amounts are integer cents.
+
+An open invoice also carries its schedule, so that the hourly tick reads only
+what is due through indexes (never a scan): the day its next recurring card
+try is due (``next_charge``, set from the due date; whether the service pays
+by recurring card is decided when the try runs, so turning recurring payment
+on or off needs no other write), and its dunning step (warning, then
+suspension) with the day it is due.
+"""
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Protocol
 
 from chalicelib.clock import Clock
@@ -30,11 +38,31 @@ class Invoice:
     status: str
     created_at: datetime
     version: int = 1
-    card_attempts: int = 0  # every card attempt, recurring or not
+    card_attempts: int = 0  # every card attempt record (each one gateway order), recurring or not
     charging: str | None = None  # order id of the attempt whose outcome is not known yet
     paid_at: datetime | None = None
     paid_cents: int | None = None
     payment_method: str = ""
+    # Recurring tries that reached the issuer (a technical failure does not count); at most MAX_RECURRING_TRIES.
+    recurring_tries: int = 0
+    next_charge: date | None = None  # local day the next recurring try is due; None: none will be made
+    queued_on: date | None = None  # the local day a tick put that try on the charges queue
+    queued_at: datetime | None = None
+    retry_at: datetime | None = None  # not before this instant (backoff after a technical failure)
+    technical_failures: int = 0  # in a row, on the pending try
+    dunning_step: str | None = None  # WARNING or SUSPENSION while the invoice is open and unpaid
+    dunning_on: date | None = None
+    suspend_on: date | None = None  # from the service's suspension profile when the invoice was created
+    suspended: bool = False  # this invoice, unpaid, suspended its service
+
+    @property
+    def owed(self) -> bool:
+        return self.status == OPEN
+
+
+MAX_RECURRING_TRIES = 2
+WARNING = "aviso"
+SUSPENSION = "bloqueio"
 
 
 @dataclass(frozen=True)
@@ -43,6 +71,26 @@ class NewInvoice:
     amount_cents: int
     due_date: date
     description: str = ""
+
+
+@dataclass(frozen=True)
+class DunningPlan:
+    """Days after the due date: warn on ``warn_after`` (None: no warning), suspend on ``suspend_after``."""
+
+    warn_after: int | None
+    suspend_after: int
+
+    def first_step(self, due: date) -> tuple[str, date]:
+        if self.warn_after is not None:
+            return WARNING, due + timedelta(days=self.warn_after)
+        return SUSPENSION, self.suspension_day(due)
+
+    def suspension_day(self, due: date) -> date:
+        return due + timedelta(days=self.suspend_after)
+
+
+class DunningPlans(Protocol):
+    def for_service(self, service: Service) -> DunningPlan: ...
 
 
 class InvoiceStore(Protocol):
@@ -57,19 +105,26 @@ class ServiceLookup(Protocol):
 
 
 class InvoiceService:
-    def __init__(self, store: InvoiceStore, services: ServiceLookup, sequences: Sequences, clock: Clock) -> None:
+    def __init__(self, store: InvoiceStore, services: ServiceLookup, sequences: Sequences, clock: Clock,
+                 plans: DunningPlans, zone: tzinfo = UTC) -> None:
         self._store = store
+        self._zone = zone
         self._services = services
         self._sequences = sequences
         self._clock = clock
+        self._plans = plans
 
     def create(self, new: NewInvoice) -> Invoice:
         if new.amount_cents <= 0:
             raise BusinessRuleError("O valor da fatura deve ser maior que zero.")
         service = self._services.service(new.customer_service_id)
+        plan = self._plans.for_service(service)
+        step, step_on = plan.first_step(new.due_date)
         invoice = Invoice(id=self._sequences.next_id("fatura"), customer_service_id=service.id,
                           customer_id=service.customer_id, amount_cents=new.amount_cents, due_date=new.due_date,
-                          description=new.description, status=OPEN, created_at=self._clock())
+                          description=new.description, status=OPEN, created_at=self._clock(),
+                          next_charge=new.due_date, dunning_step=step, dunning_on=step_on,
+                          suspend_on=plan.suspension_day(new.due_date))
         self._store.add(invoice)
         return invoice
 
@@ -83,21 +138,37 @@ class InvoiceService:
         self._services.service(service_id)
         return self._store.by_service(service_id)
 
+    def resume_recurring(self, service_id: int) -> int:
+        """Recurring payment was turned on: open invoices left without a try (it was off when their try came)
+        get one from today, within their two tries. Returns how many."""
+        today = self._clock().astimezone(self._zone).date()
+        resumed = 0
+        for listed in self._store.by_service(service_id):
+            if not listed.owed or listed.next_charge is not None:
+                continue
+            current = self.get(listed.id)  # the index may lag: decide on the invoice itself
+            if (current.owed and current.next_charge is None and current.charging is None
+                    and current.recurring_tries < MAX_RECURRING_TRIES):
+                resumed += self._store.replace(replace(current, next_charge=max(current.due_date, today),
+                                                       retry_at=None, version=current.version + 1),
+                                               current.version)
+        return resumed
+
     def settle(self, invoice_id: int, paid_cents: int, paid_at: datetime, method: str) -> Invoice:
         """Paid by other means (PIX, boleto, cash): a card attempt of unknown outcome blocks it."""
         current = self._open(invoice_id)
         if current.charging is not None:
             raise ConflictError("Há uma cobrança em cartão desta fatura com resultado ainda desconhecido; "
                                 "aguarde a conciliação antes de liquidá-la.")
-        return self._write(current, replace(current, status=PAID, paid_cents=paid_cents, paid_at=paid_at,
-                                            payment_method=method))
+        return self._write(current, closed(replace(current, status=PAID, paid_cents=paid_cents, paid_at=paid_at,
+                                                   payment_method=method)))
 
     def cancel(self, invoice_id: int) -> Invoice:
         current = self._open(invoice_id)
         if current.charging is not None:
             raise ConflictError("Há uma cobrança em cartão desta fatura com resultado ainda desconhecido; "
                                 "aguarde a conciliação antes de cancelá-la.")
-        return self._write(current, replace(current, status=CANCELLED))
+        return self._write(current, closed(replace(current, status=CANCELLED)))
 
     def _open(self, invoice_id: int) -> Invoice:
         current = self.get(invoice_id)
@@ -110,3 +181,10 @@ class InvoiceService:
         if not self._store.replace(final, current.version):
             raise ConflictError("A fatura foi alterada por outra requisição; consulte-a e tente de novo.")
         return final
+
+
+def closed(invoice: Invoice) -> Invoice:
+    """A paid or cancelled invoice leaves every schedule (its service's suspension by it is lifted in the same
+    write, see the store)."""
+    return replace(invoice, next_charge=None, queued_on=None, queued_at=None, retry_at=None, dunning_step=None,
+                   dunning_on=None)

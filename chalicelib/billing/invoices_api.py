@@ -11,6 +11,7 @@ from chalicelib.billing.charges import APPROVED, DECLINED, ERROR, PROCESSING, Ch
 from chalicelib.billing.gateway_settings import GATEWAYS
 from chalicelib.billing.invoices import STATUSES as INVOICE_STATUSES
 from chalicelib.billing.invoices import Invoice, NewInvoice
+from chalicelib.billing.suspension import MAX_DAYS, SuspensionProfile
 from chalicelib.clock import local
 from chalicelib.errors import ValidationError
 from chalicelib.periods import Period
@@ -143,7 +144,11 @@ def _invoice_shape(request: ApiRequest, invoice: Invoice) -> dict[str, Any]:
         "descricao": invoice.description or None,
         "status": invoice.status,
         "tentativas_cartao": invoice.card_attempts,
+        "tentativas_recorrentes": invoice.recurring_tries,
+        "proxima_tentativa_recorrente": invoice.next_charge.isoformat() if invoice.next_charge else None,
         "cobranca_em_andamento": invoice.charging is not None,
+        "suspendeu_servico": invoice.suspended and invoice.owed,
+        "data_bloqueio": invoice.suspend_on.isoformat() if invoice.suspend_on and invoice.owed else None,
         "data_pagamento": local(invoice.paid_at, zone).strftime(MOMENT) if invoice.paid_at else None,
         "valor_pago": invoice.paid_cents / 100 if invoice.paid_cents is not None else None,
         "forma_pagamento": invoice.payment_method or None,
@@ -161,7 +166,10 @@ def _attempt_shape(request: ApiRequest, attempt: ChargeAttempt) -> dict[str, Any
         "gateway": attempt.gateway,
         "valor": attempt.amount_cents / 100,
         "recorrente": attempt.recurring,
-        "tentativa": attempt.number,
+        # Recurring: which of the invoice's two tries (a technical failure repeats the number); one-off: the
+        # attempt's sequence on the invoice.
+        "tentativa": attempt.try_number or attempt.number,
+        "conta_como_tentativa": not attempt.technical,
         "status": attempt.status,
         "codigo_retorno": attempt.return_code or None,
         "mensagem_retorno": attempt.return_message or None,
@@ -169,3 +177,30 @@ def _attempt_shape(request: ApiRequest, attempt: ChargeAttempt) -> dict[str, Any
         "data": local(attempt.created_at, request.container.settings.zone).strftime(MOMENT),
     }
 
+
+
+def create_profile(request: ApiRequest) -> Payload:
+    """``POST configuracao/perfil_suspensao``: ``padrao`` makes it the profile of services without one."""
+    fields = request.fields()
+    description = fields.text("descricao", required=True, max_len=120)
+    warning = fields.integer("dias_aviso", minimum=0, maximum=MAX_DAYS, required=True)
+    suspension = fields.integer("dias_bloqueio", minimum=1, maximum=MAX_DAYS, required=True)
+    default = fields.boolean("padrao")
+    fields.check()
+    profile = request.container.suspension_profiles.create(description, warning, suspension, default)
+    return success("Perfil de suspensão cadastrado com sucesso.", perfil_suspensao=_profile_shape(profile))
+
+
+def list_profiles(request: ApiRequest) -> Payload:
+    profiles = request.container.suspension_profiles.list()
+    return success("Dados consultados com sucesso.", perfis_suspensao=[_profile_shape(p) for p in profiles])
+
+
+def _profile_shape(profile: SuspensionProfile) -> dict[str, Any]:
+    return {
+        "id_perfil_suspensao": profile.id,
+        "descricao": profile.description,
+        "dias_aviso": profile.warning_days,
+        "dias_bloqueio": profile.suspension_days,
+        "padrao": profile.default,
+    }

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chalicelib.billing.cards import Card, CardService, Wallet
+from chalicelib.billing.invoices import InvoiceService
 from chalicelib.customers.model import Service
 from chalicelib.errors import BusinessRuleError
 
@@ -33,8 +34,10 @@ class ServiceLookup(Protocol):
 
 
 class RecurringPayments:
-    def __init__(self, store: RecurringStore, services: ServiceLookup, cards: CardService) -> None:
+    def __init__(self, store: RecurringStore, services: ServiceLookup, cards: CardService,
+                 invoices: InvoiceService) -> None:
         self._store = store
+        self._invoices = invoices
         self._services = services
         self._cards = cards
 
@@ -51,4 +54,6 @@ class RecurringPayments:
             raise BusinessRuleError("Cadastre um cartão do cliente antes de ativar o pagamento recorrente.")
         choice = RecurringChoice(service_id, recurring, card_id)
         self._store.save(choice)
+        if recurring:
+            self._invoices.resume_recurring(service_id)
         return choice, wallet

@@ -17,6 +17,7 @@ DDDS = frozenset({
     71, 73, 74, 75, 77, 79, 81, 82, 83, 84, 85, 86, 87, 88, 89, 91, 92, 93, 94, 95, 96, 97, 98, 99,
 })
 SERVICE_ENABLED = "servico_habilitado"
+SERVICE_SUSPENDED = "servico_suspenso"  # while an unpaid invoice keeps it so (billing's suspension profiles)
 NAME_STOPWORDS = frozenset({"da", "de", "do", "das", "dos", "e", "a", "o"})
 MAX_NAME_TOKENS = 12
 

@@ -2,24 +2,56 @@
 
 Keys: ``FATURA#<id>`` / ``FATURA`` and ``FATURA#<id>`` / ``TENTATIVA#<n:03d>``
 (one query reads an invoice's attempts); ``SERVICO#<id>`` / ``COBRANCA`` (the
-service's recurring card payment). Indexes: ``by_service``
-(``SERVICO#<id>`` / ``<due date>#<id>``) and ``by_attempt_date``
-(``<YYYY>`` / ``<local moment>#<order id>``, the charge panel).
+service's recurring card payment); ``OUTBOX`` / ``<moment>#<event id>``
+(billing events, to the notifications queue through the table's stream).
+Indexes: ``by_service`` (``SERVICO#<id>`` / ``<due date>#<id>``),
+``by_attempt_date`` (``<YYYY>`` / ``<local moment>#<order id>``, the charge
+panel), ``by_charge_day`` and ``by_dunning_day`` (what the hourly tick reads).
+
+Every write of an invoice that suspended its service also keeps the
+service's ``suspended_by`` set in the same transaction (added while the
+invoice is open, removed once it is paid or cancelled), so the service is
+suspended exactly while one of its invoices keeps it so.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, tzinfo
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.billing.charges import ChargeAttempt
-from chalicelib.billing.invoices import Invoice
+from chalicelib.billing.invoices import OPEN, Invoice
 from chalicelib.billing.recurring import RecurringChoice
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.dated import moment_key, query_years
 from chalicelib.storage.errors import cancelled_reasons
-from chalicelib.storage.models import BillingTableItem, ChargeAttemptItem, InvoiceItem, RecurringChoiceItem
+from chalicelib.storage.models import (
+    BillingOutboxItem,
+    BillingTableItem,
+    ChargeAttemptItem,
+    InvoiceItem,
+    RecurringChoiceItem,
+    ServiceItem,
+)
+
+OUTBOX_RETENTION = timedelta(days=7)
+PENDING = "COBRAR"
+QUEUED = "FILA"
+
+
+class ScheduledCharge:
+    """An index entry of ``by_charge_day``: which invoice, and when its try may run or was queued."""
+
+    __slots__ = ("invoice_id", "retry_at", "queued_at")
+
+    def __init__(self, invoice_id: int, retry_at: datetime | None, queued_at: datetime | None) -> None:
+        self.invoice_id = invoice_id
+        self.retry_at = retry_at
+        self.queued_at = queued_at
 
 
 class DynamoBillingStore:
@@ -29,6 +61,18 @@ class DynamoBillingStore:
     # ------------------------------------------------------------ invoices
     def add(self, invoice: Invoice) -> None:
         _invoice_item(invoice).save(condition=BillingTableItem.pk.does_not_exist())
+
+    def write(self, invoice: Invoice, expected_version: int, events: Sequence[Mapping[str, Any]] = ()) -> bool:
+        """Replace the invoice if it still has ``expected_version``, with its events and its service's
+        suspension; False when another write came first."""
+        try:
+            with transaction() as txn:
+                self._invoice_write(txn, invoice, expected_version, events)
+        except TransactWriteError as exc:
+            if "ConditionalCheckFailed" in cancelled_reasons(exc):
+                return False
+            raise
+        return True
 
     def get(self, invoice_id: int) -> Invoice | None:
         try:
@@ -41,13 +85,36 @@ class DynamoBillingStore:
                 if isinstance(i, InvoiceItem)]
 
     def replace(self, invoice: Invoice, expected_version: int) -> bool:
+        return self.write(invoice, expected_version)
+
+    # --------------------------------------------------------- schedules
+    def charges_on(self, day: date, queued: bool = False) -> Iterator[ScheduledCharge]:
+        """Invoices whose recurring try is pending for ``day`` (or was queued on ``day``)."""
+        for item in BillingTableItem.by_charge_day.query(f"{QUEUED if queued else PENDING}#{day.isoformat()}"):
+            if isinstance(item, InvoiceItem):
+                yield ScheduledCharge(int(item.charge_sk), item.retry_at, item.queued_at)
+
+    def queue_charge(self, invoice_id: int, pending_key: str, today: date, at: datetime) -> bool:
+        """Claim a scheduled try for the charges queue: only one tick (of any overlapping ones) wins it.
+        ``pending_key`` is the index key it was read under (``COBRAR#<day>`` or a stale ``FILA#<day>``)."""
+        item = InvoiceItem(f"FATURA#{invoice_id}", "FATURA")
         try:
-            _invoice_item(invoice).save(condition=InvoiceItem.version == expected_version)
-        except PutError as exc:
+            item.update(actions=[
+                InvoiceItem.charge_day.set(f"{QUEUED}#{today.isoformat()}"),
+                InvoiceItem.queued_on.set(today.isoformat()),
+                InvoiceItem.queued_at.set(at),
+                InvoiceItem.version.add(1),
+            ], condition=(InvoiceItem.charge_day == pending_key) & (InvoiceItem.status == OPEN))
+        except UpdateError as exc:
             if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
                 return False
             raise
         return True
+
+    def dunning_on(self, step: str, day: date) -> Iterator[Invoice]:
+        for item in BillingTableItem.by_dunning_day.query(f"{step}#{day.isoformat()}"):
+            if isinstance(item, InvoiceItem):
+                yield _invoice(item)
 
     # ---------------------------------------------------- recurring choice
     def choice(self, service_id: int) -> RecurringChoice | None:
@@ -64,12 +131,14 @@ class DynamoBillingStore:
 
     # ------------------------------------------------------------ attempts
     def start(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool:
-        """Record the attempt and mark the invoice as being charged, unless it changed or another attempt is
-        in flight."""
+        """Record the attempt and mark the invoice as being charged, unless it changed, another attempt is
+        in flight or (a recurring attempt) its two tries are used up."""
+        condition = (InvoiceItem.version == expected_version) & InvoiceItem.charging.does_not_exist()
+        if attempt.recurring:
+            condition &= InvoiceItem.recurring_tries.does_not_exist() | (InvoiceItem.recurring_tries < 2)
         try:
             with transaction() as txn:
-                txn.save(_invoice_item(invoice), condition=(InvoiceItem.version == expected_version)
-                         & InvoiceItem.charging.does_not_exist())
+                txn.save(_invoice_item(invoice), condition=condition)
                 txn.save(self._attempt_item(attempt), condition=BillingTableItem.pk.does_not_exist())
         except TransactWriteError as exc:
             if "ConditionalCheckFailed" in cancelled_reasons(exc):
@@ -77,11 +146,12 @@ class DynamoBillingStore:
             raise
         return True
 
-    def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool:
-        """Record the outcome and the invoice after it; False when someone recorded it first."""
+    def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
+               events: Sequence[Mapping[str, Any]] = ()) -> bool:
+        """Record the outcome, the invoice after it and its events; False when someone recorded it first."""
         try:
             with transaction() as txn:
-                txn.save(_invoice_item(invoice), condition=InvoiceItem.version == expected_version)
+                self._invoice_write(txn, invoice, expected_version, events)
                 txn.save(self._attempt_item(attempt), condition=ChargeAttemptItem.status == "processando")
         except TransactWriteError as exc:
             if "ConditionalCheckFailed" in cancelled_reasons(exc):
@@ -107,6 +177,21 @@ class DynamoBillingStore:
             if isinstance(item, ChargeAttemptItem):
                 yield _attempt(item)
 
+    def _invoice_write(self, txn: TransactWrite, invoice: Invoice, expected_version: int,
+                       events: Sequence[Mapping[str, Any]]) -> None:
+        txn.save(_invoice_item(invoice), condition=InvoiceItem.version == expected_version)
+        if invoice.suspended:
+            for pk, sk in ((f"SERVICE#{invoice.customer_service_id}", "SERVICE"),
+                           (f"CUSTOMER#{invoice.customer_id}", f"SERVICE#{invoice.customer_service_id:010d}")):
+                change = (ServiceItem.suspended_by.add({invoice.id}) if invoice.status == OPEN
+                          else ServiceItem.suspended_by.delete({invoice.id}))
+                txn.update(ServiceItem(pk, sk), actions=[change], condition=ServiceItem.pk.exists())
+        now = datetime.now(UTC)
+        for event in events:
+            txn.save(BillingOutboxItem("OUTBOX", f"{now.isoformat()}#{event['id']}",
+                                       body=json.dumps(dict(event), ensure_ascii=False),
+                                       expires=now + OUTBOX_RETENTION))
+
     def _attempt_item(self, attempt: ChargeAttempt) -> ChargeAttemptItem:
         local = attempt.created_at.astimezone(self._zone)
         return ChargeAttemptItem(
@@ -117,12 +202,27 @@ class DynamoBillingStore:
             card_display=attempt.card_display, gateway=attempt.gateway, amount_cents=attempt.amount_cents,
             recurring=attempt.recurring, status=attempt.status, created_at=attempt.created_at,
             outcome=attempt.outcome, return_code=attempt.return_code, return_message=attempt.return_message,
-            tid=attempt.tid, payment_id=attempt.payment_id, finished_at=attempt.finished_at)
+            tid=attempt.tid, payment_id=attempt.payment_id, finished_at=attempt.finished_at,
+            try_number=attempt.try_number)
 
 
 def _invoice_item(invoice: Invoice) -> InvoiceItem:
+    charge_day = None
+    if invoice.status == OPEN and invoice.queued_on is not None:
+        charge_day = f"{QUEUED}#{invoice.queued_on.isoformat()}"
+    elif invoice.status == OPEN and invoice.next_charge is not None:
+        charge_day = f"{PENDING}#{invoice.next_charge.isoformat()}"
+    dunning_day = None
+    if invoice.status == OPEN and invoice.dunning_step and invoice.dunning_on:
+        dunning_day = f"{invoice.dunning_step}#{invoice.dunning_on.isoformat()}"
     return InvoiceItem(
         f"FATURA#{invoice.id}", "FATURA",
+        charge_day=charge_day, charge_sk=f"{invoice.id:010d}" if charge_day else None,
+        dunning_day=dunning_day, dunning_sk=f"{invoice.id:010d}" if dunning_day else None,
+        recurring_tries=invoice.recurring_tries, next_charge=_day(invoice.next_charge),
+        queued_on=_day(invoice.queued_on), queued_at=invoice.queued_at, retry_at=invoice.retry_at,
+        technical_failures=invoice.technical_failures, dunning_step=invoice.dunning_step,
+        dunning_on=_day(invoice.dunning_on), suspend_on=_day(invoice.suspend_on), suspended=invoice.suspended,
         service_pk=f"SERVICO#{invoice.customer_service_id}",
         service_sk=f"{invoice.due_date.isoformat()}#{invoice.id:010d}",
         invoice_id=invoice.id, customer_service_id=invoice.customer_service_id, customer_id=invoice.customer_id,
@@ -140,7 +240,19 @@ def _invoice(item: InvoiceItem) -> Invoice:
         created_at=item.created_at, version=int(item.version), card_attempts=int(item.card_attempts or 0),
         charging=item.charging, paid_at=item.paid_at,
         paid_cents=int(item.paid_cents) if item.paid_cents is not None else None,
-        payment_method=item.payment_method or "")
+        payment_method=item.payment_method or "", recurring_tries=int(item.recurring_tries or 0),
+        next_charge=_date(item.next_charge), queued_on=_date(item.queued_on), queued_at=item.queued_at,
+        retry_at=item.retry_at, technical_failures=int(item.technical_failures or 0),
+        dunning_step=item.dunning_step, dunning_on=_date(item.dunning_on), suspend_on=_date(item.suspend_on),
+        suspended=bool(item.suspended))
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 def _attempt(item: ChargeAttemptItem) -> ChargeAttempt:
@@ -150,4 +262,4 @@ def _attempt(item: ChargeAttemptItem) -> ChargeAttempt:
         card_display=item.card_display, gateway=item.gateway, amount_cents=int(item.amount_cents),
         recurring=bool(item.recurring), status=item.status, created_at=item.created_at, outcome=item.outcome or "",
         return_code=item.return_code or "", return_message=item.return_message or "", tid=item.tid or "",
-        payment_id=item.payment_id or "", finished_at=item.finished_at)
+        payment_id=item.payment_id or "", finished_at=item.finished_at, try_number=int(item.try_number or 0))

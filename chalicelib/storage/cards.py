@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pynamodb.exceptions import DeleteError, TransactWriteError
+from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -60,6 +60,15 @@ class DynamoWalletStore:
             with transaction() as txn:
                 txn.delete(_card_item(card), condition=CustomerTableItem.pk.exists())
                 _set_default(txn, wallet, default_card_id)
+
+    def flag(self, customer_id: int, card_id: int, reason: str) -> None:
+        """Mark a card the issuer refused for good (a card removed meanwhile stays removed)."""
+        try:
+            CardItem(f"CUSTOMER#{customer_id}", f"CARD#{card_id:010d}").update(
+                actions=[CardItem.refused_reason.set(reason)], condition=CustomerTableItem.pk.exists())
+        except UpdateError as exc:
+            if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
+                raise
 
     def make_default(self, wallet: Wallet, card: Card) -> None:
         with _wallet_change():
@@ -124,7 +133,8 @@ def _card_item(card: Card) -> CardItem:
         f"CUSTOMER#{card.customer_id}", f"CARD#{card.id:010d}", card_id=card.id, customer_id=card.customer_id,
         brand=card.brand, last_digits=card.last_digits, holder=card.holder, expiry_month=card.expiry_month,
         expiry_year=card.expiry_year, gateway=card.gateway, created_at=card.created_at,
-        token_ciphertext=card.token.ciphertext, token_nonce=card.token.nonce, token_data_key=card.token.data_key)
+        token_ciphertext=card.token.ciphertext, token_nonce=card.token.nonce, token_data_key=card.token.data_key,
+        refused_reason=card.refused_reason or None)
 
 
 def _card(item: CardItem) -> Card:
@@ -132,7 +142,8 @@ def _card(item: CardItem) -> Card:
         id=int(item.card_id), customer_id=int(item.customer_id), brand=item.brand, last_digits=item.last_digits,
         holder=item.holder, expiry_month=int(item.expiry_month), expiry_year=int(item.expiry_year),
         gateway=item.gateway, created_at=item.created_at,
-        token=Sealed(item.token_ciphertext, item.token_nonce, item.token_data_key))
+        token=Sealed(item.token_ciphertext, item.token_nonce, item.token_data_key),
+        refused_reason=item.refused_reason or "")
 
 
 def _config(item: GatewayConfigItem, active: bool) -> GatewayConfig:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 from pynamodb.exceptions import TransactWriteError
 
-from chalicelib.customers.model import Address, Customer, Holder, Service, name_tokens
+from chalicelib.customers.model import SERVICE_SUSPENDED, Address, Customer, Holder, Service, name_tokens
 from chalicelib.errors import BusinessRuleError, NotFoundError
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.errors import cancelled_reasons
@@ -139,7 +139,7 @@ def _service(item: ServiceItem) -> Service:
         amount_cents=int(item.amount_cents),
         address=Address(logradouro=a.logradouro, numero=a.numero, bairro=a.bairro, cidade=a.cidade, uf=a.uf,
                         cep=a.cep, complemento=a.complemento or ""),
-        status=item.status,
+        status=SERVICE_SUSPENDED if item.suspended_by else item.status,
         suspension_profile_id=int(item.suspension_profile_id) if item.suspension_profile_id is not None else None,
         created_at=item.created_at,
         holder=Holder(int(item.holder_code), item.holder_name or "", item.holder_document or "")

@@ -11,11 +11,12 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 
@@ -154,6 +155,8 @@ class ServiceItem(CustomerTableItem, discriminator="service"):
     holder_code = NumberAttribute(null=True)  # customers.model.Holder
     holder_name = UnicodeAttribute(null=True)
     holder_document = UnicodeAttribute(null=True)
+    # Open invoices that suspended it, kept in the same transactions as those invoices; any: suspended.
+    suspended_by = NumberSetAttribute(null=True)
 
 
 class CardItem(CustomerTableItem, discriminator="card"):
@@ -171,6 +174,7 @@ class CardItem(CustomerTableItem, discriminator="card"):
     token_ciphertext = UnicodeAttribute()
     token_nonce = UnicodeAttribute()
     token_data_key = UnicodeAttribute()
+    refused_reason = UnicodeAttribute(null=True)  # the issuer said never to charge it again
 
 
 class WalletItem(CustomerTableItem, discriminator="wallet"):
@@ -220,6 +224,16 @@ class ActiveGatewayItem(SettingsItem, discriminator="active_card_gateway"):
     """``CARTAO_GATEWAY`` / ``ATIVO``: the one active gateway (one item, so never two)."""
 
     gateway = UnicodeAttribute()
+
+
+class SuspensionProfileItem(SettingsItem, discriminator="suspension_profile"):
+    """``PERFIL_SUSPENSAO`` / ``<id:010d>``: one query lists them all."""
+
+    profile_id = NumberAttribute()
+    description = UnicodeAttribute()
+    warning_days = NumberAttribute()
+    suspension_days = NumberAttribute()
+    default = BooleanAttribute(default=False)
 
 
 class TickRunItem(SettingsItem, discriminator="tick_run"):
@@ -418,12 +432,37 @@ class InvoicesByServiceIndex(GlobalSecondaryIndex["BillingTableItem"]):
     service_sk = UnicodeAttribute(range_key=True)
 
 
+class ScheduleIndex(GlobalSecondaryIndex["BillingTableItem"]):
+    """Open invoices by the day their next recurring card try is due (``COBRAR#<day>``) or, once a tick queued
+    it, by the day it was queued (``FILA#<day>``); sort key the invoice id. Sparse: only invoices with a try
+    pending. Only what the tick needs is projected."""
+
+    class Meta:
+        index_name = "by_charge_day"
+        projection = IncludeProjection(["kind", "retry_at", "queued_at"])
+
+    charge_day = UnicodeAttribute(hash_key=True)
+    charge_sk = UnicodeAttribute(range_key=True)
+
+
+class DunningIndex(GlobalSecondaryIndex["BillingTableItem"]):
+    """Open invoices by their next dunning step and its day (``aviso#<day>``, ``bloqueio#<day>``). Sparse."""
+
+    class Meta:
+        index_name = "by_dunning_day"
+        projection = AllProjection()
+
+    dunning_day = UnicodeAttribute(hash_key=True)
+    dunning_sk = UnicodeAttribute(range_key=True)
+
+
 class BillingTableItem(Model):
-    """Schema model of the ``billing`` table: invoices and their card attempts."""
+    """Schema model of the ``billing`` table: invoices, their card attempts and the outbox of billing events."""
 
     class Meta(_Unbound):
         logical_name = "billing"
         ttl_attribute = "expires"
+        stream_view_type = "NEW_IMAGE"  # the outbox relay reads new outbox entries from the stream
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -434,6 +473,12 @@ class BillingTableItem(Model):
     attempt_year = UnicodeAttribute(null=True)
     attempt_key = UnicodeAttribute(null=True)
     by_attempt_date = _by_date("by_attempt_date", "attempt_year", "attempt_key")
+    charge_day = UnicodeAttribute(null=True)
+    charge_sk = UnicodeAttribute(null=True)
+    by_charge_day = ScheduleIndex()
+    dunning_day = UnicodeAttribute(null=True)
+    dunning_sk = UnicodeAttribute(null=True)
+    by_dunning_day = DunningIndex()
 
 
 class InvoiceItem(BillingTableItem, discriminator="invoice"):
@@ -453,6 +498,16 @@ class InvoiceItem(BillingTableItem, discriminator="invoice"):
     paid_at = UTCDateTimeAttribute(null=True)
     paid_cents = NumberAttribute(null=True)
     payment_method = UnicodeAttribute(default="")
+    recurring_tries = NumberAttribute(default=0)
+    next_charge = UnicodeAttribute(null=True)
+    queued_on = UnicodeAttribute(null=True)
+    queued_at = UTCDateTimeAttribute(null=True)
+    retry_at = UTCDateTimeAttribute(null=True)
+    technical_failures = NumberAttribute(default=0)
+    dunning_step = UnicodeAttribute(null=True)
+    dunning_on = UnicodeAttribute(null=True)
+    suspend_on = UnicodeAttribute(null=True)
+    suspended = BooleanAttribute(default=False)
 
 
 class RecurringChoiceItem(BillingTableItem, discriminator="recurring_choice"):
@@ -484,6 +539,15 @@ class ChargeAttemptItem(BillingTableItem, discriminator="charge_attempt"):
     tid = UnicodeAttribute(default="")
     payment_id = UnicodeAttribute(default="")
     finished_at = UTCDateTimeAttribute(null=True)
+    try_number = NumberAttribute(default=0)
+
+
+class BillingOutboxItem(BillingTableItem, discriminator="outbox"):
+    """A billing event written with the change that raised it (``OUTBOX`` / ``<moment>#<event id>``); the
+    table's stream carries it to the notifications queue. Expired by TTL."""
+
+    body = UnicodeAttribute()
+    expires = TTLAttribute()
 
 
 SCHEMA_MODELS: tuple[type[Model], ...] = (

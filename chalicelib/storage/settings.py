@@ -5,16 +5,42 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.storage.models import SettingsItem, TickRunItem
+from chalicelib.billing.suspension import SuspensionProfile
+from chalicelib.storage.binding import transaction
+from chalicelib.storage.models import SettingsItem, SuspensionProfileItem, TickRunItem
+
+PROFILES = "PERFIL_SUSPENSAO"
 
 
 class DynamoSuspensionProfiles:
-    def exists(self, profile_id: int) -> bool:
+    def add(self, profile: SuspensionProfile) -> None:
+        """A new default profile replaces the old one in the same transaction."""
+        item = SuspensionProfileItem(PROFILES, f"{profile.id:010d}", profile_id=profile.id,
+                                     description=profile.description, warning_days=profile.warning_days,
+                                     suspension_days=profile.suspension_days, default=profile.default)
+        previous = [p for p in self.all() if p.default] if profile.default else []
+        with transaction() as txn:
+            txn.save(item, condition=SettingsItem.pk.does_not_exist())
+            for old in previous:
+                txn.update(SuspensionProfileItem(PROFILES, f"{old.id:010d}"),
+                           actions=[SuspensionProfileItem.default.set(False)])
+
+    def get(self, profile_id: int) -> SuspensionProfile | None:
         try:
-            SettingsItem.get(f"SUSPENSION_PROFILE#{profile_id}", "PROFILE")
-        except SettingsItem.DoesNotExist:
-            return False
-        return True
+            return _profile(SuspensionProfileItem.get(PROFILES, f"{profile_id:010d}"))
+        except SuspensionProfileItem.DoesNotExist:
+            return None
+
+    def all(self) -> list[SuspensionProfile]:
+        return [_profile(i) for i in SettingsItem.query(PROFILES) if isinstance(i, SuspensionProfileItem)]
+
+    def exists(self, profile_id: int) -> bool:
+        return self.get(profile_id) is not None
+
+
+def _profile(item: SuspensionProfileItem) -> SuspensionProfile:
+    return SuspensionProfile(int(item.profile_id), item.description, int(item.warning_days),
+                             int(item.suspension_days), bool(item.default))
 
 
 class DynamoTickRuns:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +16,15 @@ from chalicelib.billing.charges import APPROVED, DECLINED, ERROR, PROCESSING, Ch
 from chalicelib.billing.declines import Classification, Outcome
 from chalicelib.billing.gateway_settings import GatewayConfig, GatewaySettingsService
 from chalicelib.billing.gateways import CardToTokenize, Charge, ChargeResult, GatewayRefusal
-from chalicelib.billing.invoices import OPEN, PAID, Invoice, InvoiceService, NewInvoice
+from chalicelib.billing.invoices import (
+    MAX_RECURRING_TRIES,
+    OPEN,
+    PAID,
+    DunningPlan,
+    Invoice,
+    InvoiceService,
+    NewInvoice,
+)
 from chalicelib.customers.model import Address, Customer, Holder, Service
 from chalicelib.errors import ConflictError
 from chalicelib.sealing import Sealed
@@ -85,11 +94,15 @@ class Wallets:
     def wallet(self, customer_id: int) -> Wallet:
         return Wallet(customer_id, (self.card,), self.card.id, 1)
 
+    def flag(self, customer_id: int, card_id: int, reason: str) -> None:
+        self.card = replace(self.card, refused_reason=reason)
+
 
 class Billing:
     def __init__(self) -> None:
         self.invoices: dict[int, Invoice] = {}
         self.attempts_by_key: dict[tuple[int, int], ChargeAttempt] = {}
+        self.events: list[dict[str, Any]] = []
 
     def add(self, invoice: Invoice) -> None:
         self.invoices[invoice.id] = invoice
@@ -110,15 +123,19 @@ class Billing:
         current = self.invoices[invoice.id]
         if current.version != expected_version or current.charging is not None:
             return False
+        if attempt.recurring and current.recurring_tries >= MAX_RECURRING_TRIES:
+            return False
         self.invoices[invoice.id] = invoice
         self.attempts_by_key[(attempt.invoice_id, attempt.number)] = attempt
         return True
 
-    def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool:
+    def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
+               events: list[dict[str, Any]] | None = None) -> bool:
         stored = self.attempts_by_key[(attempt.invoice_id, attempt.number)]
         if self.invoices[invoice.id].version != expected_version or stored.status != PROCESSING:
             return False
         self.invoices[invoice.id] = invoice
+        self.events += events or []
         self.attempts_by_key[(attempt.invoice_id, attempt.number)] = attempt
         return True
 
@@ -150,9 +167,16 @@ def world(clock: MutableClock) -> tuple[ChargeService, Gateway, Billing, Invoice
     card = Card(1, 1, "Visa", "1234", "MARIA", 12, 2031, "cielo", clock(), TOKEN)
     cards = CardService(Wallets(card), People(), settings, Sealer(), InMemorySequences(), clock, ZONE)  # type: ignore[arg-type]
     billing = Billing()
-    invoices = InvoiceService(billing, People(), InMemorySequences(), clock)
+    invoices = InvoiceService(billing, People(), InMemorySequences(), clock, Plans(), ZONE)
     invoice = invoices.create(NewInvoice(1, 9990, date(2026, 12, 10)))
-    return ChargeService(billing, invoices, cards, settings, People(), clock, ZONE), gateway, billing, invoice
+    ids = iter(range(1, 1000))
+    charges = ChargeService(billing, invoices, cards, settings, People(), clock, ZONE, lambda: f"e{next(ids)}")
+    return charges, gateway, billing, invoice
+
+
+class Plans:
+    def for_service(self, service: Service) -> DunningPlan:
+        return DunningPlan(warn_after=10, suspend_after=15)
 
 
 @pytest.mark.parametrize("answer, status, invoice_status", [

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from infra.__main__ import DEFAULT_OUTPUT, main, template_text
-from infra.definition import KEYS, QUEUES, cloudformation_resources, tables
+from infra.definition import KEYS, QUEUES, STREAM_CONSUMERS, cloudformation_resources, tables
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / DEFAULT_OUTPUT
@@ -87,10 +87,11 @@ def test_template_passes_cfn_lint(resources: dict[str, Any]) -> None:
     own = {name: r for name, r in resources.items() if "Type" in r}
     template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
         **own, "RestAPI": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "isp-backend"}},
-        # Chalice's function for the stream consumer (only its name is referenced).
-        "OutboxRelay": {"Type": "AWS::Lambda::Function", "Properties": {
-            "Role": "arn:aws:iam::123456789012:role/x", "Code": {"ZipFile": "x"}, "Runtime": "python3.11",
-            "Handler": "app.outbox_relay"}}}}
+        # Chalice's functions for the stream consumers (only their names are referenced).
+        **{"".join(p.capitalize() for p in c.function.split("_")): {
+            "Type": "AWS::Lambda::Function", "Properties": {
+                "Role": "arn:aws:iam::123456789012:role/x", "Code": {"ZipFile": "x"}, "Runtime": "python3.11",
+                "Handler": f"app.{c.function}"}} for c in STREAM_CONSUMERS}}}
     problems = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1", "sa-east-1"]))
     assert not problems, [f"{p.rule.id} {p.path}: {p.message}" for p in problems]
 
@@ -98,4 +99,7 @@ def test_template_passes_cfn_lint(resources: dict[str, Any]) -> None:
 def test_consumers_wait_for_their_queues(resources: dict[str, Any]) -> None:
     for queue in QUEUES:
         function = "".join(part.capitalize() for part in queue.consumer.split("_"))
-        assert resources[function] == {"DependsOn": [f"Queue{queue.logical_name.capitalize()}"]}
+        assert resources[function]["DependsOn"] == [f"Queue{queue.logical_name.capitalize()}"]
+        events = resources[function]["Properties"]["Events"]
+        assert events == {f"{function}SqsEventSource": {"Properties": {
+            "FunctionResponseTypes": ["ReportBatchItemFailures"]}}}

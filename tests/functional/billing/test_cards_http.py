@@ -75,7 +75,7 @@ def test_cards_are_tokenized_sealed_and_shown_masked(admin: Http, stack: Contain
     first = ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body()))["cartao"]
     assert first == {"id_cartao": 1, "id_cliente": 1, "bandeira": "Visa", "ultimos_digitos": "2931",
                      "nome_titular": "MARIA DA SILVA", "validade": "12/2031", "padrao": True, "gateway": "cielo",
-                     "data_cadastro": "2026-12-10 10:00:00"}
+                     "data_cadastro": "2026-12-10 10:00:00", "recusado_pelo_emissor": None}
     second = ok(admin.request("POST", f"{BASE}/cliente/1/cartao",
                               card_body(MASTER, ano_validade="31", mes_validade="3")))["cartao"]
     assert (second["bandeira"], second["validade"], second["padrao"]) == ("Master", "03/2031", False)

@@ -1,0 +1,59 @@
+"""Which notification events billing raises (pure): the bodies that go to the
+notifications queue, written in the same transaction as the change that
+raised them (the billing table's outbox), so none is lost and a refused
+change raises none."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.billing.declines import Outcome
+from chalicelib.billing.invoices import Invoice
+
+if TYPE_CHECKING:
+    from chalicelib.billing.charges import ChargeAttempt
+
+PAYMENT_APPROVED = "pagamento_aprovado"
+PAYMENT_DECLINED = "pagamento_recusado"
+CARD_NEEDS_ACTION = "cartao_requer_acao"
+SUSPENSION_WARNING = "aviso_suspensao"
+SERVICE_SUSPENDED = "servico_suspenso"
+
+
+def after_attempt(attempt: ChargeAttempt, invoice: Invoice, guidance: str,
+                  new_id: Callable[[], str]) -> list[dict[str, Any]]:
+    """Approved: tell the customer. Declined on a recurring try: tell them why and what happens next (a
+    card that needs them, e.g. blocked or expired, gets its own event: they must act before the next try).
+    Technical failures and an operator's declined one-off tell the customer nothing."""
+    if attempt.status == "aprovado":
+        kind = PAYMENT_APPROVED
+    elif attempt.status == "recusado" and attempt.recurring:
+        kind = CARD_NEEDS_ACTION if attempt.outcome == Outcome.CUSTOMER_ACTION.value else PAYMENT_DECLINED
+    else:
+        return []
+    payload = {
+        **_invoice(invoice),
+        "id_processamento": attempt.order_id,
+        "cartao": attempt.card_display,
+        "tentativa": attempt.try_number or None,
+        "recorrente": attempt.recurring,
+        "codigo_retorno": attempt.return_code,
+        "mensagem_retorno": attempt.return_message,
+        "orientacao": guidance,
+        "proxima_tentativa": invoice.next_charge.isoformat() if invoice.next_charge else None,
+    }
+    return [{"type": kind, "id": new_id(), "payload": payload}]
+
+
+def dunning(kind: str, invoice: Invoice, suspend_on: str, new_id: Callable[[], str]) -> dict[str, Any]:
+    return {"type": kind, "id": new_id(), "payload": {**_invoice(invoice), "data_bloqueio": suspend_on}}
+
+
+def _invoice(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "id_cliente": invoice.customer_id,
+        "id_cliente_servico": invoice.customer_service_id,
+        "id_fatura": invoice.id,
+        "valor_centavos": invoice.amount_cents,
+        "data_vencimento": invoice.due_date.isoformat(),
+    }

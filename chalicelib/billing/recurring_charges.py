@@ -1,0 +1,185 @@
+"""Recurring card charges on their own: the hourly tick queues the invoices
+whose try is due, and the charges consumer makes each try.
+
+The tick reads only the ``by_charge_day`` index entries of the last few
+days (never a scan), claims each entry with a conditional write (so ticks
+re-run or overlapping in the same hour queue a try once) and sends the
+claimed ones to the charges queue in batches of ten. A claim that never
+turned into a try (the tick died before sending, or its message was lost in
+the dead-letter queue) is sent again after ``STALE_CLAIM``.
+
+The consumer re-reads everything (a message may be late, repeated, or
+overtaken by a payment by PIX, a removed card, recurring payment turned
+off) and makes the try through ``ChargeService.attempt``, whose transaction
+decides the next one. Messages of a batch run concurrently: most of a try is
+waiting for the gateway.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, Protocol
+
+from chalicelib.billing.cards import Card, CardService
+from chalicelib.billing.charges import ChargeService
+from chalicelib.billing.gateway_settings import GatewaySettingsService
+from chalicelib.billing.invoices import MAX_RECURRING_TRIES, Invoice, InvoiceService
+from chalicelib.billing.recurring import RecurringChoice
+from chalicelib.clock import Clock
+from chalicelib.errors import ConflictError, NotFoundError
+from chalicelib.ports import QueuePublisher
+from chalicelib.queues import CHARGES, Message
+
+logger = logging.getLogger(__name__)
+
+CHARGE_DUE = "cobranca_recorrente"
+# A try missed for these many days (the tick did not run) is still made; older ones are left to the operator.
+LOOKBACK_DAYS = 3
+# A claim not turned into a try by then is queued again (the consumer ignores the duplicate if it was not lost).
+STALE_CLAIM = timedelta(hours=2)
+BATCH_WORKERS = 10
+
+
+class Schedule(Protocol):
+    def charges_on(self, day: date, queued: bool = False) -> Iterable[Any]: ...
+    def queue_charge(self, invoice_id: int, pending_key: str, today: date, at: datetime) -> bool: ...
+    def replace(self, invoice: Invoice, expected_version: int) -> bool: ...
+    def choice(self, service_id: int) -> RecurringChoice | None: ...
+
+
+@dataclass(frozen=True)
+class TickSummary:
+    read: int = 0
+    queued: int = 0
+    requeued: int = 0
+    waiting: int = 0  # in backoff after a technical failure
+    skipped_reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        summary: dict[str, Any] = {"lidas": self.read, "enfileiradas": self.queued, "reenfileiradas": self.requeued,
+                                   "aguardando_nova_tentativa": self.waiting}
+        if self.skipped_reason:
+            summary["motivo"] = self.skipped_reason
+        return summary
+
+
+class RecurringCharges:
+    def __init__(self, schedule: Schedule, invoices: InvoiceService, charges: ChargeService, cards: CardService,
+                 gateways: GatewaySettingsService, queues: QueuePublisher, clock: Clock, zone: tzinfo,
+                 new_id: Callable[[], str]) -> None:
+        self._schedule = schedule
+        self._invoices = invoices
+        self._charges = charges
+        self._cards = cards
+        self._gateways = gateways
+        self._queues = queues
+        self._clock = clock
+        self._zone = zone
+        self._new_id = new_id
+
+    # ------------------------------------------------------------ the tick
+    def enqueue_due(self, at: datetime) -> Mapping[str, Any]:
+        """The tick's job: queue every try due at ``at`` (the scheduled event's time)."""
+        active = next((c for c in self._gateways.list() if c.active), None)
+        if active is None:
+            return TickSummary(skipped_reason="nenhum gateway de cartão ativo").as_dict()
+        if not active.allows_auto_recurrence:
+            return TickSummary(skipped_reason=f"o gateway {active.gateway} não permite recorrência "
+                                              "automática").as_dict()
+        today = at.astimezone(self._zone).date()
+        read = waiting = requeued = 0
+        claimed: list[tuple[int, date]] = []
+        for day in (today - timedelta(days=n) for n in range(LOOKBACK_DAYS, -1, -1)):
+            for entry in self._schedule.charges_on(day):
+                read += 1
+                if entry.retry_at is not None and entry.retry_at > at:
+                    waiting += 1
+                elif self._schedule.queue_charge(entry.invoice_id, f"COBRAR#{day.isoformat()}", today, at):
+                    claimed.append((entry.invoice_id, today))
+        for day in (today - timedelta(days=1), today):
+            for entry in self._schedule.charges_on(day, queued=True):
+                read += 1
+                if entry.queued_at is not None and at - entry.queued_at >= STALE_CLAIM and \
+                        self._schedule.queue_charge(entry.invoice_id, f"FILA#{day.isoformat()}", today, at):
+                    claimed.append((entry.invoice_id, today))
+                    requeued += 1
+        self._queues.publish(CHARGES, [self._message(invoice_id, day) for invoice_id, day in claimed])
+        return TickSummary(read=read, queued=len(claimed) - requeued, requeued=requeued, waiting=waiting).as_dict()
+
+    def _message(self, invoice_id: int, day: date) -> dict[str, Any]:
+        return {"type": CHARGE_DUE, "id": f"F{invoice_id}D{day.isoformat()}",
+                "payload": {"id_fatura": invoice_id, "data": day.isoformat()}}
+
+    # -------------------------------------------------------- the consumer
+    def handle_batch(self, messages: Sequence[Message]) -> list[Exception | None]:
+        """Try each message's charge concurrently; the failure of each (None when it was handled)."""
+        if len(messages) <= 1:
+            return [self._safely(m) for m in messages]
+        with ThreadPoolExecutor(max_workers=min(BATCH_WORKERS, len(messages))) as pool:
+            return list(pool.map(self._safely, messages))
+
+    def _safely(self, message: Message) -> Exception | None:
+        try:
+            self.handle(message)
+        except Exception as exc:  # noqa: BLE001 - reported per message: only it goes back to the queue
+            logger.exception("cobrança recorrente falhou", extra={"message_id": message.id})
+            return exc
+        return None
+
+    def handle(self, message: Message) -> str:
+        """Make the try a tick queued, unless it was made already or is no longer due; returns what happened
+        (for logs and tests)."""
+        invoice_id = int(message.payload["id_fatura"])
+        day = date.fromisoformat(str(message.payload["data"]))
+        try:
+            invoice = self._invoices.get(invoice_id)
+        except NotFoundError:
+            return "fatura inexistente"
+        if invoice.queued_on != day:
+            return "já processada"  # a duplicate, or overtaken by a later tick's claim
+        if invoice.charging is not None:
+            reconciled = self._charges.reconcile(invoice)
+            return "conciliada" if reconciled.charging is None else "aguardando conciliação"
+        reason = self._not_eligible(invoice)
+        if reason:
+            self._unschedule(invoice, reason)
+            return reason
+        card = self._card(invoice)
+        if card is None:
+            self._unschedule(invoice, "sem cartão utilizável")
+            return "sem cartão utilizável"
+        try:
+            attempt, _ = self._charges.attempt(invoice, card, recurring=True)
+        except ConflictError:
+            # Changed under us (paid, cancelled, or an operator's charge started): the next tick sees it.
+            return "alterada durante a cobrança"
+        return attempt.status
+
+    def _not_eligible(self, invoice: Invoice) -> str:
+        if not invoice.owed:
+            return f"fatura {invoice.status}"
+        if invoice.recurring_tries >= MAX_RECURRING_TRIES:
+            return "tentativas esgotadas"
+        choice = self._schedule.choice(invoice.customer_service_id)
+        if choice is None or not choice.recurring:
+            return "pagamento recorrente desligado"
+        active = next((c for c in self._gateways.list() if c.active), None)
+        if active is None or not active.allows_auto_recurrence:
+            return "gateway sem recorrência automática"
+        return ""
+
+    def _card(self, invoice: Invoice) -> Card | None:
+        choice = self._schedule.choice(invoice.customer_service_id) or RecurringChoice(invoice.customer_service_id)
+        card = choice.card_in(self._cards.wallet(invoice.customer_id))
+        today = self._clock().astimezone(self._zone).date()
+        return card if card is not None and card.usable_on(today) else None
+
+    def _unschedule(self, invoice: Invoice, reason: str) -> None:
+        """No try for this invoice now; turning recurring payment on again schedules it again."""
+        logger.info("fatura %s sem cobrança recorrente: %s", invoice.id, reason)
+        done = replace(invoice, next_charge=None, queued_on=None, queued_at=None, retry_at=None,
+                       version=invoice.version + 1)
+        self._schedule.replace(done, invoice.version)
