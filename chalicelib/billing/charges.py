@@ -202,16 +202,21 @@ class ChargeService:
         """The invoice's next recurring try after ``attempt`` (an operator's one-off leaves it as it was)."""
         if not attempt.recurring:
             return invoice
+        # Days and backoff count from the tick that queued the try (its event time is "now": replayable).
+        day, moment = self._tick_time(invoice)
         if attempt.technical:
             failures = invoice.technical_failures + 1
             return replace(invoice, recurring_tries=invoice.recurring_tries - 1, technical_failures=failures,
-                           next_charge=self._today(), queued_on=None, queued_at=None,
-                           retry_at=self._clock() + backoff(failures))
+                           next_charge=day, queued_on=None, queued_at=None, retry_at=moment + backoff(failures))
         retry = (attempt.status == DECLINED and attempt.outcome != Outcome.DO_NOT_RETRY.value
                  and invoice.recurring_tries < MAX_RECURRING_TRIES)
-        tomorrow = attempt.created_at.astimezone(self._zone).date() + timedelta(days=1)
-        return replace(invoice, next_charge=tomorrow if retry else None, queued_on=None, queued_at=None,
-                       retry_at=None, technical_failures=0)
+        return replace(invoice, next_charge=day + timedelta(days=1) if retry else None, queued_on=None,
+                       queued_at=None, retry_at=None, technical_failures=0)
+
+    def _tick_time(self, invoice: Invoice) -> tuple[date, datetime]:
+        """The local day and instant of the tick that queued the pending try (now, if none did)."""
+        moment = invoice.queued_at or self._clock()
+        return invoice.queued_on or moment.astimezone(self._zone).date(), moment
 
     def _card(self, customer_id: int, card_id: int | None) -> Card:
         wallet = self._cards.wallet(customer_id)
@@ -225,13 +230,10 @@ class ChargeService:
         """An attempt whose outcome is still unknown: a recurring one is looked up again by a later tick."""
         if not attempt.recurring or invoice.queued_on is None:
             return invoice
-        now = self._clock()
-        later = replace(invoice, next_charge=self._today(), queued_on=None, queued_at=None,
-                        retry_at=now + RECONCILE_AFTER, version=invoice.version + 1)
+        day, moment = self._tick_time(invoice)
+        later = replace(invoice, next_charge=day, queued_on=None, queued_at=None,
+                        retry_at=moment + RECONCILE_AFTER, version=invoice.version + 1)
         return later if self._store.replace(later, invoice.version) else self._invoices.get(invoice.id)
-
-    def _today(self) -> date:
-        return self._clock().astimezone(self._zone).date()
 
     def _concluded(self, invoice: Invoice, attempt: ChargeAttempt,
                    result: ChargeResult) -> tuple[ChargeAttempt, Invoice]:

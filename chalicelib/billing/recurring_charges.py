@@ -92,13 +92,7 @@ class RecurringCharges:
         today = at.astimezone(self._zone).date()
         read = waiting = requeued = 0
         claimed: list[tuple[int, date]] = []
-        for day in (today - timedelta(days=n) for n in range(LOOKBACK_DAYS, -1, -1)):
-            for entry in self._schedule.charges_on(day):
-                read += 1
-                if entry.retry_at is not None and entry.retry_at > at:
-                    waiting += 1
-                elif self._schedule.queue_charge(entry.invoice_id, f"COBRAR#{day.isoformat()}", today, at):
-                    claimed.append((entry.invoice_id, today))
+        # Stale claims first: what this run claims below is not read again.
         for day in (today - timedelta(days=1), today):
             for entry in self._schedule.charges_on(day, queued=True):
                 read += 1
@@ -106,6 +100,13 @@ class RecurringCharges:
                         self._schedule.queue_charge(entry.invoice_id, f"FILA#{day.isoformat()}", today, at):
                     claimed.append((entry.invoice_id, today))
                     requeued += 1
+        for day in (today - timedelta(days=n) for n in range(LOOKBACK_DAYS, -1, -1)):
+            for entry in self._schedule.charges_on(day):
+                read += 1
+                if entry.retry_at is not None and entry.retry_at > at:
+                    waiting += 1
+                elif self._schedule.queue_charge(entry.invoice_id, f"COBRAR#{day.isoformat()}", today, at):
+                    claimed.append((entry.invoice_id, today))
         self._queues.publish(CHARGES, [self._message(invoice_id, day) for invoice_id, day in claimed])
         return TickSummary(read=read, queued=len(claimed) - requeued, requeued=requeued, waiting=waiting).as_dict()
 
