@@ -818,8 +818,11 @@ SCHEMAS.update({
         "properties": {
             "id_processamento": {"type": "string", "description": "Nosso id do pedido no gateway."},
             "id_fatura": {"type": "integer"}, "id_cliente": {"type": "integer"}, "cliente": {"type": "string"},
-            "id_cartao": {"type": "integer"}, "cartao": {"type": "string", "examples": ["Visa •••• 1234"]},
-            "gateway": {"type": "string"}, "valor": {"type": "number"}, "recorrente": {"type": "boolean"},
+            "id_cartao": {"type": ["integer", "null"]},
+            "cartao": {"type": ["string", "null"], "examples": ["Visa •••• 1234"]},
+            "gateway": {"type": ["string", "null"],
+                        "description": "Nulo: falha técnica nossa antes de chegar ao gateway."},
+            "valor": {"type": "number"}, "recorrente": {"type": "boolean"},
             "tentativa": {"type": "integer", "description": "Recorrente: qual das duas tentativas da fatura."},
             "conta_como_tentativa": {"type": "boolean",
                                      "description": "Falso para erro técnico (nada chegou ao emissor)."},

@@ -26,6 +26,8 @@ logger = logging.getLogger(__name__)
 CHARGES = "charges"
 NOTIFICATIONS = "notifications"
 LOGICAL_QUEUES = (CHARGES, NOTIFICATIONS)
+# Deliveries before SQS moves a message to its dead-letter queue (the queues' redrive policy).
+MAX_RECEIVE_COUNT = 5
 # Messages per consumer invocation (Lambda's BatchSize; the local pollers read as many).
 QUEUE_BATCH = {CHARGES: 10, NOTIFICATIONS: 1}
 SQS_BATCH_LIMIT = 10

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.config import CARDS_KEY, key_alias
-from chalicelib.queues import LOGICAL_QUEUES, dead_letter_queue_name, queue_name
+from chalicelib.queues import LOGICAL_QUEUES, MAX_RECEIVE_COUNT, dead_letter_queue_name, queue_name
 from chalicelib.storage.binding import TableDefinition, table_definitions
 
 LAMBDA_TIMEOUT_SECONDS = 60
@@ -24,7 +24,7 @@ class QueueDefinition:
     consumer: str  # the app.py function that consumes it (``@app.on_sqs_message(name=...)``)
     # AWS: at least 6x the consumer's timeout, so a slow batch is not redelivered mid-flight.
     visibility_timeout: int = 6 * LAMBDA_TIMEOUT_SECONDS
-    max_receive_count: int = 5
+    max_receive_count: int = MAX_RECEIVE_COUNT
     retention_seconds: int = 4 * 24 * 3600
     dlq_retention_seconds: int = 14 * 24 * 3600
 

@@ -82,6 +82,7 @@ class ChargeAttempt:
 
 class ChargeStore(Protocol):
     def start(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool: ...
+    def record(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool: ...
     def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
                events: list[dict[str, Any]]) -> bool: ...
     def replace(self, invoice: Invoice, expected_version: int) -> bool: ...
@@ -182,6 +183,25 @@ class ChargeService:
         if charged:
             return self._finish(invoice, attempt, APPROVED, code="manual", message=message)
         return self._finish(invoice, attempt, ERROR, code="manual", message=message)
+
+    def record_failure(self, invoice_id: int, reason: str) -> None:
+        """A queued recurring try that keeps failing on our side (before any gateway call): shown on the
+        charge panel as an error, and tried again later like any technical failure."""
+        invoice = self._invoices.get(invoice_id)
+        if not invoice.owed or invoice.charging is not None or invoice.queued_on is None:
+            return  # settled, or an attempt of unknown outcome that reconciliation settles
+        now = self._clock()
+        number = invoice.card_attempts + 1
+        attempt = ChargeAttempt(
+            order_id=f"F{invoice.id}T{number}", invoice_id=invoice.id, number=number,
+            customer_id=invoice.customer_id, customer_name="", card_id=0, card_display="", gateway="",
+            amount_cents=invoice.amount_cents, recurring=True, status=ERROR, created_at=now,
+            return_code="falha_tecnica", return_message=reason, finished_at=now,
+            try_number=invoice.recurring_tries + 1)
+        # As if started: the technical failure gives the try back (_scheduled).
+        failed = replace(invoice, card_attempts=number, recurring_tries=invoice.recurring_tries + 1,
+                         version=invoice.version + 1)
+        self._store.record(self._scheduled(failed, attempt), invoice.version, attempt)
 
     def attempts(self, invoice_id: int) -> list[ChargeAttempt]:
         self._invoices.get(invoice_id)

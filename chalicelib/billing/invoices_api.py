@@ -161,9 +161,9 @@ def _attempt_shape(request: ApiRequest, attempt: ChargeAttempt) -> dict[str, Any
         "id_fatura": attempt.invoice_id,
         "id_cliente": attempt.customer_id,
         "cliente": attempt.customer_name,
-        "id_cartao": attempt.card_id,
-        "cartao": attempt.card_display,
-        "gateway": attempt.gateway,
+        "id_cartao": attempt.card_id or None,  # none: failed on our side before a card was chosen
+        "cartao": attempt.card_display or None,
+        "gateway": attempt.gateway or None,
         "valor": attempt.amount_cents / 100,
         "recorrente": attempt.recurring,
         # Recurring: which of the invoice's two tries (a technical failure repeats the number); one-off: the

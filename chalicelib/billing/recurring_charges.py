@@ -31,7 +31,7 @@ from chalicelib.billing.recurring import RecurringChoice
 from chalicelib.clock import Clock
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.ports import QueuePublisher
-from chalicelib.queues import CHARGES, Message
+from chalicelib.queues import CHARGES, MAX_RECEIVE_COUNT, Message
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,18 @@ class RecurringCharges:
 
     def handle(self, message: Message) -> str:
         """Make the try a tick queued, unless it was made already or is no longer due; returns what happened
-        (for logs and tests)."""
+        (for logs and tests). On the last delivery SQS makes, a failure is also recorded on the charge panel
+        (and the try rescheduled) before the message goes to the dead-letter queue."""
+        try:
+            return self._handle(message)
+        except Exception as exc:
+            if message.receive_count >= MAX_RECEIVE_COUNT:
+                self._charges.record_failure(int(message.payload["id_fatura"]),
+                                             f"Falha técnica repetida ao processar a cobrança ({type(exc).__name__}: "
+                                             f"{str(exc)[:200]}); mensagem movida para a fila de mensagens mortas.")
+            raise
+
+    def _handle(self, message: Message) -> str:
         invoice_id = int(message.payload["id_fatura"])
         day = date.fromisoformat(str(message.payload["data"]))
         try:

@@ -146,6 +146,18 @@ class DynamoBillingStore:
             raise
         return True
 
+    def record(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool:
+        """An attempt that ended before reaching the gateway, with the invoice after it."""
+        try:
+            with transaction() as txn:
+                self._invoice_write(txn, invoice, expected_version, ())
+                txn.save(self._attempt_item(attempt), condition=BillingTableItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            if "ConditionalCheckFailed" in cancelled_reasons(exc):
+                return False
+            raise
+        return True
+
     def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
                events: Sequence[Mapping[str, Any]] = ()) -> bool:
         """Record the outcome, the invoice after it and its events; False when someone recorded it first."""

@@ -63,3 +63,41 @@ def test_racing_charges_of_one_invoice_reach_the_gateway_once(billing_stack: Con
     final = stack.invoices.get(invoice.id)
     assert (final.status, final.card_attempts, final.charging) == ("paga", 1, None)
     assert [a.status for a in stack.charges.attempts(invoice.id)] == ["aprovado"]
+
+
+def test_racing_ticks_and_consumers_charge_each_due_invoice_once(billing_stack: Container, cielo: CieloSimulator,
+                                                                 moto_endpoint: str) -> None:
+    """Ticks of the same hour racing, then every delivery of every message handled by racing consumers."""
+    from datetime import UTC, datetime
+
+    from chalicelib.queues import CHARGES, decode, queue_name
+
+    stack = billing_stack
+    stack.gateway_settings.configure(GatewayChange("cielo", True, "sandbox", True, {
+        "merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID, "merchant_key": CieloSimulator.DEFAULT_MERCHANT_KEY}),
+        "teste")
+    invoices = []
+    for n, document in enumerate(("52998224725", "11144477735", "39053344705")):
+        customer = stack.customers.register(NewCustomer(
+            name=f"Cliente {n}", document=document, phone="11987654321", email="",
+            services=(NewService("Fibra", 9990, Address("Rua A", "1", "Centro", "Campinas", "SP", "13010000")),)))
+        stack.cards.add(customer.id, NewCard(luhn_number("4551", 0), "MARIA", 12, 2031))
+        stack.recurring.choose(customer.services[0].id, True, None)
+        invoices.append(stack.invoices.create(NewInvoice(customer.services[0].id, 9990, date(2026, 12, 10))))
+    at = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)
+    reports, failures = race(lambda i: stack.recurring_charges.enqueue_due(at))
+    assert not failures and sum(int(r["enfileiradas"]) for r in reports) == len(invoices)
+
+    sqs = boto3.client("sqs", region_name=stack.settings.region, endpoint_url=moto_endpoint)
+    url = sqs.get_queue_url(QueueName=queue_name(CHARGES))["QueueUrl"]
+    bodies = []
+    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        bodies += [m["Body"] for m in got]
+    messages = [decode(body) for body in bodies]
+    assert sorted(int(m.payload["id_fatura"]) for m in messages) == sorted(i.id for i in invoices)
+    handled, failures = race(lambda i: stack.recurring_charges.handle(messages[i % len(messages)]))
+    assert not failures, failures
+    sales = [r.json()["MerchantOrderId"] for r in cielo.requests
+             if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
+    assert sorted(sales) == sorted(f"F{i.id}T1" for i in invoices)
+    assert {stack.invoices.get(i.id).status for i in invoices} == {"paga"}

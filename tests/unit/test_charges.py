@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.billing.cards import Card, CardService, Wallet
-from chalicelib.billing.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt, ChargeService
+from chalicelib.billing.charges import (
+    APPROVED,
+    DECLINED,
+    ERROR,
+    PROCESSING,
+    RECONCILE_AFTER,
+    ChargeAttempt,
+    ChargeService,
+)
 from chalicelib.billing.declines import Classification, Outcome
 from chalicelib.billing.gateway_settings import GatewayConfig, GatewaySettingsService
 from chalicelib.billing.gateways import CardToTokenize, Charge, ChargeResult, GatewayRefusal
@@ -26,7 +34,7 @@ from chalicelib.billing.invoices import (
     NewInvoice,
 )
 from chalicelib.customers.model import Address, Customer, Holder, Service
-from chalicelib.errors import ConflictError
+from chalicelib.errors import BusinessRuleError, ConflictError
 from chalicelib.sealing import Sealed
 from tests.conftest import MutableClock
 from tests.fakes import InMemorySequences
@@ -124,6 +132,13 @@ class Billing:
         if current.version != expected_version or current.charging is not None:
             return False
         if attempt.recurring and current.recurring_tries >= MAX_RECURRING_TRIES:
+            return False
+        self.invoices[invoice.id] = invoice
+        self.attempts_by_key[(attempt.invoice_id, attempt.number)] = attempt
+        return True
+
+    def record(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool:
+        if self.invoices[invoice.id].version != expected_version:
             return False
         self.invoices[invoice.id] = invoice
         self.attempts_by_key[(attempt.invoice_id, attempt.number)] = attempt
@@ -263,3 +278,92 @@ def test_settling_or_cancelling_waits_for_an_unknown_charge(
         invoices.settle(invoice.id, 9990, clock() + timedelta(hours=1), "pix")
     with pytest.raises(ConflictError, match="aguarde a conciliação"):
         invoices.cancel(invoice.id)
+
+
+# ---------------------------------------------------------------- recurring tries and their schedule
+TICK = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)  # 10:00 in São Paulo
+
+
+def queued(billing: Billing, invoice: Invoice, on: date = date(2026, 12, 10), at: datetime = TICK) -> Invoice:
+    """The invoice as a tick leaves it once it claimed its try."""
+    current = billing.invoices[invoice.id]
+    billing.invoices[invoice.id] = replace(current, queued_on=on, queued_at=at, version=current.version + 1)
+    return billing.invoices[invoice.id]
+
+
+def recurring_try(charges: ChargeService, billing: Billing, invoice: Invoice,
+                  on: date = date(2026, 12, 10)) -> tuple[ChargeAttempt, Invoice]:
+    current = queued(billing, invoice, on, datetime.combine(on, TICK.timetz()))
+    return charges.attempt(current, charges._card(current.customer_id, None), recurring=True)
+
+
+def test_a_retryable_decline_schedules_the_next_day_then_stops_at_two(
+        world: tuple[ChargeService, Gateway, Billing, Invoice]) -> None:
+    charges, gateway, billing, invoice = world
+    assert invoice.next_charge == date(2026, 12, 10)  # from the due date
+    gateway.answers += [result(Outcome.RETRYABLE, "05"), result(Outcome.CUSTOMER_ACTION, "78")]
+    first, after = recurring_try(charges, billing, invoice)
+    assert (first.try_number, after.recurring_tries, after.next_charge, after.queued_on) == \
+        (1, 1, date(2026, 12, 11), None)
+    second, after = recurring_try(charges, billing, invoice, date(2026, 12, 11))
+    assert (second.try_number, after.recurring_tries, after.next_charge) == (2, 2, None)
+    with pytest.raises(BusinessRuleError, match="2 tentativas recorrentes"):
+        charges.charge(invoice.id, None, recurring=True)
+    # the store's condition holds even for a caller that skips the check
+    with pytest.raises(ConflictError):
+        recurring_try(charges, billing, invoice, date(2026, 12, 12))
+    assert len(gateway.sales) == 2
+    assert [e["type"] for e in billing.events] == ["pagamento_recusado", "cartao_requer_acao"]
+    assert billing.events[0]["payload"]["proxima_tentativa"] == "2026-12-11"
+    assert billing.events[1]["payload"]["proxima_tentativa"] is None
+
+
+def test_a_technical_failure_gives_the_try_back_with_backoff(
+        world: tuple[ChargeService, Gateway, Billing, Invoice]) -> None:
+    charges, gateway, billing, invoice = world
+    gateway.answers += [GatewayRefusal("500", "Erro interno"), GatewayRefusal("500", "Erro interno")]
+    _, after = recurring_try(charges, billing, invoice)
+    assert (after.recurring_tries, after.technical_failures, after.next_charge, after.retry_at) == \
+        (0, 1, date(2026, 12, 10), TICK + timedelta(hours=1))
+    _, after = recurring_try(charges, billing, invoice)
+    assert (after.recurring_tries, after.technical_failures, after.retry_at) == (0, 2, TICK + timedelta(hours=2))
+    assert billing.events == []  # nothing reached the issuer: nothing to tell the customer
+    gateway.answers.append(result(Outcome.APPROVED, "6"))
+    attempt, after = recurring_try(charges, billing, invoice)
+    assert (attempt.try_number, after.status, after.next_charge, after.technical_failures) == (1, PAID, None, 0)
+
+
+def test_never_retry_flags_the_card_and_ends_the_schedule(
+        world: tuple[ChargeService, Gateway, Billing, Invoice]) -> None:
+    charges, gateway, billing, invoice = world
+    gateway.answers.append(result(Outcome.DO_NOT_RETRY, "77"))
+    _, after = recurring_try(charges, billing, invoice)
+    assert (after.recurring_tries, after.next_charge) == (1, None)
+    card = charges._card(invoice.customer_id, None)
+    assert card.refused_reason.startswith("77") and not card.usable_on(date(2026, 12, 10))
+
+
+def test_an_unknown_recurring_outcome_is_looked_up_by_a_later_tick(
+        world: tuple[ChargeService, Gateway, Billing, Invoice], clock: MutableClock) -> None:
+    charges, gateway, billing, invoice = world
+    gateway.answers.append(result(Outcome.UNKNOWN))
+    attempt, after = recurring_try(charges, billing, invoice)
+    assert (attempt.status, after.charging, after.queued_on, after.next_charge, after.retry_at) == \
+        (PROCESSING, attempt.order_id, None, date(2026, 12, 10), TICK + RECONCILE_AFTER)
+    clock.advance(minutes=6)
+    gateway.found[attempt.order_id] = result(Outcome.APPROVED, "6")
+    settled = charges.reconcile(queued(billing, after, at=TICK + timedelta(hours=1)))
+    assert (settled.status, settled.recurring_tries, len(gateway.sales)) == (PAID, 1, 1)
+
+
+def test_a_failure_on_our_side_is_recorded_and_rescheduled(
+        world: tuple[ChargeService, Gateway, Billing, Invoice]) -> None:
+    charges, gateway, billing, invoice = world
+    queued(billing, invoice)
+    charges.record_failure(invoice.id, "Falha técnica repetida")
+    [row] = billing.attempts(invoice.id)
+    after = billing.invoices[invoice.id]
+    assert (row.status, row.return_code, row.technical, row.try_number) == (ERROR, "falha_tecnica", True, 1)
+    assert (after.recurring_tries, after.queued_on, after.retry_at, after.card_attempts) == \
+        (0, None, TICK + timedelta(hours=1), 1)
+    assert gateway.sales == []

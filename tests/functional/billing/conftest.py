@@ -17,6 +17,7 @@ from moto import mock_aws
 from chalicelib.container import Container, build_container, use_container
 from chalicelib.storage.models import CardItem, CustomerTableItem
 from infra.definition import create_resources
+from sandbox.aws import serialize_dynamodb_requests
 from sandbox.simulators.cielo import CieloSimulator
 from sandbox.simulators.getnet import GetNetSimulator
 from tests.aws import TEST_SETTINGS
@@ -41,6 +42,7 @@ def simulators() -> Iterator[tuple[CieloSimulator, GetNetSimulator]]:
 def stack(clock: MutableClock, simulators: tuple[CieloSimulator, GetNetSimulator]) -> Iterator[Container]:
     """The conftest stack, with the card gateways' URLs pointing at the simulators."""
     cielo, getnet = simulators
+    serialize_dynamodb_requests()  # these tests race consumers: give in-process moto DynamoDB's isolation
     settings = replace(TEST_SETTINGS, gateway_urls=(("CIELO_API_URL", cielo.url), ("CIELO_QUERY_URL", cielo.url),
                                                     ("GETNET_API_URL", getnet.url)),
                        gateway_read_timeout=GATEWAY_TIMEOUT)

@@ -391,3 +391,32 @@ def test_due_days_are_the_providers(billing: Billing) -> None:
     billing.invoice(billing.customer(0))
     assert billing.tick("2026-12-10T02:30:00Z")["tarefas"]["cobrancas_recorrentes"]["enfileiradas"] == 0
     assert billing.tick("2026-12-10T03:00:00Z")["tarefas"]["cobrancas_recorrentes"]["enfileiradas"] == 1
+
+
+def test_a_message_failing_on_its_last_delivery_shows_on_the_panel(billing: Billing, stack: Container) -> None:
+    service = billing.customer(0)
+    invoice_id = billing.invoice(service)
+    billing.tick("2026-12-10T13:00:00Z")
+    [message] = billing.receive()
+    adapters = stack.gateway_settings._adapters
+
+    def broken(name: str, environment: str, credentials: Any) -> Any:
+        raise RuntimeError("cofre de credenciais indisponível")
+
+    stack.gateway_settings._adapters = broken
+    for count in (1, 5):  # a failure before the last delivery is only retried; the last one is recorded
+        message["Attributes"]["ApproximateReceiveCount"] = str(count)
+        with pytest.raises(RuntimeError):
+            billing.consume([message])
+        assert len(billing.panel()) == count // 5
+    stack.gateway_settings._adapters = adapters
+    [row] = billing.panel()
+    assert (row["status"], row["codigo_retorno"], row["conta_como_tentativa"], row["gateway"]) == \
+        ("erro", "falha_tecnica", False, None)
+    assert "cofre de credenciais indisponível" in row["mensagem_retorno"]
+    assert "mensagens mortas" in row["mensagem_retorno"]
+    # tried again an hour later, like any technical failure
+    billing.tick("2026-12-10T14:00:00Z")
+    billing.drain()
+    assert billing.state(service)["status"] == "paga"
+    assert billing.sales() == [f"F{invoice_id}T2"]
