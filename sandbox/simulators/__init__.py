@@ -5,7 +5,8 @@ stack and the tests start them on loopback. Cielo answers tokenization,
 sales and queries by order id; GetNet its OAuth token, single-use card
 tokens, vault (store, read, delete) and credit payments (its v1 API has no
 payment query); outcomes follow their sandbox rules (see their modules).
-ZapMe is still the common skeleton. Every simulator also serves ``/__sandbox/requests`` (the
+ZapMe answers v2 message sends, message lookups and the account status, and
+keeps a message log (``/__sandbox/messages``). Every simulator also serves ``/__sandbox/requests`` (the
 masked request log) and ``/__sandbox/faults`` (timeouts, 5xx, dropped answers
 for tests of retries and reconciliation), see ``base``.
 """

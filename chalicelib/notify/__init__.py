@@ -1,0 +1,1 @@
+"""WhatsApp notifications through ZapMe: client, templates, consumer."""
