@@ -17,6 +17,7 @@ from chalicelib.auth import api as auth_api
 from chalicelib.auth.permissions import ADMIN_ONLY, Permission
 from chalicelib.billing import cards_api, invoices_api
 from chalicelib.customers import api as customers_api
+from chalicelib.notify import api as notify_api
 from chalicelib.queues import CHARGES, NOTIFICATIONS, QUEUE_BATCH, queue_name
 from chalicelib.service_orders import api as orders_api
 from chalicelib.service_orders import listing_api as order_listing_api
@@ -323,6 +324,44 @@ def create_suspension_profile(request: ApiRequest) -> Payload:
 @api.route(PROFILES, methods=["GET"], permission=Permission.CONSULTAR_FATURAS)
 def list_suspension_profiles(request: ApiRequest) -> Payload:
     return invoices_api.list_profiles(request)
+
+
+# ----------------------------------------------------------- notifications
+@api.route(f"{BASE}/configuracao/integracao/zapme", methods=["PUT"], permission=Permission.CONFIGURAR_INTEGRACOES)
+def configure_zapme(request: ApiRequest) -> Payload:
+    return notify_api.configure_zapme(request)
+
+
+@api.route(f"{BASE}/configuracao/integracao/zapme", methods=["GET"], permission=Permission.CONFIGURAR_INTEGRACOES)
+def zapme_settings(request: ApiRequest) -> Payload:
+    return notify_api.zapme(request)
+
+
+@api.route(f"{BASE}/configuracao/notificacao/modelo", methods=["GET"],
+           permission=Permission.CONFIGURAR_NOTIFICACOES)
+def list_notification_templates(request: ApiRequest) -> Payload:
+    return notify_api.list_templates(request)
+
+
+@api.route(f"{BASE}/configuracao/notificacao/modelo/{{evento}}", methods=["PUT"],
+           permission=Permission.CONFIGURAR_NOTIFICACOES)
+def save_notification_template(request: ApiRequest, evento: str) -> Payload:
+    return notify_api.save_template(request, evento)
+
+
+@api.route(f"{BASE}/cliente/{{id_cliente}}/notificacao", methods=["PUT"], permission=Permission.CADASTRAR_CLIENTES)
+def set_notification_preference(request: ApiRequest, id_cliente: str) -> Payload:
+    return notify_api.set_preference(request, path_id(id_cliente, "id_cliente"))
+
+
+@api.route(f"{BASE}/cliente/{{id_cliente}}/notificacao", methods=["GET"], permission=Permission.CONSULTAR_CLIENTES)
+def notification_preference(request: ApiRequest, id_cliente: str) -> Payload:
+    return notify_api.preference(request, path_id(id_cliente, "id_cliente"))
+
+
+@api.route(f"{BASE}/notificacao/mensagem", methods=["GET"], permission=Permission.CONSULTAR_MENSAGENS)
+def notification_messages(request: ApiRequest) -> Payload:
+    return notify_api.message_log(request)
 
 
 # ------------------------------------------------------ schedule and queues

@@ -22,6 +22,8 @@ ENV_PASSWORD_HASH_PROFILE = "PASSWORD_HASH_PROFILE"
 
 GATEWAY_URL_VARIABLES = ("CIELO_API_URL", "CIELO_QUERY_URL", "GETNET_API_URL")
 ENV_GATEWAY_READ_TIMEOUT = "GATEWAY_READ_TIMEOUT_SECONDS"
+# ZapMe's API base URL when the configured integration names none (the local stack: its simulator).
+ENV_ZAPME_URL = "ZAPME_API_URL"
 
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
 
@@ -51,6 +53,7 @@ class Settings:
     gateway_urls: tuple[tuple[str, str], ...] = ()
     # How long a card gateway may take to answer; past it the outcome is unknown and reconciled.
     gateway_read_timeout: float = 20.0
+    zapme_url: str = ""
 
     @property
     def zone(self) -> ZoneInfo:
@@ -87,4 +90,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         password_hash_profile=profile,
         gateway_urls=tuple((name, env[name]) for name in GATEWAY_URL_VARIABLES if env.get(name)),
         gateway_read_timeout=read_timeout,
+        zapme_url=env.get(ENV_ZAPME_URL) or "",
     )

@@ -26,8 +26,12 @@ from chalicelib.billing.suspension import Dunning, SuspensionProfiles
 from chalicelib.clock import Clock, system_clock
 from chalicelib.config import CARDS_KEY, Settings, key_alias, load_settings
 from chalicelib.customers.service import CustomerService
+from chalicelib.notify.service import NotificationSettings, Notifier
+from chalicelib.notify.templates import EVENTS
+from chalicelib.notify.zapme import ZapMeClient
 from chalicelib.ports import QueuePublisher, Sequences
-from chalicelib.queues import CHARGES, Handler, SqsPublisher
+from chalicelib.queues import CHARGES, NOTIFICATIONS, Handler, SqsPublisher
+from chalicelib.service_orders.events import UNSCHEDULED
 from chalicelib.service_orders.listing import OrderListing
 from chalicelib.service_orders.service import ServiceOrderService
 from chalicelib.technicians.service import TechnicianService
@@ -53,6 +57,8 @@ class Container:
     recurring: RecurringPayments
     recurring_charges: RecurringCharges
     suspension_profiles: SuspensionProfiles
+    notification_settings: NotificationSettings
+    notifier: Notifier
     tick_runs: TickRuns
     tick_jobs: dict[str, TickJob] = field(default_factory=dict)
     # message type -> handler, per queue; capabilities register theirs.
@@ -78,6 +84,7 @@ def build_container(
     from chalicelib.storage.cards import DynamoGatewayConfigStore, DynamoWalletStore
     from chalicelib.storage.customers import DynamoCustomerStore
     from chalicelib.storage.identity import DynamoIdentityStore, DynamoTechnicianStore
+    from chalicelib.storage.notifications import DynamoNotificationStore
     from chalicelib.storage.orders import DynamoOrderStore
     from chalicelib.storage.sequences import DynamoSequences
     from chalicelib.storage.settings import DynamoSuspensionProfiles, DynamoTickRuns
@@ -104,6 +111,10 @@ def build_container(
     recurring_charges = RecurringCharges(billing, invoices, charges, cards, gateway_settings, queues, clock,
                                          settings.zone, _event_id)
     dunning = Dunning(billing, settings.zone, _event_id)
+    notifications = DynamoNotificationStore(settings.zone)
+    notification_settings = NotificationSettings(notifications, customers, sealer, clock)
+    notifier = Notifier(notifications, notification_settings, customers, sealer, _zapme_client, clock,
+                        settings.zone, settings.zapme_url)
     return Container(
         settings=settings,
         clock=clock,
@@ -122,11 +133,23 @@ def build_container(
         recurring=RecurringPayments(billing, customers, cards, invoices),
         recurring_charges=recurring_charges,
         suspension_profiles=profiles,
+        notification_settings=notification_settings,
+        notifier=notifier,
         tick_runs=DynamoTickRuns(),
         # Each job is idempotent on its own (conditional writes): a re-run or overlapping tick repeats nothing.
         tick_jobs={"cobrancas_recorrentes": recurring_charges.enqueue_due, "suspensao": dunning.run},
-        consumers={CHARGES: {CHARGE_DUE: recurring_charges.handle}},
+        consumers={CHARGES: {CHARGE_DUE: recurring_charges.handle},
+                   NOTIFICATIONS: {event: notifier.handle for event in NOTIFIED_EVENTS}},
     )
+
+
+def _zapme_client(url: str, api: str, secret: str) -> ZapMeClient:
+    return ZapMeClient(url, api, secret)
+
+
+# Every event on the notifications queue: those with a message, and the OS being unscheduled (recorded as
+# having none, so the queue never dead-letters an event it knows).
+NOTIFIED_EVENTS = (*EVENTS, UNSCHEDULED)
 
 
 def _event_id() -> str:

@@ -35,6 +35,7 @@ from chalicelib.billing.invoices_api import PAYMENT_METHODS as INVOICE_PAYMENT_M
 from chalicelib.customers.api import DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, MAX_SERVICES_PER_REQUEST
 from chalicelib.customers.model import UFS
 from chalicelib.customers.service import SEARCH_KEYS
+from chalicelib.notify.templates import EVENTS as NOTIFICATION_EVENTS
 from chalicelib.service_orders.api import AVAILABILITIES as ORDER_AVAILABILITIES
 from chalicelib.service_orders.api import BILLING_TYPES, DEFAULT_SERVICE_DESCRIPTION, PAYMENT_METHODS
 from chalicelib.service_orders.api import MAX_TECHNICIANS as ORDER_MAX_TECHNICIANS
@@ -764,6 +765,56 @@ SCHEMAS.update({
         "properties": {"id_fatura": ID_INPUT, "data_pagamento": _DATE_INPUT, "valor_pago": MONEY_INPUT,
                        "forma_pagamento": {"type": "string", "enum": list(INVOICE_PAYMENT_METHODS)}},
     },
+    "ConfiguracaoZapMe": {
+        "type": "object", "required": ["ativo", "api"],
+        "properties": {
+            "ativo": BOOL_INPUT, "api": _text("Chave `api` da conta ZapMe.", 200, 1),
+            "secret": _text("Chave `secret` (cifrada; nunca devolvida). Ausente: mantém a gravada.", 500, 1),
+            "url": _text("Endereço da API (ausente: o da ZapMe).", 300),
+        },
+    },
+    "IntegracaoZapMe": {
+        "type": "object",
+        "properties": {"ativo": {"type": "boolean"}, "api": {"type": "string"}, "url": {"type": ["string", "null"]},
+                       "secret_configurado": {"type": "boolean"}, "data_alteracao": {"type": "string"},
+                       "usuario_alteracao": {"type": ["string", "null"]}},
+    },
+    "ModeloNotificacaoEntrada": {
+        "type": "object",
+        "properties": {"ativo": BOOL_INPUT,
+                       "texto": _text("Texto com `{{variavel}}` (as variáveis do evento).", 1000, 1)},
+    },
+    "ModeloNotificacao": {
+        "type": "object",
+        "properties": {
+            "evento": {"type": "string"}, "descricao": {"type": "string"}, "ativo": {"type": "boolean"},
+            "texto": {"type": "string"}, "padrao": {"type": "boolean", "description": "O texto padrão do sistema."},
+            "variaveis": {"type": "array", "items": {"type": "object", "properties": {
+                "nome": {"type": "string"}, "descricao": {"type": "string"}}}},
+        },
+    },
+    "PreferenciaNotificacaoEntrada": {
+        "type": "object", "required": ["whatsapp"], "properties": {"whatsapp": BOOL_INPUT},
+    },
+    "PreferenciaNotificacao": {
+        "type": "object", "properties": {"id_cliente": {"type": "integer"}, "whatsapp": {"type": "boolean"}},
+    },
+    "MensagemWhatsApp": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "description": "Id do evento (uma mensagem por evento)."},
+            "evento": {"type": "string"}, "id_cliente": {"type": "integer"},
+            "telefone": {"type": ["string", "null"], "examples": ["5511987654321"]},
+            "texto": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": ["enviando", "enviada", "falha_temporaria", "falha",
+                                                  "falha_permanente", "ignorada"]},
+            "motivo": {"type": ["string", "null"]}, "id_zapme": {"type": ["string", "null"]},
+            "resposta": {"type": ["object", "null"], "description": "A última resposta da ZapMe."},
+            "tentativas": {"type": "array", "items": {"type": "object", "properties": {
+                "data": {"type": "string"}, "resultado": {"type": "string"}, "motivo": {"type": "string"}}}},
+            "data": {"type": "string"}, "data_alteracao": {"type": "string"},
+        },
+    },
     "NovoPerfilSuspensao": {
         "type": "object", "required": ["descricao", "dias_aviso", "dias_bloqueio"],
         "properties": {
@@ -962,9 +1013,13 @@ PATH_PARAMETERS: dict[str, str] = {
     "id_fatura": "ID da fatura (`id_fatura`).",
     "id_cliente_servico": "ID do serviço do cliente (`id_cliente_servico`).",
     "gateway": "`cielo` ou `getnet`.",
+    "evento": "Evento de notificação (`os_agendada`, `pagamento_recusado`...).",
 }
 # Path parameters that are names, not ids.
-TEXT_PATH_PARAMETERS: dict[str, Schema] = {"gateway": {"type": "string", "enum": ["cielo", "getnet"]}}
+TEXT_PATH_PARAMETERS: dict[str, Schema] = {
+    "gateway": {"type": "string", "enum": ["cielo", "getnet"]},
+    "evento": {"type": "string", "enum": list(NOTIFICATION_EVENTS)},
+}
 
 AGENDA_FILTERS = (
     Parameter("ativo", "Somente agendas ativas (true) ou inativas (false); ausente: todas.", BOOL_INPUT),
@@ -1269,6 +1324,53 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                     "dias após o vencimento) vem primeiro.",
         result=("perfis_suspensao", _list_of("PerfilSuspensao")),
     ),
+    ("PUT", f"{BASE}/configuracao/integracao/zapme"): Operation(
+        summary="Configurar a ZapMe", tag="Notificações",
+        description="O `secret` é cifrado (KMS) e nunca devolvido.",
+        body="ConfiguracaoZapMe", result=("zapme", ref("IntegracaoZapMe")),
+    ),
+    ("GET", f"{BASE}/configuracao/integracao/zapme"): Operation(
+        summary="Integração com a ZapMe", tag="Notificações", result=("zapme", ref("IntegracaoZapMe")),
+    ),
+    ("GET", f"{BASE}/configuracao/notificacao/modelo"): Operation(
+        summary="Modelos de mensagem por evento", tag="Notificações",
+        description="Cada evento com seu texto (o padrão até ser editado) e as variáveis que aceita.",
+        result=("modelos", _list_of("ModeloNotificacao")),
+    ),
+    ("PUT", f"{BASE}/configuracao/notificacao/modelo/{{evento}}"): Operation(
+        summary="Editar o modelo de um evento", tag="Notificações",
+        description="Eventos: `os_agendada`, `os_reagendada`, `os_cancelada`, `pagamento_aprovado`, "
+                    "`pagamento_recusado`, `cartao_requer_acao`, `aviso_suspensao`, `servico_suspenso`. Texto "
+                    "vazio, variável que o evento não tem ou evento desconhecido são recusados.",
+        body="ModeloNotificacaoEntrada", result=("modelo", ref("ModeloNotificacao")),
+    ),
+    ("PUT", f"{BASE}/cliente/{{id_cliente}}/notificacao"): Operation(
+        summary="Opt-out de WhatsApp do cliente", tag="Notificações",
+        body="PreferenciaNotificacaoEntrada", result=("notificacao", ref("PreferenciaNotificacao")),
+    ),
+    ("GET", f"{BASE}/cliente/{{id_cliente}}/notificacao"): Operation(
+        summary="Preferência de WhatsApp do cliente", tag="Notificações",
+        result=("notificacao", ref("PreferenciaNotificacao")),
+    ),
+    ("GET", f"{BASE}/notificacao/mensagem"): Operation(
+        summary="Registro de mensagens de WhatsApp", tag="Notificações",
+        description="Da mais recente à mais antiga, com as tentativas e a resposta da ZapMe. Sem datas: os "
+                    "últimos 31 dias.",
+        query=(
+            Parameter("id_cliente", "Cliente.", ID_INPUT),
+            Parameter("evento", "Evento.", {"type": "string"}),
+            Parameter("status", "Status da mensagem.", {"type": "string"}),
+            Parameter("data_inicio", "AAAA-MM-DD.", {"type": "string"}),
+            Parameter("data_fim", "AAAA-MM-DD.", {"type": "string"}),
+            Parameter("pagina", "Página, a partir de 0.", {"type": ["integer", "string"], "minimum": 0}),
+            Parameter("itens_por_pagina", f"1 a {MAX_PER_PAGE}.", {"type": ["integer", "string"], "minimum": 1,
+                                                                  "maximum": MAX_PER_PAGE}),
+        ),
+        raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
+            "type": "object", "required": ["mensagens", "paginacao"],
+            "properties": {"mensagens": _list_of("MensagemWhatsApp"), "paginacao": ref("Paginacao")}}]},
+            ref("EnvelopeErro")]},
+    ),
     ("GET", f"{BASE}/financeiro/cartao/processamentos"): Operation(
         summary="Painel de processamentos de cartão", tag="Faturas",
         description="Toda tentativa, recusadas e com erro incluídas, da mais recente à mais antiga. Sem datas: "
@@ -1396,6 +1498,7 @@ TAGS: dict[str, str] = {
     "Agendas": "Agendas de ordem de serviço: quando e quantas OS podem ser agendadas.",
     "Faturas": "Faturas, cobrança avulsa no cartão e o painel de processamentos.",
     "Cartões": "Gateways de cartão (Cielo, GetNet) e cartões dos clientes, guardados como tokens cifrados.",
+    "Notificações": "Mensagens de WhatsApp pela ZapMe: integração, modelos por evento, opt-out e registro.",
 }
 
 DESCRIPTION = f"""API de integração do provedor, compatível com a API de integração do HubSoft.

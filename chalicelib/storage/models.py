@@ -550,6 +550,83 @@ class BillingOutboxItem(BillingTableItem, discriminator="outbox"):
     expires = TTLAttribute()
 
 
+# ---------------------------------------------------------- notifications
+class MessagesByCustomerIndex(GlobalSecondaryIndex["NotificationTableItem"]):
+    """A customer's WhatsApp messages: ``CLIENTE#<id>`` / ``<local moment>#<event id>``."""
+
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_pk = UnicodeAttribute(hash_key=True)
+    customer_sk = UnicodeAttribute(range_key=True)
+
+
+class NotificationTableItem(Model):
+    """Schema model of the ``notifications`` table: WhatsApp messages and customers' preferences."""
+
+    class Meta(_Unbound):
+        logical_name = "notifications"
+        ttl_attribute = "expires"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = DiscriminatorAttribute()
+    customer_pk = UnicodeAttribute(null=True)
+    customer_sk = UnicodeAttribute(null=True)
+    by_customer = MessagesByCustomerIndex()
+    log_year = UnicodeAttribute(null=True)
+    log_key = UnicodeAttribute(null=True)
+    by_log_date = _by_date("by_log_date", "log_year", "log_key")
+
+
+class MessageItem(NotificationTableItem, discriminator="message"):
+    """``MENSAGEM#<event id>`` / ``MENSAGEM``: one per event, so an event is sent once."""
+
+    event_id = UnicodeAttribute()
+    event = UnicodeAttribute()
+    customer_id = NumberAttribute()
+    status = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    phone = UnicodeAttribute(default="")
+    text = UnicodeAttribute(default="")
+    reason = UnicodeAttribute(default="")
+    zapme_id = UnicodeAttribute(default="")
+    answer = UnicodeAttribute(default="{}")  # JSON
+    tries = UnicodeAttribute(default="[]")  # JSON
+    lease_until = UTCDateTimeAttribute(null=True)
+    version = NumberAttribute()
+
+
+class PreferenceItem(NotificationTableItem, discriminator="preference"):
+    """``CLIENTE#<id>`` / ``PREFERENCIAS``: the customer's opt-out of WhatsApp messages."""
+
+    opted_out = BooleanAttribute(default=False)
+
+
+class TemplateItem(SettingsItem, discriminator="notification_template"):
+    """``NOTIFICACAO_MODELO`` / ``<event>``: the provider's text for an event (absent: our default)."""
+
+    active = BooleanAttribute()
+    text = UnicodeAttribute()
+    custom = BooleanAttribute(default=True)
+
+
+class ZapMeItem(SettingsItem, discriminator="zapme"):
+    """``ZAPME`` / ``CONFIG``: the secret only sealed."""
+
+    active = BooleanAttribute()
+    api = UnicodeAttribute()
+    secret_ciphertext = UnicodeAttribute()
+    secret_nonce = UnicodeAttribute()
+    secret_data_key = UnicodeAttribute()
+    url = UnicodeAttribute(default="")
+    updated_at = UTCDateTimeAttribute()
+    updated_by = UnicodeAttribute(default="")
+
+
 SCHEMA_MODELS: tuple[type[Model], ...] = (
     IdentityItem, CustomerTableItem, SettingsItem, AgendaTableItem, OrderTableItem, BillingTableItem,
+    NotificationTableItem,
 )

@@ -1,0 +1,144 @@
+"""The WhatsApp message of each event: its documented variables, a default
+text in Portuguese, validation of the provider's own text, rendering, and
+the Brazilian formats people read (``R$ 1.234,56``, ``10/12/2026``,
+``14:00``). Pure: no I/O."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from chalicelib.errors import ValidationError
+
+MAX_TEXT = 1000  # WhatsApp takes more; a notice longer than this is a letter nobody reads
+
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
+BRACES = re.compile(r"\{\{|\}\}")
+
+CUSTOMER = {"nome": "Nome do cliente", "primeiro_nome": "Primeiro nome do cliente"}
+ORDER = {**CUSTOMER, "numero_os": "Número da OS", "data": "Dia da visita (dd/mm/aaaa)",
+         "hora_inicio": "Início da janela (hh:mm)", "hora_fim": "Fim da janela (hh:mm)"}
+INVOICE = {**CUSTOMER, "numero_fatura": "Número da fatura", "valor": "Valor (R$ 1.234,56)",
+           "data_vencimento": "Vencimento (dd/mm/aaaa)"}
+CHARGE = {**INVOICE, "cartao": "Cartão (bandeira e finais)", "motivo": "Resposta do banco (código e mensagem)",
+          "orientacao": "O que o cliente deve fazer", "proxima_tentativa": "Dia da nova tentativa (ou vazio)"}
+
+
+@dataclass(frozen=True)
+class EventKind:
+    name: str
+    description: str
+    variables: Mapping[str, str]
+    default_text: str
+
+
+EVENTS: dict[str, EventKind] = {e.name: e for e in (
+    EventKind("os_agendada", "OS agendada", ORDER,
+              "Olá, {{primeiro_nome}}! Sua visita técnica (OS {{numero_os}}) está agendada para {{data}}, entre "
+              "{{hora_inicio}} e {{hora_fim}}."),
+    EventKind("os_reagendada", "OS reagendada", {
+        **ORDER, "data_anterior": "Dia anterior (dd/mm/aaaa)", "hora_inicio_anterior": "Início anterior (hh:mm)",
+        "hora_fim_anterior": "Fim anterior (hh:mm)"},
+              "Olá, {{primeiro_nome}}! Sua visita técnica (OS {{numero_os}}) mudou para {{data}}, entre "
+              "{{hora_inicio}} e {{hora_fim}}."),
+    EventKind("os_cancelada", "OS cancelada", ORDER,
+              "Olá, {{primeiro_nome}}. A visita técnica da OS {{numero_os}}, marcada para {{data}} às "
+              "{{hora_inicio}}, foi cancelada."),
+    EventKind("pagamento_aprovado", "Pagamento aprovado", {**INVOICE, "cartao": CHARGE["cartao"]},
+              "Olá, {{primeiro_nome}}! Recebemos o pagamento de {{valor}} da fatura com vencimento em "
+              "{{data_vencimento}} no cartão {{cartao}}. Obrigado!"),
+    EventKind("pagamento_recusado", "Pagamento recusado", CHARGE,
+              "Olá, {{primeiro_nome}}. O pagamento de {{valor}} (vencimento {{data_vencimento}}) no cartão "
+              "{{cartao}} foi recusado: {{motivo}}. {{orientacao}}"),
+    EventKind("cartao_requer_acao", "Cartão requer ação do cliente", CHARGE,
+              "Olá, {{primeiro_nome}}. Não conseguimos cobrar {{valor}} no cartão {{cartao}}: {{motivo}}. "
+              "{{orientacao}}"),
+    EventKind("aviso_suspensao", "Aviso de suspensão", {**INVOICE, "data_bloqueio": "Dia da suspensão"},
+              "Olá, {{primeiro_nome}}. A fatura de {{valor}} com vencimento em {{data_vencimento}} está em "
+              "aberto. Para evitar a suspensão do serviço em {{data_bloqueio}}, faça o pagamento."),
+    EventKind("servico_suspenso", "Serviço suspenso", {**INVOICE, "data_bloqueio": "Dia da suspensão"},
+              "Olá, {{primeiro_nome}}. Seu serviço foi suspenso pela fatura de {{valor}} vencida em "
+              "{{data_vencimento}}. Após o pagamento ele é reabilitado."),
+)}
+
+
+def kind_of(event: str) -> EventKind:
+    found = EVENTS.get(event)
+    if found is None:
+        raise ValidationError([f"Evento de notificação desconhecido: {event!r}. Eventos: {', '.join(EVENTS)}."])
+    return found
+
+
+def check(kind: EventKind, text: str) -> None:
+    """Refuse an empty text, a text too long, a malformed placeholder or one the event does not have."""
+    errors = []
+    if not text.strip():
+        errors.append("O campo texto não pode ficar vazio.")
+    if len(text) > MAX_TEXT:
+        errors.append(f"O campo texto deve ter no máximo {MAX_TEXT} caracteres.")
+    unknown = sorted({name for name in PLACEHOLDER.findall(text) if name not in kind.variables})
+    if unknown:
+        errors.append(f"Variável desconhecida para o evento {kind.name}: {', '.join(unknown)}. "
+                      f"Variáveis: {', '.join(kind.variables)}.")
+    if BRACES.search(PLACEHOLDER.sub("", text)):
+        errors.append("Há chaves {{ }} malformadas no texto: use {{variavel}}.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def render(text: str, variables: Mapping[str, str]) -> str:
+    """Fill every placeholder (a variable without a value renders empty) and tidy the spaces it left."""
+    filled = PLACEHOLDER.sub(lambda m: variables.get(m.group(1), ""), text)
+    return re.sub(r"[ \t]{2,}", " ", filled).strip()
+
+
+def money(cents: int) -> str:
+    """``R$ 1.234,56``."""
+    reais, rest = divmod(abs(cents), 100)
+    grouped = f"{reais:,}".replace(",", ".")
+    return f"{'-' if cents < 0 else ''}R$ {grouped},{rest:02d}"
+
+
+def day(value: date | str | None) -> str:
+    if not value:
+        return ""
+    parsed = date.fromisoformat(value) if isinstance(value, str) else value
+    return parsed.strftime("%d/%m/%Y")
+
+
+def moment(value: str | None, zone: tzinfo) -> tuple[str, str]:
+    """An ISO instant as the provider's local (day, hh:mm); without an offset it is local already (an OS's
+    window is kept in the agenda's wall-clock time)."""
+    if not value:
+        return "", ""
+    parsed = datetime.fromisoformat(value)
+    local = parsed.astimezone(zone) if parsed.tzinfo else parsed
+    return local.strftime("%d/%m/%Y"), local.strftime("%H:%M")
+
+
+def variables_of(kind: EventKind, payload: Mapping[str, Any], customer_name: str,
+                 zone: tzinfo) -> dict[str, str]:
+    """Every variable of ``kind`` from the event's payload and the customer's name."""
+    values = {"nome": customer_name, "primeiro_nome": customer_name.split()[0].title() if customer_name else ""}
+    if "numero_ordem_servico" in payload:
+        start, end = payload.get("inicio"), payload.get("fim")
+        if not start and payload.get("inicio_anterior"):  # cancelled or unscheduled: the window it had
+            start, end = payload.get("inicio_anterior"), payload.get("fim_anterior")
+        values["numero_os"] = str(payload.get("numero_ordem_servico") or "")
+        values["data"], values["hora_inicio"] = moment(start, zone)
+        values["hora_fim"] = moment(end, zone)[1]
+        values["data_anterior"], values["hora_inicio_anterior"] = moment(payload.get("inicio_anterior"), zone)
+        values["hora_fim_anterior"] = moment(payload.get("fim_anterior"), zone)[1]
+    if "id_fatura" in payload:
+        values["numero_fatura"] = str(payload["id_fatura"])
+        values["valor"] = money(int(payload.get("valor_centavos") or 0))
+        values["data_vencimento"] = day(payload.get("data_vencimento"))
+        values["data_bloqueio"] = day(payload.get("data_bloqueio"))
+        values["cartao"] = str(payload.get("cartao") or "")
+        code, message = payload.get("codigo_retorno") or "", payload.get("mensagem_retorno") or ""
+        values["motivo"] = f"{code} - {message}" if code and message else str(message or code)
+        values["orientacao"] = str(payload.get("orientacao") or "")
+        values["proxima_tentativa"] = day(payload.get("proxima_tentativa"))
+    return {name: values.get(name, "") for name in kind.variables}
