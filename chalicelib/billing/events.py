@@ -57,3 +57,15 @@ def _invoice(invoice: Invoice) -> dict[str, Any]:
         "valor_centavos": invoice.amount_cents,
         "data_vencimento": invoice.due_date.isoformat(),
     }
+
+
+NO_USABLE_CARD = ("Não há cartão válido para a cobrança automática (removido, vencido ou recusado pelo banco). "
+                  "Cadastre um novo cartão para evitar a suspensão do serviço.")
+
+
+def no_usable_card(invoice: Invoice, new_id: Callable[[], str]) -> dict[str, Any]:
+    """The try was due but the service's card is gone, expired or refused for good: the customer must act."""
+    return {"type": CARD_NEEDS_ACTION, "id": new_id(), "payload": {
+        **_invoice(invoice), "id_processamento": None, "cartao": "", "tentativa": None, "recorrente": True,
+        "codigo_retorno": "", "mensagem_retorno": "Sem cartão válido", "orientacao": NO_USABLE_CARD,
+        "proxima_tentativa": None}}

@@ -11,19 +11,19 @@ the dead-letter queue) is sent again after ``STALE_CLAIM``.
 The consumer re-reads everything (a message may be late, repeated, or
 overtaken by a payment by PIX, a removed card, recurring payment turned
 off) and makes the try through ``ChargeService.attempt``, whose transaction
-decides the next one. Messages of a batch run concurrently: most of a try is
-waiting for the gateway.
+decides the next one. The consumer entry point runs a batch's messages
+concurrently (``queues.handle_all``): most of a try is waiting for the gateway.
 """
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
-from chalicelib.billing.cards import Card, CardService
+from chalicelib.billing import events
+from chalicelib.billing.cards import CardService
 from chalicelib.billing.charges import ChargeService
 from chalicelib.billing.gateway_settings import GatewaySettingsService
 from chalicelib.billing.invoices import MAX_RECURRING_TRIES, Invoice, InvoiceService
@@ -40,13 +40,13 @@ CHARGE_DUE = "cobranca_recorrente"
 LOOKBACK_DAYS = 3
 # A claim not turned into a try by then is queued again (the consumer ignores the duplicate if it was not lost).
 STALE_CLAIM = timedelta(hours=2)
-BATCH_WORKERS = 10
 
 
 class Schedule(Protocol):
     def charges_on(self, day: date, queued: bool = False) -> Iterable[Any]: ...
     def queue_charge(self, invoice_id: int, pending_key: str, today: date, at: datetime) -> bool: ...
-    def replace(self, invoice: Invoice, expected_version: int) -> bool: ...
+    def write(self, invoice: Invoice, expected_version: int,
+              events: Sequence[Mapping[str, Any]] = ()) -> bool: ...
     def choice(self, service_id: int) -> RecurringChoice | None: ...
 
 
@@ -115,21 +115,6 @@ class RecurringCharges:
                 "payload": {"id_fatura": invoice_id, "data": day.isoformat()}}
 
     # -------------------------------------------------------- the consumer
-    def handle_batch(self, messages: Sequence[Message]) -> list[Exception | None]:
-        """Try each message's charge concurrently; the failure of each (None when it was handled)."""
-        if len(messages) <= 1:
-            return [self._safely(m) for m in messages]
-        with ThreadPoolExecutor(max_workers=min(BATCH_WORKERS, len(messages))) as pool:
-            return list(pool.map(self._safely, messages))
-
-    def _safely(self, message: Message) -> Exception | None:
-        try:
-            self.handle(message)
-        except Exception as exc:  # noqa: BLE001 - reported per message: only it goes back to the queue
-            logger.exception("cobrança recorrente falhou", extra={"message_id": message.id})
-            return exc
-        return None
-
     def handle(self, message: Message) -> str:
         """Make the try a tick queued, unless it was made already or is no longer due; returns what happened
         (for logs and tests). On the last delivery SQS makes, a failure is also recorded on the charge panel
@@ -155,14 +140,20 @@ class RecurringCharges:
         if invoice.charging is not None:
             reconciled = self._charges.reconcile(invoice)
             return "conciliada" if reconciled.charging is None else "aguardando conciliação"
-        reason = self._not_eligible(invoice)
-        if reason:
-            self._unschedule(invoice, reason)
-            return reason
-        card = self._card(invoice)
-        if card is None:
-            self._unschedule(invoice, "sem cartão utilizável")
-            return "sem cartão utilizável"
+        if not invoice.owed or invoice.recurring_tries >= MAX_RECURRING_TRIES:
+            return self._unschedule(invoice, f"fatura {invoice.status}" if not invoice.owed else "tentativas esgotadas")
+        active = next((c for c in self._gateways.list() if c.active), None)
+        if active is None or not active.allows_auto_recurrence:
+            # Kept for when automatic recurrence is back on: the tick queues nothing meanwhile.
+            self._schedule.write(replace(invoice, queued_on=None, queued_at=None, version=invoice.version + 1),
+                                 invoice.version)
+            return "gateway sem recorrência automática"
+        choice = self._schedule.choice(invoice.customer_service_id)
+        if choice is None or not choice.recurring:
+            return self._unschedule(invoice, "pagamento recorrente desligado")
+        card = choice.card_in(self._cards.wallet(invoice.customer_id))
+        if card is None or not card.usable_on(day):
+            return self._unschedule(invoice, "sem cartão utilizável", [events.no_usable_card(invoice, self._new_id)])
         try:
             attempt, _ = self._charges.attempt(invoice, card, recurring=True)
         except ConflictError:
@@ -170,28 +161,10 @@ class RecurringCharges:
             return "alterada durante a cobrança"
         return attempt.status
 
-    def _not_eligible(self, invoice: Invoice) -> str:
-        if not invoice.owed:
-            return f"fatura {invoice.status}"
-        if invoice.recurring_tries >= MAX_RECURRING_TRIES:
-            return "tentativas esgotadas"
-        choice = self._schedule.choice(invoice.customer_service_id)
-        if choice is None or not choice.recurring:
-            return "pagamento recorrente desligado"
-        active = next((c for c in self._gateways.list() if c.active), None)
-        if active is None or not active.allows_auto_recurrence:
-            return "gateway sem recorrência automática"
-        return ""
-
-    def _card(self, invoice: Invoice) -> Card | None:
-        choice = self._schedule.choice(invoice.customer_service_id) or RecurringChoice(invoice.customer_service_id)
-        card = choice.card_in(self._cards.wallet(invoice.customer_id))
-        today = self._clock().astimezone(self._zone).date()
-        return card if card is not None and card.usable_on(today) else None
-
-    def _unschedule(self, invoice: Invoice, reason: str) -> None:
+    def _unschedule(self, invoice: Invoice, reason: str, raised: list[dict[str, Any]] | None = None) -> str:
         """No try for this invoice now; turning recurring payment on again schedules it again."""
         logger.info("fatura %s sem cobrança recorrente: %s", invoice.id, reason)
         done = replace(invoice, next_charge=None, queued_on=None, queued_at=None, retry_at=None,
                        version=invoice.version + 1)
-        self._schedule.replace(done, invoice.version)
+        self._schedule.write(done, invoice.version, raised or [])
+        return reason
