@@ -83,6 +83,7 @@ class WalletChangedError(Exception):
 
 class WalletStore(Protocol):
     def wallet(self, customer_id: int) -> Wallet: ...
+    def customer_and_wallet(self, customer_id: int) -> tuple[Customer, Wallet] | None: ...
     def add(self, wallet: Wallet, card: Card, default_card_id: int) -> None: ...
     def remove(self, wallet: Wallet, card: Card, default_card_id: int | None) -> None: ...
     def make_default(self, wallet: Wallet, card: Card) -> None: ...
@@ -109,6 +110,13 @@ class CardService:
     def wallet(self, customer_id: int) -> Wallet:
         self._customers.get(customer_id)
         return self._store.wallet(customer_id)
+
+    def customer_and_wallet(self, customer_id: int) -> tuple[Customer, Wallet]:
+        """The customer and their wallet in one read (a charge needs both)."""
+        found = self._store.customer_and_wallet(customer_id)
+        if found is None:
+            raise NotFoundError(f"Cliente de ID {customer_id} não encontrado")
+        return found
 
     def add(self, customer_id: int, new: NewCard) -> tuple[Card, Wallet]:
         """Check the card, tokenize it at the active gateway, keep the sealed token."""

@@ -27,7 +27,7 @@ from chalicelib.billing import events
 from chalicelib.billing.card_numbers import masked
 from chalicelib.billing.cards import Card, CardService
 from chalicelib.billing.declines import Outcome
-from chalicelib.billing.gateway_settings import GatewaySettingsService
+from chalicelib.billing.gateway_settings import GatewayConfig, GatewaySettingsService
 from chalicelib.billing.gateways import Charge, ChargeResult, Gateway, GatewayRefusal
 from chalicelib.billing.invoices import MAX_RECURRING_TRIES, OPEN, PAID, Invoice, InvoiceService, closed
 from chalicelib.clock import Clock
@@ -125,10 +125,12 @@ class ChargeService:
             raise BusinessRuleError(f"A fatura {invoice.id} já teve {MAX_RECURRING_TRIES} tentativas recorrentes.")
         return self.attempt(invoice, self._card(invoice.customer_id, card_id), recurring=recurring)
 
-    def attempt(self, invoice: Invoice, card: Card, *, recurring: bool) -> tuple[ChargeAttempt, Invoice]:
-        """Record an attempt on ``invoice`` as read (open, nothing in flight), then send it to the gateway."""
-        config, gateway = self._gateways.active()
-        customer = self._customers.get(invoice.customer_id)
+    def attempt(self, invoice: Invoice, card: Card, *, recurring: bool, customer: Customer | None = None,
+                via: tuple[GatewayConfig, Gateway] | None = None) -> tuple[ChargeAttempt, Invoice]:
+        """Record an attempt on ``invoice`` as read (open, nothing in flight), then send it to the gateway
+        (``via``: the active one, when the caller has read it already; ``customer``: the invoice's)."""
+        config, gateway = via or self._gateways.active()
+        customer = customer or self._customers.get(invoice.customer_id)
         number = invoice.card_attempts + 1
         tries = invoice.recurring_tries + 1 if recurring else invoice.recurring_tries
         attempt = ChargeAttempt(

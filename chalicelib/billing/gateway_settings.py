@@ -66,6 +66,8 @@ class GatewaySettingsService:
         self._sealer = sealer
         self._clock = clock
         self._adapters = adapters
+        # Opened credentials by sealed value: opening costs a KMS call, which a charge should not pay.
+        self._opened: dict[tuple[str, str], dict[str, str]] = {}
 
     def list(self) -> list[GatewayConfig]:
         return sorted(self._store.all(), key=lambda c: GATEWAYS.index(c.gateway))
@@ -99,7 +101,10 @@ class GatewaySettingsService:
         return config, self.adapter(config)
 
     def adapter(self, config: GatewayConfig) -> Gateway:
-        opened = _split(self._sealer.open(config.credentials, {"gateway": config.gateway}))
+        key = (config.gateway, config.credentials.ciphertext)
+        opened = self._opened.get(key)
+        if opened is None:
+            opened = self._opened[key] = _split(self._sealer.open(config.credentials, {"gateway": config.gateway}))
         return self._adapters(config.gateway, config.environment, opened)
 
 

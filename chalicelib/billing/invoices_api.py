@@ -4,7 +4,7 @@ Part B: ``financeiro/fatura``, ``financeiro/fatura/{id}/cobrar_cartao``,
 decimals; inside, integer cents."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Any
 
 from chalicelib.billing.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt
@@ -13,8 +13,7 @@ from chalicelib.billing.invoices import STATUSES as INVOICE_STATUSES
 from chalicelib.billing.invoices import Invoice, NewInvoice
 from chalicelib.billing.suspension import MAX_DAYS, SuspensionProfile
 from chalicelib.clock import local
-from chalicelib.errors import ValidationError
-from chalicelib.periods import Period
+from chalicelib.web.dates import read_recent_days
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import paginacao, read_page
@@ -102,18 +101,8 @@ def panel(request: ApiRequest) -> Payload:
     status = fields.choice("status", (APPROVED, DECLINED, ERROR, PROCESSING))
     gateway = fields.choice("gateway", GATEWAYS)
     customer_id = fields.optional_identifier("id_cliente")
-    first = fields.day("data_inicio")
-    last = fields.day("data_fim")
     page = read_page(fields)
-    period = None
-    if not fields.errors:
-        today = local(request.container.clock(), request.container.settings.zone).date()
-        start = datetime.combine(first or today - timedelta(days=31), time())
-        end = datetime.combine(last or today, time(23, 59, 59))
-        try:
-            period = Period.of(start, end, today)
-        except ValidationError as refused:
-            fields.add_rule_errors(refused.errors)
+    period = read_recent_days(fields, local(request.container.clock(), request.container.settings.zone).date())
     fields.check()
     assert period is not None
     found = [a for a in request.container.charges.panel(period.first, period.last)

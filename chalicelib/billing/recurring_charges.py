@@ -151,11 +151,13 @@ class RecurringCharges:
         choice = self._schedule.choice(invoice.customer_service_id)
         if choice is None or not choice.recurring:
             return self._unschedule(invoice, "pagamento recorrente desligado")
-        card = choice.card_in(self._cards.wallet(invoice.customer_id))
+        customer, wallet = self._cards.customer_and_wallet(invoice.customer_id)
+        card = choice.card_in(wallet)
         if card is None or not card.usable_on(day):
             return self._unschedule(invoice, "sem cartão utilizável", [events.no_usable_card(invoice, self._new_id)])
         try:
-            attempt, _ = self._charges.attempt(invoice, card, recurring=True)
+            attempt, _ = self._charges.attempt(invoice, card, recurring=True, customer=customer,
+                                               via=(active, self._gateways.adapter(active)))
         except ConflictError:
             # Changed under us (paid, cancelled, or an operator's charge started): the next tick sees it.
             return "alterada durante a cobrança"

@@ -3,14 +3,12 @@ secret is never returned), the templates, a customer's opt-out and the
 message log."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
 from chalicelib.clock import local
-from chalicelib.errors import ValidationError
 from chalicelib.notify import templates
 from chalicelib.notify.service import STATUSES, OutgoingMessage, Template, ZapMeConfig
-from chalicelib.periods import Period
+from chalicelib.web.dates import read_recent_days
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import paginacao, read_page
@@ -76,18 +74,8 @@ def message_log(request: ApiRequest) -> Payload:
     customer_id = fields.optional_identifier("id_cliente")
     event = fields.choice("evento", tuple(templates.EVENTS))
     status = fields.choice("status", STATUSES)
-    first = fields.day("data_inicio")
-    last = fields.day("data_fim")
     page = read_page(fields)
-    period = None
-    if not fields.errors:
-        today = local(request.container.clock(), request.container.settings.zone).date()
-        start = datetime.combine(first or today - timedelta(days=31), time())
-        end = datetime.combine(last or today, time(23, 59, 59))
-        try:
-            period = Period.of(start, end, today)
-        except ValidationError as refused:
-            fields.add_rule_errors(refused.errors)
+    period = read_recent_days(fields, local(request.container.clock(), request.container.settings.zone).date())
     fields.check()
     assert period is not None
     found = [m for m in request.container.notification_settings.log(customer_id, period.first, period.last)

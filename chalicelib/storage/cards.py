@@ -19,14 +19,18 @@ from pynamodb.transactions import TransactWrite
 
 from chalicelib.billing.cards import Card, Wallet, WalletChangedError
 from chalicelib.billing.gateway_settings import GatewayConfig
+from chalicelib.customers.model import Customer
 from chalicelib.sealing import Sealed
 from chalicelib.storage.binding import transaction
+from chalicelib.storage.customers import customer_from_item, service_from_item
 from chalicelib.storage.errors import cancelled_reasons
 from chalicelib.storage.models import (
     ActiveGatewayItem,
     CardItem,
+    CustomerItem,
     CustomerTableItem,
     GatewayConfigItem,
+    ServiceItem,
     SettingsItem,
     WalletItem,
 )
@@ -48,6 +52,24 @@ class DynamoWalletStore:
                 default = int(item.default_card_id) if item.default_card_id is not None else None
                 version = int(item.version)
         return Wallet(customer_id, tuple(sorted(cards, key=lambda c: c.id)), default, version)
+
+    def customer_and_wallet(self, customer_id: int) -> tuple[Customer, Wallet] | None:
+        """The customer (with services) and the wallet from one query: they share the customer's partition."""
+        profile, services, cards, default, version = None, [], [], None, 0
+        for item in CustomerTableItem.query(f"CUSTOMER#{customer_id}", consistent_read=True):
+            if isinstance(item, CustomerItem):
+                profile = item
+            elif isinstance(item, ServiceItem):
+                services.append(service_from_item(item))
+            elif isinstance(item, CardItem):
+                cards.append(_card(item))
+            elif isinstance(item, WalletItem):
+                default = int(item.default_card_id) if item.default_card_id is not None else None
+                version = int(item.version)
+        if profile is None:
+            return None
+        return (customer_from_item(profile, services),
+                Wallet(customer_id, tuple(sorted(cards, key=lambda c: c.id)), default, version))
 
     def add(self, wallet: Wallet, card: Card, default_card_id: int) -> None:
         with _wallet_change():

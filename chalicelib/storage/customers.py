@@ -71,10 +71,10 @@ class DynamoCustomerStore:
             if isinstance(item, CustomerItem):
                 profile = item
             elif isinstance(item, ServiceItem):
-                services.append(_service(item))
+                services.append(service_from_item(item))
         if profile is None:
             return None
-        return _customer(profile, services)
+        return customer_from_item(profile, services)
 
     def get_customers(self, customer_ids: list[int]) -> list[Customer]:
         # One query per customer (profile + services); the callers cap the count.
@@ -90,7 +90,7 @@ class DynamoCustomerStore:
 
     def get_service(self, service_id: int) -> Service | None:
         try:
-            return _service(ServiceItem.get(f"SERVICE#{service_id}", "SERVICE"))
+            return service_from_item(ServiceItem.get(f"SERVICE#{service_id}", "SERVICE"))
         except ServiceItem.DoesNotExist:
             return None
 
@@ -132,7 +132,7 @@ def _ref(pk: str, sk: str) -> int | None:
         return None
 
 
-def _service(item: ServiceItem) -> Service:
+def service_from_item(item: ServiceItem) -> Service:
     a = item.address
     return Service(
         id=int(item.service_id), customer_id=int(item.customer_id), name=item.name,
@@ -147,7 +147,7 @@ def _service(item: ServiceItem) -> Service:
     )
 
 
-def _customer(item: CustomerItem, services: list[Service]) -> Customer:
+def customer_from_item(item: CustomerItem, services: list[Service]) -> Customer:
     return Customer(
         id=int(item.customer_id), code=int(item.code), name=item.name, document=item.document,
         phone=item.phone, email=item.email or "", created_at=item.created_at,

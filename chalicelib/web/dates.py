@@ -1,0 +1,26 @@
+"""Reading a period of whole days (``data_inicio``, ``data_fim``: AAAA-MM-DD) for lists of past records."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from chalicelib.errors import ValidationError
+from chalicelib.periods import Period
+from chalicelib.web.validation import Fields
+
+RECENT_DAYS = 31
+
+
+def read_recent_days(fields: Fields, today: date) -> Period | None:
+    """The days asked for, from the first's 00:00 to the last's 23:59:59 (local); without dates the last
+    ``RECENT_DAYS`` days. None (with the errors recorded in ``fields``) when they are invalid."""
+    first = fields.day("data_inicio")
+    last = fields.day("data_fim")
+    if fields.errors:
+        return None
+    start = datetime.combine(first or today - timedelta(days=RECENT_DAYS), time())
+    end = datetime.combine(last or today, time(23, 59, 59))
+    try:
+        return Period.of(start, end, today)
+    except ValidationError as refused:
+        fields.add_rule_errors(refused.errors)
+        return None
