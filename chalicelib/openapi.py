@@ -1064,6 +1064,13 @@ FREE_SLOTS_ANSWER: Schema = {"type": "object", "required": ["status", "msg", "ag
 }}
 
 
+# ``pagina`` and ``itens_por_pagina`` of our own paged lists (read by web.paging.read_page).
+PAGING = (
+    Parameter("pagina", "Página, a partir de 0.", {"type": ["integer", "string"], "minimum": 0}),
+    Parameter("itens_por_pagina", f"1 a {MAX_PER_PAGE}.", {"type": ["integer", "string"], "minimum": 1,
+                                                          "maximum": MAX_PER_PAGE}),
+)
+
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/health"): Operation(
         summary="Verificação de saúde", tag="Saúde",
@@ -1282,9 +1289,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
                                                                "enum": ["aberta", "paga", "cancelada"]}),
             Parameter("data_inicio", "Vencimento a partir de (AAAA-MM-DD).", {"type": "string"}),
             Parameter("data_fim", "Vencimento até (AAAA-MM-DD).", {"type": "string"}),
-            Parameter("pagina", "Página, a partir de 0.", {"type": ["integer", "string"], "minimum": 0}),
-            Parameter("itens_por_pagina", f"1 a {MAX_PER_PAGE}.", {"type": ["integer", "string"], "minimum": 1,
-                                                                  "maximum": MAX_PER_PAGE}),
+            *PAGING,
         ),
         raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
             "type": "object", "required": ["faturas", "paginacao"],
@@ -1362,9 +1367,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             Parameter("status", "Status da mensagem.", {"type": "string"}),
             Parameter("data_inicio", "AAAA-MM-DD.", {"type": "string"}),
             Parameter("data_fim", "AAAA-MM-DD.", {"type": "string"}),
-            Parameter("pagina", "Página, a partir de 0.", {"type": ["integer", "string"], "minimum": 0}),
-            Parameter("itens_por_pagina", f"1 a {MAX_PER_PAGE}.", {"type": ["integer", "string"], "minimum": 1,
-                                                                  "maximum": MAX_PER_PAGE}),
+            *PAGING,
         ),
         raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
             "type": "object", "required": ["mensagens", "paginacao"],
@@ -1384,9 +1387,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
             Parameter("id_cliente", "Cliente.", ID_INPUT),
             Parameter("data_inicio", "AAAA-MM-DD.", {"type": "string"}),
             Parameter("data_fim", "AAAA-MM-DD.", {"type": "string"}),
-            Parameter("pagina", "Página, a partir de 0.", {"type": ["integer", "string"], "minimum": 0}),
-            Parameter("itens_por_pagina", f"1 a {MAX_PER_PAGE}.", {"type": ["integer", "string"], "minimum": 1,
-                                                                  "maximum": MAX_PER_PAGE}),
+            *PAGING,
         ),
         raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
             "type": "object", "required": ["processamentos", "paginacao"],
