@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalice import Chalice, Rate
+from chalice import Chalice, Rate, Response
 from chalice.app import CloudWatchEvent, SQSEvent
 
 from chalicelib import entrypoints, openapi
@@ -22,6 +22,7 @@ from chalicelib.queues import CHARGES, NOTIFICATIONS, QUEUE_BATCH, queue_name
 from chalicelib.service_orders import api as orders_api
 from chalicelib.service_orders import listing_api as order_listing_api
 from chalicelib.technicians import api as technicians_api
+from chalicelib.web import console
 from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC, Api, ApiRequest, path_id
 from chalicelib.web.envelope import Payload
 
@@ -362,6 +363,24 @@ def notification_preference(request: ApiRequest, id_cliente: str) -> Payload:
 @api.route(f"{BASE}/notificacao/mensagem", methods=["GET"], permission=Permission.CONSULTAR_MENSAGENS)
 def notification_messages(request: ApiRequest) -> Payload:
     return notify_api.message_log(request)
+
+
+# -------------------------------------------------------- operators' console
+# Static files, public like any web page (the page logs in through /oauth/token): registered on the
+# Chalice app directly, so they need no token and stay out of the OpenAPI document of the API.
+@app.route(console.INDEX_ROUTE, methods=["GET"])
+def console_page() -> Response:
+    return console.index(app.current_request)
+
+
+@app.route(console.FILE_ROUTE, methods=["GET"])
+def console_file(arquivo: str) -> Response:
+    return console.asset(arquivo, app.current_request)
+
+
+@app.route(console.VENDOR_ROUTE, methods=["GET"])
+def console_vendor_file(arquivo: str) -> Response:
+    return console.asset(arquivo, app.current_request, vendor=True)
 
 
 # ------------------------------------------------------ schedule and queues

@@ -24,6 +24,10 @@ GATEWAY_URL_VARIABLES = ("CIELO_API_URL", "CIELO_QUERY_URL", "GETNET_API_URL")
 ENV_GATEWAY_READ_TIMEOUT = "GATEWAY_READ_TIMEOUT_SECONDS"
 # ZapMe's API base URL when the configured integration names none (the local stack: its simulator).
 ENV_ZAPME_URL = "ZAPME_API_URL"
+# The OAuth client the web console logs in with. A browser keeps no secret, so this client's secret is
+# public by nature: the console gets a client of its own, revocable alone. Unset: the login form asks.
+ENV_CONSOLE_CLIENT_ID = "CONSOLE_OAUTH_CLIENT_ID"
+ENV_CONSOLE_CLIENT_SECRET = "CONSOLE_OAUTH_CLIENT_SECRET"
 
 DEFAULT_TIMEZONE = "America/Sao_Paulo"
 
@@ -92,3 +96,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         gateway_read_timeout=read_timeout,
         zapme_url=env.get(ENV_ZAPME_URL) or "",
     )
+
+
+def console_client(environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """The web console's OAuth client id and secret; empty strings when not configured (both optional)."""
+    env = os.environ if environ is None else environ
+    return env.get(ENV_CONSOLE_CLIENT_ID) or "", env.get(ENV_CONSOLE_CLIENT_SECRET) or ""

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from chalice.config import Config
 
-from chalicelib.config import load_settings
+from chalicelib.config import ENV_CONSOLE_CLIENT_ID, ENV_CONSOLE_CLIENT_SECRET, load_settings
 from chalicelib.container import build_container, set_container
 from chalicelib.errors import DomainError
 from chalicelib.queues import LOGICAL_QUEUES, QUEUE_BATCH, queue_name
@@ -108,6 +108,9 @@ class LocalStack:
         except DomainError as exc:
             raise StartupError(f"OAUTH_CLIENT_ID/OAUTH_CLIENT_SECRET recusados: {_reasons(exc)}") from exc
         self.credentials = values
+        # The web console served at / logs in with the local OAuth client unless told otherwise.
+        os.environ.setdefault(ENV_CONSOLE_CLIENT_ID, values["OAUTH_CLIENT_ID"])
+        os.environ.setdefault(ENV_CONSOLE_CLIENT_SECRET, values["OAUTH_CLIENT_SECRET"])
 
     def banner(self) -> str:
         assert self.aws is not None and self.api is not None
@@ -117,6 +120,7 @@ class LocalStack:
         lines = [
             "Pilha local do back end do provedor em execução:",
             f"  API .................. {self.api.url}   (saúde: {self.api.url}/health)",
+            f"  Console web .......... {self.api.url}/",
             f"  AWS (moto) ........... {self.aws.endpoint}   (DynamoDB, SQS, KMS)",
         ]
         lines += [f"  Simulador {s.name:<10} . {s.url}" for s in self.simulators]

@@ -1,0 +1,115 @@
+// Cobranças no Cartão: every charge attempt (financeiro/cartao/processamentos),
+// failed ones with the gateway's code and message, recurring ones marked.
+//   #/cobrancas?recorrente=todos|sim|nao&status=&inicio=&fim=&pagina=
+import { api } from './api.js';
+import {
+  addDays, dateBR, field, h, messageBox, money, replace, showError, today,
+} from './ui.js';
+
+const PER_PAGE = 50;
+const RECURRING = [['todos', 'Todos'], ['sim', 'Sim'], ['nao', 'Não']];
+const STATUSES = [['', 'Todas'], ['aprovado', 'Aprovada'], ['recusado', 'Recusada'], ['erro', 'Erro'],
+  ['processando', 'Processando']];
+const STATUS_LABEL = Object.fromEntries(STATUSES.filter(([v]) => v));
+
+export function render(main, ctx) {
+  const params = ctx.params;
+  const box = messageBox();
+  const recurring = RECURRING.some(([v]) => v === params.get('recorrente')) ? params.get('recorrente') : 'todos';
+  const radios = RECURRING.map(([value, label]) => h('label', { class: 'opcao' },
+    h('input', { type: 'radio', name: 'recorrente', value, checked: value === recurring }), ` ${label}`));
+  const status = h('select', {}, STATUSES.map(([value, label]) => h('option', { value, selected: params.get('status') === value }, label)));
+  const first = h('input', { type: 'date', value: params.get('inicio') || addDays(today(), -31) });
+  const last = h('input', { type: 'date', value: params.get('fim') || today() });
+  const body = h('tbody', {});
+  const pages = h('nav', { class: 'paginas', 'aria-label': 'Páginas da lista' });
+  let page = Number(params.get('pagina') || 0);
+
+  const filters = h('form', { class: 'filtros-linha', role: 'search', 'aria-label': 'Filtrar cobranças' },
+    h('fieldset', { class: 'segmentado-radio' }, h('legend', {}, 'Recorrente'), radios),
+    field('Situação', status), field('De', first), field('Até', last),
+    h('button', { type: 'submit' }, 'Filtrar'));
+  filters.addEventListener('submit', (event) => {
+    event.preventDefault();
+    page = 0;
+    load();
+  });
+  // The recurring switch filters at once, as the panel's main filter.
+  for (const label of radios) label.querySelector('input').addEventListener('change', () => {
+    page = 0;
+    load();
+  });
+
+  main.append(h('section', { class: 'tela tela-cobrancas' },
+    h('div', { class: 'barra' }, h('h1', {}, 'Cobranças no Cartão')),
+    filters, box,
+    h('div', { class: 'rolagem' }, h('table', { class: 'tabela processamentos' },
+      h('caption', { class: 'visualmente-oculto' }, 'Tentativas de cobrança no cartão'),
+      h('thead', {}, h('tr', {}, ['Data', 'Cliente', 'Fatura', 'Cartão', 'Valor', 'Tipo', 'Situação', 'Retorno do gateway']
+        .map((t) => h('th', { scope: 'col' }, t)))),
+      body)),
+    pages));
+
+  function chosenRecurring() {
+    return radios.map((l) => l.querySelector('input')).find((i) => i.checked)?.value || 'todos';
+  }
+
+  async function load() {
+    const p = new URLSearchParams({ recorrente: chosenRecurring(), inicio: first.value, fim: last.value });
+    if (status.value) p.set('status', status.value);
+    if (page) p.set('pagina', String(page));
+    ctx.setParams(p);
+    body.dataset.carregando = 'true';
+    try {
+      const answer = await api('GET', 'financeiro/cartao/processamentos', { query: {
+        recorrente: chosenRecurring(), status: status.value, data_inicio: first.value, data_fim: last.value,
+        pagina: page, itens_por_pagina: PER_PAGE,
+      } });
+      box.replaceChildren();
+      const rows = answer.processamentos;
+      replace(body, rows.length ? rows.map(row)
+        : h('tr', {}, h('td', { colspan: 8 }, 'Nenhuma cobrança encontrada com esses filtros.')));
+      paging(answer.paginacao);
+    } catch (error) {
+      replace(body);
+      showError(box, error);
+    } finally {
+      body.dataset.carregando = 'false';
+    }
+  }
+
+  function row(attempt) {
+    const failed = attempt.status === 'recusado' || attempt.status === 'erro';
+    const code = attempt.codigo_retorno;
+    const message = attempt.mensagem_retorno;
+    const answer = code && message ? `${code} — ${message}` : (code || message || '—');
+    return h('tr', { class: failed ? 'falhou' : '', dataset: { processamento: attempt.id_processamento } },
+      h('td', {}, dateBR(attempt.data)),
+      h('td', {}, attempt.cliente || `#${attempt.id_cliente}`),
+      h('td', {}, `#${attempt.id_fatura}`),
+      h('td', {}, attempt.cartao || '—'),
+      h('td', { class: 'numero' }, money(attempt.valor)),
+      h('td', {}, attempt.recorrente
+        ? h('span', { class: 'selo recorrente', title: `Cobrança recorrente, tentativa ${attempt.tentativa} de 2` },
+          `Recorrente · ${attempt.tentativa}ª tentativa`)
+        : h('span', { class: 'selo avulsa' }, 'Avulsa')),
+      h('td', {}, h('span', { class: `selo situacao-${attempt.status}` }, STATUS_LABEL[attempt.status] || attempt.status)),
+      h('td', { class: 'retorno' }, answer));
+  }
+
+  function paging(info) {
+    const lastPage = Math.max(0, info.ultima_pagina);
+    replace(pages,
+      h('button', { type: 'button', class: 'secundario', disabled: page <= 0, onclick: () => {
+        page -= 1;
+        load();
+      } }, '‹ Anterior'),
+      h('span', {}, `Página ${page + 1} de ${lastPage + 1} · ${info.total_registros} tentativas`),
+      h('button', { type: 'button', class: 'secundario', disabled: page >= lastPage, onclick: () => {
+        page += 1;
+        load();
+      } }, 'Próxima ›'));
+  }
+
+  load();
+}

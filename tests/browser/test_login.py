@@ -1,0 +1,55 @@
+"""Logging in and out of the console served by the app at ``/``."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import Console
+
+pytestmark = [pytest.mark.browser, pytest.mark.stack]
+
+
+def test_login_shows_the_menu_and_logout_forgets_the_token(console: Console) -> None:
+    page = console.page
+    page.goto(console.url)
+    expect(page.get_by_role("heading", name="Console do Provedor")).to_be_visible()
+    console.shot("01-login")
+
+    console.login()
+    menu = page.get_by_role("navigation", name="Telas do console")
+    for screen in ("Agenda de Técnicos", "Agendas", "Ordens de Serviço", "Clientes e Cartões", "Cobranças no Cartão"):
+        expect(menu.get_by_role("link", name=screen)).to_be_visible()
+    expect(menu.get_by_role("link", name="Agenda de Técnicos")).to_have_attribute("aria-current", "page")
+    assert page.evaluate("sessionStorage.getItem('console.token')")
+
+    page.get_by_role("button", name="Sair").click()
+    expect(page.get_by_role("button", name="Entrar")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('console.token')") is None
+    page.reload()
+    expect(page.get_by_role("button", name="Entrar")).to_be_visible()
+    console.assert_no_errors()
+
+
+def test_a_wrong_password_is_refused_with_a_message(console: Console) -> None:
+    page = console.page
+    page.goto(console.url)
+    page.get_by_label("Usuário").fill("admin")
+    page.get_by_label("Senha", exact=True).fill("senha-errada")
+    page.get_by_role("button", name="Entrar").click()
+    expect(page.get_by_role("alert")).to_contain_text("inválid")
+    expect(page.locator("header.topo")).to_be_hidden()
+    # The API answers 401 to a wrong password; Chromium logs that response, nothing else may appear.
+    assert all("401" in error for error in console.errors), console.errors
+    console.errors.clear()
+
+
+def test_the_login_form_works_from_the_keyboard(console: Console) -> None:
+    page = console.page
+    page.goto(console.url)
+    expect(page.get_by_label("Usuário")).to_be_focused()
+    page.keyboard.type("admin")
+    page.keyboard.press("Tab")
+    page.keyboard.type("admin12345")
+    page.keyboard.press("Enter")
+    expect(page.locator("header.topo")).to_be_visible()
+    console.assert_no_errors()
