@@ -1,8 +1,9 @@
-"""Every table, queue (each with its dead-letter queue) and the KMS key.
+"""Every table, queue (each with its dead-letter queue), the KMS key and the alarms.
 
 Both the local stack (``create_resources`` against moto's server) and the
 cloud template (``cloudformation_resources``) come from the definitions here
-and from the table schema of ``chalicelib.storage``.
+and from the table schema of ``chalicelib.storage``. Alarms exist only in the
+cloud template: the local stack has no CloudWatch.
 """
 from __future__ import annotations
 
@@ -11,11 +12,20 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.config import CARDS_KEY, key_alias
+from chalicelib.config import CARDS_KEY, RESOURCE_PREFIX, key_alias
 from chalicelib.queues import LOGICAL_QUEUES, MAX_RECEIVE_COUNT, dead_letter_queue_name, queue_name
 from chalicelib.storage.binding import TableDefinition, table_definitions
 
 LAMBDA_TIMEOUT_SECONDS = 60
+
+# The scheduled function of app.py (``@app.schedule(..., name="hourly_tick")``).
+TICK_FUNCTION = "hourly_tick"
+# What the application's metrics are published under (Powertools reads both from the
+# environment that .chalice/config.json sets: POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME).
+METRICS_NAMESPACE = "IspBackend"
+SERVICE_NAME = "isp-backend"
+ALARM_TOPIC = "AlarmTopic"
+ALARM_EMAIL_PARAMETER = "AlarmEmail"
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,11 @@ class QueueDefinition:
     max_receive_count: int = MAX_RECEIVE_COUNT
     retention_seconds: int = 4 * 24 * 3600
     dlq_retention_seconds: int = 14 * 24 * 3600
+    # Most batches Lambda runs at once (the event source's ScalingConfig). It bounds the
+    # calls in flight to an outside service without throttling the function: a throttled
+    # SQS batch counts as a receive and, five times over, would land in the DLQ, which is
+    # why this is not done with reserved concurrency.
+    max_concurrency: int = 5
 
     @property
     def name(self) -> str:
@@ -63,8 +78,11 @@ STREAM_CONSUMERS = (
 )
 
 QUEUES = (
-    QueueDefinition(LOGICAL_QUEUES[0], consumer="charge_consumer"),
-    QueueDefinition(LOGICAL_QUEUES[1], consumer="notification_consumer"),
+    # 5 batches of up to 10 charges (each charge on its own thread): at most 50 calls to the gateway at once.
+    QueueDefinition(LOGICAL_QUEUES[0], consumer="charge_consumer", max_concurrency=5),
+    # One message per batch: at most 5 sends to ZapMe at once, which keeps a burst of the
+    # tick's warnings from looking like spam to WhatsApp.
+    QueueDefinition(LOGICAL_QUEUES[1], consumer="notification_consumer", max_concurrency=5),
 )
 KEYS = (KeyDefinition(CARDS_KEY, "Envelope key of stored card tokens (AES-GCM data keys)"),)
 
@@ -157,15 +175,20 @@ def cloudformation_resources() -> dict[str, Any]:
             "UpdateReplacePolicy": "Retain",
             "Properties": properties,
         }
+    # Queues, dead-letter ones included, go with the stack: what they hold is a retry of work
+    # whose outcome the tables record, and a kept queue would block recreating the stack.
+    deleted = {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"}
     for queue in QUEUES:
         dlq_id = _logical_id("DeadLetterQueue", queue.logical_name)
         resources[dlq_id] = {
             "Type": "AWS::SQS::Queue",
+            **deleted,
             "Properties": {"QueueName": queue.dlq_name, "MessageRetentionPeriod": queue.dlq_retention_seconds,
                            "SqsManagedSseEnabled": True},
         }
         resources[_logical_id("Queue", queue.logical_name)] = {
             "Type": "AWS::SQS::Queue",
+            **deleted,
             "Properties": {
                 "QueueName": queue.name,
                 "VisibilityTimeout": queue.visibility_timeout,
@@ -182,7 +205,8 @@ def cloudformation_resources() -> dict[str, Any]:
         resources[function] = {
             "DependsOn": [_logical_id("Queue", queue.logical_name)],
             "Properties": {"Events": {f"{function}SqsEventSource": {"Properties": {
-                "FunctionResponseTypes": ["ReportBatchItemFailures"]}}}},
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "ScalingConfig": {"MaximumConcurrency": queue.max_concurrency}}}}},
         }
     for key in KEYS:
         key_id = _logical_id("Key", key.logical_name)
@@ -205,8 +229,12 @@ def cloudformation_resources() -> dict[str, Any]:
                 },
             },
         }
+        # The role's policy and the sealer find the key by its alias: a retained key
+        # without it could not open what it sealed.
         resources[_logical_id("KeyAlias", key.logical_name)] = {
             "Type": "AWS::KMS::Alias",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
             "Properties": {"AliasName": key.alias, "TargetKeyId": {"Ref": key_id}},
         }
     for consumer in STREAM_CONSUMERS:
@@ -244,7 +272,106 @@ def cloudformation_resources() -> dict[str, Any]:
             },
         },
     }
-    return {"Resources": resources}
+    # Chalice 1.34 names the REST handler ``APIHandler`` but its log group (from the stages'
+    # ``log_retention_in_days``) subs ``${ApiHandler}``, a resource that does not exist.
+    resources["ApiHandlerLogGroup"] = {"Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${APIHandler}"}}}
+    resources.update(_alarm_resources())
+    return {
+        "Parameters": {ALARM_EMAIL_PARAMETER: {
+            "Type": "String",
+            "Default": "",
+            "Description": "E-mail que recebe os alarmes (vazio: assine o tópico depois)",
+        }},
+        "Conditions": {"HasAlarmEmail": {"Fn::Not": [{"Fn::Equals": [{"Ref": ALARM_EMAIL_PARAMETER}, ""]}]}},
+        "Resources": resources,
+        "Outputs": {"AlarmTopicArn": {
+            "Description": "Tópico SNS dos alarmes: assine um e-mail ou um chat de plantão",
+            "Value": {"Ref": ALARM_TOPIC},
+        }},
+    }
+
+
+@dataclass(frozen=True)
+class CustomMetricAlarm:
+    """An alarm on a metric the application publishes (Powertools, ``METRICS_NAMESPACE``)."""
+
+    metric: str
+    threshold: int  # Sum over one hour at or above which it alarms
+    description: str
+
+
+CUSTOM_METRIC_ALARMS = (
+    # A few errors an hour are gateways timing out; more means a gateway or its credentials are down.
+    CustomMetricAlarm("CobrancasComErro", 3, "3 ou mais cobranças com erro (não recusa) em 1 hora"),
+    CustomMetricAlarm("MensagensComFalha", 10, "10 ou mais mensagens de WhatsApp com falha em 1 hora"),
+)
+
+
+def _alarm_resources() -> dict[str, Any]:
+    """The SNS topic and every CloudWatch alarm sent to it."""
+    topic = {"Ref": ALARM_TOPIC}
+    resources: dict[str, Any] = {
+        ALARM_TOPIC: {"Type": "AWS::SNS::Topic", "Properties": {
+            "TopicName": f"{RESOURCE_PREFIX}-alarms", "DisplayName": "Alarmes do back end do provedor"}},
+        "AlarmEmailSubscription": {"Type": "AWS::SNS::Subscription", "Condition": "HasAlarmEmail", "Properties": {
+            "TopicArn": topic, "Protocol": "email", "Endpoint": {"Ref": ALARM_EMAIL_PARAMETER}}},
+    }
+
+    def alarm(description: str, namespace: str, metric: str, dimensions: dict[str, Any], statistic: str,
+              period: int, periods: int, comparison: str, threshold: float, missing: str) -> dict[str, Any]:
+        return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "AlarmDescription": description,
+            "Namespace": namespace,
+            "MetricName": metric,
+            "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+            "Statistic": statistic,
+            "Period": period,
+            "EvaluationPeriods": periods,
+            "DatapointsToAlarm": periods,
+            "ComparisonOperator": comparison,
+            "Threshold": threshold,
+            "TreatMissingData": missing,
+            "AlarmActions": [topic],
+            "OKActions": [topic],
+        }}
+
+    def function(name: str) -> dict[str, Any]:
+        return {"FunctionName": {"Ref": _logical_id("", name)}}  # Chalice's function, by its logical id
+
+    for queue in QUEUES:
+        # Anything in a DLQ is a charge or a message that failed five times: someone must look.
+        resources[_logical_id("AlarmDeadLetters", queue.logical_name)] = alarm(
+            f"Mensagens na fila morta {queue.dlq_name}: falharam {queue.max_receive_count} vezes",
+            "AWS/SQS", "ApproximateNumberOfMessagesVisible",
+            {"QueueName": {"Fn::GetAtt": [_logical_id("DeadLetterQueue", queue.logical_name), "QueueName"]}},
+            "Maximum", 300, 1, "GreaterThanOrEqualToThreshold", 1, "notBreaching")
+        # The function raises only when a whole batch failed (single failures go back to the queue).
+        resources[_logical_id("AlarmErrors", queue.consumer)] = alarm(
+            f"{queue.consumer}: lotes inteiros falhando (3 ou mais erros em 15 minutos)",
+            "AWS/Lambda", "Errors", function(queue.consumer), "Sum", 900, 1,
+            "GreaterThanOrEqualToThreshold", 3, "notBreaching")
+    # No data is the failure: a schedule that stopped (disabled rule, broken deploy) sends nothing.
+    resources["AlarmTickNotRunning"] = alarm(
+        f"{TICK_FUNCTION} não rodou em 2 horas seguidas: cobranças recorrentes e suspensões paradas",
+        "AWS/Lambda", "Invocations", function(TICK_FUNCTION), "Sum", 3600, 2, "LessThanThreshold", 1, "breaching")
+    resources["AlarmTickErrors"] = alarm(
+        f"{TICK_FUNCTION} falhou", "AWS/Lambda", "Errors", function(TICK_FUNCTION), "Sum", 3600, 1,
+        "GreaterThanOrEqualToThreshold", 1, "notBreaching")
+    for consumer in STREAM_CONSUMERS:
+        # Records wait in the stream while the relay fails; 15 minutes late is a late notification.
+        resources[_logical_id("AlarmIteratorAge", consumer.function)] = alarm(
+            f"{consumer.function}: eventos do outbox de {consumer.table} com mais de 15 minutos de atraso",
+            "AWS/Lambda", "IteratorAge", function(consumer.function), "Maximum", 300, 1,
+            "GreaterThanOrEqualToThreshold", 15 * 60 * 1000, "notBreaching")
+        resources[_logical_id("AlarmErrors", consumer.function)] = alarm(
+            f"{consumer.function}: 3 ou mais erros em 15 minutos", "AWS/Lambda", "Errors", function(consumer.function),
+            "Sum", 900, 1, "GreaterThanOrEqualToThreshold", 3, "notBreaching")
+    for custom in CUSTOM_METRIC_ALARMS:
+        # Hours without charges or messages publish nothing: that is quiet, not trouble.
+        resources["Alarm" + custom.metric] = alarm(
+            custom.description, METRICS_NAMESPACE, custom.metric, {"service": SERVICE_NAME}, "Sum", 3600, 1,
+            "GreaterThanOrEqualToThreshold", custom.threshold, "notBreaching")
+    return resources
 
 
 def _logical_id(kind: str, name: str) -> str:

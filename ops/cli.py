@@ -4,13 +4,18 @@
     python -m ops create-client --client-id 1 --nome "Bot do WhatsApp" --gerar
     python -m ops revoke-tokens --username joao | --todos
     python -m ops list-users [--json]
+    python -m ops set-gateway --gateway cielo --secret-id isp-backend/prod/cielo [--ativar] [--producao]
+    python -m ops set-zapme --secret-id isp-backend/prod/zapme [--ativar]
 
 AWS credentials come from the usual boto chain (environment, profile, SSO,
 instance role); ``--region`` and ``--endpoint-url`` pick the stage (the
 endpoint is for the local stack and tests). Secrets are never read from the
 command line, where they would end up in the shell history and in ``ps``:
 passwords come from ``getpass`` (or ``OPS_PASSWORD`` for automation) and client
-secrets from ``getpass``, ``OPS_CLIENT_SECRET`` or ``--gerar``.
+secrets from ``getpass``, ``OPS_CLIENT_SECRET`` or ``--gerar``. Gateway and ZapMe
+credentials come from a Secrets Manager secret (a JSON object) and go through
+the same services as ``PUT configuracao/integracao/...``, which seal them with
+KMS in the settings table; their values are never printed.
 
 Success goes to stdout; refusals, in Portuguese, to stderr with exit code 1.
 """
@@ -30,6 +35,15 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.auth.model import NewUser, User
 from chalicelib.auth.permissions import ALL_PERMISSIONS
+from chalicelib.billing.gateway_settings import (
+    CIELO,
+    CREDENTIAL_FIELDS,
+    GATEWAYS,
+    GETNET,
+    PRODUCTION,
+    SANDBOX,
+    GatewayChange,
+)
 from chalicelib.config import ENV_ENDPOINT_URL, ENV_REGION, Settings, load_settings
 from chalicelib.container import Container, build_container
 from chalicelib.errors import ConfigurationError, DomainError
@@ -48,7 +62,8 @@ class OpsError(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m ops",
-        description="Comandos de operação para um estágio implantado: usuários da API, clientes OAuth e tokens.",
+        description="Comandos de operação para um estágio implantado: usuários da API, clientes OAuth, tokens "
+                    "e credenciais das integrações (do Secrets Manager).",
     )
     parser.add_argument("--region", help="região AWS do estágio (padrão: AWS_REGION / AWS_DEFAULT_REGION)")
     parser.add_argument("--endpoint-url", help="endpoint AWS alternativo (pilha local, testes)")
@@ -81,7 +96,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list-users", help="lista os usuários da API")
     listing.add_argument("--json", action="store_true", help="saída em JSON")
+
+    gateway = commands.add_parser(
+        "set-gateway", help="grava as credenciais de um gateway de cartão lidas do Secrets Manager",
+        description="Lê as credenciais do gateway de um segredo do Secrets Manager (JSON: Cielo "
+                    f"{_fields(CIELO)}; GetNet {_fields(GETNET)}) e as grava cifradas, como "
+                    "PUT configuracao/integracao/cartao_credito/{gateway}. O que não for informado "
+                    "mantém o valor atual (um gateway novo fica inativo, em produção, sem recorrência automática).",
+    )
+    gateway.add_argument("--gateway", required=True, choices=GATEWAYS)
+    gateway.add_argument("--secret-id", required=True, help="nome ou ARN do segredo")
+    _add_activation(gateway, "ativa este gateway (o outro deixa de ser o ativo)")
+    environment = gateway.add_mutually_exclusive_group()
+    environment.add_argument("--sandbox", dest="ambiente", action="store_const", const=SANDBOX,
+                             help="usa o ambiente de testes do gateway")
+    environment.add_argument("--producao", dest="ambiente", action="store_const", const=PRODUCTION,
+                             help="usa o ambiente de produção do gateway")
+    recurrence = gateway.add_mutually_exclusive_group()
+    recurrence.add_argument("--recorrencia-automatica", dest="recorrencia", action="store_const", const=True,
+                            help="permite que a cobrança recorrente use a recorrência do gateway")
+    recurrence.add_argument("--sem-recorrencia-automatica", dest="recorrencia", action="store_const", const=False)
+
+    zapme = commands.add_parser(
+        "set-zapme", help="grava as credenciais da ZapMe lidas do Secrets Manager",
+        description="Lê as credenciais da ZapMe de um segredo do Secrets Manager (JSON: api, secret e, "
+                    "opcionalmente, url) e as grava cifradas, como PUT configuracao/integracao/zapme. "
+                    "Sem --ativar/--desativar mantém o estado atual (uma integração nova fica inativa).",
+    )
+    zapme.add_argument("--secret-id", required=True, help="nome ou ARN do segredo")
+    _add_activation(zapme, "ativa o envio de notificações pela ZapMe")
     return parser
+
+
+def _add_activation(parser: argparse.ArgumentParser, help_on: str) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--ativar", dest="ativo", action="store_const", const=True, help=help_on)
+    group.add_argument("--desativar", dest="ativo", action="store_const", const=False)
+
+
+def _fields(gateway: str) -> str:
+    return "{" + ", ".join(CREDENTIAL_FIELDS[gateway]) + "}"
 
 
 def main(
@@ -97,7 +151,12 @@ def main(
     err = stderr or sys.stderr
     args = build_parser().parse_args(argv)
     try:
-        container = build_container(_settings(args, env, err))
+        settings = _settings(args, env, err)
+        container = build_container(settings)
+        if args.command == "set-gateway":
+            return _set_gateway(args, container, _read_secret(settings, args.secret_id), out)
+        if args.command == "set-zapme":
+            return _set_zapme(args, container, _read_secret(settings, args.secret_id), out)
         return _run(args, container, env, prompt, out)
     except DomainError as exc:
         _print_refusal(exc.message, exc.errors, err)
@@ -191,6 +250,84 @@ def _list_users(args: argparse.Namespace, container: Container, out: TextIO) -> 
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[-1],
               file=out)
     return 0
+
+
+def _read_secret(settings: Settings, secret_id: str) -> dict[str, object]:
+    """The secret's JSON object. Errors name the secret, never its content."""
+    import boto3
+
+    client = boto3.session.Session().client("secretsmanager", region_name=settings.region,
+                                            endpoint_url=settings.endpoint_url)
+    try:
+        answer = client.get_secret_value(SecretId=secret_id)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code == "ResourceNotFoundException":
+            raise OpsError(f"Segredo {secret_id} não encontrado no Secrets Manager ({settings.region}).") from None
+        if code in ("AccessDeniedException", "AccessDenied"):
+            raise OpsError(f"Sem permissão para ler o segredo {secret_id}: o operador precisa de "
+                           "secretsmanager:GetSecretValue nele (e kms:Decrypt, se ele usar uma chave própria).") \
+                from None
+        raise
+    text = answer.get("SecretString")
+    if text is None:
+        raise OpsError(f"O segredo {secret_id} é binário; grave-o como texto JSON.")
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None  # the parser's message would quote the secret
+    if not isinstance(value, dict):
+        raise OpsError(f"O segredo {secret_id} deve ser um objeto JSON (chave/valor).")
+    return value
+
+
+def _credentials(secret_id: str, value: Mapping[str, object], names: Sequence[str]) -> dict[str, str]:
+    """The named fields, each a non-empty text; other keys of the secret are ignored."""
+    missing = [n for n in names if not isinstance(value.get(n), str) or not str(value.get(n)).strip()]
+    if missing:
+        raise OpsError(f"O segredo {secret_id} não tem {', '.join(missing)} (texto não vazio). "
+                       f"Campos esperados: {', '.join(names)}.")
+    return {n: str(value[n]).strip() for n in names}
+
+
+def _set_gateway(args: argparse.Namespace, container: Container, value: Mapping[str, object], out: TextIO) -> int:
+    credentials = _credentials(args.secret_id, value, CREDENTIAL_FIELDS[args.gateway])
+    current = next((c for c in container.gateway_settings.list() if c.gateway == args.gateway), None)
+    config = container.gateway_settings.configure(GatewayChange(
+        gateway=args.gateway,
+        active=args.ativo if args.ativo is not None else bool(current and current.active),
+        environment=args.ambiente or (current.environment if current else PRODUCTION),
+        allows_auto_recurrence=args.recorrencia if args.recorrencia is not None else bool(
+            current and current.allows_auto_recurrence),
+        credentials=credentials,
+    ), _operator(args.secret_id))
+    state = "ativo" if config.active else "inativo (use --ativar para ativá-lo)"
+    print(f"Gateway {config.gateway} configurado a partir do segredo {args.secret_id}: {state}, "
+          f"ambiente {config.environment}, recorrência automática "
+          f"{'permitida' if config.allows_auto_recurrence else 'não permitida'}.", file=out)
+    print(f"Credenciais gravadas cifradas: {', '.join(credentials)} (valores não exibidos).", file=out)
+    return 0
+
+
+def _set_zapme(args: argparse.Namespace, container: Container, value: Mapping[str, object], out: TextIO) -> int:
+    credentials = _credentials(args.secret_id, value, ("api", "secret"))
+    url = value.get("url")
+    if url is not None and (not isinstance(url, str) or not url.startswith(("https://", "http://"))):
+        raise OpsError(f"O campo url do segredo {args.secret_id} deve começar com https://.")
+    current = container.notification_settings.zapme()
+    active = args.ativo if args.ativo is not None else bool(current and current.active)
+    config = container.notification_settings.configure_zapme(active, credentials["api"], credentials["secret"],
+                                                              url, _operator(args.secret_id))
+    state = "ativa" if config.active else "inativa (use --ativar para ativá-la)"
+    print(f"Integração com a ZapMe configurada a partir do segredo {args.secret_id}: {state}"
+          f"{', URL ' + config.url if config.url else ''}.", file=out)
+    print("Credenciais gravadas cifradas: api, secret (valores não exibidos).", file=out)
+    return 0
+
+
+def _operator(secret_id: str) -> str:
+    """Who changed the settings, as the API records its user: here, the command and its source."""
+    return f"ops:{secret_id}"[:200]
 
 
 def _user_json(user: User) -> dict[str, object]:

@@ -170,3 +170,135 @@ def test_missing_region_is_a_clear_error(ops_env: Container, monkeypatch: pytest
     assert main(["list-users"]) == 1
     assert "AWS_REGION" in capsys.readouterr().err
     assert main(["--region", "us-east-1", "list-users"]) == 0
+
+
+# ------------------------------------------------- integration credentials
+CIELO_SECRET = {"merchant_id": "mid-0001", "merchant_key": "chave-cielo-NAO-MOSTRAR", "observacao": "ignorado"}
+GETNET_SECRET = {"client_id": "cid-0002", "client_secret": "segredo-getnet-NAO-MOSTRAR", "seller_id": "sel-0003"}
+ZAPME_SECRET = {"api": "api-zapme-NAO-MOSTRAR", "secret": "secret-zapme-NAO-MOSTRAR", "url": "https://zapme.example"}
+
+
+def put_secret(name: str, value: dict[str, str] | str) -> None:
+    import boto3
+
+    client = boto3.client("secretsmanager", region_name="us-east-1")
+    text = value if isinstance(value, str) else json.dumps(value)
+    try:
+        client.create_secret(Name=name, SecretString=text)
+    except client.exceptions.ResourceExistsException:
+        client.put_secret_value(SecretId=name, SecretString=text)
+
+
+def opened(sealed: object, context: dict[str, str]) -> str:
+    """What the application's sealer opens (same key alias, same encryption context)."""
+    import boto3
+
+    from chalicelib.config import CARDS_KEY, key_alias
+    from chalicelib.sealing import KmsEnvelopeSealer, Sealed
+
+    assert isinstance(sealed, Sealed)
+    sealer = KmsEnvelopeSealer(lambda: boto3.client("kms", region_name="us-east-1"), key_alias(CARDS_KEY))
+    return sealer.open(sealed, context)
+
+
+def shown(capsys: pytest.CaptureFixture[str]) -> str:
+    out, err = capsys.readouterr()
+    return out + err
+
+
+def assert_no_secret_value(text: str, *secrets: dict[str, str]) -> None:
+    for secret in secrets:
+        for key, value in secret.items():
+            if key not in ("observacao", "url"):
+                assert value not in text, f"valor de {key} apareceu na saída"
+
+
+def test_set_gateway_stores_sealed_credentials_from_secrets_manager(
+    ops_env: Container, capsys: pytest.CaptureFixture[str],
+) -> None:
+    put_secret("isp-backend/prod/cielo", CIELO_SECRET)
+    assert main(["set-gateway", "--gateway", "cielo", "--secret-id", "isp-backend/prod/cielo"]) == 0
+    text = shown(capsys)
+    assert "Gateway cielo configurado" in text and "inativo" in text and "merchant_id, merchant_key" in text
+    assert_no_secret_value(text, CIELO_SECRET)
+    [config] = ops_env.gateway_settings.list()
+    # A new gateway: inactive until asked, production, no automatic recurrence.
+    assert (config.gateway, config.active, config.environment, config.allows_auto_recurrence) == \
+        ("cielo", False, "producao", False)
+    assert config.updated_by == "ops:isp-backend/prod/cielo"
+    assert json.loads(opened(config.credentials, {"gateway": "cielo"})) == {
+        "merchant_id": "mid-0001", "merchant_key": "chave-cielo-NAO-MOSTRAR"}
+    assert "chave-cielo" not in repr(config)
+
+    # Rotation: a new version of the secret, activated in the sandbox; flags left out keep their value next time.
+    put_secret("isp-backend/prod/cielo", {**CIELO_SECRET, "merchant_key": "chave-nova"})
+    assert main(["set-gateway", "--gateway", "cielo", "--secret-id", "isp-backend/prod/cielo", "--ativar",
+                 "--sandbox", "--recorrencia-automatica"]) == 0
+    assert main(["set-gateway", "--gateway", "cielo", "--secret-id", "isp-backend/prod/cielo"]) == 0
+    [config] = ops_env.gateway_settings.list()
+    assert (config.active, config.environment, config.allows_auto_recurrence) == (True, "sandbox", True)
+    assert json.loads(opened(config.credentials, {"gateway": "cielo"}))["merchant_key"] == "chave-nova"
+    active, _adapter = ops_env.gateway_settings.active()
+    assert active.gateway == "cielo"
+
+
+def test_activating_getnet_replaces_the_active_gateway(ops_env: Container, capsys: pytest.CaptureFixture[str]) -> None:
+    put_secret("cielo", CIELO_SECRET)
+    put_secret("getnet", GETNET_SECRET)
+    assert main(["set-gateway", "--gateway", "cielo", "--secret-id", "cielo", "--ativar"]) == 0
+    assert main(["set-gateway", "--gateway", "getnet", "--secret-id", "getnet", "--ativar", "--producao"]) == 0
+    assert_no_secret_value(shown(capsys), CIELO_SECRET, GETNET_SECRET)
+    assert {c.gateway: c.active for c in ops_env.gateway_settings.list()} == {"cielo": False, "getnet": True}
+    config, _ = ops_env.gateway_settings.active()
+    assert json.loads(opened(config.credentials, {"gateway": "getnet"})) == GETNET_SECRET
+    # Sealed for its gateway: the same ciphertext does not open as another's.
+    from chalicelib.sealing import SealError
+
+    with pytest.raises(SealError):
+        opened(config.credentials, {"gateway": "cielo"})
+
+
+def test_set_gateway_refusals_name_the_problem_not_the_secret(ops_env: Container,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["set-gateway", "--gateway", "cielo", "--secret-id", "nao-existe"]) == 1
+    assert "Segredo nao-existe não encontrado no Secrets Manager (us-east-1)." in capsys.readouterr().err
+    put_secret("incompleto", {"client_id": "cid", "client_secret": "segredo-getnet-NAO-MOSTRAR", "seller_id": " "})
+    assert main(["set-gateway", "--gateway", "getnet", "--secret-id", "incompleto"]) == 1
+    err = capsys.readouterr().err
+    assert "O segredo incompleto não tem seller_id" in err and "segredo-getnet" not in err
+    put_secret("texto", "merchant_key=chave-cielo-NAO-MOSTRAR")
+    assert main(["set-gateway", "--gateway", "cielo", "--secret-id", "texto"]) == 1
+    err = capsys.readouterr().err
+    assert "deve ser um objeto JSON" in err and "chave-cielo" not in err
+    assert ops_env.gateway_settings.list() == []
+    with pytest.raises(SystemExit):  # credentials are never accepted on the command line
+        main(["set-gateway", "--gateway", "cielo", "--merchant-key", "x", "--secret-id", "texto"])
+    with pytest.raises(SystemExit):
+        main(["set-gateway", "--gateway", "pagseguro", "--secret-id", "texto"])
+
+
+def test_set_zapme_stores_the_sealed_secret(ops_env: Container, capsys: pytest.CaptureFixture[str]) -> None:
+    from chalicelib.notify.service import SECRET_CONTEXT
+
+    put_secret("isp-backend/prod/zapme", ZAPME_SECRET)
+    assert main(["set-zapme", "--secret-id", "isp-backend/prod/zapme", "--ativar"]) == 0
+    text = shown(capsys)
+    assert "ZapMe configurada" in text and "ativa" in text and "https://zapme.example" in text
+    assert_no_secret_value(text, ZAPME_SECRET)
+    config = ops_env.notification_settings.zapme()
+    assert config is not None
+    assert (config.active, config.api, config.url) == (True, ZAPME_SECRET["api"], "https://zapme.example")
+    assert opened(config.secret, SECRET_CONTEXT) == ZAPME_SECRET["secret"]
+    # Without url in the secret and without --ativar/--desativar, both stay as they were.
+    put_secret("isp-backend/prod/zapme", {"api": "api-2", "secret": "secret-2"})
+    assert main(["set-zapme", "--secret-id", "isp-backend/prod/zapme"]) == 0
+    config = ops_env.notification_settings.zapme()
+    assert config is not None and (config.active, config.api, config.url) == (True, "api-2", "https://zapme.example")
+    assert opened(config.secret, SECRET_CONTEXT) == "secret-2"
+    assert main(["set-zapme", "--secret-id", "isp-backend/prod/zapme", "--desativar"]) == 0
+    config = ops_env.notification_settings.zapme()
+    assert config is not None and not config.active
+    put_secret("sem-secret", {"api": "x"})
+    capsys.readouterr()
+    assert main(["set-zapme", "--secret-id", "sem-secret"]) == 1
+    assert "não tem secret" in capsys.readouterr().err

@@ -9,7 +9,17 @@ from typing import Any
 import pytest
 
 from infra.__main__ import DEFAULT_OUTPUT, main, template_text
-from infra.definition import KEYS, QUEUES, STREAM_CONSUMERS, cloudformation_resources, tables
+from infra.definition import (
+    ALARM_TOPIC,
+    KEYS,
+    METRICS_NAMESPACE,
+    QUEUES,
+    SERVICE_NAME,
+    STREAM_CONSUMERS,
+    TICK_FUNCTION,
+    cloudformation_resources,
+    tables,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / DEFAULT_OUTPUT
@@ -39,6 +49,7 @@ def test_cli_prints_and_writes_the_same_text(tmp_path: Path, capsys: pytest.Capt
     assert main(["template", "--output", str(target)]) == 0
     assert printed == target.read_text(encoding="utf-8") == template_text()
     assert json.loads(printed) == json.loads(json.dumps(cloudformation_resources()))
+    assert set(json.loads(printed)) == {"Parameters", "Conditions", "Resources", "Outputs"}
 
 
 def test_every_table_is_in_the_template_with_pitr_and_retained(resources: dict[str, Any]) -> None:
@@ -79,19 +90,27 @@ def test_every_key_has_rotation_and_its_alias(resources: dict[str, Any]) -> None
         assert keys[target]["Properties"]["EnableKeyRotation"] is True
 
 
-def test_template_passes_cfn_lint(resources: dict[str, Any]) -> None:
+def function_id(name: str) -> str:
+    """Chalice's logical id of an app.py function."""
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def test_template_passes_cfn_lint() -> None:
+    """The fragment alone (the packaged whole is linted by tests/integration/test_package.py)."""
     from cfnlint.api import ManualArgs, lint
 
-    # ``RestAPI`` is Chalice's. Entries without a Type only add DependsOn to
-    # Chalice's functions when merged (test_consumers_wait_for_their_queues).
-    own = {name: r for name, r in resources.items() if "Type" in r}
-    template = {"AWSTemplateFormatVersion": "2010-09-09", "Resources": {
+    fragment = cloudformation_resources()
+    # ``RestAPI`` and the functions are Chalice's. Entries without a Type only add to
+    # Chalice's resources when merged (test_consumers_wait_for_their_queues).
+    own = {name: r for name, r in fragment["Resources"].items() if "Type" in r}
+    functions = {TICK_FUNCTION} | {q.consumer for q in QUEUES} | {c.function for c in STREAM_CONSUMERS}
+    template = {**fragment, "AWSTemplateFormatVersion": "2010-09-09", "Resources": {
         **own, "RestAPI": {"Type": "AWS::ApiGateway::RestApi", "Properties": {"Name": "isp-backend"}},
-        # Chalice's functions for the stream consumers (only their names are referenced).
-        **{"".join(p.capitalize() for p in c.function.split("_")): {
+        # Only their names are referenced (alarms, stream event sources).
+        **{function_id(name): {
             "Type": "AWS::Lambda::Function", "Properties": {
                 "Role": "arn:aws:iam::123456789012:role/x", "Code": {"ZipFile": "x"}, "Runtime": "python3.11",
-                "Handler": f"app.{c.function}"}} for c in STREAM_CONSUMERS}}}
+                "Handler": f"app.{name}"}} for name in functions}}}
     problems = lint(json.dumps(template), config=ManualArgs(regions=["us-east-1", "sa-east-1"]))
     assert not problems, [f"{p.rule.id} {p.path}: {p.message}" for p in problems]
 
@@ -102,4 +121,53 @@ def test_consumers_wait_for_their_queues(resources: dict[str, Any]) -> None:
         assert resources[function]["DependsOn"] == [f"Queue{queue.logical_name.capitalize()}"]
         events = resources[function]["Properties"]["Events"]
         assert events == {f"{function}SqsEventSource": {"Properties": {
-            "FunctionResponseTypes": ["ReportBatchItemFailures"]}}}
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "ScalingConfig": {"MaximumConcurrency": queue.max_concurrency}}}}
+        assert 2 <= queue.max_concurrency <= 1000  # the event source's allowed range
+
+
+def test_teardown_keeps_the_data(resources: dict[str, Any]) -> None:
+    """``aws cloudformation delete-stack`` leaves the tables, the key and its alias; the queues
+    go (a DLQ keeps messages 14 days at most, and each failure is also recorded in the tables)."""
+    kept = {name for name, r in resources.items()
+            if r.get("DeletionPolicy") == "Retain" and r.get("UpdateReplacePolicy") == "Retain"}
+    data = set(by_type(resources, "AWS::DynamoDB::Table")) | set(by_type(resources, "AWS::KMS::Key")) \
+        | set(by_type(resources, "AWS::KMS::Alias"))
+    assert len(data) == len(tables()) + 2 * len(KEYS)
+    assert kept == data, f"retidos além dos dados: {sorted(kept - data)}; dados não retidos: {sorted(data - kept)}"
+    for name in by_type(resources, "AWS::SQS::Queue"):
+        assert (resources[name]["DeletionPolicy"], resources[name]["UpdateReplacePolicy"]) == ("Delete", "Delete")
+
+
+def test_alarms_reach_the_topic_that_the_template_outputs() -> None:
+    fragment = cloudformation_resources()
+    resources = fragment["Resources"]
+    alarms = by_type(resources, "AWS::CloudWatch::Alarm")
+    assert resources[ALARM_TOPIC]["Type"] == "AWS::SNS::Topic"
+    assert fragment["Outputs"]["AlarmTopicArn"]["Value"] == {"Ref": ALARM_TOPIC}
+    for name, alarm in alarms.items():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": ALARM_TOPIC}], name
+    # The e-mail subscription exists only when the stack's AlarmEmail parameter is not empty.
+    subscription = resources["AlarmEmailSubscription"]
+    assert subscription["Condition"] in fragment["Conditions"]
+    assert subscription["Properties"]["Endpoint"] == {"Ref": "AlarmEmail"}
+    assert fragment["Parameters"]["AlarmEmail"]["Default"] == ""
+
+
+def test_custom_metric_alarms_match_what_the_functions_are_told_to_publish(resources: dict[str, Any]) -> None:
+    """Powertools takes namespace and service from the functions' environment: an alarm on another
+    namespace or dimension would watch a metric nobody publishes."""
+    config = json.loads((REPO / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    environment = config["environment_variables"]
+    assert environment["POWERTOOLS_METRICS_NAMESPACE"] == METRICS_NAMESPACE
+    assert environment["POWERTOOLS_SERVICE_NAME"] == SERVICE_NAME
+    for stage in config["stages"].values():
+        assert not {"POWERTOOLS_METRICS_NAMESPACE", "POWERTOOLS_SERVICE_NAME"} & set(stage["environment_variables"])
+    custom = {a["Properties"]["MetricName"]: a["Properties"] for a in by_type(resources, "AWS::CloudWatch::Alarm")
+              .values() if a["Properties"]["Namespace"] == METRICS_NAMESPACE}
+    assert custom.keys() == {"CobrancasComErro", "MensagensComFalha"}
+    for properties in custom.values():
+        assert properties["Dimensions"] == [{"Name": "service", "Value": SERVICE_NAME}]
+        assert (properties["Statistic"], properties["Period"], properties["TreatMissingData"]) == \
+            ("Sum", 3600, "notBreaching")
+    assert custom["CobrancasComErro"]["Threshold"] == 3 and custom["MensagensComFalha"]["Threshold"] == 10
