@@ -10,7 +10,7 @@ from typing import Any
 from chalice import Chalice, Rate, Response
 from chalice.app import CloudWatchEvent, SQSEvent
 
-from chalicelib import entrypoints, openapi
+from chalicelib import entrypoints, observability, openapi
 from chalicelib.agenda import api as agendas_api
 from chalicelib.agenda import availability_api
 from chalicelib.auth import api as auth_api
@@ -27,6 +27,8 @@ from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC, Api, ApiRequest, path
 from chalicelib.web.envelope import Payload
 
 app = Chalice(app_name="isp-backend")
+# Every function's log lines carry its Lambda request id (registered first: outermost).
+app.register_middleware(observability.lambda_context_keys, "all")
 api = Api(app)
 
 BASE = "/api/v1/integracao"
@@ -386,7 +388,7 @@ def console_vendor_file(arquivo: str) -> Response:
 # ------------------------------------------------------ schedule and queues
 @app.schedule(Rate(1, unit=Rate.HOURS), name="hourly_tick")
 def hourly_tick(event: CloudWatchEvent) -> dict[str, object]:
-    return entrypoints.hourly_tick(event.time)
+    return entrypoints.hourly_tick(event.time, event.event_id)
 
 
 # Ten charges per invocation, made concurrently; the answer names the failed ones (partial batch response,

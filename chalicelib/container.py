@@ -6,7 +6,6 @@ with ``build_container`` and install it with ``use_container``.
 """
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -29,7 +28,8 @@ from chalicelib.customers.service import CustomerService
 from chalicelib.notify.service import NotificationSettings, Notifier
 from chalicelib.notify.templates import EVENTS
 from chalicelib.notify.zapme import ZapMeClient
-from chalicelib.ports import QueuePublisher, Sequences
+from chalicelib.observability import LoggedMetrics, PowertoolsMetrics, configure_json_logging
+from chalicelib.ports import PublishedMetrics, QueuePublisher, Sequences
 from chalicelib.queues import CHARGES, NOTIFICATIONS, Handler, SqsPublisher
 from chalicelib.service_orders.events import UNSCHEDULED
 from chalicelib.service_orders.listing import OrderListing
@@ -44,6 +44,7 @@ class Container:
     clock: Clock
     sequences: Sequences
     queues: QueuePublisher
+    metrics: PublishedMetrics
     auth: AuthService
     customers: CustomerService
     technicians: TechnicianService
@@ -74,8 +75,9 @@ def build_container(
     clock: Clock = system_clock,
     queues: QueuePublisher | None = None,
     boto3_session_factory: Callable[[], Any] | None = None,
+    metrics: PublishedMetrics | None = None,
 ) -> Container:
-    """Wire the DynamoDB-backed services for ``settings``."""
+    """Wire the DynamoDB-backed services for ``settings`` (``metrics``: counts only logged, unless given)."""
     from chalicelib.billing.gateways.factory import adapters
     from chalicelib.sealing import KmsEnvelopeSealer
     from chalicelib.storage.agendas import DynamoAgendaStore
@@ -90,6 +92,7 @@ def build_container(
     from chalicelib.storage.settings import DynamoSuspensionProfiles, DynamoTickRuns
 
     bind_tables(settings)
+    metrics = metrics if metrics is not None else LoggedMetrics()
     sequences = DynamoSequences()
     identity = DynamoIdentityStore()
     technicians = TechnicianService(DynamoTechnicianStore(identity), sequences, clock)
@@ -107,19 +110,21 @@ def build_container(
     cards = CardService(DynamoWalletStore(), customers, gateway_settings, sealer, sequences, clock, settings.zone)
     billing = DynamoBillingStore(settings.zone)
     invoices = InvoiceService(billing, customers, sequences, clock, profiles, settings.zone)
-    charges = ChargeService(billing, invoices, cards, gateway_settings, customers, clock, settings.zone, _event_id)
+    charges = ChargeService(billing, invoices, cards, gateway_settings, customers, clock, settings.zone, _event_id,
+                            metrics=metrics)
     recurring_charges = RecurringCharges(billing, invoices, charges, cards, gateway_settings, queues, clock,
                                          settings.zone, _event_id)
     dunning = Dunning(billing, settings.zone, _event_id)
     notifications = DynamoNotificationStore(settings.zone)
     notification_settings = NotificationSettings(notifications, customers, sealer, clock)
     notifier = Notifier(notifications, notification_settings, customers, sealer, _zapme_client, clock,
-                        settings.zone, settings.zapme_url)
+                        settings.zone, settings.zapme_url, metrics=metrics)
     return Container(
         settings=settings,
         clock=clock,
         sequences=sequences,
         queues=queues,
+        metrics=metrics,
         auth=AuthService(identity, sequences, hasher, clock, technicians),
         customers=customers,
         technicians=technicians,
@@ -167,11 +172,17 @@ _current: Container | None = None
 
 
 def get_container() -> Container:
+    """The Lambda container's services, built on first use: logs as JSON, metrics as CloudWatch EMF."""
     global _current
     if _current is None:
         settings = load_settings()
-        logging.getLogger("chalicelib").setLevel(settings.log_level)
-        _current = build_container(settings)
+        configure_json_logging(settings.log_level)
+        _current = build_container(settings, metrics=PowertoolsMetrics())
+    return _current
+
+
+def built_container() -> Container | None:
+    """The installed container, without building one."""
     return _current
 
 

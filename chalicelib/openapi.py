@@ -1517,7 +1517,9 @@ DESCRIPTION = f"""API de integração do provedor, compatível com a API de inte
   horários `HH:MM:SS`, no fuso horário do provedor.
 * **Listas paginadas:** `pagina` começa em 0, `itens_por_pagina` de 1 a {MAX_PER_PAGE}; a resposta traz
   o bloco `paginacao`.
-* **Correlação:** toda resposta traz o cabeçalho `X-Correlation-Id` (o enviado pelo cliente, se válido).
+* **Correlação:** toda resposta traz o cabeçalho `X-Request-Id` (e o mesmo valor em `X-Correlation-Id`):
+  o id enviado pelo cliente em um desses cabeçalhos, se válido, ou um novo. Ele identifica a requisição
+  nos logs e segue nas mensagens que ela enfileira.
 """
 
 
@@ -1558,10 +1560,15 @@ def document(routes: Sequence[RouteInfo]) -> dict[str, Any]:
                 }}},
             },
             "parameters": {
+                "XRequestId": {
+                    "name": "X-Request-Id", "in": "header", "required": False,
+                    "description": "Identificador da requisição (8 a 64 caracteres: letras, números, . _ -), "
+                                   "devolvido na resposta e registrado nos logs; inválido, é trocado por um novo.",
+                    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{8,64}$"},
+                },
                 "XCorrelationId": {
                     "name": "X-Correlation-Id", "in": "header", "required": False,
-                    "description": "Identificador da requisição (8 a 64 caracteres: letras, números, . _ -), "
-                                   "devolvido na resposta e registrado nos logs.",
+                    "description": "O mesmo que X-Request-Id (nome anterior), usado quando X-Request-Id falta.",
                     "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{8,64}$"},
                 },
             },
@@ -1609,6 +1616,7 @@ def _operation(route: RouteInfo, operation: Operation) -> dict[str, Any]:
         "tags": [operation.tag],
         "x-permissao": route.permission if route.permission in ALL_PERMISSIONS else _access_kind(route.permission),
         "parameters": [*_path_parameters(route.path), *(_parameter(p) for p in operation.query),
+                       {"$ref": "#/components/parameters/XRequestId"},
                        {"$ref": "#/components/parameters/XCorrelationId"}],
         "security": [] if route.permission == PUBLIC else SECURED,
         "responses": _responses(route, operation),

@@ -3,6 +3,8 @@ reach their queue through the table's stream, off the request path.
 
 The stream delivers at least once and Lambda retries a failing batch, so a
 consumer may see an event twice; every event carries an ``id`` to dedupe on.
+An outbox row keeps the correlation id of the request or message that wrote
+it, and the relay publishes the event under that id.
 """
 from __future__ import annotations
 
@@ -16,6 +18,11 @@ OUTBOX_KIND = "outbox"
 def events_from_stream(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The event bodies of newly inserted outbox rows (other records are ignored:
     the event source filter already drops them in AWS, not in every emulator)."""
+    return [event for _, event in correlated_events(records)]
+
+
+def correlated_events(records: Iterable[Mapping[str, Any]]) -> list[tuple[str | None, dict[str, Any]]]:
+    """Each new outbox row's correlation id (None: written outside any) and event body."""
     events = []
     for record in records:
         if record.get("eventName") != "INSERT":
@@ -23,5 +30,5 @@ def events_from_stream(records: Iterable[Mapping[str, Any]]) -> list[dict[str, A
         image = (record.get("dynamodb") or {}).get("NewImage") or {}
         if (image.get("kind") or {}).get("S") != OUTBOX_KIND:
             continue
-        events.append(json.loads(image["body"]["S"]))
+        events.append(((image.get("correlation_id") or {}).get("S"), json.loads(image["body"]["S"])))
     return events

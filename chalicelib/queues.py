@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.config import RESOURCE_PREFIX
+from chalicelib.observability import CORRELATION_ATTRIBUTE, correlation_id, log_keys
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient  # pragma: no cover
@@ -81,23 +82,33 @@ def dispatch(records: Iterable[tuple[str, int]], handlers: Mapping[str, Handler]
     return handled
 
 
-def handle_all(records: Sequence[tuple[str, int]], handlers: Mapping[str, Handler]) -> list[Exception | None]:
-    """Handle each ``(body, receive_count)`` on its own thread; the error of each (None: handled)."""
-    def one(record: tuple[str, int]) -> Exception | None:
+def handle_all(records: Sequence[tuple[str, int]], handlers: Mapping[str, Handler],
+               correlation_ids: Sequence[str] | None = None) -> list[Exception | None]:
+    """Handle each ``(body, receive_count)`` on its own thread, under its correlation id (logs and the
+    messages it publishes carry it); the error of each (None: handled)."""
+    ids = list(correlation_ids) if correlation_ids is not None else [None] * len(records)
+
+    def one(record: tuple[str, int], cid: str | None) -> Exception | None:
+        # A pool thread starts with an empty context: the id is set here, on the thread that handles it.
         try:
-            dispatch([record], handlers)
+            with log_keys(correlation_id=cid):
+                dispatch([record], handlers)
         except Exception as exc:  # noqa: BLE001 - reported per message
             return exc
         return None
 
     if len(records) <= 1:
-        return [one(r) for r in records]
+        return [one(r, c) for r, c in zip(records, ids, strict=True)]
     with ThreadPoolExecutor(max_workers=min(len(records), SQS_BATCH_LIMIT)) as pool:
-        return list(pool.map(one, records))
+        return list(pool.map(one, records, ids))
 
 
 class SqsPublisher:
-    """Publishes to SQS in batches of ten; the client is created on first use."""
+    """Publishes to SQS in batches of ten; the client is created on first use.
+
+    Each message carries the correlation id of the work that sent it (a request, a tick, a stream batch,
+    another message) as a message attribute, so the consumer's log lines can be found by it.
+    """
 
     def __init__(self, client_factory: Callable[[], SQSClient]) -> None:
         self._client_factory = client_factory
@@ -109,7 +120,12 @@ class SqsPublisher:
         url = self._url(queue)
         for start in range(0, len(messages), SQS_BATCH_LIMIT):
             chunk = messages[start:start + SQS_BATCH_LIMIT]
-            entries = [{"Id": str(i), "MessageBody": json.dumps(m, ensure_ascii=False)} for i, m in enumerate(chunk)]
+            entries: list[dict[str, Any]] = [{"Id": str(i), "MessageBody": json.dumps(m, ensure_ascii=False)}
+                                             for i, m in enumerate(chunk)]
+            cid = correlation_id()
+            if cid is not None:
+                for entry in entries:
+                    entry["MessageAttributes"] = {CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": cid}}
             answer = client.send_message_batch(QueueUrl=url, Entries=entries)  # type: ignore[arg-type]
             failed = answer.get("Failed") or []
             if failed:

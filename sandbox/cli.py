@@ -14,6 +14,7 @@ from types import FrameType
 
 import requests
 
+from chalicelib.observability import ContextFilter
 from sandbox.aws import point_environment_at, port_is_free, requested_port
 from sandbox.errors import StartupError
 from sandbox.lambda_events import context, scheduled_event
@@ -57,8 +58,12 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    # Plain text locally (read by a person in a terminal), with the correlation id of the request, message
+    # or tick that logged the line; deployed functions log JSON (chalicelib.observability).
     logging.basicConfig(level=level if isinstance(logging.getLevelName(level), int) else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+                        format="%(asctime)s %(levelname)s %(name)s [%(correlation_id)s]: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(ContextFilter(default_correlation_id="-"))
     for noisy in ("botocore", "boto3", "urllib3", "pynamodb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:

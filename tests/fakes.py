@@ -7,6 +7,7 @@ tests against both so the fakes stay honest.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -33,6 +34,25 @@ class RecordingPublisher:
 
     def publish(self, queue: str, messages: Sequence[Mapping[str, Any]]) -> None:
         self.sent.extend((queue, dict(m)) for m in messages)
+
+
+class CountingMetrics:
+    """The metrics port in memory: ``counts`` since the last flush, ``published`` one Counter per flush."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.published: list[Counter[str]] = []
+
+    def count(self, name: str) -> None:
+        self.counts[name] += 1
+
+    def flush(self) -> None:
+        self.published.append(self.counts)
+        self.counts = Counter()
+
+    def total(self) -> Counter[str]:
+        """Everything counted, published or not."""
+        return sum(self.published, Counter()) + self.counts
 
 
 class InMemoryIdentityStore:

@@ -15,6 +15,13 @@ try in the write that records it: approved or "never retry" ends the
 schedule, another decline schedules the next day, and a technical failure
 gives the try back and schedules it again later the same day, with backoff.
 The events for the customer's notifications go in that same write.
+
+Each gateway charge counts once in the business metrics, when its outcome is
+recorded: approved, declined, or errored (refused by the gateway as a
+request, or its outcome left unknown); a queued recurring try that fails on
+our side before the gateway counts as errored too. An unknown outcome that
+reconciliation later learns counts again, as approved or declined; an
+operator's verdict by hand counts nothing (no gateway call).
 """
 from __future__ import annotations
 
@@ -33,12 +40,14 @@ from chalicelib.billing.invoices import MAX_RECURRING_TRIES, OPEN, PAID, Invoice
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Customer
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
+from chalicelib.ports import CHARGES_APPROVED, CHARGES_DECLINED, CHARGES_ERRORED, Metrics
 
 PROCESSING = "processando"  # recorded, sent or about to be; outcome not known yet
 APPROVED = "aprovado"
 DECLINED = "recusado"
 ERROR = "erro"  # nothing was charged: the gateway refused the request itself, or never got it
 STATUSES = (APPROVED, DECLINED, ERROR, PROCESSING)
+METRIC_OF = {APPROVED: CHARGES_APPROVED, DECLINED: CHARGES_DECLINED, ERROR: CHARGES_ERRORED}
 # A gateway may take a moment to list a sale whose answer was lost: "no such sale" is trusted only after this.
 RECONCILE_AFTER = timedelta(minutes=5)
 UNKNOWN_MESSAGE = ("Resultado desconhecido (sem resposta do gateway); a cobrança será conciliada antes de "
@@ -101,8 +110,9 @@ EventIds = Callable[[], str]
 class ChargeService:
     def __init__(self, store: ChargeStore, invoices: InvoiceService, cards: CardService,
                  gateways: GatewaySettingsService, customers: CustomerLookup, clock: Clock, zone: tzinfo,
-                 event_ids: EventIds) -> None:
+                 event_ids: EventIds, *, metrics: Metrics) -> None:
         self._store = store
+        self._metrics = metrics
         self._event_ids = event_ids
         self._invoices = invoices
         self._cards = cards
@@ -151,6 +161,7 @@ class ChargeService:
         if result.outcome is Outcome.UNKNOWN:
             found = gateway.find(attempt.order_id)
             if found is None or found.outcome is Outcome.UNKNOWN:
+                self._metrics.count(CHARGES_ERRORED)
                 return replace(attempt, return_message=UNKNOWN_MESSAGE), self._awaiting(started, attempt)
             result = found
         return self._concluded(started, attempt, result)
@@ -166,8 +177,9 @@ class ChargeService:
         if found is None:
             if self._clock() - attempt.created_at < RECONCILE_AFTER:
                 return self._awaiting(invoice, attempt)  # the sale may not be listed yet
+            # Counted as errored when its outcome was left unknown.
             return self._finish(invoice, attempt, ERROR, code="nao_recebida",
-                                message="O gateway não recebeu a cobrança; nada foi cobrado.")[1]
+                                message="O gateway não recebeu a cobrança; nada foi cobrado.", counted=False)[1]
         if found.outcome is Outcome.UNKNOWN:
             return self._awaiting(invoice, attempt)
         return self._concluded(invoice, attempt, found)[1]
@@ -183,8 +195,8 @@ class ChargeService:
             raise ConflictError("A tentativa é recente; aguarde alguns minutos: o gateway ainda pode registrá-la.")
         message = f"Conciliada manualmente por {user}: {note}"
         if charged:
-            return self._finish(invoice, attempt, APPROVED, code="manual", message=message)
-        return self._finish(invoice, attempt, ERROR, code="manual", message=message)
+            return self._finish(invoice, attempt, APPROVED, code="manual", message=message, counted=False)
+        return self._finish(invoice, attempt, ERROR, code="manual", message=message, counted=False)
 
     def record_failure(self, invoice_id: int, reason: str) -> None:
         """A queued recurring try that keeps failing on our side (before any gateway call): shown on the
@@ -203,7 +215,8 @@ class ChargeService:
         # As if started: the technical failure gives the try back (_scheduled).
         failed = replace(invoice, card_attempts=number, recurring_tries=invoice.recurring_tries + 1,
                          version=invoice.version + 1)
-        self._store.record(self._scheduled(failed, attempt), invoice.version, attempt)
+        if self._store.record(self._scheduled(failed, attempt), invoice.version, attempt):
+            self._metrics.count(CHARGES_ERRORED)  # a technical failure of a charge, though before the gateway
 
     def attempts(self, invoice_id: int) -> list[ChargeAttempt]:
         self._invoices.get(invoice_id)
@@ -266,8 +279,8 @@ class ChargeService:
                             payment_id=result.payment_id, guidance=result.classification.guidance)
 
     def _finish(self, invoice: Invoice, attempt: ChargeAttempt, status: str, *, code: str, message: str,
-                outcome: str = "", tid: str = "", payment_id: str = "",
-                guidance: str = "") -> tuple[ChargeAttempt, Invoice]:
+                outcome: str = "", tid: str = "", payment_id: str = "", guidance: str = "",
+                counted: bool = True) -> tuple[ChargeAttempt, Invoice]:
         now = self._clock()
         done = replace(attempt, status=status, return_code=code, return_message=message, outcome=outcome, tid=tid,
                        payment_id=payment_id, finished_at=now)
@@ -277,10 +290,13 @@ class ChargeService:
                                      payment_method="cartao_credito"))
         raised = events.after_attempt(done, settled, guidance, self._event_ids)
         if self._store.finish(settled, invoice.version, done, raised):
+            if counted:
+                self._metrics.count(METRIC_OF[status])
             if done.outcome == Outcome.DO_NOT_RETRY.value:
                 self._cards.flag(done.customer_id, done.card_id, f"{code}: {message}")
             return done, settled
-        # Another request (reconciling the same attempt) recorded the outcome first: report what it wrote.
+        # Another request (reconciling the same attempt) recorded the outcome first, and counted it: report
+        # what it wrote.
         recorded = self._store.attempt(attempt.invoice_id, attempt.number)
         if recorded is None or recorded.status == PROCESSING:
             raise ConflictError("A fatura foi alterada durante a cobrança; consulte-a antes de tentar de novo.")

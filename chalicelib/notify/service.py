@@ -12,6 +12,9 @@ dead-letter queue (redriven from there, it is tried again). A permanent
 refusal (invalid number, bad credentials) is recorded and not retried. A
 customer who opted out, has no valid mobile number, or an event whose
 template is off is recorded as ``ignorada``: nothing is dropped silently.
+
+Each call to ZapMe counts once in the business metrics: sent, or failed
+(temporary and permanent failures alike); a skipped message counts nothing.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.notify import templates
 from chalicelib.notify.phones import whatsapp_number
 from chalicelib.notify.zapme import DEFAULT_BASE_URL, Delivery, SendResult
+from chalicelib.ports import MESSAGES_FAILED, MESSAGES_SENT, Metrics
 from chalicelib.queues import MAX_RECEIVE_COUNT, Message
 from chalicelib.sealing import Sealed, Sealer
 
@@ -180,8 +184,10 @@ class Notifier:
     """The notifications consumer."""
 
     def __init__(self, store: NotificationStore, settings: NotificationSettings, customers: CustomerLookup,
-                 sealer: Sealer, senders: SenderFactory, clock: Clock, zone: tzinfo, default_url: str = "") -> None:
+                 sealer: Sealer, senders: SenderFactory, clock: Clock, zone: tzinfo, default_url: str = "", *,
+                 metrics: Metrics) -> None:
         self._store = store
+        self._metrics = metrics
         self._settings = settings
         self._customers = customers
         self._sealer = sealer
@@ -256,6 +262,7 @@ class Notifier:
             status = REFUSED
         else:
             status = FAILED if receive_count >= MAX_RECEIVE_COUNT else RETRYING
+        self._metrics.count(MESSAGES_SENT if status == SENT else MESSAGES_FAILED)
         done = replace(claimed, status=status, reason="" if status == SENT else result.reason,
                        zapme_id=result.message_id or "", answer=dict(result.raw), tries=tries, updated_at=now,
                        lease_until=None, version=claimed.version + 1)

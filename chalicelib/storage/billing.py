@@ -26,6 +26,7 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.billing.charges import ChargeAttempt
 from chalicelib.billing.invoices import OPEN, Invoice
 from chalicelib.billing.recurring import RecurringChoice
+from chalicelib.observability import correlation_id
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.dated import moment_key, query_years
 from chalicelib.storage.errors import cancelled_reasons
@@ -202,7 +203,7 @@ class DynamoBillingStore:
         for event in events:
             txn.save(BillingOutboxItem("OUTBOX", f"{now.isoformat()}#{event['id']}",
                                        body=json.dumps(dict(event), ensure_ascii=False),
-                                       expires=now + OUTBOX_RETENTION))
+                                       expires=now + OUTBOX_RETENTION, correlation_id=correlation_id()))
 
     def _attempt_item(self, attempt: ChargeAttempt) -> ChargeAttemptItem:
         local = attempt.created_at.astimezone(self._zone)

@@ -418,6 +418,7 @@ class OutboxItem(OrderTableItem, discriminator="outbox"):
 
     body = UnicodeAttribute()
     expires = TTLAttribute()
+    correlation_id = UnicodeAttribute(null=True)  # of the request or message that wrote it: the relay passes it on
 
 
 # ---------------------------------------------------------------- billing
@@ -548,6 +549,7 @@ class BillingOutboxItem(BillingTableItem, discriminator="outbox"):
 
     body = UnicodeAttribute()
     expires = TTLAttribute()
+    correlation_id = UnicodeAttribute(null=True)  # of the request or message that wrote it: the relay passes it on
 
 
 # ---------------------------------------------------------- notifications

@@ -24,6 +24,7 @@ from chalicelib.agenda.booking import AgendaChangedError, CapacityExhaustedError
 from chalicelib.agenda.model import Interval
 from chalicelib.customers.model import Address
 from chalicelib.errors import ConflictError
+from chalicelib.observability import correlation_id
 from chalicelib.service_orders import listing
 from chalicelib.service_orders.model import Closing, OrderCustomer, OrderMessage, ServiceOrder, Ticket
 from chalicelib.service_orders.service import TransientConflictError
@@ -115,7 +116,8 @@ class DynamoOrderStore:
         written = written_at or order.created_at
         outbox = [OutboxItem("OUTBOX", f"{written.isoformat()}#{event['id']}",
                              body=json.dumps(dict(event), ensure_ascii=False),
-                             expires=written + OUTBOX_RETENTION) for event in events]
+                             expires=written + OUTBOX_RETENTION, correlation_id=correlation_id())
+                  for event in events]
         # PynamoDB sends condition checks, then puts, then updates; the
         # cancellation reasons come back in that order, so label them alike.
         checks: list[object] = []

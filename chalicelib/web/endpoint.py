@@ -7,8 +7,14 @@ place where errors become HTTP answers:
 - validation and business refusals → 200 envelope error (HubSoft's way)
 - bad or missing token → 401; missing permission → 403 (HubSoft's message)
 - token-endpoint errors → Passport's OAuth JSON with their status
-- anything unexpected → logged with a correlation id, answered with a
+- anything unexpected → logged with the correlation id, answered with a
   generic envelope error that leaks nothing.
+
+Its HTTP middleware gives each request its correlation id (the client's
+``X-Request-Id``/``X-Correlation-Id`` when safe, else API Gateway's request
+id, else a new one): on every log line of the request, on the messages it
+publishes, and echoed in the ``X-Request-Id`` header of every answer; and it
+publishes the request's business metrics when the answer is ready.
 
 Chalice converts a view's exception before middleware sees it, so this must
 be a decorator (style-models §7.2).
@@ -18,8 +24,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +32,7 @@ import chalice
 
 from chalicelib.auth.model import Principal
 from chalicelib.auth.permissions import ADMIN_ONLY
-from chalicelib.container import Container, get_container
+from chalicelib.container import Container, built_container, get_container
 from chalicelib.errors import (
     AuthenticationError,
     BusinessRuleError,
@@ -37,6 +41,13 @@ from chalicelib.errors import (
     PermissionDeniedError,
     TooManyAttemptsError,
     ValidationError,
+)
+from chalicelib.observability import (
+    REQUEST_ID_HEADER,
+    correlated,
+    correlation_id,
+    new_correlation_id,
+    request_correlation_id,
 )
 from chalicelib.web.envelope import Payload, failure
 from chalicelib.web.inputs import merge_input
@@ -54,7 +65,8 @@ ACCEPTED_CONTENT_TYPES = [
     "multipart/form-data",
     "text/plain",
 ]
-_CORRELATION = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# The id's earlier header, still sent for clients written against it.
+LEGACY_ID_HEADER = "X-Correlation-Id"
 
 
 @dataclass
@@ -95,6 +107,8 @@ class Api:
         self._app = app
         self._container = container
         self.routes: list[RouteInfo] = []
+        # Registered first, so outermost: answers Chalice makes itself (405, 415) carry the id too.
+        app.register_middleware(_correlated_request, "http")
         app.register_middleware(_chalice_errors_as_envelope, "http")
 
     def route(self, path: str, *, methods: list[str], permission: str) -> Callable[[View], View]:
@@ -112,8 +126,7 @@ class Api:
             request = self._app.current_request
             assert request is not None
             headers = {k.lower(): v for k, v in (request.headers or {}).items()}
-            cid = headers.get("x-correlation-id", "")
-            cid = cid if _CORRELATION.match(cid) else uuid.uuid4().hex
+            cid = correlation_id() or new_correlation_id()
             try:
                 container = self._container()
                 principal = None
@@ -126,7 +139,7 @@ class Api:
                 body = raw.encode("utf-8") if isinstance(raw, str) else raw
                 data = merge_input(query, body or None, headers.get("content-type"))
                 api_request = ApiRequest(data, container, principal, cid, headers)
-                return _json(200, view(api_request, **path_params), cid)
+                return _json(200, view(api_request, **path_params))
             except Exception as exc:  # noqa: BLE001 - this is the one place errors become answers
                 return _error_response(exc, cid, request.method, request.path)
 
@@ -158,30 +171,44 @@ def _error_response(exc: Exception, cid: str, method: str, path: str) -> chalice
         extra = {"Retry-After": str(exc.retry_after_seconds)} if exc.retry_after_seconds else {}
         if exc.status == 401:
             extra["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
-        return _json(exc.status, body, cid, extra)
+        return _json(exc.status, body, extra)
     if isinstance(exc, AuthenticationError):
-        return _json(401, failure(exc.message, message="Unauthenticated."), cid, {"WWW-Authenticate": "Bearer"})
+        return _json(401, failure(exc.message, message="Unauthenticated."), {"WWW-Authenticate": "Bearer"})
     if isinstance(exc, PermissionDeniedError):
-        return _json(403, failure(exc.message, exc.errors), cid)
+        return _json(403, failure(exc.message, exc.errors))
     if isinstance(exc, TooManyAttemptsError):
-        return _json(429, failure(exc.message), cid, {"Retry-After": str(exc.retry_after_seconds)})
+        return _json(429, failure(exc.message), {"Retry-After": str(exc.retry_after_seconds)})
     if isinstance(exc, (ValidationError, BusinessRuleError, DomainError)):
-        return _json(200, failure(exc.message, exc.errors), cid)
+        return _json(200, failure(exc.message, exc.errors))
     # The id is in the text too: Lambda's default log format drops ``extra``.
     logger.exception("unexpected error correlation_id=%s %s %s", cid, method, path,
                      extra={"correlation_id": cid, "method": method, "path": path})
-    return _json(500, failure(UNEXPECTED_MSG.format(cid=cid), correlation_id=cid), cid)
+    return _json(500, failure(UNEXPECTED_MSG.format(cid=cid), correlation_id=cid))
 
 
-def _json(status: int, payload: Payload, cid: str, extra: dict[str, str] | None = None) -> chalice.Response:
+def _json(status: int, payload: Payload, extra: dict[str, str] | None = None) -> chalice.Response:
     headers: dict[str, str | list[str]] = {
         "Content-Type": "application/json; charset=utf-8",
-        "X-Correlation-Id": cid,
         "Cache-Control": "no-store",
         **(extra or {}),
     }
     return chalice.Response(body=json.dumps(payload, ensure_ascii=False, default=str), status_code=status,
                             headers=headers)
+
+
+def _correlated_request(event: Any, get_response: Callable[[Any], chalice.Response]) -> chalice.Response:
+    """One correlation id per request, echoed in the answer; the request's metrics published once."""
+    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    cid = request_correlation_id(headers, (event.context or {}).get("requestId"))
+    with correlated(cid):
+        try:
+            response = get_response(event)
+        finally:
+            container = built_container()
+            if container is not None:  # a request that built nothing (a static file) counted nothing
+                container.metrics.flush()
+    response.headers = {**response.headers, REQUEST_ID_HEADER: cid, LEGACY_ID_HEADER: cid}
+    return response
 
 
 _CHALICE_MESSAGES = {

@@ -17,10 +17,12 @@ from chalice.test import Client
 from moto import mock_aws
 
 from chalicelib.container import Container, build_container, use_container
+from chalicelib.ports import MESSAGES_FAILED, MESSAGES_SENT
 from infra.definition import create_resources
 from sandbox.simulators.zapme import ZapMeSimulator
 from tests.aws import TEST_SETTINGS
 from tests.conftest import MutableClock
+from tests.fakes import CountingMetrics
 from tests.functional.conftest import ADMIN, CLIENT, Http
 from tests.functional.test_bad_input import assert_refused
 
@@ -44,10 +46,15 @@ def zapme() -> Iterator[ZapMeSimulator]:
 
 
 @pytest.fixture
-def stack(clock: MutableClock, zapme: ZapMeSimulator) -> Iterator[Container]:
+def metrics() -> CountingMetrics:
+    return CountingMetrics()
+
+
+@pytest.fixture
+def stack(clock: MutableClock, zapme: ZapMeSimulator, metrics: CountingMetrics) -> Iterator[Container]:
     with mock_aws():
         create_resources(boto3.session.Session(region_name="us-east-1"))
-        container = build_container(replace(TEST_SETTINGS, zapme_url=zapme.url), clock=clock)
+        container = build_container(replace(TEST_SETTINGS, zapme_url=zapme.url), clock=clock, metrics=metrics)
         with use_container(container):
             container.auth.ensure_admin(*ADMIN)
             container.auth.ensure_client(CLIENT[0], CLIENT[1], "Integração de teste")
@@ -161,7 +168,8 @@ def test_opted_out_and_landline_customers_get_nothing_recorded_as_skipped(
     assert len(zapme.sent()) == 1
 
 
-def test_zapme_down_then_back_delivers_once_with_the_tries_logged(zapme_on: Http, zapme: ZapMeSimulator) -> None:
+def test_zapme_down_then_back_delivers_once_with_the_tries_logged(zapme_on: Http, zapme: ZapMeSimulator,
+                                                                  metrics: CountingMetrics) -> None:
     http = zapme_on
     event = declined()
     zapme.inject("POST /messages/create", "error_5xx", times=2)
@@ -176,10 +184,12 @@ def test_zapme_down_then_back_delivers_once_with_the_tries_logged(zapme_on: Http
     assert logged["status"] == "enviada"
     assert [t["resultado"] for t in logged["tentativas"]] == ["falha_temporaria", "falha_temporaria", "enviada"]
     assert log(http, status="enviada") == [logged] and log(http, status="falha_temporaria") == []
+    # each call to ZapMe counted once, and published by the consumer invocation that made it
+    assert metrics.total() == {MESSAGES_FAILED: 2, MESSAGES_SENT: 1} and metrics.counts == {}
 
 
 def test_a_permanent_refusal_is_not_retried_and_the_last_delivery_gives_up(
-        zapme_on: Http, zapme: ZapMeSimulator) -> None:
+        zapme_on: Http, zapme: ZapMeSimulator, metrics: CountingMetrics) -> None:
     http = zapme_on
     refused = declined()
     zapme.inject("POST /messages/create", "error_4xx", status=400, reason="invalid_phone")
@@ -195,6 +205,7 @@ def test_a_permanent_refusal_is_not_retried_and_the_last_delivery_gives_up(
     # redriven from the dead-letter queue, it goes
     deliver(http, failing, receive_count=1)
     assert {m["id"]: m["status"] for m in log(http)}[failing["id"]] == "enviada"
+    assert metrics.total() == {MESSAGES_FAILED: 2, MESSAGES_SENT: 1}  # the refusal's duplicate calls no one
 
 
 def test_nothing_is_sent_while_zapme_is_not_configured_or_a_template_is_off(

@@ -12,6 +12,7 @@ import pytest
 from chalicelib import entrypoints
 from chalicelib.agenda.model import AgendaRefusal, Interval
 from chalicelib.container import Container, use_container
+from chalicelib.observability import CORRELATION_ATTRIBUTE, correlated
 from chalicelib.outbox import events_from_stream
 from chalicelib.queues import NOTIFICATIONS, queue_name
 from chalicelib.service_orders.service import NewServiceOrder
@@ -76,6 +77,25 @@ def test_the_relay_puts_stream_events_on_the_notifications_queue(server_stack: C
     url = sqs.get_queue_url(QueueName=queue_name(NOTIFICATIONS))["QueueUrl"]
     bodies = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
     assert [b["type"] for b in bodies] == ["os_agendada"]
+
+
+def test_the_relay_passes_on_the_id_of_the_request_that_wrote_the_event(server_stack: Container) -> None:
+    # GIVEN one OS opened during a request, another outside any (an operator's script)
+    service_id, agenda_id = setup(server_stack)
+    orders = server_stack.service_orders
+    with correlated("pedido-do-operador"):
+        orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(9), at(10))))
+    orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(10), at(11))))
+    records = stream_records(server_stack)
+    # WHEN the relay publishes them
+    with use_container(server_stack):
+        assert entrypoints.relay_outbox(records) == 2
+    # THEN the first carries the request's id, the second the stream batch's own
+    sqs = boto3.client("sqs", region_name="us-east-1", endpoint_url=server_stack.settings.endpoint_url)
+    url = sqs.get_queue_url(QueueName=queue_name(NOTIFICATIONS))["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"])["Messages"]
+    carried = sorted(m["MessageAttributes"][CORRELATION_ATTRIBUTE]["StringValue"] for m in messages)
+    assert carried == sorted(["pedido-do-operador", records[0]["eventID"]])
 
 
 def test_relay_ignores_other_records() -> None:

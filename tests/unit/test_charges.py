@@ -35,9 +35,10 @@ from chalicelib.billing.invoices import (
 )
 from chalicelib.customers.model import Address, Customer, Holder, Service
 from chalicelib.errors import BusinessRuleError, ConflictError
+from chalicelib.ports import CHARGES_APPROVED, CHARGES_DECLINED, CHARGES_ERRORED
 from chalicelib.sealing import Sealed
 from tests.conftest import MutableClock
-from tests.fakes import InMemorySequences
+from tests.fakes import CountingMetrics, InMemorySequences
 
 ZONE = ZoneInfo("America/Sao_Paulo")
 TOKEN = Sealed("c", "n", "k")
@@ -176,7 +177,12 @@ class People:
 
 
 @pytest.fixture
-def world(clock: MutableClock) -> tuple[ChargeService, Gateway, Billing, Invoice]:
+def metrics() -> CountingMetrics:
+    return CountingMetrics()
+
+
+@pytest.fixture
+def world(clock: MutableClock, metrics: CountingMetrics) -> tuple[ChargeService, Gateway, Billing, Invoice]:
     gateway = Gateway()
     settings = GatewaySettingsService(Configs(clock), Sealer(), clock, lambda name, env, creds: gateway)
     card = Card(1, 1, "Visa", "1234", "MARIA", 12, 2031, "cielo", clock(), TOKEN)
@@ -185,7 +191,8 @@ def world(clock: MutableClock) -> tuple[ChargeService, Gateway, Billing, Invoice
     invoices = InvoiceService(billing, People(), InMemorySequences(), clock, Plans(), ZONE)
     invoice = invoices.create(NewInvoice(1, 9990, date(2026, 12, 10)))
     ids = iter(range(1, 1000))
-    charges = ChargeService(billing, invoices, cards, settings, People(), clock, ZONE, lambda: f"e{next(ids)}")
+    charges = ChargeService(billing, invoices, cards, settings, People(), clock, ZONE, lambda: f"e{next(ids)}",
+                            metrics=metrics)
     return charges, gateway, billing, invoice
 
 
@@ -367,3 +374,82 @@ def test_a_failure_on_our_side_is_recorded_and_rescheduled(
     assert (after.recurring_tries, after.queued_on, after.retry_at, after.card_attempts) == \
         (0, None, TICK + timedelta(hours=1), 1)
     assert gateway.sales == []
+
+
+# ---------------------------------------------------------------- business metrics
+World = tuple[ChargeService, Gateway, Billing, Invoice]
+
+
+@pytest.mark.parametrize("answer, metric", [
+    (result(Outcome.APPROVED, "6"), CHARGES_APPROVED),
+    (result(Outcome.RETRYABLE, "05"), CHARGES_DECLINED),
+    (result(Outcome.DO_NOT_RETRY, "77"), CHARGES_DECLINED),
+    (result(Outcome.CUSTOMER_ACTION, "78"), CHARGES_DECLINED),
+    (GatewayRefusal("126", "Credit Card Expiration Date is invalid"), CHARGES_ERRORED),
+])
+@pytest.mark.parametrize("recurring", [False, True], ids=["operador", "recorrente"])
+def test_each_gateway_answer_counts_its_metric_once(world: World, metrics: CountingMetrics, recurring: bool,
+                                                     answer: ChargeResult | GatewayRefusal, metric: str) -> None:
+    charges, gateway, billing, invoice = world
+    gateway.answers.append(answer)
+    if recurring:
+        recurring_try(charges, billing, invoice)
+    else:
+        charges.charge(invoice.id, None, recurring=False)
+    assert metrics.counts == {metric: 1}
+
+
+def test_an_unknown_answer_found_at_once_counts_only_its_outcome(world: World, metrics: CountingMetrics) -> None:
+    charges, gateway, _, invoice = world
+    gateway.answers.append(result(Outcome.UNKNOWN))
+    gateway.found[f"F{invoice.id}T1"] = result(Outcome.RETRYABLE, "05")
+    charges.charge(invoice.id, None, recurring=False)
+    assert metrics.counts == {CHARGES_DECLINED: 1}
+
+
+def test_an_outcome_left_unknown_counts_as_errored_then_as_what_reconciliation_learns(
+        world: World, metrics: CountingMetrics, clock: MutableClock) -> None:
+    # GIVEN a charge whose answer was lost and which the gateway does not list yet
+    charges, gateway, billing, invoice = world
+    gateway.answers.append(result(Outcome.UNKNOWN))
+    attempt, after = charges.charge(invoice.id, None, recurring=False)
+    assert metrics.counts == {CHARGES_ERRORED: 1}
+    # WHEN reconciliation looks again, first too early, then once the gateway lists it as approved
+    clock.advance(minutes=1)
+    charges.reconcile(after)
+    assert metrics.counts == {CHARGES_ERRORED: 1}
+    gateway.found[attempt.order_id] = result(Outcome.APPROVED, "6")
+    clock.advance(minutes=6)
+    charges.reconcile(billing.invoices[invoice.id])
+    # THEN the approval counts once, and the error is not counted again
+    assert metrics.counts == {CHARGES_ERRORED: 1, CHARGES_APPROVED: 1}
+
+
+def test_a_sale_never_received_is_not_counted_twice(world: World, metrics: CountingMetrics,
+                                                    clock: MutableClock) -> None:
+    charges, gateway, billing, invoice = world
+    gateway.answers.append(result(Outcome.UNKNOWN))
+    charges.charge(invoice.id, None, recurring=False)
+    clock.advance(minutes=6)
+    settled = charges.reconcile(billing.invoices[invoice.id])
+    assert settled.charging is None and billing.attempts(invoice.id)[0].status == ERROR
+    assert metrics.counts == {CHARGES_ERRORED: 1}
+
+
+def test_an_operators_verdict_by_hand_counts_nothing(world: World, metrics: CountingMetrics,
+                                                     clock: MutableClock) -> None:
+    charges, gateway, _, invoice = world
+    gateway.answers.append(result(Outcome.UNKNOWN))
+    charges.charge(invoice.id, None, recurring=False)
+    clock.advance(minutes=6)
+    attempt, _ = charges.settle_by_hand(invoice.id, True, "visto no portal", "admin")
+    assert attempt.status == APPROVED
+    assert metrics.counts == {CHARGES_ERRORED: 1}  # the lost answer only: no gateway call by hand
+
+
+def test_a_failure_on_our_side_counts_as_errored(world: World, metrics: CountingMetrics) -> None:
+    charges, _, billing, invoice = world
+    queued(billing, invoice)
+    charges.record_failure(invoice.id, "Falha técnica repetida")
+    charges.record_failure(invoice.id, "de novo, já reagendada")  # not queued any more: nothing recorded
+    assert metrics.counts == {CHARGES_ERRORED: 1}

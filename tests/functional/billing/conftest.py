@@ -22,6 +22,7 @@ from sandbox.simulators.cielo import CieloSimulator
 from sandbox.simulators.getnet import GetNetSimulator
 from tests.aws import TEST_SETTINGS
 from tests.conftest import MutableClock
+from tests.fakes import CountingMetrics
 from tests.functional.billing.support import ADDRESS, BASE, CVV, ok, stored_text
 from tests.functional.conftest import ADMIN, CLIENT, Http
 
@@ -39,7 +40,13 @@ def simulators() -> Iterator[tuple[CieloSimulator, GetNetSimulator]]:
 
 
 @pytest.fixture
-def stack(clock: MutableClock, simulators: tuple[CieloSimulator, GetNetSimulator]) -> Iterator[Container]:
+def metrics() -> CountingMetrics:
+    return CountingMetrics()
+
+
+@pytest.fixture
+def stack(clock: MutableClock, simulators: tuple[CieloSimulator, GetNetSimulator],
+          metrics: CountingMetrics) -> Iterator[Container]:
     """The conftest stack, with the card gateways' URLs pointing at the simulators."""
     cielo, getnet = simulators
     serialize_dynamodb_requests()  # these tests race consumers: give in-process moto DynamoDB's isolation
@@ -48,7 +55,7 @@ def stack(clock: MutableClock, simulators: tuple[CieloSimulator, GetNetSimulator
                        gateway_read_timeout=GATEWAY_TIMEOUT)
     with mock_aws():
         create_resources(boto3.session.Session(region_name="us-east-1"))
-        container = build_container(settings, clock=clock)
+        container = build_container(settings, clock=clock, metrics=metrics)
         with use_container(container):
             container.auth.ensure_admin(*ADMIN)
             container.auth.ensure_client(CLIENT[0], CLIENT[1], "Integração de teste")
