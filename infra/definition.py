@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.config import CARDS_KEY, RESOURCE_PREFIX, key_alias
+from chalicelib.observability import NAMESPACE, SERVICE
+from chalicelib.ports import CHARGES_ERRORED, MESSAGES_FAILED
 from chalicelib.queues import LOGICAL_QUEUES, MAX_RECEIVE_COUNT, dead_letter_queue_name, queue_name
 from chalicelib.storage.binding import TableDefinition, table_definitions
 
@@ -22,8 +24,8 @@ LAMBDA_TIMEOUT_SECONDS = 60
 TICK_FUNCTION = "hourly_tick"
 # What the application's metrics are published under (Powertools reads both from the
 # environment that .chalice/config.json sets: POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME).
-METRICS_NAMESPACE = "IspBackend"
-SERVICE_NAME = "isp-backend"
+METRICS_NAMESPACE = NAMESPACE
+SERVICE_NAME = SERVICE
 ALARM_TOPIC = "AlarmTopic"
 ALARM_EMAIL_PARAMETER = "AlarmEmail"
 
@@ -302,8 +304,8 @@ class CustomMetricAlarm:
 
 CUSTOM_METRIC_ALARMS = (
     # A few errors an hour are gateways timing out; more means a gateway or its credentials are down.
-    CustomMetricAlarm("CobrancasComErro", 3, "3 ou mais cobranças com erro (não recusa) em 1 hora"),
-    CustomMetricAlarm("MensagensComFalha", 10, "10 ou mais mensagens de WhatsApp com falha em 1 hora"),
+    CustomMetricAlarm(CHARGES_ERRORED, 3, "3 ou mais cobranças com erro (não recusa) em 1 hora"),
+    CustomMetricAlarm(MESSAGES_FAILED, 10, "10 ou mais mensagens de WhatsApp com falha em 1 hora"),
 )
 
 
