@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -43,24 +44,29 @@ SETTINGS = Settings(region="us-east-1", stage="bench", timezone="America/Sao_Pau
 MONDAY = date(2026, 12, 14)
 calls: Counter[str] = Counter()
 items_read: Counter[str] = Counter()
+_counted = threading.Lock()
 _original = BaseClient._make_api_call
 
 
 def _counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
     name = f"{self.meta.service_model.service_name}:{operation}"
-    calls[name] += 1
     answer = _original(self, operation, params)
+    read = 0
     if operation in ("Query", "Scan"):
-        items_read[name] += int(answer.get("Count", 0))
+        read = int(answer.get("Count", 0))
     elif operation == "GetItem":
-        items_read[name] += 1 if answer.get("Item") else 0
+        read = 1 if answer.get("Item") else 0
     elif operation == "BatchGetItem":
-        items_read[name] += sum(len(found) for found in answer.get("Responses", {}).values())
+        read = sum(len(found) for found in answer.get("Responses", {}).values())
+    with _counted:
+        calls[name] += 1
+        items_read[name] += read
     return answer
 
 
 @contextmanager
 def measured() -> Iterator[Counter[str]]:
+    """Counts every AWS call (and the items it read) made inside the block, from any thread."""
     calls.clear()
     items_read.clear()
     BaseClient._make_api_call = _counting  # type: ignore[method-assign]

@@ -24,8 +24,6 @@ import sys
 import threading
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -36,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
 
 import boto3  # noqa: E402
-from botocore.client import BaseClient  # noqa: E402
+from aws_calls import calls, items_read, measured  # noqa: E402  (the counting of AWS calls, shared)
 from moto import mock_aws  # noqa: E402
 
 from chalicelib.billing.cards import NewCard  # noqa: E402
@@ -65,37 +63,6 @@ CUSTOMERS = 20  # the due invoices belong to these (round robin), each with a ca
 VISA = "4024007197692931"  # the simulator approves card numbers ending 0, 1 or 4
 SPREAD = 182  # the other invoices fall due on the days within this many days of today (today excluded)
 
-calls: Counter[str] = Counter()
-items_read: Counter[str] = Counter()
-_counted = threading.Lock()
-_original = BaseClient._make_api_call
-
-
-def _counting(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
-    name = f"{self.meta.service_model.service_name}:{operation}"
-    answer = _original(self, operation, params)
-    read = 0
-    if operation in ("Query", "Scan"):
-        read = int(answer.get("Count", 0))
-    elif operation == "GetItem":
-        read = 1 if answer.get("Item") else 0
-    elif operation == "BatchGetItem":
-        read = sum(len(found) for found in answer.get("Responses", {}).values())
-    with _counted:
-        calls[name] += 1
-        items_read[name] += read
-    return answer
-
-
-@contextmanager
-def measured() -> Iterator[Counter[str]]:
-    calls.clear()
-    items_read.clear()
-    BaseClient._make_api_call = _counting  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        BaseClient._make_api_call = _original  # type: ignore[method-assign]
 
 
 _light = threading.local()
