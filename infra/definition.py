@@ -22,10 +22,6 @@ LAMBDA_TIMEOUT_SECONDS = 60
 
 # The scheduled function of app.py (``@app.schedule(..., name="hourly_tick")``).
 TICK_FUNCTION = "hourly_tick"
-# What the application's metrics are published under (Powertools reads both from the
-# environment that .chalice/config.json sets: POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_SERVICE_NAME).
-METRICS_NAMESPACE = NAMESPACE
-SERVICE_NAME = SERVICE
 ALARM_TOPIC = "AlarmTopic"
 ALARM_EMAIL_PARAMETER = "AlarmEmail"
 
@@ -295,7 +291,8 @@ def cloudformation_resources() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class CustomMetricAlarm:
-    """An alarm on a metric the application publishes (Powertools, ``METRICS_NAMESPACE``)."""
+    """An alarm on a metric the application publishes (namespace ``NAMESPACE``, dimension ``service``: what
+    chalicelib.observability publishes and .chalice/config.json sets for Powertools)."""
 
     metric: str
     threshold: int  # Sum over one hour at or above which it alarms
@@ -371,7 +368,7 @@ def _alarm_resources() -> dict[str, Any]:
     for custom in CUSTOM_METRIC_ALARMS:
         # Hours without charges or messages publish nothing: that is quiet, not trouble.
         resources["Alarm" + custom.metric] = alarm(
-            custom.description, METRICS_NAMESPACE, custom.metric, {"service": SERVICE_NAME}, "Sum", 3600, 1,
+            custom.description, NAMESPACE, custom.metric, {"service": SERVICE}, "Sum", 3600, 1,
             "GreaterThanOrEqualToThreshold", custom.threshold, "notBreaching")
     return resources
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from chalicelib.observability import NAMESPACE as METRICS_NAMESPACE
+from chalicelib.observability import SERVICE as SERVICE_NAME
 from infra.__main__ import DEFAULT_OUTPUT, main, template_text
 from infra.definition import (
     ALARM_TOPIC,
     KEYS,
-    METRICS_NAMESPACE,
     QUEUES,
-    SERVICE_NAME,
     STREAM_CONSUMERS,
     TICK_FUNCTION,
     cloudformation_resources,
