@@ -8,7 +8,20 @@ Besides the service's own routes every simulator answers:
   their last four digits, security codes removed: no full PAN is ever kept);
 - ``POST /__sandbox/faults`` ``{"route", "fault", "times"?, "seconds"?, "status"?}``,
   ``GET /__sandbox/faults`` and ``DELETE /__sandbox/faults``: the fault queue
-  (see :meth:`Simulator.inject`), for tests of retries and reconciliation.
+  (see :meth:`Simulator.inject`), for tests of retries and reconciliation;
+- ``GET /__sandbox/mode`` and ``POST /__sandbox/mode`` ``{"<switch>": bool, ...}``:
+  the simulator's run-time switches (:attr:`Simulator.switches`, e.g. Cielo's and
+  GetNet's ``strict``); both answer the switches after the change, an unknown
+  switch or a value that is not a JSON boolean answers 400, and a simulator
+  without switches answers 404.
+
+Time: a simulator's clock is the constructor's keyword ``clock``, a callable
+answering an aware ``datetime`` (``datetime.now(UTC)`` by default), read
+through :meth:`Simulator.now`, so a test can pin or move "now". Cielo and
+GetNet answer every timestamp from it (ZapMe takes no clock yet and reads the
+wall clock). A clock answering a naive datetime is a bug of the test (its zone
+would be guessed) and fails the request with 500. Access-token lifetimes
+(GetNet) stay on the monotonic clock: they are not answered dates.
 
 Routes are ``(method, path)`` keys; a path segment written ``{name}`` matches
 any one segment. A trailing slash is ignored (Cielo documents ``/1/sales/``).
@@ -22,6 +35,7 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -127,6 +141,12 @@ class Fault:
 
 
 Route = Callable[[RecordedRequest], Reply]
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The default clock."""
+    return datetime.now(UTC)
 
 
 class Simulator:
@@ -135,8 +155,11 @@ class Simulator:
     name = "simulador"
     env_urls: tuple[str, ...] = ()  # where the app's adapters read this service's base URL
     mask_digit_runs = False  # card services: mask every 13-19 digit run in recordings, not only card fields
+    # Boolean attributes that ``/__sandbox/mode`` reads and sets (each subclass sets them in its constructor).
+    switches: tuple[str, ...] = ()
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, *, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or utc_now
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
@@ -156,6 +179,33 @@ class Simulator:
 
     def routes(self) -> dict[tuple[str, str], Route]:
         return {}
+
+    def now(self) -> datetime:
+        """The clock's instant; subclasses answer every timestamp from it."""
+        instant = self.clock()
+        if instant.tzinfo is None or instant.utcoffset() is None:
+            raise ValueError(f"{self.name}: the clock must answer an aware datetime, got {instant!r}")
+        return instant
+
+    def mode(self) -> dict[str, bool]:
+        """The run-time switches and their values (``GET /__sandbox/mode``)."""
+        with self._lock:
+            return {name: bool(getattr(self, name)) for name in self.switches}
+
+    def set_mode(self, changes: Any) -> dict[str, bool]:
+        """Sets switches from ``{"name": bool}`` (``POST /__sandbox/mode``); nothing changes when one is wrong."""
+        if not isinstance(changes, dict) or not changes:
+            raise ValueError(f"expected a JSON object {{{', '.join(f'{name}?: bool' for name in self.switches)}}}")
+        unknown = sorted(str(name) for name in changes if name not in self.switches)
+        if unknown:
+            raise ValueError(f"unknown switch {', '.join(unknown)}; expected one of {', '.join(self.switches)}")
+        not_boolean = sorted(name for name, value in changes.items() if not isinstance(value, bool))
+        if not_boolean:
+            raise ValueError(f"expected true or false for {', '.join(not_boolean)}")
+        with self._lock:
+            for name, value in changes.items():
+                setattr(self, name, value)
+        return self.mode()
 
     def start(self) -> Simulator:
         self._thread.start()
@@ -277,7 +327,19 @@ class Simulator:
             except (TypeError, ValueError) as exc:
                 return Reply(400, {"erro": str(exc)})
             return Reply(201, fault.as_dict())
+        if what == "mode" and request.method in ("GET", "POST"):
+            return self._mode_route(request)
         return Reply(404, {"erro": f"{self.name}: rota do sandbox desconhecida", "rota": path})
+
+    def _mode_route(self, request: RecordedRequest) -> Reply:
+        if not self.switches:
+            return Reply(404, {"erro": f"{self.name}: este simulador não tem modos"})
+        if request.method == "GET":
+            return Reply(200, self.mode())
+        try:
+            return Reply(200, self.set_mode(request.json()))
+        except ValueError as exc:
+            return Reply(400, {"erro": str(exc)})
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         simulator = self

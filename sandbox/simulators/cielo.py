@@ -12,13 +12,20 @@ or wrong ones answer 401 with Cielo's error array, codes 101/114/115/131/132):
   API 3.0 has no token deletion, so none is simulated.
 - ``GET /1/card/{CardToken}``: the token's truncated card (the ``Links.Href``
   of the tokenization answer).
+- ``POST /1/zeroauth``: Zero Auth, a zero-amount authorization that says
+  whether a card is valid. The body is either the open card ``{"CardType":
+  "CreditCard" | "DebitCard", "CardNumber", "Holder", "ExpirationDate":
+  "MM/YYYY", "SecurityCode"?, "Brand", "SaveCard"?, "CardOnFile"?}`` or a
+  stored card ``{"CardToken", "Brand", "SaveCard"?}``. Answers 200
+  ``{"Valid", "ReturnCode", "ReturnMessage", "IssuerTransactionId"?}``
+  (outcomes below).
 - ``POST /1/sales/``: a credit sale with ``CreditCard.CardToken`` (unknown
   token: 400 code 130) or a raw ``CreditCard.CardNumber``; answers 201.
 - ``GET /1/sales?merchantOrderId=X``: ``{"Payment": [{"PaymentId", "ReceveidDate"}]}``
   (Cielo's spelling), 404 when the order has no sale.
 - ``GET /1/sales/{PaymentId}``: the sale as answered when created; 404 unknown.
 
-The "Simulado" provider: the LAST digit of the card number decides.
+Sales, the "Simulado" provider: the LAST digit of the card number decides.
 
 - 0, 1, 4: approved, ReturnMessage "Operação realizada com sucesso": Status 2 +
   ReturnCode "6" with ``Capture: true``, Status 1 + "4" without;
@@ -31,6 +38,43 @@ The "Simulado" provider: the LAST digit of the card number decides.
 - 9: one of the above, drawn from ``random.Random(seed)`` (reproducible with
   the constructor's ``seed``).
 
+Stored-credential chain ("strict" mode, on by default: the constructor's
+``strict``, or ``POST /__sandbox/mode {"strict": false}`` at run time, read
+with ``GET /__sandbox/mode``). A token sale (``CreditCard.CardToken``) whose
+``CreditCard.CardOnFile.Usage`` is ``"Used"`` (a merchant-initiated use of a
+stored card, whatever its ``Reason``) on a Visa, Master or Elo card must carry
+``Payment.IssuerTransactionId`` equal to one this simulator answered on an
+APPROVED sale of the same CardToken (every one of them is kept, per token).
+Otherwise the sale is refused without asking the issuer: 201 with Status 3,
+ReturnCode ``CHAIN_REFUSAL_CODE`` "58" and ReturnMessage
+``CHAIN_REFUSAL_MESSAGE``, no AuthorizationCode nor IssuerTransactionId, and
+on a Master card MerchantAdviceCode "04" (token requirements not met); the
+sale is stored and listed by merchantOrderId like any denial. ``"First"`` (or
+no CardOnFile), raw-card sales and the other brands (which get no
+IssuerTransactionId to point at) are never refused by this rule, and an
+approved "Used" sale answers a fresh IssuerTransactionId like any approval.
+With ``strict`` off the rule is not applied. Cielo does not document how it
+answers a broken chain; the code, message and advice are ours (58 is the
+ABECS "transaction not allowed" code).
+
+Zero Auth outcomes, by the card (the open one, or the one behind the token):
+
+- the published sandbox denial cards: 1230069300407910 → "39",
+  1230069300407944 → "R2", 5270011231668402 → "82", 6540540000003836 → "36",
+  each ``{"Valid": false, "ReturnCode": <code>, "ReturnMessage": "Autorizacao negada"}``;
+- a card whose last digit is 3 (the Simulado provider's "Cartão Expirado"
+  ending): ``{"Valid": false, "ReturnCode": "57", "ReturnMessage":
+  "Autorizacao negada"}`` (57 is Cielo's documented Zero Auth denial code);
+- every other card: ``{"Valid": true, "ReturnCode": "00", "ReturnMessage":
+  "Transacao autorizada"}``, plus a 15-digit ``IssuerTransactionId`` for
+  Visa, Master and Elo.
+
+Why only ending 3 of the sale endings: 2, 5, 7 and 8 model declines that a
+card which is valid today gets later, on a sale (no funds, blocked in the
+bank's app, cancelled after it was stored), and 6 (time out) and 9 (random)
+are not properties of the card either. Zero Auth passes them and the sale
+decides, as it always did; an expired card is invalid from the start.
+
 Decisions where the reference is silent or unclear ([I] in gateways.md):
 
 - Ending 6 (Time Out) answers ``Status 0`` (NotFinished): the docs do not give
@@ -38,7 +82,27 @@ Decisions where the reference is silent or unclear ([I] in gateways.md):
 - Approvals carry ``AuthorizationCode`` and, for Visa/Master/Elo,
   ``IssuerTransactionId``. Mastercard denials carry a ``MerchantAdviceCode``:
   05/78/70 → "02" (retry later), 57 → "01" (update the card data),
-  77 → "03" (do not retry). Status 0 (time out) carries none.
+  77 → "03" (do not retry), 58 (broken chain) → "04". Status 0 (time out)
+  carries none.
+- A sale's answer never echoes the request's ``Payment.IssuerTransactionId``
+  (it names an earlier sale): it carries only the one issued to this sale,
+  so a denial carries none. ``/__sandbox/requests`` shows it as sent, masked
+  to its last four digits like any 13-19 digit run (a card number may hide in
+  any field), next to ``CardOnFile`` unmasked.
+- The chain is checked before the ending is read: a refused sale on an
+  ending-9 card draws nothing from the seeded sequence, and a "Used" sale
+  without its chain is refused whatever the ending (6 and 9 included).
+- Zero Auth records nothing: its IssuerTransactionId does not open a token's
+  chain (the first approved sale does), ``SaveCard: true`` stores no card
+  (tokenize with ``/1/card/``) and ``CardOnFile`` is accepted as sent without
+  changing the outcome. ``CardType`` may be left out (the docs' own example
+  does; it reads as ``CreditCard``); any other value than ``CreditCard`` or
+  ``DebitCard`` answers 400 ``[{"Code": 0, ...}]`` (no specific code is
+  documented; 0 is Cielo's generic data error), together with the card's
+  errors. The open card gets the tokenization checks (177 incl. Luhn, 128,
+  125/126, 182, 185; Holder is not checked, as in tokenization) except that
+  the published denial cards, which fail Luhn, are answered; a token gets
+  130 when unknown (and 182/185 on its Brand, as in a sale).
 - Validation errors (400, the Cielo array, every error found at once):
   122 MerchantOrderId missing, not alphanumeric or longer than 50;
   102 Payment.Type missing (only ``CreditCard`` is simulated, others 173);
@@ -56,9 +120,14 @@ Decisions where the reference is silent or unclear ([I] in gateways.md):
 - A raw-card sale is not Luhn-checked (the Simulado provider reads only the
   last digit); tokenizing is. The docs' approved example card
   4024007153763191 fails Luhn, so it sells but does not tokenize.
+- Dates come from the simulator's clock (``base``): ``ReceivedDate``,
+  ``CapturedDate`` and the listing's ``ReceveidDate`` are its instant in
+  Brasília local time, ``"YYYY-MM-DD HH:MM:SS"`` (UTC-3, no daylight saving
+  time since 2019), and the ``Tid`` starts with its ``MMDDhhmmss``.
 - An injected 5xx (``error_5xx`` fault) answers ``[{"Code": 0, "Message": ...}]``.
-- Not simulated: capture/void (``PUT``), Zero Auth, Renova Fácil (``NewCard``),
-  other payment types.
+  Faults match route prefixes, so ``/1/zeroauth`` takes them like any route.
+- Not simulated: capture/void (``PUT``), Renova Fácil (``NewCard``), other
+  payment types.
 """
 from __future__ import annotations
 
@@ -68,18 +137,20 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sandbox.simulators.base import RecordedRequest, Reply, Route, Simulator
+from sandbox.simulators.base import Clock, RecordedRequest, Reply, Route, Simulator
 
 BRASILIA = timezone(timedelta(hours=-3))  # no daylight saving time since 2019
 BRANDS = ("Visa", "Master", "Amex", "Elo", "Aura", "JCB", "Diners", "Discover", "Hipercard")
 ISSUER_TRANSACTION_BRANDS = ("visa", "master", "elo")
 SUCCESS_MESSAGE = "Operação realizada com sucesso"
-# last digit → (Status, ReturnCode, ReturnMessage, Mastercard MerchantAdviceCode); None = approved
-DENIALS: dict[int, tuple[int, str, str, str | None]] = {
+# (Status, ReturnCode, ReturnMessage, Mastercard MerchantAdviceCode) of a sale that is not approved
+Denial = tuple[int, str, str, str | None]
+# last digit → its denial; the other endings approve
+DENIALS: dict[int, Denial] = {
     2: (3, "05", "Não Autorizada", "02"),
     3: (3, "57", "Cartão Expirado", "01"),
     5: (3, "78", "Cartão Bloqueado", "02"),
@@ -89,6 +160,25 @@ DENIALS: dict[int, tuple[int, str, str, str | None]] = {
 }
 APPROVING_DIGITS = (0, 1, 4)
 RANDOM_DIGIT = 9
+# Strict mode: a later use of a stored card ("Used") that does not point at its chain.
+CHAIN_REFUSAL_CODE = "58"
+CHAIN_REFUSAL_MESSAGE = ("Transação não permitida: credencial armazenada sem IssuerTransactionId "
+                         "da primeira transação")
+CHAIN_REFUSAL_ADVICE = "04"  # Mastercard: token requirements not met
+CHAIN_REFUSAL: Denial = (3, CHAIN_REFUSAL_CODE, CHAIN_REFUSAL_MESSAGE, CHAIN_REFUSAL_ADVICE)
+# Zero Auth: the published sandbox denial cards (none passes Luhn) → ReturnCode.
+ZERO_AUTH_DENIALS: dict[str, str] = {
+    "1230069300407910": "39",
+    "1230069300407944": "R2",
+    "5270011231668402": "82",
+    "6540540000003836": "36",
+}
+ZERO_AUTH_EXPIRED_DIGIT = 3  # the Simulado provider's "Cartão Expirado" ending
+ZERO_AUTH_EXPIRED_CODE = "57"
+ZERO_AUTH_VALID_CODE = "00"
+ZERO_AUTH_VALID_MESSAGE = "Transacao autorizada"
+ZERO_AUTH_DENIED_MESSAGE = "Autorizacao negada"
+ZERO_AUTH_CARD_TYPES = ("CreditCard", "DebitCard")
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ORDER_ID = re.compile(r"^[A-Za-z0-9]{1,50}$")
 _EXPIRY = re.compile(r"^(0[1-9]|1[0-2])/\d{4}$")
@@ -146,16 +236,19 @@ class CieloSimulator(Simulator):
     # Cielo splits transactions (apisandbox) and queries (apiquerysandbox); one server answers both.
     env_urls = ("CIELO_API_URL", "CIELO_QUERY_URL")
     mask_digit_runs = True
+    switches = ("strict",)
 
     # The credentials accepted by default (a GUID and 40 characters, like the ones Cielo's sandbox issues).
     DEFAULT_MERCHANT_ID = "0b5e1a4c-5a1d-4c1e-9e10-5a1d0c1e1000"
     DEFAULT_MERCHANT_KEY = "SIMULADOCIELOSANDBOXMERCHANTKEY000000000"
 
     def __init__(self, port: int = 0, merchant_id: str = DEFAULT_MERCHANT_ID,
-                 merchant_key: str = DEFAULT_MERCHANT_KEY, seed: int | None = None) -> None:
+                 merchant_key: str = DEFAULT_MERCHANT_KEY, seed: int | None = None, *, clock: Clock | None = None,
+                 strict: bool = True) -> None:
         if not _GUID.match(merchant_id) or len(merchant_key) != 40:
             raise ValueError("Cielo credentials are a GUID MerchantId and a 40-character MerchantKey")
-        super().__init__(port)
+        super().__init__(port, clock=clock)
+        self.strict = strict  # the stored-credential chain rule (module docstring)
         self.merchant_id = merchant_id
         self.merchant_key = merchant_key
         self._random = random.Random(seed)  # only for ending 9, so a seed reproduces its outcomes
@@ -164,6 +257,7 @@ class CieloSimulator(Simulator):
         self.cards: dict[str, StoredCard] = {}
         self.sales: dict[str, dict[str, Any]] = {}  # PaymentId → the sale as answered
         self._orders: dict[str, list[tuple[str, str]]] = {}  # MerchantOrderId → [(PaymentId, ReceivedDate)]
+        self._chains: dict[str, set[str]] = {}  # CardToken → IssuerTransactionIds of its approved sales
 
     def routes(self) -> dict[tuple[str, str], Route]:
         return {
@@ -172,6 +266,7 @@ class CieloSimulator(Simulator):
             ("POST", "/1/sales"): self._authenticated(self._create_sale),
             ("GET", "/1/sales"): self._authenticated(self._sales_by_order),
             ("GET", "/1/sales/{payment_id}"): self._authenticated(self._get_sale),
+            ("POST", "/1/zeroauth"): self._authenticated(self._zero_auth),
         }
 
     def fault_reply(self, status: int) -> Reply:
@@ -261,6 +356,47 @@ class CieloSimulator(Simulator):
         return Reply(200, {"CardNumber": card.truncated_number, "Holder": card.holder,
                            "ExpirationDate": card.expiration_date, "Brand": card.brand})
 
+    # --- Zero Auth ----------------------------------------------------------------------------------------------
+
+    def _zero_auth(self, request: RecordedRequest) -> Reply:
+        """A zero-amount authorization: is the card valid? Nothing is stored (the request log only)."""
+        body = request.json()
+        if not isinstance(body, dict):
+            return Reply(400, [_error(0, "Request body is not a valid JSON object")])
+        checked = self._zero_auth_card(body)
+        if isinstance(checked, list):
+            return Reply(400, checked)
+        last_digit, brand, code = checked
+        if code is None and last_digit == ZERO_AUTH_EXPIRED_DIGIT:
+            code = ZERO_AUTH_EXPIRED_CODE
+        if code is not None:
+            return Reply(200, {"Valid": False, "ReturnCode": code, "ReturnMessage": ZERO_AUTH_DENIED_MESSAGE})
+        answer: dict[str, Any] = {"Valid": True, "ReturnCode": ZERO_AUTH_VALID_CODE,
+                                  "ReturnMessage": ZERO_AUTH_VALID_MESSAGE}
+        if brand.lower() in ISSUER_TRANSACTION_BRANDS:
+            answer["IssuerTransactionId"] = "".join(self._ids.choices("0123456789", k=15))
+        return Reply(200, answer)
+
+    def _zero_auth_card(self, body: dict[str, Any]) -> tuple[int, str, str | None] | list[Error]:
+        """The card's last digit, brand and published denial code (if any); or the validation errors."""
+        errors: list[Error] = []
+        card_type = body.get("CardType", "CreditCard")
+        if card_type not in ZERO_AUTH_CARD_TYPES:
+            errors.append(_error(0, "CardType is invalid: CreditCard or DebitCard"))
+        if body.get("CardToken"):
+            stored, card_errors = self._token_card(body)
+            if stored is None or errors:
+                return errors + card_errors
+            # The denial cards fail Luhn, so none of them ever becomes a token: the ending decides alone.
+            return stored.last_digit, stored.brand, None
+        number = body.get("CardNumber")
+        published = ZERO_AUTH_DENIALS.get(number) if isinstance(number, str) else None
+        # The published denial cards fail Luhn, yet the sandbox answers them: they skip that check.
+        errors += self._card_errors(body, luhn=published is None)
+        if errors:
+            return errors
+        return int(str(number)[-1]), str(body["Brand"]), published
+
     # --- sales --------------------------------------------------------------------------------------------------
 
     def _create_sale(self, request: RecordedRequest) -> Reply:
@@ -275,12 +411,32 @@ class CieloSimulator(Simulator):
         if errors:
             return Reply(400, errors)
         assert card is not None
-        sale = self._authorize(body, payment, card_node, card)
+        # The chain is checked before the issuer is asked, so a refused sale draws nothing from the seeded ending 9.
+        denial = CHAIN_REFUSAL if self._breaks_chain(payment, card_node, card) else self._denial(card.last_digit)
+        sale = self._authorize(body, payment, card_node, card, denial)
+        answered = sale["Payment"]
         with self._state:
-            self.sales[sale["Payment"]["PaymentId"]] = sale
-            self._orders.setdefault(sale["MerchantOrderId"], []).append(
-                (sale["Payment"]["PaymentId"], sale["Payment"]["ReceivedDate"]))
+            self.sales[answered["PaymentId"]] = sale
+            self._orders.setdefault(sale["MerchantOrderId"], []).append((answered["PaymentId"],
+                                                                         answered["ReceivedDate"]))
+            if card.token and answered.get("IssuerTransactionId"):
+                self._chains.setdefault(card.token, set()).add(answered["IssuerTransactionId"])
         return Reply(201, copy.deepcopy(sale))
+
+    def _breaks_chain(self, payment: dict[str, Any], card_node: dict[str, Any], card: StoredCard) -> bool:
+        """Strict mode: a "Used" token sale must name an IssuerTransactionId of an approved sale of its token.
+
+        Only Visa, Master and Elo issue IssuerTransactionIds, so only their cards can be held to the chain;
+        a raw-card sale (even one that stores the card with ``SaveCard``) starts a chain, never continues one.
+        """
+        if not self.strict or not card_node.get("CardToken") or card.brand.lower() not in ISSUER_TRANSACTION_BRANDS:
+            return False
+        usage = _node(card_node, "CardOnFile").get("Usage")
+        if not isinstance(usage, str) or usage.strip().lower() != "used":
+            return False
+        sent = payment.get("IssuerTransactionId")
+        with self._state:
+            return not isinstance(sent, str) or sent not in self._chains.get(card.token, set())
 
     @staticmethod
     def _sale_errors(body: dict[str, Any], payment: dict[str, Any]) -> list[Error]:
@@ -307,16 +463,19 @@ class CieloSimulator(Simulator):
             errors.append(_error(186, "Authenticate must be false with Recurrent"))
         return errors
 
+    def _token_card(self, node: dict[str, Any]) -> tuple[StoredCard | None, list[Error]]:
+        """The stored card of ``node["CardToken"]`` (sales and Zero Auth): 130 when unknown."""
+        with self._state:
+            stored = self.cards.get(str(node.get("CardToken")).lower())
+        brand_errors = self._brand_errors(node.get("Brand"))
+        if stored is None:
+            return None, [_error(130, "Could not get Credit Card"), *brand_errors]
+        return (stored, []) if not brand_errors else (None, brand_errors)
+
     def _sale_card(self, card_node: dict[str, Any]) -> tuple[StoredCard | None, list[Error]]:
         """The card a sale charges: its stored token, or the raw card (stored when ``SaveCard``)."""
-        token = card_node.get("CardToken")
-        if token:
-            with self._state:
-                stored = self.cards.get(str(token).lower())
-            brand_errors = self._brand_errors(card_node.get("Brand"))
-            if stored is None:
-                return None, [_error(130, "Could not get Credit Card"), *brand_errors]
-            return (stored, []) if not brand_errors else (None, brand_errors)
+        if card_node.get("CardToken"):
+            return self._token_card(card_node)
         save = _flag(card_node.get("SaveCard"))
         errors = self._card_errors(card_node, luhn=save)
         if errors:
@@ -327,20 +486,20 @@ class CieloSimulator(Simulator):
         return StoredCard("", _truncate(number), int(number[-1]), str(card_node["Brand"]),
                           str(card_node["ExpirationDate"]), str(card_node.get("Holder") or ""), ""), []
 
-    def _outcome(self, last_digit: int) -> int:
-        """The ending that decides: 9 draws one of the others from the seeded generator."""
-        if last_digit != RANDOM_DIGIT:
-            return last_digit
-        with self._state:
-            return self._random.choice((0, 2, 3, 5, 6, 7, 8))
+    def _denial(self, last_digit: int) -> Denial | None:
+        """The denial of the ending (None: approved); 9 draws one of the others from the seeded generator."""
+        ending = last_digit
+        if last_digit == RANDOM_DIGIT:
+            with self._state:
+                ending = self._random.choice((0, 2, 3, 5, 6, 7, 8))
+        return None if ending in APPROVING_DIGITS else DENIALS[ending]
 
     def _authorize(self, body: dict[str, Any], payment: dict[str, Any], card_node: dict[str, Any],
-                   card: StoredCard) -> dict[str, Any]:
-        now = datetime.now(BRASILIA)
+                   card: StoredCard, denial: Denial | None) -> dict[str, Any]:
+        now = self.now().astimezone(BRASILIA)  # Cielo answers Brasília local time without an offset
         received = now.strftime("%Y-%m-%d %H:%M:%S")
         payment_id = str(uuid.uuid4())
         capture = _flag(payment.get("Capture"))
-        ending = self._outcome(card.last_digit)
         credit_card = {key: value for key, value in card_node.items() if key not in ("SecurityCode", "CardNumber")}
         credit_card.update({"CardNumber": card.truncated_number, "Brand": card_node.get("Brand") or card.brand,
                             "ExpirationDate": card.expiration_date, "SaveCard": _flag(card_node.get("SaveCard"))})
@@ -348,8 +507,9 @@ class CieloSimulator(Simulator):
             credit_card["Holder"] = card.holder
         if card.token:
             credit_card["CardToken"] = card.token
+        # The request's IssuerTransactionId points at an earlier sale; this answer carries only its own (if any).
         answered: dict[str, Any] = {
-            **copy.deepcopy(payment),
+            **{key: copy.deepcopy(value) for key, value in payment.items() if key != "IssuerTransactionId"},
             "CreditCard": credit_card,
             "PaymentId": payment_id,
             "Type": "CreditCard",
@@ -367,7 +527,7 @@ class CieloSimulator(Simulator):
         }
         self_link = {"Method": "GET", "Rel": "self", "Href": f"{self.url}/1/sales/{payment_id}"}
         links = [self_link]
-        if ending in APPROVING_DIGITS:
+        if denial is None:
             answered.update({"Status": 2 if capture else 1, "ReturnCode": "6" if capture else "4",
                              "ReturnMessage": SUCCESS_MESSAGE,
                              "AuthorizationCode": "".join(self._ids.choices("0123456789", k=6))})
@@ -380,7 +540,7 @@ class CieloSimulator(Simulator):
             if card.brand.lower() in ISSUER_TRANSACTION_BRANDS:
                 answered["IssuerTransactionId"] = "".join(self._ids.choices("0123456789", k=15))
         else:
-            status, code, message, advice = DENIALS[ending]
+            status, code, message, advice = denial
             answered.update({"Status": status, "ReturnCode": code, "ReturnMessage": message})
             if advice is not None and status == 3 and card.brand.lower() == "master":
                 answered["MerchantAdviceCode"] = advice

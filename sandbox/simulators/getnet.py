@@ -23,6 +23,15 @@ Routes:
   (``verify_card`` is accepted and not simulated).
 - ``GET /v1/cards/{card_id}`` → the stored card; ``DELETE /v1/cards/{card_id}``
   → 204. Unknown or deleted: 404 ``GatewayVaultServiceError`` / ``VAULT-404``.
+- ``POST /v1/cards/verification`` ``{number_token, brand, cardholder_name,
+  expiration_month "MM", expiration_year "YY", security_code?}``: the issuer's
+  check of a card, without charging it. ``number_token`` is a vault card's
+  reusable token (what ``/v1/cards`` answers; it stays usable) or a single-use
+  one from ``/v1/tokens/card`` (spent, as a payment spends it: a second use
+  answers 400 ``TOKENIZATION-400``). Verified: 200 ``{"status": "VERIFIED",
+  "verification_id": <uuid>, "authorization_code": <16 digits>}`` (the
+  published fixture). Missing or malformed fields (``security_code``, when
+  sent, is 3 or 4 digits): 400 ``GENERIC-400``.
 - ``POST /v1/payments/credit``: ``seller_id`` (header or body, must be the
   simulator's), ``amount`` (integer cents > 0), ``order.order_id`` (≤ 36),
   ``customer.customer_id``, ``credit{delayed, transaction_type,
@@ -51,10 +60,56 @@ Installments above 12 (``INSTALL_*``) answer the recorded 402 PAYMENTS-011
 ``details[0]`` carrying ``status: "NOT APPROVED"``, ``error_code``,
 ``description``, ``description_detail``, ``payment_id``,
 ``authorization_code``, ``terminal_nsu`` and ``acquirer_transaction_id``
-(§2.8). The v1 API documents no query of a payment, so none is simulated;
-tests read :attr:`GetNetSimulator.payments` (or ``/__sandbox/requests``).
-The simulator never keeps a full card number: a token remembers the outcome,
-the BIN, the last four digits and the brand.
+(§2.8).
+
+Card verification, by the card behind the token: the expired test card
+5155901222260003 is refused, HTTP 402 ``CardVerificationError`` with
+``details[0]`` ``{"status": "DENIED", "error_code": "PAYMENTS-003",
+"description": "Cartão vencido", "description_detail": "CARTAO VENCIDO
+[ECOM - 54]"}``; every other card is verified. The declines 05 and 51 of the
+other test cards are transaction declines (a valid card the issuer will not
+charge this time, e.g. without funds), so verification passes and the payment
+decides; an expired card is invalid from the start. The shape of a refused
+verification is ours (the recorded error shape with the payment's expired-card
+detail); nothing is stored and the ``brand`` is not compared with the card's.
+
+Stored-credential chain ("strict" mode, on by default: the constructor's
+``strict``, or ``POST /__sandbox/mode {"strict": false}`` at run time, read
+with ``GET /__sandbox/mode``). A payment whose ``credit.credentials_on_file_type``
+is ``RECURRING_PAYMENT`` or ``ONE_CLICK_PAYMENT`` (a later use of a stored
+card) on a Visa, Mastercard or Elo vault card (``card.card_id``, or the
+card's reusable vault ``number_token``) must carry ``credit.transaction_id``
+equal to a ``credit.transaction_id`` this simulator answered on an approved
+payment of the same vault card (every one of them is kept, per card; a
+``delayed`` payment answered ``AUTHORIZED`` counts, since the issuer approved
+it). Otherwise it is refused before the card's own outcome is read: 402
+``CreditServiceError`` with ``details[0]`` ``{"status": "NOT APPROVED",
+"error_code": "PAYMENTS-402", "description": "Transação não permitida",
+"description_detail": "TRANSACAO NAO PERMITIDA: CREDENCIAL ARMAZENADA SEM
+TRANSACTION_ID DA PRIMEIRA TRANSACAO [ECOM - 57]", "payment_id", ...}``,
+kept in :attr:`GetNetSimulator.payments` as ``DENIED`` like any decline.
+``RECURRING`` and ``ONE_CLICK`` (first uses), no ``credentials_on_file_type``,
+single-use tokens (no vault card to chain on) and other brands are never
+refused by this rule; with ``strict`` off it is not applied. GetNet does not
+document how it answers a broken chain: the texts are ours, in its style.
+
+No payment query: the v1 API documents none, so none is simulated (a route
+of our own would let the adapter reconcile against something GetNet does not
+offer). The adapter's ``find`` therefore answers "unknown" and an unknown
+GetNet charge is settled from GetNet's portal; tests read
+:meth:`GetNetSimulator.orders` / :attr:`GetNetSimulator.payments` (or
+``/__sandbox/requests``, which shows ``credentials_on_file_type`` and
+``transaction_id`` as sent, the 16-digit id masked to its last four like any
+13-19 digit run: a card number may hide in any field).
+
+Dates come from the simulator's clock (``base``): a payment's
+``received_at`` and a vault card's ``created_at``/``used_at`` are its instant
+in UTC as ``YYYY-MM-DDTHH:MM:SS.mmmZ``, ``credit.authorized_at`` the same to
+the second.
+
+The simulator never keeps a full card number: a token remembers the outcome
+(a published test card's number, or "approved"), the BIN, the last four
+digits and the brand.
 """
 from __future__ import annotations
 
@@ -67,11 +122,11 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sandbox.simulators.base import RecordedRequest, Reply, Route, Simulator
+from sandbox.simulators.base import Clock, RecordedRequest, Reply, Route, Simulator
 
 APPROVED = "approved"
 # card number → (error_code, description, description_detail) of its decline
@@ -85,6 +140,16 @@ INSTALLMENTS_DECLINE = ("PAYMENTS-011", "Número de parcelas excede limite",
 MAX_INSTALLMENTS = 12
 TRANSACTION_TYPES = ("FULL", "INSTALL_NO_INTEREST", "INSTALL_WITH_INTEREST")
 COF_TYPES = ("ONE_CLICK", "ONE_CLICK_PAYMENT", "RECURRING", "RECURRING_PAYMENT")
+# Later uses of a stored card: in strict mode they must point at the card's first approved transaction.
+COF_LATER_USES = ("ONE_CLICK_PAYMENT", "RECURRING_PAYMENT")
+CHAIN_BRANDS = ("Visa", "Mastercard", "Elo")  # the brands whose issuers return a transaction_id to chain on
+CHAIN_REFUSAL = ("PAYMENTS-402", "Transação não permitida",
+                 "TRANSACAO NAO PERMITIDA: CREDENCIAL ARMAZENADA SEM TRANSACTION_ID DA PRIMEIRA TRANSACAO "
+                 "[ECOM - 57]")
+EXPIRED_TEST_CARD = "5155901222260003"
+# card number → its (error_code, description, description_detail) in a card verification
+VERIFICATION_DECLINES: dict[str, tuple[str, str, str]] = {EXPIRED_TEST_CARD: DECLINES[EXPIRED_TEST_CARD]}
+VERIFIED = "VERIFIED"
 SINGLE_USE_DETAIL = ("Invalid number_token, verify or renew your number_token, "
                      "it is valid for only one attempt.")
 REASONS = {400: "Bad Request", 401: "Unauthorized", 402: "Payment Required", 404: "Not Found",
@@ -93,9 +158,14 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 
 def getnet_error(status: int, name: str, error_code: str, description: str, detail: str,
-                 **extra: Any) -> Reply:
-    """GetNet's error body (§2.8): ``{message, name, status_code, details: [...]}``."""
-    item = {"status": "NOT APPROVED" if status == 402 else "DENIED", "error_code": error_code,
+                 *, detail_status: str | None = None, **extra: Any) -> Reply:
+    """GetNet's error body (§2.8): ``{message, name, status_code, details: [...]}``.
+
+    ``details[0].status`` is "NOT APPROVED" on a 402 (a declined payment) and "DENIED" otherwise, unless
+    ``detail_status`` says (a refused card verification is a 402 "DENIED").
+    """
+    default_status = "NOT APPROVED" if status == 402 else "DENIED"
+    item = {"status": detail_status or default_status, "error_code": error_code,
             "description": description, "description_detail": detail, **extra}
     return Reply(status, {"message": REASONS.get(status, "Error"), "name": name, "status_code": status,
                           "details": [item]})
@@ -163,14 +233,11 @@ class VaultCard:
                 "status": "active"}
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
 class GetNetSimulator(Simulator):
     name = "getnet"
     env_urls = ("GETNET_API_URL",)
     mask_digit_runs = True
+    switches = ("strict",)
 
     # The credentials accepted by default (GetNet issues UUIDv4 client ids, secrets and seller ids).
     DEFAULT_CLIENT_ID = "6e7f0a1b-0000-4000-8000-6e7f0a1b0001"
@@ -180,8 +247,9 @@ class GetNetSimulator(Simulator):
 
     def __init__(self, port: int = 0, client_id: str = DEFAULT_CLIENT_ID,
                  client_secret: str = DEFAULT_CLIENT_SECRET, seller_id: str = DEFAULT_SELLER_ID,
-                 token_seconds: int = TOKEN_SECONDS) -> None:
-        super().__init__(port)
+                 token_seconds: int = TOKEN_SECONDS, *, clock: Clock | None = None, strict: bool = True) -> None:
+        super().__init__(port, clock=clock)
+        self.strict = strict  # the stored-credential chain rule (module docstring)
         self.client_id = client_id
         self.client_secret = client_secret
         self.seller_id = seller_id
@@ -192,6 +260,7 @@ class GetNetSimulator(Simulator):
         self.cards: dict[str, VaultCard] = {}
         self._vault_tokens: dict[str, str] = {}  # vault number_token → card_id
         self.payments: dict[str, dict[str, Any]] = {}  # payment_id → answered body (declines too)
+        self._chains: dict[str, set[str]] = {}  # card_id → transaction_ids of its approved payments
 
     def routes(self) -> dict[tuple[str, str], Route]:
         return {
@@ -200,8 +269,13 @@ class GetNetSimulator(Simulator):
             ("POST", "/v1/cards"): self._bearer(self._store_card),
             ("GET", "/v1/cards/{card_id}"): self._bearer(self._get_card),
             ("DELETE", "/v1/cards/{card_id}"): self._bearer(self._delete_card),
+            ("POST", "/v1/cards/verification"): self._bearer(self._verify_card),
             ("POST", "/v1/payments/credit"): self._bearer(self._pay),
         }
+
+    def timestamp(self) -> str:
+        """The clock's instant as GetNet writes it: UTC, milliseconds, ``Z``."""
+        return self.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
     def fault_reply(self, status: int) -> Reply:
         return Reply(status, {"message": REASONS.get(status, "Error"), "name": "ServerError",
@@ -308,7 +382,7 @@ class GetNetSimulator(Simulator):
             card_id=str(uuid.uuid4()), number_token=secrets.token_hex(64), card=token.card,
             customer_id=str(body["customer_id"]), cardholder_name=str(body["cardholder_name"]),
             expiration_month=int(body["expiration_month"]), expiration_year=int(body["expiration_year"]),
-            created_at=_now())
+            created_at=self.timestamp())
         with self._state:
             self.cards[card.card_id] = card
             self._vault_tokens[card.number_token] = card.card_id
@@ -348,7 +422,38 @@ class GetNetSimulator(Simulator):
         with self._state:
             self.cards.pop(card.card_id, None)
             self._vault_tokens.pop(card.number_token, None)
+            self._chains.pop(card.card_id, None)
         return Reply(204, None)
+
+    # --- card verification --------------------------------------------------------------------------------------
+
+    def _verify_card(self, request: RecordedRequest) -> Reply:
+        """The issuer's zero-amount check of a card; nothing is stored (a single-use token is spent)."""
+        body = request.json()
+        if not isinstance(body, dict):
+            return _invalid("Request body is not a valid JSON object")
+        problem = self._card_problem(body, require_holder=True)
+        brand = body.get("brand")
+        if problem is None and (not isinstance(brand, str) or not brand.strip()):
+            problem = "brand is required"
+        code = body.get("security_code")
+        if problem is None and code is not None and not _digits(code, (3, 4)):
+            problem = "security_code is invalid"
+        if problem is not None:
+            return _invalid(problem)
+        with self._state:
+            card_id = self._vault_tokens.get(body["number_token"])
+            stored = self.cards.get(card_id) if card_id else None
+        # A vault card's token is reusable; any other token is a single-use one, spent as a payment spends it.
+        token = None if stored is not None else self._consume(body["number_token"])
+        card = stored.card if stored is not None else token.card if token is not None else None
+        if card is None:
+            return self._used_token()
+        decline = VERIFICATION_DECLINES.get(card.outcome)
+        if decline is not None:
+            return getnet_error(402, "CardVerificationError", *decline, detail_status="DENIED")
+        return Reply(200, {"status": VERIFIED, "verification_id": str(uuid.uuid4()),
+                           "authorization_code": "".join(secrets.choice("0123456789") for _ in range(16))})
 
     # --- payments -----------------------------------------------------------------------------------------------
 
@@ -361,12 +466,11 @@ class GetNetSimulator(Simulator):
         if problem is not None:
             return _invalid(problem)
         credit: dict[str, Any] = body["credit"]
-        card_node: dict[str, Any] = credit["card"]
-        card_data, failure = self._payment_card(card_node)
-        if failure is not None:
-            return failure
-        assert card_data is not None
-        return self._decide(body, credit, card_data)
+        found = self._payment_card(credit["card"])
+        if isinstance(found, Reply):
+            return found
+        card_data, card_id = found
+        return self._decide(body, credit, card_data, card_id)
 
     @staticmethod
     def _payment_problem(body: dict[str, Any]) -> str | None:
@@ -407,27 +511,44 @@ class GetNetSimulator(Simulator):
             return None if isinstance(card["card_id"], str) else "credit.card.card_id is invalid"
         return GetNetSimulator._card_problem(card, require_holder=False)
 
-    def _payment_card(self, card_node: dict[str, Any]) -> tuple[CardData | None, Reply | None]:
-        """The card a payment charges: a vault card (by card_id or its token) or a single-use token."""
+    def _payment_card(self, card_node: dict[str, Any]) -> tuple[CardData, str | None] | Reply:
+        """The card a payment charges and its vault card_id: a vault card (by card_id or its reusable token),
+        or a single-use token (no card_id); the error reply when there is none."""
+        now = self.timestamp()
         with self._state:
             card_id = card_node.get("card_id") or self._vault_tokens.get(str(card_node.get("number_token")))
             stored = self.cards.get(card_id) if card_id else None
             if stored is not None:
-                stored.used_at = _now()
-                return stored.card, None
+                stored.used_at = now
+                return stored.card, stored.card_id
         if card_node.get("card_id"):
-            return None, self._card_not_found()
+            return self._card_not_found()
         token = self._consume(card_node.get("number_token"))
-        return (token.card, None) if token is not None else (None, self._used_token())
+        return (token.card, None) if token is not None else self._used_token()
 
-    def _decide(self, body: dict[str, Any], credit: dict[str, Any], card: CardData) -> Reply:
+    def _breaks_chain(self, credit: dict[str, Any], card: CardData, card_id: str | None) -> bool:
+        """Strict mode: a later use of a vault card must name a transaction_id of an approved payment of it.
+
+        A single-use token has no vault card to chain on, and only Visa, Mastercard and Elo return a
+        transaction_id to point at, so the rule is off for them.
+        """
+        if not self.strict or card_id is None or card.brand not in CHAIN_BRANDS:
+            return False
+        if credit.get("credentials_on_file_type") not in COF_LATER_USES:
+            return False
+        sent = credit.get("transaction_id")
+        with self._state:
+            return not isinstance(sent, str) or sent not in self._chains.get(card_id, set())
+
+    def _decide(self, body: dict[str, Any], credit: dict[str, Any], card: CardData, card_id: str | None) -> Reply:
         payment_id = str(uuid.uuid4())
-        now = _now()
+        now = self.timestamp()
         transaction_id = "".join(secrets.choice("0123456789") for _ in range(16))
         common = {"payment_id": payment_id, "authorization_code": "000000000000000",
                   "terminal_nsu": "".join(secrets.choice("0123456789") for _ in range(6)),
                   "acquirer_transaction_id": "".join(secrets.choice("0123456789") for _ in range(12))}
-        decline = DECLINES.get(card.outcome)
+        # The chain is checked before the issuer is asked: it refuses whatever the card's own outcome.
+        decline = CHAIN_REFUSAL if self._breaks_chain(credit, card, card_id) else DECLINES.get(card.outcome)
         if decline is None and credit.get("number_installments", 1) > MAX_INSTALLMENTS:
             decline = INSTALLMENTS_DECLINE
         record: dict[str, Any] = {"payment_id": payment_id, "seller_id": self.seller_id, "amount": body["amount"],
@@ -448,4 +569,6 @@ class GetNetSimulator(Simulator):
             "transaction_id": transaction_id}}
         with self._state:
             self.payments[payment_id] = copy.deepcopy(answered)
+            if card_id is not None:  # an authorization (delayed) is an issuer's approval too
+                self._chains.setdefault(card_id, set()).add(transaction_id)
         return Reply(200, answered)
