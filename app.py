@@ -234,6 +234,11 @@ def configure_card_gateway(request: ApiRequest, gateway: str) -> Payload:
     return cards_api.configure_gateway(request, gateway)
 
 
+@api.route(f"{CARD_GATEWAYS}/{{gateway}}", methods=["DELETE"], permission=Permission.CONFIGURAR_INTEGRACOES)
+def remove_card_gateway(request: ApiRequest, gateway: str) -> Payload:
+    return cards_api.remove_gateway(request, gateway)
+
+
 @api.route(CARD_GATEWAYS, methods=["GET"], permission=Permission.CONFIGURAR_INTEGRACOES)
 def list_card_gateways(request: ApiRequest) -> Payload:
     return cards_api.list_gateways(request)

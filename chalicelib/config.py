@@ -22,6 +22,9 @@ ENV_PASSWORD_HASH_PROFILE = "PASSWORD_HASH_PROFILE"
 
 GATEWAY_URL_VARIABLES = ("CIELO_API_URL", "CIELO_QUERY_URL", "GETNET_API_URL")
 ENV_GATEWAY_READ_TIMEOUT = "GATEWAY_READ_TIMEOUT_SECONDS"
+# How long after a card attempt a gateway's "no such sale" is believed (billing.charges.ChargeTiming).
+ENV_GATEWAY_NOT_FOUND_AFTER = "GATEWAY_NOT_FOUND_AFTER_MINUTES"
+DEFAULT_NOT_FOUND_AFTER_MINUTES = 30
 # ZapMe's API base URL when the configured integration names none (the local stack: its simulator).
 ENV_ZAPME_URL = "ZAPME_API_URL"
 # The OAuth client the web console logs in with. A browser keeps no secret, so this client's secret is
@@ -57,6 +60,7 @@ class Settings:
     gateway_urls: tuple[tuple[str, str], ...] = ()
     # How long a card gateway may take to answer; past it the outcome is unknown and reconciled.
     gateway_read_timeout: float = 20.0
+    gateway_not_found_after_minutes: int = DEFAULT_NOT_FOUND_AFTER_MINUTES
     zapme_url: str = ""
 
     @property
@@ -82,6 +86,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         read_timeout = 0.0
     if not 0 < read_timeout <= 120:
         raise ConfigurationError(f"{ENV_GATEWAY_READ_TIMEOUT} inválido: {raw_timeout!r} (segundos, até 120)")
+    raw_not_found = env.get(ENV_GATEWAY_NOT_FOUND_AFTER) or str(DEFAULT_NOT_FOUND_AFTER_MINUTES)
+    not_found_after = int(raw_not_found) if raw_not_found.isascii() and raw_not_found.isdigit() else 0
+    if not 1 <= not_found_after <= 24 * 60:
+        raise ConfigurationError(f"{ENV_GATEWAY_NOT_FOUND_AFTER} inválido: {raw_not_found!r} (minutos, de 1 a 1440)")
     profile = env.get(ENV_PASSWORD_HASH_PROFILE) or "standard"
     if profile not in ("standard", "fast"):
         raise ConfigurationError(f"{ENV_PASSWORD_HASH_PROFILE} inválido: {profile!r}")
@@ -94,6 +102,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         password_hash_profile=profile,
         gateway_urls=tuple((name, env[name]) for name in GATEWAY_URL_VARIABLES if env.get(name)),
         gateway_read_timeout=read_timeout,
+        gateway_not_found_after_minutes=not_found_after,
         zapme_url=env.get(ENV_ZAPME_URL) or "",
     )
 

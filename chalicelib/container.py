@@ -10,15 +10,17 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from chalicelib.agenda.service import AgendaService, brazilian_holiday
 from chalicelib.auth.passwords import PasswordHasher
 from chalicelib.auth.service import AuthService
 from chalicelib.billing.cards import CardService
-from chalicelib.billing.charges import ChargeService
+from chalicelib.billing.charges import ChargeService, ChargeTiming
 from chalicelib.billing.gateway_settings import GatewaySettingsService
 from chalicelib.billing.invoices import InvoiceService
+from chalicelib.billing.order_ids import OrderIds
 from chalicelib.billing.recurring import RecurringPayments
 from chalicelib.billing.recurring_charges import CHARGE_DUE, RecurringCharges
 from chalicelib.billing.suspension import Dunning, SuspensionProfiles
@@ -89,7 +91,7 @@ def build_container(
     from chalicelib.storage.notifications import DynamoNotificationStore
     from chalicelib.storage.orders import DynamoOrderStore
     from chalicelib.storage.sequences import DynamoSequences
-    from chalicelib.storage.settings import DynamoSuspensionProfiles, DynamoTickRuns
+    from chalicelib.storage.settings import DynamoInstallation, DynamoSuspensionProfiles, DynamoTickRuns
 
     bind_tables(settings)
     metrics = metrics if metrics is not None else LoggedMetrics()
@@ -110,8 +112,10 @@ def build_container(
     cards = CardService(DynamoWalletStore(), customers, gateway_settings, sealer, sequences, clock, settings.zone)
     billing = DynamoBillingStore(settings.zone)
     invoices = InvoiceService(billing, customers, sequences, clock, profiles, settings.zone)
+    timing = ChargeTiming.of(settings.gateway_read_timeout,
+                             timedelta(minutes=settings.gateway_not_found_after_minutes))
     charges = ChargeService(billing, invoices, cards, gateway_settings, customers, clock, settings.zone, _event_id,
-                            metrics=metrics)
+                            metrics=metrics, order_id=OrderIds(DynamoInstallation()), timing=timing)
     recurring_charges = RecurringCharges(billing, invoices, charges, cards, gateway_settings, queues, clock,
                                          settings.zone, _event_id)
     dunning = Dunning(billing, settings.zone, _event_id)

@@ -695,12 +695,19 @@ SCHEMAS.update({
         },
     },
     "ConfiguracaoGatewayCartao": {
-        "type": "object", "required": ["ativo"],
+        "type": "object",
+        "description": "Campo ausente: mantém o valor atual (integração nova: inativa, `sandbox`, sem recorrência "
+                       "automática; credenciais obrigatórias).",
         "properties": {
-            "ativo": {**BOOL_INPUT, "description": "Ativar este gateway desativa o outro (um ativo por vez)."},
-            "ambiente": {"type": "string", "enum": ["sandbox", "producao"], "default": "sandbox"},
-            "permite_recorrencia_automatica": {**BOOL_INPUT, "default": False,
-                                               "description": "Permite Recorrência Automática (Sim/Não)."},
+            "ativo": {**BOOL_INPUT, "description": "Onde os cartões novos são cadastrados (um ativo por vez: ativar "
+                                                   "este desativa o outro). Cada cartão continua cobrado no gateway "
+                                                   "em que foi cadastrado."},
+            "ambiente": {"type": "string", "enum": ["sandbox", "producao"],
+                         "description": "Ausente: mantém o atual (integração nova: `sandbox`)."},
+            "permite_recorrencia_automatica": {**BOOL_INPUT,
+                                               "description": "Permite Recorrência Automática (Sim/Não) para os "
+                                                              "cartões deste gateway. Ausente: mantém o valor atual "
+                                                              "(integração nova: não)."},
             "credenciais": {"type": "object", "description": "Cielo: merchant_id, merchant_key. GetNet: client_id, "
                                                            "client_secret, seller_id. Guardadas cifradas; nunca "
                                                            "devolvidas. Ausente: mantém as já guardadas.",
@@ -723,11 +730,14 @@ SCHEMAS.update({
     "NovoCartao": {
         "type": "object", "required": ["numero", "nome_titular", "mes_validade", "ano_validade"],
         "properties": {
-            "numero": {"type": "string", "description": "Enviado só à tokenização do gateway ativo; nunca guardado."},
+            "numero": {"type": "string", "description": "Enviado só ao gateway ativo, que valida o cartão com o "
+                                                        "emissor (Zero Auth / verificação) e o tokeniza; nunca "
+                                                        "guardado. Cartão recusado pelo emissor: nada é gravado."},
             "nome_titular": _text("Como impresso no cartão.", 25),
             "mes_validade": {"type": ["integer", "string"], "minimum": 1, "maximum": 12},
             "ano_validade": {"type": ["integer", "string"], "examples": [2031, "31"]},
-            "cvv": {"type": "string", "description": "Conferido e descartado (a cobrança recorrente não o usa)."},
+            "cvv": {"type": "string", "description": "Enviado só à validação do cartão com o emissor e descartado "
+                                                     "(a cobrança recorrente não o usa)."},
             "padrao": {**BOOL_INPUT, "default": False, "description": "O primeiro cartão é sempre o padrão."},
         },
     },
@@ -742,6 +752,11 @@ SCHEMAS.update({
             "recusado_pelo_emissor": {"type": ["string", "null"],
                                       "description": "O emissor recusou o cartão em definitivo (código e mensagem): "
                                                      "a cobrança recorrente não o usa mais."},
+            "disponivel_para_cobranca": {"type": "boolean"},
+            "motivo_indisponivel": {"type": ["string", "null"],
+                                    "description": "Por que o cartão não pode ser cobrado agora: recusado pelo "
+                                                   "emissor, vencido, ou cadastrado num gateway que não está mais "
+                                                   "configurado."},
         },
     },
     "EscolhaCobrancaServico": {
@@ -834,7 +849,10 @@ SCHEMAS.update({
     },
     "CobrancaCartao": {
         "type": "object",
-        "properties": {"id_cartao": {**ID_INPUT, "description": "Ausente: o cartão padrão do cliente."}},
+        "properties": {"id_cartao": {**ID_INPUT, "description": "Ausente: o cartão padrão do cliente."},
+                       "forcar": {**BOOL_INPUT, "default": False,
+                                  "description": "Cobrar mesmo um cartão vencido ou que o emissor pediu para não "
+                                                 "cobrar mais (fica registrado na tentativa)."}},
     },
     "ConciliacaoCartao": {
         "type": "object", "required": ["resultado", "observacao"],
@@ -877,6 +895,13 @@ SCHEMAS.update({
             "tentativa": {"type": "integer", "description": "Recorrente: qual das duas tentativas da fatura."},
             "conta_como_tentativa": {"type": "boolean",
                                      "description": "Falso para erro técnico (nada chegou ao emissor)."},
+            "data_prevista": {"type": ["string", "null"],
+                              "description": "Recorrente: o dia em que a tentativa era devida."},
+            "atrasada": {"type": "boolean",
+                         "description": "Tentativa recorrente feita depois do dia devido (o tick não rodou, ou "
+                                        "só houve falhas técnicas naquele dia)."},
+            "forcada": {"type": "boolean",
+                        "description": "Cobrança avulsa de um cartão vencido ou recusado, com `forcar`."},
             "status": {"type": "string", "enum": ["aprovado", "recusado", "erro", "processando"]},
             "codigo_retorno": {"type": ["string", "null"]}, "mensagem_retorno": {"type": ["string", "null"]},
             "tid": {"type": ["string", "null"]}, "data": {"type": "string"},
@@ -1240,8 +1265,16 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("PUT", f"{BASE}/configuracao/integracao/cartao_credito/{{gateway}}"): Operation(
         summary="Configurar gateway de cartão de crédito", tag="Cartões",
-        description="`gateway`: `cielo` ou `getnet`. Credenciais cifradas (KMS) e nunca devolvidas.",
+        description="`gateway`: `cielo` ou `getnet`; as duas integrações podem existir ao mesmo tempo. Credenciais "
+                    "cifradas (KMS) e nunca devolvidas. O que não for enviado mantém o valor atual.",
         body="ConfiguracaoGatewayCartao", result=("integracao", ref("IntegracaoCartao")),
+    ),
+    ("DELETE", f"{BASE}/configuracao/integracao/cartao_credito/{{gateway}}"): Operation(
+        summary="Remover integração de gateway de cartão", tag="Cartões",
+        description="Apaga as credenciais. Os cartões cadastrados nesse gateway deixam de ser cobrados (o tick não "
+                    "os envia a nenhum gateway; o cliente é avisado e os painéis dizem por quê) até a integração "
+                    "voltar com a mesma conta.",
+        result=("integracoes", _list_of("IntegracaoCartao")),
     ),
     ("GET", f"{BASE}/configuracao/integracao/cartao_credito"): Operation(
         summary="Gateways de cartão configurados", tag="Cartões",
@@ -1304,9 +1337,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("POST", f"{BASE}/financeiro/fatura/{{id_fatura}}/cobrar_cartao"): Operation(
         summary="Cobrar fatura no cartão (avulsa)", tag="Faturas",
-        description="Uma tentativa não recorrente, registrada antes da chamada ao gateway. Resultado desconhecido "
-                    "(sem resposta): a tentativa fica `processando` e é conciliada pelo id do pedido antes de "
-                    "qualquer nova cobrança; nunca duas cobranças da mesma fatura ao mesmo tempo.",
+        description="Uma tentativa não recorrente no gateway em que o cartão foi cadastrado, registrada antes da "
+                    "chamada ao gateway. Resultado desconhecido (sem resposta): a tentativa fica `processando` e é "
+                    "conciliada pelo id do pedido antes de qualquer nova cobrança; nunca duas cobranças da mesma "
+                    "fatura ao mesmo tempo. Cartão vencido ou recusado em definitivo pelo emissor: recusado, a "
+                    "não ser com `forcar`.",
         body="CobrancaCartao", body_required=False, result=("processamento", ref("Processamento")),
     ),
     ("POST", f"{BASE}/financeiro/fatura/{{id_fatura}}/conciliar_cartao"): Operation(

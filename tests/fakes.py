@@ -7,16 +7,24 @@ tests against both so the fakes stay honest.
 from __future__ import annotations
 
 import itertools
+import json
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
+
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.agenda.model import Agenda
 from chalicelib.auth.model import LoginThrottle, OAuthClient, StoredToken, User
+from chalicelib.billing.charges import PROCESSING, ChargeAttempt
+from chalicelib.billing.invoices import MAX_RECURRING_TRIES, Invoice
+from chalicelib.clock import local
 from chalicelib.customers.model import Customer, Service, name_tokens
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
+from chalicelib.storage.errors import CONDITION_FAILED
 from chalicelib.technicians.service import Technician
 
 
@@ -216,3 +224,101 @@ class InMemoryAgendaStore:
     def booked(self, agenda_id: int, first: date, last: date) -> dict[str, int]:
         low, high = first.isoformat(), f"{last.isoformat()}#~"
         return {k: v for k, v in self.counters.get(agenda_id, {}).items() if low <= k <= high}
+
+
+class InMemoryBillingStore:
+    """Invoices and their card attempts with the DynamoDB store's conditions: an invoice changes only at the
+    version it was read at, an attempt starts only while none is in flight (and, recurring, while the invoice has
+    tries left), an outcome is recorded once, and events commit with the write that raised them."""
+
+    def __init__(self, zone: tzinfo = UTC) -> None:
+        self.invoices: dict[int, Invoice] = {}
+        self.attempts_by_key: dict[tuple[int, int], ChargeAttempt] = {}
+        self.events: list[dict[str, Any]] = []
+        self._zone = zone  # the panel's periods are local, as the store's
+
+    def add(self, invoice: Invoice) -> None:
+        if invoice.id in self.invoices:
+            # What the DynamoDB store's put (conditioned on the key not existing) raises, so callers see one error.
+            raise PutError("Failed to put item", ClientError(
+                {"Error": {"Code": CONDITION_FAILED, "Message": "The conditional request failed"}}, "PutItem"))
+        self.invoices[invoice.id] = invoice
+
+    def get(self, invoice_id: int) -> Invoice | None:
+        return self.invoices.get(invoice_id)
+
+    def by_service(self, service_id: int) -> list[Invoice]:
+        return sorted((i for i in self.invoices.values() if i.customer_service_id == service_id),
+                      key=lambda i: (i.due_date, i.id))
+
+    def write(self, invoice: Invoice, expected_version: int, events: Sequence[Mapping[str, Any]] = ()) -> bool:
+        stored = _outbox_rows(events)
+        current = self.invoices.get(invoice.id)
+        if current is None or current.version != expected_version:
+            return False
+        self.invoices[invoice.id] = invoice
+        self.events += stored
+        return True
+
+    def replace(self, invoice: Invoice, expected_version: int) -> bool:
+        return self.write(invoice, expected_version)
+
+    def start(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool:
+        current = self.invoices.get(invoice.id)
+        if current is None or current.version != expected_version or current.charging is not None:
+            return False
+        if attempt.recurring and current.recurring_tries >= MAX_RECURRING_TRIES:
+            return False
+        if (attempt.invoice_id, attempt.number) in self.attempts_by_key:
+            return False
+        self.invoices[invoice.id] = invoice
+        self.attempts_by_key[(attempt.invoice_id, attempt.number)] = attempt
+        return True
+
+    def record(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
+               events: Sequence[Mapping[str, Any]] = ()) -> bool:
+        _outbox_rows(events)  # the DynamoDB store builds its rows before any condition is checked
+        if (attempt.invoice_id, attempt.number) in self.attempts_by_key:
+            return False
+        if not self.write(invoice, expected_version, events):
+            return False
+        self.attempts_by_key[(attempt.invoice_id, attempt.number)] = attempt
+        return True
+
+    def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
+               events: Sequence[Mapping[str, Any]] = ()) -> bool:
+        _outbox_rows(events)
+        stored = self.attempts_by_key.get((attempt.invoice_id, attempt.number))
+        if stored is None or stored.status != PROCESSING:
+            return False
+        if not self.write(invoice, expected_version, events):
+            return False
+        self.attempts_by_key[(attempt.invoice_id, attempt.number)] = attempt
+        return True
+
+    def attempt(self, invoice_id: int, number: int) -> ChargeAttempt | None:
+        return self.attempts_by_key.get((invoice_id, number))
+
+    def attempts(self, invoice_id: int) -> list[ChargeAttempt]:
+        return [a for (i, _), a in sorted(self.attempts_by_key.items()) if i == invoice_id]
+
+    def by_date(self, first: datetime, last: datetime) -> Iterator[ChargeAttempt]:
+        """Attempts made in [first, last] (local, naive) in the index's order: local moment to the second, then
+        order id."""
+        moments = {key: local(a.created_at, self._zone).replace(microsecond=0)
+                   for key, a in self.attempts_by_key.items()}
+        keys = sorted(moments, key=lambda key: (moments[key], self.attempts_by_key[key].order_id))
+        return (self.attempts_by_key[key] for key in keys if first <= moments[key] <= last)
+
+
+def _outbox_rows(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``events`` as the DynamoDB store's outbox rows hold them: JSON (a date raises TypeError, a tuple comes back a
+    list), one row per event id (two events of one id in one write are two operations on one item: DynamoDB
+    rejects the transaction)."""
+    rows = [json.loads(json.dumps(dict(e), ensure_ascii=False)) for e in events]
+    if len({row["id"] for row in rows}) < len(rows):
+        raise TransactWriteError("Failed to write transaction items", ClientError(
+            {"Error": {"Code": "ValidationException",
+                       "Message": "Transaction request cannot include multiple operations on one item"}},
+            "TransactWriteItems"))
+    return rows

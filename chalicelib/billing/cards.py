@@ -1,6 +1,15 @@
 """Customers' credit cards (the card panel): the number goes to the active
-gateway's tokenization and nowhere else; we keep the gateway's token sealed
-(bound to the customer and card ids) and what it takes to show the card.
+gateway (the one new cards are stored at), which has the issuer validate the
+card and then tokenizes it, and nowhere else; we keep the gateway's token
+sealed (bound to the customer and card ids) and what it takes to show the
+card. A card is charged, reconciled and removed at the gateway that holds it
+(``Card.gateway``), whichever is active later.
+
+Each card also keeps its stored-credential chain (``billing.gateways``): when
+its first charge was approved and the issuer's transaction id of that charge,
+which every later charge carries. It is written after the approval is
+recorded, not with it: if it is lost the next charge simply goes out as a
+first use again, which no issuer refuses.
 
 A customer's cards and which one is the default live in one wallet the
 store changes only in transactions conditioned on the wallet's version, so
@@ -12,14 +21,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Protocol
 
 from chalicelib.billing.card_numbers import brand_of, digits_only, expired, last_digits, luhn_ok
-from chalicelib.billing.gateway_settings import GatewaySettingsService
-from chalicelib.billing.gateways import CardToTokenize, GatewayRefusal
+from chalicelib.billing.gateway_settings import GatewaySettingsService, gateway_gone
+from chalicelib.billing.gateways import CHAIN_ID_BRANDS, CardRefusedByIssuer, CardToTokenize, GatewayRefusal
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Customer
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError, ValidationError
@@ -44,10 +53,25 @@ class Card:
     created_at: datetime
     token: Sealed = field(repr=False)
     refused_reason: str = ""  # the issuer said never to charge it again (code and message)
+    chain_started_at: datetime | None = None  # its first approved charge: later ones are "used", not "first"
+    issuer_transaction_id: str = ""  # the issuer's id of that charge, sent with every later one
 
     def usable_on(self, today: date) -> bool:
         """Worth sending to the gateway: not refused for good, not expired."""
-        return not self.refused_reason and not expired(self.expiry_month, self.expiry_year, today)
+        return not self.problem_on(today)
+
+    def problem_on(self, today: date) -> str:
+        """Why the issuer would refuse a charge of this card today ("" when it would not)."""
+        if self.refused_reason:
+            return f"O emissor pediu para não cobrar mais este cartão ({self.refused_reason})."
+        if expired(self.expiry_month, self.expiry_year, today):
+            return f"O cartão está vencido ({self.expiry_month:02d}/{self.expiry_year})."
+        return ""
+
+    @property
+    def first_use(self) -> bool:
+        """No charge of it was approved yet (with the issuer's id, for the brands that give one)."""
+        return self.chain_started_at is None
 
 
 @dataclass(frozen=True)
@@ -75,6 +99,7 @@ class NewCard:
     expiry_month: int
     expiry_year: int
     make_default: bool = False
+    security_code: str = field(default="", repr=False)  # the CVV, for the issuer's validation only
 
 
 class WalletChangedError(Exception):
@@ -88,6 +113,8 @@ class WalletStore(Protocol):
     def remove(self, wallet: Wallet, card: Card, default_card_id: int | None) -> None: ...
     def make_default(self, wallet: Wallet, card: Card) -> None: ...
     def flag(self, customer_id: int, card_id: int, reason: str) -> None: ...
+    def start_chain(self, customer_id: int, card_id: int, started_at: datetime, issuer_transaction_id: str) -> None:
+        ...
 
 
 class CustomerLookup(Protocol):
@@ -119,7 +146,8 @@ class CardService:
         return found
 
     def add(self, customer_id: int, new: NewCard) -> tuple[Card, Wallet]:
-        """Check the card, tokenize it at the active gateway, keep the sealed token."""
+        """Check the card, have the active gateway validate it with the issuer and tokenize it, keep the sealed
+        token."""
         number = digits_only(new.number)
         brand = self._checked(number, new)
         customer = self._customers.get(customer_id)
@@ -129,7 +157,11 @@ class CardService:
         try:
             token = gateway.tokenize(CardToTokenize(
                 number=number, holder=new.holder, expiry_month=new.expiry_month, expiry_year=new.expiry_year,
-                brand=brand, customer_name=customer.name, customer_ref=str(customer.id)))
+                brand=brand, customer_name=customer.name, customer_ref=str(customer.id),
+                security_code=new.security_code))
+        except CardRefusedByIssuer as refused:
+            raise BusinessRuleError(f"O emissor recusou o cartão na validação ({refused.code}: {refused.message}); "
+                                    "nada foi gravado. Use outro cartão.") from refused
         except GatewayRefusal as refused:
             raise BusinessRuleError(f"O gateway {config.gateway} não cadastrou o cartão ({refused.code}: "
                                     f"{refused.message}); nada foi gravado.") from refused
@@ -165,7 +197,7 @@ class CardService:
         return wallet
 
     def _forget_at_gateway(self, card: Card) -> None:
-        config = next((c for c in self._gateways.list() if c.gateway == card.gateway), None)
+        config = self._gateways.config(card.gateway)
         if config is None:
             return
         try:
@@ -184,6 +216,15 @@ class CardService:
     def flag(self, customer_id: int, card_id: int, reason: str) -> None:
         """The issuer refused ``card`` for good: recurring charges stop using it (the panel shows why)."""
         self._store.flag(customer_id, card_id, reason)
+
+    def start_chain(self, customer_id: int, card_id: int, approved_at: datetime, issuer_transaction_id: str) -> None:
+        """A charge of the card was approved: unless its chain started already, later charges point at this one.
+        Brands whose issuers give an id start it only with one (until then each charge is a first use)."""
+        if not issuer_transaction_id:
+            card = next((c for c in self._store.wallet(customer_id).cards if c.id == card_id), None)
+            if card is None or card.brand in CHAIN_ID_BRANDS or not card.first_use:
+                return
+        self._store.start_chain(customer_id, card_id, approved_at, issuer_transaction_id)
 
     def token(self, card: Card) -> str:
         """The gateway token of ``card``, opened for a charge."""
@@ -218,6 +259,14 @@ class CardService:
             raise ValidationError(errors)
         assert brand is not None
         return brand
+
+
+def unavailable(card: Card, today: date, configured: Collection[str]) -> str:
+    """Why ``card`` cannot be charged now ("" when it can): held by a gateway that is no longer configured
+    (``configured``: the gateways that are), refused for good, or expired."""
+    if card.gateway not in configured:
+        return gateway_gone(card.gateway)
+    return card.problem_on(today)
 
 
 def card_context(customer_id: int, card_id: int) -> dict[str, str]:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.billing.cards import Card, NewCard, Wallet
+from chalicelib.billing.cards import Card, NewCard, Wallet, unavailable
 from chalicelib.billing.gateway_settings import (
     CREDENTIAL_FIELDS,
     ENVIRONMENTS,
     GATEWAYS,
-    SANDBOX,
     GatewayChange,
     GatewayConfig,
 )
@@ -28,13 +27,13 @@ MAX_HOLDER = 25  # Cielo's Holder limit; GetNet's is larger
 
 # -------------------------------------------------------- gateway settings
 def configure_gateway(request: ApiRequest, gateway: str) -> Payload:
-    """``PUT configuracao/integracao/cartao_credito/{gateway}``."""
+    """``PUT configuracao/integracao/cartao_credito/{gateway}``: a setting left out keeps its value."""
     if gateway not in GATEWAYS:
         raise NotFoundError(f"Gateway {gateway} não encontrado. Use: {', '.join(GATEWAYS)}.")
     fields = request.fields()
-    active = fields.boolean("ativo", required=True)
-    environment = fields.choice("ambiente", ENVIRONMENTS, default=SANDBOX)
-    auto = fields.boolean("permite_recorrencia_automatica", default=False)
+    active = fields.optional_boolean("ativo")
+    environment = fields.choice("ambiente", ENVIRONMENTS) or None
+    auto = fields.optional_boolean("permite_recorrencia_automatica")
     credentials = None
     if fields.has("credenciais"):
         given = fields.obj("credenciais")
@@ -45,6 +44,13 @@ def configure_gateway(request: ApiRequest, gateway: str) -> Payload:
                       credentials=credentials), request.user.username)
     return success("Integração de cartão de crédito salva com sucesso.",
                    integracao=_config_shape(request, config))
+
+
+def remove_gateway(request: ApiRequest, gateway: str) -> Payload:
+    """``DELETE configuracao/integracao/cartao_credito/{gateway}``: its cards stop being charged anywhere."""
+    request.container.gateway_settings.remove(gateway)
+    return success("Integração de cartão de crédito removida; os cartões cadastrados nela não serão mais cobrados.",
+                   integracoes=[_config_shape(request, c) for c in request.container.gateway_settings.list()])
 
 
 def list_gateways(request: ApiRequest) -> Payload:
@@ -70,26 +76,26 @@ def add_card(request: ApiRequest, customer_id: int) -> Payload:
     elif year and year < 2000:
         fields.error("O campo ano_validade deve ter 4 dígitos (ex.: 2031).")
     fields.check()
-    # The CVV is checked and dropped: a stored-card charge never sends one (Recorrência Própria).
+    # The CVV goes to the issuer's validation of the card and is dropped: stored-card charges never send one.
     card, wallet = request.container.cards.add(customer_id, NewCard(
-        number=number, holder=holder.upper(), expiry_month=month, expiry_year=year, make_default=make_default))
-    return success("Cartão cadastrado com sucesso.", cartao=_card_shape(request, card, wallet))
+        number=number, holder=holder.upper(), expiry_month=month, expiry_year=year, make_default=make_default,
+        security_code=cvv))
+    return success("Cartão cadastrado com sucesso.", cartao=_card_shapes(request, wallet, card)[0])
 
 
 def list_cards(request: ApiRequest, customer_id: int) -> Payload:
     wallet = request.container.cards.wallet(customer_id)
-    return success("Dados consultados com sucesso.", cartoes=[_card_shape(request, c, wallet) for c in wallet.cards])
+    return success("Dados consultados com sucesso.", cartoes=_card_shapes(request, wallet))
 
 
 def remove_card(request: ApiRequest, customer_id: int, card_id: int) -> Payload:
     wallet = request.container.cards.remove(customer_id, card_id)
-    return success("Cartão removido com sucesso.", cartoes=[_card_shape(request, c, wallet) for c in wallet.cards])
+    return success("Cartão removido com sucesso.", cartoes=_card_shapes(request, wallet))
 
 
 def make_default(request: ApiRequest, customer_id: int, card_id: int) -> Payload:
     wallet = request.container.cards.make_default(customer_id, card_id)
-    return success("Cartão padrão alterado com sucesso.",
-                   cartao=_card_shape(request, wallet.card(card_id), wallet))
+    return success("Cartão padrão alterado com sucesso.", cartao=_card_shapes(request, wallet, wallet.card(card_id))[0])
 
 
 def edit_card(request: ApiRequest, customer_id: int, card_id: int) -> Payload:
@@ -120,11 +126,20 @@ def _recurring_shape(request: ApiRequest, choice: RecurringChoice, wallet: Walle
         "id_cliente_servico": choice.service_id,
         "pagamento_recorrente": choice.recurring,
         "id_cartao": choice.card_id,
-        "cartao_efetivo": _card_shape(request, card, wallet) if card else None,
+        "cartao_efetivo": _card_shapes(request, wallet, card)[0] if card else None,
     }
 
 
-def _card_shape(request: ApiRequest, card: Card, wallet: Wallet) -> dict[str, Any]:
+def _card_shapes(request: ApiRequest, wallet: Wallet, *only: Card) -> list[dict[str, Any]]:
+    """The wallet's cards (or just ``only``) as the API shows them, with whether each can be charged now."""
+    container = request.container
+    configured = {c.gateway for c in container.gateway_settings.list()}
+    today = local(container.clock(), container.settings.zone).date()
+    return [_card_shape(request, card, wallet, unavailable(card, today, configured))
+            for card in (only or wallet.cards)]
+
+
+def _card_shape(request: ApiRequest, card: Card, wallet: Wallet, problem: str) -> dict[str, Any]:
     return {
         "id_cartao": card.id,
         "id_cliente": card.customer_id,
@@ -135,6 +150,8 @@ def _card_shape(request: ApiRequest, card: Card, wallet: Wallet) -> dict[str, An
         "padrao": card.id == wallet.default_card_id,
         "gateway": card.gateway,
         "recusado_pelo_emissor": card.refused_reason or None,  # never charged again: add another card
+        "disponivel_para_cobranca": not problem,
+        "motivo_indisponivel": problem or None,
         "data_cadastro": local(card.created_at, request.container.settings.zone).strftime("%Y-%m-%d %H:%M:%S"),
     }
 

@@ -84,6 +84,12 @@ NO_FUNDS_CODES = frozenset({"51", "A5", "61", "N4", "70", "DM", "BL", "67"})
 _ECOM = re.compile(r"\[ECOM\s*-\s*([0-9A-Z]{1,3})\]")
 
 
+def getnet_issuer_code(description_detail: str) -> str | None:
+    """The issuer's code GetNet writes into its texts as ``[ECOM - NN]``, if any."""
+    match = _ECOM.search(description_detail or "")
+    return match.group(1) if match else None
+
+
 def normalize(code: str) -> str:
     """``"05"`` → ``"5"``; letters and ``"BP 900"`` as they are (upper case)."""
     text = code.strip().upper()
@@ -111,10 +117,9 @@ def classify_getnet(http_status: int, status: str, description_detail: str = "",
         return Classification(Outcome.APPROVED, "00")
     if http_status >= 500 or http_status in (0, 408, 429):
         return Classification(Outcome.UNKNOWN, str(http_status))
-    match = _ECOM.search(description_detail or "")
-    if http_status == 402 and match:
-        code = normalize(match.group(1))
-        return _production(code, match.group(1), brand, "", False)
+    issuer_code = getnet_issuer_code(description_detail)
+    if http_status == 402 and issuer_code:
+        return _production(normalize(issuer_code), issuer_code, brand, "", False)
     if http_status == 402:
         return Classification(Outcome.RETRYABLE, status or "402", RETRY_TOMORROW)
     return Classification(Outcome.UNKNOWN, str(http_status))

@@ -63,9 +63,22 @@ NO_USABLE_CARD = ("Não há cartão válido para a cobrança automática (removi
                   "Cadastre um novo cartão para evitar a suspensão do serviço.")
 
 
+CARD_NOT_CHARGEABLE = ("Cadastre um novo cartão para continuar pagando automaticamente e evitar a suspensão do "
+                       "serviço.")
+
+
 def no_usable_card(invoice: Invoice, new_id: Callable[[], str]) -> dict[str, Any]:
     """The try was due but the service's card is gone, expired or refused for good: the customer must act."""
     return {"type": CARD_NEEDS_ACTION, "id": new_id(), "payload": {
         **_invoice(invoice), "id_processamento": None, "cartao": "", "tentativa": None, "recorrente": True,
         "codigo_retorno": "", "mensagem_retorno": "Sem cartão válido", "orientacao": NO_USABLE_CARD,
         "proxima_tentativa": None}}
+
+
+def card_not_chargeable(invoice: Invoice, card_display: str, new_id: Callable[[], str]) -> dict[str, Any]:
+    """The try was due but the card's gateway is no longer configured here: the customer must give another card
+    (what happened at the provider's side is for the charge panel, not for the customer)."""
+    return {"type": CARD_NEEDS_ACTION, "id": new_id(), "payload": {
+        **_invoice(invoice), "id_processamento": None, "cartao": card_display, "tentativa": None,
+        "recorrente": True, "codigo_retorno": "", "mensagem_retorno": "cartão não pode mais ser cobrado",
+        "orientacao": CARD_NOT_CHARGEABLE, "proxima_tentativa": None}}

@@ -1,9 +1,18 @@
 """Which card gateway the provider uses, in which environment, with which
 credentials (``configuracao/integracao/cartao_credito/{gateway}``).
 
+Several integrations may be configured at once. At most one is active, and
+"active" means "new cards are stored here": the active one is a single
+pointer the store replaces, so two can never be. A card is always charged at
+the gateway that holds it while that gateway's integration exists (removing
+an integration stops its cards from being charged anywhere), and automatic
+recurring charges of a card follow its own gateway's "Permite Recorrência
+Automática".
+
 Credentials are sealed (KMS envelope, bound to the gateway's name) before
-they are stored and are never returned. At most one gateway is active: the
-active one is a single pointer the store replaces, so two can never be.
+they are stored and are never returned. A change that leaves a setting out
+keeps its current value (a new integration starts inactive, in the sandbox,
+without automatic recurrence).
 """
 from __future__ import annotations
 
@@ -11,7 +20,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from chalicelib.billing.gateways import Gateway
 from chalicelib.clock import Clock
@@ -28,6 +37,13 @@ CREDENTIAL_FIELDS: Mapping[str, tuple[str, ...]] = {
     CIELO: ("merchant_id", "merchant_key"),
     GETNET: ("client_id", "client_secret", "seller_id"),
 }
+LABELS: Mapping[str, str] = {CIELO: "Cielo", GETNET: "GetNet"}
+
+
+def gateway_gone(gateway: str) -> str:
+    """Why a card held by ``gateway`` is not charged anywhere."""
+    return (f"Cartão cadastrado na {LABELS.get(gateway, gateway)}, que não está mais configurada; nada foi enviado. "
+            "Cadastre um novo cartão do cliente.")
 
 
 @dataclass(frozen=True)
@@ -44,18 +60,22 @@ class GatewayConfig:
 
 @dataclass(frozen=True)
 class GatewayChange:
+    """A change of an integration's settings; None keeps the current value."""
+
     gateway: str
-    active: bool
-    environment: str
-    allows_auto_recurrence: bool
-    credentials: Mapping[str, str] | None  # None keeps the stored ones
+    active: bool | None = None
+    environment: str | None = None
+    allows_auto_recurrence: bool | None = None
+    credentials: Mapping[str, str] | None = None
 
 
 class GatewayConfigStore(Protocol):
     def all(self) -> list[GatewayConfig]: ...
     def save(self, config: GatewayConfig) -> None: ...
+    def delete(self, gateway: str) -> bool: ...
 
 
+_T = TypeVar("_T")
 # Builds the adapter of a configuration from its opened credentials.
 AdapterFactory = Callable[[str, str, Mapping[str, str]], Gateway]
 
@@ -75,7 +95,7 @@ class GatewaySettingsService:
     def configure(self, change: GatewayChange, user: str) -> GatewayConfig:
         if change.gateway not in GATEWAYS:
             raise NotFoundError(f"Gateway {change.gateway} não encontrado. Use: {', '.join(GATEWAYS)}.")
-        current = {c.gateway: c for c in self._store.all()}.get(change.gateway)
+        current = self.config(change.gateway)
         if change.credentials is None and current is None:
             raise ValidationError([f"Informe as credenciais do gateway {change.gateway} "
                                    f"({', '.join(CREDENTIAL_FIELDS[change.gateway])})."])
@@ -86,18 +106,39 @@ class GatewaySettingsService:
         else:
             assert current is not None
             sealed, hint = current.credentials, current.credential_hint
-        config = GatewayConfig(gateway=change.gateway, active=change.active, environment=change.environment,
-                               allows_auto_recurrence=change.allows_auto_recurrence, credentials=sealed,
-                               credential_hint=hint, updated_at=self._clock(), updated_by=user)
+        config = GatewayConfig(
+            gateway=change.gateway, active=_kept(change.active, current.active if current else None, False),
+            environment=_kept(change.environment, current.environment if current else None, SANDBOX),
+            allows_auto_recurrence=_kept(change.allows_auto_recurrence,
+                                         current.allows_auto_recurrence if current else None, False),
+            credentials=sealed, credential_hint=hint, updated_at=self._clock(), updated_by=user)
         self._store.save(config)
         return config
 
+    def remove(self, gateway: str) -> None:
+        """Forget an integration and its credentials: its cards are no longer charged anywhere (the panels say
+        so) until it is configured again with the same account."""
+        if gateway not in GATEWAYS:
+            raise NotFoundError(f"Gateway {gateway} não encontrado. Use: {', '.join(GATEWAYS)}.")
+        if not self._store.delete(gateway):
+            raise NotFoundError(f"A integração com a {LABELS[gateway]} não está configurada.")
+
+    def config(self, gateway: str) -> GatewayConfig | None:
+        return next((c for c in self._store.all() if c.gateway == gateway), None)
+
     def active(self) -> tuple[GatewayConfig, Gateway]:
-        """The active gateway's configuration and adapter; refuses when none is active."""
+        """The active gateway's configuration and adapter (where new cards go); refuses when none is active."""
         config = next((c for c in self._store.all() if c.active), None)
         if config is None:
             raise BusinessRuleError("Nenhum gateway de cartão de crédito está ativo: configure a Cielo ou a GetNet "
                                     "em configuracao/integracao/cartao_credito.")
+        return config, self.adapter(config)
+
+    def holding(self, gateway: str) -> tuple[GatewayConfig, Gateway]:
+        """The configuration and adapter of the gateway that holds a card; refuses when it is gone."""
+        config = self.config(gateway)
+        if config is None:
+            raise BusinessRuleError(gateway_gone(gateway))
         return config, self.adapter(config)
 
     def adapter(self, config: GatewayConfig) -> Gateway:
@@ -106,6 +147,13 @@ class GatewaySettingsService:
         if opened is None:
             opened = self._opened[key] = _split(self._sealer.open(config.credentials, {"gateway": config.gateway}))
         return self._adapters(config.gateway, config.environment, opened)
+
+
+def _kept(sent: _T | None, current: _T | None, new: _T) -> _T:
+    """What a change sent; else the current value; else a new integration's default."""
+    if sent is not None:
+        return sent
+    return current if current is not None else new
 
 
 def _hint(gateway: str, credentials: Mapping[str, str]) -> dict[str, str]:

@@ -45,7 +45,10 @@ class Invoice:
     payment_method: str = ""
     # Recurring tries that reached the issuer (a technical failure does not count); at most MAX_RECURRING_TRIES.
     recurring_tries: int = 0
-    next_charge: date | None = None  # local day the next recurring try is due; None: none will be made
+    next_charge: date | None = None  # local day the next recurring try is queued for; None: none will be made
+    # The day that try was due (billing.try_schedule): next_charge moves to the day it is actually made when it
+    # is made late (an outage) or tried again after technical failures; this stays, so the try shows as late.
+    try_due_on: date | None = None
     queued_on: date | None = None  # the local day a tick put that try on the charges queue
     queued_at: datetime | None = None
     retry_at: datetime | None = None  # not before this instant (backoff after a technical failure)
@@ -123,7 +126,7 @@ class InvoiceService:
         invoice = Invoice(id=self._sequences.next_id("fatura"), customer_service_id=service.id,
                           customer_id=service.customer_id, amount_cents=new.amount_cents, due_date=new.due_date,
                           description=new.description, status=OPEN, created_at=self._clock(),
-                          next_charge=new.due_date, dunning_step=step, dunning_on=step_on,
+                          next_charge=new.due_date, try_due_on=new.due_date, dunning_step=step, dunning_on=step_on,
                           suspend_on=plan.suspension_day(new.due_date))
         self._store.add(invoice)
         return invoice
@@ -149,9 +152,9 @@ class InvoiceService:
             current = self.get(listed.id)  # the index may lag: decide on the invoice itself
             if (current.owed and current.next_charge is None and current.charging is None
                     and current.recurring_tries < MAX_RECURRING_TRIES):
-                resumed += self._store.replace(replace(current, next_charge=max(current.due_date, today),
-                                                       retry_at=None, version=current.version + 1),
-                                               current.version)
+                due = max(current.due_date, today)
+                resumed += self._store.replace(replace(current, next_charge=due, try_due_on=due, retry_at=None,
+                                                       version=current.version + 1), current.version)
         return resumed
 
     def settle(self, invoice_id: int, paid_cents: int, paid_at: datetime, method: str) -> Invoice:
@@ -186,5 +189,5 @@ class InvoiceService:
 def closed(invoice: Invoice) -> Invoice:
     """A paid or cancelled invoice leaves every schedule (its service's suspension by it is lifted in the same
     write, see the store)."""
-    return replace(invoice, next_charge=None, queued_on=None, queued_at=None, retry_at=None, dunning_step=None,
-                   dunning_on=None)
+    return replace(invoice, next_charge=None, try_due_on=None, queued_on=None, queued_at=None, retry_at=None,
+                   dunning_step=None, dunning_on=None)

@@ -75,8 +75,9 @@ def charge_card(request: ApiRequest, invoice_id: int) -> Payload:
     """``POST financeiro/fatura/{id}/cobrar_cartao``: an operator's one-off charge (not recurring)."""
     fields = request.fields()
     card_id = fields.optional_identifier("id_cartao")
+    force = fields.boolean("forcar")
     fields.check()
-    attempt, invoice = request.container.charges.charge(invoice_id, card_id, recurring=False)
+    attempt, invoice = request.container.charges.charge(invoice_id, card_id, recurring=False, force=force)
     return success(_outcome_text(attempt), processamento=_attempt_shape(request, attempt),
                    fatura=_invoice_shape(request, invoice))
 
@@ -159,6 +160,9 @@ def _attempt_shape(request: ApiRequest, attempt: ChargeAttempt) -> dict[str, Any
         # attempt's sequence on the invoice.
         "tentativa": attempt.try_number or attempt.number,
         "conta_como_tentativa": not attempt.technical,
+        "data_prevista": attempt.due_on.isoformat() if attempt.due_on else None,
+        "atrasada": attempt.late,
+        "forcada": attempt.forced,
         "status": attempt.status,
         "codigo_retorno": attempt.return_code or None,
         "mensagem_retorno": attempt.return_message or None,

@@ -1,18 +1,24 @@
 """Recurring card charges on their own: the hourly tick queues the invoices
-whose try is due, and the charges consumer makes each try.
+whose try is due, and the charges consumer makes each try. When tries are
+due is ``billing.try_schedule``.
 
-The tick reads only the ``by_charge_day`` index entries of the last few
-days (never a scan), claims each entry with a conditional write (so ticks
-re-run or overlapping in the same hour queue a try once) and sends the
-claimed ones to the charges queue in batches of ten. A claim that never
-turned into a try (the tick died before sending, or its message was lost in
-the dead-letter queue) is sent again after ``STALE_CLAIM``.
+The tick reads only the ``by_charge_day`` index entries of the last
+``LOOKBACK_DAYS`` days (never a scan), claims each entry with a conditional
+write (so ticks re-run or overlapping in the same hour queue a try once) and
+sends the claimed ones to the charges queue in batches of ten. A claim that
+never turned into a try (the tick died before sending, or its message was
+lost in the dead-letter queue) is sent again after ``STALE_CLAIM``.
 
 The consumer re-reads everything (a message may be late, repeated, or
 overtaken by a payment by PIX, a removed card, recurring payment turned
-off) and makes the try through ``ChargeService.attempt``, whose transaction
-decides the next one. The consumer entry point runs a batch's messages
-concurrently (``queues.handle_all``): most of a try is waiting for the gateway.
+off) and makes the try through ``ChargeService.attempt`` at the gateway that
+holds the card, whose transaction decides the next one. A card whose gateway
+is no longer configured is sent nowhere: the panel shows why and the
+customer is told, once. A card whose gateway does not allow automatic
+recurrence waits for the next day. A duplicate delivery that finds the try
+being made by another delivery leaves it alone. The consumer entry point
+runs a batch's messages concurrently (``queues.handle_all``): most of a try
+is waiting for the gateway.
 """
 from __future__ import annotations
 
@@ -23,11 +29,13 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from chalicelib.billing import events
+from chalicelib.billing.card_numbers import masked
 from chalicelib.billing.cards import CardService
 from chalicelib.billing.charges import ChargeService
 from chalicelib.billing.gateway_settings import GatewaySettingsService
 from chalicelib.billing.invoices import MAX_RECURRING_TRIES, Invoice, InvoiceService
 from chalicelib.billing.recurring import RecurringChoice
+from chalicelib.billing.try_schedule import LOOKBACK_DAYS, STALE_CLAIM, next_day
 from chalicelib.clock import Clock
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.ports import QueuePublisher
@@ -36,10 +44,10 @@ from chalicelib.queues import CHARGES, MAX_RECEIVE_COUNT, Message
 logger = logging.getLogger(__name__)
 
 CHARGE_DUE = "cobranca_recorrente"
-# A try missed for these many days (the tick did not run) is still made; older ones are left to the operator.
-LOOKBACK_DAYS = 3
-# A claim not turned into a try by then is queued again (the consumer ignores the duplicate if it was not lost).
-STALE_CLAIM = timedelta(hours=2)
+CHANGED = "alterada durante a cobrança"
+# A try that lost its invoice to a concurrent write (the suspension tick, an operator) before it started is read
+# again this often, so a write that happened to land first does not put it off until the claim goes stale.
+HANDLE_TRIES = 3
 
 
 class Schedule(Protocol):
@@ -83,12 +91,11 @@ class RecurringCharges:
     # ------------------------------------------------------------ the tick
     def enqueue_due(self, at: datetime) -> Mapping[str, Any]:
         """The tick's job: queue every try due at ``at`` (the scheduled event's time)."""
-        active = next((c for c in self._gateways.list() if c.active), None)
-        if active is None:
-            return TickSummary(skipped_reason="nenhum gateway de cartão ativo").as_dict()
-        if not active.allows_auto_recurrence:
-            return TickSummary(skipped_reason=f"o gateway {active.gateway} não permite recorrência "
-                                              "automática").as_dict()
+        configs = self._gateways.list()
+        if not configs:
+            return TickSummary(skipped_reason="nenhum gateway de cartão configurado").as_dict()
+        if not any(c.allows_auto_recurrence for c in configs):
+            return TickSummary(skipped_reason="nenhum gateway de cartão permite recorrência automática").as_dict()
         today = at.astimezone(self._zone).date()
         read = waiting = requeued = 0
         claimed: list[tuple[int, date]] = []
@@ -120,7 +127,11 @@ class RecurringCharges:
         (for logs and tests). On the last delivery SQS makes, a failure is also recorded on the charge panel
         (and the try rescheduled) before the message goes to the dead-letter queue."""
         try:
-            return self._handle(message)
+            for _ in range(HANDLE_TRIES):
+                outcome = self._handle(message)
+                if outcome != CHANGED:
+                    break
+            return outcome
         except Exception as exc:
             if message.receive_count >= MAX_RECEIVE_COUNT:
                 self._charges.record_failure(int(message.payload["id_fatura"]),
@@ -138,16 +149,16 @@ class RecurringCharges:
         if invoice.queued_on != day:
             return "já processada"  # a duplicate, or overtaken by a later tick's claim
         if invoice.charging is not None:
+            if self._charges.in_flight(invoice):
+                return "em andamento por outra entrega"  # its own delivery records the outcome
             reconciled = self._charges.reconcile(invoice)
             return "conciliada" if reconciled.charging is None else "aguardando conciliação"
         if not invoice.owed or invoice.recurring_tries >= MAX_RECURRING_TRIES:
             return self._unschedule(invoice, f"fatura {invoice.status}" if not invoice.owed else "tentativas esgotadas")
-        active = next((c for c in self._gateways.list() if c.active), None)
-        if active is None or not active.allows_auto_recurrence:
-            # Kept for when automatic recurrence is back on: the tick queues nothing meanwhile.
-            self._schedule.write(replace(invoice, queued_on=None, queued_at=None, version=invoice.version + 1),
-                                 invoice.version)
-            return "gateway sem recorrência automática"
+        return self._try(invoice, day)
+
+    def _try(self, invoice: Invoice, day: date) -> str:
+        """The try of an invoice still owed: on the service's card, at the gateway that holds it."""
         choice = self._schedule.choice(invoice.customer_service_id)
         if choice is None or not choice.recurring:
             return self._unschedule(invoice, "pagamento recorrente desligado")
@@ -155,18 +166,30 @@ class RecurringCharges:
         card = choice.card_in(wallet)
         if card is None or not card.usable_on(day):
             return self._unschedule(invoice, "sem cartão utilizável", [events.no_usable_card(invoice, self._new_id)])
+        config = self._gateways.config(card.gateway)
+        if config is None:
+            raised = [events.card_not_chargeable(invoice, masked(card.brand, card.last_digits), self._new_id)]
+            if self._charges.record_gateway_gone(invoice, card, customer, raised):
+                return "gateway do cartão não configurado"
+            return CHANGED
+        if not config.allows_auto_recurrence:
+            # Kept for when automatic recurrence is back on (within the look-back): looked at again tomorrow.
+            waiting = replace(invoice, queued_on=None, queued_at=None, version=invoice.version + 1,
+                              retry_at=next_day(invoice.queued_at or self._clock(), self._zone))
+            self._schedule.write(waiting, invoice.version)
+            return "gateway sem recorrência automática"
         try:
             attempt, _ = self._charges.attempt(invoice, card, recurring=True, customer=customer,
-                                               via=(active, self._gateways.adapter(active)))
+                                               via=(config, self._gateways.adapter(config)))
         except ConflictError:
-            # Changed under us (paid, cancelled, or an operator's charge started): the next tick sees it.
-            return "alterada durante a cobrança"
+            # Changed under us (paid, cancelled, suspended, an operator's charge started): read again.
+            return CHANGED
         return attempt.status
 
     def _unschedule(self, invoice: Invoice, reason: str, raised: list[dict[str, Any]] | None = None) -> str:
         """No try for this invoice now; turning recurring payment on again schedules it again."""
         logger.info("fatura %s sem cobrança recorrente: %s", invoice.id, reason)
-        done = replace(invoice, next_charge=None, queued_on=None, queued_at=None, retry_at=None,
+        done = replace(invoice, next_charge=None, try_due_on=None, queued_on=None, queued_at=None, retry_at=None,
                        version=invoice.version + 1)
         self._schedule.write(done, invoice.version, raised or [])
         return reason

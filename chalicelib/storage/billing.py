@@ -16,20 +16,20 @@ suspended exactly while one of its invoices keeps it so.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.billing.charges import ChargeAttempt
-from chalicelib.billing.invoices import OPEN, Invoice
+from chalicelib.billing.charges import PROCESSING, ChargeAttempt
+from chalicelib.billing.invoices import MAX_RECURRING_TRIES, OPEN, Invoice
 from chalicelib.billing.recurring import RecurringChoice
 from chalicelib.observability import correlation_id
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.dated import moment_key, query_years
-from chalicelib.storage.errors import cancelled_reasons
+from chalicelib.storage.errors import condition_failed, lost_condition
 from chalicelib.storage.models import (
     BillingOutboxItem,
     BillingTableItem,
@@ -66,14 +66,7 @@ class DynamoBillingStore:
     def write(self, invoice: Invoice, expected_version: int, events: Sequence[Mapping[str, Any]] = ()) -> bool:
         """Replace the invoice if it still has ``expected_version``, with its events and its service's
         suspension; False when another write came first."""
-        try:
-            with transaction() as txn:
-                self._invoice_write(txn, invoice, expected_version, events)
-        except TransactWriteError as exc:
-            if "ConditionalCheckFailed" in cancelled_reasons(exc):
-                return False
-            raise
-        return True
+        return _committed(lambda txn: self._invoice_write(txn, invoice, expected_version, events))
 
     def get(self, invoice_id: int) -> Invoice | None:
         try:
@@ -107,7 +100,7 @@ class DynamoBillingStore:
                 InvoiceItem.version.add(1),
             ], condition=(InvoiceItem.charge_day == pending_key) & (InvoiceItem.status == OPEN))
         except UpdateError as exc:
-            if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise
         return True
@@ -136,41 +129,32 @@ class DynamoBillingStore:
         in flight or (a recurring attempt) its two tries are used up."""
         condition = (InvoiceItem.version == expected_version) & InvoiceItem.charging.does_not_exist()
         if attempt.recurring:
-            condition &= InvoiceItem.recurring_tries.does_not_exist() | (InvoiceItem.recurring_tries < 2)
-        try:
-            with transaction() as txn:
-                txn.save(_invoice_item(invoice), condition=condition)
-                txn.save(self._attempt_item(attempt), condition=BillingTableItem.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if "ConditionalCheckFailed" in cancelled_reasons(exc):
-                return False
-            raise
-        return True
+            condition &= (InvoiceItem.recurring_tries.does_not_exist()
+                          | (InvoiceItem.recurring_tries < MAX_RECURRING_TRIES))
 
-    def record(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool:
-        """An attempt that ended before reaching the gateway, with the invoice after it."""
-        try:
-            with transaction() as txn:
-                self._invoice_write(txn, invoice, expected_version, ())
-                txn.save(self._attempt_item(attempt), condition=BillingTableItem.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if "ConditionalCheckFailed" in cancelled_reasons(exc):
-                return False
-            raise
-        return True
+        def write(txn: TransactWrite) -> None:
+            txn.save(_invoice_item(invoice), condition=condition)
+            txn.save(self._attempt_item(attempt), condition=BillingTableItem.pk.does_not_exist())
+
+        return _committed(write)
+
+    def record(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
+               events: Sequence[Mapping[str, Any]] = ()) -> bool:
+        """An attempt that ended before reaching the gateway, with the invoice after it and its events."""
+        def write(txn: TransactWrite) -> None:
+            self._invoice_write(txn, invoice, expected_version, events)
+            txn.save(self._attempt_item(attempt), condition=BillingTableItem.pk.does_not_exist())
+
+        return _committed(write)
 
     def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
                events: Sequence[Mapping[str, Any]] = ()) -> bool:
         """Record the outcome, the invoice after it and its events; False when someone recorded it first."""
-        try:
-            with transaction() as txn:
-                self._invoice_write(txn, invoice, expected_version, events)
-                txn.save(self._attempt_item(attempt), condition=ChargeAttemptItem.status == "processando")
-        except TransactWriteError as exc:
-            if "ConditionalCheckFailed" in cancelled_reasons(exc):
-                return False
-            raise
-        return True
+        def write(txn: TransactWrite) -> None:
+            self._invoice_write(txn, invoice, expected_version, events)
+            txn.save(self._attempt_item(attempt), condition=ChargeAttemptItem.status == PROCESSING)
+
+        return _committed(write)
 
     def attempt(self, invoice_id: int, number: int) -> ChargeAttempt | None:
         try:
@@ -216,7 +200,20 @@ class DynamoBillingStore:
             recurring=attempt.recurring, status=attempt.status, created_at=attempt.created_at,
             outcome=attempt.outcome, return_code=attempt.return_code, return_message=attempt.return_message,
             tid=attempt.tid, payment_id=attempt.payment_id, finished_at=attempt.finished_at,
-            try_number=attempt.try_number)
+            try_number=attempt.try_number, due_on=_day(attempt.due_on), late=attempt.late,
+            forced=attempt.forced)
+
+
+def _committed(write: Callable[[TransactWrite], None]) -> bool:
+    """Run ``write`` in one transaction; False when one of its conditions failed (nothing was written)."""
+    try:
+        with transaction() as txn:
+            write(txn)
+    except TransactWriteError as exc:
+        if lost_condition(exc):
+            return False
+        raise
+    return True
 
 
 def _invoice_item(invoice: Invoice) -> InvoiceItem:
@@ -233,6 +230,7 @@ def _invoice_item(invoice: Invoice) -> InvoiceItem:
         charge_day=charge_day, charge_sk=f"{invoice.id:010d}" if charge_day else None,
         dunning_day=dunning_day, dunning_sk=f"{invoice.id:010d}" if dunning_day else None,
         recurring_tries=invoice.recurring_tries, next_charge=_day(invoice.next_charge),
+        try_due_on=_day(invoice.try_due_on),
         queued_on=_day(invoice.queued_on), queued_at=invoice.queued_at, retry_at=invoice.retry_at,
         technical_failures=invoice.technical_failures, dunning_step=invoice.dunning_step,
         dunning_on=_day(invoice.dunning_on), suspend_on=_day(invoice.suspend_on), suspended=invoice.suspended,
@@ -254,7 +252,8 @@ def _invoice(item: InvoiceItem) -> Invoice:
         charging=item.charging, paid_at=item.paid_at,
         paid_cents=int(item.paid_cents) if item.paid_cents is not None else None,
         payment_method=item.payment_method or "", recurring_tries=int(item.recurring_tries or 0),
-        next_charge=_date(item.next_charge), queued_on=_date(item.queued_on), queued_at=item.queued_at,
+        next_charge=_date(item.next_charge), try_due_on=_date(item.try_due_on), queued_on=_date(item.queued_on),
+        queued_at=item.queued_at,
         retry_at=item.retry_at, technical_failures=int(item.technical_failures or 0),
         dunning_step=item.dunning_step, dunning_on=_date(item.dunning_on), suspend_on=_date(item.suspend_on),
         suspended=bool(item.suspended))
@@ -275,4 +274,5 @@ def _attempt(item: ChargeAttemptItem) -> ChargeAttempt:
         card_display=item.card_display, gateway=item.gateway, amount_cents=int(item.amount_cents),
         recurring=bool(item.recurring), status=item.status, created_at=item.created_at, outcome=item.outcome or "",
         return_code=item.return_code or "", return_message=item.return_message or "", tid=item.tid or "",
-        payment_id=item.payment_id or "", finished_at=item.finished_at, try_number=int(item.try_number or 0))
+        payment_id=item.payment_id or "", finished_at=item.finished_at, try_number=int(item.try_number or 0),
+        due_on=_date(item.due_on), late=bool(item.late), forced=bool(item.forced))

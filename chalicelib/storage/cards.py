@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
@@ -23,7 +24,7 @@ from chalicelib.customers.model import Customer
 from chalicelib.sealing import Sealed
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.customers import customer_from_item, service_from_item
-from chalicelib.storage.errors import cancelled_reasons
+from chalicelib.storage.errors import condition_failed, lost_condition
 from chalicelib.storage.models import (
     ActiveGatewayItem,
     CardItem,
@@ -85,12 +86,15 @@ class DynamoWalletStore:
 
     def flag(self, customer_id: int, card_id: int, reason: str) -> None:
         """Mark a card the issuer refused for good (a card removed meanwhile stays removed)."""
-        try:
-            CardItem(f"CUSTOMER#{customer_id}", f"CARD#{card_id:010d}").update(
-                actions=[CardItem.refused_reason.set(reason)], condition=CustomerTableItem.pk.exists())
-        except UpdateError as exc:
-            if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
-                raise
+        _update_card(customer_id, card_id, [CardItem.refused_reason.set(reason)])
+
+    def start_chain(self, customer_id: int, card_id: int, started_at: datetime, issuer_transaction_id: str) -> None:
+        """The card's first approved charge, unless one was recorded before (racing approvals: the first wins)."""
+        actions: list[Action] = [CardItem.chain_started_at.set(CardItem.chain_started_at | started_at)]
+        if issuer_transaction_id:
+            actions.append(CardItem.issuer_transaction_id.set(
+                CardItem.issuer_transaction_id | issuer_transaction_id))
+        _update_card(customer_id, card_id, actions)
 
     def make_default(self, wallet: Wallet, card: Card) -> None:
         with _wallet_change():
@@ -120,11 +124,37 @@ class DynamoGatewayConfigStore:
                 txn.save(ActiveGatewayItem(GATEWAYS_PK, ACTIVE_SK, gateway=config.gateway))
             return
         item.save()
+        _deactivate(config.gateway)
+
+    def delete(self, gateway: str) -> bool:
+        """Remove an integration (and the active pointer, if it names it); False when it was not configured."""
+        _deactivate(gateway)  # first: a crash in between leaves it configured but inactive, never the reverse
         try:
-            ActiveGatewayItem(GATEWAYS_PK, ACTIVE_SK).delete(condition=ActiveGatewayItem.gateway == config.gateway)
+            GatewayConfigItem(GATEWAYS_PK, gateway).delete(condition=SettingsItem.pk.exists())
         except DeleteError as exc:
-            if getattr(exc, "cause_response_code", "") != "ConditionalCheckFailedException":
-                raise  # else another gateway is the active one: it stays so
+            if condition_failed(exc):
+                return False
+            raise
+        return True
+
+
+def _deactivate(gateway: str) -> None:
+    """Drop the active pointer if it names ``gateway`` (another gateway's stays)."""
+    try:
+        ActiveGatewayItem(GATEWAYS_PK, ACTIVE_SK).delete(condition=ActiveGatewayItem.gateway == gateway)
+    except DeleteError as exc:
+        if not condition_failed(exc):
+            raise
+
+
+def _update_card(customer_id: int, card_id: int, actions: list[Action]) -> None:
+    """Change a card's own attributes; a card removed meanwhile stays removed (nothing is written)."""
+    try:
+        CardItem(f"CUSTOMER#{customer_id}", f"CARD#{card_id:010d}").update(
+            actions=actions, condition=CustomerTableItem.pk.exists())
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
 
 
 @contextmanager
@@ -133,7 +163,7 @@ def _wallet_change() -> Iterator[None]:
     try:
         yield
     except TransactWriteError as error:
-        if "ConditionalCheckFailed" in cancelled_reasons(error):
+        if lost_condition(error):
             raise WalletChangedError() from error
         raise
 
@@ -156,7 +186,8 @@ def _card_item(card: Card) -> CardItem:
         brand=card.brand, last_digits=card.last_digits, holder=card.holder, expiry_month=card.expiry_month,
         expiry_year=card.expiry_year, gateway=card.gateway, created_at=card.created_at,
         token_ciphertext=card.token.ciphertext, token_nonce=card.token.nonce, token_data_key=card.token.data_key,
-        refused_reason=card.refused_reason or None)
+        refused_reason=card.refused_reason or None, chain_started_at=card.chain_started_at,
+        issuer_transaction_id=card.issuer_transaction_id or None)
 
 
 def _card(item: CardItem) -> Card:
@@ -165,7 +196,8 @@ def _card(item: CardItem) -> Card:
         holder=item.holder, expiry_month=int(item.expiry_month), expiry_year=int(item.expiry_year),
         gateway=item.gateway, created_at=item.created_at,
         token=Sealed(item.token_ciphertext, item.token_nonce, item.token_data_key),
-        refused_reason=item.refused_reason or "")
+        refused_reason=item.refused_reason or "", chain_started_at=item.chain_started_at,
+        issuer_transaction_id=item.issuer_transaction_id or "")
 
 
 def _config(item: GatewayConfigItem, active: bool) -> GatewayConfig:

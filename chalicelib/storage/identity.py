@@ -99,7 +99,7 @@ class DynamoIdentityStore:
                 f"TOKEN#{token_hash}", "TOKEN", condition=TokenItem.pk.exists(), return_values="ALL_OLD",
             )
         except DeleteError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return None
             raise
         old = answer.get("Attributes")

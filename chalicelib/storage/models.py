@@ -175,6 +175,8 @@ class CardItem(CustomerTableItem, discriminator="card"):
     token_nonce = UnicodeAttribute()
     token_data_key = UnicodeAttribute()
     refused_reason = UnicodeAttribute(null=True)  # the issuer said never to charge it again
+    chain_started_at = UTCDateTimeAttribute(null=True)  # its first approved charge (stored-credential chain)
+    issuer_transaction_id = UnicodeAttribute(null=True)  # the issuer's id of that charge
 
 
 class WalletItem(CustomerTableItem, discriminator="wallet"):
@@ -218,6 +220,13 @@ class GatewayConfigItem(SettingsItem, discriminator="card_gateway"):
     credential_hint = MapAttribute[str, Any](default=dict)
     updated_at = UTCDateTimeAttribute()
     updated_by = UnicodeAttribute(default="")
+
+
+class InstallationItem(SettingsItem, discriminator="installation"):
+    """``INSTALACAO`` / ``ID``: what tells this installation apart at shared outside services, created once."""
+
+    order_prefix = UnicodeAttribute()  # starts every order id a card gateway sees
+    created_at = UTCDateTimeAttribute()
 
 
 class ActiveGatewayItem(SettingsItem, discriminator="active_card_gateway"):
@@ -501,6 +510,7 @@ class InvoiceItem(BillingTableItem, discriminator="invoice"):
     payment_method = UnicodeAttribute(default="")
     recurring_tries = NumberAttribute(default=0)
     next_charge = UnicodeAttribute(null=True)
+    try_due_on = UnicodeAttribute(null=True)
     queued_on = UnicodeAttribute(null=True)
     queued_at = UTCDateTimeAttribute(null=True)
     retry_at = UTCDateTimeAttribute(null=True)
@@ -541,6 +551,9 @@ class ChargeAttemptItem(BillingTableItem, discriminator="charge_attempt"):
     payment_id = UnicodeAttribute(default="")
     finished_at = UTCDateTimeAttribute(null=True)
     try_number = NumberAttribute(default=0)
+    due_on = UnicodeAttribute(null=True)  # a recurring try: the day it was due
+    late = BooleanAttribute(default=False)  # made after that day
+    forced = BooleanAttribute(default=False)  # an operator charged a card the issuer had refused, or expired
 
 
 class BillingOutboxItem(BillingTableItem, discriminator="outbox"):

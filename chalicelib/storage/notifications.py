@@ -26,6 +26,7 @@ from chalicelib.notify.service import (
 )
 from chalicelib.sealing import Sealed
 from chalicelib.storage.dated import moment_key, query_years, within
+from chalicelib.storage.errors import condition_failed
 from chalicelib.storage.models import (
     MessageItem,
     NotificationTableItem,
@@ -105,7 +106,7 @@ class DynamoNotificationStore:
         try:
             self._item(message).save(condition=condition)  # type: ignore[arg-type]
         except PutError as exc:
-            if getattr(exc, "cause_response_code", "") == "ConditionalCheckFailedException":
+            if condition_failed(exc):
                 return False
             raise
         return True

@@ -1,13 +1,17 @@
 """Provider-wide records in the ``settings`` table: suspension profiles
-(looked up here; created by the billing capability) and hourly tick runs."""
+(looked up here; created by the billing capability), hourly tick runs and
+the installation's own identity."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from pynamodb.exceptions import PutError
 
 from chalicelib.billing.suspension import SuspensionProfile
 from chalicelib.storage.binding import transaction
-from chalicelib.storage.models import SettingsItem, SuspensionProfileItem, TickRunItem
+from chalicelib.storage.errors import condition_failed
+from chalicelib.storage.models import InstallationItem, SettingsItem, SuspensionProfileItem, TickRunItem
 
 PROFILES = "PERFIL_SUSPENSAO"
 
@@ -55,3 +59,22 @@ class DynamoTickRuns:
             TickRunItem.expires.set(at + timedelta(days=90)),
         ])
         return int(item.runs)
+
+
+class DynamoInstallation:
+    """The installation's order-id prefix: written once, by the first writer; re-created tables get a new one."""
+
+    def order_prefix(self, proposed: str) -> str:
+        """The stored prefix; ``proposed`` becomes it when there is none yet."""
+        try:
+            return str(InstallationItem.get("INSTALACAO", "ID", consistent_read=True).order_prefix)
+        except InstallationItem.DoesNotExist:
+            pass
+        try:
+            InstallationItem("INSTALACAO", "ID", order_prefix=proposed, created_at=datetime.now(UTC)).save(
+                condition=SettingsItem.pk.does_not_exist())
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise
+            return str(InstallationItem.get("INSTALACAO", "ID", consistent_read=True).order_prefix)
+        return proposed

@@ -127,6 +127,10 @@ class Fields:
         self.error(f"O campo {self.name(key)} deve ser verdadeiro ou falso.")
         return default
 
+    def optional_boolean(self, key: str) -> bool | None:
+        """None when the field is not sent (a change that keeps the current value)."""
+        return self.boolean(key) if self.has(key) else None
+
     def email(self, key: str, *, required: bool = False) -> str:
         value = self.text(key, required=required, max_len=254)
         if value and not _EMAIL.match(value):

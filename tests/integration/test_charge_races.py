@@ -2,9 +2,11 @@
 simulator): one attempt reaches the gateway, the invoice is paid once."""
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
+from functools import partial
 
 import boto3
 import pytest
@@ -99,5 +101,58 @@ def test_racing_ticks_and_consumers_charge_each_due_invoice_once(billing_stack: 
     assert not failures, failures
     sales = [r.json()["MerchantOrderId"] for r in cielo.requests
              if r.method == "POST" and r.path.rstrip("/") == "/1/sales"]
-    assert sorted(sales) == sorted(f"F{i.id}T1" for i in invoices)
+    assert sorted(sales) == sorted(stack.charges.order_id(i.id, 1) for i in invoices)
     assert {stack.invoices.get(i.id).status for i in invoices} == {"paga"}
+
+
+def test_duplicate_deliveries_while_the_gateway_is_slow_end_paid_with_one_sale(
+        billing_stack: Container, cielo: CieloSimulator, moto_endpoint: str) -> None:
+    """Twenty times: the same message delivered to several consumers at once while Cielo takes its time, and the
+    invoice changed by another writer (as the suspension tick does) while the sale is on its way. The delivery
+    that made the sale records it (reading the invoice again); the others leave it alone."""
+    from datetime import UTC, datetime
+
+    from chalicelib.queues import CHARGES, Message, decode, queue_name
+
+    stack = billing_stack
+    rounds = 20
+    stack.gateway_settings.configure(GatewayChange("cielo", True, "sandbox", True, {
+        "merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID, "merchant_key": CieloSimulator.DEFAULT_MERCHANT_KEY}),
+        "teste")
+    customer = stack.customers.register(NewCustomer(
+        name="Cliente Lento", document="52998224725", phone="11987654321", email="",
+        services=(NewService("Fibra", 9990, Address("Rua A", "1", "Centro", "Campinas", "SP", "13010000")),)))
+    stack.cards.add(customer.id, NewCard(luhn_number("4551", 0), "MARIA", 12, 2031))
+    stack.recurring.choose(customer.services[0].id, True, None)
+    for n in range(rounds):
+        stack.invoices.create(NewInvoice(customer.services[0].id, 9990 + n, date(2026, 12, 10)))
+    assert stack.recurring_charges.enqueue_due(datetime(2026, 12, 10, 13, 0, tzinfo=UTC))["enfileiradas"] == rounds
+    sqs = boto3.client("sqs", region_name=stack.settings.region, endpoint_url=moto_endpoint)
+    url = sqs.get_queue_url(QueueName=queue_name(CHARGES))["QueueUrl"]
+    messages = []
+    while got := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        messages += [decode(m["Body"]) for m in got]
+    store = stack.invoices._store  # the writer racing the charge, as the suspension tick would write
+
+    def deliver_or_change(index: int, message: Message, invoice_id: int) -> str:
+        if index == 0:
+            deadline = time.monotonic() + 5
+            while (current := stack.invoices.get(invoice_id)).charging is None:  # the sale is at the gateway
+                assert time.monotonic() < deadline, "no delivery started the attempt"
+                time.sleep(0.01)
+            return "alterada" if store.replace(replace(current, version=current.version + 1),
+                                               current.version) else "perdeu"
+        return stack.recurring_charges.handle(message)
+
+    for message in messages:
+        invoice_id = int(message.payload["id_fatura"])
+        cielo.inject("POST /1/sales", "slow", seconds=0.4)
+        outcomes, failures = race(partial(deliver_or_change, message=message, invoice_id=invoice_id))
+        assert not failures, failures
+        final = stack.invoices.get(invoice_id)
+        order = stack.charges.order_id(invoice_id, 1)
+        sales = [r for r in cielo.requests if r.method == "POST" and r.path.rstrip("/") == "/1/sales"
+                 and r.json()["MerchantOrderId"] == order]
+        assert (final.status, final.charging, final.card_attempts, len(sales)) == ("paga", None, 1, 1), outcomes
+        assert [a.status for a in stack.charges.attempts(invoice_id)] == ["aprovado"], outcomes
+        assert outcomes.count("aprovado") == 1, outcomes

@@ -1,12 +1,15 @@
-"""CieloGateway against the Cielo simulator over real HTTP on loopback: tokens,
-sales and their classification, the recurring fields on the wire, refusals,
-and the unknown outcomes (timeout, 5xx, dropped answer) reconciled by ``find``."""
+"""CieloGateway against the Cielo simulator over real HTTP on loopback: Zero
+Auth and tokens, sales and their classification, the stored-credential chain
+and the recurring fields on the wire, refusals, and the unknown outcomes
+(timeout, 5xx, dropped answer) reconciled by ``find``."""
 from __future__ import annotations
 
 import logging
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -14,8 +17,8 @@ import requests
 
 from chalicelib.billing.card_numbers import luhn_ok
 from chalicelib.billing.declines import Outcome
-from chalicelib.billing.gateways import CardToTokenize, Charge, GatewayRefusal
-from chalicelib.billing.gateways.cielo import CieloGateway
+from chalicelib.billing.gateways import CardRefusedByIssuer, CardToTokenize, Charge, GatewayRefusal
+from chalicelib.billing.gateways.cielo import CIELO_ZONE, CieloGateway
 from sandbox.simulators.cielo import CieloSimulator
 
 PREFIXES = {"Visa": "4551", "Master": "5155"}
@@ -55,7 +58,7 @@ def order_id() -> str:
 
 
 def charge_of(token: str, brand: str = "Visa", *, order: str | None = None, recurring: bool = True,
-              first_use: bool = False, issuer_transaction_id: str = "") -> Charge:
+              first_use: bool = True, issuer_transaction_id: str = "") -> Charge:
     return Charge(order_id=order or order_id(), amount_cents=9990, card_token=token, brand=brand,
                   customer_name="Maria da Silva", recurring=recurring, first_use=first_use,
                   issuer_transaction_id=issuer_transaction_id)
@@ -94,7 +97,8 @@ def test_tokenize_returns_cielo_token_and_the_number_stays_out_of_every_log(
     assert uuid.UUID(token) and cielo.cards[token].truncated_number == f"{number[:6]}******{number[-4:]}"
     log = requests.get(f"{cielo.url}/__sandbox/requests", timeout=5).text
     assert number not in log and number not in caplog.text
-    tokenization, sale = recorded(cielo)
+    validation, tokenization, sale = recorded(cielo)
+    assert validation["path"] == "/1/zeroauth" and validation["body"]["CardNumber"] == masked(number)
     assert tokenization["path"] == "/1/card/" and tokenization["body"]["CardNumber"] == masked(number)
     assert tokenization["body"]["ExpirationDate"] == "12/2030" and tokenization["body"]["Brand"] == "Visa"
     assert "CardNumber" not in sale["body"]["Payment"]["CreditCard"]  # a sale only ever names the token
@@ -147,7 +151,6 @@ def test_approved_charge(cielo: CieloSimulator, gateway: CieloGateway) -> None:
 @pytest.mark.parametrize(("ending", "outcome", "code"), [
     (2, Outcome.RETRYABLE, "05"),
     (8, Outcome.RETRYABLE, "70"),
-    (3, Outcome.CUSTOMER_ACTION, "57"),
     (5, Outcome.CUSTOMER_ACTION, "78"),
     (7, Outcome.DO_NOT_RETRY, "77"),
 ])
@@ -165,11 +168,10 @@ def test_status_0_time_out_is_unknown_and_stays_so_when_queried(gateway: CieloGa
     order = order_id()
 
     result = gateway.charge(charge_of(stored(gateway, 6), order=order))
-    found = gateway.find(order)
+    [found] = gateway.find(order) or []
 
     assert (result.outcome, result.return_code) == (Outcome.UNKNOWN, "99")
-    assert found is not None
-    assert (found.outcome, found.payment_id) == (Outcome.UNKNOWN, result.payment_id)
+    assert (found.outcome, found.payment_id, found.amount_cents) == (Outcome.UNKNOWN, result.payment_id, 9990)
 
 
 # --- what a sale says on the wire ---------------------------------------------------------------------------------
@@ -191,7 +193,8 @@ def test_later_recurring_master_charge_sends_issuer_id_and_merchant_initiated_in
     token = stored(gateway, 0, "Master")
     first = gateway.charge(charge_of(token, "Master", first_use=True))
 
-    second = gateway.charge(charge_of(token, "Master", issuer_transaction_id=first.issuer_transaction_id))
+    second = gateway.charge(charge_of(token, "Master", first_use=False,
+                                      issuer_transaction_id=first.issuer_transaction_id))
 
     assert second.outcome is Outcome.APPROVED
     payment = sale_requests(cielo)[1]["Payment"]
@@ -203,12 +206,55 @@ def test_later_recurring_master_charge_sends_issuer_id_and_merchant_initiated_in
 
 
 def test_operator_one_off_charge_is_unscheduled_card_on_file(cielo: CieloSimulator, gateway: CieloGateway) -> None:
-    gateway.charge(charge_of(stored(gateway, 0, "Master"), "Master", recurring=False))
+    token = stored(gateway, 0, "Master")
+    first = gateway.charge(charge_of(token, "Master", recurring=False))
+    gateway.charge(charge_of(token, "Master", recurring=False, first_use=False,
+                             issuer_transaction_id=first.issuer_transaction_id))
 
-    payment = sale_requests(cielo)[0]["Payment"]
-    assert "Recurrent" not in payment
-    assert payment["CreditCard"]["CardOnFile"] == {"Usage": "Used", "Reason": "Unscheduled"}
-    assert payment["InitiatedTransactionIndicator"] == {"Category": "M1", "Subcategory": "CredentialsOnFile"}
+    opening, later = (body["Payment"] for body in sale_requests(cielo))
+    assert "Recurrent" not in later and "IssuerTransactionId" not in opening
+    assert opening["CreditCard"]["CardOnFile"] == {"Usage": "First", "Reason": "Unscheduled"}
+    assert later["CreditCard"]["CardOnFile"] == {"Usage": "Used", "Reason": "Unscheduled"}
+    assert later["InitiatedTransactionIndicator"] == {"Category": "M1", "Subcategory": "CredentialsOnFile"}
+
+
+@pytest.mark.parametrize("brand", ["Visa", "Master"])
+def test_a_strict_cielo_refuses_a_used_card_that_points_at_no_first_charge(cielo: CieloSimulator,
+                                                                          gateway: CieloGateway, brand: str) -> None:
+    token = stored(gateway, 0, brand)
+    chainless = gateway.charge(charge_of(token, brand, first_use=False))
+    foreign = gateway.charge(charge_of(token, brand, first_use=False, issuer_transaction_id="123456789012345"))
+    opening = gateway.charge(charge_of(token, brand))
+    chained = gateway.charge(charge_of(token, brand, first_use=False,
+                                       issuer_transaction_id=opening.issuer_transaction_id))
+
+    assert [r.outcome for r in (chainless, foreign, opening, chained)] == [
+        Outcome.RETRYABLE, Outcome.RETRYABLE, Outcome.APPROVED, Outcome.APPROVED]
+    assert (chainless.return_code, foreign.return_code) == ("58", "58")
+
+
+# --- Zero Auth ----------------------------------------------------------------------------------------------------
+
+
+def test_a_card_the_issuer_refuses_at_zero_auth_is_not_tokenized(cielo: CieloSimulator,
+                                                                 gateway: CieloGateway) -> None:
+    with pytest.raises(CardRefusedByIssuer) as refused:
+        stored(gateway, 3)
+
+    assert (refused.value.code, refused.value.message) == ("57", "Autorizacao negada")
+    assert cielo.cards == {} and [r["path"] for r in recorded(cielo)] == ["/1/zeroauth"]
+
+
+@pytest.mark.parametrize("fault", ["error_5xx", "drop_after_processing"])
+def test_a_zero_auth_without_an_answer_is_a_refusal_and_nothing_is_tokenized(cielo: CieloSimulator,
+                                                                             gateway: CieloGateway,
+                                                                             fault: str) -> None:
+    cielo.inject("POST /1/zeroauth", fault)
+
+    with pytest.raises(GatewayRefusal) as refused:
+        stored(gateway, 1)
+
+    assert not isinstance(refused.value, CardRefusedByIssuer) and cielo.cards == {}
 
 
 # --- refusals (nothing charged) -----------------------------------------------------------------------------------
@@ -253,8 +299,8 @@ def test_timeout_after_processing_is_unknown_then_found_approved(cielo: CieloSim
 
     assert time.monotonic() - started < 1.0  # gave up at the read timeout, did not wait for the answer
     assert result.outcome is Outcome.UNKNOWN and not result.payment_id
-    found = impatient.find(order)
-    assert found is not None and found.outcome is Outcome.APPROVED
+    [found] = impatient.find(order) or []
+    assert found.outcome is Outcome.APPROVED and found.amount_cents == 9990 and found.received_at is not None
     assert found.payment_id in cielo.sales and found.return_code == "6"
 
 
@@ -279,8 +325,8 @@ def test_answer_dropped_after_processing_is_unknown_then_found_approved(cielo: C
     result = gateway.charge(charge_of(token, order=order))
 
     assert result.outcome is Outcome.UNKNOWN
-    found = gateway.find(order)
-    assert found is not None and found.outcome is Outcome.APPROVED
+    [found] = gateway.find(order) or []
+    assert found.outcome is Outcome.APPROVED
     assert [found.payment_id] == list(cielo.sales)
 
 
@@ -288,19 +334,23 @@ def test_find_of_a_declined_order_returns_the_decline(gateway: CieloGateway) -> 
     order = order_id()
     gateway.charge(charge_of(stored(gateway, 7), order=order))
 
-    found = gateway.find(order)
+    [found] = gateway.find(order) or []
 
-    assert found is not None and (found.outcome, found.return_code) == (Outcome.DO_NOT_RETRY, "77")
+    assert (found.outcome, found.return_code) == (Outcome.DO_NOT_RETRY, "77")
 
 
-def test_find_prefers_the_approved_sale_of_an_order(gateway: CieloGateway) -> None:
+def test_find_lists_every_sale_of_an_order_with_its_amount_and_time(cielo: CieloSimulator,
+                                                                   gateway: CieloGateway) -> None:
     order = order_id()
     approved = gateway.charge(charge_of(stored(gateway, 0), order=order))
-    gateway.charge(charge_of(stored(gateway, 2), order=order))
+    declined = gateway.charge(replace(charge_of(stored(gateway, 2), order=order), amount_cents=100))
 
-    found = gateway.find(order)
+    found = gateway.find(order) or []
 
-    assert found is not None and (found.outcome, found.payment_id) == (Outcome.APPROVED, approved.payment_id)
+    assert [(f.outcome, f.payment_id, f.amount_cents) for f in found] == [
+        (Outcome.APPROVED, approved.payment_id, 9990), (Outcome.RETRYABLE, declined.payment_id, 100)]
+    received = cielo.sales[approved.payment_id]["Payment"]["ReceivedDate"]  # Brasília time, no offset
+    assert found[0].received_at == datetime.strptime(received, "%Y-%m-%d %H:%M:%S").replace(tzinfo=CIELO_ZONE)
 
 
 @pytest.mark.parametrize("fault", ["error_5xx", "drop_after_processing"])
@@ -310,9 +360,9 @@ def test_find_that_cannot_list_the_order_is_unknown_never_none(cielo: CieloSimul
     gateway.charge(charge_of(stored(gateway, 0), order=order))
     cielo.inject("GET /1/sales", fault)
 
-    found = gateway.find(order)
+    [found] = gateway.find(order) or []
 
-    assert found is not None and found.outcome is Outcome.UNKNOWN
+    assert found.outcome is Outcome.UNKNOWN and found.amount_cents is None
 
 
 def test_find_that_cannot_read_a_listed_sale_is_unknown_never_none(cielo: CieloSimulator,
@@ -322,8 +372,9 @@ def test_find_that_cannot_read_a_listed_sale_is_unknown_never_none(cielo: CieloS
     approved = gateway.charge(charge_of(stored(gateway, 0), order=order))
     cielo.inject(f"GET /1/sales/{approved.payment_id}", "error_5xx")
 
-    found = gateway.find(order)
+    found = gateway.find(order) or []
 
-    # The decline was read, but the unreadable sale may be the approved one.
+    # The decline was read; the unreadable sale comes back unknown, without an amount (it may be the approved one).
     assert declined.outcome is Outcome.RETRYABLE
-    assert found is not None and (found.outcome, found.payment_id) == (Outcome.UNKNOWN, approved.payment_id)
+    assert [(f.outcome, f.payment_id, f.amount_cents) for f in found] == [
+        (Outcome.RETRYABLE, declined.payment_id, 9990), (Outcome.UNKNOWN, approved.payment_id, None)]

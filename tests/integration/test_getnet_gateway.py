@@ -1,7 +1,8 @@
 """GetNetGateway against the GetNet simulator over real HTTP on loopback: the
-OAuth token cache, the vault, payments and their classification, the
-credentials-on-file fields on the wire, refusals, and the unknown outcomes
-(timeout, 5xx, dropped answer), which v1 cannot reconcile by query."""
+OAuth token cache, the vault and the issuer's verification of a card,
+payments and their classification, the credentials-on-file fields on the
+wire, refusals, and the unknown outcomes (timeout, 5xx, dropped answer),
+which v1 cannot reconcile by query."""
 from __future__ import annotations
 
 import base64
@@ -16,7 +17,7 @@ import pytest
 import requests
 
 from chalicelib.billing.declines import NO_FUNDS, Outcome
-from chalicelib.billing.gateways import CardToTokenize, Charge, GatewayRefusal
+from chalicelib.billing.gateways import CardRefusedByIssuer, CardToTokenize, Charge, GatewayRefusal
 from chalicelib.billing.gateways.getnet import TOKEN_MARGIN_SECONDS, GetNetGateway
 from sandbox.simulators.getnet import GetNetSimulator
 
@@ -68,7 +69,7 @@ def order_id() -> str:
 
 
 def charge_of(card_id: str, brand: str = "Master", *, order: str | None = None, recurring: bool = True,
-              first_use: bool = False, issuer_transaction_id: str = "") -> Charge:
+              first_use: bool = True, issuer_transaction_id: str = "") -> Charge:
     return Charge(order_id=order or order_id(), amount_cents=9990, card_token=card_id, brand=brand,
                   customer_name="Maria da Silva", recurring=recurring, first_use=first_use,
                   issuer_transaction_id=issuer_transaction_id)
@@ -114,6 +115,31 @@ def test_tokenize_stores_the_card_in_the_vault_and_the_number_stays_out_of_every
     assert "card_number" not in vault["body"] and vault["body"]["number_token"]
     assert (vault["body"]["expiration_month"], vault["body"]["expiration_year"]) == ("12", "30")
     assert vault["body"]["brand"] == "Mastercard"
+    [verification] = to(getnet, "POST", "/v1/cards/verification")
+    assert verification["body"]["number_token"] == vaulted.number_token  # the vault card's, reusable
+    assert (verification["body"]["cardholder_name"], verification["body"]["brand"]) == ("MARIA DA SILVA",
+                                                                                          "Mastercard")
+
+
+def test_a_card_the_issuer_refuses_to_verify_leaves_the_vault_again(getnet: GetNetSimulator,
+                                                                    gateway: GetNetGateway) -> None:
+    with pytest.raises(CardRefusedByIssuer) as refused:
+        gateway.tokenize(card("5155901222260003"))
+
+    assert (refused.value.code, refused.value.message) == ("54", "CARTAO VENCIDO [ECOM - 54]")
+    assert getnet.cards == {}
+    assert [r["method"] for r in recorded(getnet) if r["path"].startswith("/v1/cards/")] == ["POST", "DELETE"]
+
+
+@pytest.mark.parametrize("fault", ["error_5xx", "drop_after_processing"])
+def test_a_verification_without_an_answer_is_a_refusal_and_leaves_the_vault_again(
+        getnet: GetNetSimulator, gateway: GetNetGateway, fault: str) -> None:
+    getnet.inject("POST /v1/cards/verification", fault)
+
+    with pytest.raises(GatewayRefusal) as refused:
+        gateway.tokenize(card(APPROVED_MASTER))
+
+    assert not isinstance(refused.value, CardRefusedByIssuer) and getnet.cards == {}
 
 
 def test_tokenize_without_answer_is_a_refusal_without_the_number(getnet: GetNetSimulator,
@@ -218,7 +244,6 @@ def test_approved_charge(getnet: GetNetSimulator, gateway: GetNetGateway, number
 
 @pytest.mark.parametrize(("number", "outcome", "code"), [
     ("5155901222270002", Outcome.RETRYABLE, "05"),
-    ("5155901222260003", Outcome.CUSTOMER_ACTION, "54"),
     ("5155901222250004", Outcome.RETRYABLE, "51"),
 ])
 def test_each_decline_class(getnet: GetNetSimulator, gateway: GetNetGateway, number: str, outcome: Outcome,
@@ -249,7 +274,7 @@ def test_recurring_series_sends_recurring_then_recurring_payment_with_the_first_
     card_id = gateway.tokenize(card(APPROVED_MASTER))
     first = gateway.charge(charge_of(card_id, first_use=True))
 
-    later = gateway.charge(charge_of(card_id, issuer_transaction_id=first.issuer_transaction_id))
+    later = gateway.charge(charge_of(card_id, first_use=False, issuer_transaction_id=first.issuer_transaction_id))
 
     assert later.outcome is Outcome.APPROVED
     opening, following = (body["credit"] for body in payments_sent(getnet))
@@ -262,11 +287,24 @@ def test_recurring_series_sends_recurring_then_recurring_payment_with_the_first_
 def test_operator_one_off_charge_is_one_click(getnet: GetNetSimulator, gateway: GetNetGateway) -> None:
     card_id = gateway.tokenize(card(APPROVED_VISA, "Visa"))
 
-    gateway.charge(charge_of(card_id, "Visa", recurring=False, first_use=True))
-    gateway.charge(charge_of(card_id, "Visa", recurring=False))
+    first = gateway.charge(charge_of(card_id, "Visa", recurring=False))
+    gateway.charge(charge_of(card_id, "Visa", recurring=False, first_use=False,
+                             issuer_transaction_id=first.issuer_transaction_id))
 
     assert [body["credit"]["credentials_on_file_type"] for body in payments_sent(getnet)] == \
         ["ONE_CLICK", "ONE_CLICK_PAYMENT"]
+
+
+def test_a_strict_getnet_refuses_a_later_use_that_points_at_no_first_payment(getnet: GetNetSimulator,
+                                                                             gateway: GetNetGateway) -> None:
+    card_id = gateway.tokenize(card(APPROVED_VISA, "Visa"))
+    chainless = gateway.charge(charge_of(card_id, "Visa", first_use=False))
+    opening = gateway.charge(charge_of(card_id, "Visa"))
+    chained = gateway.charge(charge_of(card_id, "Visa", first_use=False,
+                                       issuer_transaction_id=opening.issuer_transaction_id))
+
+    assert (chainless.outcome, chainless.return_code) == (Outcome.DO_NOT_RETRY, "57")
+    assert (opening.outcome, chained.outcome) == (Outcome.APPROVED, Outcome.APPROVED)
 
 
 # --- refusals (nothing charged) -----------------------------------------------------------------------------------
@@ -309,9 +347,9 @@ def test_timeout_after_processing_is_unknown_and_find_cannot_say_otherwise(getne
 
     assert time.monotonic() - started < 1.0  # gave up at the read timeout, did not wait for the answer
     assert result.outcome is Outcome.UNKNOWN
-    found = impatient.find(order)
+    [found] = impatient.find(order) or []
     # GetNet did charge: answering None here would let the caller charge the order a second time.
-    assert found is not None and found.outcome is Outcome.UNKNOWN and found.return_message
+    assert found.outcome is Outcome.UNKNOWN and found.return_message
     assert [p["status"] for p in getnet.orders(order)] == ["APPROVED"]
 
 
@@ -323,8 +361,8 @@ def test_5xx_is_unknown_and_find_cannot_say_otherwise(getnet: GetNetSimulator, g
     result = gateway.charge(charge_of(card_id, order=order))
 
     assert (result.outcome, result.classification.code) == (Outcome.UNKNOWN, "503")
-    found = gateway.find(order)
-    assert found is not None and found.outcome is Outcome.UNKNOWN
+    [found] = gateway.find(order) or []
+    assert found.outcome is Outcome.UNKNOWN
     assert getnet.payments == {}
 
 
@@ -337,6 +375,6 @@ def test_answer_dropped_after_processing_is_unknown_and_find_cannot_say_otherwis
     result = gateway.charge(charge_of(card_id, "Visa", order=order))
 
     assert result.outcome is Outcome.UNKNOWN
-    found = gateway.find(order)
-    assert found is not None and found.outcome is Outcome.UNKNOWN
+    [found] = gateway.find(order) or []
+    assert found.outcome is Outcome.UNKNOWN
     assert [p["status"] for p in getnet.orders(order)] == ["APPROVED"]

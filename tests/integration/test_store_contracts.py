@@ -2,23 +2,31 @@
 tier and the DynamoDB stores must behave alike."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.agenda.model import Agenda, City, Window
 from chalicelib.auth.model import LoginThrottle, OAuthClient, StoredToken, User
+from chalicelib.billing.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt
+from chalicelib.billing.invoices import MAX_RECURRING_TRIES, OPEN, PAID, SUSPENSION, WARNING, Invoice, closed
 from chalicelib.customers.model import Address, Customer, Holder, Service
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
 from chalicelib.storage.agendas import DynamoAgendaStore, counters_pk
+from chalicelib.storage.billing import DynamoBillingStore
 from chalicelib.storage.customers import DynamoCustomerStore
+from chalicelib.storage.errors import condition_failed
 from chalicelib.storage.identity import DynamoIdentityStore
+from chalicelib.storage.models import BillingOutboxItem, BillingTableItem
 from tests.aws import moto_stack
 from tests.conftest import MutableClock
-from tests.fakes import InMemoryAgendaStore, InMemoryCustomerStore, InMemoryIdentityStore
+from tests.fakes import InMemoryAgendaStore, InMemoryBillingStore, InMemoryCustomerStore, InMemoryIdentityStore
 
 NOW = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)
 ADDRESS = Address("Rua A", "1", "Centro", "Campinas", "SP", "13010000", "Casa 2")
@@ -180,3 +188,294 @@ class TestAgendaContract:
         assert agendas.booked(1, date(2026, 12, 7), date(2026, 12, 8)) == {
             "2026-12-07#08:00": 2, "2026-12-07#DIA": 2, "2026-12-08#11:00": 1}
         assert agendas.booked(2, date(2026, 12, 7), date(2026, 12, 8)) == {}
+
+
+# ---------------------------------------------------------------- billing
+ZONE = ZoneInfo("America/Sao_Paulo")
+DUE = date(2026, 12, 10)
+
+
+@pytest.fixture
+def billing(backend: str) -> Any:
+    return InMemoryBillingStore(ZONE) if backend == "memory" else DynamoBillingStore(ZONE)
+
+
+def stored_events(store: Any) -> list[dict[str, Any]]:
+    """The events a billing store committed, oldest first: the fake keeps them in a list, the DynamoDB store
+    writes them as outbox rows of the billing table (``OUTBOX`` / ``<moment>#<event id>``)."""
+    if isinstance(store, InMemoryBillingStore):
+        return list(store.events)
+    return [json.loads(item.body) for item in BillingTableItem.query("OUTBOX", consistent_read=True)
+            if isinstance(item, BillingOutboxItem)]
+
+
+def event(event_id: str, kind: str = "pagamento_aprovado") -> dict[str, Any]:
+    return {"type": kind, "id": event_id,
+            "payload": {"id_fatura": 1, "valor_centavos": 9990, "cartao": "Visa final 2931", "tentativa": None}}
+
+
+def invoice(invoice_id: int = 1, **changes: Any) -> Invoice:
+    base = Invoice(id=invoice_id, customer_service_id=10, customer_id=1, amount_cents=9990, due_date=DUE,
+                   description="Mensalidade de dezembro", status=OPEN, created_at=NOW, next_charge=DUE,
+                   try_due_on=DUE, dunning_step=WARNING, dunning_on=DUE + timedelta(days=10),
+                   suspend_on=DUE + timedelta(days=15))
+    return replace(base, **changes)
+
+
+def attempt(number: int = 1, invoice_id: int = 1, **changes: Any) -> ChargeAttempt:
+    base = ChargeAttempt(order_id=f"F{invoice_id}T{number}", invoice_id=invoice_id, number=number, customer_id=1,
+                         customer_name="Maria da Silva", card_id=3, card_display="Visa final 2931", gateway="cielo",
+                         amount_cents=9990, recurring=False, status=PROCESSING, created_at=NOW)
+    return replace(base, **changes)
+
+
+def started(current: Invoice, made: ChargeAttempt) -> Invoice:
+    """``current`` as ChargeService writes it when it starts ``made``."""
+    tries = current.recurring_tries + 1 if made.recurring else current.recurring_tries
+    return replace(current, card_attempts=made.number, recurring_tries=tries, charging=made.order_id,
+                   version=current.version + 1)
+
+
+def approved(made: ChargeAttempt) -> ChargeAttempt:
+    return replace(made, status=APPROVED, outcome="aprovado", return_code="00", return_message="Operação realizada",
+                   tid="T-1", payment_id="P-1", finished_at=made.created_at + timedelta(seconds=4))
+
+
+def paid(in_flight: Invoice, done: ChargeAttempt) -> Invoice:
+    """``in_flight`` once ``done`` (approved) is recorded."""
+    return closed(replace(in_flight, charging=None, status=PAID, paid_at=done.finished_at,
+                          paid_cents=done.amount_cents, payment_method="cartao_credito",
+                          version=in_flight.version + 1))
+
+
+def record_attempts(store: Any, *made: ChargeAttempt) -> None:
+    """Each attempt recorded (as finished before the gateway) on an invoice of its own id."""
+    for one in made:
+        current = store.get(one.invoice_id)
+        if current is None:
+            current = invoice(one.invoice_id)
+            store.add(current)
+        assert store.record(replace(current, card_attempts=one.number, version=current.version + 1),
+                            current.version, one)
+
+
+class TestBillingContract:
+    def test_invoices_round_trip_with_their_schedule(self, billing: Any) -> None:
+        scheduled = invoice(
+            created_at=datetime(2026, 11, 30, 21, 15, 7, 654321, tzinfo=ZONE), card_attempts=2, recurring_tries=1,
+            technical_failures=2, next_charge=DUE + timedelta(days=2), try_due_on=DUE + timedelta(days=1),
+            queued_on=DUE + timedelta(days=2), queued_at=datetime(2026, 12, 12, 13, 0, 0, 250, tzinfo=UTC),
+            retry_at=datetime(2026, 12, 12, 15, 0, tzinfo=UTC), dunning_step=SUSPENSION,
+            dunning_on=DUE + timedelta(days=15), suspended=True, version=7)
+        charging = invoice(2, card_attempts=1, charging="F2T1", description="", next_charge=None, try_due_on=None)
+        settled = invoice(3, status=PAID, paid_at=datetime(2026, 12, 10, 13, 0, 1, tzinfo=UTC), paid_cents=10990,
+                          payment_method="pix", next_charge=None, try_due_on=None, dunning_step=None,
+                          dunning_on=None)
+        for one in (scheduled, charging, settled):
+            billing.add(one)
+        assert [billing.get(i) for i in (1, 2, 3)] == [scheduled, charging, settled]
+        assert billing.get(4) is None
+
+    def test_an_invoice_is_added_once(self, billing: Any) -> None:
+        billing.add(invoice())
+        # The DynamoDB store's put is conditioned on the key not existing: the condition's error, as it is.
+        with pytest.raises(PutError) as refused:
+            billing.add(invoice(description="Outra", version=5))
+        assert condition_failed(refused.value)
+        assert billing.get(1) == invoice()
+
+    def test_a_services_invoices_by_due_date(self, billing: Any) -> None:
+        later = invoice(2, due_date=DUE + timedelta(days=31))
+        first = invoice(10, due_date=DUE)
+        same_day = invoice(3, due_date=DUE, status=PAID, paid_cents=9990, next_charge=None)  # id 3 sorts before 10
+        other_service = invoice(4, customer_service_id=11)
+        for one in (later, first, same_day, other_service):
+            billing.add(one)
+        assert list(billing.by_service(10)) == [same_day, first, later]
+        assert list(billing.by_service(11)) == [other_service]
+        assert list(billing.by_service(12)) == []
+
+    def test_a_write_commits_at_its_version_with_its_events(self, billing: Any) -> None:
+        billing.add(invoice())
+        newer = invoice(description="Nova", version=2)
+        assert billing.write(newer, 1, [event("e1"), event("e2", "aviso_suspensao")]) is True
+        assert billing.get(1) == newer
+        assert stored_events(billing) == [event("e1"), event("e2", "aviso_suspensao")]
+        assert billing.write(invoice(description="Velha", version=2), 1, [event("e3")]) is False
+        assert billing.replace(invoice(description="Velha", version=3), 1) is False
+        assert billing.get(1) == newer
+        assert billing.replace(invoice(description="Terceira", version=3), 2) is True
+        assert billing.get(1) == invoice(description="Terceira", version=3)
+        assert billing.write(invoice(9, version=2), 1, [event("e4")]) is False  # never added
+        assert billing.get(9) is None
+        assert [e["id"] for e in stored_events(billing)] == ["e1", "e2"]
+
+    def test_events_are_stored_as_json_or_not_at_all(self, billing: Any) -> None:
+        billing.add(invoice())
+        with pytest.raises(TypeError):  # a date is not JSON
+            billing.write(invoice(version=2), 1, [{"type": "x", "id": "e1", "payload": {"vencimento": DUE}}])
+        with pytest.raises(TransactWriteError) as twice:  # one outbox row (key) per event id
+            billing.write(invoice(version=2), 1, [event("e1"), event("e1", "aviso_suspensao")])
+        assert twice.value.cause_response_code == "ValidationException"
+        assert billing.get(1) == invoice() and stored_events(billing) == []
+        assert billing.write(invoice(version=2), 1, [{"type": "x", "id": "e2", "payload": {"faturas": (1, 2)}}])
+        assert stored_events(billing) == [{"type": "x", "id": "e2", "payload": {"faturas": [1, 2]}}]
+
+    def test_an_attempt_starts_once(self, billing: Any) -> None:
+        billing.add(invoice())
+        made = attempt(1)
+        assert billing.start(started(invoice(), made), 1, made) is True
+        assert billing.get(1) == started(invoice(), made)
+        assert billing.attempt(1, 1) == made and billing.attempts(1) == [made]
+        assert billing.start(started(invoice(), made), 1, made) is False  # the same start again
+        assert billing.get(1) == started(invoice(), made) and billing.attempts(1) == [made]
+        assert stored_events(billing) == []
+
+    def test_no_attempt_starts_while_another_is_in_flight(self, billing: Any) -> None:
+        billing.add(invoice())
+        first = attempt(1)
+        assert billing.start(started(invoice(), first), 1, first)
+        current = billing.get(1)
+        second = attempt(2, card_id=4)
+        assert billing.start(started(current, second), current.version, second) is False  # at its version
+        assert billing.get(1) == current and billing.attempt(1, 2) is None
+
+    def test_no_attempt_starts_on_a_stale_version(self, billing: Any) -> None:
+        billing.add(invoice())
+        assert billing.replace(invoice(description="Mudou", version=2), 1)
+        made = attempt(1)
+        assert billing.start(started(invoice(), made), 1, made) is False
+        assert billing.get(1) == invoice(description="Mudou", version=2) and billing.attempts(1) == []
+
+    def test_the_store_itself_refuses_a_recurring_try_past_the_limit(self, billing: Any) -> None:
+        # Hit directly, without ChargeService's own check: the condition is on the stored invoice.
+        used_up = invoice(recurring_tries=MAX_RECURRING_TRIES, card_attempts=MAX_RECURRING_TRIES)
+        one_left = invoice(2, recurring_tries=MAX_RECURRING_TRIES - 1, card_attempts=1)
+        billing.add(used_up)
+        billing.add(one_left)
+        recurring = attempt(3, recurring=True, try_number=MAX_RECURRING_TRIES + 1, due_on=DUE)
+        assert billing.start(started(used_up, recurring), 1, recurring) is False
+        assert billing.get(1) == used_up and billing.attempt(1, 3) is None
+        one_off = attempt(3)
+        assert billing.start(started(used_up, one_off), 1, one_off) is True
+        assert billing.get(1) == started(used_up, one_off) and billing.attempt(1, 3) == one_off
+        last_try = attempt(2, invoice_id=2, recurring=True, try_number=MAX_RECURRING_TRIES, due_on=DUE)
+        assert billing.start(started(one_left, last_try), 1, last_try) is True
+        assert billing.get(2) == started(one_left, last_try)
+
+    def test_an_attempt_number_is_used_once(self, billing: Any) -> None:
+        billing.add(invoice())
+        first = attempt(1)
+        in_flight = started(invoice(), first)
+        assert billing.start(in_flight, 1, first)
+        done = replace(first, status=DECLINED, outcome="retentar", return_code="51", finished_at=NOW)
+        after = replace(in_flight, charging=None, version=3)
+        assert billing.finish(after, 2, done)
+        again = attempt(1, card_id=4, created_at=NOW + timedelta(hours=1))  # number 1 again, at the current version
+        assert billing.start(started(after, again), 3, again) is False
+        assert billing.get(1) == after and billing.attempts(1) == [done]
+
+    def test_an_attempt_is_recorded_once_with_its_events(self, billing: Any) -> None:
+        billing.add(invoice())
+        failed = attempt(1, recurring=True, status=ERROR, customer_name="", card_id=0, card_display="", gateway="",
+                         return_code="falha_tecnica", return_message="KMS indisponível", finished_at=NOW,
+                         try_number=1, due_on=DUE - timedelta(days=2), late=True)
+        after = invoice(card_attempts=1, technical_failures=1, retry_at=NOW + timedelta(hours=1), version=2)
+        assert billing.record(after, 1, failed, [event("e1", "cartao_requer_acao")]) is True
+        assert billing.get(1) == after and billing.attempt(1, 1) == failed
+        assert stored_events(billing) == [event("e1", "cartao_requer_acao")]
+        # the same number again, at the invoice's current version: refused, nothing of it written
+        assert billing.record(replace(after, version=3), 2, replace(failed, return_message="outra"),
+                              [event("e2")]) is False
+        assert billing.get(1) == after and billing.attempts(1) == [failed]
+        assert [e["id"] for e in stored_events(billing)] == ["e1"]
+
+    def test_a_record_on_a_stale_version_writes_nothing(self, billing: Any) -> None:
+        billing.add(invoice())
+        assert billing.replace(invoice(description="Mudou", version=2), 1)
+        failed = attempt(1, status=ERROR, return_code="gateway_nao_configurado", finished_at=NOW)
+        assert billing.record(invoice(card_attempts=1, version=2), 1, failed, [event("e1")]) is False
+        assert billing.get(1) == invoice(description="Mudou", version=2)
+        assert billing.attempt(1, 1) is None and stored_events(billing) == []
+
+    def test_an_attempt_round_trips_every_field(self, billing: Any) -> None:
+        billing.add(invoice(recurring_tries=1, card_attempts=1))
+        made = attempt(2, recurring=True, try_number=2, due_on=DUE - timedelta(days=1), late=True, forced=True,
+                       created_at=datetime(2026, 12, 10, 10, 30, 15, 123456, tzinfo=ZONE))
+        in_flight = started(billing.get(1), made)
+        assert billing.start(in_flight, 1, made)
+        assert billing.attempt(1, 2) == made
+        done = replace(made, status=DECLINED, outcome="nao_retentar", return_code="57",
+                       return_message="Transação não permitida para o cartão", tid="T-9", payment_id="P-9",
+                       finished_at=datetime(2026, 12, 10, 13, 30, 19, 1, tzinfo=UTC))
+        assert billing.finish(replace(in_flight, charging=None, next_charge=None, version=3), 2, done)
+        assert billing.attempt(1, 2) == done and billing.attempts(1) == [done]
+
+    def test_an_outcome_is_recorded_once(self, billing: Any) -> None:
+        billing.add(invoice())
+        made = attempt(1)
+        in_flight = started(invoice(), made)
+        assert billing.start(in_flight, 1, made)
+        done = approved(made)
+        assert billing.finish(paid(in_flight, done), 2, done, [event("e1")]) is True
+        assert billing.get(1) == paid(in_flight, done) and billing.attempt(1, 1) == done
+        assert stored_events(billing) == [event("e1")]
+        # A second outcome (a reconciliation that lost the race) at the current version: the stored attempt is no
+        # longer processing.
+        late = replace(made, status=DECLINED, outcome="retentar", return_code="51", finished_at=NOW)
+        current = billing.get(1)
+        assert billing.finish(replace(current, version=current.version + 1), current.version, late,
+                              [event("e2", "pagamento_recusado")]) is False
+        assert billing.get(1) == current and billing.attempt(1, 1) == done
+        assert [e["id"] for e in stored_events(billing)] == ["e1"]
+
+    def test_an_outcome_on_a_stale_version_writes_nothing(self, billing: Any) -> None:
+        billing.add(invoice())
+        made = attempt(1)
+        in_flight = started(invoice(), made)
+        assert billing.start(in_flight, 1, made)
+        meanwhile = replace(in_flight, dunning_step=SUSPENSION, dunning_on=DUE + timedelta(days=15), version=3)
+        assert billing.replace(meanwhile, 2)  # the dunning tick wrote the invoice while the attempt was on its way
+        done = approved(made)
+        assert billing.finish(paid(in_flight, done), 2, done, [event("e1")]) is False
+        assert billing.get(1) == meanwhile and billing.attempt(1, 1) == made and stored_events(billing) == []
+
+    def test_an_outcome_needs_its_attempt(self, billing: Any) -> None:
+        billing.add(invoice())
+        done = approved(attempt(1))
+        assert billing.finish(paid(invoice(), done), 1, done, [event("e1")]) is False
+        assert billing.get(1) == invoice() and billing.attempts(1) == [] and stored_events(billing) == []
+
+    def test_an_invoices_attempts_by_number(self, billing: Any) -> None:
+        tenth, second, other = attempt(10), attempt(2, status=ERROR), attempt(1, invoice_id=2, status=ERROR)
+        record_attempts(billing, tenth, second, other)  # 10 before 2: the listing orders by number, not by write
+        assert billing.attempts(1) == [second, tenth]
+        assert billing.attempts(2) == [other]
+        assert billing.attempts(3) == []
+        assert billing.attempt(1, 10) == tenth and billing.attempt(1, 3) is None and billing.attempt(3, 1) is None
+
+    def test_by_date_reads_the_panels_local_period(self, billing: Any) -> None:
+        # The panel asks for whole local days, naive (invoices_api.panel -> read_recent_days -> ChargeService.panel).
+        before = attempt(order_id="antes", invoice_id=1, created_at=datetime(2026, 12, 10, 2, 59, 59, 999999, UTC))
+        first = attempt(order_id="primeira", invoice_id=2, created_at=datetime(2026, 12, 10, 3, 0, tzinfo=UTC))
+        last_b = attempt(order_id="ultima-b", invoice_id=3,
+                         created_at=datetime(2026, 12, 11, 2, 59, 59, 500000, UTC))
+        last_a = attempt(order_id="ultima-a", invoice_id=4, created_at=datetime(2026, 12, 11, 2, 59, 59, tzinfo=UTC))
+        after = attempt(order_id="depois", invoice_id=5, created_at=datetime(2026, 12, 11, 3, 0, tzinfo=UTC))
+        record_attempts(billing, last_b, after, first, before, last_a)
+        day = list(billing.by_date(datetime(2026, 12, 10), datetime(2026, 12, 10, 23, 59, 59)))
+        # By local moment (to the second), then order id: as the index sorts them.
+        assert day == [first, last_a, last_b]
+        assert list(billing.by_date(datetime(2026, 12, 11), datetime(2026, 12, 11, 23, 59, 59))) == [after]
+        assert list(billing.by_date(datetime(2026, 12, 12), datetime(2026, 12, 31, 23, 59, 59))) == []
+
+    def test_by_date_reads_the_local_year_of_each_attempt(self, billing: Any) -> None:
+        new_years_eve = attempt(order_id="reveillon", invoice_id=1,
+                                created_at=datetime(2027, 1, 1, 1, 0, tzinfo=UTC))  # 31/12/2026 22:00 local
+        new_year = attempt(order_id="ano-novo", invoice_id=2, created_at=datetime(2027, 1, 1, 12, 0, tzinfo=UTC))
+        record_attempts(billing, new_year, new_years_eve)
+        assert list(billing.by_date(datetime(2026, 12, 31), datetime(2027, 1, 1, 23, 59, 59))) == [
+            new_years_eve, new_year]
+        assert list(billing.by_date(datetime(2027, 1, 1), datetime(2027, 1, 1, 23, 59, 59))) == [new_year]
+        assert list(billing.by_date(datetime(2026, 12, 31), datetime(2026, 12, 31, 23, 59, 59))) == [
+            new_years_eve]

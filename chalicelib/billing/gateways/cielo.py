@@ -1,10 +1,16 @@
-"""Cielo API 3.0 adapter (shared/reference/gateways.md §1).
+"""Cielo API 3.0 adapter (Cielo's "API E-commerce" manual).
 
-Every sale charges a stored token, so it always carries ``CardOnFile``
-(Usage/Reason) and, for Mastercard and Hipercard, ``InitiatedTransactionIndicator``
-(mandatory with stored credentials). Recurring charges are "Recorrência
-Própria": we schedule them, and each sale adds ``Recurrent`` and the last
-``IssuerTransactionId``. The result is decided on ``Payment.Status``;
+A card is validated with Zero Auth (``POST /1/zeroauth``, a zero-amount
+authorization Cielo recommends before storing a card) and only then
+tokenized (``/1/card/``): Cielo asks not to store cards the issuer refuses.
+Every sale charges a stored token, so it always carries ``CardOnFile``: the
+card's first charge ``Usage = "First"``, later ones ``"Used"`` with the
+reason (``Recurring`` for the monthly charge we schedule, ``Unscheduled``
+for an operator's one-off) and the ``IssuerTransactionId`` of the card's
+first approved charge; Mastercard and Hipercard also carry
+``InitiatedTransactionIndicator`` (mandatory with stored credentials).
+Recurring charges are "Recorrência Própria": we schedule them, and each sale
+adds ``Recurrent``. The result is decided on ``Payment.Status``;
 ``ReturnCode`` classifies it.
 
 Card numbers go to ``/1/card/`` and nowhere else; nothing here logs a request
@@ -13,14 +19,21 @@ or answer body.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
 
 from chalicelib.billing.declines import Classification, Outcome, classify_cielo
-from chalicelib.billing.gateways import CardToTokenize, Charge, ChargeResult, GatewayRefusal
+from chalicelib.billing.gateways import (
+    CardRefusedByIssuer,
+    CardToTokenize,
+    Charge,
+    ChargeResult,
+    GatewayRefusal,
+    without_card_numbers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +42,9 @@ READ_TIMEOUT = 20.0  # Cielo's own authorizations can take seconds; a timeout is
 UNKNOWN = Classification(Outcome.UNKNOWN, "")
 # Brands whose stored-credential sales need InitiatedTransactionIndicator (§1.5).
 INITIATOR_BRANDS = ("Master", "Hipercard")
-_DIGIT_RUN = re.compile(r"\d{13,19}")
+# Cielo answers dates in Brasília time without an offset (no daylight saving time since 2019).
+CIELO_ZONE = timezone(timedelta(hours=-3))
+UNAVAILABLE = "A Cielo não respondeu; tente cadastrar o cartão novamente."
 
 
 class CieloGateway:
@@ -48,24 +63,49 @@ class CieloGateway:
         self._timeout = (connect_timeout, read_timeout)
 
     def tokenize(self, card: CardToTokenize) -> str:
+        self._validate(card)
         body = {"CustomerName": card.customer_name[:255], "CardNumber": card.number, "Holder": card.holder[:25],
                 "ExpirationDate": f"{card.expiry_month:02d}/{card.expiry_year}", "Brand": card.brand}
-        try:
-            answer = self._post(f"{self._api}/1/card/", body)
-        except requests.RequestException as exc:
-            logger.warning("cielo tokenize: no answer (%s)", type(exc).__name__)
-            # ``from None``: the requests exception holds the prepared request, whose body has the card number.
-            # A lost tokenization charges nothing (at worst Cielo keeps an unused token), so it is a refusal.
-            raise GatewayRefusal("indisponivel", "A Cielo não respondeu; tente cadastrar o cartão novamente.") \
-                from None
-        if answer.status_code >= 400:
-            refusal = _refusal(answer)
-            logger.warning("cielo tokenize refused: HTTP %s code %s", answer.status_code, refusal.code)
-            raise refusal
+        answer = self._card_call("tokenize", f"{self._api}/1/card/", body)
         token = _json_dict(answer).get("CardToken")
         if not token:
             raise GatewayRefusal(str(answer.status_code), "A Cielo não devolveu o token do cartão.")
         return str(token)
+
+    def _validate(self, card: CardToTokenize) -> None:
+        """Zero Auth: the issuer says whether the card can be charged, without charging it."""
+        body: dict[str, Any] = {
+            "CardType": "CreditCard", "CardNumber": card.number, "Holder": card.holder[:25],
+            "ExpirationDate": f"{card.expiry_month:02d}/{card.expiry_year}", "Brand": card.brand, "SaveCard": False,
+            "CardOnFile": {"Usage": "First", "Reason": "Recurring"}}
+        if card.security_code:
+            body["SecurityCode"] = card.security_code
+        answer = _json_dict(self._card_call("zero auth", f"{self._api}/1/zeroauth", body))
+        valid = answer.get("Valid")
+        code = str(answer.get("ReturnCode") or "")
+        if valid is True:
+            return
+        if valid is False:
+            logger.info("cielo zero auth: the issuer refused the card (code %s)", code)
+            raise CardRefusedByIssuer(code, str(answer.get("ReturnMessage") or "Cartão recusado pelo emissor."))
+        raise GatewayRefusal(code or "zeroauth", "A Cielo não disse se o cartão é válido (Zero Auth).")
+
+    def _card_call(self, what: str, url: str, body: dict[str, Any]) -> requests.Response:
+        """A call that carries a card number and charges nothing: any failure is a refusal (nothing kept)."""
+        try:
+            answer = self._post(url, body)
+        except requests.RequestException as exc:
+            logger.warning("cielo %s: no answer (%s)", what, type(exc).__name__)
+            # ``from None``: the requests exception holds the prepared request, whose body has the card number.
+            raise GatewayRefusal("indisponivel", UNAVAILABLE) from None
+        if answer.status_code >= 500:
+            logger.warning("cielo %s: HTTP %s", what, answer.status_code)
+            raise GatewayRefusal(str(answer.status_code), UNAVAILABLE)
+        if answer.status_code >= 400:
+            refusal = _refusal(answer)
+            logger.warning("cielo %s refused: HTTP %s code %s", what, answer.status_code, refusal.code)
+            raise refusal
+        return answer
 
     def charge(self, charge: Charge) -> ChargeResult:
         try:
@@ -89,10 +129,10 @@ class CieloGateway:
             return ChargeResult(UNKNOWN)
         return self._result(payment, charge.brand)
 
-    def find(self, order_id: str) -> ChargeResult | None:
-        """The sale of ``order_id``: an approved one if any, else the last listed; None when Cielo has none.
+    def find(self, order_id: str) -> list[ChargeResult] | None:
+        """Every sale listed under ``order_id``, each with its amount and date; None when Cielo has none.
 
-        When the query itself fails the answer is still unknown (never None, which would allow a new sale).
+        When the query itself fails the answer is one unknown result (never None, which would allow a new sale).
         """
         try:
             listed = self._get(f"{self._query}/1/sales", params={"merchantOrderId": order_id})
@@ -102,22 +142,15 @@ class CieloGateway:
                 return None
             if listed.status_code != 200:
                 logger.warning("cielo query of %s: HTTP %s", order_id, listed.status_code)
-                return ChargeResult(Classification(Outcome.UNKNOWN, str(listed.status_code)))
+                return [ChargeResult(Classification(Outcome.UNKNOWN, str(listed.status_code)))]
             listed_payments = _json_dict(listed).get("Payment")
             if not isinstance(listed_payments, list) or not listed_payments:
                 return None
-            results = [self._find_sale(str(item.get("PaymentId") or "")) for item in listed_payments
-                       if isinstance(item, dict)]
+            return [self._find_sale(str(item.get("PaymentId") or "")) for item in listed_payments
+                    if isinstance(item, dict)] or [ChargeResult(UNKNOWN)]
         except requests.RequestException as exc:
             logger.warning("cielo query of %s: no answer (%s)", order_id, type(exc).__name__)
-            return ChargeResult(UNKNOWN)
-        approved = [result for result in results if result.outcome is Outcome.APPROVED]
-        if approved:
-            return approved[-1]
-        if any(result.outcome is Outcome.UNKNOWN for result in results):
-            # A sale we could not read may be the approved one.
-            return next(result for result in reversed(results) if result.outcome is Outcome.UNKNOWN)
-        return results[-1] if results else ChargeResult(UNKNOWN)
+            return [ChargeResult(UNKNOWN)]
 
     def _find_sale(self, payment_id: str) -> ChargeResult:
         if not payment_id:
@@ -135,8 +168,9 @@ class CieloGateway:
         """API 3.0 has no token deletion: a removed card's token simply goes unused."""
 
     def _sale(self, charge: Charge) -> dict[str, Any]:
-        # Cielo asks for CardOnFile on every token sale; "Unscheduled" is an operator's one-off charge of the
-        # stored card, "Recurring" the monthly charge we schedule.
+        # Cielo asks for CardOnFile on every token sale: "First" opens the card's chain, "Used" points at it with
+        # the IssuerTransactionId of its first approved charge. "Unscheduled" is an operator's one-off charge of
+        # the stored card, "Recurring" the monthly charge we schedule.
         card: dict[str, Any] = {
             "CardToken": charge.card_token, "Brand": charge.brand,
             "CardOnFile": {"Usage": "First" if charge.first_use else "Used",
@@ -149,7 +183,7 @@ class CieloGateway:
         if charge.recurring:
             # Recurrent lets the sale go without a CVV; Cielo refuses it with Authenticate or installments.
             payment.update(Recurrent=True, Authenticate=False)
-        if charge.issuer_transaction_id:
+        if charge.issuer_transaction_id and not charge.first_use:
             payment["IssuerTransactionId"] = charge.issuer_transaction_id
         if charge.brand in INITIATOR_BRANDS:
             # Both kinds are merchant-initiated (M1): the customer is never present when we charge a stored card.
@@ -168,11 +202,14 @@ class CieloGateway:
             sandbox=self._sandbox, merchant_advice_code=str(payment.get("MerchantAdviceCode") or ""),
             has_new_card=bool(payment.get("NewCard")),
         )
+        amount = payment.get("Amount")
         return ChargeResult(
             classification=classification, payment_id=str(payment.get("PaymentId") or ""),
-            tid=str(payment.get("Tid") or ""), return_code=code,
-            return_message=str(payment.get("ReturnMessage") or ""),
+            tid=str(payment.get("Tid") or ""), return_code=without_card_numbers(code),
+            return_message=without_card_numbers(str(payment.get("ReturnMessage") or "")),
             issuer_transaction_id=str(payment.get("IssuerTransactionId") or ""),
+            amount_cents=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
+            received_at=_cielo_moment(payment.get("ReceivedDate")),
         )
 
     def _post(self, url: str, body: dict[str, Any]) -> requests.Response:
@@ -204,5 +241,14 @@ def _refusal(answer: requests.Response) -> GatewayRefusal:
         first = errors[0]
         return GatewayRefusal(str(first.get("Code", first.get("ReturnCode", answer.status_code))),
                               str(first.get("Message", first.get("ReturnMessage", ""))))
-    # Not Cielo's shape (a proxy page): keep a little for the operator, never a card number it might echo.
-    return GatewayRefusal(str(answer.status_code), _DIGIT_RUN.sub("****", answer.text[:200]))
+    # Not Cielo's shape (a proxy page): keep a little for the operator, masked before it is cut (a number cut in
+    # two would be too short to be recognised as one).
+    return GatewayRefusal(str(answer.status_code), without_card_numbers(answer.text)[:200])
+
+
+def _cielo_moment(value: Any) -> datetime | None:
+    """``"2026-12-10 10:00:05"`` (Brasília time) as an instant; None when absent or not in that form."""
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=CIELO_ZONE)
+    except ValueError:
+        return None

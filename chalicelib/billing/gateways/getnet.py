@@ -4,9 +4,12 @@
   it expires, and a 401 on any call fetches a new one and repeats the call once
   (a 401 is answered before anything is processed).
 - A ``/v1/tokens/card`` number token is good for ONE attempt, so ``tokenize``
-  stores the card in the vault (``/v1/cards``) and returns its ``card_id``.
-  Each charge reads the vault card for its reusable ``number_token``, holder
-  and expiry (the vault may renew them) and pays with those.
+  stores the card in the vault (``/v1/cards``), has the issuer verify it
+  (``/v1/cards/verification``, with the vault card's reusable token; a card
+  the issuer refuses is deleted from the vault again) and returns its
+  ``card_id``. Each charge reads the vault card for its reusable
+  ``number_token``, holder and expiry (the vault may renew them) and pays
+  with those.
 - Recurring charges carry ``credentials_on_file_type`` (``RECURRING`` on the
   first use of the card, ``RECURRING_PAYMENT`` after, with the
   ``transaction_id`` of the series); one-off charges the ``ONE_CLICK`` pair.
@@ -23,12 +26,20 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import requests
 
-from chalicelib.billing.declines import Classification, Outcome, classify_getnet
-from chalicelib.billing.gateways import CardToTokenize, Charge, ChargeResult, GatewayRefusal
+from chalicelib.billing.declines import Classification, Outcome, classify_getnet, getnet_issuer_code
+from chalicelib.billing.gateways import (
+    CardRefusedByIssuer,
+    CardToTokenize,
+    Charge,
+    ChargeResult,
+    GatewayRefusal,
+    without_card_numbers,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +53,7 @@ DEFAULT_TOKEN_SECONDS = 3600  # GetNet's documented lifetime, when an answer omi
 BRANDS = {"Master": "Mastercard"}
 NO_QUERY = "A API v1 da GetNet não consulta pagamentos: confira o pedido no portal da GetNet antes de cobrar de novo."
 UNAVAILABLE = "A GetNet não respondeu; nada foi cobrado. Tente novamente."
+VERIFIED = "VERIFIED"
 
 
 class GetNetGateway:
@@ -75,10 +87,45 @@ class GetNetGateway:
             "expiration_month": f"{card.expiry_month:02d}", "expiration_year": f"{card.expiry_year % 100:02d}",
             "customer_id": card.customer_ref[:100], "verify_card": False,
         })
-        card_id = _body(stored).get("card_id")
+        body = _body(stored)
+        card_id, vault_token = body.get("card_id"), body.get("number_token")
         if stored.status_code not in (200, 201) or not card_id:
             raise _refusal(stored)
+        try:
+            self._verify(card, str(vault_token or ""))
+        except GatewayRefusal:
+            self._forget_quietly(str(card_id))
+            raise
         return str(card_id)
+
+    def _verify(self, card: CardToTokenize, vault_token: str) -> None:
+        """The issuer's verification of a card just stored (no amount is charged)."""
+        body: dict[str, Any] = {
+            "number_token": vault_token, "brand": _brand(card.brand), "cardholder_name": card.holder,
+            "expiration_month": f"{card.expiry_month:02d}", "expiration_year": f"{card.expiry_year % 100:02d}"}
+        if card.security_code:
+            body["security_code"] = card.security_code
+        answer = self._send("POST", "/v1/cards/verification", "card verification", body)
+        found = _body(answer)
+        if answer.status_code in (200, 201) and str(found.get("status") or "").upper() == VERIFIED:
+            return
+        if answer.status_code == 402 or (answer.status_code in (200, 201) and found.get("status")):
+            detail = _detail(found)
+            text = str(detail.get("description_detail") or detail.get("description") or found.get("status") or "")
+            code = getnet_issuer_code(text) or str(detail.get("error_code") or found.get("status"))
+            logger.info("getnet card verification: the issuer refused the card (code %s)", code)
+            raise CardRefusedByIssuer(code, text or "Cartão recusado pelo emissor.")
+        if answer.status_code >= 500:
+            logger.warning("getnet card verification: HTTP %s", answer.status_code)
+            raise GatewayRefusal(str(answer.status_code), UNAVAILABLE)
+        raise _refusal(answer)
+
+    def _forget_quietly(self, card_id: str) -> None:
+        """A card refused by the issuer leaves the vault again; if GetNet does not answer it stays there unused."""
+        try:
+            self.forget(card_id)
+        except GatewayRefusal as refused:
+            logger.warning("getnet: card refused by the issuer kept in GetNet's vault (%s)", refused.code)
 
     def charge(self, charge: Charge) -> ChargeResult:
         # Reading the vault card sends no payment: failures there are refusals (nothing was charged).
@@ -103,10 +150,10 @@ class GetNetGateway:
                        refusal.code)
         raise refusal
 
-    def find(self, order_id: str) -> ChargeResult | None:
+    def find(self, order_id: str) -> list[ChargeResult] | None:
         """Always unknown: v1 has no query by order, and None would allow charging the order again."""
         logger.warning("getnet payment %s: v1 has no query; settle it from GetNet's portal", order_id)
-        return ChargeResult(Classification(Outcome.UNKNOWN, ""), return_message=NO_QUERY)
+        return [ChargeResult(Classification(Outcome.UNKNOWN, ""), return_message=NO_QUERY)]
 
     def forget(self, card_token: str) -> None:
         """Deletes the card from GetNet's vault (``DELETE /v1/cards/{card_id}``); an unknown card is gone already."""
@@ -206,11 +253,15 @@ class GetNetGateway:
 def _approved_or_pending(http_status: int, body: dict[str, Any], brand: str) -> ChargeResult:
     found = body.get("credit")
     credit: dict[str, Any] = found if isinstance(found, dict) else {}
+    amount = body.get("amount")
     return ChargeResult(
         classification=classify_getnet(http_status, str(body.get("status") or ""), "", brand),
         payment_id=str(body.get("payment_id") or ""), tid=str(credit.get("acquirer_transaction_id") or ""),
-        return_code=str(credit.get("reason_code") or ""), return_message=str(credit.get("reason_message") or ""),
+        return_code=without_card_numbers(str(credit.get("reason_code") or "")),
+        return_message=without_card_numbers(str(credit.get("reason_message") or "")),
         issuer_transaction_id=str(credit.get("transaction_id") or ""),
+        amount_cents=amount if isinstance(amount, int) and not isinstance(amount, bool) else None,
+        received_at=_moment(body.get("received_at")),
     )
 
 
@@ -221,8 +272,8 @@ def _declined(detail: dict[str, Any], brand: str) -> ChargeResult:
     return ChargeResult(
         classification=classification, payment_id=str(detail.get("payment_id") or ""),
         tid=str(detail.get("acquirer_transaction_id") or ""),
-        return_code=classification.code or str(detail.get("error_code") or ""),
-        return_message=description_detail or str(detail.get("description") or ""),
+        return_code=without_card_numbers(classification.code or str(detail.get("error_code") or "")),
+        return_message=without_card_numbers(description_detail or str(detail.get("description") or "")),
     )
 
 
@@ -233,6 +284,14 @@ def _refusal(answer: requests.Response) -> GatewayRefusal:
     code = detail.get("error_code") or body.get("error") or answer.status_code
     message = detail.get("description_detail") or detail.get("description") or body.get("message") or ""
     return GatewayRefusal(str(code), str(message))
+
+
+def _moment(value: Any) -> datetime | None:
+    """GetNet's ISO 8601 instants (``2019-11-12T21:32:38.708Z``)."""
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _body(answer: requests.Response) -> dict[str, Any]:

@@ -147,7 +147,10 @@ function renderPanel(main, ctx, customerId) {
       h('td', {}, card.validade),
       h('td', {}, card.padrao ? h('span', { class: 'selo padrao' }, 'Padrão') : '',
         card.recusado_pelo_emissor ? h('span', { class: 'selo recusado', title: card.recusado_pelo_emissor },
-          'Recusado pelo emissor') : null),
+          'Recusado pelo emissor') : null,
+        // Expired, or held by a gateway no longer configured: the operator reads why it is not charged.
+        !card.recusado_pelo_emissor && card.disponivel_para_cobranca === false
+          ? h('span', { class: 'selo recusado', title: card.motivo_indisponivel }, 'Não cobrável') : null),
       h('td', {}, dateBR(card.data_cadastro)),
       h('td', { class: 'acoes-linha' }, card.padrao ? null : makeIt, remove));
   }

@@ -92,7 +92,11 @@ export function render(main, ctx) {
       h('td', {}, attempt.recorrente
         ? h('span', { class: 'selo recorrente', title: `Cobrança recorrente, tentativa ${attempt.tentativa} de 2` },
           `Recorrente · ${attempt.tentativa}ª tentativa`)
-        : h('span', { class: 'selo avulsa' }, 'Avulsa')),
+        : h('span', { class: 'selo avulsa' }, 'Avulsa'),
+        attempt.atrasada ? h('span', { class: 'selo atrasada', title: `Devida em ${dateBR(attempt.data_prevista)}` },
+          'Atrasada') : null,
+        attempt.forcada ? h('span', { class: 'selo recusado', title: 'Cobrada com forcar: cartão vencido ou recusado' },
+          'Forçada') : null),
       h('td', {}, h('span', { class: `selo situacao-${attempt.status}` }, STATUS_LABEL[attempt.status] || attempt.status)),
       h('td', { class: 'retorno' }, answer));
   }

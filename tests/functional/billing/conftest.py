@@ -32,8 +32,9 @@ GATEWAY_TIMEOUT = 0.5  # seconds: the simulators answer in milliseconds; "slow" 
 
 
 @pytest.fixture
-def simulators() -> Iterator[tuple[CieloSimulator, GetNetSimulator]]:
-    cielo, getnet = CieloSimulator().start(), GetNetSimulator().start()
+def simulators(clock: MutableClock) -> Iterator[tuple[CieloSimulator, GetNetSimulator]]:
+    """The gateways, on the tests' clock (reconciliation compares the time of a sale with the attempt's)."""
+    cielo, getnet = CieloSimulator(clock=clock).start(), GetNetSimulator(clock=clock).start()
     yield cielo, getnet
     cielo.stop()
     getnet.stop()

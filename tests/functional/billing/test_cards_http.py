@@ -1,7 +1,9 @@
 """The card panel through the Chalice app, against the Cielo and GetNet
 simulators on loopback: gateway settings (credentials sealed, never
-returned, one active gateway), cards (tokenized, sealed, shown masked,
-exactly one default), and bad input refused before any gateway call."""
+returned, one active gateway, what a change leaves out kept, an integration
+removed), cards (validated with the issuer, tokenized, sealed, shown masked,
+exactly one default, whether each can be charged), and bad input refused
+before any gateway call."""
 from __future__ import annotations
 
 from typing import Any
@@ -29,6 +31,7 @@ from tests.functional.billing.support import (
 )
 from tests.functional.conftest import Http
 from tests.functional.test_bad_input import assert_refused
+from tests.integration.test_simulators import luhn_number
 
 
 # --------------------------------------------------------- gateway settings
@@ -45,6 +48,40 @@ def test_gateway_credentials_are_sealed_and_never_returned(admin: Http) -> None:
     assert kept["credenciais"] == {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID}
 
 
+def test_a_change_keeps_what_it_leaves_out(admin: Http) -> None:
+    created = ok(admin.request("PUT", f"{GATEWAYS}/cielo", {"credenciais": {
+        "merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID, "merchant_key": CIELO_KEY}}))["integracao"]
+    assert (created["ativo"], created["ambiente"], created["permite_recorrencia_automatica"]) == \
+        (False, "sandbox", False)  # a new integration's defaults
+    ok(admin.request("PUT", f"{GATEWAYS}/cielo", {"ativo": True, "ambiente": "producao",
+                                                  "permite_recorrencia_automatica": True}))
+    for body in ({"ativo": True}, {}, {"credenciais": {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID,
+                                                       "merchant_key": CIELO_KEY}}):
+        kept = ok(admin.request("PUT", f"{GATEWAYS}/cielo", body))["integracao"]
+        assert (kept["ativo"], kept["ambiente"], kept["permite_recorrencia_automatica"]) == \
+            (True, "producao", True), body
+    off = ok(admin.request("PUT", f"{GATEWAYS}/cielo", {"permite_recorrencia_automatica": False}))["integracao"]
+    assert (off["ativo"], off["permite_recorrencia_automatica"]) == (True, False)
+
+
+def test_an_integration_removed_leaves_its_cards_unchargeable_and_says_why(admin: Http) -> None:
+    cielo_on(admin)
+    ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body()))
+    getnet_on(admin)
+    left = ok(admin.request("DELETE", f"{GATEWAYS}/cielo"))["integracoes"]
+    assert [(i["gateway"], i["ativo"]) for i in left] == [("getnet", True)]
+    assert CIELO_KEY not in stored_text()
+    [card] = ok(admin.request("GET", f"{BASE}/cliente/1/cartao"))["cartoes"]
+    assert (card["gateway"], card["disponivel_para_cobranca"]) == ("cielo", False)
+    assert card["motivo_indisponivel"].startswith("Cartão cadastrado na Cielo, que não está mais configurada")
+    assert_refused(admin.request("DELETE", f"{GATEWAYS}/cielo"), "A integração com a Cielo não está configurada")
+    assert_refused(admin.request("DELETE", f"{GATEWAYS}/rede"), "Gateway rede não encontrado")
+    # the same account configured again: the card can be charged again
+    cielo_on(admin)
+    [card] = ok(admin.request("GET", f"{BASE}/cliente/1/cartao"))["cartoes"]
+    assert (card["disponivel_para_cobranca"], card["motivo_indisponivel"]) == (True, None)
+
+
 def test_one_gateway_is_active_at_a_time(admin: Http) -> None:
     cielo_on(admin)
     getnet_on(admin)
@@ -57,7 +94,8 @@ def test_one_gateway_is_active_at_a_time(admin: Http) -> None:
 
 @pytest.mark.parametrize("path, body, fragment", [
     ("cielo", {"ativo": True}, "Informe as credenciais do gateway cielo"),
-    ("cielo", {"credenciais": {"merchant_id": "x", "merchant_key": "y"}}, "O campo ativo é obrigatório"),
+    ("cielo", {"ativo": "talvez", "credenciais": {"merchant_id": "x", "merchant_key": "y"}},
+     "O campo ativo deve ser verdadeiro ou falso"),
     ("cielo", {"ativo": True, "credenciais": {"merchant_id": "x"}}, "credenciais.merchant_key é obrigatório"),
     ("cielo", {"ativo": True, "ambiente": "teste", "credenciais": {"merchant_id": "x", "merchant_key": "y"}},
      "ambiente"),
@@ -75,7 +113,8 @@ def test_cards_are_tokenized_sealed_and_shown_masked(admin: Http, stack: Contain
     first = ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body()))["cartao"]
     assert first == {"id_cartao": 1, "id_cliente": 1, "bandeira": "Visa", "ultimos_digitos": "2931",
                      "nome_titular": "MARIA DA SILVA", "validade": "12/2031", "padrao": True, "gateway": "cielo",
-                     "data_cadastro": "2026-12-10 10:00:00", "recusado_pelo_emissor": None}
+                     "data_cadastro": "2026-12-10 10:00:00", "recusado_pelo_emissor": None,
+                     "disponivel_para_cobranca": True, "motivo_indisponivel": None}
     second = ok(admin.request("POST", f"{BASE}/cliente/1/cartao",
                               card_body(MASTER, ano_validade="31", mes_validade="3")))["cartao"]
     assert (second["bandeira"], second["validade"], second["padrao"]) == ("Master", "03/2031", False)
@@ -85,6 +124,10 @@ def test_cards_are_tokenized_sealed_and_shown_masked(admin: Http, stack: Contain
     assert VISA not in stored_text() and MASTER not in stored_text() and CVV not in repr(listed)
     tokenizations = [r for r in simulators[0].requests if r.path.rstrip("/") == "/1/card"]
     assert len(tokenizations) == 2 and all(VISA not in repr(r) for r in simulators[0].requests)
+    # each was validated with its issuer first (Zero Auth), with the CVV, which went nowhere else
+    validations = [r.json() for r in simulators[0].requests if r.path.rstrip("/") == "/1/zeroauth"]
+    assert [(v["CardType"], v["SecurityCode"], v["CardOnFile"]) for v in validations] == \
+        [("CreditCard", "***", {"Usage": "First", "Reason": "Recurring"})] * 2
     # the sealed token opens for its own card only
     wallet = stack.cards.wallet(1)
     token = stack.cards.token(wallet.cards[0])
@@ -168,7 +211,8 @@ def test_unknown_ids_and_no_active_gateway(admin: Http, simulators: tuple[CieloS
     assert stored_text() == before
 
 
-@pytest.mark.parametrize("gateway, route", [("cielo", "POST /1/card"), ("getnet", "POST /v1/tokens/card"),
+@pytest.mark.parametrize("gateway, route", [("cielo", "POST /1/zeroauth"), ("cielo", "POST /1/card"),
+                                            ("getnet", "POST /v1/tokens/card"), ("getnet", "POST /v1/cards/verif"),
                                             ("getnet", "POST /v1/cards")])
 @pytest.mark.parametrize("fault", ["error_5xx", "drop_after_processing", "slow", "slow_after_processing"])
 def test_a_tokenization_fault_stores_nothing_and_says_so(
@@ -184,8 +228,24 @@ def test_a_tokenization_fault_stores_nothing_and_says_so(
     assert answer.status_code == 200 and answer.json["status"] == "error", answer.json
     assert f"O gateway {gateway} não cadastrou o cartão" in answer.json["errors"][0]
     assert stored_text() == before
+    if route == "POST /v1/cards/verif":
+        assert getnet.cards == {}  # stored in the vault, not verified: deleted again
     # the next try goes through
     assert ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body(MASTER)))["cartao"]["padrao"] is True
+
+
+@pytest.mark.parametrize("gateway, number, code", [("cielo", luhn_number("4551", 3), "57"),
+                                                  ("getnet", "5155901222260003", "54")])
+def test_a_card_the_issuer_refuses_to_validate_is_not_stored(
+        admin: Http, simulators: tuple[CieloSimulator, GetNetSimulator], gateway: str, number: str,
+        code: str) -> None:
+    cielo, getnet = simulators
+    (cielo_on if gateway == "cielo" else getnet_on)(admin)
+    before = stored_text()
+    assert_refused(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body(number)),
+                   f"O emissor recusou o cartão na validação ({code}:", "nada foi gravado")
+    assert stored_text() == before and ok(admin.request("GET", f"{BASE}/cliente/1/cartao"))["cartoes"] == []
+    assert [r for r in cielo.requests if r.path.rstrip("/") == "/1/card"] == [] and getnet.cards == {}
 
 
 def test_recurring_payment_of_a_service_falls_back_to_the_default_card(admin: Http) -> None:

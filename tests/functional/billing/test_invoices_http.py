@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.config import DEFAULT_NOT_FOUND_AFTER_MINUTES
 from chalicelib.container import Container
 from sandbox.simulators.cielo import CieloSimulator
 from sandbox.simulators.getnet import GetNetSimulator
@@ -41,10 +42,11 @@ def with_card(http: Http, number: str) -> None:
     ok(http.request("POST", f"{BASE}/cliente/1/cartao", card_body(number)))
 
 
-# Cielo's "Simulado" sandbox: the card number's last digit decides (gateways.md §1.7).
+# Cielo's "Simulado" sandbox: the card number's last digit decides (Cielo's sandbox manual). Ending 3 (expired)
+# never gets here: Zero Auth refuses the card (test_cards_http).
 CIELO_ENDINGS = [
     (0, "aprovado", "6", "paga"), (1, "aprovado", "6", "paga"), (4, "aprovado", "6", "paga"),
-    (2, "recusado", "05", "aberta"), (3, "recusado", "57", "aberta"), (5, "recusado", "78", "aberta"),
+    (2, "recusado", "05", "aberta"), (5, "recusado", "78", "aberta"),
     (7, "recusado", "77", "aberta"), (8, "recusado", "70", "aberta"),
 ]
 
@@ -95,7 +97,6 @@ def test_cielo_ending_9_is_one_of_the_sandbox_answers(admin: Http) -> None:
     ("5155901222280001", "aprovado", None, "paga"),
     ("4012001037141112", "aprovado", None, "paga"),
     ("5155901222270002", "recusado", "05", "aberta"),
-    ("5155901222260003", "recusado", "54", "aberta"),
     ("5155901222250004", "recusado", "51", "aberta"),
 ])
 def test_each_getnet_test_card(admin: Http, number: str, status: str, code: str | None,
@@ -120,7 +121,9 @@ def test_a_5xx_leaves_the_attempt_processing_until_the_gateway_can_say(
     assert (first["processamento"]["status"], first["fatura"]["cobranca_em_andamento"]) == ("processando", True)
     # the sale never reached the gateway, but a just-lost sale may not be listed yet: wait before trusting that
     assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao"), "resultado desconhecido")
-    clock.advance(minutes=6)
+    clock.advance(minutes=DEFAULT_NOT_FOUND_AFTER_MINUTES - 1)
+    assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao"), "resultado desconhecido")
+    clock.advance(minutes=1)
     second = charge(admin, invoice_id)
     assert (second["processamento"]["tentativa"], second["processamento"]["status"]) == (2, "aprovado")
     panel = ok(admin.request("GET", PANEL, None))["processamentos"]
@@ -250,3 +253,41 @@ def test_a_getnet_payment_of_unknown_outcome_waits_for_the_operator(
     assert settled["processamento"]["mensagem_retorno"].startswith("Conciliada manualmente por admin")
     assert len(getnet.payments) == 1
     assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/conciliar_cartao", verdict), "não tem cobrança")
+
+
+@pytest.mark.parametrize("card_change, refusal", [
+    ({"mes_validade": 12, "ano_validade": 2026}, "O cartão está vencido (12/2026)"),
+    ({}, "O emissor pediu para não cobrar mais este cartão (77: Cartão Cancelado)"),
+])
+def test_an_operator_charges_an_expired_or_refused_card_only_with_forcar(
+        admin: Http, clock: MutableClock, simulators: Simulators, card_change: dict[str, Any], refusal: str) -> None:
+    cielo, _ = simulators
+    cielo_on(admin)
+    ok(admin.request("POST", f"{BASE}/cliente/1/cartao", card_body(luhn_number("4551", 7), **card_change)))
+    invoice_id = invoice(admin)
+    if not card_change:  # the issuer says never again (77), and the card is flagged
+        assert charge(admin, invoice_id)["processamento"]["codigo_retorno"] == "77"
+    else:
+        clock.advance(days=22)  # into January: the card expired
+    before = len(cielo_sales(cielo))
+    assert_refused(admin.request("POST", f"{INVOICES}/{invoice_id}/cobrar_cartao"), refusal, "forcar: true")
+    assert len(cielo_sales(cielo)) == before
+    forced = charge(admin, invoice_id, forcar=True)["processamento"]
+    assert (forced["forcada"], forced["status"]) == (True, "recusado")
+    assert [p["forcada"] for p in ok(admin.request("GET", f"{PANEL}?data_fim=2027-01-31", None))["processamentos"]
+            ][0] is True
+
+
+def test_a_card_is_charged_at_its_own_gateway_after_another_becomes_active(
+        admin: Http, simulators: Simulators) -> None:
+    cielo, getnet = simulators
+    cielo_on(admin)
+    with_card(admin, luhn_number("4551", 0))
+    getnet_on(admin)  # new cards go to GetNet now
+    answer = charge(admin, invoice(admin))
+    assert (answer["processamento"]["gateway"], answer["processamento"]["status"]) == ("cielo", "aprovado")
+    assert len(cielo_sales(cielo)) == 1 and getnet.payments == {}
+    with_card(admin, "5155901222280001")  # at GetNet, made the default
+    ok(admin.request("POST", f"{BASE}/cliente/1/cartao/2/padrao"))
+    answer = charge(admin, invoice(admin, due="2027-01-10"))
+    assert (answer["processamento"]["gateway"], len(getnet.payments), len(cielo_sales(cielo))) == ("getnet", 1, 1)

@@ -14,8 +14,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from chalicelib.billing.invoices import MAX_RECURRING_TRIES
+from chalicelib.config import DEFAULT_NOT_FOUND_AFTER_MINUTES
 from chalicelib.container import Container
 from chalicelib.queues import CHARGES, queue_name
 from chalicelib.storage.models import BillingOutboxItem, BillingTableItem
@@ -99,6 +101,10 @@ class Billing:
             self.consume(messages[start:start + 10])
         return len(messages)
 
+    def order(self, invoice_id: int, number: int) -> str:
+        """The order id the gateway sees for ``invoice_id``'s attempt ``number`` (with this installation's prefix)."""
+        return self.stack.charges.order_id(invoice_id, number)
+
     def sales(self) -> list[str]:
         """Order ids of the sales the Cielo simulator processed."""
         return [r.json()["MerchantOrderId"] for r in self.cielo.requests
@@ -162,8 +168,8 @@ def test_two_days_of_ticks(billing: Billing) -> None:
         assert billing.drain() == 0
 
     sales = billing.sales()
-    assert sorted(sales) == sorted([f"F{invoices[approved]}T1", f"F{invoices[blocked]}T1",
-                                    f"F{invoices[blocked]}T2", f"F{invoices[cancelled]}T1"])
+    assert sorted(sales) == sorted([billing.order(invoices[approved], 1), billing.order(invoices[blocked], 1),
+                                    billing.order(invoices[blocked], 2), billing.order(invoices[cancelled], 1)])
     assert billing.state(blocked)["tentativas_recorrentes"] == MAX_RECURRING_TRIES
     panel = billing.panel()
     rows = {(p["id_fatura"], p["tentativa"]): (p["status"], p["codigo_retorno"], p["mensagem_retorno"],
@@ -199,8 +205,8 @@ def test_the_panel_filters_recurring_attempts(billing: Billing) -> None:
     everything = billing.panel()
     assert [p["recorrente"] for p in everything] == [False, True]
     assert billing.panel(recorrente="todos") == everything
-    assert [p["id_processamento"] for p in billing.panel(recorrente="sim")] == [f"F{invoice_id}T1"]
-    assert [p["id_processamento"] for p in billing.panel(recorrente="nao")] == [f"F{invoice_id}T2"]
+    assert [p["id_processamento"] for p in billing.panel(recorrente="sim")] == [billing.order(invoice_id, 1)]
+    assert [p["id_processamento"] for p in billing.panel(recorrente="nao")] == [billing.order(invoice_id, 2)]
     assert billing.panel(recorrente="sim", status="aprovado") == []
 
 
@@ -212,7 +218,7 @@ def test_duplicate_deliveries_charge_once(billing: Billing) -> None:
     copy = {**message, "MessageId": "copia"}
     billing.consume([message, copy])  # the same message twice in one batch, concurrently
     billing.consume([message])  # and delivered again later
-    assert billing.sales() == [f"F{invoice_id}T1"]
+    assert billing.sales() == [billing.order(invoice_id, 1)]
     assert billing.state(service)["status"] == "paga"
 
 
@@ -234,7 +240,7 @@ def test_paid_by_pix_or_recurring_turned_off_after_the_tick_is_not_charged(billi
     assert billing.state(off)["proxima_tentativa_recorrente"] == DUE
     billing.tick("2026-12-10T14:00:00Z")
     billing.drain()
-    assert billing.sales() == [f"F{ids[off]}T1"]
+    assert billing.sales() == [billing.order(ids[off], 1)]
 
 
 def test_a_tick_run_twice_or_two_at_once_queue_each_try_once(billing: Billing) -> None:
@@ -281,8 +287,9 @@ def test_a_crash_after_the_gateway_approved_is_reconciled_not_charged_again(
         billing.consume([message])
     stack.gateway_settings._adapters = adapters
     assert billing.state(service)["cobranca_em_andamento"] is True
+    clock.advance(minutes=10)  # past the queue's visibility timeout
     billing.consume([message])  # SQS delivers it again
-    assert billing.sales() == [f"F{invoice_id}T1"]
+    assert billing.sales() == [billing.order(invoice_id, 1)]
     state = billing.state(service)
     assert (state["status"], state["tentativas_recorrentes"], state["cobranca_em_andamento"]) == ("paga", 1, False)
 
@@ -295,7 +302,7 @@ def test_a_gateway_5xx_is_a_technical_failure_retried_later_that_day(
     billing.tick("2026-12-10T13:00:00Z")
     billing.drain()
     assert billing.state(service)["cobranca_em_andamento"] is True  # unknown: the sale may be listed later
-    clock.advance(minutes=6)
+    clock.advance(minutes=DEFAULT_NOT_FOUND_AFTER_MINUTES)
     billing.tick("2026-12-10T14:00:00Z")  # looks it up: never received
     billing.drain()
     state = billing.state(service)
@@ -308,12 +315,12 @@ def test_a_gateway_5xx_is_a_technical_failure_retried_later_that_day(
     assert billing.state(service)["status"] == "paga"
     panel = billing.panel()
     assert [(p["id_processamento"], p["status"], p["conta_como_tentativa"], p["tentativa"]) for p in panel] == [
-        (f"F{invoice_id}T2", "aprovado", True, 1), (f"F{invoice_id}T1", "erro", False, 1)]
-    assert billing.sales().count(f"F{invoice_id}T2") == 1
+        (billing.order(invoice_id, 2), "aprovado", True, 1), (billing.order(invoice_id, 1), "erro", False, 1)]
+    assert billing.sales().count(billing.order(invoice_id, 2)) == 1
 
 
 @pytest.mark.parametrize("fault", ["slow_after_processing", "slow"])
-def test_a_timeout_is_found_by_order_id_and_paid_once(billing: Billing, fault: str) -> None:
+def test_a_timeout_is_found_by_order_id_and_paid_once(billing: Billing, fault: str, clock: MutableClock) -> None:
     """Our read timeout is 0.5 s: the sale is taken before (``slow_after_processing``: found at once) or
     after (``slow``: not listed yet, looked up again by the next tick) we gave up."""
     service = billing.customer(0)
@@ -326,10 +333,11 @@ def test_a_timeout_is_found_by_order_id_and_paid_once(billing: Billing, fault: s
         deadline = time.monotonic() + 10
         while not billing.cielo.sales and time.monotonic() < deadline:  # taken a moment later
             time.sleep(0.05)
+        clock.advance(hours=1)
         billing.tick("2026-12-10T14:00:00Z")
         billing.drain()
     assert billing.state(service)["status"] == "paga"
-    assert billing.sales() == [f"F{invoice_id}T1"]
+    assert billing.sales() == [billing.order(invoice_id, 1)]
 
 
 def test_two_tries_at_most_even_with_extra_messages(billing: Billing) -> None:
@@ -342,7 +350,7 @@ def test_two_tries_at_most_even_with_extra_messages(billing: Billing) -> None:
     late = {"type": "cobranca_recorrente", "id": "x", "payload": {"id_fatura": invoice_id, "data": "2026-12-12"}}
     billing.sqs.send_message(QueueUrl=billing.url, MessageBody=json.dumps(late))
     billing.drain()
-    assert billing.sales() == [f"F{invoice_id}T1", f"F{invoice_id}T2"]
+    assert billing.sales() == [billing.order(invoice_id, 1), billing.order(invoice_id, 2)]
 
 
 def test_suspension_warns_suspends_and_payment_restores(billing: Billing) -> None:
@@ -381,7 +389,7 @@ def test_no_tick_charges_without_automatic_recurrence(billing: Billing) -> None:
     service = billing.customer(0)
     billing.invoice(service)
     report = billing.tick("2026-12-10T13:00:00Z")["tarefas"]["cobrancas_recorrentes"]
-    assert report["enfileiradas"] == 0 and "não permite recorrência automática" in report["motivo"]
+    assert report["enfileiradas"] == 0 and "permite recorrência automática" in report["motivo"]
     cielo_on(billing.http)
     assert billing.tick("2026-12-10T14:00:00Z")["tarefas"]["cobrancas_recorrentes"]["enfileiradas"] == 1
 
@@ -419,4 +427,30 @@ def test_a_message_failing_on_its_last_delivery_shows_on_the_panel(billing: Bill
     billing.tick("2026-12-10T14:00:00Z")
     billing.drain()
     assert billing.state(service)["status"] == "paga"
-    assert billing.sales() == [f"F{invoice_id}T2"]
+    assert billing.sales() == [billing.order(invoice_id, 2)]
+
+
+def test_a_key_service_failure_leaves_no_attempt_in_flight(billing: Billing, stack: Container) -> None:
+    """KMS refuses to open the card's token: nothing is recorded, nothing is sent; SQS delivers the try again.
+    (moto's KMS decrypts with a disabled key, so the fault is KMS's own answer, raised by the SDK's client.)"""
+    service = billing.customer(0)
+    invoice_id = billing.invoice(service)
+    billing.tick("2026-12-10T13:00:00Z")
+    [message] = billing.receive()
+    kms = stack.cards._sealer._client()  # type: ignore[attr-defined]  # the container's KMS client
+
+    def disabled(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "DisabledException", "Message": "key is disabled"}}, "Decrypt")
+
+    kms.meta.events.register("before-call.kms.Decrypt", disabled)
+    try:
+        with pytest.raises(ClientError, match="DisabledException"):  # a batch that fails whole is retried whole
+            billing.consume([message])
+    finally:
+        kms.meta.events.unregister("before-call.kms.Decrypt", disabled)
+    state = billing.state(service)
+    assert (state["cobranca_em_andamento"], state["tentativas_cartao"], state["tentativas_recorrentes"]) == \
+        (False, 0, 0)
+    assert billing.panel() == [] and billing.sales() == []
+    billing.consume([message])  # delivered again, KMS back
+    assert billing.state(service)["status"] == "paga" and billing.sales() == [billing.order(invoice_id, 1)]

@@ -1,0 +1,74 @@
+"""When the recurring card tries of an invoice are due: the one place this
+policy lives (the charge service and the hourly tick apply it).
+
+The release promises at most ``MAX_RECURRING_TRIES`` (two) tries per invoice,
+counted in the provider's time zone:
+
+1. the first try on the due date;
+2. the second on the calendar day after the day the first was made, when the
+   first was declined with a code that allows another try (a "never retry"
+   code ends the schedule at once).
+
+A technical failure (no answer, a 5xx, the key service unavailable: nothing
+reached the issuer) gives the try back: it is made again the same day after
+1 h, 2 h, 4 h... (``backoff``), never later than the day's last tick
+(``LAST_TICK``), so a failure never pushes the try into the following day
+while the day has ticks left.
+
+A try that was not made on its day (the tick did not run, an outage; or every
+attempt that day failed technically) is made at the next tick that runs
+within ``LOOKBACK_DAYS`` of its day; the charge panel shows it as late
+(``atrasada``, with the day it was due), and the next try is the day after
+the day it was actually made. A try older than that is left to the operator.
+
+A try queued by a tick but never turned into an attempt (the tick died before
+sending, or its message was lost) is queued again after ``STALE_CLAIM``.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, tzinfo
+
+# Repeated here from billing.invoices (the invoice's own rule): how many tries may reach the issuer.
+from chalicelib.billing.invoices import MAX_RECURRING_TRIES
+
+LOOKBACK_DAYS = 3
+STALE_CLAIM = timedelta(hours=2)
+BACKOFF_BASE = timedelta(hours=1)  # the tick runs hourly: a shorter wait would change nothing
+MAX_BACKOFF = timedelta(hours=8)
+# The tick runs once an hour, at any minute: one that runs between 23:00 and midnight is the day's last.
+LAST_TICK = time(23, 0)
+
+__all__ = ["LOOKBACK_DAYS", "MAX_RECURRING_TRIES", "STALE_CLAIM", "after_decline", "backoff", "first_try",
+           "is_late", "next_day", "retry_after_failure"]
+
+
+def first_try(due_date: date) -> date:
+    return due_date
+
+
+def after_decline(made_on: date, tries_made: int, retry_allowed: bool) -> date | None:
+    """The day of the next try after a decline on ``made_on`` (None: no more tries)."""
+    if not retry_allowed or tries_made >= MAX_RECURRING_TRIES:
+        return None
+    return made_on + timedelta(days=1)
+
+
+def backoff(failures: int) -> timedelta:
+    """How long after the ``failures``-th technical failure in a row the try is made again."""
+    return min(BACKOFF_BASE * 2 ** max(failures - 1, 0), MAX_BACKOFF)
+
+
+def retry_after_failure(failures: int, moment: datetime, zone: tzinfo) -> datetime:
+    """When a try that failed technically at ``moment`` (the tick's time) is made again: after the backoff, but
+    no later than the last tick of the same local day."""
+    day_end = datetime.combine(moment.astimezone(zone).date(), LAST_TICK, zone)
+    return min(moment + backoff(failures), max(day_end, moment))
+
+
+def next_day(moment: datetime, zone: tzinfo) -> datetime:
+    """Midnight starting the local day after ``moment``."""
+    return datetime.combine(moment.astimezone(zone).date() + timedelta(days=1), time(0), zone)
+
+
+def is_late(due_on: date | None, made_on: date) -> bool:
+    return due_on is not None and made_on > due_on
