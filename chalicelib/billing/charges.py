@@ -73,8 +73,9 @@ SALE_TIME_TOLERANCE = timedelta(hours=1)
 MANUAL_SETTLE_AFTER = timedelta(minutes=5)
 # How often a finish that lost its version check to a concurrent change is read again and repeated.
 FINISH_TRIES = 5
-# What one attempt may take from its record to its outcome: up to four gateway calls (a GetNet vault read, the
-# payment, a token renewal, Cielo's query and the sale it lists), each the connect allowance plus the read timeout.
+# What one attempt may take from its record to its outcome: up to four gateway calls (GetNet: a token renewal,
+# the vault read, the payment; Cielo: the sale, its lookup and the sales it lists), each the connect allowance
+# plus the read timeout.
 GATEWAY_CALLS_PER_ATTEMPT = 4
 CONNECT_ALLOWANCE = timedelta(seconds=5)
 
@@ -138,7 +139,7 @@ def matching_sale(found: Sequence[ChargeResult] | None, attempt: ChargeAttempt) 
     ours = [s for s in readable if s.amount_cents == attempt.amount_cents and s.received_at is not None
             and abs(s.received_at - attempt.created_at) <= SALE_TIME_TOLERANCE]
     if len(ours) < len(readable):
-        logger.warning("pedido %s: %s venda(s) com este id e outro valor ou data ignorada(s)", attempt.order_id,
+        logger.warning("order %s: %s sale(s) under this id with another amount or time ignored", attempt.order_id,
                        len(readable) - len(ours))
     approved = [s for s in ours if s.outcome is Outcome.APPROVED]
     if approved:
@@ -248,9 +249,11 @@ class ChargeService:
         its way (made by another request or delivery) is left to it."""
         attempt = self._waited_on(invoice)
         age = self._clock() - attempt.created_at
-        config = self._gateways.config(attempt.gateway)
-        if age < self._timing.in_flight_for or config is None:
+        if age < self._timing.in_flight_for:
             return invoice
+        config = self._gateways.config(attempt.gateway)
+        if config is None:
+            return invoice  # its gateway is gone: an operator settles it (conciliar_cartao)
         found = matching_sale(self._gateways.adapter(config).find(attempt.order_id), attempt)
         if found is None:
             if age < self._timing.not_found_after:

@@ -15,9 +15,6 @@ HTTP, with ``python -m sandbox tick --at`` moving the tick through the months:
 """
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -31,7 +28,8 @@ from sandbox.simulators.getnet import GetNetSimulator
 from sandbox.simulators.zapme import ZapMeSimulator
 from tests.functional.billing.support import ADDRESS, CIELO_KEY, card_body
 from tests.functional.billing.test_recurring_http import cpf
-from tests.functional.test_local_stack import ROOT, RunningStack, running_stack, token
+from tests.functional.test_local_stack import RunningStack, running_stack
+from tests.functional.test_recurring_stack import Operator
 from tests.integration.test_simulators import luhn_number
 
 pytestmark = pytest.mark.stack
@@ -40,32 +38,25 @@ BASE = "/api/v1/integracao"
 GATEWAYS = f"{BASE}/configuracao/integracao/cartao_credito"
 INVOICES = f"{BASE}/financeiro/fatura"
 PANEL = f"{BASE}/financeiro/cartao/processamentos"
-TIMEOUT = 15
+TIMEOUT = 15  # seconds, for one HTTP call
 CIELO = {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID, "merchant_key": CIELO_KEY}
 GETNET = {"client_id": GetNetSimulator.DEFAULT_CLIENT_ID, "client_secret": GetNetSimulator.DEFAULT_CLIENT_SECRET,
           "seller_id": GetNetSimulator.DEFAULT_SELLER_ID}
 
 
-class Provider:
-    """The provider's operator over HTTP, and what the simulators say they were sent."""
+class Provider(Operator):
+    """The provider's operator over HTTP (``ok`` and ``tick`` as in the recurring stack tests), and what the
+    simulators say they were sent."""
 
     def __init__(self, stack: RunningStack) -> None:
-        self.stack = stack
-        self.headers = {"Authorization": f"Bearer {token(stack)}"}
+        super().__init__(stack)
         self.simulators: dict[str, str] = stack.state["simulators"]
-
-    def ok(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        answer = requests.request(method, f"{self.stack.url}{path}", json=body, headers=self.headers,
-                                  timeout=TIMEOUT)
-        payload: dict[str, Any] = answer.json()
-        assert answer.status_code == 200 and payload["status"] == "success", payload
-        return payload
 
     def gateway(self, name: str, **settings: Any) -> None:
         credentials = CIELO if name == "cielo" else GETNET
         self.ok("PUT", f"{GATEWAYS}/{name}", {"ambiente": "sandbox", "credenciais": credentials, **settings})
 
-    def customer(self, seed: int, number: str) -> tuple[int, int]:
+    def card_customer(self, seed: int, number: str) -> tuple[int, int]:
         """A customer whose one service pays by recurring card, with the card ``number`` at the active gateway."""
         created = self.ok("POST", f"{BASE}/cliente", {
             "nome_razaosocial": f"Assinante Cartão {seed}", "cpf_cnpj": cpf(800 + seed),
@@ -76,29 +67,22 @@ class Provider:
         self.ok("PUT", f"{BASE}/cliente_servico/{service_id}/cobranca", {"pagamento_recorrente": True})
         return customer_id, service_id
 
-    def invoice(self, service_id: int, due: date) -> int:
+    def invoice_due(self, service_id: int, due: date) -> int:
         return int(self.ok("POST", INVOICES, {"id_cliente_servico": service_id, "valor": "119.90",
                                               "data_vencimento": due.isoformat()})["fatura"]["id_fatura"])
 
-    def tick(self, at: str) -> dict[str, Any]:
-        done = subprocess.run([sys.executable, "-m", "sandbox", "tick", "--at", at], cwd=ROOT, env=self.stack.env,
-                              text=True, capture_output=True, timeout=60)
-        assert done.returncode == 0, done.stderr
-        report: dict[str, Any] = json.loads(done.stdout)
-        return report
-
-    def panel(self, invoice_id: int) -> list[dict[str, Any]]:
+    def rows(self, invoice_id: int) -> list[dict[str, Any]]:
         """The invoice's rows on the charge panel (attempts are dated by the machine's clock, not the tick's)."""
         today = date.today()
         query = f"?data_inicio={today - timedelta(days=1)}&data_fim={today + timedelta(days=1)}"
         rows = self.ok("GET", f"{PANEL}{query}")["processamentos"]
         return [row for row in rows if row["id_fatura"] == invoice_id]
 
-    def settled(self, invoice_id: int, rows: int) -> list[dict[str, Any]]:
+    def attempted(self, invoice_id: int, rows: int) -> list[dict[str, Any]]:
         """The invoice's panel rows once the running consumer has made ``rows`` attempts, none in flight."""
         deadline = time.monotonic() + 60
         while True:
-            found = self.panel(invoice_id)
+            found = self.rows(invoice_id)
             if len(found) >= rows and all(r["status"] != "processando" for r in found):
                 return found
             assert time.monotonic() < deadline, found
@@ -147,21 +131,21 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
 
 def test_one_card_at_each_gateway_over_three_monthly_invoices_carries_the_chain(provider: Provider) -> None:
     provider.gateway("cielo", ativo=True, permite_recorrencia_automatica=True)
-    _, at_cielo = provider.customer(1, luhn_number("4551", 0))  # Visa
+    _, at_cielo = provider.card_customer(1, luhn_number("4551", 0))  # Visa
     provider.gateway("getnet", ativo=True, permite_recorrencia_automatica=True)  # new cards go to GetNet now
-    _, at_getnet = provider.customer(2, "5155901222280001")  # Mastercard
+    _, at_getnet = provider.card_customer(2, "5155901222280001")  # Mastercard
     months = [date(2026, 12, 10), date(2027, 1, 10), date(2027, 2, 10)]
-    invoices = {service: [provider.invoice(service, due) for due in months] for service in (at_cielo, at_getnet)}
+    invoices = {service: [provider.invoice_due(service, due) for due in months] for service in (at_cielo, at_getnet)}
 
     for due in months:
         queued = provider.tick(f"{due.isoformat()}T10:00:00-03:00")["tarefas"]["cobrancas_recorrentes"]
         assert queued["enfileiradas"] == 2, queued
         for service in (at_cielo, at_getnet):
-            [row] = provider.settled(invoices[service][months.index(due)], rows=1)
+            [row] = provider.attempted(invoices[service][months.index(due)], rows=1)
             assert (row["status"], row["gateway"], row["atrasada"]) == (
                 "aprovado", "cielo" if service == at_cielo else "getnet", False), row
 
-    orders = {service: [provider.settled(i, 1)[0]["id_processamento"] for i in invoices[service]]
+    orders = {service: [provider.attempted(i, 1)[0]["id_processamento"] for i in invoices[service]]
               for service in (at_cielo, at_getnet)}
     prefix = orders[at_cielo][0].split("F")[0]
     # Cielo: First without an issuer id, then Used + Recurring pointing at the first approval
@@ -186,21 +170,21 @@ def test_one_card_at_each_gateway_over_three_monthly_invoices_carries_the_chain(
 def test_a_card_is_charged_at_its_own_gateway_and_nowhere_once_that_gateway_is_removed(
         provider: Provider) -> None:
     provider.gateway("cielo", ativo=True, permite_recorrencia_automatica=True)
-    customer_id, service = provider.customer(3, luhn_number("4551", 1))  # at Cielo
+    customer_id, service = provider.card_customer(3, luhn_number("4551", 1))  # at Cielo
     provider.gateway("getnet", ativo=True, permite_recorrencia_automatica=True)
-    on_cielo = provider.invoice(service, date(2026, 12, 15))
+    on_cielo = provider.invoice_due(service, date(2026, 12, 15))
     provider.tick("2026-12-15T10:00:00-03:00")
-    [row] = provider.settled(on_cielo, rows=1)
+    [row] = provider.attempted(on_cielo, rows=1)
     assert (row["gateway"], row["status"]) == ("cielo", "aprovado")
     assert len(provider.cielo_sales(row["id_processamento"])) == 1
     assert provider.getnet_payments(row["id_processamento"].split("F")[0] + f"F{on_cielo}T") == []
 
     provider.ok("DELETE", f"{GATEWAYS}/cielo")
     try:
-        stranded = provider.invoice(service, date(2026, 12, 16))
+        stranded = provider.invoice_due(service, date(2026, 12, 16))
         for at in ("2026-12-16T10:00:00-03:00", "2026-12-16T11:00:00-03:00", "2026-12-17T10:00:00-03:00"):
             provider.tick(at)
-        [row] = provider.settled(stranded, rows=1)
+        [row] = provider.attempted(stranded, rows=1)
         assert (row["status"], row["codigo_retorno"], row["gateway"], row["conta_como_tentativa"]) == (
             "erro", "gateway_nao_configurado", "cielo", False)
         assert row["mensagem_retorno"].startswith("Cartão cadastrado na Cielo, que não está mais configurada")
@@ -225,16 +209,16 @@ def test_a_card_is_charged_at_its_own_gateway_and_nowhere_once_that_gateway_is_r
 
 def test_a_try_missed_by_an_outage_is_made_late_and_shown_so(provider: Provider) -> None:
     provider.gateway("cielo", ativo=True, permite_recorrencia_automatica=True)
-    _, service = provider.customer(4, luhn_number("4551", 2))  # 05 Não Autorizada: a second try follows
-    invoice_id = provider.invoice(service, date(2026, 12, 20))
+    _, service = provider.card_customer(4, luhn_number("4551", 2))  # 05 Não Autorizada: a second try follows
+    invoice_id = provider.invoice_due(service, date(2026, 12, 20))
     # no tick ran on the 20th nor the 21st
     assert provider.tick("2026-12-22T10:00:00-03:00")["tarefas"]["cobrancas_recorrentes"]["enfileiradas"] == 1
-    [late] = provider.settled(invoice_id, rows=1)
+    [late] = provider.attempted(invoice_id, rows=1)
     assert (late["status"], late["tentativa"], late["data_prevista"], late["atrasada"]) == (
         "recusado", 1, "2026-12-20", True)
     state = provider.ok("GET", f"{INVOICES}?id_cliente_servico={service}")["faturas"][0]
     assert state["proxima_tentativa_recorrente"] == "2026-12-23"  # the day after the late try, not the 21st
     provider.tick("2026-12-23T10:00:00-03:00")
-    rows = provider.settled(invoice_id, rows=2)
+    rows = provider.attempted(invoice_id, rows=2)
     second = next(r for r in rows if r["tentativa"] == 2)
     assert (second["data_prevista"], second["atrasada"]) == ("2026-12-23", False)
