@@ -292,14 +292,11 @@ def _credentials(secret_id: str, value: Mapping[str, object], names: Sequence[st
 
 def _set_gateway(args: argparse.Namespace, container: Container, value: Mapping[str, object], out: TextIO) -> int:
     credentials = _credentials(args.secret_id, value, CREDENTIAL_FIELDS[args.gateway])
-    current = next((c for c in container.gateway_settings.list() if c.gateway == args.gateway), None)
+    # What is not given keeps its value (the service's rule); a new gateway set up here is in production.
+    new = container.gateway_settings.config(args.gateway) is None
     config = container.gateway_settings.configure(GatewayChange(
-        gateway=args.gateway,
-        active=args.ativo if args.ativo is not None else bool(current and current.active),
-        environment=args.ambiente or (current.environment if current else PRODUCTION),
-        allows_auto_recurrence=args.recorrencia if args.recorrencia is not None else bool(
-            current and current.allows_auto_recurrence),
-        credentials=credentials,
+        gateway=args.gateway, active=args.ativo, environment=args.ambiente or (PRODUCTION if new else None),
+        allows_auto_recurrence=args.recorrencia, credentials=credentials,
     ), _operator(args.secret_id))
     state = "ativo" if config.active else "inativo (use --ativar para ativá-lo)"
     print(f"Gateway {config.gateway} configurado a partir do segredo {args.secret_id}: {state}, "
