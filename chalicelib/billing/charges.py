@@ -45,7 +45,7 @@ from typing import Any, Protocol
 from chalicelib.billing import events, try_schedule
 from chalicelib.billing.card_numbers import masked
 from chalicelib.billing.cards import Card, CardService
-from chalicelib.billing.declines import Outcome
+from chalicelib.billing.declines import Classification, Outcome
 from chalicelib.billing.gateway_settings import GatewayConfig, GatewaySettingsService, gateway_gone
 from chalicelib.billing.gateways import Charge, ChargeResult, Gateway, GatewayRefusal
 from chalicelib.billing.invoices import MAX_RECURRING_TRIES, OPEN, PAID, Invoice, InvoiceService, closed
@@ -136,7 +136,7 @@ def matching_sale(found: Sequence[ChargeResult] | None, attempt: ChargeAttempt) 
     if not found:
         return None
     readable = [s for s in found if s.amount_cents is not None and s.received_at is not None]
-    ours = [s for s in readable if s.amount_cents == attempt.amount_cents and s.received_at is not None
+    ours = [s for s in readable if s.amount_cents == attempt.amount_cents and s.received_at is not None  # mypy
             and abs(s.received_at - attempt.created_at) <= SALE_TIME_TOLERANCE]
     if len(ours) < len(readable):
         logger.warning("order %s: %s sale(s) under this id with another amount or time ignored", attempt.order_id,
@@ -144,7 +144,10 @@ def matching_sale(found: Sequence[ChargeResult] | None, attempt: ChargeAttempt) 
     approved = [s for s in ours if s.outcome is Outcome.APPROVED]
     if approved:
         return approved[-1]
-    unknown = [s for s in found if s not in readable] + [s for s in ours if s.outcome is Outcome.UNKNOWN]
+    # A sale whose amount or time cannot be read may be ours, whatever it says: unknown, never taken as it is.
+    unreadable = [replace(s, classification=Classification(Outcome.UNKNOWN, s.classification.code))
+                  for s in found if s not in readable]
+    unknown = unreadable + [s for s in ours if s.outcome is Outcome.UNKNOWN]
     if unknown:
         return unknown[0]
     return ours[-1] if ours else None

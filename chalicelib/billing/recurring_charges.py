@@ -99,8 +99,9 @@ class RecurringCharges:
         today = at.astimezone(self._zone).date()
         read = waiting = requeued = 0
         claimed: list[tuple[int, date]] = []
-        # Stale claims first: what this run claims below is not read again.
-        for day in (today - timedelta(days=1), today):
+        # Stale claims first (what this run claims below is not read again), today's first: a claim re-sent from an
+        # older day moves to today's, which was read already. A tick may have died days ago: the whole look-back.
+        for day in (today - timedelta(days=n) for n in range(LOOKBACK_DAYS + 1)):
             for entry in self._schedule.charges_on(day, queued=True):
                 read += 1
                 if entry.queued_at is not None and at - entry.queued_at >= STALE_CLAIM and \
