@@ -1,9 +1,11 @@
 """The Chalice app over HTTP on loopback, as API Gateway would front it.
 
-Built on ``chalice.local`` with three differences: an unknown route is a 404
+Built on ``chalice.local`` with four differences: an unknown route is a 404
 in the envelope (API Gateway's 403 "Missing Authentication Token" is mapped to
 the same 404 in the cloud template), bodies over 10 MiB are refused unread
-(API Gateway's limit), and nothing a handler does can take the server down.
+(API Gateway's limit), the event's ``requestContext.identity.sourceIp`` is the
+socket's peer (as API Gateway sets it; chalice.local writes 127.0.0.1), and
+nothing a handler does can take the server down.
 """
 from __future__ import annotations
 
@@ -41,17 +43,24 @@ class RouteNotFound(LocalGatewayException):
 
 
 class SandboxGateway(LocalGateway):
+    def __init__(self, app_object: Chalice, config: Config, peer: str) -> None:
+        super().__init__(app_object, config)
+        self._peer = peer
+
     def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
         try:
-            return super()._generate_lambda_event(method, path, headers, body)
+            event = super()._generate_lambda_event(method, path, headers, body)
         except ValueError as exc:
             raise RouteNotFound() from exc
+        # API Gateway's sourceIp is the TCP peer; chalice.local writes a constant 127.0.0.1.
+        event["requestContext"]["identity"]["sourceIp"] = self._peer
+        return event
 
 
 class SandboxRequestHandler(ChaliceRequestHandler):
     def __init__(self, request: Any, client_address: Any, server: HTTPServer, app_object: Chalice,
                  config: Config) -> None:
-        self.local_gateway = SandboxGateway(app_object, config)
+        self.local_gateway = SandboxGateway(app_object, config, str(client_address[0]))
         # Skip ChaliceRequestHandler.__init__, which would build a stock LocalGateway.
         super(ChaliceRequestHandler, self).__init__(request, client_address, server)
 

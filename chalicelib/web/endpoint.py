@@ -78,6 +78,9 @@ class ApiRequest:
     principal: Principal | None
     correlation_id: str
     headers: dict[str, str] = field(default_factory=dict)
+    # API Gateway's requestContext.identity.sourceIp: the TCP peer it saw. X-Forwarded-For is
+    # whatever the client wrote, so nothing that limits or records callers reads it.
+    source_ip: str = ""
 
     def fields(self) -> Fields:
         return Fields(self.input)
@@ -138,12 +141,18 @@ class Api:
                 raw = request.raw_body
                 body = raw.encode("utf-8") if isinstance(raw, str) else raw
                 data = merge_input(query, body or None, headers.get("content-type"))
-                api_request = ApiRequest(data, container, principal, cid, headers)
+                api_request = ApiRequest(data, container, principal, cid, headers, _source_ip(request))
                 return _json(200, view(api_request, **path_params))
             except Exception as exc:  # noqa: BLE001 - this is the one place errors become answers
                 return _error_response(exc, cid, request.method, request.path)
 
         return handler
+
+
+def _source_ip(request: chalice.app.Request) -> str:
+    identity = (request.context or {}).get("identity") or {}
+    source = identity.get("sourceIp") if isinstance(identity, dict) else None
+    return source if isinstance(source, str) else ""
 
 
 def path_id(value: str, name: str) -> int:
