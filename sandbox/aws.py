@@ -1,4 +1,10 @@
-"""moto's server on loopback standing in for AWS, and the process settings that point at it."""
+"""moto's server on loopback standing in for AWS, and the process settings that point at it.
+
+Where the product relies on a guarantee of DynamoDB that moto lacks, moto is
+corrected here when the server starts (``LocalAws``): requests are isolated
+from one another, a cancelled transaction streams nothing and leaves the
+stream readable, and shard iterators expire as in DynamoDB Streams.
+"""
 from __future__ import annotations
 
 import functools
@@ -6,9 +12,15 @@ import logging
 import os
 import socket
 import threading
+import time
+from collections import deque
 from typing import Any
 
+from moto.core.exceptions import JsonRESTError
+from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.models import DynamoDBStreamsBackend, ShardIterator
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.server import ThreadedMotoServer
 
 from sandbox.errors import StartupError
@@ -76,18 +88,129 @@ def serialize_dynamodb_requests() -> None:
     undoing what other threads wrote meanwhile (lost counter updates). One
     lock around each DynamoDB request restores the guarantee; racing threads
     still go through real HTTP and real conditional writes.
-    """
-    if getattr(DynamoHandler.call_action, "_serialized", False):
-        return
-    unlocked = DynamoHandler.call_action
 
+    DynamoDB Streams requests take the same lock: a transaction appends the
+    stream record of each write as it goes and takes them back when it is
+    cancelled (``keep_streams_of_cancelled_transactions``), so a stream read
+    in between would see records of a write that never happened.
+    """
+    for handler in (DynamoHandler, DynamoDBStreamsHandler):
+        if not getattr(handler.call_action, "_serialized", False):
+            handler.call_action = _under_dynamodb_lock(handler.call_action)  # type: ignore[method-assign]
+
+
+def _under_dynamodb_lock(unlocked: Any) -> Any:
     @functools.wraps(unlocked)
-    def call_action(self: DynamoHandler, *args: Any, **kwargs: Any) -> Any:
+    def call_action(self: Any, *args: Any, **kwargs: Any) -> Any:
         with _DYNAMODB_REQUESTS:
             return unlocked(self, *args, **kwargs)
 
     call_action._serialized = True  # type: ignore[attr-defined]
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+    return call_action
+
+
+def keep_streams_of_cancelled_transactions() -> None:
+    """A cancelled ``TransactWriteItems`` streams nothing and leaves the stream readable, as in DynamoDB.
+
+    moto's ``DynamoDBBackend.transact_write_items`` (moto/dynamodb/models/__init__.py)
+    deep-copies each table it touches, applies the writes one by one (each
+    appending its record to the table's ``StreamShard``), and when one fails
+    puts the copies in place of the tables. The copy carries a copy of the
+    shard, under the same shard id and sequence numbers, so afterwards:
+
+    - every shard iterator already handed out (moto/dynamodbstreams/models.py
+      ``ShardIterator`` holds the shard object itself) reads the discarded
+      shard, which holds the records of the cancelled writes (a customer got
+      "OS 3 está agendada" for an OS that does not exist) and never receives
+      another record: the table's stream poller went silent for good;
+    - nothing a reader can see (``DescribeStream``, shard id, starting
+      sequence number) changes, so no reader can tell.
+
+    After a cancelled transaction this puts the original shard back on the
+    restored table with the records of the cancelled writes removed: the
+    iterators keep reading the live stream and no record of a refused write
+    is ever readable (stream reads are serialized with DynamoDB requests, see
+    ``serialize_dynamodb_requests``). The sequence numbers those records had
+    are given to the next writes, which is safe because nobody could read them.
+    """
+    unpatched = DynamoDBBackend.transact_write_items
+    if getattr(unpatched, "_keeps_streams", False):
+        return
+
+    @functools.wraps(unpatched)
+    def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+        streamed = {}
+        for item in transact_items:
+            operation = next(iter(item.values()), None) if isinstance(item, dict) else None
+            name = operation.get("TableName") if isinstance(operation, dict) else None
+            table = self.tables.get(name) if isinstance(name, str) else None
+            if isinstance(name, str) and table is not None and table.stream_shard is not None:
+                streamed[name] = (table, table.stream_shard, len(table.stream_shard.items))
+        try:
+            unpatched(self, transact_items)
+        except Exception:
+            for name, (table, shard, length) in streamed.items():
+                restored = self.tables.get(name)
+                if restored is None or restored is table:
+                    continue  # not rolled back by moto: its writes (and their records) stand
+                del shard.items[length:]
+                shard.table = restored
+                restored.stream_shard = shard
+            raise
+
+    transact_write_items._keeps_streams = True  # type: ignore[attr-defined]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+SHARD_ITERATOR_LIFETIME_SECONDS = 15 * 60
+
+
+class ExpiredIteratorException(JsonRESTError):
+    def __init__(self) -> None:
+        super().__init__("ExpiredIteratorException", "Iterator expired. The iterator was created more than "
+                         "15 minutes ago, or is not known to this server.")
+
+
+def expire_shard_iterators() -> None:
+    """Shard iterators expire 15 minutes after they are handed out, as in DynamoDB Streams.
+
+    moto keeps every iterator it ever created (one more per ``GetRecords``:
+    hundreds of megabytes a day for the local stack's pollers) and answers an
+    unknown one with an HTTP 500. Here old ones are forgotten and an unknown
+    or forgotten one is refused with DynamoDB's ``ExpiredIteratorException``,
+    which readers answer by opening a new iterator (``StreamPoller`` does so
+    after the last record it delivered).
+    """
+    get_shard_iterator, get_records = DynamoDBStreamsBackend.get_shard_iterator, DynamoDBStreamsBackend.get_records
+    if getattr(get_records, "_expires", False):
+        return
+
+    def forget_expired(backend: DynamoDBStreamsBackend) -> deque[tuple[float, str]]:
+        born: deque[tuple[float, str]] = backend.__dict__.setdefault("_sandbox_iterators_born", deque())
+        oldest = time.monotonic() - SHARD_ITERATOR_LIFETIME_SECONDS
+        while born and born[0][0] < oldest:
+            backend.shard_iterators.pop(born.popleft()[1], None)
+        return born
+
+    @functools.wraps(get_shard_iterator)
+    def expiring_get_shard_iterator(self: DynamoDBStreamsBackend, *args: Any, **kwargs: Any) -> ShardIterator:
+        born = forget_expired(self)
+        iterator = get_shard_iterator(self, *args, **kwargs)
+        born.append((time.monotonic(), iterator.arn))
+        return iterator
+
+    @functools.wraps(get_records)
+    def expiring_get_records(self: DynamoDBStreamsBackend, iterator_arn: str, limit: int) -> dict[str, Any]:
+        born = forget_expired(self)
+        if iterator_arn not in self.shard_iterators:
+            raise ExpiredIteratorException()
+        answer: dict[str, Any] = get_records(self, iterator_arn, limit)
+        born.append((time.monotonic(), answer["NextShardIterator"]))
+        return answer
+
+    expiring_get_records._expires = True  # type: ignore[attr-defined]
+    DynamoDBStreamsBackend.get_shard_iterator = expiring_get_shard_iterator  # type: ignore[method-assign]
+    DynamoDBStreamsBackend.get_records = expiring_get_records  # type: ignore[method-assign]
 
 
 class LocalAws:
@@ -95,6 +218,8 @@ class LocalAws:
 
     def __init__(self, port: int = 0) -> None:
         serialize_dynamodb_requests()
+        keep_streams_of_cancelled_transactions()
+        expire_shard_iterators()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self.endpoint = ""
 

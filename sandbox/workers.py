@@ -1,4 +1,4 @@
-"""Background work of the local stack: the hourly timer and the SQS pollers."""
+"""Background work of the local stack: the hourly timer, the SQS pollers and the DynamoDB stream pollers."""
 from __future__ import annotations
 
 import json
@@ -7,8 +7,11 @@ import math
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+
+from botocore.exceptions import ClientError
 
 from sandbox.errors import StartupError
 from sandbox.lambda_events import context, now_utc, scheduled_event, sqs_event
@@ -124,7 +127,19 @@ class QueuePoller(threading.Thread):
 class StreamPoller(threading.Thread):
     """Reads a DynamoDB stream and hands each batch to its function, as a
     Lambda event source mapping would: a failing batch is retried (after a
-    backoff) before the iterator moves on, so nothing is skipped."""
+    backoff) before the iterator moves on, so nothing is skipped.
+
+    Every record of a committed write is delivered, in order, once; none of a
+    cancelled transaction is, because the local AWS never lets one be read
+    (``sandbox.aws.keep_streams_of_cancelled_transactions``). The poller
+    remembers, per shard, the sequence number of the last record its function
+    took, and never depends on an iterator staying valid: when one is refused
+    (expired after 15 minutes, unknown after moto restarted its state) it opens
+    a new one ``AFTER_SEQUENCE_NUMBER`` that record. A shard seen under a new
+    starting sequence number, or a stream under a new label (table re-created),
+    is new and read from its start; a record at or before the last one taken
+    is never handed over again.
+    """
 
     def __init__(self, streams: Any, stream_arn: str, function_name: str, handler: Handler,
                  stop: threading.Event, retry_base: float = DEFAULT_RETRY_SECONDS) -> None:
@@ -135,7 +150,8 @@ class StreamPoller(threading.Thread):
         self._handler = handler
         self._stop_event = stop
         self._retry_base = retry_base
-        self._iterators: dict[str, str] = {}
+        self._label: str | None = None
+        self._shards: dict[str, _ShardPosition] = {}
 
     def run(self) -> None:
         failures = 0
@@ -145,32 +161,117 @@ class StreamPoller(threading.Thread):
                 failures = 0
                 if not moved:
                     self._stop_event.wait(0.5)
-            except Exception:  # noqa: BLE001 - keep the batch and retry it, as Lambda does
+            except _HandlerFailed as failed:  # keep the batch and retry it, as Lambda does
                 failures += 1
-                delay = min(self._retry_base * 2 ** (failures - 1), MAX_RETRY_SECONDS)
-                if not self._stop_event.is_set():
-                    logger.warning("%s falhou; o mesmo lote será reenviado em %.0fs", self._function, delay,
-                                   exc_info=True)
-                    self._stop_event.wait(delay)
+                self._back_off(failures, "%s falhou; o mesmo lote será reenviado em %.0fs", failed.__cause__)
+            except Exception as exc:  # noqa: BLE001 - moto may be stopping or restarting; read again later
+                failures += 1
+                self._back_off(failures, "falha ao ler o stream de %s; nova leitura em %.0fs", exc)
+
+    def _back_off(self, failures: int, message: str, error: BaseException | None) -> None:
+        delay = min(self._retry_base * 2 ** (failures - 1), MAX_RETRY_SECONDS)
+        if not self._stop_event.is_set():
+            logger.warning(message, self._function, delay, exc_info=error)
+            self._stop_event.wait(delay)
 
     def _poll_once(self) -> bool:
-        shards = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]["Shards"]
+        description = self._describe()
+        if description.get("StreamLabel") != self._label:
+            if self._label is not None:
+                logger.warning("o stream de %s foi recriado; lendo o novo desde o início", self._function)
+            self._label, self._shards = description.get("StreamLabel"), {}
+        listed = set()
         moved = False
-        for shard in shards:
+        for shard in description["Shards"]:
             shard_id = shard["ShardId"]
-            if shard_id not in self._iterators:
-                self._iterators[shard_id] = self._streams.get_shard_iterator(
-                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            answer = self._streams.get_records(ShardIterator=self._iterators[shard_id], Limit=100)
-            records = answer.get("Records", [])
-            if records:
-                for record in records:  # Lambda's event carries the source ARN on every record
-                    record.setdefault("eventSourceARN", self._arn)
-                self._handler({"Records": _jsonable(records)}, context(self._function))
-                moved = True
-            # Only now, after the handler succeeded: a failure re-reads the same batch.
-            self._iterators[shard_id] = answer.get("NextShardIterator") or self._iterators[shard_id]
+            start = shard.get("SequenceNumberRange", {}).get("StartingSequenceNumber", "")
+            listed.add(shard_id)
+            position = self._shards.get(shard_id)
+            if position is None or position.start != start:
+                if position is not None:
+                    logger.warning("o shard %s de %s foi substituído; lendo o novo desde o início", shard_id,
+                                   self._function)
+                position = self._shards[shard_id] = _ShardPosition(start)
+            if not position.finished:
+                moved = self._read(shard_id, position) or moved
+        for gone in set(self._shards) - listed:  # trimmed away (24 h after it closed, in AWS)
+            del self._shards[gone]
         return moved
+
+    def _describe(self) -> dict[str, Any]:
+        description: dict[str, Any] = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
+        shards = list(description.get("Shards", []))
+        while description.get("LastEvaluatedShardId"):
+            description = self._streams.describe_stream(
+                StreamArn=self._arn, ExclusiveStartShardId=description["LastEvaluatedShardId"])["StreamDescription"]
+            shards += description.get("Shards", [])
+        return {**description, "Shards": shards}
+
+    def _read(self, shard_id: str, position: _ShardPosition) -> bool:
+        if position.iterator is None:
+            position.iterator = self._open(shard_id, position)
+        try:
+            answer = self._streams.get_records(ShardIterator=position.iterator, Limit=100)
+        except Exception as exc:
+            position.iterator = None  # whatever went wrong, the next read starts after the last record taken
+            code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else None
+            if code not in _REOPEN:
+                raise
+            logger.info("iterador do shard %s de %s recusado (%s); reaberto após o último registro entregue",
+                        shard_id, self._function, code)
+            return False
+        records = [r for r in answer.get("Records", []) if position.is_new(r)]
+        if records:
+            for record in records:  # Lambda's event carries the source ARN on every record
+                record.setdefault("eventSourceARN", self._arn)
+            try:
+                self._handler({"Records": _jsonable(records)}, context(self._function))
+            except Exception as exc:
+                raise _HandlerFailed() from exc
+            position.last_sequence = records[-1]["dynamodb"]["SequenceNumber"]
+        # Only now, after the handler succeeded: a failure re-reads the same batch.
+        position.iterator = answer.get("NextShardIterator")
+        position.finished = position.iterator is None  # a closed shard, read to its end
+        return bool(records)
+
+    def _open(self, shard_id: str, position: _ShardPosition) -> str:
+        if position.last_sequence is None:
+            return self._iterator(shard_id, "TRIM_HORIZON")
+        try:
+            return self._iterator(shard_id, "AFTER_SEQUENCE_NUMBER", position.last_sequence)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TrimmedDataAccessException":
+                raise
+            # Read again only after more than the stream's 24 hours: what was there is gone.
+            logger.error("registros do shard %s de %s expiraram antes de serem lidos; lendo do mais antigo",
+                         shard_id, self._function)
+            return self._iterator(shard_id, "TRIM_HORIZON")
+
+    def _iterator(self, shard_id: str, kind: str, after: str | None = None) -> str:
+        where = {"SequenceNumber": after} if after is not None else {}
+        return str(self._streams.get_shard_iterator(StreamArn=self._arn, ShardId=shard_id, ShardIteratorType=kind,
+                                                    **where)["ShardIterator"])
+
+
+# Refusals of an iterator that a new one, opened after the last record taken, answers.
+_REOPEN = frozenset({"ExpiredIteratorException", "TrimmedDataAccessException", "ResourceNotFoundException"})
+
+
+class _HandlerFailed(Exception):
+    """The stream's function raised on a batch (the cause)."""
+
+
+@dataclass
+class _ShardPosition:
+    start: str  # the shard's starting sequence number: another one under the same id is another shard
+    last_sequence: str | None = None  # of the last record the function took
+    iterator: str | None = None
+    finished: bool = False
+
+    def is_new(self, record: dict[str, Any]) -> bool:
+        if self.last_sequence is None:
+            return True
+        return int(record["dynamodb"]["SequenceNumber"]) > int(self.last_sequence)
 
 
 def _jsonable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
