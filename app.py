@@ -81,6 +81,16 @@ def revoke_user_tokens(request: ApiRequest, id_usuario: str) -> Payload:
     return auth_api.revoke_user_tokens(request, path_id(id_usuario, "id_usuario"))
 
 
+@api.route(f"{BASE}/configuracao/usuario/{{id_usuario}}/bloqueios_login", methods=["GET"], permission=ADMIN_ONLY)
+def login_blocks(request: ApiRequest, id_usuario: str) -> Payload:
+    return auth_api.login_blocks(request, path_id(id_usuario, "id_usuario"))
+
+
+@api.route(f"{BASE}/configuracao/usuario/{{id_usuario}}/desbloquear_login", methods=["POST"], permission=ADMIN_ONLY)
+def unlock_login(request: ApiRequest, id_usuario: str) -> Payload:
+    return auth_api.unlock_login(request, path_id(id_usuario, "id_usuario"))
+
+
 @api.route(f"{BASE}/configuracao/usuario/revogar_tokens", methods=["POST"], permission=ADMIN_ONLY)
 def revoke_all_tokens(request: ApiRequest) -> Payload:
     return auth_api.revoke_all_tokens(request)

@@ -34,6 +34,7 @@ from chalicelib.config import Settings  # noqa: E402
 from chalicelib.container import Container, build_container  # noqa: E402
 from chalicelib.customers.model import Address, NewCustomer, NewService  # noqa: E402
 from chalicelib.service_orders.listing_api import list_orders  # noqa: E402
+from chalicelib.service_orders.model import ServiceOrder  # noqa: E402
 from chalicelib.service_orders.service import NewServiceOrder  # noqa: E402
 from chalicelib.technicians.service import NewTechnician  # noqa: E402
 from chalicelib.web.endpoint import ApiRequest  # noqa: E402
@@ -87,11 +88,20 @@ def main() -> int:
         service_id, agenda_id = _seed(container)
         orders = container.service_orders
         opened = orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(8), at(9))))  # warm the clients
+        technician_id = container.agendas.get(agenda_id).technician_ids[0]
+        opened_with_technician: list[ServiceOrder] = []
         cases: list[tuple[str, int, Callable[[], object]]] = [
             ("abrir OS com agenda", 4,
              lambda: orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(9), at(10))))),
             ("reagendar (mover + redimensionar)", 4,
              lambda: orders.reschedule(opened.id, Interval(at(10), at(12)))),
+            # + the technician's day: one batch read, written in the same transaction
+            ("abrir OS com agenda e técnico", 5,
+             lambda: opened_with_technician.append(orders.open(NewServiceOrder(
+                 service_id, agenda_id, Interval(at(11), at(12)), technician_ids=(technician_id,),
+                 status="pendente")))),
+            ("reagendar OS com técnico", 5,
+             lambda: orders.reschedule(opened_with_technician[0].id, Interval(at(12), at(13)))),
             ("disponibilidade de 7 dias (horarios_disponiveis_agenda)", 3, lambda: _free_slots(container, agenda_id)),
         ]
         listed = _fill_week(container, service_id, agenda_id)

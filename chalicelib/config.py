@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chalicelib.allowed_hosts import AllowedHosts, UrlRefused
+from chalicelib.auth.model import ACCESS_TOKEN_SECONDS
 from chalicelib.errors import ConfigurationError
 
 ENV_REGION = "AWS_REGION"
@@ -19,6 +21,9 @@ ENV_STAGE = "STAGE"
 ENV_TIMEZONE = "PROVIDER_TIMEZONE"
 ENV_LOG_LEVEL = "LOG_LEVEL"
 ENV_PASSWORD_HASH_PROFILE = "PASSWORD_HASH_PROFILE"
+# How long an access token lives (auth.model.ACCESS_TOKEN_SECONDS when unset).
+ENV_ACCESS_TOKEN_MINUTES = "ACCESS_TOKEN_MINUTES"
+MAX_ACCESS_TOKEN_MINUTES = 24 * 60
 
 GATEWAY_URL_VARIABLES = ("CIELO_API_URL", "CIELO_QUERY_URL", "GETNET_API_URL")
 ENV_GATEWAY_READ_TIMEOUT = "GATEWAY_READ_TIMEOUT_SECONDS"
@@ -27,6 +32,11 @@ ENV_GATEWAY_NOT_FOUND_AFTER = "GATEWAY_NOT_FOUND_AFTER_MINUTES"
 DEFAULT_NOT_FOUND_AFTER_MINUTES = 30
 # ZapMe's API base URL when the configured integration names none (the local stack: its simulator).
 ENV_ZAPME_URL = "ZAPME_API_URL"
+# Where the ZapMe secret may be sent (chalicelib.allowed_hosts): comma-separated ``host``, ``host:port`` or
+# ``scheme://host[:port]`` entries, https unless an entry says otherwise (http only for loopback hosts: the
+# local stack adds its simulator). Both the API's ``url`` and ZAPME_API_URL must be on it.
+ENV_ZAPME_ALLOWED_HOSTS = "ZAPME_ALLOWED_HOSTS"
+DEFAULT_ZAPME_ALLOWED_HOSTS = "https://api.zapme.com.br"
 # The OAuth client the web console logs in with. A browser keeps no secret, so this client's secret is
 # public by nature: the console gets a client of its own, revocable alone. Unset: the login form asks.
 ENV_CONSOLE_CLIENT_ID = "CONSOLE_OAUTH_CLIENT_ID"
@@ -61,11 +71,17 @@ class Settings:
     # How long a card gateway may take to answer; past it the outcome is unknown and reconciled.
     gateway_read_timeout: float = 20.0
     gateway_not_found_after_minutes: int = DEFAULT_NOT_FOUND_AFTER_MINUTES
-    zapme_url: str = ""
+    zapme_url: str = ""  # canonical (chalicelib.allowed_hosts), on zapme_allowed_hosts
+    zapme_allowed_hosts: tuple[str, ...] = (DEFAULT_ZAPME_ALLOWED_HOSTS,)
+    access_token_seconds: int = ACCESS_TOKEN_SECONDS
 
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def zapme_hosts(self) -> AllowedHosts:
+        return AllowedHosts.parse(self.zapme_allowed_hosts, ENV_ZAPME_ALLOWED_HOSTS)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -90,6 +106,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     not_found_after = int(raw_not_found) if raw_not_found.isascii() and raw_not_found.isdigit() else 0
     if not 1 <= not_found_after <= 24 * 60:
         raise ConfigurationError(f"{ENV_GATEWAY_NOT_FOUND_AFTER} inválido: {raw_not_found!r} (minutos, de 1 a 1440)")
+    raw_minutes = env.get(ENV_ACCESS_TOKEN_MINUTES) or str(ACCESS_TOKEN_SECONDS // 60)
+    minutes = int(raw_minutes) if raw_minutes.isascii() and raw_minutes.isdigit() else 0
+    if not 1 <= minutes <= MAX_ACCESS_TOKEN_MINUTES:
+        raise ConfigurationError(
+            f"{ENV_ACCESS_TOKEN_MINUTES} inválido: {raw_minutes!r} (minutos, de 1 a {MAX_ACCESS_TOKEN_MINUTES})")
+    zapme_hosts, zapme_url = _zapme(env)
     profile = env.get(ENV_PASSWORD_HASH_PROFILE) or "standard"
     if profile not in ("standard", "fast"):
         raise ConfigurationError(f"{ENV_PASSWORD_HASH_PROFILE} inválido: {profile!r}")
@@ -103,8 +125,26 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         gateway_urls=tuple((name, env[name]) for name in GATEWAY_URL_VARIABLES if env.get(name)),
         gateway_read_timeout=read_timeout,
         gateway_not_found_after_minutes=not_found_after,
-        zapme_url=env.get(ENV_ZAPME_URL) or "",
+        zapme_url=zapme_url,
+        zapme_allowed_hosts=zapme_hosts.entries(),
+        access_token_seconds=minutes * 60,
     )
+
+
+def _zapme(env: Mapping[str, str]) -> tuple[AllowedHosts, str]:
+    """The ZapMe allow-list, and the default address checked against it (it would be refused at send time)."""
+    raw = env.get(ENV_ZAPME_ALLOWED_HOSTS) or DEFAULT_ZAPME_ALLOWED_HOSTS
+    try:
+        hosts = AllowedHosts.parse(raw, ENV_ZAPME_ALLOWED_HOSTS)
+    except ValueError as exc:
+        raise ConfigurationError(f"{ENV_ZAPME_ALLOWED_HOSTS} inválido: {exc}") from None
+    url = env.get(ENV_ZAPME_URL) or ""
+    if url:
+        try:
+            url = hosts.check(url)
+        except UrlRefused as refused:
+            raise ConfigurationError(f"{ENV_ZAPME_URL} inválido: {refused}") from None
+    return hosts, url
 
 
 def console_client(environ: Mapping[str, str] | None = None) -> tuple[str, str]:

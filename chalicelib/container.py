@@ -108,7 +108,8 @@ def build_container(
     sealer = KmsEnvelopeSealer(lambda: _client("kms", settings, boto3_session_factory), key_alias(CARDS_KEY))
     gateway_settings = GatewaySettingsService(DynamoGatewayConfigStore(), sealer, clock,
                                               adapters(dict(settings.gateway_urls), settings.gateway_read_timeout))
-    orders = ServiceOrderService(order_store, customers, agendas, sequences, clock, zone=settings.zone)
+    orders = ServiceOrderService(order_store, customers, agendas, sequences, clock, zone=settings.zone,
+                                 technicians=technicians)
     cards = CardService(DynamoWalletStore(), customers, gateway_settings, sealer, sequences, clock, settings.zone)
     billing = DynamoBillingStore(settings.zone)
     invoices = InvoiceService(billing, customers, sequences, clock, profiles, settings.zone)
@@ -120,16 +121,17 @@ def build_container(
                                          settings.zone, _event_id)
     dunning = Dunning(billing, settings.zone, _event_id)
     notifications = DynamoNotificationStore(settings.zone)
-    notification_settings = NotificationSettings(notifications, customers, sealer, clock)
+    zapme_hosts = settings.zapme_hosts
+    notification_settings = NotificationSettings(notifications, customers, sealer, clock, allowed_hosts=zapme_hosts)
     notifier = Notifier(notifications, notification_settings, customers, sealer, _zapme_client, clock,
-                        settings.zone, settings.zapme_url, metrics=metrics)
+                        settings.zone, settings.zapme_url, metrics=metrics, allowed_hosts=zapme_hosts)
     return Container(
         settings=settings,
         clock=clock,
         sequences=sequences,
         queues=queues,
         metrics=metrics,
-        auth=AuthService(identity, sequences, hasher, clock, technicians),
+        auth=AuthService(identity, sequences, hasher, clock, technicians, settings.access_token_seconds),
         customers=customers,
         technicians=technicians,
         agendas=agendas,

@@ -35,6 +35,7 @@ from chalicelib.billing.invoices_api import PAYMENT_METHODS as INVOICE_PAYMENT_M
 from chalicelib.customers.api import DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, MAX_SERVICES_PER_REQUEST
 from chalicelib.customers.model import UFS
 from chalicelib.customers.service import SEARCH_KEYS
+from chalicelib.input_rules import MAX_DATE, MIN_DATE
 from chalicelib.notify.templates import EVENTS as NOTIFICATION_EVENTS
 from chalicelib.service_orders.api import AVAILABILITIES as ORDER_AVAILABILITIES
 from chalicelib.service_orders.api import BILLING_TYPES, DEFAULT_SERVICE_DESCRIPTION, PAYMENT_METHODS
@@ -53,6 +54,7 @@ from chalicelib.service_orders.model import AWAITING as ORDER_AWAITING
 from chalicelib.service_orders.model import CLOSING_STATUSES
 from chalicelib.service_orders.model import PENDING as ORDER_PENDING
 from chalicelib.web.endpoint import AUTHENTICATED, NO_PERMISSION_MSG, PUBLIC, RouteInfo
+from chalicelib.web.inputs import CARD_NUMBER_FIELD, SECRET_QUERY_FIELDS
 from chalicelib.web.paging import MAX_PER_PAGE
 
 Schema = dict[str, Any]
@@ -200,7 +202,9 @@ SCHEMAS: dict[str, Schema] = {
     },
     "TokenRenovacao": {
         "type": "object",
-        "description": "Grant `refresh_token`: troca o refresh token (uso único) por um novo par de tokens.",
+        "description": "Grant `refresh_token`: troca o refresh token (uso único) por um novo par de tokens. "
+                       "Um refresh token usado pela segunda vez revela uma cópia: todos os tokens obtidos "
+                       "daquele login deixam de valer.",
         "required": ["grant_type", "client_id", "client_secret", "refresh_token"],
         "properties": {
             "grant_type": {"const": "refresh_token"},
@@ -216,7 +220,8 @@ SCHEMAS: dict[str, Schema] = {
         "properties": {
             "token_type": {"const": "Bearer"},
             "expires_in": {"type": "integer", "examples": [ACCESS_TOKEN_SECONDS],
-                           "description": "Validade do access token em segundos (30 dias)."},
+                           "description": "Validade do access token em segundos (1 hora, salvo a configuração "
+                                          "ACCESS_TOKEN_MINUTES). Renove com o grant `refresh_token`."},
             "access_token": {"type": "string"},
             "refresh_token": {"type": "string"},
         },
@@ -232,6 +237,16 @@ SCHEMAS: dict[str, Schema] = {
             ]},
             "error_description": {"type": "string", "examples": ["The user credentials were incorrect."]},
             "message": {"type": "string", "examples": ["The user credentials were incorrect."]},
+        },
+    },
+    "BloqueioLogin": {
+        "type": "object",
+        "description": "Um endereço de origem impedido de tentar o login deste usuário agora.",
+        "required": ["endereco", "tentativas", "bloqueado_ate"],
+        "properties": {
+            "endereco": {"type": "string", "description": "IP de origem visto pelo API Gateway."},
+            "tentativas": {"type": "integer", "description": "Tentativas na janela atual."},
+            "bloqueado_ate": {"type": ["string", "null"], "format": "date-time"},
         },
     },
     "RevogarToken": {
@@ -501,7 +516,8 @@ _ORDER_TECHNICIANS: Schema = {
                    "técnico \"SAC\" do HubSoft).",
 }
 CSV_INPUT: Schema = {"type": ["string", "array"], "examples": ["1,2"]}
-_DATE_INPUT: Schema = {"type": "string", "format": "date", "description": "AAAA-MM-DD."}
+_DATE_INPUT: Schema = {"type": "string", "format": "date",
+                       "description": f"AAAA-MM-DD, de {MIN_DATE.isoformat()} a {MAX_DATE.isoformat()}."}
 _TIME_INPUT: Schema = {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$",
                        "description": "HH:MM:SS (HH:MM aceito), horário local do provedor."}
 _OS_DATE_BR: Schema = {"type": ["string", "null"], "examples": ["14/12/2026 09:00:00"]}
@@ -703,14 +719,17 @@ SCHEMAS.update({
                                                    "este desativa o outro). Cada cartão continua cobrado no gateway "
                                                    "em que foi cadastrado."},
             "ambiente": {"type": "string", "enum": ["sandbox", "producao"],
-                         "description": "Ausente: mantém o atual (integração nova: `sandbox`)."},
+                         "description": "Ausente: mantém o atual (integração nova: `sandbox`). Trocar o ambiente "
+                                        "exige `credenciais` na mesma requisição: as gravadas não vão para o outro "
+                                        "ambiente."},
             "permite_recorrencia_automatica": {**BOOL_INPUT,
                                                "description": "Permite Recorrência Automática (Sim/Não) para os "
                                                               "cartões deste gateway. Ausente: mantém o valor atual "
                                                               "(integração nova: não)."},
             "credenciais": {"type": "object", "description": "Cielo: merchant_id, merchant_key. GetNet: client_id, "
                                                            "client_secret, seller_id. Guardadas cifradas; nunca "
-                                                           "devolvidas. Ausente: mantém as já guardadas.",
+                                                           "devolvidas. Ausente: mantém as já guardadas (não ao "
+                                                           "trocar o `ambiente`).",
                             "properties": {"merchant_id": {"type": "string"}, "merchant_key": {"type": "string"},
                                            "client_id": {"type": "string"}, "client_secret": {"type": "string"},
                                            "seller_id": {"type": "string"}}},
@@ -777,15 +796,22 @@ SCHEMAS.update({
     },
     "Liquidacao": {
         "type": "object", "required": ["id_fatura", "data_pagamento", "valor_pago", "forma_pagamento"],
-        "properties": {"id_fatura": ID_INPUT, "data_pagamento": _DATE_INPUT, "valor_pago": MONEY_INPUT,
+        "properties": {"id_fatura": ID_INPUT,
+                       "data_pagamento": {**_DATE_INPUT, "description": "AAAA-MM-DD, até hoje no fuso do provedor "
+                                                                        "(nunca no futuro)."},
+                       "valor_pago": {**MONEY_INPUT, "description": "Valor recebido em reais, maior que zero."},
                        "forma_pagamento": {"type": "string", "enum": list(INVOICE_PAYMENT_METHODS)}},
     },
     "ConfiguracaoZapMe": {
         "type": "object", "required": ["ativo", "api"],
         "properties": {
             "ativo": BOOL_INPUT, "api": _text("Chave `api` da conta ZapMe.", 200, 1),
-            "secret": _text("Chave `secret` (cifrada; nunca devolvida). Ausente: mantém a gravada.", 500, 1),
-            "url": _text("Endereço da API (ausente: o da ZapMe).", 300),
+            "secret": _text("Chave `secret` (cifrada; nunca devolvida). Ausente: mantém a gravada, se a `url` não "
+                            "mudar.", 500, 1),
+            "url": _text("Endereço da API (ausente: mantém o atual; nunca informado: o da ZapMe). Só `https://` "
+                         "num host permitido pela implantação (ZAPME_ALLOWED_HOSTS; padrão "
+                         "`https://api.zapme.com.br`), sem usuário, porta diferente, parâmetros ou fragmento. "
+                         "Mudá-la exige o `secret` na mesma requisição.", 300),
         },
     },
     "IntegracaoZapMe": {
@@ -1106,14 +1132,15 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         summary="Obter token de acesso", tag="Autenticação",
         description="OAuth 2 com os grants `password` e `refresh_token`, como o HubSoft (Laravel Passport). "
                     "Aceita JSON ou formulário. Erros vêm no formato do Passport, não no envelope; apenas um "
-                    "corpo ilegível (JSON inválido, acima de 1 MB) recebe o envelope de erro.",
+                    "corpo ilegível (JSON inválido, acima de 1 MB) ou um segredo na query string (`password`, "
+                    "`client_secret`, `refresh_token`) recebe o envelope de erro.",
         body="TokenRequisicao",
         raw={"oneOf": [ref("TokenResposta"), ref("EnvelopeErro")]},
         extra_responses=OAUTH_ERRORS,
     ),
     ("POST", "/oauth/revoke"): Operation(
         summary="Revogar o token atual (logout)", tag="Autenticação",
-        description="O access token usado na chamada e o refresh token do mesmo par deixam de valer.",
+        description="O access token usado na chamada e todos os tokens obtidos do mesmo login deixam de valer.",
         body="RevogarToken", body_required=False,
     ),
     ("GET", "/api/v1/openapi.json"): Operation(
@@ -1142,6 +1169,18 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", f"{BASE}/configuracao/usuario/{{id_usuario}}/revogar_tokens"): Operation(
         summary="Revogar os tokens de um usuário", tag="Usuários",
         description="Todos os tokens do usuário deixam de valer; ele precisa obter um novo.",
+    ),
+    ("GET", f"{BASE}/configuracao/usuario/{{id_usuario}}/bloqueios_login"): Operation(
+        summary="Bloqueios de login de um usuário", tag="Usuários",
+        description="Os endereços de origem que erraram a senha deste usuário e esperam agora "
+                    "(atraso progressivo, depois bloqueio). Um endereço bloqueado não bloqueia os outros.",
+        result=("bloqueios", _list_of("BloqueioLogin")),
+    ),
+    ("POST", f"{BASE}/configuracao/usuario/{{id_usuario}}/desbloquear_login"): Operation(
+        summary="Desbloquear o login de um usuário", tag="Usuários",
+        description="Apaga as contagens de tentativas do usuário em todos os endereços: o login volta a ser "
+                    "aceito na hora. Responde `enderecos_liberados`.",
+        result=("enderecos_liberados", {"type": "integer"}),
     ),
     ("POST", f"{BASE}/configuracao/usuario/revogar_tokens"): Operation(
         summary="Revogar os tokens de todos os usuários", tag="Usuários",
@@ -1266,7 +1305,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("PUT", f"{BASE}/configuracao/integracao/cartao_credito/{{gateway}}"): Operation(
         summary="Configurar gateway de cartão de crédito", tag="Cartões",
         description="`gateway`: `cielo` ou `getnet`; as duas integrações podem existir ao mesmo tempo. Credenciais "
-                    "cifradas (KMS) e nunca devolvidas. O que não for enviado mantém o valor atual.",
+                    "cifradas (KMS) e nunca devolvidas. O que não for enviado mantém o valor atual, exceto que trocar "
+                    "o `ambiente` exige as `credenciais` na mesma requisição.",
         body="ConfiguracaoGatewayCartao", result=("integracao", ref("IntegracaoCartao")),
     ),
     ("DELETE", f"{BASE}/configuracao/integracao/cartao_credito/{{gateway}}"): Operation(
@@ -1366,7 +1406,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ),
     ("PUT", f"{BASE}/configuracao/integracao/zapme"): Operation(
         summary="Configurar a ZapMe", tag="Notificações",
-        description="O `secret` é cifrado (KMS) e nunca devolvido.",
+        description="O `secret` é cifrado (KMS) e nunca devolvido. Ele só é enviado a uma `url` `https://` de host "
+                    "permitido pela implantação (ZAPME_ALLOWED_HOSTS); trocar a `url` exige reenviar o `secret`.",
         body="ConfiguracaoZapMe", result=("zapme", ref("IntegracaoZapMe")),
     ),
     ("GET", f"{BASE}/configuracao/integracao/zapme"): Operation(
@@ -1537,6 +1578,7 @@ TAGS: dict[str, str] = {
     "Notificações": "Mensagens de WhatsApp pela ZapMe: integração, modelos por evento, opt-out e registro.",
 }
 
+_SECRETS = ", ".join(f"`{name}`" for name in sorted(SECRET_QUERY_FIELDS | {CARD_NUMBER_FIELD}))
 DESCRIPTION = f"""API de integração do provedor, compatível com a API de integração do HubSoft.
 
 * **Autenticação:** `POST /oauth/token` (grant `password`) devolve um token; envie-o em
@@ -1548,8 +1590,10 @@ DESCRIPTION = f"""API de integração do provedor, compatível com a API de inte
   com `msg` "{NO_PERMISSION_MSG}". Rota inexistente: 404.
 * **Entrada:** os campos são lidos da query string, do corpo JSON e do corpo de formulário
   (`application/x-www-form-urlencoded` ou `multipart/form-data`), mesclados (o corpo prevalece).
-  IDs podem vir como texto. Valores em reais com até duas casas decimais. Datas `AAAA-MM-DD`,
-  horários `HH:MM:SS`, no fuso horário do provedor.
+  IDs podem vir como texto; números só com os dígitos ASCII 0-9. Valores em reais com até duas casas
+  decimais. Datas `AAAA-MM-DD` (de {MIN_DATE.isoformat()} a {MAX_DATE.isoformat()}), horários `HH:MM:SS`,
+  no fuso horário do provedor. Segredos ({_SECRETS}) nunca na query string, que fica em logs de acesso e no
+  histórico do navegador: enviados nela, a requisição é recusada (`numero`, o do cartão, só no primeiro nível).
 * **Listas paginadas:** `pagina` começa em 0, `itens_por_pagina` de 1 a {MAX_PER_PAGE}; a resposta traz
   o bloco `paginacao`.
 * **Correlação:** toda resposta traz o cabeçalho `X-Request-Id` (e o mesmo valor em `X-Correlation-Id`):

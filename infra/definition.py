@@ -2,21 +2,26 @@
 
 Both the local stack (``create_resources`` against moto's server) and the
 cloud template (``cloudformation_resources``) come from the definitions here
-and from the table schema of ``chalicelib.storage``. Alarms exist only in the
-cloud template: the local stack has no CloudWatch.
+and from the table schema of ``chalicelib.storage``. Alarms, the API's
+throttling, API Gateway's own answers and the key's policy exist only in the
+cloud template: the local stack has no CloudWatch nor API Gateway, and moto
+does not evaluate key policies.
 """
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.billing.gateway_settings import GATEWAYS
 from chalicelib.config import CARDS_KEY, RESOURCE_PREFIX, key_alias
 from chalicelib.observability import NAMESPACE, SERVICE
 from chalicelib.ports import CHARGES_ERRORED, MESSAGES_FAILED
 from chalicelib.queues import LOGICAL_QUEUES, MAX_RECEIVE_COUNT, dead_letter_queue_name, queue_name
 from chalicelib.storage.binding import TableDefinition, table_definitions
+from chalicelib.web.security_headers import SECURITY_HEADERS
 
 LAMBDA_TIMEOUT_SECONDS = 60
 
@@ -24,6 +29,43 @@ LAMBDA_TIMEOUT_SECONDS = 60
 TICK_FUNCTION = "hourly_tick"
 ALARM_TOPIC = "AlarmTopic"
 ALARM_EMAIL_PARAMETER = "AlarmEmail"
+
+
+# ----------------------------------------------------------------- API limits
+@dataclass(frozen=True)
+class Throttle:
+    """API Gateway's token bucket: ``rate`` requests a second on average, ``burst`` at once."""
+
+    rate: int
+    burst: int
+
+
+# The whole API, every method of the stage (both stages: the merge template is the same file).
+# Each request takes well under a second, so the steady rate needs at most ``rate`` concurrent
+# functions: within the API function's reserved concurrency of every stage (.chalice/config.json).
+API_THROTTLE = Throttle(rate=50, burst=100)
+# Public, and a password grant, or a client secret not seen yet, is an Argon2id hash with 64 MiB
+# (a wrong one too): a flood is refused by the gateway before it takes more than a few of the
+# API's functions.
+TOKEN_ROUTE = "/oauth/token"
+TOKEN_THROTTLE = Throttle(rate=10, burst=20)
+# What the reserved concurrency of .chalice/config.json is weighed against: Lambda's default
+# quota per account and region, and the part of it AWS refuses to let reservations take.
+ACCOUNT_CONCURRENCY = 1000
+UNRESERVED_MINIMUM = 100
+
+
+def method_setting_path(route: str) -> str:
+    """A route as a stage's MethodSettings name it: ``/oauth/token`` is ``/~1oauth~1token``."""
+    return "/" + route.replace("/", "~1")
+
+
+def method_settings() -> list[dict[str, Any]]:
+    def setting(method: str, path: str, throttle: Throttle) -> dict[str, Any]:
+        return {"HttpMethod": method, "ResourcePath": path,
+                "ThrottlingRateLimit": throttle.rate, "ThrottlingBurstLimit": throttle.burst}
+
+    return [setting("*", "/*", API_THROTTLE), setting("POST", method_setting_path(TOKEN_ROUTE), TOKEN_THROTTLE)]
 
 
 @dataclass(frozen=True)
@@ -51,13 +93,47 @@ class QueueDefinition:
 
 
 @dataclass(frozen=True)
+class SealingContext:
+    """One kind of encryption context the application seals and opens values under
+    (``chalicelib.sealing``); the key's policy admits these and no other."""
+
+    name: str  # the key policy statement's Sid
+    values: Mapping[str, tuple[str, ...]]  # keys that must be present with one of these values
+    ids: tuple[str, ...] = ()  # keys that must be present with any value (the record's ids)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (*self.values, *self.ids)
+
+
+# What the application asks KMS for (data keys to seal, and opening them): nothing else.
+SEALING_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
+# Administering the key, for the account's IAM principals. Not kms:CreateGrant: a grant would
+# hand out the sealing actions without the conditions below.
+KEY_ADMIN_ACTIONS = (
+    "kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias", "kms:DescribeKey",
+    "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource", "kms:UpdateKeyDescription",
+    "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:ListKeyPolicies",
+    "kms:GetKeyRotationStatus", "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:RotateKeyOnDemand",
+    "kms:ListKeyRotations", "kms:EnableKey", "kms:DisableKey", "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion", "kms:ListGrants", "kms:RevokeGrant", "kms:RetireGrant",
+)
+
+
+@dataclass(frozen=True)
 class KeyDefinition:
     logical_name: str
     description: str
+    contexts: tuple[SealingContext, ...]
 
     @property
     def alias(self) -> str:
         return key_alias(self.logical_name)
+
+    @property
+    def context_keys(self) -> tuple[str, ...]:
+        """Every encryption context key the application sends with this key."""
+        return tuple(sorted({key for context in self.contexts for key in context.keys}))
 
 
 @dataclass(frozen=True)
@@ -82,7 +158,14 @@ QUEUES = (
     # tick's warnings from looking like spam to WhatsApp.
     QueueDefinition(LOGICAL_QUEUES[1], consumer="notification_consumer", max_concurrency=5),
 )
-KEYS = (KeyDefinition(CARDS_KEY, "Envelope key of stored card tokens (AES-GCM data keys)"),)
+KEYS = (KeyDefinition(CARDS_KEY, "Envelope key of stored card tokens (AES-GCM data keys)", contexts=(
+    # chalicelib.billing.cards.card_context
+    SealingContext("CardTokens", {"purpose": ("card-token",)}, ids=("customer", "card")),
+    # chalicelib.billing.gateway_settings: a gateway's credentials, bound to its name
+    SealingContext("GatewayCredentials", {"gateway": GATEWAYS}),
+    # chalicelib.notify.service.SECRET_CONTEXT
+    SealingContext("ZapmeSecret", {"purpose": ("zapme-secret",)}),
+)),)
 
 
 def tables() -> list[TableDefinition]:
@@ -215,16 +298,7 @@ def cloudformation_resources() -> dict[str, Any]:
             "Properties": {
                 "Description": key.description,
                 "EnableKeyRotation": True,
-                "KeyPolicy": {
-                    "Version": "2012-10-17",
-                    "Statement": [{
-                        "Sid": "AccountAdministers",
-                        "Effect": "Allow",
-                        "Principal": {"AWS": {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}},
-                        "Action": "kms:*",
-                        "Resource": "*",
-                    }],
-                },
+                "KeyPolicy": key_policy(key),
             },
         }
         # The role's policy and the sealer find the key by its alias: a retained key
@@ -255,21 +329,12 @@ def cloudformation_resources() -> dict[str, Any]:
                     "Fn::GetAtt": [_logical_id("DeadLetterQueue", consumer.failure_queue), "Arn"]}}},
             },
         }
-    # API Gateway answers unknown routes with 403 "Missing Authentication
-    # Token"; the contract says 404 in the envelope.
-    resources["UnknownRouteResponse"] = {
-        "Type": "AWS::ApiGateway::GatewayResponse",
-        "Properties": {
-            "ResponseType": "MISSING_AUTHENTICATION_TOKEN",
-            "RestApiId": {"Ref": "RestAPI"},
-            "StatusCode": "404",
-            "ResponseTemplates": {
-                "application/json": json.dumps(
-                    {"status": "error", "msg": "Rota não encontrada.", "errors": []}, ensure_ascii=False
-                )
-            },
-        },
-    }
+    # Chalice's RestAPI is an AWS::Serverless::Api. SAM hands MethodSettings to its stage, and writes
+    # GatewayResponses into the API's definition, so a change to them comes with a new deployment
+    # (an AWS::ApiGateway::GatewayResponse resource would wait for the next one, and SAM's
+    # redeployment of a code change drops it).
+    resources["RestAPI"] = {"Properties": {"MethodSettings": method_settings(),
+                                           "GatewayResponses": gateway_responses()}}
     # Chalice 1.34 names the REST handler ``APIHandler`` but its log group (from the stages'
     # ``log_retention_in_days``) subs ``${ApiHandler}``, a resource that does not exist.
     resources["ApiHandlerLogGroup"] = {"Properties": {"LogGroupName": {"Fn::Sub": "/aws/lambda/${APIHandler}"}}}
@@ -371,6 +436,51 @@ def _alarm_resources() -> dict[str, Any]:
             custom.description, NAMESPACE, custom.metric, {"service": SERVICE}, "Sum", 3600, 1,
             "GreaterThanOrEqualToThreshold", custom.threshold, "notBreaching")
     return resources
+
+
+def key_policy(key: KeyDefinition) -> dict[str, Any]:
+    """The account administers the key; its IAM principals (the functions' roles, an operator) may
+    seal and open only under one of ``key.contexts``, keys and values as the application sends them."""
+    account = {"AWS": {"Fn::Sub": "arn:aws:iam::${AWS::AccountId}:root"}}
+    statements: list[dict[str, Any]] = [{"Sid": "AccountAdministers", "Effect": "Allow", "Principal": account,
+                                         "Action": list(KEY_ADMIN_ACTIONS), "Resource": "*"}]
+    for context in key.contexts:
+        condition: dict[str, Any] = {
+            "StringEquals": {f"kms:EncryptionContext:{name}": list(allowed)
+                             for name, allowed in context.values.items()},
+            # With the checks above and below: exactly these keys, no more.
+            "ForAllValues:StringEquals": {"kms:EncryptionContextKeys": list(context.keys)},
+        }
+        if context.ids:
+            condition["Null"] = {f"kms:EncryptionContext:{name}": "false" for name in context.ids}
+        statements.append({"Sid": f"Seal{context.name}", "Effect": "Allow", "Principal": account,
+                           "Action": list(SEALING_ACTIONS), "Resource": "*", "Condition": condition})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def gateway_responses() -> dict[str, Any]:
+    """What API Gateway answers itself, without calling the function (SAM's ``GatewayResponses``, by
+    response type): in the envelope, with the headers of every answer as static (quoted) values."""
+    headers = {"Headers": {name: f"'{value}'" for name, value in SECURITY_HEADERS.items()}}
+
+    def response(template: str, status: str | None = None) -> dict[str, Any]:
+        answer: dict[str, Any] = {"ResponseParameters": headers, "ResponseTemplates": {"application/json": template}}
+        if status:
+            answer["StatusCode"] = status
+        return answer
+
+    def envelope(msg: str) -> str:
+        return json.dumps({"status": "error", "msg": msg, "errors": []}, ensure_ascii=False)
+
+    return {
+        # Unknown routes are 403 "Missing Authentication Token"; the contract says 404 in the envelope.
+        "MISSING_AUTHENTICATION_TOKEN": response(envelope("Rota não encontrada."), "404"),
+        "THROTTLED": response(envelope("Muitas requisições: tente de novo em alguns segundos."), "429"),
+        # The rest (a body over 10 MiB, the function throttled or timing out...) keep their status and
+        # API Gateway's message, which is already a JSON string.
+        "DEFAULT_4XX": response('{"status": "error", "msg": $context.error.messageString, "errors": []}'),
+        "DEFAULT_5XX": response('{"status": "error", "msg": $context.error.messageString, "errors": []}'),
+    }
 
 
 def _logical_id(kind: str, name: str) -> str:

@@ -3,9 +3,11 @@
     python -m ops create-user --username joao --nome "João" --permissao "Consultar clientes"
     python -m ops create-client --client-id 1 --nome "Bot do WhatsApp" --gerar
     python -m ops revoke-tokens --username joao | --todos
+    python -m ops unlock-login --username joao
     python -m ops list-users [--json]
     python -m ops set-gateway --gateway cielo --secret-id isp-backend/prod/cielo [--ativar] [--producao]
     python -m ops set-zapme --secret-id isp-backend/prod/zapme [--ativar]
+    python -m ops record-technician-time [--desde 2026-12-01] [--dias 366]
 
 AWS credentials come from the usual boto chain (environment, profile, SSO,
 instance role); ``--region`` and ``--endpoint-url`` pick the stage (the
@@ -28,6 +30,7 @@ import os
 import secrets
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -44,9 +47,13 @@ from chalicelib.billing.gateway_settings import (
     SANDBOX,
     GatewayChange,
 )
+from chalicelib.clock import local
 from chalicelib.config import ENV_ENDPOINT_URL, ENV_REGION, Settings, load_settings
 from chalicelib.container import Container, build_container
 from chalicelib.errors import ConfigurationError, DomainError
+from chalicelib.periods import MAX_PERIOD, Period
+from chalicelib.service_orders.listing import OrderFilter
+from chalicelib.service_orders.model import PENDING
 
 ENV_PASSWORD = "OPS_PASSWORD"
 ENV_CLIENT_SECRET = "OPS_CLIENT_SECRET"
@@ -94,8 +101,21 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--username", help="revoga todos os tokens deste usuário")
     who.add_argument("--todos", action="store_true", help="revoga os tokens de todos os usuários")
 
+    unlock = commands.add_parser("unlock-login", help="libera o login de um usuário bloqueado por senhas erradas")
+    unlock.add_argument("--username", required=True)
+
     listing = commands.add_parser("list-users", help="lista os usuários da API")
     listing.add_argument("--json", action="store_true", help="saída em JSON")
+
+    busy = commands.add_parser(
+        "record-technician-time", help="registra nas agendas dos técnicos as OS agendadas antes delas",
+        description="Registra cada OS pendente com técnicos e início programado no período nas agendas diárias "
+                    "dos seus técnicos (as OS agendadas antes de o sistema impedir um técnico em duas OS ao mesmo "
+                    "tempo). Pode ser repetido. Lista as OS em conflito, que ficam de fora até serem "
+                    "reagendadas (código de saída 1).",
+    )
+    busy.add_argument("--desde", type=date.fromisoformat, help="primeiro dia (AAAA-MM-DD; padrão: hoje)")
+    busy.add_argument("--dias", type=int, default=366, help="quantos dias a partir dele (padrão: 366)")
 
     gateway = commands.add_parser(
         "set-gateway", help="grava as credenciais de um gateway de cartão lidas do Secrets Manager",
@@ -188,7 +208,29 @@ def _run(args: argparse.Namespace, container: Container, env: Mapping[str, str],
         return _create_client(args, container, env, prompt, out)
     if args.command == "revoke-tokens":
         return _revoke_tokens(args, container, out)
+    if args.command == "unlock-login":
+        return _unlock_login(args, container, out)
+    if args.command == "record-technician-time":
+        return _record_technician_time(args, container, out)
     return _list_users(args, container, out)
+
+
+def _record_technician_time(args: argparse.Namespace, container: Container, out: TextIO) -> int:
+    """Each pending OS with technicians whose programmed start is in the period, recorded in its technicians'
+    days; a conflict is reported and the rest carry on (the operator reschedules one of the two)."""
+    if not 1 <= args.dias <= MAX_PERIOD.days:
+        raise OpsError(f"--dias deve estar entre 1 e {MAX_PERIOD.days}.")
+    first = datetime.combine(args.desde or local(container.clock(), container.settings.zone).date(), time())
+    period = Period(first, first + timedelta(days=args.dias) - timedelta(microseconds=1))
+    recorded, conflicts = 0, 0
+    for order in container.order_listing.find(OrderFilter(period=period, statuses=frozenset({PENDING}))):
+        try:
+            recorded += container.service_orders.record_technician_time(order.id)
+        except DomainError as refused:
+            conflicts += 1
+            print(f"OS {order.number}: {refused.message}", file=out)
+    print(f"{recorded} OS registradas nas agendas dos técnicos; {conflicts} em conflito.", file=out)
+    return 1 if conflicts else 0
 
 
 def _create_user(args: argparse.Namespace, container: Container, env: Mapping[str, str], prompt: Prompt,
@@ -224,13 +266,25 @@ def _revoke_tokens(args: argparse.Namespace, container: Container, out: TextIO) 
         count = container.auth.revoke_all_tokens()
         print(f"Tokens de {count} usuário(s) revogados. Todos devem obter um novo token.", file=out)
         return 0
-    username = args.username.strip().lower()
-    user = next((u for u in container.auth.list_users() if u.username == username), None)
-    if user is None:
-        raise OpsError(f"Usuário {username} não encontrado.")
+    user = _known_user(args.username, container)
     container.auth.revoke_user_tokens(user.id)
     print(f"Todos os tokens do usuário {user.username} foram revogados.", file=out)
     return 0
+
+
+def _unlock_login(args: argparse.Namespace, container: Container, out: TextIO) -> int:
+    user = _known_user(args.username, container)
+    _, cleared = container.auth.unlock_login(user.id)
+    print(f"Login do usuário {user.username} desbloqueado ({cleared} endereço(s) liberado(s)).", file=out)
+    return 0
+
+
+def _known_user(username: str, container: Container) -> User:
+    wanted = username.strip().lower()
+    user = next((u for u in container.auth.list_users() if u.username == wanted), None)
+    if user is None:
+        raise OpsError(f"Usuário {wanted} não encontrado.")
+    return user
 
 
 def _list_users(args: argparse.Namespace, container: Container, out: TextIO) -> int:
@@ -309,8 +363,9 @@ def _set_gateway(args: argparse.Namespace, container: Container, value: Mapping[
 def _set_zapme(args: argparse.Namespace, container: Container, value: Mapping[str, object], out: TextIO) -> int:
     credentials = _credentials(args.secret_id, value, ("api", "secret"))
     url = value.get("url")
-    if url is not None and (not isinstance(url, str) or not url.startswith(("https://", "http://"))):
-        raise OpsError(f"O campo url do segredo {args.secret_id} deve começar com https://.")
+    # The service checks the address against ZAPME_ALLOWED_HOSTS, as for the API.
+    if url is not None and not isinstance(url, str):
+        raise OpsError(f"O campo url do segredo {args.secret_id} deve ser um texto (https://...).")
     current = container.notification_settings.zapme()
     active = args.ativo if args.ativo is not None else bool(current and current.active)
     config = container.notification_settings.configure_zapme(active, credentials["api"], credentials["secret"],

@@ -17,5 +17,7 @@ Defaults of the local stack (override with environment variables):
   queue. Lambda instead leaves it invisible for the queue's visibility timeout.
 
 The simulators' base URLs are exported to the app as ``CIELO_API_URL``,
-``CIELO_QUERY_URL``, ``GETNET_API_URL`` and ``ZAPME_API_URL``.
+``CIELO_QUERY_URL``, ``GETNET_API_URL`` and ``ZAPME_API_URL``; the ZapMe
+simulator's ``http://127.0.0.1:<port>`` is also added to
+``ZAPME_ALLOWED_HOSTS`` (only here: deployed, the list is https hosts).
 """

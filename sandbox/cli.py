@@ -14,6 +14,7 @@ from types import FrameType
 
 import requests
 
+from chalicelib.input_rules import MAX_DATE, MIN_DATE, date_in_range
 from chalicelib.observability import ContextFilter
 from sandbox.aws import point_environment_at, port_is_free, requested_port
 from sandbox.errors import StartupError
@@ -130,6 +131,9 @@ def run_tick(at_text: str) -> int:
     if at is None or at.tzinfo is None:
         print(f"--at inválido: {at_text!r}. Use ISO 8601 com fuso, ex.: 2026-12-10T10:00:00-03:00.",
               file=sys.stderr)
+        return 2
+    if not date_in_range(at):  # the tick's jobs add days to it
+        print(f"--at inválido: {at_text!r}. Use um instante entre {MIN_DATE} e {MAX_DATE}.", file=sys.stderr)
         return 2
     state = _running_stack(state_file())
     if state is None:

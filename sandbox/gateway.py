@@ -1,16 +1,19 @@
 """The Chalice app over HTTP on loopback, as API Gateway would front it.
 
-Built on ``chalice.local`` with four differences: an unknown route is a 404
+Built on ``chalice.local`` with five differences: an unknown route is a 404
 in the envelope (API Gateway's 403 "Missing Authentication Token" is mapped to
 the same 404 in the cloud template), bodies over 10 MiB are refused unread
-(API Gateway's limit), the event's ``requestContext.identity.sourceIp`` is the
-socket's peer (as API Gateway sets it; chalice.local writes 127.0.0.1), and
-nothing a handler does can take the server down.
+(API Gateway's limit), the answers it makes itself carry the security headers
+(as the cloud template's gateway responses do), the event's
+``requestContext.identity.sourceIp`` is the socket's peer (as API Gateway sets
+it; chalice.local writes 127.0.0.1), and nothing a handler does can take the
+server down.
 """
 from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from http.server import HTTPServer
 from typing import Any
@@ -26,7 +29,10 @@ from chalice.local import (
     LocalGatewayException,
 )
 
+from chalicelib.web.security_headers import SECURITY_HEADERS, with_security_headers
+
 logger = logging.getLogger(__name__)
+_QUERY_STRING = re.compile(r"\?[^\s\"]*")
 
 MAX_BODY_BYTES = 10 * 1024 * 1024
 
@@ -46,6 +52,17 @@ class SandboxGateway(LocalGateway):
     def __init__(self, app_object: Chalice, config: Config, peer: str) -> None:
         super().__init__(app_object, config)
         self._peer = peer
+
+    def handle_request(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
+        # The app's middleware gives its answers the security headers; these are for the ones made
+        # here without it (unknown route, chalice.local's own OPTIONS answer).
+        try:
+            response = super().handle_request(method, path, headers, body)
+        except LocalGatewayException as exc:
+            exc.headers = with_security_headers(exc.headers)
+            raise
+        response["headers"] = with_security_headers(response.get("headers") or {})
+        return response
 
     def _generate_lambda_event(self, method: str, path: str, headers: Any, body: bytes | None) -> Any:
         try:
@@ -78,17 +95,30 @@ class SandboxRequestHandler(ChaliceRequestHandler):
         except ConnectionError:
             self.close_connection = True  # the client went away; nothing to answer
         except Exception:  # noqa: BLE001 - the server must survive anything
-            logger.exception("local gateway failure on %s %s", self.command, self.path)
+            logger.exception("local gateway failure on %s %s", self.command, self.path.partition("?")[0])
             self._plain(500, "Erro inesperado no servidor local.", close=True)
 
     # The parent binds do_* to its own _generic_handle; point them at ours.
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        # Any other method (TRACE, QUERY...): http.server would answer a 501 HTML page without a do_<METHOD>;
+        # the app answers it, a 405 in the envelope, as it does behind API Gateway.
+        handler = f"do_{self.command}"
+        if not hasattr(self, handler):
+            setattr(self, handler, self._generic_handle)
+        return True
 
     def _plain(self, status: int, msg: str, *, close: bool = False) -> None:
         body = _envelope(msg)
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
+        # Answered before the app or the gateway is reached.
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
         if close:  # the unread body (if any) makes the connection unusable
             self.close_connection = True
             self.send_header("Connection", "close")
@@ -96,7 +126,9 @@ class SandboxRequestHandler(ChaliceRequestHandler):
         self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        logger.info("%s %s", self.address_string(), format % args)
+        # Without query strings: a client may have put a password or card number there (the app refuses it,
+        # but the URL is already written).
+        logger.info("%s %s", self.address_string(), _QUERY_STRING.sub("", format % args))
 
 
 class ApiServer:

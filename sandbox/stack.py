@@ -12,7 +12,14 @@ from typing import Any
 import boto3
 from chalice.config import Config
 
-from chalicelib.config import ENV_CONSOLE_CLIENT_ID, ENV_CONSOLE_CLIENT_SECRET, load_settings
+from chalicelib.config import (
+    DEFAULT_ZAPME_ALLOWED_HOSTS,
+    ENV_CONSOLE_CLIENT_ID,
+    ENV_CONSOLE_CLIENT_SECRET,
+    ENV_ZAPME_ALLOWED_HOSTS,
+    ENV_ZAPME_URL,
+    load_settings,
+)
 from chalicelib.container import build_container, set_container
 from chalicelib.errors import DomainError
 from chalicelib.queues import LOGICAL_QUEUES, QUEUE_BATCH, queue_name
@@ -70,6 +77,10 @@ class LocalStack:
             self.simulators.append(simulator)
             for variable in simulator.env_urls:
                 os.environ[variable] = simulator.url
+            if ENV_ZAPME_URL in simulator.env_urls:
+                # The simulator is plain http on loopback: only the local stack lists it, by its exact origin.
+                listed = os.environ.get(ENV_ZAPME_ALLOWED_HOSTS) or DEFAULT_ZAPME_ALLOWED_HOSTS
+                os.environ[ENV_ZAPME_ALLOWED_HOSTS] = f"{listed},{simulator.url}"
         session = boto3.session.Session(region_name=os.environ["AWS_REGION"])
         created = create_resources(session, self.aws.endpoint)
         container = build_container(load_settings())

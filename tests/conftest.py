@@ -12,6 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests import kms_policy
+
+# moto's KMS evaluates no key or IAM policy: every test that seals or opens a value checks the
+# policies against the encryption context the application really sends.
+kms_policy.enforce()
+
 
 @pytest.fixture(autouse=True)
 def no_local_aws_config(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:

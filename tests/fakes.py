@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.agenda.model import Agenda
-from chalicelib.auth.model import LoginThrottle, OAuthClient, StoredToken, User
+from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, StoredToken, User
 from chalicelib.billing.charges import PROCESSING, ChargeAttempt
 from chalicelib.billing.invoices import MAX_RECURRING_TRIES, Invoice
 from chalicelib.clock import local
@@ -68,7 +68,8 @@ class InMemoryIdentityStore:
         self.users: dict[str, User] = {}
         self.clients: dict[str, OAuthClient] = {}
         self.tokens: dict[str, StoredToken] = {}
-        self.throttles: dict[str, LoginThrottle] = {}
+        self.families: dict[str, dict[str, str | bool]] = {}
+        self.throttles: dict[tuple[str, str], LoginAttempts] = {}
 
     def get_user(self, username: str) -> User | None:
         return self.users.get(username)
@@ -100,6 +101,33 @@ class InMemoryIdentityStore:
     def add_token(self, token: StoredToken) -> None:
         self.tokens[token.token_hash] = token
 
+    def start_family(self, access: StoredToken, refresh: StoredToken) -> None:
+        self.families[refresh.family] = {"access": access.token_hash, "refresh": refresh.token_hash,
+                                         "revoked": False}
+        self.tokens[access.token_hash] = access
+        self.tokens[refresh.token_hash] = refresh
+
+    def rotate_family(self, used: StoredToken, access: StoredToken, refresh: StoredToken, now: datetime) -> bool:
+        family = self.families.get(used.family)
+        current = self.tokens.get(used.token_hash)
+        if family is None or family["revoked"] or family["refresh"] != used.token_hash or current is None \
+                or current.used:
+            return False
+        self.tokens[used.token_hash] = replace(current, used=True)
+        self.tokens.pop(used.pair_hash, None)
+        self.tokens[access.token_hash] = access
+        self.tokens[refresh.token_hash] = refresh
+        family.update(access=access.token_hash, refresh=refresh.token_hash)
+        return True
+
+    def revoke_family(self, family_id: str) -> None:
+        family = self.families.get(family_id)
+        if family is None:
+            return
+        family["revoked"] = True
+        self.tokens.pop(str(family["access"]), None)
+        self.tokens.pop(str(family["refresh"]), None)
+
     def get_token(self, token_hash: str) -> StoredToken | None:
         return self.tokens.get(token_hash)
 
@@ -109,23 +137,54 @@ class InMemoryIdentityStore:
     def delete_token(self, token_hash: str) -> None:
         self.tokens.pop(token_hash, None)
 
-    def get_throttle(self, username: str) -> LoginThrottle | None:
-        return self.throttles.get(username)
-
-    def record_failure(self, username: str, now: datetime, window_seconds: int) -> LoginThrottle:
-        current = self.throttles.get(username)
+    def _take(self, key: tuple[str, str], now: datetime, window_seconds: int,
+              max_attempts: int | None) -> LoginAttempts | None:
+        current = self.throttles.get(key)
+        if current and current.not_before and current.not_before > now:
+            return None
         if current and current.window_start > now - timedelta(seconds=window_seconds):
-            state = replace(current, failures=current.failures + 1)
+            if max_attempts is not None and current.attempts >= max_attempts:
+                return None
+            state = replace(current, attempts=current.attempts + 1)
         else:
-            state = LoginThrottle(failures=1, window_start=now)
-        self.throttles[username] = state
+            state = LoginAttempts(attempts=1, window_start=now)
+        self.throttles[key] = state
         return state
 
-    def lock(self, username: str, until: datetime) -> None:
-        self.throttles[username] = replace(self.throttles[username], locked_until=until)
+    def take_login_attempt(self, username: str, address: str, now: datetime, max_attempts: int,
+                           window_seconds: int) -> LoginAttempts | None:
+        return self._take((username, f"ADDR#{address}"), now, window_seconds, max_attempts)
 
-    def clear_throttle(self, username: str) -> None:
-        self.throttles.pop(username, None)
+    def login_attempts(self, username: str, address: str) -> LoginAttempts | None:
+        return self.throttles.get((username, f"ADDR#{address}"))
+
+    def delay_login(self, username: str, address: str, until: datetime) -> None:
+        current = self.throttles.get((username, f"ADDR#{address}"))
+        if current and (current.not_before is None or current.not_before < until):
+            self.throttles[(username, f"ADDR#{address}")] = replace(current, not_before=until)
+
+    def clear_login_attempts(self, username: str, address: str) -> None:
+        self.throttles.pop((username, f"ADDR#{address}"), None)
+
+    def count_user_failure(self, username: str, now: datetime, window_seconds: int) -> int:
+        taken = self._take((username, "USER"), now, window_seconds, None)
+        return taken.attempts if taken else 0
+
+    def user_failures(self, username: str, now: datetime, window_seconds: int) -> int:
+        current = self.throttles.get((username, "USER"))
+        if current is None or current.window_start <= now - timedelta(seconds=window_seconds):
+            return 0
+        return current.attempts
+
+    def login_blocks(self, username: str) -> list[LoginBlock]:
+        return [LoginBlock(address=sk.removeprefix("ADDR#"), attempts=state.attempts, not_before=state.not_before)
+                for (user, sk), state in self.throttles.items() if user == username and sk.startswith("ADDR#")]
+
+    def unlock_login(self, username: str) -> int:
+        keys = [key for key in self.throttles if key[0] == username]
+        for key in keys:
+            del self.throttles[key]
+        return sum(1 for _, sk in keys if sk.startswith("ADDR#"))
 
 
 class InMemoryTechnicianStore:

@@ -16,6 +16,7 @@ from typing import Any
 from chalicelib.agenda.model import WEEKDAYS, Agenda, City, Window
 from chalicelib.agenda.service import AgendaSpec
 from chalicelib.customers.model import UFS, fold
+from chalicelib.input_rules import date_in_range, date_range_error
 from chalicelib.technicians.service import Technician
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
@@ -32,7 +33,7 @@ MAX_CAPACITY = 1000
 # The contract lists the names Sunday first; WEEKDAYS is indexed like date.weekday().
 WEEKDAY_NAMES = (WEEKDAYS[6], *WEEKDAYS[:6])
 _WEEKDAY_INDEX = {name: index for index, name in enumerate(WEEKDAYS)}
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def create(request: ApiRequest) -> Payload:
@@ -207,6 +208,8 @@ def _closed_dates(fields: Fields) -> set[date]:
         day = _iso_date(value)
         if day is None:
             fields.error(f"O campo {fields.name(key)}.{index} deve ser uma data válida no formato AAAA-MM-DD.")
+        elif not date_in_range(day):
+            fields.error(date_range_error(f"{fields.name(key)}.{index}"))
         else:
             days.add(day)
     return days

@@ -21,7 +21,7 @@ def token(request: ApiRequest) -> Payload:
         grant_type=text("grant_type"), client_id=text("client_id"), client_secret=text("client_secret"),
         username=text("username"), password=str(data.get("password") or "") if isinstance(
             data.get("password"), str) else "",
-        refresh_token=text("refresh_token"),
+        refresh_token=text("refresh_token"), source_address=request.source_ip,
     ))
     return {
         "token_type": grant.token_type,
@@ -74,6 +74,21 @@ def me(request: ApiRequest) -> Payload:
 def revoke_user_tokens(request: ApiRequest, user_id: int) -> Payload:
     user = request.container.auth.revoke_user_tokens(user_id)
     return success(f"Todos os tokens do usuário {user.username} foram revogados.")
+
+
+def login_blocks(request: ApiRequest, user_id: int) -> Payload:
+    blocks = request.container.auth.login_blocks(user_id)
+    return success("Bloqueios de login consultados com sucesso.", bloqueios=[
+        {"endereco": block.address, "tentativas": block.attempts,
+         "bloqueado_ate": block.not_before.isoformat() if block.not_before else None}
+        for block in blocks
+    ])
+
+
+def unlock_login(request: ApiRequest, user_id: int) -> Payload:
+    user, cleared = request.container.auth.unlock_login(user_id)
+    return success(f"Login do usuário {user.username} desbloqueado ({cleared} endereço(s) liberado(s)).",
+                   enderecos_liberados=cleared)
 
 
 def revoke_all_tokens(request: ApiRequest) -> Payload:

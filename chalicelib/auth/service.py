@@ -1,18 +1,26 @@
 """Use cases of the auth context: token grants, bearer checks, users, revocation."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import re
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from chalicelib.auth.model import (
     ACCESS_TOKEN_SECONDS,
+    ATTEMPTS_PAST_CEILING,
+    LOGIN_FAILURE_DELAYS,
     LOGIN_LOCK_SECONDS,
+    LOGIN_WINDOW_SECONDS,
     MAX_LOGIN_FAILURES,
     REFRESH_TOKEN_SECONDS,
-    LoginThrottle,
+    USER_FAILURE_CEILING,
+    LoginAttempts,
+    LoginBlock,
     NewUser,
     OAuthClient,
     Principal,
@@ -48,24 +56,34 @@ class IdentityStore(Protocol):
     def bump_token_generation(self, username: str) -> None: ...
     def get_client(self, client_id: str) -> OAuthClient | None: ...
     def add_client(self, client: OAuthClient) -> bool: ...
-    def add_token(self, token: StoredToken) -> None: ...
+    def start_family(self, access: StoredToken, refresh: StoredToken) -> None: ...
+    def rotate_family(self, used: StoredToken, access: StoredToken, refresh: StoredToken,
+                      now: datetime) -> bool: ...
+    def revoke_family(self, family: str) -> None: ...
     def get_token(self, token_hash: str) -> StoredToken | None: ...
     def consume_token(self, token_hash: str) -> StoredToken | None: ...
     def delete_token(self, token_hash: str) -> None: ...
-    def get_throttle(self, username: str) -> LoginThrottle | None: ...
-    def record_failure(self, username: str, now: datetime, window_seconds: int) -> LoginThrottle: ...
-    def lock(self, username: str, until: datetime) -> None: ...
-    def clear_throttle(self, username: str) -> None: ...
+    def take_login_attempt(self, username: str, address: str, now: datetime, max_attempts: int,
+                           window_seconds: int) -> LoginAttempts | None: ...
+    def login_attempts(self, username: str, address: str) -> LoginAttempts | None: ...
+    def delay_login(self, username: str, address: str, until: datetime) -> None: ...
+    def clear_login_attempts(self, username: str, address: str) -> None: ...
+    def count_user_failure(self, username: str, now: datetime, window_seconds: int) -> int: ...
+    def user_failures(self, username: str, now: datetime, window_seconds: int) -> int: ...
+    def login_blocks(self, username: str) -> list[LoginBlock]: ...
+    def unlock_login(self, username: str) -> int: ...
 
 
 @dataclass(frozen=True)
 class TokenRequest:
     grant_type: str
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
     username: str = ""
-    password: str = ""
-    refresh_token: str = ""
+    password: str = field(default="", repr=False)
+    refresh_token: str = field(default="", repr=False)
+    # Who asked: API Gateway's sourceIp (never X-Forwarded-For, which the caller writes).
+    source_address: str = ""
 
 
 class TechnicianLookup(Protocol):
@@ -75,13 +93,17 @@ class TechnicianLookup(Protocol):
 class AuthService:
     def __init__(
         self, store: IdentityStore, sequences: Sequences, hasher: PasswordHasher, clock: Clock,
-        technicians: TechnicianLookup,
+        technicians: TechnicianLookup, access_token_seconds: int = ACCESS_TOKEN_SECONDS,
     ) -> None:
         self._technicians = technicians
         self._store = store
         self._sequences = sequences
         self._hasher = hasher
         self._clock = clock
+        self._access_seconds = access_token_seconds
+        # Client secrets already verified in this process, as {stored Argon2 hash: SHA-256 of the secret}.
+        # The console's secret is public by nature: without this every login would pay a second Argon2.
+        self._verified_clients: dict[str, bytes] = {}
 
     # -- the token endpoint ---------------------------------------------
     def grant(self, request: TokenRequest) -> TokenGrant:
@@ -91,9 +113,9 @@ class AuthService:
                 "unsupported_grant_type",
                 "The authorization grant type is not supported by the authorization server.",
             )
-        self._check_client(request)
         if request.grant_type == "password":
             return self._password_grant(request)
+        self._check_client(request)
         return self._refresh_grant(request)
 
     def _check_client(self, request: TokenRequest) -> None:
@@ -106,81 +128,135 @@ class AuthService:
         if client is None:
             self._hasher.burn(request.client_secret)
             raise OAuthError("invalid_client", "Client authentication failed", status=401)
-        if not client.active or not self._hasher.verify(client.secret_hash, request.client_secret):
+        if not self._client_secret_matches(client, request.client_secret) or not client.active:
             raise OAuthError("invalid_client", "Client authentication failed", status=401)
 
+    def _client_secret_matches(self, client: OAuthClient, secret: str) -> bool:
+        digest = hashlib.sha256(secret.encode("utf-8")).digest()
+        known = self._verified_clients.get(client.secret_hash)
+        if known is not None and hmac.compare_digest(known, digest):
+            return True
+        if not self._hasher.verify(client.secret_hash, secret):
+            return False
+        self._verified_clients[client.secret_hash] = digest
+        return True
+
     def _password_grant(self, request: TokenRequest) -> TokenGrant:
+        if not request.client_id or not request.client_secret:
+            self._check_client(request)  # the same invalid_request answer as the refresh grant
         if not request.username or not request.password:
             raise OAuthError(
                 "invalid_request",
                 "The request is missing a required parameter: username and password.",
             )
         username = request.username.strip().lower()
+        address = request.source_address or "desconhecido"
         now = self._clock()
-        throttle = self._store.get_throttle(username)
-        if throttle and throttle.locked_until and throttle.locked_until > now:
-            wait = int((throttle.locked_until - now).total_seconds()) + 1
-            raise OAuthError(
-                "too_many_attempts",
-                f"Muitas tentativas de login sem sucesso. Tente novamente em {max(1, wait // 60)} minuto(s).",
-                status=429,
-                retry_after_seconds=wait,
-            )
+        # Counted before anything is hashed, by a conditional write: of any number of concurrent
+        # guesses, at most the allowed few reach Argon2; the rest cost one DynamoDB write.
+        allowed = MAX_LOGIN_FAILURES
+        if self._store.user_failures(username, now, LOGIN_WINDOW_SECONDS) >= USER_FAILURE_CEILING:
+            allowed = ATTEMPTS_PAST_CEILING
+        taken = self._store.take_login_attempt(username, address, now, allowed, LOGIN_WINDOW_SECONDS)
+        if taken is None:
+            raise self._too_many_attempts(username, address, now)
+        self._check_client(request)
         user = self._store.get_user(username)
+        # The same Argon2 work whether the user is unknown, inactive or active: timing tells nothing.
         if user is None:
             self._hasher.burn(request.password)
             ok = False
         else:
-            ok = user.active and self._hasher.verify(user.password_hash, request.password)
-        if not ok:
-            self._record_failure(username, now)
+            ok = self._hasher.verify(user.password_hash, request.password) and user.active
+        if not ok or user is None:
+            self._count_failure(username, address, taken, allowed, now)
             raise OAuthError("invalid_credentials", INVALID_CREDENTIALS, status=401)
-        assert user is not None
-        if throttle:
-            self._store.clear_throttle(username)
-        return self._issue(user, request.client_id, now)
+        self._store.clear_login_attempts(username, address)
+        return self._start_family(user, request.client_id, now)
 
-    def _record_failure(self, username: str, now: datetime) -> None:
-        state = self._store.record_failure(username, now, LOGIN_LOCK_SECONDS)
-        if state.failures >= MAX_LOGIN_FAILURES:
-            until = now + timedelta(seconds=LOGIN_LOCK_SECONDS)
-            self._store.lock(username, until)
-            logger.warning("login locked", extra={"username": username, "failures": state.failures})
+    def _count_failure(self, username: str, address: str, taken: LoginAttempts, allowed: int,
+                       now: datetime) -> None:
+        self._store.count_user_failure(username, now, LOGIN_WINDOW_SECONDS)
+        if taken.attempts >= allowed:
+            self._store.delay_login(username, address, now + timedelta(seconds=LOGIN_LOCK_SECONDS))
+            logger.warning("login locked",
+                           extra={"username": username, "source_address": address, "attempts": taken.attempts})
+            return
+        delay = LOGIN_FAILURE_DELAYS[min(taken.attempts, len(LOGIN_FAILURE_DELAYS)) - 1]
+        if delay:
+            self._store.delay_login(username, address, now + timedelta(seconds=delay))
+
+    def _too_many_attempts(self, username: str, address: str, now: datetime) -> OAuthError:
+        state = self._store.login_attempts(username, address)
+        until = state.not_before if state and state.not_before and state.not_before > now else None
+        if until is None and state is not None:
+            until = state.window_start + timedelta(seconds=LOGIN_WINDOW_SECONDS)
+        wait = max(1, int((until - now).total_seconds()) + 1) if until and until > now else 1
+        when = f"{wait // 60} minuto(s)" if wait >= 120 else f"{wait} segundo(s)"
+        return OAuthError(
+            "too_many_attempts",
+            f"Muitas tentativas de login sem sucesso. Tente novamente em {when}.",
+            status=429,
+            retry_after_seconds=wait,
+        )
 
     def _refresh_grant(self, request: TokenRequest) -> TokenGrant:
         if not request.refresh_token:
             raise OAuthError("invalid_request", "The request is missing a required parameter: refresh_token.")
-        # Consuming is a conditional delete: of two racing refreshes, one wins.
-        stored = self._store.consume_token(token_hash(request.refresh_token))
+        invalid = OAuthError("invalid_grant", "The refresh token is invalid.", status=401)
         now = self._clock()
-        if (
-            stored is None
-            or stored.kind != "refresh"
-            or stored.client_id != request.client_id
-            or stored.expires_at <= now
-        ):
-            raise OAuthError("invalid_grant", "The refresh token is invalid.", status=401)
+        stored = self._store.get_token(token_hash(request.refresh_token))
+        if stored is None or stored.kind != "refresh" or stored.client_id != request.client_id:
+            raise invalid
+        if stored.used:
+            self._reuse_detected(stored)
+            raise invalid
+        if stored.expires_at <= now:
+            raise invalid
         user = self._store.get_user(stored.username)
         if user is None or not user.active or user.token_generation != stored.token_generation:
-            raise OAuthError("invalid_grant", "The refresh token is invalid.", status=401)
-        if stored.pair_hash:
-            self._store.delete_token(stored.pair_hash)
-        return self._issue(user, request.client_id, now)
+            raise invalid
+        if not stored.family:  # issued before token families: exchanged once, by a conditional delete
+            if self._store.consume_token(stored.token_hash) is None:
+                raise invalid
+            if stored.pair_hash:
+                self._store.delete_token(stored.pair_hash)
+            return self._start_family(user, request.client_id, now)
+        access, refresh, grant = self._pair(user, request.client_id, now, stored.family)
+        if not self._store.rotate_family(stored, access, refresh, now):
+            # Lost to another exchange of the same token (or the family was revoked meanwhile):
+            # two uses of one refresh token, so a copy of it exists.
+            self._reuse_detected(stored)
+            raise invalid
+        return grant
 
-    def _issue(self, user: User, client_id: str, now: datetime) -> TokenGrant:
+    def _reuse_detected(self, stored: StoredToken) -> None:
+        logger.warning("refresh token reused: its family is revoked",
+                       extra={"username": stored.username, "client_id": stored.client_id})
+        if stored.family:
+            self._store.revoke_family(stored.family)
+
+    def _start_family(self, user: User, client_id: str, now: datetime) -> TokenGrant:
+        access, refresh, grant = self._pair(user, client_id, now, secrets.token_hex(16))
+        self._store.start_family(access, refresh)
+        return grant
+
+    def _pair(self, user: User, client_id: str, now: datetime,
+              family: str) -> tuple[StoredToken, StoredToken, TokenGrant]:
         access, refresh = new_token(), new_token()
         access_hash, refresh_hash = token_hash(access), token_hash(refresh)
-        self._store.add_token(StoredToken(
+        stored_access = StoredToken(
             token_hash=access_hash, kind="access", username=user.username, client_id=client_id,
-            expires_at=now + timedelta(seconds=ACCESS_TOKEN_SECONDS),
-            token_generation=user.token_generation, pair_hash=refresh_hash,
-        ))
-        self._store.add_token(StoredToken(
+            expires_at=now + timedelta(seconds=self._access_seconds),
+            token_generation=user.token_generation, pair_hash=refresh_hash, family=family,
+        )
+        stored_refresh = StoredToken(
             token_hash=refresh_hash, kind="refresh", username=user.username, client_id=client_id,
             expires_at=now + timedelta(seconds=REFRESH_TOKEN_SECONDS),
-            token_generation=user.token_generation, pair_hash=access_hash,
-        ))
-        return TokenGrant(access_token=access, refresh_token=refresh)
+            token_generation=user.token_generation, pair_hash=access_hash, family=family,
+        )
+        grant = TokenGrant(access_token=access, refresh_token=refresh, expires_in=self._access_seconds)
+        return stored_access, stored_refresh, grant
 
     # -- every other request --------------------------------------------
     def authenticate(self, authorization: str | None) -> Principal:
@@ -202,20 +278,41 @@ class AuthService:
 
     # -- revocation -----------------------------------------------------
     def revoke(self, principal: Principal, refresh_token: str = "") -> None:
-        """Log out: the caller's access token and its refresh token stop working."""
+        """Log out: the caller's access token and every token of its family stop working."""
         stored = self._store.consume_token(principal.token_hash)
-        if stored and stored.pair_hash:
+        if stored and stored.family:
+            self._store.revoke_family(stored.family)
+        elif stored and stored.pair_hash:
             self._store.delete_token(stored.pair_hash)
         if refresh_token:
             other = self._store.get_token(token_hash(refresh_token))
             if other and other.username == principal.username:
                 self._store.delete_token(other.token_hash)
+                if other.family:
+                    self._store.revoke_family(other.family)
 
     def revoke_user_tokens(self, user_id: int) -> User:
+        user = self._user(user_id)
+        self._store.bump_token_generation(user.username)
+        return user
+
+    def login_blocks(self, user_id: int) -> list[LoginBlock]:
+        """The source addresses throttled for this user now (an address whose delay is over is not)."""
+        user = self._user(user_id)
+        now = self._clock()
+        return [b for b in self._store.login_blocks(user.username) if b.not_before and b.not_before > now]
+
+    def unlock_login(self, user_id: int) -> tuple[User, int]:
+        """An administrator lifts every login throttle of a user (every address); the addresses cleared."""
+        user = self._user(user_id)
+        cleared = self._store.unlock_login(user.username)
+        logger.info("login unlocked by an administrator", extra={"username": user.username, "addresses": cleared})
+        return user, cleared
+
+    def _user(self, user_id: int) -> User:
         user = self._store.get_user_by_id(user_id)
         if user is None:
             raise NotFoundError(f"Usuário de ID {user_id} não encontrado")
-        self._store.bump_token_generation(user.username)
         return user
 
     def revoke_all_tokens(self) -> int:

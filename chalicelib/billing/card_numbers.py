@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from chalicelib.input_rules import is_digits
+
 # (brand as the gateways name it, prefix pattern, allowed lengths). Order
 # matters: Elo and Hipercard ranges overlap Visa/Master/Discover prefixes.
 _BRANDS: tuple[tuple[str, re.Pattern[str], tuple[int, ...]], ...] = (
@@ -33,7 +35,7 @@ def digits_only(number: str) -> str:
 
 
 def luhn_ok(number: str) -> bool:
-    if not number.isdigit() or not 12 <= len(number) <= 19:
+    if not is_digits(number) or not 12 <= len(number) <= 19:
         return False
     total = 0
     for index, char in enumerate(reversed(number)):
@@ -64,3 +66,17 @@ def last_digits(number: str) -> str:
 def masked(brand: str, last_four: str) -> str:
     """For people: ``Visa •••• 1234``."""
     return f"{brand} •••• {last_four}"
+
+
+# A run of 12 or more digits (the shortest card number we take), each digit maybe apart from the next by up to
+# three spaces, dots or dashes, as numbers are printed in groups ("4024 0071", "4024 - 0071"). ``\d`` on
+# purpose: Unicode digits are masked too.
+_DIGIT_RUN = re.compile(r"\d(?:[\s.\-\u2010-\u2015]{0,3}\d){11,}")
+DIGITS_MASK = "****"
+
+
+def without_card_numbers(text: str) -> str:
+    """``text`` with every run that could be a card number masked: what a gateway says may echo the number it was
+    sent, and its words are stored on attempts and cards, shown on panels, sent to customers and logged. Order ids,
+    NSUs and authorization codes are shorter and stay readable."""
+    return _DIGIT_RUN.sub(DIGITS_MASK, text)

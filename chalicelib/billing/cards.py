@@ -16,6 +16,13 @@ store changes only in transactions conditioned on the wallet's version, so
 concurrent adds, removals and "make default" serialize: a customer with
 cards always has exactly one default (the wallet names it; removing it
 promotes the oldest remaining card).
+
+At most MAX_CARDS cards per customer: the store keeps a count of them that
+the transaction adding a card increments only while it is below the limit
+(and the one removing a card decrements), so racing adds can never pass it.
+The count of a customer whose cards predate it is seeded by their next add or
+removal from the cards read with the wallet, in a transaction conditioned on
+that wallet's version and on the count's absence.
 """
 from __future__ import annotations
 
@@ -26,12 +33,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Protocol
 
-from chalicelib.billing.card_numbers import brand_of, digits_only, expired, last_digits, luhn_ok
-from chalicelib.billing.gateway_settings import GatewaySettingsService, gateway_gone
+from chalicelib.billing.card_numbers import (
+    brand_of,
+    digits_only,
+    expired,
+    last_digits,
+    luhn_ok,
+    without_card_numbers,
+)
+from chalicelib.billing.gateway_settings import GatewayConfig, GatewaySettingsService, gateway_gone
 from chalicelib.billing.gateways import CHAIN_ID_BRANDS, CardRefusedByIssuer, CardToTokenize, GatewayRefusal
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Customer
-from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError, ValidationError
+from chalicelib.errors import BusinessRuleError, ConflictError, DomainError, NotFoundError, ValidationError
+from chalicelib.input_rules import is_digits
 from chalicelib.ports import Sequences
 from chalicelib.sealing import Sealed, Sealer
 
@@ -55,6 +70,10 @@ class Card:
     refused_reason: str = ""  # the issuer said never to charge it again (code and message)
     chain_started_at: datetime | None = None  # its first approved charge: later ones are "used", not "first"
     issuer_transaction_id: str = ""  # the issuer's id of that charge, sent with every later one
+
+    def __post_init__(self) -> None:
+        # The issuer's words, shown on the card panel: masked even when stored before the mask widened.
+        object.__setattr__(self, "refused_reason", without_card_numbers(self.refused_reason))
 
     def usable_on(self, today: date) -> bool:
         """Worth sending to the gateway: not refused for good, not expired."""
@@ -80,6 +99,13 @@ class Wallet:
     cards: tuple[Card, ...] = ()  # oldest first
     default_card_id: int | None = None
     version: int = 0  # 0: no wallet stored yet
+    # The store's count of the cards; None while it has none yet (cards added before it was kept): the next
+    # add or removal seeds it from ``cards``, read at ``version``.
+    card_count: int | None = None
+
+    @property
+    def count(self) -> int:
+        return len(self.cards) if self.card_count is None else self.card_count
 
     @property
     def default(self) -> Card | None:
@@ -104,6 +130,10 @@ class NewCard:
 
 class WalletChangedError(Exception):
     """Another request changed the wallet since it was read; read again and retry."""
+
+
+class CardLimitReachedError(Exception):
+    """The store refused to count one more card: the customer already has MAX_CARDS."""
 
 
 class WalletStore(Protocol):
@@ -151,8 +181,9 @@ class CardService:
         number = digits_only(new.number)
         brand = self._checked(number, new)
         customer = self._customers.get(customer_id)
-        if len(self._store.wallet(customer_id).cards) >= MAX_CARDS:
-            raise BusinessRuleError(f"O cliente já tem {MAX_CARDS} cartões: remova um antes de cadastrar outro.")
+        # Only spares the gateway a card we would refuse: the limit itself is the store's condition below.
+        if self._store.wallet(customer_id).count >= MAX_CARDS:
+            raise _limit_reached()
         config, gateway = self._gateways.active()
         try:
             token = gateway.tokenize(CardToTokenize(
@@ -172,10 +203,21 @@ class CardService:
                     token=self._sealer.seal(token, card_context(customer_id, card_id)))
 
         def write(wallet: Wallet) -> None:
+            if wallet.card_count is None and len(wallet.cards) >= MAX_CARDS:
+                # Seeding the count (cards from before it): the seed carries no limit condition, this check on
+                # the cards read at the wallet's version (the transaction's condition) is it.
+                raise CardLimitReachedError()
             kept = wallet.default_card_id
             self._store.add(wallet, card, card.id if kept is None or new.make_default else kept)
 
-        return card, self._changing(customer_id, write)
+        try:
+            return card, self._changing(customer_id, write)
+        except CardLimitReachedError:
+            self._forget_token(config, token, card)
+            raise _limit_reached() from None
+        except DomainError:
+            self._forget_token(config, token, card)
+            raise
 
     def remove(self, customer_id: int, card_id: int) -> Wallet:
         """Remove the card here, then from the gateway's vault (best effort: it can charge nobody once we
@@ -200,10 +242,14 @@ class CardService:
         config = self._gateways.config(card.gateway)
         if config is None:
             return
+        self._forget_token(config, self.token(card), card)
+
+    def _forget_token(self, config: GatewayConfig, token: str, card: Card) -> None:
+        """Best effort: a token we do not keep charges nobody, so a gateway that does not answer is only logged."""
         try:
-            self._gateways.adapter(config).forget(self.token(card))
+            self._gateways.adapter(config).forget(token)
         except GatewayRefusal as refused:
-            logger.warning("cartão %s do cliente %s removido aqui; o gateway %s não o removeu do cofre (%s)",
+            logger.warning("cartão %s do cliente %s não está guardado aqui; o gateway %s não o removeu do cofre (%s)",
                            card.id, card.customer_id, card.gateway, refused.code)
 
     def make_default(self, customer_id: int, card_id: int) -> Wallet:
@@ -244,8 +290,8 @@ class CardService:
 
     def _checked(self, number: str, new: NewCard) -> str:
         errors = []
-        brand = brand_of(number) if number.isdigit() else None
-        if not number.isdigit() or not 12 <= len(number) <= 19:
+        brand = brand_of(number) if is_digits(number) else None
+        if not is_digits(number) or not 12 <= len(number) <= 19:
             errors.append("O campo numero deve ter de 12 a 19 dígitos.")
         elif not luhn_ok(number):
             errors.append("O número do cartão é inválido (dígito verificador).")
@@ -259,6 +305,10 @@ class CardService:
             raise ValidationError(errors)
         assert brand is not None
         return brand
+
+
+def _limit_reached() -> BusinessRuleError:
+    return BusinessRuleError(f"O cliente já tem {MAX_CARDS} cartões: remova um antes de cadastrar outro.")
 
 
 def unavailable(card: Card, today: date, configured: Collection[str]) -> str:

@@ -18,6 +18,7 @@ from chalicelib.billing.gateway_settings import (
 from chalicelib.billing.recurring import RecurringChoice
 from chalicelib.clock import local
 from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.input_rules import is_digits
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 
@@ -69,7 +70,7 @@ def add_card(request: ApiRequest, customer_id: int) -> Payload:
     year = fields.integer("ano_validade", required=True, minimum=0, maximum=2200)
     cvv = fields.text("cvv", max_len=4)
     make_default = fields.boolean("padrao")
-    if cvv and not (cvv.isdigit() and len(cvv) in (3, 4)):
+    if cvv and not (is_digits(cvv) and len(cvv) in (3, 4)):
         fields.error("O campo cvv deve ter 3 ou 4 dígitos.")
     if year and year < 100:
         year += 2000  # "31" as cards print it

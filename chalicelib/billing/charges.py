@@ -43,7 +43,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from chalicelib.billing import events, try_schedule
-from chalicelib.billing.card_numbers import masked
+from chalicelib.billing.card_numbers import masked, without_card_numbers
 from chalicelib.billing.cards import Card, CardService
 from chalicelib.billing.declines import Classification, Outcome
 from chalicelib.billing.gateway_settings import GatewayConfig, GatewaySettingsService, gateway_gone
@@ -122,6 +122,12 @@ class ChargeAttempt:
     due_on: date | None = None  # a recurring try: the day it was due
     late: bool = False  # a recurring try made after that day (by the day of the tick that queued it)
     forced: bool = False  # an operator's charge of a card the issuer had refused for good, or expired
+
+    def __post_init__(self) -> None:
+        # The gateway's words (and an operator's note) go to the panel, the customer's message and the card's
+        # refusal: masked however the attempt was made, attempts stored before the mask widened included.
+        object.__setattr__(self, "return_code", without_card_numbers(self.return_code))
+        object.__setattr__(self, "return_message", without_card_numbers(self.return_message))
 
     @property
     def technical(self) -> bool:
@@ -424,7 +430,7 @@ class ChargeService:
                 if counted:
                     self._metrics.count(METRIC_OF[status])
                 if done.outcome == Outcome.DO_NOT_RETRY.value:
-                    self._cards.flag(done.customer_id, done.card_id, f"{code}: {message}")
+                    self._cards.flag(done.customer_id, done.card_id, f"{done.return_code}: {done.return_message}")
                 return done, settled
             recorded = self._store.attempt(attempt.invoice_id, attempt.number)
             if recorded is not None and recorded.status != PROCESSING:

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from chalicelib.input_rules import is_digits
+
 
 class Outcome(StrEnum):
     APPROVED = "aprovado"
@@ -93,7 +95,7 @@ def getnet_issuer_code(description_detail: str) -> str | None:
 def normalize(code: str) -> str:
     """``"05"`` → ``"5"``; letters and ``"BP 900"`` as they are (upper case)."""
     text = code.strip().upper()
-    return str(int(text)) if text.isdigit() else text
+    return str(int(text)) if is_digits(text) else text
 
 
 def classify_cielo(status: int | None, return_code: str, brand: str, *, sandbox: bool,

@@ -12,13 +12,18 @@ Automática".
 Credentials are sealed (KMS envelope, bound to the gateway's name) before
 they are stored and are never returned. A change that leaves a setting out
 keeps its current value (a new integration starts inactive, in the sandbox,
-without automatic recurrence).
+without automatic recurrence), except that a change of environment must send
+the credentials again: the environment picks the host they go to, and kept
+credentials would carry production keys to the sandbox or the other way
+round. Nothing else a user sets moves them: the gateways' base URLs are the
+public ones of the environment, replaced only by deployment settings
+(``config.GATEWAY_URL_VARIABLES``, the local stack's simulators).
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -40,6 +45,12 @@ CREDENTIAL_FIELDS: Mapping[str, tuple[str, ...]] = {
 LABELS: Mapping[str, str] = {CIELO: "Cielo", GETNET: "GetNet"}
 
 
+def environment_needs_credentials(gateway: str, current: str, wanted: str) -> str:
+    return (f"Para trocar o ambiente da {LABELS.get(gateway, gateway)} de {current} para {wanted}, envie as "
+            f"credenciais desse ambiente na mesma requisição ({', '.join(CREDENTIAL_FIELDS[gateway])}): as "
+            "gravadas não são enviadas a outro ambiente. Nada foi alterado.")
+
+
 def gateway_gone(gateway: str) -> str:
     """Why a card held by ``gateway`` is not charged anywhere."""
     return (f"Cartão cadastrado na {LABELS.get(gateway, gateway)}, que não está mais configurada; nada foi enviado. "
@@ -52,7 +63,7 @@ class GatewayConfig:
     active: bool
     environment: str
     allows_auto_recurrence: bool  # "Permite Recorrência Automática": the tick may charge on its own
-    credentials: Sealed
+    credentials: Sealed = field(repr=False)
     credential_hint: Mapping[str, str]  # identifiers shown to operators (never keys or secrets)
     updated_at: datetime
     updated_by: str = ""
@@ -66,7 +77,7 @@ class GatewayChange:
     active: bool | None = None
     environment: str | None = None
     allows_auto_recurrence: bool | None = None
-    credentials: Mapping[str, str] | None = None
+    credentials: Mapping[str, str] | None = field(default=None, repr=False)  # opened: merchant keys, secrets
 
 
 class GatewayConfigStore(Protocol):
@@ -99,6 +110,10 @@ class GatewaySettingsService:
         if change.credentials is None and current is None:
             raise ValidationError([f"Informe as credenciais do gateway {change.gateway} "
                                    f"({', '.join(CREDENTIAL_FIELDS[change.gateway])})."])
+        if change.credentials is None and current is not None and change.environment is not None \
+                and change.environment != current.environment:
+            raise ValidationError([environment_needs_credentials(change.gateway, current.environment,
+                                                                 change.environment)])
         hint: Mapping[str, str]
         if change.credentials is not None:
             sealed = self._sealer.seal(_joined(change.credentials), {"gateway": change.gateway})

@@ -54,13 +54,20 @@ def list_invoices(request: ApiRequest) -> Payload:
 def settle(request: ApiRequest) -> Payload:
     """``POST financeiro/fatura/liquidar``: paid by other means."""
     fields = request.fields()
+    zone = request.container.settings.zone
     invoice_id = fields.identifier("id_fatura", required=True)
     paid_on = fields.day("data_pagamento", required=True)
+    # The provider's today: a payment made this evening in Brazil is already tomorrow in UTC.
+    today = local(request.container.clock(), zone).date()
+    if paid_on is not None and paid_on > today:
+        fields.error(f"O campo data_pagamento não pode ser posterior a hoje ({today.isoformat()}).")
+    before = len(fields.errors)
     paid = fields.money_cents("valor_pago", required=True)
+    if len(fields.errors) == before and paid <= 0:
+        fields.error("O campo valor_pago deve ser maior que zero.")
     method = fields.choice("forma_pagamento", PAYMENT_METHODS, required=True)
     fields.check()
     assert paid_on is not None
-    zone = request.container.settings.zone
     invoice = request.container.invoices.settle(invoice_id, paid, datetime.combine(paid_on, time(12), zone),
                                                 method)
     return success("Fatura liquidada com sucesso.", fatura=_invoice_shape(request, invoice))

@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from chalicelib.billing import events
-from chalicelib.billing.card_numbers import masked
+from chalicelib.billing.card_numbers import masked, without_card_numbers
 from chalicelib.billing.cards import CardService
 from chalicelib.billing.charges import ChargeService
 from chalicelib.billing.gateway_settings import GatewaySettingsService
@@ -137,7 +137,8 @@ class RecurringCharges:
             if message.receive_count >= MAX_RECEIVE_COUNT:
                 self._charges.record_failure(int(message.payload["id_fatura"]),
                                              f"Falha técnica repetida ao processar a cobrança ({type(exc).__name__}: "
-                                             f"{str(exc)[:200]}); mensagem movida para a fila de mensagens mortas.")
+                                             f"{without_card_numbers(str(exc))[:200]}); mensagem movida para a fila "
+                                             "de mensagens mortas.")
             raise
 
     def _handle(self, message: Message) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from chalicelib.customers.documents import document_kind, format_document, normalize_document
 from chalicelib.customers.model import UFS, Address, Customer, NewCustomer, NewService, Service, normalize_phone
 from chalicelib.customers.service import SEARCH_KEYS
+from chalicelib.input_rules import digits_of
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.validation import Fields
@@ -110,7 +111,7 @@ def _address(fields: Fields) -> Address:
     uf = fields.text("uf", required=True, max_len=2).upper()
     if uf and uf not in UFS:
         fields.error(f"O campo {fields.name('uf')} deve ser a sigla de um estado brasileiro.")
-    cep = "".join(ch for ch in fields.text("cep", required=True, max_len=10) if ch.isdigit())
+    cep = digits_of(fields.text("cep", required=True, max_len=10))
     if fields.has("cep") and len(cep) != 8:
         fields.error(f"O campo {fields.name('cep')} deve ter 8 dígitos.")
     complemento = fields.text("complemento", max_len=100)

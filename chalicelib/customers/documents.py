@@ -19,7 +19,7 @@ def normalize_document(value: str) -> str:
 
 def is_valid_cpf(value: str) -> bool:
     digits = normalize_document(value)
-    if not re.fullmatch(r"\d{11}", digits) or digits == digits[0] * 11:
+    if not re.fullmatch(r"[0-9]{11}", digits) or digits == digits[0] * 11:
         return False
     numbers = [int(d) for d in digits]
     for size in (9, 10):
@@ -32,7 +32,7 @@ def is_valid_cpf(value: str) -> bool:
 
 def is_valid_cnpj(value: str) -> bool:
     chars = normalize_document(value)
-    if not re.fullmatch(r"[0-9A-Z]{12}\d{2}", chars) or chars == chars[0] * 14:
+    if not re.fullmatch(r"[0-9A-Z]{12}[0-9]{2}", chars) or chars == chars[0] * 14:
         return False
     values = [ord(c) - 48 for c in chars]
     for weights, position in ((_CNPJ_WEIGHTS_1, 12), (_CNPJ_WEIGHTS_2, 13)):

@@ -6,6 +6,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from chalicelib.input_rules import digits_of
+
 UFS = (
     "AC", "AL", "AM", "AP", "BA", "CE", "DF", "ES", "GO", "MA", "MG", "MS", "MT", "PA", "PB",
     "PE", "PI", "PR", "RJ", "RN", "RO", "RR", "RS", "SC", "SE", "SP", "TO",
@@ -120,7 +122,7 @@ def matches_name(name: str, query_tokens: list[str]) -> bool:
 
 def normalize_phone(value: str) -> str | None:
     """A Brazilian number as ``DDNNNNNNNN(N)``; None when it cannot be one."""
-    digits = re.sub(r"\D", "", value)
+    digits = digits_of(value)
     if len(digits) in (12, 13) and digits.startswith("55"):
         digits = digits[2:]
     elif len(digits) in (11, 12) and digits.startswith("0"):

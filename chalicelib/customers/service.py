@@ -19,6 +19,7 @@ from chalicelib.customers.model import (
     normalize_phone,
 )
 from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.input_rules import is_digits
 from chalicelib.ports import Sequences
 
 SEARCH_KEYS = ("cpf_cnpj", "codigo_cliente", "id_cliente_servico", "nome_razaosocial", "telefone")
@@ -97,7 +98,7 @@ class CustomerService:
             found = self._store.customer_id_by_document(normalize_document(term))
             return self._store.get_customers([found]) if found else []
         if key in ("codigo_cliente", "id_cliente_servico"):
-            if not term.isdigit():
+            if not is_digits(term):
                 raise ValidationError([f"O termo_busca deve ser numérico para busca por {key}."])
             if key == "codigo_cliente":
                 customer = self._store.get_customer(int(term))

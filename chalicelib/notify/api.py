@@ -17,14 +17,13 @@ MOMENT = "%Y-%m-%d %H:%M:%S"
 
 
 def configure_zapme(request: ApiRequest) -> Payload:
-    """``PUT configuracao/integracao/zapme`` ``{ativo, api, secret?, url?}`` (the secret kept when absent)."""
+    """``PUT configuracao/integracao/zapme`` ``{ativo, api, secret?, url?}``: the secret is kept when absent,
+    unless ``url`` changes; the service checks ``url`` against the deployment's allow-list."""
     fields = request.fields()
     active = fields.boolean("ativo", required=True)
     api = fields.text("api", required=True, min_len=1, max_len=200)
     secret = fields.text("secret", min_len=1, max_len=500) if fields.has("secret") else None
     url = fields.text("url", max_len=300) if fields.has("url") else None
-    if url and not url.startswith(("https://", "http://")):
-        fields.error("O campo url deve começar com https://.")
     fields.check()
     config = request.container.notification_settings.configure_zapme(active, api, secret, url,
                                                                      request.user.username)

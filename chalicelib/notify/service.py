@@ -13,6 +13,14 @@ refusal (invalid number, bad credentials) is recorded and not retried. A
 customer who opted out, has no valid mobile number, or an event whose
 template is off is recorded as ``ignorada``: nothing is dropped silently.
 
+The secret goes only to an address on the deployment's allow-list
+(``chalicelib.allowed_hosts``, setting ZAPME_ALLOWED_HOSTS): a new ``url`` is
+checked when it is configured, and changing it needs the secret in the same
+change, so a stored secret is never redirected to another host. The address
+is checked again before each send (it may predate the list, or the list may
+have shrunk since): one not on it is recorded as a permanent failure and
+nothing is sent, the secret not even opened.
+
 Each call to ZapMe counts once in the business metrics: sent, or failed
 (temporary and permanent failures alike); a skipped message counts nothing.
 """
@@ -24,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
+from chalicelib.allowed_hosts import AllowedHosts, UrlRefused
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Customer
 from chalicelib.errors import NotFoundError, ValidationError
@@ -47,6 +56,12 @@ DONE = (SENT, REFUSED, SKIPPED)  # never sent again
 # How long a claim keeps other deliveries away: longer than one ZapMe call with its timeouts.
 LEASE = timedelta(seconds=60)
 SECRET_CONTEXT = {"purpose": "zapme-secret"}
+# Without a configured list: ZapMe's own address only.
+ZAPME_HOSTS = AllowedHosts.parse(DEFAULT_BASE_URL)
+URL_NEEDS_SECRET = ("Para alterar a url da ZapMe, envie também o secret na mesma requisição: o secret gravado "
+                    "não é enviado a um endereço novo. Nada foi alterado.")
+DESTINATION_REFUSED = ("Envio bloqueado: o endereço configurado da API da ZapMe não é permitido ({reason}). "
+                       "Configure a url da ZapMe novamente, com o secret; nada foi enviado.")
 
 
 class RetryLater(Exception):
@@ -123,25 +138,46 @@ SenderFactory = Callable[[str, str, str], Sender]
 
 
 class NotificationSettings:
-    def __init__(self, store: NotificationStore, customers: CustomerLookup, sealer: Sealer, clock: Clock) -> None:
+    def __init__(self, store: NotificationStore, customers: CustomerLookup, sealer: Sealer, clock: Clock, *,
+                 allowed_hosts: AllowedHosts = ZAPME_HOSTS) -> None:
         self._store = store
         self._customers = customers
         self._sealer = sealer
         self._clock = clock
+        self._hosts = allowed_hosts
 
     def zapme(self) -> ZapMeConfig | None:
         return self._store.zapme()
 
     def configure_zapme(self, active: bool, api: str, secret: str | None, url: str | None,
                         user: str) -> ZapMeConfig:
+        """``url`` None keeps the stored one, "" is the deployment's default; ``secret`` None keeps the stored one,
+        which a change of ``url`` may not do."""
         current = self._store.zapme()
         if secret is None and current is None:
             raise ValidationError(["Informe o secret da ZapMe."])
-        sealed = self._sealer.seal(secret, SECRET_CONTEXT) if secret is not None else current.secret  # type: ignore[union-attr]
-        config = ZapMeConfig(active, api, sealed, url if url is not None else (current.url if current else ""),
-                             self._clock(), user)
+        if url:
+            try:
+                url = self._hosts.check(url)
+            except UrlRefused as refused:
+                raise ValidationError([f"O campo url é inválido: {refused}"]) from None
+        chosen = url if url is not None else (current.url if current else "")
+        if secret is None:
+            assert current is not None
+            if not self._same_address(chosen, current.url):
+                raise ValidationError([URL_NEEDS_SECRET])
+            sealed = current.secret
+        else:
+            sealed = self._sealer.seal(secret, SECRET_CONTEXT)
+        config = ZapMeConfig(active, api, sealed, chosen, self._clock(), user)
         self._store.save_zapme(config)
         return config
+
+    def _same_address(self, chosen: str, stored: str) -> bool:
+        """Whether ``chosen`` (canonical or "") is where ``stored`` already sends the secret."""
+        if chosen == stored:
+            return True
+        return bool(chosen and stored) and self._hosts.allows(stored) and self._hosts.check(stored) == chosen
 
     def templates(self) -> list[Template]:
         stored = self._store.templates()
@@ -185,7 +221,7 @@ class Notifier:
 
     def __init__(self, store: NotificationStore, settings: NotificationSettings, customers: CustomerLookup,
                  sealer: Sealer, senders: SenderFactory, clock: Clock, zone: tzinfo, default_url: str = "", *,
-                 metrics: Metrics) -> None:
+                 metrics: Metrics, allowed_hosts: AllowedHosts = ZAPME_HOSTS) -> None:
         self._store = store
         self._metrics = metrics
         self._settings = settings
@@ -195,6 +231,7 @@ class Notifier:
         self._clock = clock
         self._zone = zone
         self._default_url = default_url or DEFAULT_BASE_URL
+        self._hosts = allowed_hosts
 
     def handle(self, event: Message) -> str:
         """Send the event's message once; returns its status (raises RetryLater to be delivered again)."""
@@ -225,8 +262,7 @@ class Notifier:
         claimed = replace(draft, phone=phone, text=text, lease_until=now + LEASE)
         if not self._store.claim(claimed, now):
             raise RetryLater(f"a mensagem do evento {event.id} foi reivindicada por outra entrega")
-        result = self._sender().send(phone, text)
-        return self._record(claimed, result, event.receive_count)
+        return self._record(claimed, self._send(event.id, phone, text), event.receive_count)
 
     def _skip_reason(self, event: Message, customer_id: int) -> str:
         if event.type not in templates.EVENTS:
@@ -247,11 +283,16 @@ class Notifier:
             return "O cliente optou por não receber mensagens de WhatsApp."
         return ""
 
-    def _sender(self) -> Sender:
+    def _send(self, event_id: str, phone: str, text: str) -> SendResult:
         config = self._store.zapme()
         assert config is not None
-        return self._senders(config.url or self._default_url, config.api,
-                             self._sealer.open(config.secret, SECRET_CONTEXT))
+        try:
+            url = self._hosts.check(config.url or self._default_url)
+        except UrlRefused as refused:
+            logger.warning("zapme: configured address not on the allow-list; message %s not sent", event_id)
+            return SendResult(Delivery.PERMANENT, DESTINATION_REFUSED.format(reason=refused))
+        # The checked, rebuilt address (never the stored text) goes to the client.
+        return self._senders(url, config.api, self._sealer.open(config.secret, SECRET_CONTEXT)).send(phone, text)
 
     def _record(self, claimed: OutgoingMessage, result: SendResult, receive_count: int) -> str:
         now = self._clock()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from chalicelib.billing.card_numbers import without_card_numbers
 from chalicelib.errors import ValidationError
 
 MAX_TEXT = 1000  # WhatsApp takes more; a notice longer than this is a letter nobody reads
@@ -138,7 +139,9 @@ def variables_of(kind: EventKind, payload: Mapping[str, Any], customer_name: str
         values["data_bloqueio"] = day(payload.get("data_bloqueio"))
         values["cartao"] = str(payload.get("cartao") or "")
         code, message = payload.get("codigo_retorno") or "", payload.get("mensagem_retorno") or ""
-        values["motivo"] = f"{code} - {message}" if code and message else str(message or code)
+        # Billing masks the gateway's words when it raises the event; events raised before that still pass here.
+        motivo = f"{code} - {message}" if code and message else str(message or code)
+        values["motivo"] = without_card_numbers(motivo)
         values["orientacao"] = str(payload.get("orientacao") or "")
         values["proxima_tentativa"] = day(payload.get("proxima_tentativa"))
     return {name: values.get(name, "") for name in kind.variables}

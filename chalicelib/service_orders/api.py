@@ -176,9 +176,9 @@ def add_message(request: ApiRequest, order_id: int) -> Payload:
     text = fields.text("mensagem", required=True, max_len=MAX_TEXT)
     fields.check()
     visible_order(request, order_id)
-    forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+    # The TCP peer API Gateway saw: X-Forwarded-For is whatever the client chose to write.
     message = request.container.service_orders.add_message(order_id, request.user.user_id, text,
-                                                           forwarded or None)
+                                                           request.source_ip or None)
     return success("Mensagem adicionada com sucesso",
                    ordem_servico_mensagem=shapes.message_shape(message, request.container.settings.zone))
 
@@ -276,7 +276,7 @@ def _duration(fields: Fields, key: str) -> timedelta | None:
     text = fields.text(key, max_len=8)
     if not text:
         return None
-    match = re.fullmatch(r"(\d{1,2}):(\d{2})(?::(\d{2}))?", text)
+    match = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?", text)
     if match is None or int(match.group(2)) > 59 or int(match.group(3) or 0) > 59:
         fields.error(f"O campo {fields.name(key)} deve ser uma duração no formato HH:MM:SS.")
         return None

@@ -17,6 +17,7 @@ from chalicelib.auth.permissions import Permission
 from chalicelib.clock import local
 from chalicelib.customers.model import Customer, name_tokens
 from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.input_rules import is_digits
 from chalicelib.service_orders import catalogues, shapes
 from chalicelib.service_orders.api import visible_order
 from chalicelib.service_orders.listing import (
@@ -300,7 +301,7 @@ def _customer(request: ApiRequest, search: str, term: str) -> Customer | None:
     if search == "cpf_cnpj":
         found = customers.search("cpf_cnpj", term, 1)
         return found[0] if found else None
-    if not term.isdigit():
+    if not is_digits(term):
         raise ValidationError([f"O termo_busca deve ser numérico para busca por {search}."])
     try:
         if search == "codigo_cliente":

@@ -86,6 +86,19 @@ class ServiceOrder:
         """A live OS with an agenda and an interval holds places in its slots."""
         return self.status in LIVE_STATUSES and self.agenda_id is not None and self.interval is not None
 
+    @property
+    def busy_interval(self) -> Interval | None:
+        """The time its technicians are taken: a scheduled (pendente) OS's programmed interval, with or without
+        an agenda (a technician is busy wherever the visit is booked).
+
+        An OS awaiting scheduling holds at most a proposed time (HubSoft fills in now + 1 h when a client sends
+        none, and integrations open several such OS for one technician at once), so it takes their time only
+        when it is scheduled (agendar, reagendar), where the check is made. Closing or cancelling frees the
+        time, as it frees the agenda places: what the visit took is in its closing, and the technicians can
+        take other work.
+        """
+        return self.interval if self.status == PENDING and self.technician_ids else None
+
 
 @dataclass(frozen=True)
 class Ticket:

@@ -1,12 +1,13 @@
 """Scheduling use cases of service orders; every one goes through ``_commit``,
-which recomputes what the OS holds in its agenda and lets the store apply the
-OS write and the counter moves in one transaction."""
+which recomputes what the OS holds in its agenda and in its technicians' days
+and lets the store apply the OS write, the counter moves and the rewritten
+technician days in one transaction."""
 from __future__ import annotations
 
 import random
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Protocol
@@ -22,6 +23,16 @@ from chalicelib.agenda.booking import (
 )
 from chalicelib.agenda.model import Agenda, AgendaRefusal, Interval
 from chalicelib.agenda.service import AgendaService
+from chalicelib.agenda.technician_time import (
+    DayKey,
+    TechnicianBusy,
+    TechnicianDay,
+    TechnicianDayChangedError,
+    Visit,
+    changed_days,
+    rewrite,
+    visits,
+)
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Service
 from chalicelib.errors import ConflictError, NotFoundError, ValidationError
@@ -40,6 +51,7 @@ from chalicelib.service_orders.model import (
     ServiceOrder,
     Ticket,
 )
+from chalicelib.technicians.service import Technician
 
 MAX_ATTEMPTS = 4
 
@@ -48,7 +60,9 @@ class OrderStore(Protocol):
     def get(self, order_id: int) -> ServiceOrder | None: ...
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
              events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None,
-             ticket: Ticket | None = None) -> None: ...
+             ticket: Ticket | None = None, days: Sequence[TechnicianDay] = ()) -> None: ...
+    def technician_days(self, keys: Sequence[DayKey]) -> list[TechnicianDay]: ...
+    def record_days(self, order: ServiceOrder, days: Sequence[TechnicianDay]) -> None: ...
     def add_ticket(self, ticket: Ticket) -> None: ...
     def get_ticket(self, ticket_id: int) -> Ticket | None: ...
     def tickets(self, ticket_ids: Sequence[int]) -> dict[int, Ticket]: ...
@@ -58,6 +72,10 @@ class OrderStore(Protocol):
 
 class ServiceLookup(Protocol):
     def service(self, service_id: int) -> Service: ...
+
+
+class TechnicianNames(Protocol):
+    def get_many(self, technician_ids: Iterable[int]) -> dict[int, Technician]: ...
 
 
 class TransientConflictError(Exception):
@@ -104,8 +122,10 @@ class OrderEdit:
 class ServiceOrderService:
     def __init__(self, store: OrderStore, services: ServiceLookup, agendas: AgendaService, sequences: Sequences,
                  clock: Clock, new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
-                 sleep: Callable[[float], None] = time.sleep, zone: tzinfo = UTC) -> None:
+                 sleep: Callable[[float], None] = time.sleep, zone: tzinfo = UTC,
+                 technicians: TechnicianNames | None = None) -> None:
         self._zone = zone
+        self._technicians = technicians  # only to name a busy technician in a refusal
         self._store = store
         self._new_id = new_id
         self._services = services
@@ -226,6 +246,26 @@ class ServiceOrderService:
         current = self._live(order_id)
         return self._commit(current, replace(current, status=FINISHED, closing=closing))
 
+    def record_technician_time(self, order_id: int) -> bool:
+        """Write a scheduled OS into its technicians' days (OS booked before those days were kept: ``python -m
+        ops record-technician-time``); False when it takes no technician time. Refuses, writing nothing, when a
+        technician is busy with another OS then. Neither the OS nor its agenda places change."""
+        for attempt in range(MAX_ATTEMPTS):
+            order = self.get(order_id)
+            after = _visits(order)
+            if not after:
+                return False
+            if len(after) > MAX_COUNTERS_PER_CHANGE:
+                raise ValidationError(["O intervalo programado é longo demais para os técnicos da OS; divida a OS."])
+            days = self._technician_days(order.id, sorted(after), after)
+            try:
+                self._store.record_days(order, days)
+            except (TechnicianDayChangedError, ConflictError):  # the OS or a day changed: read both again
+                self._sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not crypto
+                continue
+            return True
+        raise ConflictError("A agenda do técnico está sendo alterada por outras requisições; tente de novo.")
+
     def _live(self, order_id: int) -> ServiceOrder:
         order = self.get(order_id)
         if order.status not in LIVE_STATUSES:
@@ -234,24 +274,31 @@ class ServiceOrderService:
 
     def _commit(self, current: ServiceOrder | None, updated: ServiceOrder,
                 service: Service | None = None, ticket: Ticket | None = None) -> ServiceOrder:
-        """Write ``updated`` with the counter moves from ``current``, retrying
-        only what is safe to retry: a changed agenda (recomputed from a fresh
-        read) and DynamoDB's transient transaction conflicts."""
+        """Write ``updated`` with the counter moves from ``current`` and its
+        technicians' days, retrying only what is safe to retry: a changed
+        agenda or technician day (recomputed from a fresh read) and DynamoDB's
+        transient transaction conflicts."""
+        before = _visits(current) if current else {}
+        after = _visits(updated)
+        day_keys = changed_days(before, after)
         for attempt in range(MAX_ATTEMPTS):
             agenda, booking = self._booking(updated, service)
             change = moves(current.held if current else frozenset(), booking)
             if change.size > MAX_COUNTERS_PER_CHANGE:
                 raise ValidationError(["O intervalo programado é longo demais para a agenda; divida a OS."])
+            if change.size + len(day_keys) > MAX_COUNTERS_PER_CHANGE:
+                raise ValidationError(["O intervalo programado é longo demais para os técnicos da OS; divida a OS."])
+            days = self._technician_days(updated.id, day_keys, after)
             final = replace(updated, version=updated.version + 1,
                             held=frozenset(booking.counters()) if booking else frozenset())
             events = order_events(current, final, self._new_id)
             try:
                 self._store.save(final, current.version if current else None, change, events, self._clock(),
-                                 ticket=ticket)
+                                 ticket=ticket, days=days)
             except CapacityExhaustedError as full:
                 assert agenda is not None
                 raise _full(agenda, full) from full
-            except (AgendaChangedError, TransientConflictError):
+            except (AgendaChangedError, TechnicianDayChangedError, TransientConflictError):
                 if attempt == MAX_ATTEMPTS - 1:
                     raise ConflictError("A agenda está sendo alterada por outras requisições; tente de novo.") \
                         from None
@@ -260,6 +307,28 @@ class ServiceOrderService:
             return final
         raise AssertionError("unreachable")
 
+    def _technician_days(self, order_id: int, keys: Sequence[DayKey],
+                         after: Mapping[DayKey, Visit]) -> tuple[TechnicianDay, ...]:
+        """The technicians' days the change rewrites, from a fresh read; refuses an overlap."""
+        if not keys:
+            return ()
+        try:
+            return rewrite(order_id, after, self._store.technician_days(keys))
+        except TechnicianBusy as busy:
+            raise self._busy(busy) from None
+
+    def _busy(self, busy: TechnicianBusy) -> AgendaRefusal:
+        found = self._technicians.get_many([busy.technician_id]) if self._technicians else {}
+        known = found.get(busy.technician_id)
+        name = known.name if known else f"de ID {busy.technician_id}"
+        start, end = busy.visit.interval.start, busy.visit.interval.end
+        if start.date() == end.date():
+            when = f"das {start:%H:%M} às {end:%H:%M} de {start:%d/%m/%Y}"
+        else:
+            when = f"das {start:%H:%M} de {start:%d/%m/%Y} às {end:%H:%M} de {end:%d/%m/%Y}"
+        return AgendaRefusal("tecnico_ocupado",
+                             f"O técnico {name} já tem a OS {busy.visit.number} {when} neste horário.")
+
     def _booking(self, order: ServiceOrder, service: Service | None) -> tuple[Agenda | None, Booking | None]:
         if not order.occupies_capacity:
             return None, None
@@ -267,6 +336,10 @@ class ServiceOrderService:
         agenda = self._agendas.get(order.agenda_id)
         address = (service or self._services.service(order.customer_service_id)).address
         return agenda, book(agenda, order.interval, address.cidade, address.uf, self._agendas.holiday)
+
+
+def _visits(order: ServiceOrder) -> dict[DayKey, Visit]:
+    return visits(order.id, order.number, order.technician_ids, order.busy_interval)
 
 
 def _order_customer(service: Service) -> OrderCustomer | None:

@@ -4,26 +4,56 @@ Keys:
 - ``AGENDA`` / ``<id:010d>``                 one configuration (listing = one query)
 - ``SLOTS#<agenda id>`` / ``<date>#<HH:MM>`` live OS overlapping that slot
 - ``SLOTS#<agenda id>`` / ``<date>#DIA``     live OS on that day (daily limit)
+- ``TECNICO#<technician id>`` / ``<date>``   the technician's visits touching that day, with a version
+  (agenda.technician_time); written only in the OS transaction (storage.orders)
 
 All counters of an agenda share a partition, so the free capacity of any
 range of days is one query.
 """
 from __future__ import annotations
 
-from datetime import date, time
+from collections.abc import Sequence
+from datetime import date, datetime, time
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.agenda.model import Agenda, City, Window
+from chalicelib.agenda.model import Agenda, City, Interval, Window
+from chalicelib.agenda.technician_time import DayKey, TechnicianDay, Visit
 from chalicelib.errors import ConflictError
 from chalicelib.storage.errors import condition_failed
-from chalicelib.storage.models import AgendaConfigItem, CityMap, SlotCounterItem, WindowMap
+from chalicelib.storage.models import AgendaConfigItem, CityMap, SlotCounterItem, TechnicianDayItem, VisitMap, WindowMap
 
 LISTING = "AGENDA"
 
 
 def counters_pk(agenda_id: int) -> str:
     return f"SLOTS#{agenda_id}"
+
+
+def technician_days(keys: Sequence[DayKey]) -> list[TechnicianDay]:
+    """The technicians' days of ``keys`` in one strongly consistent batch read (never written: empty, version 0)."""
+    if not keys:
+        return []
+    found = {(int(i.technician_id), date.fromisoformat(i.day)): i for i in TechnicianDayItem.batch_get(
+        [(f"TECNICO#{t}", d.isoformat()) for t, d in keys], consistent_read=True)}
+    return [_technician_day(found[key]) if key in found else TechnicianDay(*key) for key in keys]
+
+
+def technician_day_item(day: TechnicianDay) -> TechnicianDayItem:
+    """``day`` as written by a change: its version is one past the version it was read at."""
+    return TechnicianDayItem(
+        f"TECNICO#{day.technician_id}", day.day.isoformat(), technician_id=day.technician_id,
+        day=day.day.isoformat(), version=day.version + 1,
+        visits=[VisitMap(order_id=v.order_id, number=v.number, start=v.interval.start.isoformat(),
+                         end=v.interval.end.isoformat()) for v in day.visits])
+
+
+def _technician_day(item: TechnicianDayItem) -> TechnicianDay:
+    return TechnicianDay(
+        technician_id=int(item.technician_id), day=date.fromisoformat(item.day), version=int(item.version),
+        visits=tuple(Visit(int(v.order_id), int(v.number),
+                           Interval(datetime.fromisoformat(v.start), datetime.fromisoformat(v.end)))
+                     for v in item.visits or []))
 
 
 class DynamoAgendaStore:

@@ -2,8 +2,11 @@
 
 Cards live in their customer's partition of the ``customers`` table
 (``CUSTOMER#<id>`` / ``CARD#<id:010d>``) beside the wallet item
-(``CUSTOMER#<id>`` / ``CARDS``) that names the default card; one query reads
-both. Every change is a transaction conditioned on the wallet's version.
+(``CUSTOMER#<id>`` / ``CARDS``) that names the default card and the count
+item (``CUSTOMER#<id>`` / ``CARD_COUNT``); one query reads them all. Every
+change is a transaction conditioned on the wallet's version; an add also
+increments the count on the condition that it is below MAX_CARDS, a removal
+decrements it.
 
 Gateway settings: ``settings`` table, ``CARTAO_GATEWAY`` / ``<gateway>``,
 and the active one's name in ``CARTAO_GATEWAY`` / ``ATIVO``.
@@ -11,22 +14,22 @@ and the active one's name in ``CARTAO_GATEWAY`` / ``ATIVO``.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
-from pynamodb.transactions import TransactWrite
 
-from chalicelib.billing.cards import Card, Wallet, WalletChangedError
+from chalicelib.billing.cards import MAX_CARDS, Card, CardLimitReachedError, Wallet, WalletChangedError
 from chalicelib.billing.gateway_settings import GatewayConfig
 from chalicelib.customers.model import Customer
 from chalicelib.sealing import Sealed
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.customers import customer_from_item, service_from_item
-from chalicelib.storage.errors import condition_failed, lost_condition
+from chalicelib.storage.errors import cancelled_reasons, condition_failed
 from chalicelib.storage.models import (
     ActiveGatewayItem,
+    CardCountItem,
     CardItem,
     CustomerItem,
     CustomerTableItem,
@@ -37,52 +40,39 @@ from chalicelib.storage.models import (
 )
 
 WALLET_SK = "CARDS"
+COUNT_SK = "CARD_COUNT"
 GATEWAYS_PK = "CARTAO_GATEWAY"
 ACTIVE_SK = "ATIVO"
 
 
 class DynamoWalletStore:
     def wallet(self, customer_id: int) -> Wallet:
-        cards: list[Card] = []
-        default, version = None, 0
-        for item in CustomerTableItem.query(f"CUSTOMER#{customer_id}", CustomerTableItem.sk.startswith("CARD"),
-                                            consistent_read=True):
-            if isinstance(item, CardItem):
-                cards.append(_card(item))
-            elif isinstance(item, WalletItem):
-                default = int(item.default_card_id) if item.default_card_id is not None else None
-                version = int(item.version)
-        return Wallet(customer_id, tuple(sorted(cards, key=lambda c: c.id)), default, version)
+        return _wallet(customer_id, CustomerTableItem.query(
+            f"CUSTOMER#{customer_id}", CustomerTableItem.sk.startswith("CARD"), consistent_read=True))
 
     def customer_and_wallet(self, customer_id: int) -> tuple[Customer, Wallet] | None:
         """The customer (with services) and the wallet from one query: they share the customer's partition."""
-        profile, services, cards, default, version = None, [], [], None, 0
-        for item in CustomerTableItem.query(f"CUSTOMER#{customer_id}", consistent_read=True):
-            if isinstance(item, CustomerItem):
-                profile = item
-            elif isinstance(item, ServiceItem):
-                services.append(service_from_item(item))
-            elif isinstance(item, CardItem):
-                cards.append(_card(item))
-            elif isinstance(item, WalletItem):
-                default = int(item.default_card_id) if item.default_card_id is not None else None
-                version = int(item.version)
+        items = list(CustomerTableItem.query(f"CUSTOMER#{customer_id}", consistent_read=True))
+        profile = next((i for i in items if isinstance(i, CustomerItem)), None)
         if profile is None:
             return None
-        return (customer_from_item(profile, services),
-                Wallet(customer_id, tuple(sorted(cards, key=lambda c: c.id)), default, version))
+        services = [service_from_item(i) for i in items if isinstance(i, ServiceItem)]
+        return customer_from_item(profile, services), _wallet(customer_id, iter(items))
 
     def add(self, wallet: Wallet, card: Card, default_card_id: int) -> None:
-        with _wallet_change():
-            with transaction() as txn:
-                txn.save(_card_item(card), condition=CustomerTableItem.pk.does_not_exist())
-                _set_default(txn, wallet, default_card_id)
+        """Store ``card``; refuses with CardLimitReachedError when the count is at MAX_CARDS."""
+        txn = _Labelled()
+        txn.save("card", _card_item(card), condition=CustomerTableItem.pk.does_not_exist())
+        _set_default(txn, wallet, default_card_id)
+        _count(txn, wallet, +1)
+        txn.commit()
 
     def remove(self, wallet: Wallet, card: Card, default_card_id: int | None) -> None:
-        with _wallet_change():
-            with transaction() as txn:
-                txn.delete(_card_item(card), condition=CustomerTableItem.pk.exists())
-                _set_default(txn, wallet, default_card_id)
+        txn = _Labelled()
+        txn.delete("card", _card_item(card), condition=CustomerTableItem.pk.exists())
+        _set_default(txn, wallet, default_card_id)
+        _count(txn, wallet, -1)
+        txn.commit()
 
     def flag(self, customer_id: int, card_id: int, reason: str) -> None:
         """Mark a card the issuer refused for good (a card removed meanwhile stays removed)."""
@@ -97,11 +87,11 @@ class DynamoWalletStore:
         _update_card(customer_id, card_id, actions)
 
     def make_default(self, wallet: Wallet, card: Card) -> None:
-        with _wallet_change():
-            with transaction() as txn:
-                txn.condition_check(CardItem, f"CUSTOMER#{card.customer_id}", f"CARD#{card.id:010d}",
-                                    condition=CustomerTableItem.pk.exists())
-                _set_default(txn, wallet, card.id)
+        txn = _Labelled()
+        txn.condition_check("card", CardItem, f"CUSTOMER#{card.customer_id}", f"CARD#{card.id:010d}",
+                            condition=CustomerTableItem.pk.exists())
+        _set_default(txn, wallet, card.id)
+        txn.commit()
 
 
 class DynamoGatewayConfigStore:
@@ -157,27 +147,98 @@ def _update_card(customer_id: int, card_id: int, actions: list[Action]) -> None:
             raise
 
 
-@contextmanager
-def _wallet_change() -> Iterator[None]:
-    """Maps a cancelled wallet transaction to WalletChangedError (the caller re-reads and retries)."""
-    try:
-        yield
-    except TransactWriteError as error:
-        if lost_condition(error):
-            raise WalletChangedError() from error
-        raise
+def _wallet(customer_id: int, items: Iterator[CustomerTableItem]) -> Wallet:
+    cards: list[Card] = []
+    default, version, count = None, 0, None
+    for item in items:
+        if isinstance(item, CardItem):
+            cards.append(_card(item))
+        elif isinstance(item, WalletItem):
+            default = int(item.default_card_id) if item.default_card_id is not None else None
+            version = int(item.version)
+        elif isinstance(item, CardCountItem):
+            count = int(item.card_count)
+    return Wallet(customer_id, tuple(sorted(cards, key=lambda c: c.id)), default, version, count)
 
 
-def _set_default(txn: TransactWrite, wallet: Wallet, default_card_id: int | None) -> None:
+class _Labelled:
+    """A wallet transaction that names its items, to tell which condition cancelled it.
+
+    DynamoDB answers one cancellation reason per item in the order PynamoDB
+    sends them (condition checks, deletes, puts, updates), so labels are kept
+    per kind and joined in that order.
+    """
+
+    def __init__(self) -> None:
+        self._txn = transaction()
+        self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def condition_check(self, label: str, model: Any, pk: str, sk: str, condition: Any) -> None:
+        self._txn.condition_check(model, pk, sk, condition=condition)
+        self._labels["check"].append(label)
+
+    def delete(self, label: str, item: Any, condition: Any) -> None:
+        self._txn.delete(item, condition=condition)
+        self._labels["delete"].append(label)
+
+    def save(self, label: str, item: Any, condition: Any) -> None:
+        self._txn.save(item, condition=condition)
+        self._labels["put"].append(label)
+
+    def update(self, label: str, item: Any, actions: list[Action], condition: Any) -> None:
+        self._txn.update(item, actions=actions, condition=condition)
+        self._labels["update"].append(label)
+
+    def commit(self) -> None:
+        """Write it all or nothing; a lost condition becomes the domain's error (WalletChangedError: re-read and
+        retry; CardLimitReachedError: the count is at the limit)."""
+        try:
+            with self._txn:
+                pass
+        except TransactWriteError as error:
+            labels = [label for kind in ("check", "delete", "put", "update") for label in self._labels[kind]]
+            codes = dict(zip(labels, cancelled_reasons(error), strict=False))
+            failed = {label for label, code in codes.items() if code == "ConditionalCheckFailed"}
+            if "count" in failed:
+                # An add found the count at MAX_CARDS; true now, whatever else changed meanwhile.
+                raise CardLimitReachedError() from error
+            if failed == {"uncount"}:
+                # The wallet and the card were as read, yet the count was zero: a bug, not a race.
+                raise RuntimeError("contagem de cartões já estava em zero") from error
+            if failed or "TransactionConflict" in codes.values():
+                raise WalletChangedError() from error
+            raise
+
+
+def _set_default(txn: _Labelled, wallet: Wallet, default_card_id: int | None) -> None:
     pk = f"CUSTOMER#{wallet.customer_id}"
     if wallet.version == 0:
-        txn.save(WalletItem(pk, WALLET_SK, default_card_id=default_card_id, version=1),
+        txn.save("wallet", WalletItem(pk, WALLET_SK, default_card_id=default_card_id, version=1),
                  condition=CustomerTableItem.pk.does_not_exist())
         return
     actions: list[Action] = [WalletItem.version.set(wallet.version + 1),
                WalletItem.default_card_id.set(default_card_id) if default_card_id is not None
                else WalletItem.default_card_id.remove()]
-    txn.update(WalletItem(pk, WALLET_SK), actions=actions, condition=WalletItem.version == wallet.version)
+    txn.update("wallet", WalletItem(pk, WALLET_SK), actions=actions, condition=WalletItem.version == wallet.version)
+
+
+def _count(txn: _Labelled, wallet: Wallet, change: int) -> None:
+    """Move the customer's card count by ``change`` (+1 add, -1 removal).
+
+    A wallet without a count (cards added before it was kept) seeds it from
+    the cards read with the wallet: the same transaction is conditioned on that
+    wallet's version, which every add and removal bumps, so the cards read are
+    the cards there are; a racing seed makes this one retry from a fresh read.
+    """
+    pk = f"CUSTOMER#{wallet.customer_id}"
+    if wallet.card_count is None:
+        txn.save("seed", CardCountItem(pk, COUNT_SK, card_count=len(wallet.cards) + change),
+                 condition=CustomerTableItem.pk.does_not_exist())
+        return
+    # The limit is this condition, evaluated by DynamoDB at commit; a removal only keeps the count non-negative.
+    room = CardCountItem.card_count < MAX_CARDS if change > 0 else CardCountItem.card_count > 0
+    txn.update("count" if change > 0 else "uncount", CardCountItem(pk, COUNT_SK),
+               actions=[CardCountItem.card_count.add(change)], condition=room)
 
 
 def _card_item(card: Card) -> CardItem:

@@ -1,25 +1,27 @@
 """Users, OAuth clients, tokens, login throttles and technicians (``identity`` table).
 
-Keys: ``USER#<username>``, ``CLIENT#<client_id>``, ``TOKEN#<sha256>``,
-``THROTTLE#<username>``, ``TECH#<id>`` and ``EMAIL#TECH#<email>`` (claim).
+Keys: ``USER#<username>``, ``CLIENT#<client_id>``, ``TOKEN#<sha256>``, ``FAMILY#<id>`` (a token
+family), ``THROTTLE#<username>`` (one ``ADDR#<address>`` row per source address and a ``USER`` row),
+``TECH#<id>`` and ``EMAIL#TECH#<email>`` (claim).
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 
-from chalicelib.auth.model import LoginThrottle, OAuthClient, StoredToken, User
+from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, StoredToken, User
 from chalicelib.errors import BusinessRuleError, ConflictError
 from chalicelib.storage.binding import transaction
-from chalicelib.storage.errors import cancelled_reasons, condition_failed
+from chalicelib.storage.errors import cancelled_reasons, condition_failed, lost_condition
 from chalicelib.storage.models import (
     ClientItem,
     IdentityItem,
+    LoginAttemptsItem,
     LookupItem,
     TechnicianItem,
-    ThrottleItem,
+    TokenFamilyItem,
     TokenItem,
     UserItem,
 )
@@ -82,11 +84,58 @@ class DynamoIdentityStore:
 
     # -- tokens ---------------------------------------------------------
     def add_token(self, token: StoredToken) -> None:
-        TokenItem(
-            f"TOKEN#{token.token_hash}", "TOKEN", token_kind=token.kind, username=token.username,
-            client_id=token.client_id, expires_at=token.expires_at, token_generation=token.token_generation,
-            pair_hash=token.pair_hash, expires=token.expires_at + timedelta(days=1),
-        ).save(condition=TokenItem.pk.does_not_exist())
+        _token_item(token).save(condition=TokenItem.pk.does_not_exist())
+
+    def start_family(self, access: StoredToken, refresh: StoredToken) -> None:
+        """A password grant's pair and the family that will follow its refreshes, together."""
+        family = TokenFamilyItem(
+            f"FAMILY#{refresh.family}", "FAMILY", username=refresh.username, current_access=access.token_hash,
+            current_refresh=refresh.token_hash, expires=refresh.expires_at + timedelta(days=1),
+        )
+        with transaction() as txn:
+            txn.save(family, condition=TokenFamilyItem.pk.does_not_exist())
+            txn.save(_token_item(access), condition=TokenItem.pk.does_not_exist())
+            txn.save(_token_item(refresh), condition=TokenItem.pk.does_not_exist())
+
+    def rotate_family(self, used: StoredToken, access: StoredToken, refresh: StoredToken, now: datetime) -> bool:
+        """Exchange ``used`` (a refresh token) for a new pair, in one transaction: only while ``used`` is
+        unused and still the family's current refresh token, and the family is not revoked. False when
+        any of that no longer holds (a racing exchange won, or a reuse revoked the family)."""
+        try:
+            with transaction() as txn:
+                txn.update(
+                    TokenItem(f"TOKEN#{used.token_hash}", "TOKEN"), actions=[TokenItem.used_at.set(now)],
+                    condition=TokenItem.pk.exists() & TokenItem.used_at.does_not_exist(),
+                )
+                txn.update(
+                    TokenFamilyItem(f"FAMILY#{used.family}", "FAMILY"),
+                    actions=[TokenFamilyItem.current_access.set(access.token_hash),
+                             TokenFamilyItem.current_refresh.set(refresh.token_hash),
+                             TokenFamilyItem.expires.set(refresh.expires_at + timedelta(days=1))],
+                    condition=(TokenFamilyItem.current_refresh == used.token_hash)
+                    & (TokenFamilyItem.revoked == False),  # noqa: E712 - a DynamoDB condition, not a test
+                )
+                txn.save(_token_item(access), condition=TokenItem.pk.does_not_exist())
+                txn.save(_token_item(refresh), condition=TokenItem.pk.does_not_exist())
+                if used.pair_hash:
+                    txn.delete(TokenItem(f"TOKEN#{used.pair_hash}", "TOKEN"))
+        except TransactWriteError as exc:
+            if lost_condition(exc):
+                return False
+            raise
+        return True
+
+    def revoke_family(self, family: str) -> None:
+        """No token of ``family`` works any more and none can be added to it."""
+        try:
+            item = TokenFamilyItem(f"FAMILY#{family}", "FAMILY")
+            item.update(actions=[TokenFamilyItem.revoked.set(True)], condition=TokenFamilyItem.pk.exists())
+        except UpdateError as exc:
+            if condition_failed(exc):
+                return
+            raise
+        for token in (item.current_access, item.current_refresh):
+            TokenItem(f"TOKEN#{token}", "TOKEN").delete()
 
     def get_token(self, token_hash: str) -> StoredToken | None:
         item = _get(TokenItem, f"TOKEN#{token_hash}", "TOKEN")
@@ -109,36 +158,54 @@ class DynamoIdentityStore:
         TokenItem(f"TOKEN#{token_hash}", "TOKEN").delete()
 
     # -- login throttling -----------------------------------------------
-    def get_throttle(self, username: str) -> LoginThrottle | None:
-        item = _get(ThrottleItem, f"THROTTLE#{username}", "THROTTLE")
-        if item is None:
-            return None
-        return LoginThrottle(failures=int(item.failures), window_start=item.window_start,
-                             locked_until=item.locked_until)
+    def take_login_attempt(self, username: str, address: str, now: datetime, max_attempts: int,
+                           window_seconds: int) -> LoginAttempts | None:
+        """Count one password check of ``username`` from ``address``, unless the window's
+        ``max_attempts`` are used up or its delay has not passed (None: refused, nothing counted)."""
+        return _take(f"THROTTLE#{username}", f"ADDR#{address}", now, window_seconds, max_attempts)
 
-    def record_failure(self, username: str, now: datetime, window_seconds: int) -> LoginThrottle:
-        item = ThrottleItem(f"THROTTLE#{username}", "THROTTLE")
-        window_open = ThrottleItem.window_start > now - timedelta(seconds=window_seconds)
+    def login_attempts(self, username: str, address: str) -> LoginAttempts | None:
+        item = _get(LoginAttemptsItem, f"THROTTLE#{username}", f"ADDR#{address}")
+        return _attempts(item) if item else None
+
+    def delay_login(self, username: str, address: str, until: datetime) -> None:
+        """No check from ``address`` before ``until`` (a later ``until`` already set stays)."""
+        not_before = LoginAttemptsItem.not_before
         try:
-            item.update(actions=[ThrottleItem.failures.add(1)], condition=window_open)
-        except Exception as exc:  # noqa: BLE001 - only the condition failure is expected
+            LoginAttemptsItem(f"THROTTLE#{username}", f"ADDR#{address}").update(
+                actions=[not_before.set(until), LoginAttemptsItem.expires.set(until + timedelta(hours=1))],
+                condition=LoginAttemptsItem.pk.exists() & (not_before.does_not_exist() | (not_before < until)),
+            )
+        except UpdateError as exc:
             if not condition_failed(exc):
                 raise
-            # No open window: start one. Racing failures may each start one and
-            # undercount by a few; the lock still engages within the window.
-            item = ThrottleItem(f"THROTTLE#{username}", "THROTTLE", failures=1, window_start=now,
-                                expires=now + timedelta(seconds=2 * window_seconds))
-            item.save()
-        return LoginThrottle(failures=int(item.failures), window_start=item.window_start,
-                             locked_until=getattr(item, "locked_until", None))
 
-    def lock(self, username: str, until: datetime) -> None:
-        ThrottleItem(f"THROTTLE#{username}", "THROTTLE").update(
-            actions=[ThrottleItem.locked_until.set(until), ThrottleItem.expires.set(until + timedelta(hours=1))]
-        )
+    def clear_login_attempts(self, username: str, address: str) -> None:
+        LoginAttemptsItem(f"THROTTLE#{username}", f"ADDR#{address}").delete()
 
-    def clear_throttle(self, username: str) -> None:
-        ThrottleItem(f"THROTTLE#{username}", "THROTTLE").delete()
+    def count_user_failure(self, username: str, now: datetime, window_seconds: int) -> int:
+        taken = _take(f"THROTTLE#{username}", "USER", now, window_seconds, None)
+        return taken.attempts if taken else 0
+
+    def user_failures(self, username: str, now: datetime, window_seconds: int) -> int:
+        item = _get(LoginAttemptsItem, f"THROTTLE#{username}", "USER")
+        if item is None or item.window_start <= now - timedelta(seconds=window_seconds):
+            return 0
+        return int(item.attempts)
+
+    def login_blocks(self, username: str) -> list[LoginBlock]:
+        rows = LoginAttemptsItem.query(f"THROTTLE#{username}", LoginAttemptsItem.sk.startswith("ADDR#"),
+                                       consistent_read=True)
+        return [LoginBlock(address=row.sk.removeprefix("ADDR#"), attempts=int(row.attempts),
+                           not_before=row.not_before) for row in rows]
+
+    def unlock_login(self, username: str) -> int:
+        """Forget every count of ``username`` (every address and the user's own); the addresses cleared."""
+        rows = list(LoginAttemptsItem.query(f"THROTTLE#{username}", consistent_read=True))
+        with LoginAttemptsItem.batch_write() as batch:
+            for row in rows:
+                batch.delete(row)
+        return sum(1 for row in rows if row.sk.startswith("ADDR#"))
 
     # -- technicians ----------------------------------------------------
     def add_technician(self, technician: Technician) -> None:
@@ -212,7 +279,51 @@ def _token(item: TokenItem, token_hash: str) -> StoredToken:
     return StoredToken(
         token_hash=token_hash, kind=item.token_kind, username=item.username, client_id=item.client_id,
         expires_at=item.expires_at, token_generation=int(item.token_generation), pair_hash=item.pair_hash or "",
+        family=item.family or "", used=item.used_at is not None,
     )
+
+
+def _token_item(token: StoredToken) -> TokenItem:
+    return TokenItem(
+        f"TOKEN#{token.token_hash}", "TOKEN", token_kind=token.kind, username=token.username,
+        client_id=token.client_id, expires_at=token.expires_at, token_generation=token.token_generation,
+        pair_hash=token.pair_hash, family=token.family, expires=token.expires_at + timedelta(days=1),
+    )
+
+
+def _take(pk: str, sk: str, now: datetime, window_seconds: int, max_attempts: int | None) -> LoginAttempts | None:
+    """Add one to a windowed count, with conditional writes only: within an open window while below
+    ``max_attempts`` and past ``not_before``; else start a new window if the old one is over and no
+    delay is pending. Concurrent callers can never take more than ``max_attempts`` in one window."""
+    cutoff = now - timedelta(seconds=window_seconds)
+    expires = now + timedelta(seconds=2 * window_seconds)
+    not_before = LoginAttemptsItem.not_before
+    past_delay = not_before.does_not_exist() | (not_before <= now)
+    for _ in range(2):  # a racing caller may start the new window between our two writes: count in it
+        item = LoginAttemptsItem(pk, sk)
+        condition = (LoginAttemptsItem.window_start > cutoff) & past_delay
+        if max_attempts is not None:
+            condition &= LoginAttemptsItem.attempts < max_attempts
+        try:
+            item.update(actions=[LoginAttemptsItem.attempts.add(1), LoginAttemptsItem.expires.set(expires)],
+                        condition=condition)
+            return _attempts(item)
+        except UpdateError as exc:
+            if not condition_failed(exc):
+                raise
+        fresh = LoginAttemptsItem(pk, sk, attempts=1, window_start=now, expires=expires)
+        try:
+            fresh.save(condition=LoginAttemptsItem.pk.does_not_exist()
+                       | ((LoginAttemptsItem.window_start <= cutoff) & past_delay))
+            return _attempts(fresh)
+        except PutError as exc:
+            if not condition_failed(exc):
+                raise
+    return None
+
+
+def _attempts(item: LoginAttemptsItem) -> LoginAttempts:
+    return LoginAttempts(attempts=int(item.attempts), window_start=item.window_start, not_before=item.not_before)
 
 
 def _technician(item: TechnicianItem) -> Technician:

@@ -85,13 +85,28 @@ class TokenItem(IdentityItem, discriminator="token"):
     expires_at = UTCDateTimeAttribute()
     token_generation = NumberAttribute()
     pair_hash = UnicodeAttribute(default="")
+    family = UnicodeAttribute(default="")
+    used_at = UTCDateTimeAttribute(null=True)
     expires = TTLAttribute(null=True)
 
 
-class ThrottleItem(IdentityItem, discriminator="throttle"):
-    failures = NumberAttribute(default=0)
+class TokenFamilyItem(IdentityItem, discriminator="token_family"):
+    """The tokens now valid in one family: what a detected reuse must delete."""
+
+    username = UnicodeAttribute()
+    current_access = UnicodeAttribute()
+    current_refresh = UnicodeAttribute()
+    revoked = BooleanAttribute(default=False)
+    expires = TTLAttribute(null=True)
+
+
+class LoginAttemptsItem(IdentityItem, discriminator="login_attempts"):
+    """``THROTTLE#<username>``: ``ADDR#<source address>`` counts password checks from one address;
+    ``USER`` counts the user's failures from every address."""
+
+    attempts = NumberAttribute(default=0)
     window_start = UTCDateTimeAttribute()
-    locked_until = UTCDateTimeAttribute(null=True)
+    not_before = UTCDateTimeAttribute(null=True)
     expires = TTLAttribute(null=True)
 
 
@@ -184,6 +199,13 @@ class WalletItem(CustomerTableItem, discriminator="wallet"):
 
     default_card_id = NumberAttribute(null=True)
     version = NumberAttribute()
+
+
+class CardCountItem(CustomerTableItem, discriminator="card_count"):
+    """``CUSTOMER#<id>`` / ``CARD_COUNT``: how many cards the customer has, changed by ``ADD`` in the
+    transaction that adds or removes a card, with the limit as its condition."""
+
+    card_count = NumberAttribute()
 
 
 class CustomerRefItem(CustomerTableItem, discriminator="ref"):
@@ -298,6 +320,23 @@ class SlotCounterItem(AgendaTableItem, discriminator="counter"):
     """Live OS overlapping one slot (``<date>#<HH:MM>``) or one day (``<date>#DIA``)."""
 
     booked = NumberAttribute(default=0)
+
+
+class VisitMap(MapAttribute[str, Any]):
+    order_id = NumberAttribute()
+    number = NumberAttribute()
+    start = UnicodeAttribute()  # local time, ISO without offset
+    end = UnicodeAttribute()
+
+
+class TechnicianDayItem(AgendaTableItem, discriminator="technician_day"):
+    """``TECNICO#<id>`` / ``<date>``: the technician's visits touching that day (agenda.technician_time);
+    every write is conditioned on ``version``, and an emptied day is kept so the version never restarts."""
+
+    technician_id = NumberAttribute()
+    day = UnicodeAttribute()
+    visits = ListAttribute[VisitMap](of=VisitMap, default=list)
+    version = NumberAttribute()
 
 
 # ---------------------------------------------------------- service orders

@@ -1,5 +1,6 @@
 """Service orders (``service_orders`` table) and the one transaction that
-writes an OS together with the agenda counters it takes and releases.
+writes an OS together with the agenda counters it takes and releases and the
+technicians' days it leaves and enters (``agendas`` table, see storage.agendas).
 
 Keys: ``OS#<id>`` / ``OS``; its messages ``OS#<id>`` / ``MSG#<message id:010d>``;
 tickets ``ATENDIMENTO#<id>`` / ``ATENDIMENTO``; ``OUTBOX`` / ``<written at>#<event id>`` for
@@ -19,16 +20,18 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.agenda.booking import AgendaChangedError, CapacityExhaustedError, CounterKey, CounterMoves
 from chalicelib.agenda.model import Interval
+from chalicelib.agenda.technician_time import DayKey, TechnicianDay, TechnicianDayChangedError
 from chalicelib.customers.model import Address
 from chalicelib.errors import ConflictError
 from chalicelib.observability import correlation_id
 from chalicelib.service_orders import listing
 from chalicelib.service_orders.model import Closing, OrderCustomer, OrderMessage, ServiceOrder, Ticket
 from chalicelib.service_orders.service import TransientConflictError
-from chalicelib.storage.agendas import LISTING, counters_pk
+from chalicelib.storage.agendas import LISTING, counters_pk, technician_day_item, technician_days
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.dated import moment_key, query_years, within
 from chalicelib.storage.errors import cancelled_reasons
@@ -39,6 +42,7 @@ from chalicelib.storage.models import (
     OrderTableItem,
     OutboxItem,
     SlotCounterItem,
+    TechnicianDayItem,
     TicketItem,
 )
 
@@ -80,6 +84,9 @@ class DynamoOrderStore:
         keys = [(f"ATENDIMENTO#{t}", "ATENDIMENTO") for t in dict.fromkeys(ticket_ids)]
         return {int(i.ticket_id): _ticket(i) for i in TicketItem.batch_get(keys)}
 
+    def technician_days(self, keys: Sequence[DayKey]) -> list[TechnicianDay]:
+        return technician_days(keys)
+
     def add_ticket(self, ticket: Ticket) -> None:
         _ticket_item(ticket).save(condition=TicketItem.pk.does_not_exist())
 
@@ -104,7 +111,7 @@ class DynamoOrderStore:
 
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
              events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None,
-             ticket: Ticket | None = None) -> None:
+             ticket: Ticket | None = None, days: Sequence[TechnicianDay] = ()) -> None:
         """Write ``order`` and apply ``moves``, all or nothing.
 
         ``expected_version`` None creates the OS; otherwise the stored OS must
@@ -112,6 +119,8 @@ class DynamoOrderStore:
         ``events`` land in the outbox in the same transaction; the table's
         stream takes them to the queue (chalicelib.outbox). ``ticket`` (the
         atendimento the OS is opened with) is created in the same transaction.
+        ``days`` are the technicians' days as the change leaves them, each
+        written only if it still has the version it was read at.
         """
         written = written_at or order.created_at
         outbox = [OutboxItem("OUTBOX", f"{written.isoformat()}#{event['id']}",
@@ -153,8 +162,29 @@ class DynamoOrderStore:
                 if ticket is not None:
                     txn.save(_ticket_item(ticket), condition=TicketItem.pk.does_not_exist())
                     puts.append("ticket")
+                for day in days:
+                    txn.save(technician_day_item(day), condition=_unchanged(day))
+                    puts.append(day)
         except TransactWriteError as exc:
             raise _refusal(exc, checks + puts + updates) from exc
+
+    def record_days(self, order: ServiceOrder, days: Sequence[TechnicianDay]) -> None:
+        """Write ``days`` (an OS already booked, recorded in its technicians' days) if the OS is still at its
+        version and each day at the version it was read at."""
+        try:
+            with transaction() as txn:
+                txn.condition_check(OrderItem, f"OS#{order.id}", "OS", condition=OrderItem.version == order.version)
+                for day in days:
+                    txn.save(technician_day_item(day), condition=_unchanged(day))
+        except TransactWriteError as exc:
+            raise _refusal(exc, ["os", *days]) from exc
+
+
+def _unchanged(day: TechnicianDay) -> Condition:
+    """The technician's day is still as it was read (optimistic concurrency, checked by DynamoDB)."""
+    if day.version == 0:
+        return TechnicianDayItem.pk.does_not_exist()
+    return TechnicianDayItem.version == day.version
 
 
 def _refusal(exc: TransactWriteError, labels: list[object]) -> Exception:
@@ -172,6 +202,8 @@ def _refusal(exc: TransactWriteError, labels: list[object]) -> Exception:
         return ConflictError("O atendimento já existe; tente de novo.")
     if first == "agenda":
         return AgendaChangedError()
+    if isinstance(first, TechnicianDay):
+        return TechnicianDayChangedError()
     if isinstance(first, CounterKey):
         return CapacityExhaustedError(first)
     return RuntimeError(f"contador de agenda já estava em zero: {first!r}")

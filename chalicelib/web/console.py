@@ -24,6 +24,7 @@ import chalice
 from chalice.app import Request
 
 from chalicelib.config import console_client
+from chalicelib.web.security_headers import SECURITY_HEADERS
 
 INDEX_ROUTE = "/"
 FILE_ROUTE = "/console/{arquivo}"
@@ -47,14 +48,13 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9]+)*\.(?:js|css|svg|map)$")
 # No build step fingerprints the file names, so every file is revalidated
 # (a 304 when unchanged): a deploy is never mixed with files cached before it.
 _REVALIDATE = "no-cache"
-_COMMON_HEADERS = {"X-Content-Type-Options": "nosniff"}
+# The app's middleware adds them to every answer too; here they also hold for a file served without it.
+_COMMON_HEADERS = SECURITY_HEADERS
 # The page runs only its own files; the calendar sets inline styles.
 _PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
                                "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
                                "form-action 'self'; frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
 }
 
 

@@ -51,6 +51,7 @@ from chalicelib.observability import (
 )
 from chalicelib.web.envelope import Payload, failure
 from chalicelib.web.inputs import merge_input
+from chalicelib.web.security_headers import with_security_headers
 from chalicelib.web.validation import Fields, parse_int
 
 logger = logging.getLogger(__name__)
@@ -73,11 +74,12 @@ LEGACY_ID_HEADER = "X-Correlation-Id"
 class ApiRequest:
     """What a view needs: the merged input, the caller and the services."""
 
-    input: dict[str, Any]
+    # The input may hold a card number, a CVV, a password or a secret, and the headers the bearer token: no repr.
+    input: dict[str, Any] = field(repr=False)
     container: Container
     principal: Principal | None
     correlation_id: str
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
     # API Gateway's requestContext.identity.sourceIp: the TCP peer it saw. X-Forwarded-For is
     # whatever the client wrote, so nothing that limits or records callers reads it.
     source_ip: str = ""
@@ -206,7 +208,8 @@ def _json(status: int, payload: Payload, extra: dict[str, str] | None = None) ->
 
 
 def _correlated_request(event: Any, get_response: Callable[[Any], chalice.Response]) -> chalice.Response:
-    """One correlation id per request, echoed in the answer; the request's metrics published once."""
+    """One correlation id per request, echoed in the answer with the security headers; the request's
+    metrics published once."""
     headers = {k.lower(): v for k, v in (event.headers or {}).items()}
     cid = request_correlation_id(headers, (event.context or {}).get("requestId"))
     with correlated(cid):
@@ -216,7 +219,9 @@ def _correlated_request(event: Any, get_response: Callable[[Any], chalice.Respon
             container = built_container()
             if container is not None:  # a request that built nothing (a static file) counted nothing
                 container.metrics.flush()
-    response.headers = {**response.headers, REQUEST_ID_HEADER: cid, LEGACY_ID_HEADER: cid}
+    # The outermost middleware sees every answer the function gives, Chalice's own 405/415 and the
+    # console's files included: the one place that cannot miss one.
+    response.headers = {**with_security_headers(response.headers), REQUEST_ID_HEADER: cid, LEGACY_ID_HEADER: cid}
     return response
 
 

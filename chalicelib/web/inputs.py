@@ -14,10 +14,19 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from chalicelib.errors import ValidationError
+from chalicelib.input_rules import is_digits
 
 MAX_BODY_BYTES = 1024 * 1024
 MAX_KEY_DEPTH = 8
 MAX_FIELDS = 2000
+# Secrets go in the body only: a query string ends up in access logs, proxies and browser history. Refused at
+# any depth of a PHP-style key (``credenciais[merchant_key]``) ...
+SECRET_QUERY_FIELDS = frozenset({
+    "password", "client_secret", "refresh_token", "secret", "merchant_key", "cvv", "codigo_seguranca",
+})
+# ... except the card's number, a secret only at the top: ``endereco_instalacao[numero]`` is an address.
+CARD_NUMBER_FIELD = "numero"
+SECRET_IN_QUERY_MSG = "Dado sigiloso na URL"
 
 _KEY_PART = re.compile(r"\[([^\[\]]*)\]")
 
@@ -28,6 +37,8 @@ def merge_input(
     content_type: str | None,
 ) -> dict[str, Any]:
     """Merge the query pairs and the body into one dict (body keys win)."""
+    query = list(query)
+    _refuse_secrets_in_query(query)
     merged = expand_pairs(query)
     if body:
         if len(body) > MAX_BODY_BYTES:
@@ -37,6 +48,26 @@ def merge_input(
             )
         _deep_merge(merged, _parse_body(body, content_type or ""))
     return merged
+
+
+def _refuse_secrets_in_query(pairs: list[tuple[str, str]]) -> None:
+    """Names the fields, never their values (the error is answered, and the value must not travel further)."""
+    named = sorted({name for key, _ in pairs if (name := _secret_name(key))})
+    if named:
+        raise ValidationError(
+            [f"O campo {name} não pode ser enviado na URL (query string): envie-o no corpo da requisição "
+             "(JSON ou formulário)." for name in named],
+            message=SECRET_IN_QUERY_MSG,
+        )
+
+
+def _secret_name(key: str) -> str | None:
+    """Which secret the key holds (one of ours, never the client's text), if any."""
+    head, _, rest = key.partition("[")
+    names = [part.strip().lower() for part in (head, *_KEY_PART.findall("[" + rest))]
+    if names[0] == CARD_NUMBER_FIELD:
+        return CARD_NUMBER_FIELD
+    return next((name for name in names if name in SECRET_QUERY_FIELDS), None)
 
 
 def expand_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
@@ -64,7 +95,7 @@ def _assign(target: dict[str, Any], path: list[str], value: str) -> None:
     for index, part in enumerate(path):
         last = index == len(path) - 1
         if part == "":  # "a[]" appends; give it the next free numeric key
-            part = str(sum(1 for k in node if k.isdigit()))
+            part = str(sum(1 for k in node if is_digits(k)))
         if last:
             node[part] = value
             return

@@ -12,11 +12,14 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from chalicelib.errors import ValidationError
+from chalicelib.input_rules import date_in_range, date_range_error, is_digits
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_INT_LIMIT = 10**18
+_Dated = TypeVar("_Dated", date, datetime)
 _TRUE = {"1", "true", "sim", "yes", "on"}
 _FALSE = {"0", "false", "nao", "não", "no", "off"}
 
@@ -167,10 +170,11 @@ class Fields:
             return None
         try:
             # fromisoformat alone would also take week dates such as 2026-W52-4
-            return date.fromisoformat(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else _bad_date()
+            day = date.fromisoformat(value) if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) else _bad_date()
         except ValueError:
             self.error(f"O campo {self.name(key)} deve ser uma data no formato AAAA-MM-DD.")
             return None
+        return self._bounded(key, day)
 
     def moment(self, key: str, *, required: bool = False, end_of_day: bool = False) -> datetime | None:
         """``AAAA-MM-DD`` or ``AAAA-MM-DD HH:MM[:SS]`` (HubSoft sends both); a bare
@@ -178,17 +182,26 @@ class Fields:
         value = self.text(key, required=required, max_len=19)
         if not value:
             return None
-        match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?", value)
+        match = re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:[ T]([0-9]{2}:[0-9]{2}(?::[0-9]{2})?))?", value)
         if match is not None:
             try:
                 day = date.fromisoformat(match.group(1))
-                if match.group(2) is None:
-                    return datetime.combine(day, time(23, 59, 59) if end_of_day else time())
                 clock = match.group(2)
-                return datetime.combine(day, time.fromisoformat(clock if len(clock) == 8 else clock + ":00"))
+                if clock is None:
+                    moment = datetime.combine(day, time(23, 59, 59) if end_of_day else time())
+                else:
+                    moment = datetime.combine(day, time.fromisoformat(clock if len(clock) == 8 else clock + ":00"))
+                return self._bounded(key, moment)
             except ValueError:
                 pass
         self.error(f"O campo {self.name(key)} deve ser uma data no formato AAAA-MM-DD ou AAAA-MM-DD HH:MM:SS.")
+        return None
+
+    def _bounded(self, key: str, value: _Dated) -> _Dated | None:
+        """Refused at parse time: past the bounds, the days and margins added later could overflow."""
+        if date_in_range(value):
+            return value
+        self.error(date_range_error(self.name(key)))
         return None
 
     def id_list(self, key: str, *, max_items: int = 100) -> list[int]:
@@ -217,7 +230,7 @@ class Fields:
         value = self.text(key, required=required, max_len=8)
         if not value:
             return None
-        if re.fullmatch(r"\d{2}:\d{2}(:\d{2})?", value):
+        if re.fullmatch(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?", value):
             try:
                 return time.fromisoformat(value if len(value) == 8 else value + ":00")
             except ValueError:
@@ -282,14 +295,15 @@ def _related(one: str, other: str) -> bool:
 
 
 def parse_int(value: Any) -> int | None:
-    """An int from a JSON number or a numeric string; None for anything else."""
+    """An int of at most 18 digits (ASCII) from a JSON number or a numeric string; None for anything else."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", value):
+        value = int(value)
+    if isinstance(value, int):
+        # Larger ones are no id or count of ours, and DynamoDB refuses numbers past 38 digits.
+        return value if abs(value) < _INT_LIMIT else None
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,18}\s*", value):
         return int(value)
     return None
 
@@ -301,7 +315,7 @@ def parse_money_cents(value: Any) -> int | None:
     text = str(value).strip()
     if isinstance(value, str):
         text = text.replace(",", ".") if text.count(",") == 1 and "." not in text else text
-    if not re.fullmatch(r"-?\d{1,12}(\.\d{1,2})?", text):
+    if not re.fullmatch(r"-?[0-9]{1,12}(\.[0-9]{1,2})?", text):
         # floats such as 99.9 print as "99.9"; 0.1 + 0.2 style noise is refused
         return None
     try:
@@ -314,7 +328,7 @@ def as_list(value: Any) -> list[Any] | None:
     """A JSON array as is; ``{"0": a, "1": b}`` (PHP-style) as ``[a, b]``."""
     if isinstance(value, list):
         return value
-    if isinstance(value, Mapping) and all(isinstance(k, str) and k.isdigit() for k in value):
+    if isinstance(value, Mapping) and all(isinstance(k, str) and is_digits(k) for k in value):
         return [value[k] for k in sorted(value, key=int)]
     return None
 

@@ -1,6 +1,8 @@
 """Logging in and out of the console served by the app at ``/``."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import expect
 
@@ -53,3 +55,38 @@ def test_the_login_form_works_from_the_keyboard(console: Console) -> None:
     page.keyboard.press("Enter")
     expect(page.locator("header.topo")).to_be_visible()
     console.assert_no_errors()
+
+
+def test_an_expired_access_token_is_renewed_silently(console: Console) -> None:
+    page = console.page
+    console.login()
+    refresh_before = page.evaluate("sessionStorage.getItem('console.refresh')")
+    assert refresh_before
+    # What an access token past its hour looks like to the server: unknown. The next call is refused
+    # with 401, the refresh token buys a new pair, and the call is made again.
+    page.evaluate("sessionStorage.setItem('console.token', 'expirado')")
+    page.get_by_role("navigation", name="Telas do console").get_by_role("link", name="Ordens de Serviço").click()
+    expect(page.get_by_role("heading", name="Ordens de Serviço")).to_be_visible()
+    expect(page.locator("header.topo")).to_be_visible()
+    # Polled with evaluate: wait_for_function compiles its text in the page, which the console's CSP forbids.
+    deadline = time.monotonic() + 10
+    while page.evaluate("sessionStorage.getItem('console.token')") == "expirado" and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert page.evaluate("sessionStorage.getItem('console.token')") not in (None, "expirado")
+    assert page.evaluate("sessionStorage.getItem('console.refresh')") not in (None, refresh_before)
+    assert all("401" in error for error in console.errors), console.errors
+    console.errors.clear()
+
+
+def test_a_refused_renewal_ends_the_session_cleanly(console: Console) -> None:
+    page = console.page
+    console.login()
+    page.evaluate("sessionStorage.setItem('console.token', 'expirado');"
+                  "sessionStorage.setItem('console.refresh', 'revogado')")
+    page.get_by_role("navigation", name="Telas do console").get_by_role("link", name="Agendas").click()
+    expect(page.get_by_role("button", name="Entrar")).to_be_visible()
+    expect(page.get_by_role("alert")).to_contain_text("Sua sessão expirou")
+    assert page.evaluate("[sessionStorage.getItem('console.token'), sessionStorage.getItem('console.refresh')]") \
+        == [None, None]
+    assert all("401" in error for error in console.errors), console.errors
+    console.errors.clear()

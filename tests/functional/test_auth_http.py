@@ -1,13 +1,14 @@
 """Auth as HubSoft clients use it, through the Chalice app."""
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import urlencode
 
 import pytest
 
 import app as app_module
-from chalicelib.auth.model import MAX_LOGIN_FAILURES
+from chalicelib.auth.model import ACCESS_TOKEN_SECONDS, MAX_LOGIN_FAILURES
 from chalicelib.container import Container
 from chalicelib.web.endpoint import PUBLIC
 from tests.functional.conftest import ADMIN, CLIENT, Http
@@ -23,7 +24,7 @@ def token_body(**overrides: str) -> dict[str, str]:
 def test_token_with_json_body(http: Http) -> None:
     answer = http.request("POST", "/oauth/token", token_body(), token="")
     assert answer.status_code == 200
-    assert answer.json["token_type"] == "Bearer" and answer.json["expires_in"] == 2592000
+    assert answer.json["token_type"] == "Bearer" and answer.json["expires_in"] == ACCESS_TOKEN_SECONDS
     assert answer.json["access_token"] and answer.json["refresh_token"]
 
 
@@ -35,9 +36,15 @@ def test_token_with_form_body_and_numeric_client_id(http: Http) -> None:
     assert as_number.status_code == 200
 
 
-def test_token_with_query_string_only(http: Http) -> None:
+def test_token_with_the_password_in_the_query_string_is_refused(http: Http) -> None:
+    # A query string ends up in access logs and browser history: secrets travel in the body only.
     answer = http.request("POST", "/oauth/token?" + urlencode(token_body()), token="")
-    assert answer.status_code == 200
+    assert answer.status_code == 200 and answer.json["status"] == "error" and "access_token" not in answer.json
+    assert "password" in " ".join(answer.json["errors"]) and ADMIN[1] not in json.dumps(answer.json)
+    fields_only = {k: v for k, v in token_body().items() if k not in ("password", "client_secret")}
+    answer = http.request("POST", "/oauth/token?" + urlencode(fields_only), {"client_secret": CLIENT[1],
+                                                                           "password": ADMIN[1]}, token="")
+    assert answer.status_code == 200 and answer.json["access_token"]
 
 
 def test_wrong_password_has_passports_shape(http: Http) -> None:
@@ -141,3 +148,47 @@ def test_admin_revokes_every_token(http: Http) -> None:
     answer = http.request("POST", "/api/v1/integracao/configuracao/usuario/revogar_tokens")
     assert answer.json["status"] == "success"
     assert http.request("GET", "/api/v1/integracao/usuario_atual", token=admin_token).status_code == 401
+
+
+def test_an_admin_sees_and_lifts_a_login_lock(http: Http) -> None:
+    admin_token = http.login()
+    user = http.request("POST", "/api/v1/integracao/configuracao/usuario", {
+        "username": "bot", "password": "senha-forte-1", "nome": "Bot", "permissoes": []}).json["usuario"]
+    for _ in range(MAX_LOGIN_FAILURES + 1):
+        http.request("POST", "/oauth/token", token_body(username="bot", password="errada"), token="")
+    assert http.request("POST", "/oauth/token", token_body(username="bot", password="senha-forte-1"),
+                        token="").status_code == 429
+    base = f"/api/v1/integracao/configuracao/usuario/{user['id']}"
+    blocks = http.request("GET", f"{base}/bloqueios_login", token=admin_token).json
+    assert blocks["status"] == "success"
+    # The Chalice test client, like chalice.local, reports every caller as 127.0.0.1.
+    assert [b["endereco"] for b in blocks["bloqueios"]] == ["127.0.0.1"]
+    assert blocks["bloqueios"][0]["bloqueado_ate"]
+    lifted = http.request("POST", f"{base}/desbloquear_login", token=admin_token).json
+    assert lifted["status"] == "success" and lifted["enderecos_liberados"] == 1
+    assert "bot" in lifted["msg"]
+    assert http.request("POST", "/oauth/token", token_body(username="bot", password="senha-forte-1"),
+                        token="").status_code == 200
+    assert http.request("GET", f"{base}/bloqueios_login", token=admin_token).json["bloqueios"] == []
+    assert http.request("POST", "/api/v1/integracao/configuracao/usuario/999/desbloquear_login",
+                        token=admin_token).json["status"] == "error"
+
+
+def test_only_an_admin_lifts_a_lock(http: Http) -> None:
+    http.login()
+    http.request("POST", "/api/v1/integracao/configuracao/usuario", {
+        "username": "bot", "password": "senha-forte-1", "nome": "Bot", "permissoes": ["Consultar clientes"]})
+    bot_token = http.login("bot", "senha-forte-1")
+    answer = http.request("POST", "/api/v1/integracao/configuracao/usuario/1/desbloquear_login", token=bot_token)
+    assert answer.status_code == 403
+
+
+def test_a_reused_refresh_token_logs_the_family_out(http: Http) -> None:
+    first = http.request("POST", "/oauth/token", token_body(), token="").json
+    refresh = {"grant_type": "refresh_token", "client_id": CLIENT[0], "client_secret": CLIENT[1]}
+    second = http.request("POST", "/oauth/token", {**refresh, "refresh_token": first["refresh_token"]},
+                          token="").json
+    assert http.request("GET", "/api/v1/integracao/usuario_atual", token=second["access_token"]).status_code == 200
+    reused = http.request("POST", "/oauth/token", {**refresh, "refresh_token": first["refresh_token"]}, token="")
+    assert reused.status_code == 401 and reused.json["error"] == "invalid_grant"
+    assert http.request("GET", "/api/v1/integracao/usuario_atual", token=second["access_token"]).status_code == 401

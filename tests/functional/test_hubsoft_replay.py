@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from chalicelib.auth.model import ACCESS_TOKEN_SECONDS
 from tests.functional.test_local_stack import CREDENTIALS, RunningStack, running_stack
 
 pytestmark = pytest.mark.stack
@@ -234,7 +235,7 @@ def test_customer_search_as_the_official_examples_php_and_csharp_clients(
     customer = world.customer("Joana Prado")
     client = Integrator(world.url, form_token=form_token, login_every_call=login_every_call)
     token = client.login()
-    assert token["token_type"] == "Bearer" and token["expires_in"] == 2592000
+    assert token["token_type"] == "Bearer" and token["expires_in"] == ACCESS_TOKEN_SECONDS
     assert token["access_token"] and token["refresh_token"]
     params = {"busca": busca, "termo_busca": customer.cpf if busca == "cpf_cnpj" else str(customer.codigo_cliente)}
     if busca == "codigo_cliente":

@@ -18,6 +18,7 @@ import boto3
 import pytest
 import requests
 
+from chalicelib.auth.model import ACCESS_TOKEN_SECONDS
 from sandbox.aws import free_port
 
 pytestmark = pytest.mark.stack
@@ -52,10 +53,10 @@ def start(env: dict[str, str], log: Path | None = None) -> subprocess.Popen[str]
 
 
 @contextmanager
-def running_stack(tmp: Path) -> Iterator[RunningStack]:
+def running_stack(tmp: Path, **extra_env: str) -> Iterator[RunningStack]:
     """``python -m sandbox serve`` on a free port, its log in ``tmp/stack.log``, until the block ends."""
     port = free_port()
-    env = stack_env(tmp, port)
+    env = {**stack_env(tmp, port), **extra_env}
     log = tmp / "stack.log"
     process = start(env, log)
     url = f"http://127.0.0.1:{port}"
@@ -107,7 +108,7 @@ def test_token_with_json_and_form(stack: RunningStack, as_form: bool) -> None:
     answer = requests.post(f"{stack.url}/oauth/token", timeout=10, **send)  # type: ignore[arg-type]
     body = answer.json()
     assert answer.status_code == 200
-    assert body["token_type"] == "Bearer" and body["expires_in"] == 2592000
+    assert body["token_type"] == "Bearer" and body["expires_in"] == ACCESS_TOKEN_SECONDS
     assert body["access_token"] and body["refresh_token"]
 
 
@@ -135,6 +136,19 @@ def test_unknown_route_is_404_in_the_envelope(stack: RunningStack) -> None:
     assert answer.json() == {"status": "error", "msg": "Rota não encontrada.", "errors": []}
 
 
+def test_a_password_in_the_query_string_is_refused_and_never_logged(stack: RunningStack) -> None:
+    secret = "senha-na-url-7b3e9d"
+    body = {k: v for k, v in CREDENTIALS.items() if k != "password"}
+    answer = requests.post(f"{stack.url}/oauth/token", params={"password": secret}, json=body, timeout=10)
+    assert answer.status_code == 200 and answer.json()["status"] == "error" and secret not in answer.text
+    assert "password" in " ".join(answer.json()["errors"])
+    for method in ("TRACE", "QUERY"):  # http.server's own 501 page, before: the app's 405 now
+        other = requests.request(method, f"{stack.url}/oauth/token?password={secret}", timeout=10)
+        assert other.status_code == 405 and other.json()["status"] == "error"
+    log = Path(stack.env["SANDBOX_STATE_DIR"]) / "stack.log"
+    assert "/oauth/token" in log.read_text() and secret not in log.read_text()
+
+
 def test_protected_route_without_token(stack: RunningStack) -> None:
     assert requests.get(f"{stack.url}/api/v1/integracao/configuracao/tecnico", timeout=5).status_code == 401
 
@@ -148,6 +162,29 @@ def test_huge_body_is_refused_unread(stack: RunningStack) -> None:
     assert "Connection: close" in reply
     assert reply.startswith("HTTP/1.1 413") or reply.startswith("HTTP/1.0 413"), reply
     assert json.loads(reply.split("\r\n\r\n", 1)[1])["status"] == "error"
+
+
+def raw_reply(stack: RunningStack, head: bytes) -> tuple[int, dict[str, str]]:
+    """Status and headers of what the server answers to ``head`` (sent as it is, body unread)."""
+    host, port = stack.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(head)
+        reply = read_until_closed(connection).decode("utf-8")
+    status_line, *lines = reply.split("\r\n\r\n", 1)[0].split("\r\n")
+    return int(status_line.split()[1]), dict(line.split(": ", 1) for line in lines)
+
+
+def test_the_gateways_own_answers_have_the_security_headers(stack: RunningStack) -> None:
+    from chalicelib.web.security_headers import SECURITY_HEADERS
+
+    unknown = requests.get(f"{stack.url}/nao/existe", timeout=5)
+    too_large = raw_reply(stack, b"POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Length: 20971520\r\n\r\n")
+    chunked = raw_reply(stack, b"POST /oauth/token HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+    answered = requests.get(f"{stack.url}/health", timeout=5)
+    for status, headers in ((unknown.status_code, unknown.headers), too_large, chunked,
+                            (answered.status_code, answered.headers)):
+        assert {name: headers.get(name) for name in SECURITY_HEADERS} == dict(SECURITY_HEADERS), status
+    assert [unknown.status_code, too_large[0], chunked[0], answered.status_code] == [404, 413, 411, 200]
 
 
 def test_second_start_on_a_busy_port_says_so(stack: RunningStack) -> None:
@@ -182,7 +219,7 @@ def test_tick_runs_against_the_running_stack(stack: RunningStack) -> None:
     assert json.loads(done.stdout)["hora_local"] == "2026-12-10T10"
 
 
-@pytest.mark.parametrize("at", ["amanhã", "2026-12-10T10:00:00"])
+@pytest.mark.parametrize("at", ["amanhã", "2026-12-10T10:00:00", "9999-12-31T23:00:00-03:00"])
 def test_tick_refuses_a_bad_instant(stack: RunningStack, at: str) -> None:
     done = subprocess.run([sys.executable, "-m", "sandbox", "tick", "--at", at], cwd=ROOT, env=stack.env,
                           text=True, capture_output=True, timeout=60)

@@ -54,7 +54,10 @@ def metrics() -> CountingMetrics:
 def stack(clock: MutableClock, zapme: ZapMeSimulator, metrics: CountingMetrics) -> Iterator[Container]:
     with mock_aws():
         create_resources(boto3.session.Session(region_name="us-east-1"))
-        container = build_container(replace(TEST_SETTINGS, zapme_url=zapme.url), clock=clock, metrics=metrics)
+        # As the local stack does: the simulator (http on loopback) is listed by its exact origin.
+        settings = replace(TEST_SETTINGS, zapme_url=zapme.url,
+                           zapme_allowed_hosts=(*TEST_SETTINGS.zapme_allowed_hosts, zapme.url))
+        container = build_container(settings, clock=clock, metrics=metrics)
         with use_container(container):
             container.auth.ensure_admin(*ADMIN)
             container.auth.ensure_client(CLIENT[0], CLIENT[1], "Integração de teste")
@@ -225,3 +228,84 @@ def test_nothing_is_sent_while_zapme_is_not_configured_or_a_template_is_off(
     assert zapme.sent() == []
     settings = ok(admin.request("GET", f"{BASE}/configuracao/integracao/zapme"))["zapme"]
     assert settings["secret_configurado"] is True and "secret" not in settings
+
+
+# --------------------------------------------------------- where the secret may go
+ZAPME = f"{BASE}/configuracao/integracao/zapme"
+
+
+def zapme_settings(http: Http, stack: Container) -> tuple[dict[str, Any], Any]:
+    """What the API shows of the ZapMe settings and what is stored (the sealed secret included)."""
+    return ok(http.request("GET", ZAPME))["zapme"], stack.notification_settings.zapme()
+
+
+@pytest.mark.parametrize("body, fragment", [
+    # A new url without the secret: the stored secret would follow it.
+    ({"url": "https://api.zapme.com.br"}, "envie também o secret"),
+    # With the secret, but not https on an allowed host.
+    ({"url": "http://api.zapme.com.br", "secret": "novo-secret"}, "https://"),
+    ({"url": "https://evil.example", "secret": "novo-secret"}, "não está entre os permitidos"),
+    ({"url": "https://api.zapme.com.br.evil.example", "secret": "novo-secret"}, "não está entre os permitidos"),
+    ({"url": "https://api.zapme.com.br@evil.example", "secret": "novo-secret"}, "usuário ou senha"),
+    ({"url": "https://evil.example\\@api.zapme.com.br", "secret": "novo-secret"}, "caracteres inválidos"),
+    ({"url": "https://api.zapme.com.br:8443", "secret": "novo-secret"}, "não está entre os permitidos"),
+    ({"url": "https://zapme.com.br", "secret": "novo-secret"}, "não está entre os permitidos"),
+    ({"url": "https://api.zapmé.com.br", "secret": "novo-secret"}, "não está entre os permitidos"),
+    ({"url": "https://api.zapme.com.br?x=@evil.example", "secret": "novo-secret"}, "parâmetros"),
+    ({"url": "ftp://api.zapme.com.br", "secret": "novo-secret"}, "https://"),
+    # The simulator is allowed by its exact origin only.
+    ({"url": "http://127.0.0.1:1", "secret": "novo-secret"}, "https://"),
+], ids=lambda value: value if isinstance(value, str) else None)
+def test_zapme_url_changes_that_could_leak_the_secret_are_refused_and_change_nothing(
+        zapme_on: Http, stack: Container, body: dict[str, Any], fragment: str) -> None:
+    before = zapme_settings(zapme_on, stack)
+    answer = zapme_on.request("PUT", ZAPME, {"ativo": False, "api": "outra-api", **body})
+    assert_refused(answer, "url", fragment)
+    assert "novo-secret" not in answer.body.decode()
+    assert zapme_settings(zapme_on, stack) == before
+
+
+def test_zapme_url_changes_with_the_secret_on_an_allowed_host_are_stored_canonical(
+        zapme_on: Http, stack: Container, zapme: ZapMeSimulator) -> None:
+    answer = ok(zapme_on.request("PUT", ZAPME, {"ativo": True, "api": "api", "secret": "secret-2",
+                                                "url": "HTTPS://API.ZapMe.com.br:443/"}))
+    assert answer["zapme"]["url"] == "https://api.zapme.com.br"
+    # The same address again (however spelt), or none sent: the stored secret stays with it.
+    ok(zapme_on.request("PUT", ZAPME, {"ativo": True, "api": "api-2", "url": "https://api.zapme.com.br/"}))
+    ok(zapme_on.request("PUT", ZAPME, {"ativo": False, "api": "api-3"}))
+    stored = stack.notification_settings.zapme()
+    assert stored is not None and (stored.api, stored.url, stored.active) == ("api-3", "https://api.zapme.com.br",
+                                                                                False)
+    # Another allowed address (here the simulator's) takes the secret again too.
+    assert_refused(zapme_on.request("PUT", ZAPME, {"ativo": True, "api": "api", "url": zapme.url}), "secret")
+    assert stack.notification_settings.zapme() == stored
+    ok(zapme_on.request("PUT", ZAPME, {"ativo": True, "api": ZapMeSimulator.DEFAULT_API, "url": zapme.url,
+                                       "secret": ZapMeSimulator.DEFAULT_SECRET}))
+    deliver(zapme_on, declined())
+    assert len(zapme.sent()) == 1
+
+
+def test_a_stored_address_off_the_allow_list_is_refused_at_send_time(
+        zapme_on: Http, stack: Container, zapme: ZapMeSimulator, metrics: CountingMetrics) -> None:
+    # Stored before the allow-list existed (or removed from it since): the secret is not sent there.
+    current = stack.notification_settings.zapme()
+    assert current is not None
+    stack.notification_settings._store.save_zapme(replace(current, url="https://api.zapme.com.br.evil.example"))
+    event = declined()
+    deliver(zapme_on, event)  # no exception: not retried, the address will not become allowed by waiting
+    [logged] = log(zapme_on)
+    assert (logged["id"], logged["status"]) == (event["id"], "falha_permanente")
+    assert logged["motivo"].startswith("Envio bloqueado: o endereço configurado da API da ZapMe não é permitido")
+    assert "https://api.zapme.com.br.evil.example" in logged["motivo"]
+    assert [t["resultado"] for t in logged["tentativas"]] == ["falha_permanente"]
+    assert zapme.sent() == [] and metrics.total() == {MESSAGES_FAILED: 1}
+
+
+def test_a_declined_payment_message_never_carries_a_card_number(zapme_on: Http, zapme: ZapMeSimulator) -> None:
+    # An event raised before billing masked the gateway's words: masked when the message is rendered.
+    event = declined()
+    event["payload"]["mensagem_retorno"] = "Cartao 4024 0071 9769 2931 nao autorizado"
+    deliver(zapme_on, event)
+    [sent] = zapme.sent()
+    assert "4024" not in sent["message"] and "Cartao **** nao autorizado" in sent["message"]
+    assert "4024" not in json.dumps(log(zapme_on))

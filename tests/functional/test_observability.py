@@ -17,10 +17,12 @@ from typing import Any
 import boto3
 import pytest
 
+from chalicelib.auth.model import LOGIN_FAILURE_DELAYS, MAX_LOGIN_FAILURES
 from chalicelib.container import Container
 from chalicelib.observability import CORRELATION_ATTRIBUTE, configure_json_logging, remove_json_logging
 from chalicelib.ports import CHARGES_APPROVED
 from chalicelib.queues import CHARGES, NOTIFICATIONS, Message, queue_name
+from tests.conftest import MutableClock
 from tests.fakes import CountingMetrics
 from tests.functional.conftest import ADMIN, CLIENT, Http
 from tests.functional.test_entrypoints import hourly_event, sqs_event
@@ -73,7 +75,7 @@ class TestRequestId:
         assert answer.status_code == 401 and answer.headers["X-Request-Id"] == "sem-token-valido"
 
 
-def test_a_requests_log_lines_are_json_with_its_correlation_id(http: Http, stack: Container,
+def test_a_requests_log_lines_are_json_with_its_correlation_id(http: Http, stack: Container, clock: MutableClock,
                                                                json_logs: io.StringIO) -> None:
     # GIVEN a service that fails unexpectedly, and a user about to lock their login
     class Broken:
@@ -85,11 +87,12 @@ def test_a_requests_log_lines_are_json_with_its_correlation_id(http: Http, stack
     # WHEN one request fails and another locks the login with wrong passwords
     failed = http.request("GET", f"{CUSTOMERS}?busca=cpf_cnpj&termo_busca=1",
                           headers={"X-Request-Id": "pedido-que-falha"})
-    for attempt in range(5):
+    for attempt in range(MAX_LOGIN_FAILURES):
         http.request("POST", "/oauth/token", {"grant_type": "password", "client_id": CLIENT[0],
                                               "client_secret": CLIENT[1], "username": ADMIN[0],
                                               "password": "senha-errada-xyz"},
                      token="", headers={"X-Request-Id": f"login-errado-{attempt}"})
+        clock.advance(seconds=max(LOGIN_FAILURE_DELAYS))  # each waits out its delay: all five are checked
     # THEN every line is JSON, of the service, carrying the id of the request that logged it
     logged = lines(json_logs)
     error = next(line for line in logged if line["message"].startswith("unexpected error"))
@@ -99,7 +102,8 @@ def test_a_requests_log_lines_are_json_with_its_correlation_id(http: Http, stack
     assert error["exception_name"] == "RuntimeError" and error["path"] == CUSTOMERS
     assert error["function_name"] and error["function_request_id"] and "cold_start" in error  # Lambda's keys
     locked = next(line for line in logged if line["message"] == "login locked")
-    assert locked["correlation_id"] == "login-errado-4" and locked["username"] == ADMIN[0]
+    assert locked["correlation_id"] == f"login-errado-{MAX_LOGIN_FAILURES - 1}" and locked["username"] == ADMIN[0]
+    assert locked["source_address"] == "127.0.0.1"
     assert "senha-errada-xyz" not in json_logs.getvalue() and CLIENT[1] not in json_logs.getvalue()
 
 

@@ -45,14 +45,18 @@ def orders(admin: Http, clock: MutableClock) -> Http:  # noqa: F811 - the import
     """OS 1 (Mon 09h, Carlos), 2 (Mon 10h, Ana, tarde), 3 (Wed 08h, Carlos and Ana), all pendente;
     4 (no agenda, aguardando_agendamento, HubSoft's default time: 10/12 14:00); 5 (Mon 11h, Carlos,
     then finished); opened an hour apart from 10/12 13:00 UTC (10:00 local)."""
+    def an_hour_later() -> None:
+        clock.advance(hours=1)
+        admin.login()  # the access token lives an hour
+
     open_os(admin, 9, ids_tecnicos=[1], status="pendente")
-    clock.advance(hours=1)
+    an_hour_later()
     open_os(admin, 10, ids_tecnicos=[2], disponibilidade=["tarde"], status="pendente")
-    clock.advance(hours=1)
+    an_hour_later()
     open_os(admin, 8, day=WEDNESDAY, ids_tecnicos=[1, 2], status="pendente")
-    clock.advance(hours=1)
+    an_hour_later()
     open_os(admin, None)
-    clock.advance(hours=1)
+    an_hour_later()
     open_os(admin, 11, ids_tecnicos=[1])
     ok(admin.request("POST", f"{ORDERS}/fechar", closing(id_ordem_servico=5, hora_inicio_executado="11:10:00",
                                                          hora_termino_executado="11:40:00")))

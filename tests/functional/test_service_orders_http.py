@@ -261,6 +261,7 @@ def test_abrir_os_defaults_without_agenda_take_no_agenda_place(admin: Http, stac
 def test_abrir_os_with_agenda_and_no_dates_is_now_plus_one_hour_for_one_hour(admin: Http,
                                                                             clock: MutableClock) -> None:
     clock.now = datetime(2026, 12, 14, 12, 20, 45, tzinfo=UTC)  # 09:20:45 in São Paulo
+    admin.login()  # days later: the first login's access token (an hour) is gone
     ok(admin.request("POST", f"{BASE}/atendimento", ticket_body()))
     order = ok(admin.request("POST", f"{ORDERS}/abrir_os?id_atendimento=1",
                              {"id_agenda_ordem_servico": 1}))["ordem_servico"]
@@ -477,16 +478,18 @@ def test_fechar_refusals(admin: Http, changes: dict[str, Any], fragment: str) ->
 # -------------------------------------------------------- adicionar_mensagem
 def test_adicionar_mensagem_shape(admin: Http, stack: Container) -> None:
     open_os(admin, 9, ids_tecnicos=[1])
+    # A forged X-Forwarded-For is ignored: the address kept is the TCP peer API Gateway saw (sourceIp; the Chalice
+    # test client's is 127.0.0.1).
     answer = ok(admin.request("POST", f"{ORDERS}/adicionar_mensagem/1", {"mensagem": "Cliente pediu para ligar"},
                               headers={"X-Forwarded-For": "200.1.2.3, 10.0.0.1"}))
     assert answer["ordem_servico_mensagem"] == {
         "id_ordem_servico": 1, "id_usuario": 1, "mensagem": "Cliente pediu para ligar",
         "data_cadastro": {"date": "2026-12-10 10:00:00.000000", "timezone_type": 3,
                           "timezone": "America/Sao_Paulo"},
-        "ip_cadastro": "200.1.2.3", "id_ordem_servico_mensagem": 1, "data_cadastro_br": "10/12/2026 10:00:00",
+        "ip_cadastro": "127.0.0.1", "id_ordem_servico_mensagem": 1, "data_cadastro_br": "10/12/2026 10:00:00",
     }
     from chalicelib.storage.orders import DynamoOrderStore
-    assert [m.text for m in DynamoOrderStore().messages(1)] == ["Cliente pediu para ligar"]
+    assert [(m.text, m.ip) for m in DynamoOrderStore().messages(1)] == [("Cliente pediu para ligar", "127.0.0.1")]
     assert stack.service_orders.get(1).version == 1  # the OS itself is untouched
 
 

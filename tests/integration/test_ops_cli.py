@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from chalicelib.auth.model import MAX_LOGIN_FAILURES
 from chalicelib.auth.service import TokenRequest
 from chalicelib.container import Container
-from chalicelib.errors import AuthenticationError
+from chalicelib.errors import AuthenticationError, OAuthError
 from ops.cli import main
 
 CLIENT_ID = "integracao-1"
@@ -147,6 +148,22 @@ def test_revoke_tokens_needs_a_known_user_and_a_target(ops_env: Container, capsy
         main(["revoke-tokens", "--username", "a", "--todos"])
 
 
+def test_unlock_login(ops_env: Container, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["create-user", "--username", "joao", "--nome", "João"]) == 0
+    for _ in range(MAX_LOGIN_FAILURES + 1):
+        with pytest.raises(OAuthError):
+            login(ops_env, "joao", password="errada")
+    with pytest.raises(OAuthError) as locked:
+        login(ops_env, "joao")
+    assert locked.value.status == 429
+    capsys.readouterr()
+    assert main(["unlock-login", "--username", "Joao"]) == 0
+    assert "joao desbloqueado (1 endereço(s)" in capsys.readouterr().out
+    assert login(ops_env, "joao")
+    assert main(["unlock-login", "--username", "ninguem"]) == 1
+    assert "Usuário ninguem não encontrado." in capsys.readouterr().err
+
+
 def test_list_users(ops_env: Container, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["list-users"]) == 0
     assert "Nenhum usuário cadastrado." in capsys.readouterr().out
@@ -277,9 +294,12 @@ def test_set_gateway_refusals_name_the_problem_not_the_secret(ops_env: Container
         main(["set-gateway", "--gateway", "pagseguro", "--secret-id", "texto"])
 
 
-def test_set_zapme_stores_the_sealed_secret(ops_env: Container, capsys: pytest.CaptureFixture[str]) -> None:
+def test_set_zapme_stores_the_sealed_secret(ops_env: Container, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib.notify.service import SECRET_CONTEXT
 
+    # An address of ZapMe's other than the default is added to the deployment's allow-list first.
+    monkeypatch.setenv("ZAPME_ALLOWED_HOSTS", "https://api.zapme.com.br,zapme.example")
     put_secret("isp-backend/prod/zapme", ZAPME_SECRET)
     assert main(["set-zapme", "--secret-id", "isp-backend/prod/zapme", "--ativar"]) == 0
     text = shown(capsys)
@@ -302,3 +322,15 @@ def test_set_zapme_stores_the_sealed_secret(ops_env: Container, capsys: pytest.C
     capsys.readouterr()
     assert main(["set-zapme", "--secret-id", "sem-secret"]) == 1
     assert "não tem secret" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url", ["https://evil.example", "http://zapme.example", "https://zapme.example@evil.example",
+                                 "https://zapme.example.evil.example"])
+def test_set_zapme_refuses_an_address_off_the_allow_list(ops_env: Container, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("ZAPME_ALLOWED_HOSTS", "zapme.example")
+    put_secret("zapme", {**ZAPME_SECRET, "url": url})
+    assert main(["set-zapme", "--secret-id", "zapme", "--ativar"]) == 1
+    err = capsys.readouterr().err
+    assert "O campo url é inválido" in err and ZAPME_SECRET["secret"] not in err
+    assert ops_env.notification_settings.zapme() is None

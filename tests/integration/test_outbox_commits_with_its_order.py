@@ -22,6 +22,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.agenda.booking import CounterMoves
 from chalicelib.agenda.model import AgendaRefusal, Interval
+from chalicelib.agenda.technician_time import TechnicianDay
 from chalicelib.container import Container
 from chalicelib.service_orders.events import SCHEDULED
 from chalicelib.service_orders.model import ServiceOrder, Ticket
@@ -52,8 +53,8 @@ class RepeatingOutbox(DynamoOrderStore):
 
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
              events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None,
-             ticket: Ticket | None = None) -> None:
-        super().save(order, expected_version, moves, [*events, *events], written_at, ticket)
+             ticket: Ticket | None = None, days: Sequence[TechnicianDay] = ()) -> None:
+        super().save(order, expected_version, moves, [*events, *events], written_at, ticket, days)
 
 
 def orders_of(stack: Container, clock: MutableClock, ids: EventIds,

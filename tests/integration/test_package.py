@@ -13,7 +13,21 @@ from typing import Any
 import pytest
 
 from chalicelib.queues import MAX_RECEIVE_COUNT, QUEUE_BATCH
-from infra.definition import ALARM_TOPIC, KEYS, QUEUES, STREAM_CONSUMERS, TICK_FUNCTION, tables
+from chalicelib.web.security_headers import SECURITY_HEADERS
+from infra.definition import (
+    ACCOUNT_CONCURRENCY,
+    ALARM_TOPIC,
+    API_THROTTLE,
+    KEYS,
+    QUEUES,
+    STREAM_CONSUMERS,
+    TICK_FUNCTION,
+    TOKEN_ROUTE,
+    TOKEN_THROTTLE,
+    UNRESERVED_MINIMUM,
+    key_policy,
+    tables,
+)
 from tests.integration.packaging import REPO, SAM_TRANSFORM, chalice_package, function_id, resources_of_type
 
 STAGES = ("dev", "prod")
@@ -130,6 +144,13 @@ def test_the_card_key_and_its_alias_outlive_the_stack(prod: dict[str, Any]) -> N
         for resource in (key, alias):
             assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
         assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_the_card_key_admits_only_the_contexts_the_app_seals_under(packages: dict[str, dict[str, Any]]) -> None:
+    """What the merge leaves of the key policy that tests/unit/test_infra_template.py checks."""
+    for template in packages.values():
+        keys = resources_of_type(template, "AWS::KMS::Key")
+        assert [k["Properties"]["KeyPolicy"] for k in keys.values()] == [key_policy(key) for key in KEYS]
 
 
 # ----------------------------------------------------------------------- queues
@@ -371,3 +392,62 @@ def test_the_lambda_bundle_has_the_app_and_linux_wheels_only(packages: dict[str,
     assert any(n.startswith("_argon2_cffi_bindings/") and n.endswith(".so") for n in names)
     # The local stack, simulators, tests and operator tools are never deployed.
     assert not {n.split("/")[0] for n in names} & {"sandbox", "tests", "ops", "infra", "bench", "console"}
+
+
+# ------------------------------------------------------------------------ limits
+def rest_api(template: dict[str, Any]) -> dict[str, Any]:
+    [api] = resources_of_type(template, "AWS::Serverless::Api").values()
+    properties: dict[str, Any] = api["Properties"]
+    return properties
+
+
+def reserved_concurrency(stage: str) -> int:
+    """The API function's, as .chalice/config.json sets it for ``stage``."""
+    value: int = config()["stages"][stage]["lambda_functions"]["api_handler"]["reserved_concurrency"]
+    return value
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_stage_throttles_the_api_and_the_token_route_harder(packages: dict[str, dict[str, Any]],
+                                                                stage: str) -> None:
+    api = rest_api(packages[stage])
+    settings = {(s["HttpMethod"], s["ResourcePath"]): (s["ThrottlingRateLimit"], s["ThrottlingBurstLimit"])
+                for s in api["MethodSettings"]}
+    assert settings == {("*", "/*"): (API_THROTTLE.rate, API_THROTTLE.burst),
+                        ("POST", "/~1oauth~1token"): (TOKEN_THROTTLE.rate, TOKEN_THROTTLE.burst)}
+    # The setting names a method the API has (API Gateway writes each "/" of the path as "~1").
+    paths = api["DefinitionBody"]["paths"]
+    [(method, path)] = [key for key in settings if key[0] != "*"]
+    assert path.replace("~1", "/")[1:] == TOKEN_ROUTE and method.lower() in paths[TOKEN_ROUTE]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_only_the_api_function_reserves_concurrency_and_the_consumers_keep_room(
+        packages: dict[str, dict[str, Any]], stage: str) -> None:
+    template = packages[stage]
+    reserved = {name: f["Properties"]["ReservedConcurrentExecutions"] for name, f in functions(template).items()
+                if "ReservedConcurrentExecutions" in f["Properties"]}
+    # The consumers are bounded by their event sources' MaximumConcurrency instead (infra.definition).
+    assert reserved == {"APIHandler": reserved_concurrency(stage)}
+    api = reserved["APIHandler"]
+    # Requests take under a second: the steady rate the stage lets through fits in the reservation,
+    # and a burst at the token route leaves at least half of it to the other routes.
+    assert api >= API_THROTTLE.rate
+    assert api >= 2 * TOKEN_THROTTLE.burst
+    # AWS refuses a reservation that leaves the account fewer than UNRESERVED_MINIMUM unreserved;
+    # the queue consumers, the tick and the relays (one per stream shard) run in that pool.
+    assert ACCOUNT_CONCURRENCY - sum(reserved.values()) >= UNRESERVED_MINIMUM
+    consumers = sum(source["ScalingConfig"]["MaximumConcurrency"] for _, source in events_of(template, "SQS"))
+    relays = len(resources_of_type(template, "AWS::Lambda::EventSourceMapping"))
+    assert consumers + relays + 1 <= UNRESERVED_MINIMUM
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_api_gateways_own_answers_have_the_security_headers(packages: dict[str, dict[str, Any]],
+                                                            stage: str) -> None:
+    responses = rest_api(packages[stage])["GatewayResponses"]
+    assert {"MISSING_AUTHENTICATION_TOKEN", "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    for kind, response in responses.items():
+        assert response["ResponseParameters"]["Headers"] == \
+            {name: f"'{value}'" for name, value in SECURITY_HEADERS.items()}, kind
+    assert not resources_of_type(packages[stage], "AWS::ApiGateway::GatewayResponse")

@@ -1,6 +1,7 @@
 """Every gateway text that reaches us is masked of card-number-length digit
-runs (13 to 19 digits): a gateway may echo the card number it was sent, and
-its words go into refusals, attempts, the charge panel and the logs.
+runs (12 digits or more, also in groups apart by spaces, dots or dashes): a
+gateway may echo the card number it was sent, and its words go into
+refusals, attempts, the charge panel, the customer's messages and the logs.
 
 The adapters talk real HTTP to a tiny loopback server of this test's own that
 answers canned bodies (a refusal array, a proxy's HTML page, a decline, an
@@ -32,6 +33,7 @@ from chalicelib.billing.gateways.cielo import CieloGateway
 from chalicelib.billing.gateways.getnet import TOKEN_PATH, GetNetGateway
 
 PAN = "4024007197692931"  # what a gateway might echo back
+GROUPED = "4024 0071 9769 2931"  # ... or as it prints it
 MASK = "****"
 
 
@@ -142,8 +144,8 @@ def assert_result(result: ChargeResult, code: str, message: str) -> None:
 
 @pytest.mark.parametrize("number", [PAN, "4222222222222", "6062825624254001234"])  # 16, 13 and 19 digits
 def test_a_refusal_masks_card_numbers_in_its_code_and_its_message(number: str) -> None:
-    refusal = GatewayRefusal(f"E{number}", f"Cartão {number} inválido (NSU 123456789012, cliente 42)")
-    assert (refusal.code, refusal.message) == ("E****", "Cartão **** inválido (NSU 123456789012, cliente 42)")
+    refusal = GatewayRefusal(f"E{number}", f"Cartão {number} inválido (NSU 12345678901, cliente 42)")
+    assert (refusal.code, refusal.message) == ("E****", "Cartão **** inválido (NSU 12345678901, cliente 42)")
     assert not [text for text in texts_of(refusal) if number in text]
     issuer = CardRefusedByIssuer(number, f"recusado: {number}; outro: {PAN}")
     assert (issuer.code, issuer.message) == (MASK, "recusado: ****; outro: ****")
@@ -152,8 +154,10 @@ def test_a_refusal_masks_card_numbers_in_its_code_and_its_message(number: str) -
 
 def test_shorter_digit_runs_and_the_words_around_a_number_stay() -> None:
     # Order ids, NSUs and authorization codes are shorter than any card number: they stay readable.
-    assert without_card_numbers(f"pedido 202612100001, cartao={PAN};nsu=123456") == (
-        "pedido 202612100001, cartao=****;nsu=123456")
+    assert without_card_numbers(f"pedido 20261210001, cartao={PAN};nsu=123456") == (
+        "pedido 20261210001, cartao=****;nsu=123456")
+    assert without_card_numbers(f"cartao {GROUPED}, 4024-0071-9769-2931 ou 402400719769") == (
+        "cartao ****, **** ou ****")
 
 
 # --- Cielo --------------------------------------------------------------------------------------------------------
@@ -194,6 +198,19 @@ def test_cielo_proxy_page_cut_inside_a_card_number_keeps_none_of_it(canned: Cann
 
 SALE = {"PaymentId": "pagamento-1", "Tid": "tid-1", "Amount": 9990, "ReceivedDate": "2026-12-10 10:00:05",
         "Status": 3, "ReturnCode": "57", "ReturnMessage": f"Cartao {PAN} expirado"}
+
+
+def test_cielo_grouped_card_numbers_are_masked_too(canned: CannedGateway, cielo: CieloGateway) -> None:
+    canned.answer("POST", "/1/sales/", 201, {"MerchantOrderId": "F1T1", "Payment": {
+        **SALE, "ReturnCode": GROUPED, "ReturnMessage": f"Cartao {GROUPED} expirado"}})
+    result = cielo.charge(charge())
+    assert (result.return_code, result.return_message) == ("****", "Cartao **** expirado")
+    assert GROUPED not in repr(result)
+    canned.answer("POST", "/1/zeroauth", 200, {"Valid": False, "ReturnCode": GROUPED,
+                                               "ReturnMessage": f"Cartao {GROUPED} expirado"})
+    with pytest.raises(CardRefusedByIssuer) as refused:
+        cielo.tokenize(card())
+    assert (refused.value.code, refused.value.message) == ("****", "Cartao **** expirado")
 
 
 def test_cielo_sale_return_messages_that_echo_the_card_are_masked(canned: CannedGateway,
@@ -258,6 +275,15 @@ def test_getnet_credential_refusals_are_masked(canned: CannedGateway, getnet: Ge
     with pytest.raises(GatewayRefusal) as refused:
         getnet.forget("cartao-1")
     assert_refused(refused.value, "invalid_client", "cliente **** invalido")
+
+
+def test_getnet_oauth_errors_that_echo_the_card_are_masked_in_the_log_too(
+        canned: CannedGateway, getnet: GetNetGateway, caplog: pytest.LogCaptureFixture) -> None:
+    canned.answer("POST", TOKEN_PATH, 400, {"error": f"cliente {GROUPED}"})
+    with pytest.raises(GatewayRefusal) as refused:
+        getnet.forget("cartao-1")
+    assert refused.value.code == "cliente ****"
+    assert GROUPED not in caplog.text and "cliente ****" in caplog.text
 
 
 @pytest.mark.parametrize("field", ["description_detail", "description"])

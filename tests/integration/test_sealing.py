@@ -1,4 +1,5 @@
-"""Card tokens sealed under a KMS data key, against moto's KMS."""
+"""Card tokens sealed under a KMS data key, against moto's KMS (with the key's policy checked by
+tests/kms_policy.py, which moto does not do)."""
 from __future__ import annotations
 
 import base64
@@ -7,12 +8,14 @@ from dataclasses import replace
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
+from chalicelib.billing.cards import card_context
 from chalicelib.sealing import KmsEnvelopeSealer, SealError
 from infra.definition import KEYS, create_resources
 
-CONTEXT = {"id_cliente": "7", "id_cartao": "3"}
+CONTEXT = card_context(7, 3)
 
 
 @pytest.fixture
@@ -36,7 +39,20 @@ def test_each_seal_uses_a_fresh_key_and_nonce(sealer: KmsEnvelopeSealer) -> None
 def test_a_token_copied_to_another_customer_does_not_open(sealer: KmsEnvelopeSealer) -> None:
     sealed = sealer.seal("token", CONTEXT)
     with pytest.raises(SealError):
-        sealer.open(sealed, {**CONTEXT, "id_cliente": "8"})
+        sealer.open(sealed, card_context(8, 3))
+
+
+@pytest.mark.parametrize("context", [
+    {},  # no context at all
+    {**card_context(7, 3), "extra": "1"},  # one key more than a card token's
+    {"purpose": "card-token", "customer": "7"},  # without the card
+    {"purpose": "outra-coisa"},
+    {"gateway": "rede"},  # not a gateway we have
+])
+def test_the_key_refuses_a_context_its_policy_does_not_admit(sealer: KmsEnvelopeSealer,
+                                                             context: dict[str, str]) -> None:
+    with pytest.raises(ClientError, match="AccessDeniedException"):
+        sealer.seal("token", context)
 
 
 def test_tampering_is_detected(sealer: KmsEnvelopeSealer) -> None:

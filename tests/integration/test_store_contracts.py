@@ -13,7 +13,7 @@ import pytest
 from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.agenda.model import Agenda, City, Window
-from chalicelib.auth.model import LoginThrottle, OAuthClient, StoredToken, User
+from chalicelib.auth.model import LoginAttempts, OAuthClient, StoredToken, User
 from chalicelib.billing.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt
 from chalicelib.billing.invoices import MAX_RECURRING_TRIES, OPEN, PAID, SUSPENSION, WARNING, Invoice, closed
 from chalicelib.customers.model import Address, Customer, Holder, Service
@@ -98,14 +98,60 @@ class TestIdentityContract:
         assert identity.consume_token("abc") is None
         assert identity.get_token("abc") is None
 
-    def test_throttle_counts_within_the_window(self, identity: Any) -> None:
-        assert identity.record_failure("ana", NOW, 900).failures == 1
-        assert identity.record_failure("ana", NOW + timedelta(minutes=1), 900).failures == 2
-        identity.lock("ana", NOW + timedelta(minutes=15))
-        assert identity.get_throttle("ana") == LoginThrottle(2, NOW, NOW + timedelta(minutes=15))
-        assert identity.record_failure("ana", NOW + timedelta(minutes=20), 900).failures == 1
-        identity.clear_throttle("ana")
-        assert identity.get_throttle("ana") is None
+    def test_login_attempts_count_per_address_up_to_the_limit(self, identity: Any) -> None:
+        taken = [identity.take_login_attempt("ana", "10.0.0.1", NOW, 3, 900) for _ in range(4)]
+        assert [t.attempts if t else None for t in taken] == [1, 2, 3, None]
+        assert identity.take_login_attempt("ana", "10.0.0.2", NOW, 3, 900).attempts == 1
+        assert identity.login_attempts("ana", "10.0.0.1") == LoginAttempts(3, NOW)
+        later = NOW + timedelta(minutes=16)  # a new window
+        assert identity.take_login_attempt("ana", "10.0.0.1", later, 3, 900) == LoginAttempts(1, later)
+
+    def test_a_delay_holds_back_attempts_and_only_a_later_one_replaces_it(self, identity: Any) -> None:
+        identity.take_login_attempt("ana", "10.0.0.1", NOW, 5, 900)
+        identity.delay_login("ana", "10.0.0.1", NOW + timedelta(minutes=30))
+        identity.delay_login("ana", "10.0.0.1", NOW + timedelta(seconds=2))  # earlier: ignored
+        assert identity.take_login_attempt("ana", "10.0.0.1", NOW + timedelta(minutes=20), 5, 900) is None
+        assert identity.take_login_attempt("ana", "10.0.0.1", NOW + timedelta(minutes=31), 5, 900).attempts == 1
+        identity.delay_login("bia", "10.0.0.1", NOW + timedelta(minutes=30))  # no row: nothing to delay
+        assert identity.login_attempts("bia", "10.0.0.1") is None
+
+    def test_user_failures_count_in_a_window(self, identity: Any) -> None:
+        assert identity.count_user_failure("ana", NOW, 900) == 1
+        assert identity.count_user_failure("ana", NOW + timedelta(minutes=1), 900) == 2
+        assert identity.user_failures("ana", NOW + timedelta(minutes=2), 900) == 2
+        assert identity.user_failures("ana", NOW + timedelta(minutes=20), 900) == 0
+        assert identity.count_user_failure("ana", NOW + timedelta(minutes=20), 900) == 1
+
+    def test_unlock_forgets_every_address_and_the_users_count(self, identity: Any) -> None:
+        for address in ("10.0.0.1", "10.0.0.2"):
+            identity.take_login_attempt("ana", address, NOW, 5, 900)
+            identity.delay_login("ana", address, NOW + timedelta(minutes=15))
+        identity.count_user_failure("ana", NOW, 900)
+        identity.take_login_attempt("bia", "10.0.0.1", NOW, 5, 900)
+        assert sorted(b.address for b in identity.login_blocks("ana")) == ["10.0.0.1", "10.0.0.2"]
+        assert identity.unlock_login("ana") == 2
+        assert identity.login_blocks("ana") == [] and identity.user_failures("ana", NOW, 900) == 0
+        assert identity.login_attempts("bia", "10.0.0.1") is not None
+        identity.clear_login_attempts("bia", "10.0.0.1")
+        assert identity.login_attempts("bia", "10.0.0.1") is None
+
+    def test_a_family_rotates_once_per_refresh_token_and_revokes_whole(self, identity: Any) -> None:
+        def pair(n: int) -> tuple[StoredToken, StoredToken]:
+            expires = NOW + timedelta(days=1)
+            return (StoredToken(f"a{n}", "access", "ana", "1", expires, 0, f"r{n}", family="f"),
+                    StoredToken(f"r{n}", "refresh", "ana", "1", expires, 0, f"a{n}", family="f"))
+        a1, r1 = pair(1)
+        identity.start_family(a1, r1)
+        assert identity.get_token("r1") == r1
+        a2, r2 = pair(2)
+        assert identity.rotate_family(r1, a2, r2, NOW) is True
+        assert identity.get_token("r1").used and identity.get_token("a1") is None
+        assert identity.rotate_family(r1, *pair(3), NOW) is False  # r1 again
+        assert identity.get_token("a3") is None
+        identity.revoke_family("f")
+        assert identity.get_token("a2") is None and identity.get_token("r2") is None
+        assert identity.rotate_family(r2, *pair(4), NOW) is False
+        identity.revoke_family("nao-existe")
 
 
 class TestCustomerContract:

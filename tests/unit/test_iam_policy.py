@@ -124,6 +124,19 @@ def test_kms_is_limited_to_infra_key_aliases(stage: str) -> None:
         assert set(as_list(condition["kms:ResourceAliases"])) == aliases
 
 
+@pytest.mark.parametrize("stage", STAGES)
+def test_kms_needs_an_encryption_context_of_the_keys_the_app_sends(stage: str) -> None:
+    """The key's policy (infra.definition.key_policy) admits each kind of context exactly; the role's
+    policy adds, on its side, that a call carries a context and only keys of those kinds."""
+    kms = [s for s in statements(load(stage)) if any(a.startswith("kms:") for a in as_list(s["Action"]))]
+    context_keys = {key for k in KEYS for key in k.context_keys}
+    for statement in kms:
+        condition = statement["Condition"]
+        assert set(condition["ForAllValues:StringEquals"]["kms:EncryptionContextKeys"]) == context_keys
+        # ForAllValues holds for a call without any context: this refuses it.
+        assert condition["Null"] == {"kms:EncryptionContextKeys": "false"}
+
+
 def test_dev_and_prod_grant_the_same() -> None:
     assert actions(load("dev")) == actions(load("prod"))
     assert load("dev")["Statement"] == load("prod")["Statement"]

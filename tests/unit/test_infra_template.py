@@ -10,16 +10,24 @@ import pytest
 
 from chalicelib.observability import NAMESPACE as METRICS_NAMESPACE
 from chalicelib.observability import SERVICE as SERVICE_NAME
+from chalicelib.web.security_headers import SECURITY_HEADERS
 from infra.__main__ import DEFAULT_OUTPUT, main, template_text
 from infra.definition import (
     ALARM_TOPIC,
+    API_THROTTLE,
     KEYS,
     QUEUES,
+    SEALING_ACTIONS,
     STREAM_CONSUMERS,
     TICK_FUNCTION,
+    TOKEN_ROUTE,
+    TOKEN_THROTTLE,
     cloudformation_resources,
+    key_policy,
+    method_setting_path,
     tables,
 )
+from tests import kms_policy
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / DEFAULT_OUTPUT
@@ -171,3 +179,107 @@ def test_custom_metric_alarms_match_what_the_functions_are_told_to_publish(resou
         assert (properties["Statistic"], properties["Period"], properties["TreatMissingData"]) == \
             ("Sum", 3600, "notBreaching")
     assert custom["CobrancasComErro"]["Threshold"] == 3 and custom["MensagensComFalha"]["Threshold"] == 10
+
+
+# ----------------------------------------------------------------- API limits
+def test_the_stage_throttles_the_api_and_the_token_route_harder(resources: dict[str, Any]) -> None:
+    settings = resources["RestAPI"]["Properties"]["MethodSettings"]
+    assert "Type" not in resources["RestAPI"]  # adds to Chalice's AWS::Serverless::Api when merged
+    by_method = {(s["HttpMethod"], s["ResourcePath"]): s for s in settings}
+    assert set(by_method) == {("*", "/*"), ("POST", "/~1oauth~1token")}
+    for (method, path), throttle in ((("*", "/*"), API_THROTTLE),
+                                     (("POST", method_setting_path(TOKEN_ROUTE)), TOKEN_THROTTLE)):
+        setting = by_method[(method, path)]
+        assert (setting["ThrottlingRateLimit"], setting["ThrottlingBurstLimit"]) == (throttle.rate, throttle.burst)
+        assert 0 < throttle.rate <= throttle.burst
+    assert TOKEN_THROTTLE.rate < API_THROTTLE.rate and TOKEN_THROTTLE.burst < API_THROTTLE.burst
+
+
+def test_the_token_route_is_the_apps() -> None:
+    import app
+
+    assert [r.methods for r in app.api.routes if r.path == TOKEN_ROUTE] == [("POST",)]
+    assert method_setting_path("/a/b") == "/~1a~1b"
+
+
+# ------------------------------------------------------------- security headers
+def test_every_answer_of_api_gateway_itself_has_the_security_headers_and_the_envelope(
+        resources: dict[str, Any]) -> None:
+    responses = resources["RestAPI"]["Properties"]["GatewayResponses"]
+    assert set(responses) == {"MISSING_AUTHENTICATION_TOKEN", "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"}
+    assert not by_type(resources, "AWS::ApiGateway::GatewayResponse")  # they live in the API's definition
+    for kind, response in responses.items():
+        headers = response["ResponseParameters"]["Headers"]
+        assert headers == {name: f"'{value}'" for name, value in SECURITY_HEADERS.items()}, kind
+        template = response["ResponseTemplates"]["application/json"]
+        rendered = json.loads(template.replace("$context.error.messageString", '"Too Many Requests"'))
+        assert rendered["status"] == "error" and rendered["msg"] and rendered["errors"] == [], kind
+    assert (responses["MISSING_AUTHENTICATION_TOKEN"]["StatusCode"], responses["THROTTLED"]["StatusCode"]) == \
+        ("404", "429")
+
+
+def test_the_security_headers_can_be_static_gateway_values() -> None:
+    """API Gateway quotes a static value with ``'`` and has no escape for one inside it."""
+    assert SECURITY_HEADERS["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains"
+    assert SECURITY_HEADERS["X-Content-Type-Options"] == "nosniff"
+    assert not [value for value in SECURITY_HEADERS.values() if "'" in value]
+
+
+# ------------------------------------------------------------------ key policy
+def key_policies(resources: dict[str, Any]) -> list[dict[str, Any]]:
+    return [k["Properties"]["KeyPolicy"] for k in by_type(resources, "AWS::KMS::Key").values()]
+
+
+def app_contexts() -> list[dict[str, str]]:
+    """Every encryption context the application seals under."""
+    from chalicelib.billing.cards import card_context
+    from chalicelib.billing.gateway_settings import GATEWAYS
+    from chalicelib.notify.service import SECRET_CONTEXT
+
+    return [card_context(12, 345), dict(SECRET_CONTEXT), *({"gateway": g} for g in GATEWAYS)]
+
+
+def test_the_key_policy_is_rendered_from_the_key_definition(resources: dict[str, Any]) -> None:
+    assert key_policies(resources) == [key_policy(key) for key in KEYS]
+
+
+def test_the_key_seals_and_opens_under_every_context_the_app_sends() -> None:
+    for key in KEYS:
+        for context in app_contexts():
+            for action in SEALING_ACTIONS:
+                assert kms_policy.sealing_allowed(key, action, context), (action, context)
+
+
+@pytest.mark.parametrize("context", [
+    {},
+    {"purpose": "card-token", "customer": "1", "card": "2", "extra": "x"},
+    {"purpose": "card-token", "customer": "1"},
+    {"purpose": "card-token", "card": "2"},
+    {"purpose": "zapme-secret", "customer": "1"},
+    {"purpose": "other"},
+    {"customer": "1", "card": "2"},
+    {"gateway": "rede"},
+    {"gateway": "cielo", "purpose": "card-token"},
+])
+def test_the_key_refuses_any_other_context(context: dict[str, str]) -> None:
+    for key in KEYS:
+        for action in SEALING_ACTIONS:
+            assert not kms_policy.allows(key_policy(key), action, kms_policy.request_values(context, [key.alias]))
+
+
+def test_the_account_administers_the_key_but_uses_it_only_through_the_sealing_statements() -> None:
+    for key in KEYS:
+        policy = key_policy(key)
+        [admin] = [s for s in policy["Statement"] if s["Sid"] == "AccountAdministers"]
+        actions = set(admin["Action"])
+        # Without a grant or a crypto action here, the sealing statements' conditions cannot be bypassed.
+        assert not actions & {"kms:*", "kms:CreateGrant", "kms:Encrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo",
+                              "kms:GenerateDataKeyWithoutPlaintext", *SEALING_ACTIONS}
+        assert "kms:PutKeyPolicy" in actions  # the account can always change the policy: no lock-out
+        for action in ("kms:Encrypt", "kms:CreateGrant", "kms:ReEncryptFrom", "kms:GenerateDataKeyWithoutPlaintext"):
+            assert not kms_policy.allows(policy, action, kms_policy.request_values(app_contexts()[0]))
+        sealing = [s for s in policy["Statement"] if s["Sid"] != "AccountAdministers"]
+        assert [s["Sid"] for s in sealing] == [f"Seal{c.name}" for c in key.contexts]
+        for statement in sealing:
+            assert statement["Action"] == list(SEALING_ACTIONS) and statement["Effect"] == "Allow"
+            assert statement["Principal"] == admin["Principal"]

@@ -40,7 +40,7 @@ class Store:
 
     def __init__(self, at: datetime) -> None:
         self.messages: dict[str, OutgoingMessage] = {}
-        self.config: ZapMeConfig | None = ZapMeConfig(True, "api", Sealed("s", "", ""), "http://zapme.test", at)
+        self.config: ZapMeConfig | None = ZapMeConfig(True, "api", Sealed("s", "", ""), "https://api.zapme.com.br", at)
         self.opted: set[int] = set()
 
     def message(self, event_id: str) -> OutgoingMessage | None:

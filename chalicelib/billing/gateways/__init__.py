@@ -15,22 +15,16 @@ transaction.
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Protocol
 
+# Re-exported: a gateway's free text may echo what it was sent, and the adapters mask it with this.
+from chalicelib.billing.card_numbers import without_card_numbers as without_card_numbers
 from chalicelib.billing.declines import Classification, Outcome
 
 # Brands whose issuers return a transaction id for the chain (Cielo's IssuerTransactionId documentation).
 CHAIN_ID_BRANDS = ("Visa", "Master", "Elo", "Amex")
-# A gateway's free text may echo what it was sent; no run of card-number length leaves an adapter.
-_DIGIT_RUN = re.compile(r"\d{13,19}")
-
-
-def without_card_numbers(text: str) -> str:
-    """``text`` with every run of 13 to 19 digits masked (a gateway may echo a card number in an error)."""
-    return _DIGIT_RUN.sub("****", text)
 
 
 class GatewayRefusal(Exception):
@@ -82,6 +76,14 @@ class ChargeResult:
     # What the gateway says it took, when it says (a sale found by a query): reconciliation checks both.
     amount_cents: int | None = None
     received_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        # Whichever adapter built it, the gateway's words leave masked (its code too, kept in the classification).
+        object.__setattr__(self, "return_code", without_card_numbers(self.return_code))
+        object.__setattr__(self, "return_message", without_card_numbers(self.return_message))
+        code = without_card_numbers(self.classification.code)
+        if code != self.classification.code:
+            object.__setattr__(self, "classification", replace(self.classification, code=code))
 
     @property
     def outcome(self) -> Outcome:

@@ -34,6 +34,7 @@ from chalicelib.billing.gateways import (
     GatewayRefusal,
     without_card_numbers,
 )
+from chalicelib.input_rules import is_digits
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +87,9 @@ class CieloGateway:
         if valid is True:
             return
         if valid is False:
-            logger.info("cielo zero auth: the issuer refused the card (code %s)", code)
-            raise CardRefusedByIssuer(code, str(answer.get("ReturnMessage") or "Cartão recusado pelo emissor."))
+            refused = CardRefusedByIssuer(code, str(answer.get("ReturnMessage") or "Cartão recusado pelo emissor."))
+            logger.info("cielo zero auth: the issuer refused the card (code %s)", refused.code)
+            raise refused
         raise GatewayRefusal(code or "zeroauth", "A Cielo não disse se o cartão é válido (Zero Auth).")
 
     def _card_call(self, what: str, url: str, body: dict[str, Any]) -> requests.Response:
@@ -195,7 +197,7 @@ class CieloGateway:
     def _result(self, payment: dict[str, Any], brand: str) -> ChargeResult:
         raw_status = payment.get("Status")
         status = int(raw_status) if isinstance(raw_status, (int, str)) and not isinstance(raw_status, bool) \
-            and str(raw_status).isdigit() else None
+            and is_digits(str(raw_status)) else None
         code = str(payment.get("ReturnCode") or "")
         classification = classify_cielo(
             status, code, brand,

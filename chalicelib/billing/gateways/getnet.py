@@ -40,6 +40,7 @@ from chalicelib.billing.gateways import (
     GatewayRefusal,
     without_card_numbers,
 )
+from chalicelib.input_rules import is_digits
 
 logger = logging.getLogger(__name__)
 
@@ -113,8 +114,9 @@ class GetNetGateway:
             detail = _detail(found)
             text = str(detail.get("description_detail") or detail.get("description") or found.get("status") or "")
             code = getnet_issuer_code(text) or str(detail.get("error_code") or found.get("status"))
-            logger.info("getnet card verification: the issuer refused the card (code %s)", code)
-            raise CardRefusedByIssuer(code, text or "Cartão recusado pelo emissor.")
+            refused = CardRefusedByIssuer(code, text or "Cartão recusado pelo emissor.")
+            logger.info("getnet card verification: the issuer refused the card (code %s)", refused.code)
+            raise refused
         if answer.status_code >= 500:
             logger.warning("getnet card verification: HTTP %s", answer.status_code)
             raise GatewayRefusal(str(answer.status_code), UNAVAILABLE)
@@ -234,7 +236,8 @@ class GetNetGateway:
             body = _body(answer)
             token = body.get("access_token")
             if answer.status_code != 200 or not token:
-                logger.warning("getnet oauth refused: HTTP %s %s", answer.status_code, body.get("error", ""))
+                logger.warning("getnet oauth refused: HTTP %s %s", answer.status_code,
+                               without_card_numbers(str(body.get("error") or "")))
                 raise GatewayRefusal(str(body.get("error") or answer.status_code),
                                      str(body.get("error_description") or "A GetNet recusou as credenciais."))
             lifetime = body.get("expires_in")
@@ -315,4 +318,4 @@ def _brand(brand: str) -> str:
 def _two_digits(value: Any) -> str:
     """The vault answers the expiry as integers (12, 30); payments take "MM" and "YY"."""
     text = str(value or "").strip()
-    return f"{int(text) % 100:02d}" if text.isdigit() else text
+    return f"{int(text) % 100:02d}" if is_digits(text) else text

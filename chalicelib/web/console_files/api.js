@@ -1,9 +1,14 @@
 // The console's only way to the back end: the public API, as any integrator
-// calls it. The token lives in sessionStorage (gone when the tab closes).
+// calls it. The tokens live in sessionStorage (gone when the tab closes). An
+// access token lives an hour: when one is refused, the refresh token buys a
+// new pair once, silently, and the call is made again; when that is refused
+// too (expired, revoked, or reused elsewhere), the session ends cleanly.
 // Refusals come as HTTP 200 with {"status": "error", "msg", "errors"}: they
 // become ApiError, whose msg and errors the screens show as they are.
 
 const TOKEN_KEY = 'console.token';
+const REFRESH_KEY = 'console.refresh';
+const SESSION_CLIENT_KEY = 'console.session_client';
 const CLIENT_KEY = 'console.oauth_client';
 const BASE = new URL('..', import.meta.url); // the page's folder: works under an API Gateway stage prefix
 const API = 'api/v1/integracao/';
@@ -48,7 +53,7 @@ export async function login(username, password, client) {
     grant_type: 'password', client_id: client.id, client_secret: client.secret, username, password,
   }, null);
   if (response.status === 200 && payload?.access_token) {
-    sessionStorage.setItem(TOKEN_KEY, payload.access_token);
+    keepTokens(payload, client);
     if (!configuredClient()) localStorage.setItem(CLIENT_KEY, JSON.stringify(client));
     return;
   }
@@ -64,15 +69,61 @@ export async function login(username, password, client) {
   throw new ApiError(payload?.message || `O servidor respondeu ${response.status}.`);
 }
 
-// Forgets the token at once, then revokes it on the server (best effort: leaving anyway).
+function keepTokens(payload, client) {
+  sessionStorage.setItem(TOKEN_KEY, payload.access_token);
+  if (payload.refresh_token) sessionStorage.setItem(REFRESH_KEY, payload.refresh_token);
+  if (client) sessionStorage.setItem(SESSION_CLIENT_KEY, JSON.stringify(client));
+}
+
+function forgetTokens() {
+  for (const key of [TOKEN_KEY, REFRESH_KEY, SESSION_CLIENT_KEY]) sessionStorage.removeItem(key);
+}
+
+// One renewal at a time: calls refused together wait for the same new token (a refresh token
+// is good once; a second exchange of it would count as a stolen copy and end the session).
+let renewing = null;
+
+function renew() {
+  if (!renewing) {
+    renewing = exchangeRefreshToken().finally(() => { renewing = null; });
+  }
+  return renewing;
+}
+
+async function exchangeRefreshToken() {
+  const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+  let client = null;
+  try {
+    client = JSON.parse(sessionStorage.getItem(SESSION_CLIENT_KEY) || 'null');
+  } catch {
+    client = null;
+  }
+  if (!refreshToken || !client) return false;
+  try {
+    const { response, payload } = await send('POST', new URL('oauth/token', BASE), {
+      grant_type: 'refresh_token', client_id: client.id, client_secret: client.secret, refresh_token: refreshToken,
+    }, null);
+    if (response.status === 200 && payload?.access_token) {
+      keepTokens(payload, client);
+      return true;
+    }
+  } catch {
+    return false; // no answer: the session ends below rather than looping
+  }
+  return false;
+}
+
+// Forgets the tokens at once, then revokes them on the server (best effort: leaving anyway).
 export async function logout() {
   const token = sessionStorage.getItem(TOKEN_KEY);
-  sessionStorage.removeItem(TOKEN_KEY);
+  const refreshToken = sessionStorage.getItem(REFRESH_KEY);
+  forgetTokens();
   if (!token) return;
   try {
-    await send('POST', new URL('oauth/revoke', BASE), undefined, token);
+    await send('POST', new URL('oauth/revoke', BASE), refreshToken ? { refresh_token: refreshToken } : undefined,
+      token);
   } catch {
-    // the token is already gone from this tab
+    // the tokens are already gone from this tab
   }
 }
 
@@ -82,9 +133,15 @@ export async function api(method, path, { query, body } = {}) {
   for (const [key, value] of Object.entries(query || {})) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
   }
-  const { response, payload } = await send(method, url, body, sessionStorage.getItem(TOKEN_KEY));
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  let { response, payload } = await send(method, url, body, token);
+  if (response.status === 401 && token) {
+    // Renewed by this call or by another one meanwhile: either way, one more try with the new token.
+    const renewed = sessionStorage.getItem(TOKEN_KEY) !== token || await renew();
+    if (renewed) ({ response, payload } = await send(method, url, body, sessionStorage.getItem(TOKEN_KEY)));
+  }
   if (response.status === 401) {
-    sessionStorage.removeItem(TOKEN_KEY);
+    forgetTokens();
     unauthorized();
     throw new ApiError('Sua sessão expirou. Entre novamente.', [], 401);
   }

@@ -54,7 +54,9 @@ def test_a_change_keeps_what_it_leaves_out(admin: Http) -> None:
     assert (created["ativo"], created["ambiente"], created["permite_recorrencia_automatica"]) == \
         (False, "sandbox", False)  # a new integration's defaults
     ok(admin.request("PUT", f"{GATEWAYS}/cielo", {"ativo": True, "ambiente": "producao",
-                                                  "permite_recorrencia_automatica": True}))
+                                                  "permite_recorrencia_automatica": True, "credenciais": {
+                                                      "merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID,
+                                                      "merchant_key": CIELO_KEY}}))
     for body in ({"ativo": True}, {}, {"credenciais": {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID,
                                                        "merchant_key": CIELO_KEY}}):
         kept = ok(admin.request("PUT", f"{GATEWAYS}/cielo", body))["integracao"]
@@ -104,6 +106,32 @@ def test_one_gateway_is_active_at_a_time(admin: Http) -> None:
 def test_gateway_settings_refusals(admin: Http, path: str, body: dict[str, Any], fragment: str) -> None:
     assert_refused(admin.request("PUT", f"{GATEWAYS}/{path}", body), fragment)
     assert ok(admin.request("GET", GATEWAYS))["integracoes"] == []
+
+
+@pytest.mark.parametrize("gateway, body", [
+    ("cielo", {"ambiente": "producao"}),
+    ("cielo", {"ativo": True, "ambiente": "producao", "permite_recorrencia_automatica": False}),
+    ("getnet", {"ambiente": "producao"}),
+    ("getnet", {"ativo": False, "ambiente": "producao"}),
+])
+def test_switching_environment_without_the_credentials_is_refused_and_changes_nothing(
+        admin: Http, stack: Container, gateway: str, body: dict[str, Any]) -> None:
+    # Kept credentials would go to the other environment's host: sandbox keys to production, or the reverse.
+    cielo_on(admin)
+    getnet_on(admin)
+    before = ok(admin.request("GET", GATEWAYS))["integracoes"]
+    stored = stack.gateway_settings.list()
+    label = {"cielo": "Cielo", "getnet": "GetNet"}[gateway]
+    assert_refused(admin.request("PUT", f"{GATEWAYS}/{gateway}", body),
+                   f"Para trocar o ambiente da {label} de sandbox para producao, envie as credenciais")
+    assert ok(admin.request("GET", GATEWAYS))["integracoes"] == before
+    assert stack.gateway_settings.list() == stored
+    # The same environment again keeps them; the other one with its credentials is taken.
+    ok(admin.request("PUT", f"{GATEWAYS}/{gateway}", {"ambiente": "sandbox"}))
+    credentials = {"cielo": {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID, "merchant_key": "CHAVE-PRODUCAO"},
+                   "getnet": {"client_id": "c", "client_secret": "SEGREDO-PRODUCAO", "seller_id": "s"}}[gateway]
+    switched = ok(admin.request("PUT", f"{GATEWAYS}/{gateway}", {**body, "credenciais": credentials}))["integracao"]
+    assert switched["ambiente"] == "producao"
 
 
 # -------------------------------------------------------------------- cards

@@ -334,6 +334,7 @@ def test_a_timeout_is_found_by_order_id_and_paid_once(billing: Billing, fault: s
         while not billing.cielo.sales and time.monotonic() < deadline:  # taken a moment later
             time.sleep(0.05)
         clock.advance(hours=1)
+        billing.http.login()  # an hour later: a new access token
         billing.tick("2026-12-10T14:00:00Z")
         billing.drain()
     assert billing.state(service)["status"] == "paga"
@@ -376,7 +377,8 @@ def test_suspension_warns_suspends_and_payment_restores(billing: Billing) -> Non
     billing.tick("2026-12-16T14:00:00Z")
     kinds = [e["type"] for e in billing.events()]
     assert sorted(kinds) == ["aviso_suspensao", "aviso_suspensao", "servico_suspenso", "servico_suspenso"]
-    ok(billing.http.request("POST", f"{INVOICES}/liquidar", {"id_fatura": first, "data_pagamento": "2026-12-16",
+    # Dated the API clock's today (the ticks above run at their own instants): a payment is never in the future.
+    ok(billing.http.request("POST", f"{INVOICES}/liquidar", {"id_fatura": first, "data_pagamento": DUE,
                                                              "valor_pago": "99.90", "forma_pagamento": "pix"}))
     assert status() == "servico_suspenso"  # the second invoice still keeps it suspended
     ok(billing.http.request("POST", f"{INVOICES}/{second}/cancelar"))
