@@ -3,10 +3,9 @@ stores the card, on the condition that it is below the limit (threads race again
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,8 +20,8 @@ from chalicelib.sealing import Sealed
 from chalicelib.storage.cards import COUNT_SK, DynamoWalletStore
 from chalicelib.storage.models import CardCountItem, CardItem, CustomerTableItem
 from tests.conftest import MutableClock
+from tests.integration.test_races import race
 
-T = TypeVar("T")
 THREADS = 20
 LIMIT_MESSAGE = f"O cliente já tem {MAX_CARDS} cartões: remova um antes de cadastrar outro."
 VISA = "4024007197692931"
@@ -90,24 +89,6 @@ def forget_the_count(customer_id: int) -> None:
     CardCountItem(f"CUSTOMER#{customer_id}", COUNT_SK).delete()
 
 
-def race(threads: int, action: Callable[[int], T]) -> tuple[list[T], list[Exception]]:
-    start = threading.Barrier(threads)
-
-    def run(index: int) -> T:
-        start.wait()
-        return action(index)
-
-    wins: list[T] = []
-    losses: list[Exception] = []
-    with ThreadPoolExecutor(threads) as pool:
-        for future in [pool.submit(run, i) for i in range(threads)]:
-            try:
-                wins.append(future.result())
-            except Exception as exc:  # noqa: BLE001 - we count losers
-                losses.append(exc)
-    return wins, losses
-
-
 @pytest.mark.parametrize("counted", [True, False], ids=["count kept", "cards from before the count"])
 def test_twenty_racing_adds_to_a_customer_with_eight_cards_store_two(server_stack: Container, clock: MutableClock,
                                                                      counted: bool) -> None:
@@ -120,7 +101,7 @@ def test_twenty_racing_adds_to_a_customer_with_eight_cards_store_two(server_stac
         forget_the_count(customer_id)
     assert stored(customer_id) == ((MAX_CARDS - 2) if counted else None, MAX_CARDS - 2)
 
-    wins, losses = race(THREADS, lambda i: cards.add(customer_id, new_card()))
+    wins, losses = race(lambda i: cards.add(customer_id, new_card()), THREADS)
 
     assert len(wins) == 2, losses
     assert len(losses) == THREADS - 2
@@ -145,7 +126,7 @@ def test_removing_a_card_makes_room_for_one(server_stack: Container, clock: Muta
     cards.remove(customer_id, oldest.id)
     assert stored(customer_id) == (MAX_CARDS - 1, MAX_CARDS - 1)
 
-    wins, losses = race(6, lambda i: cards.add(customer_id, new_card()))
+    wins, losses = race(lambda i: cards.add(customer_id, new_card()), 6)
     assert len(wins) == 1 and all(isinstance(e, BusinessRuleError) and e.message == LIMIT_MESSAGE for e in losses)
     assert stored(customer_id) == (MAX_CARDS, MAX_CARDS)
 
@@ -161,7 +142,7 @@ def test_racing_adds_and_removals_keep_the_count_equal_to_the_cards(server_stack
     def act(i: int) -> Any:
         return cards.remove(customer_id, first_ids[i // 2]) if i % 2 else cards.add(customer_id, new_card())
 
-    race(12, act)
+    race(act, 12)
     count, items = stored(customer_id)
     assert count == items <= MAX_CARDS
 

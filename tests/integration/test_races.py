@@ -18,9 +18,9 @@ T = TypeVar("T")
 RACERS = 8
 
 
-def race(action: Callable[[int], T]) -> tuple[list[T], list[Exception]]:
-    """Run ``action`` in RACERS threads released at the same instant."""
-    start = threading.Barrier(RACERS)
+def race(action: Callable[[int], T], threads: int = RACERS) -> tuple[list[T], list[Exception]]:
+    """Run ``action`` in ``threads`` threads released at the same instant."""
+    start = threading.Barrier(threads)
 
     def run(index: int) -> T:
         start.wait()
@@ -28,8 +28,8 @@ def race(action: Callable[[int], T]) -> tuple[list[T], list[Exception]]:
 
     wins: list[T] = []
     losses: list[Exception] = []
-    with ThreadPoolExecutor(RACERS) as pool:
-        for future in [pool.submit(run, i) for i in range(RACERS)]:
+    with ThreadPoolExecutor(threads) as pool:
+        for future in [pool.submit(run, i) for i in range(threads)]:
             try:
                 wins.append(future.result())
             except Exception as exc:  # noqa: BLE001 - we count losers

@@ -5,11 +5,8 @@ conditioned on the version read; these tests race real threads against moto's
 server and walk every change of an OS that moves its technicians or time."""
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
-from typing import TypeVar
 
 import pytest
 
@@ -26,8 +23,8 @@ from chalicelib.storage.models import TechnicianDayItem
 from chalicelib.technicians.service import NewTechnician
 from ops.cli import main
 from tests.integration.test_booking import MONDAY, at, counters
+from tests.integration.test_races import race
 
-T = TypeVar("T")
 TUESDAY = date(2026, 12, 15)
 THREADS = 16
 
@@ -69,24 +66,6 @@ def world(stack: Container) -> World:
     return World(stack)
 
 
-def race(threads: int, action: Callable[[int], T]) -> tuple[list[T], list[Exception]]:
-    start = threading.Barrier(threads)
-
-    def run(index: int) -> T:
-        start.wait()
-        return action(index)
-
-    wins: list[T] = []
-    losses: list[Exception] = []
-    with ThreadPoolExecutor(threads) as pool:
-        for future in [pool.submit(run, i) for i in range(threads)]:
-            try:
-                wins.append(future.result())
-            except Exception as exc:  # noqa: BLE001 - we count losers
-                losses.append(exc)
-    return wins, losses
-
-
 def test_racing_bookings_of_one_technician_in_two_agendas_land_once(server_stack: Container) -> None:
     w = World(server_stack)
     # Every interval contains 09:30–10:00, so any two overlap; the agendas have room for all of them.
@@ -95,7 +74,7 @@ def test_racing_bookings_of_one_technician_in_two_agendas_land_once(server_stack
     def book(i: int) -> ServiceOrder:
         return w.open((w.north, w.south)[i % 2], *shapes[i % len(shapes)], w.carlos)
 
-    wins, losses = race(THREADS, book)
+    wins, losses = race(book, THREADS)
 
     assert len(wins) == 1, losses
     assert len(losses) == THREADS - 1
@@ -114,7 +93,7 @@ def test_racing_bookings_of_one_technician_in_two_agendas_land_once(server_stack
 def test_racing_moves_of_two_os_into_the_same_hour_land_once(server_stack: Container) -> None:
     w = World(server_stack)
     movers = [w.open((w.north, w.south)[i % 2], at(8 + i), at(9 + i), w.carlos) for i in range(8)]
-    wins, losses = race(8, lambda i: w.orders.reschedule(movers[i].id, Interval(at(16), at(17))))
+    wins, losses = race(lambda i: w.orders.reschedule(movers[i].id, Interval(at(16), at(17))), 8)
     assert len(wins) == 1 and all(isinstance(e, AgendaRefusal) and e.reason == "tecnico_ocupado" for e in losses)
     assert sorted(w.busy(w.carlos)) == sorted(o.id for o in movers)
     (day,) = technician_days([(w.carlos, MONDAY)])
