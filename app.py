@@ -15,7 +15,8 @@ from chalicelib.agenda import api as agendas_api
 from chalicelib.agenda import availability_api
 from chalicelib.auth import api as auth_api
 from chalicelib.auth.permissions import ADMIN_ONLY, Permission
-from chalicelib.billing import cards_api, invoices_api
+from chalicelib.billing.cards import api as cards_api
+from chalicelib.billing.invoices import api as invoices_api
 from chalicelib.customers import api as customers_api
 from chalicelib.notify import api as notify_api
 from chalicelib.queues import CHARGES, NOTIFICATIONS, QUEUE_BATCH, queue_name

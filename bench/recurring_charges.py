@@ -37,9 +37,9 @@ import boto3  # noqa: E402
 from aws_calls import calls, items_read, measured  # noqa: E402  (the counting of AWS calls, shared)
 from moto import mock_aws  # noqa: E402
 
-from chalicelib.billing.cards import NewCard  # noqa: E402
-from chalicelib.billing.gateway_settings import CIELO, SANDBOX, GatewayChange  # noqa: E402
-from chalicelib.billing.invoices import OPEN, PAID, SUSPENSION, WARNING, Invoice  # noqa: E402
+from chalicelib.billing.cards.service import NewCard  # noqa: E402
+from chalicelib.billing.gateways.settings import CIELO, SANDBOX, GatewayChange  # noqa: E402
+from chalicelib.billing.invoices.service import OPEN, PAID, SUSPENSION, WARNING, Invoice  # noqa: E402
 from chalicelib.clock import fixed_clock  # noqa: E402
 from chalicelib.config import Settings  # noqa: E402
 from chalicelib.container import Container, build_container, use_container  # noqa: E402

@@ -27,7 +27,7 @@ MAX_ACCESS_TOKEN_MINUTES = 24 * 60
 
 GATEWAY_URL_VARIABLES = ("CIELO_API_URL", "CIELO_QUERY_URL", "GETNET_API_URL")
 ENV_GATEWAY_READ_TIMEOUT = "GATEWAY_READ_TIMEOUT_SECONDS"
-# How long after a card attempt a gateway's "no such sale" is believed (billing.charges.ChargeTiming).
+# How long after a card attempt a gateway's "no such sale" is believed (billing.charging.charges.ChargeTiming).
 ENV_GATEWAY_NOT_FOUND_AFTER = "GATEWAY_NOT_FOUND_AFTER_MINUTES"
 DEFAULT_NOT_FOUND_AFTER_MINUTES = 30
 # ZapMe's API base URL when the configured integration names none (the local stack: its simulator).

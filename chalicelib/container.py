@@ -16,14 +16,14 @@ from typing import Any
 from chalicelib.agenda.service import AgendaService, brazilian_holiday
 from chalicelib.auth.passwords import PasswordHasher
 from chalicelib.auth.service import AuthService
-from chalicelib.billing.cards import CardService
-from chalicelib.billing.charges import ChargeService, ChargeTiming
-from chalicelib.billing.gateway_settings import GatewaySettingsService
-from chalicelib.billing.invoices import InvoiceService
-from chalicelib.billing.order_ids import OrderIds
-from chalicelib.billing.recurring import RecurringPayments
-from chalicelib.billing.recurring_charges import CHARGE_DUE, RecurringCharges
-from chalicelib.billing.suspension import Dunning, SuspensionProfiles
+from chalicelib.billing.cards.service import CardService
+from chalicelib.billing.charging.charges import ChargeService, ChargeTiming
+from chalicelib.billing.charging.order_ids import OrderIds
+from chalicelib.billing.gateways.settings import GatewaySettingsService
+from chalicelib.billing.invoices.service import InvoiceService
+from chalicelib.billing.recurring.choice import RecurringPayments
+from chalicelib.billing.recurring.runner import CHARGE_DUE, RecurringCharges
+from chalicelib.billing.suspension.service import Dunning, SuspensionProfiles
 from chalicelib.clock import Clock, system_clock
 from chalicelib.config import CARDS_KEY, Settings, key_alias, load_settings
 from chalicelib.customers.service import CustomerService

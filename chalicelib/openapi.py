@@ -31,7 +31,7 @@ from chalicelib.agenda.api import (
 )
 from chalicelib.auth.model import ACCESS_TOKEN_SECONDS
 from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
-from chalicelib.billing.invoices_api import PAYMENT_METHODS as INVOICE_PAYMENT_METHODS
+from chalicelib.billing.invoices.api import PAYMENT_METHODS as INVOICE_PAYMENT_METHODS
 from chalicelib.customers.api import DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, MAX_SERVICES_PER_REQUEST
 from chalicelib.customers.model import UFS
 from chalicelib.customers.service import SEARCH_KEYS

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.billing.gateway_settings import GATEWAYS
+from chalicelib.billing.gateways.settings import GATEWAYS
 from chalicelib.config import CARDS_KEY, RESOURCE_PREFIX, key_alias
 from chalicelib.observability import NAMESPACE, SERVICE
 from chalicelib.ports import CHARGES_ERRORED, MESSAGES_FAILED
@@ -159,9 +159,9 @@ QUEUES = (
     QueueDefinition(LOGICAL_QUEUES[1], consumer="notification_consumer", max_concurrency=5),
 )
 KEYS = (KeyDefinition(CARDS_KEY, "Envelope key of stored card tokens (AES-GCM data keys)", contexts=(
-    # chalicelib.billing.cards.card_context
+    # chalicelib.billing.cards.service.card_context
     SealingContext("CardTokens", {"purpose": ("card-token",)}, ids=("customer", "card")),
-    # chalicelib.billing.gateway_settings: a gateway's credentials, bound to its name
+    # chalicelib.billing.gateways.settings: a gateway's credentials, bound to its name
     SealingContext("GatewayCredentials", {"gateway": GATEWAYS}),
     # chalicelib.notify.service.SECRET_CONTEXT
     SealingContext("ZapmeSecret", {"purpose": ("zapme-secret",)}),

@@ -38,7 +38,7 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.auth.model import NewUser, User
 from chalicelib.auth.permissions import ALL_PERMISSIONS
-from chalicelib.billing.gateway_settings import (
+from chalicelib.billing.gateways.settings import (
     CIELO,
     CREDENTIAL_FIELDS,
     GATEWAYS,

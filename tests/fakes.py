@@ -19,8 +19,8 @@ from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.agenda.model import Agenda
 from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, StoredToken, User
-from chalicelib.billing.charges import PROCESSING, ChargeAttempt
-from chalicelib.billing.invoices import MAX_RECURRING_TRIES, Invoice
+from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
+from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
 from chalicelib.clock import local
 from chalicelib.customers.model import Customer, Service, name_tokens
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError

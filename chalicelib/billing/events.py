@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.billing.declines import Outcome
-from chalicelib.billing.invoices import Invoice
+from chalicelib.billing.charging.declines import Outcome
+from chalicelib.billing.invoices.service import Invoice
 
 if TYPE_CHECKING:
-    from chalicelib.billing.charges import ChargeAttempt
+    from chalicelib.billing.charging.charges import ChargeAttempt
 
 PAYMENT_APPROVED = "pagamento_aprovado"
 PAYMENT_DECLINED = "pagamento_recusado"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from chalicelib.billing.card_numbers import without_card_numbers
+from chalicelib.billing.cards.numbers import without_card_numbers
 from chalicelib.errors import ValidationError
 
 MAX_TEXT = 1000  # WhatsApp takes more; a notice longer than this is a letter nobody reads

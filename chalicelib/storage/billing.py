@@ -23,9 +23,9 @@ from typing import Any
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.billing.charges import PROCESSING, ChargeAttempt
-from chalicelib.billing.invoices import MAX_RECURRING_TRIES, OPEN, Invoice
-from chalicelib.billing.recurring import RecurringChoice
+from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
+from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, Invoice
+from chalicelib.billing.recurring.choice import RecurringChoice
 from chalicelib.observability import correlation_id
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.dated import moment_key, query_years

@@ -20,8 +20,8 @@ from typing import Any
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 
-from chalicelib.billing.cards import MAX_CARDS, Card, CardLimitReachedError, Wallet, WalletChangedError
-from chalicelib.billing.gateway_settings import GatewayConfig
+from chalicelib.billing.cards.service import MAX_CARDS, Card, CardLimitReachedError, Wallet, WalletChangedError
+from chalicelib.billing.gateways.settings import GatewayConfig
 from chalicelib.customers.model import Customer
 from chalicelib.sealing import Sealed
 from chalicelib.storage.binding import transaction

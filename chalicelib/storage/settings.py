@@ -8,7 +8,7 @@ from typing import Any
 
 from pynamodb.exceptions import PutError
 
-from chalicelib.billing.suspension import SuspensionProfile
+from chalicelib.billing.suspension.service import SuspensionProfile
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.errors import condition_failed
 from chalicelib.storage.models import InstallationItem, SettingsItem, SuspensionProfileItem, TickRunItem

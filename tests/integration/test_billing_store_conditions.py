@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 import botocore.client
 import pytest
 
-from chalicelib.billing.charges import PROCESSING, ChargeAttempt
-from chalicelib.billing.invoices import MAX_RECURRING_TRIES, OPEN, PAID, SUSPENSION, WARNING, Invoice, closed
-from chalicelib.billing.recurring import RecurringChoice
+from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
+from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, PAID, SUSPENSION, WARNING, Invoice, closed
+from chalicelib.billing.recurring.choice import RecurringChoice
 from chalicelib.customers.model import Address, Customer, Holder, Service
 from chalicelib.observability import correlated
 from chalicelib.storage.billing import OUTBOX_RETENTION, DynamoBillingStore

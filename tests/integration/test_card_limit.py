@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.billing.cards import MAX_CARDS, CardService, NewCard
-from chalicelib.billing.gateway_settings import GatewayConfig, GatewaySettingsService
+from chalicelib.billing.cards.service import MAX_CARDS, CardService, NewCard
 from chalicelib.billing.gateways import CardToTokenize
+from chalicelib.billing.gateways.settings import GatewayConfig, GatewaySettingsService
 from chalicelib.container import Container
 from chalicelib.customers.model import Address, NewCustomer, NewService
 from chalicelib.errors import BusinessRuleError

@@ -6,7 +6,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from chalicelib.billing.cards import Card
+from chalicelib.billing.cards.service import Card
 from chalicelib.container import Container
 from chalicelib.customers.model import Address, NewCustomer, NewService
 from chalicelib.errors import DomainError

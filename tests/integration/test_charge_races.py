@@ -12,9 +12,9 @@ import boto3
 import pytest
 import requests
 
-from chalicelib.billing.cards import NewCard
-from chalicelib.billing.gateway_settings import GatewayChange
-from chalicelib.billing.invoices import NewInvoice
+from chalicelib.billing.cards.service import NewCard
+from chalicelib.billing.gateways.settings import GatewayChange
+from chalicelib.billing.invoices.service import NewInvoice
 from chalicelib.config import Settings
 from chalicelib.container import Container, build_container
 from chalicelib.customers.model import Address, NewCustomer, NewService

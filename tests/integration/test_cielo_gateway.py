@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import requests
 
-from chalicelib.billing.card_numbers import luhn_ok
-from chalicelib.billing.declines import Outcome
+from chalicelib.billing.cards.numbers import luhn_ok
+from chalicelib.billing.charging.declines import Outcome
 from chalicelib.billing.gateways import CardRefusedByIssuer, CardToTokenize, Charge, GatewayRefusal
 from chalicelib.billing.gateways.cielo import CIELO_ZONE, CieloGateway
 from sandbox.simulators.cielo import CieloSimulator

@@ -16,7 +16,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from chalicelib.billing.declines import NO_FUNDS, Outcome
+from chalicelib.billing.charging.declines import NO_FUNDS, Outcome
 from chalicelib.billing.gateways import CardRefusedByIssuer, CardToTokenize, Charge, GatewayRefusal
 from chalicelib.billing.gateways.getnet import TOKEN_MARGIN_SECONDS, GetNetGateway
 from sandbox.simulators.getnet import GetNetSimulator

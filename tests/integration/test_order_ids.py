@@ -15,9 +15,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from chalicelib.billing.cards import NewCard
-from chalicelib.billing.gateway_settings import GatewayChange
-from chalicelib.billing.invoices import NewInvoice
+from chalicelib.billing.cards.service import NewCard
+from chalicelib.billing.gateways.settings import GatewayChange
+from chalicelib.billing.invoices.service import NewInvoice
 from chalicelib.config import DEFAULT_NOT_FOUND_AFTER_MINUTES
 from chalicelib.container import Container, build_container
 from chalicelib.customers.model import Address, NewCustomer, NewService

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from chalicelib.billing.cards import card_context
+from chalicelib.billing.cards.service import card_context
 from chalicelib.sealing import KmsEnvelopeSealer, SealError
 from infra.definition import KEYS, create_resources
 

@@ -14,8 +14,8 @@ from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.agenda.model import Agenda, City, Window
 from chalicelib.auth.model import LoginAttempts, OAuthClient, StoredToken, User
-from chalicelib.billing.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt
-from chalicelib.billing.invoices import MAX_RECURRING_TRIES, OPEN, PAID, SUSPENSION, WARNING, Invoice, closed
+from chalicelib.billing.charging.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt
+from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, PAID, SUSPENSION, WARNING, Invoice, closed
 from chalicelib.customers.model import Address, Customer, Holder, Service
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
 from chalicelib.storage.agendas import DynamoAgendaStore, counters_pk

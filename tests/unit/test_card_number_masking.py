@@ -11,12 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.billing import events
-from chalicelib.billing.card_numbers import without_card_numbers
-from chalicelib.billing.cards import Card
-from chalicelib.billing.charges import ChargeAttempt
-from chalicelib.billing.declines import Classification, Outcome
+from chalicelib.billing.cards.numbers import without_card_numbers
+from chalicelib.billing.cards.service import Card
+from chalicelib.billing.charging.charges import ChargeAttempt
+from chalicelib.billing.charging.declines import Classification, Outcome
 from chalicelib.billing.gateways import CardRefusedByIssuer, ChargeResult, GatewayRefusal
-from chalicelib.billing.invoices import Invoice
+from chalicelib.billing.invoices.service import Invoice
 from chalicelib.notify import templates
 
 PAN = "4024007197692931"

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from chalicelib.billing.card_numbers import brand_of, digits_only, expired, luhn_ok, masked
+from chalicelib.billing.cards.numbers import brand_of, digits_only, expired, luhn_ok, masked
 
 
 @pytest.mark.parametrize("number, brand", [

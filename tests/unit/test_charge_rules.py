@@ -1,4 +1,4 @@
-"""Charge rules the operator and the charge panel see (``billing.charges``):
+"""Charge rules the operator and the charge panel see (``billing.charging.charges``):
 why a charge is refused, what a verdict by hand records, the panel row of a
 try that never reached a gateway, how an unknown outcome waits for the next
 look-up, and which sales under our order id count as ours."""
@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from chalicelib.billing.charges import (
+from chalicelib.billing.charging.charges import (
     APPROVED,
     ERROR,
     MANUAL_SETTLE_AFTER,
@@ -20,9 +20,9 @@ from chalicelib.billing.charges import (
     ChargeTiming,
     matching_sale,
 )
-from chalicelib.billing.declines import Classification, Outcome
+from chalicelib.billing.charging.declines import Classification, Outcome
 from chalicelib.billing.gateways import ChargeResult, GatewayRefusal
-from chalicelib.billing.invoices import MAX_RECURRING_TRIES, OPEN, PAID, Invoice
+from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, PAID, Invoice
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
 from chalicelib.ports import CHARGES_ERRORED
 from tests.unit.test_recurring_tick_and_consumer import AT, DUE, ZONE, World, build_world, card, config
@@ -307,14 +307,14 @@ def sale(amount: int | None = 9990, received_at: datetime | None = AT,
 
 def test_sales_of_another_amount_or_time_are_ignored_and_logged(caplog: pytest.LogCaptureFixture) -> None:
     foreign = [sale(amount=100), sale(received_at=AT - SALE_TIME_TOLERANCE - timedelta(seconds=1))]
-    with caplog.at_level(logging.WARNING, logger="chalicelib.billing.charges"):
+    with caplog.at_level(logging.WARNING, logger="chalicelib.billing.charging.charges"):
         assert matching_sale([*foreign, sale()], attempt_at()) == sale()
     # The order and how many sales were set aside (the wording is the log's own).
     assert [(r.levelno, r.args) for r in caplog.records] == [(logging.WARNING, ("F1T1", 2))]
 
 
 def test_nothing_is_logged_when_every_sale_is_ours(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="chalicelib.billing.charges"):
+    with caplog.at_level(logging.WARNING, logger="chalicelib.billing.charging.charges"):
         assert matching_sale([sale(outcome=Outcome.RETRYABLE), sale()], attempt_at()) == sale()
     assert caplog.records == []
 

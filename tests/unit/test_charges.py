@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.billing.cards import Card, CardService, Wallet
-from chalicelib.billing.charges import (
+from chalicelib.billing.cards.service import Card, CardService, Wallet
+from chalicelib.billing.charging.charges import (
     APPROVED,
     CONNECT_ALLOWANCE,
     DECLINED,
@@ -26,10 +26,11 @@ from chalicelib.billing.charges import (
     ChargeTiming,
     matching_sale,
 )
-from chalicelib.billing.declines import Classification, Outcome
-from chalicelib.billing.gateway_settings import GatewayConfig, GatewaySettingsService
+from chalicelib.billing.charging.declines import Classification, Outcome
+from chalicelib.billing.charging.order_ids import PREFIX_LENGTH, OrderIds, random_prefix
 from chalicelib.billing.gateways import CardToTokenize, Charge, ChargeResult, GatewayRefusal
-from chalicelib.billing.invoices import (
+from chalicelib.billing.gateways.settings import GatewayConfig, GatewaySettingsService
+from chalicelib.billing.invoices.service import (
     OPEN,
     PAID,
     DunningPlan,
@@ -37,7 +38,6 @@ from chalicelib.billing.invoices import (
     InvoiceService,
     NewInvoice,
 )
-from chalicelib.billing.order_ids import PREFIX_LENGTH, OrderIds, random_prefix
 from chalicelib.customers.model import Address, Customer, Holder, Service
 from chalicelib.errors import BusinessRuleError, ConflictError
 from chalicelib.ports import CHARGES_APPROVED, CHARGES_DECLINED, CHARGES_ERRORED

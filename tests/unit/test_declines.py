@@ -1,6 +1,6 @@
 import pytest
 
-from chalicelib.billing.declines import EXPIRED, NO_FUNDS, UNLOCK, Outcome, classify_cielo, classify_getnet
+from chalicelib.billing.charging.declines import EXPIRED, NO_FUNDS, UNLOCK, Outcome, classify_cielo, classify_getnet
 
 
 @pytest.mark.parametrize("status, code, outcome", [

@@ -232,8 +232,8 @@ def key_policies(resources: dict[str, Any]) -> list[dict[str, Any]]:
 
 def app_contexts() -> list[dict[str, str]]:
     """Every encryption context the application seals under."""
-    from chalicelib.billing.cards import card_context
-    from chalicelib.billing.gateway_settings import GATEWAYS
+    from chalicelib.billing.cards.service import card_context
+    from chalicelib.billing.gateways.settings import GATEWAYS
     from chalicelib.notify.service import SECRET_CONTEXT
 
     return [card_context(12, 345), dict(SECRET_CONTEXT), *({"gateway": g} for g in GATEWAYS)]

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.billing.card_numbers import luhn_ok
-from chalicelib.billing.declines import normalize
+from chalicelib.billing.cards.numbers import luhn_ok
+from chalicelib.billing.charging.declines import normalize
 from chalicelib.customers.model import normalize_phone
 from chalicelib.errors import ValidationError
 from chalicelib.input_rules import MAX_DATE, MIN_DATE, date_in_range, date_range_error, digits_of, is_digits

@@ -1,4 +1,4 @@
-"""The recurring charges on their own (``billing.recurring_charges``) over
+"""The recurring charges on their own (``billing.recurring.runner``) over
 in-memory fakes: which tries the hourly tick queues (due day, look-back,
 backoff, stale claims, the provider's day), and what the consumer does with
 each message (a try made, or why not: read again, left alone, dropped)."""
@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.billing.cards import Card, CardService, Wallet
-from chalicelib.billing.charges import ChargeService, ChargeTiming
-from chalicelib.billing.declines import Classification, Outcome
-from chalicelib.billing.gateway_settings import GatewayConfig, GatewaySettingsService
+from chalicelib.billing.cards.service import Card, CardService, Wallet
+from chalicelib.billing.charging.charges import ChargeService, ChargeTiming
+from chalicelib.billing.charging.declines import Classification, Outcome
 from chalicelib.billing.gateways import CardToTokenize, Charge, ChargeResult
-from chalicelib.billing.invoices import (
+from chalicelib.billing.gateways.settings import GatewayConfig, GatewaySettingsService
+from chalicelib.billing.invoices.service import (
     MAX_RECURRING_TRIES,
     OPEN,
     PAID,
@@ -27,9 +27,9 @@ from chalicelib.billing.invoices import (
     InvoiceService,
     NewInvoice,
 )
-from chalicelib.billing.recurring import RecurringChoice
-from chalicelib.billing.recurring_charges import HANDLE_TRIES, RecurringCharges
-from chalicelib.billing.try_schedule import LOOKBACK_DAYS, STALE_CLAIM
+from chalicelib.billing.recurring.choice import RecurringChoice
+from chalicelib.billing.recurring.runner import HANDLE_TRIES, RecurringCharges
+from chalicelib.billing.recurring.try_schedule import LOOKBACK_DAYS, STALE_CLAIM
 from chalicelib.customers.model import Address, Customer, Service
 from chalicelib.queues import CHARGES, MAX_RECEIVE_COUNT, Message
 from chalicelib.sealing import Sealed
@@ -405,7 +405,7 @@ def test_recurring_payment_turned_off_after_the_tick_drops_the_try(world: World,
 def test_a_dropped_try_is_logged_with_its_invoice_and_why(world: World, caplog: pytest.LogCaptureFixture) -> None:
     invoice, message = queued(world)
     world.schedule.choices.pop(SERVICE.id)
-    with caplog.at_level(logging.INFO, logger="chalicelib.billing.recurring_charges"):
+    with caplog.at_level(logging.INFO, logger="chalicelib.billing.recurring.runner"):
         world.recurring.handle(message)
     assert [(r.levelno, r.args) for r in caplog.records] == [(logging.INFO, (invoice.id,
                                                                              "pagamento recorrente desligado"))]

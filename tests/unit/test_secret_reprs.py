@@ -9,9 +9,9 @@ import pytest
 
 from chalicelib.auth.model import NewUser, OAuthClient, Principal, StoredToken, TokenGrant, User
 from chalicelib.auth.service import TokenRequest
-from chalicelib.billing.cards import Card, NewCard
-from chalicelib.billing.gateway_settings import GatewayChange, GatewayConfig
+from chalicelib.billing.cards.service import Card, NewCard
 from chalicelib.billing.gateways import CardToTokenize, Charge
+from chalicelib.billing.gateways.settings import GatewayChange, GatewayConfig
 from chalicelib.notify.service import ZapMeConfig
 from chalicelib.notify.zapme import ZapMeClient
 from chalicelib.sealing import Sealed

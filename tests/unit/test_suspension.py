@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from chalicelib.billing.invoices import SUSPENSION, WARNING
-from chalicelib.billing.suspension import BUILT_IN, SuspensionProfile, SuspensionProfiles
+from chalicelib.billing.invoices.service import SUSPENSION, WARNING
+from chalicelib.billing.suspension.service import BUILT_IN, SuspensionProfile, SuspensionProfiles
 from chalicelib.customers.model import Address, Service
 from chalicelib.errors import ValidationError
 from tests.fakes import InMemorySequences

@@ -1,4 +1,4 @@
-"""When recurring tries are due (``billing.try_schedule``), at its boundaries:
+"""When recurring tries are due (``billing.recurring.try_schedule``), at its boundaries:
 the day after a decline while tries remain, the backoff after technical
 failures and its cap, the day's last tick as the latest retry, and the
 provider's calendar day (not UTC's) deciding all of it."""
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.billing.try_schedule import (
+from chalicelib.billing.recurring.try_schedule import (
     MAX_RECURRING_TRIES,
     after_decline,
     backoff,

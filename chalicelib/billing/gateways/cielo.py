@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from chalicelib.billing.declines import Classification, Outcome, classify_cielo
+from chalicelib.billing.charging.declines import Classification, Outcome, classify_cielo
 from chalicelib.billing.gateways import (
     CardRefusedByIssuer,
     CardToTokenize,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from chalicelib.billing.gateway_settings import CIELO, GETNET, SANDBOX, AdapterFactory
 from chalicelib.billing.gateways import Gateway
 from chalicelib.billing.gateways.cielo import CieloGateway
 from chalicelib.billing.gateways.getnet import GetNetGateway
+from chalicelib.billing.gateways.settings import CIELO, GETNET, SANDBOX, AdapterFactory
 
 # shared/reference/gateways.md §1.1 and §2.1
 PUBLIC_URLS: Mapping[tuple[str, str], Mapping[str, str]] = {

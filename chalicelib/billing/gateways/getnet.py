@@ -31,7 +31,7 @@ from typing import Any
 
 import requests
 
-from chalicelib.billing.declines import Classification, Outcome, classify_getnet, getnet_issuer_code
+from chalicelib.billing.charging.declines import Classification, Outcome, classify_getnet, getnet_issuer_code
 from chalicelib.billing.gateways import (
     CardRefusedByIssuer,
     CardToTokenize,

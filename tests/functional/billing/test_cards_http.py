@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.billing.cards import card_context
+from chalicelib.billing.cards.service import card_context
 from chalicelib.container import Container
 from chalicelib.sealing import SealError
 from sandbox.simulators.cielo import CieloSimulator

@@ -16,7 +16,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.billing.invoices import MAX_RECURRING_TRIES
+from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES
 from chalicelib.config import DEFAULT_NOT_FOUND_AFTER_MINUTES
 from chalicelib.container import Container
 from chalicelib.queues import CHARGES, queue_name

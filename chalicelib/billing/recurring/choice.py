@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from chalicelib.billing.cards import Card, CardService, Wallet
-from chalicelib.billing.invoices import InvoiceService
+from chalicelib.billing.cards.service import Card, CardService, Wallet
+from chalicelib.billing.invoices.service import InvoiceService
 from chalicelib.customers.model import Service
 from chalicelib.errors import BusinessRuleError
 

@@ -46,8 +46,8 @@ class Invoice:
     # Recurring tries that reached the issuer (a technical failure does not count); at most MAX_RECURRING_TRIES.
     recurring_tries: int = 0
     next_charge: date | None = None  # local day the next recurring try is queued for; None: none will be made
-    # The day that try was due (billing.try_schedule): next_charge moves to the day it is actually made when it
-    # is made late (an outage) or tried again after technical failures; this stays, so the try shows as late.
+    # The day that try was due (billing.recurring.try_schedule): next_charge moves to the day it is actually made
+    # when it is made late (an outage) or tried again after technical failures; this stays, so the try shows as late.
     try_due_on: date | None = None
     queued_on: date | None = None  # the local day a tick put that try on the charges queue
     queued_at: datetime | None = None

@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, tzinfo
 
-# Repeated here from billing.invoices (the invoice's own rule): how many tries may reach the issuer.
-from chalicelib.billing.invoices import MAX_RECURRING_TRIES
+# Repeated here from billing.invoices.service (the invoice's own rule): how many tries may reach the issuer.
+from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES
 
 LOOKBACK_DAYS = 3
 STALE_CLAIM = timedelta(hours=2)

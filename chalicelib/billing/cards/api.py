@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.billing.cards import Card, NewCard, Wallet, unavailable
-from chalicelib.billing.gateway_settings import (
+from chalicelib.billing.cards.service import Card, NewCard, Wallet, unavailable
+from chalicelib.billing.gateways.settings import (
     CREDENTIAL_FIELDS,
     ENVIRONMENTS,
     GATEWAYS,
     GatewayChange,
     GatewayConfig,
 )
-from chalicelib.billing.recurring import RecurringChoice
+from chalicelib.billing.recurring.choice import RecurringChoice
 from chalicelib.clock import local
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.input_rules import is_digits

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
 from typing import Protocol
 
-from chalicelib.billing.card_numbers import (
+from chalicelib.billing.cards.numbers import (
     brand_of,
     digits_only,
     expired,
@@ -41,8 +41,8 @@ from chalicelib.billing.card_numbers import (
     luhn_ok,
     without_card_numbers,
 )
-from chalicelib.billing.gateway_settings import GatewayConfig, GatewaySettingsService, gateway_gone
 from chalicelib.billing.gateways import CHAIN_ID_BRANDS, CardRefusedByIssuer, CardToTokenize, GatewayRefusal
+from chalicelib.billing.gateways.settings import GatewayConfig, GatewaySettingsService, gateway_gone
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Customer
 from chalicelib.errors import BusinessRuleError, ConflictError, DomainError, NotFoundError, ValidationError

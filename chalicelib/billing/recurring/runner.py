@@ -1,6 +1,6 @@
 """Recurring card charges on their own: the hourly tick queues the invoices
 whose try is due, and the charges consumer makes each try. When tries are
-due is ``billing.try_schedule``.
+due is ``billing.recurring.try_schedule``.
 
 The tick reads only the ``by_charge_day`` index entries of the last
 ``LOOKBACK_DAYS`` days (never a scan), claims each entry with a conditional
@@ -29,13 +29,13 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from chalicelib.billing import events
-from chalicelib.billing.card_numbers import masked, without_card_numbers
-from chalicelib.billing.cards import CardService
-from chalicelib.billing.charges import ChargeService
-from chalicelib.billing.gateway_settings import GatewaySettingsService
-from chalicelib.billing.invoices import MAX_RECURRING_TRIES, Invoice, InvoiceService
-from chalicelib.billing.recurring import RecurringChoice
-from chalicelib.billing.try_schedule import LOOKBACK_DAYS, STALE_CLAIM, next_day
+from chalicelib.billing.cards.numbers import masked, without_card_numbers
+from chalicelib.billing.cards.service import CardService
+from chalicelib.billing.charging.charges import ChargeService
+from chalicelib.billing.gateways.settings import GatewaySettingsService
+from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice, InvoiceService
+from chalicelib.billing.recurring.choice import RecurringChoice
+from chalicelib.billing.recurring.try_schedule import LOOKBACK_DAYS, STALE_CLAIM, next_day
 from chalicelib.clock import Clock
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.ports import QueuePublisher

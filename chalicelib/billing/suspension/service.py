@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from chalicelib.billing import events
-from chalicelib.billing.invoices import SUSPENSION, WARNING, DunningPlan, Invoice
+from chalicelib.billing.invoices.service import SUSPENSION, WARNING, DunningPlan, Invoice
 from chalicelib.customers.model import Service
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.ports import Sequences

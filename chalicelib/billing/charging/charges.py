@@ -9,7 +9,7 @@ no attempt is ever left in flight without a request sent. The attempt and
 the invoice's ``charging`` mark are then written in one transaction
 conditioned on the invoice's version and on no other attempt being in
 flight, so two requests (or a request and the tick) can never charge an
-invoice twice. Order ids are ``billing.order_ids``: unique to the
+invoice twice. Order ids are ``billing.charging.order_ids``: unique to the
 installation, so a sale made under another installation's (or an old
 table's) counters is never taken for ours; a found sale counts only if its
 amount and time match the attempt (``SALE_TIME_TOLERANCE``), and "no such
@@ -21,7 +21,7 @@ first approved one; an approval starts the chain once recorded.
 
 A recurring attempt also counts against the invoice's two tries (the
 condition is in the same transaction); its outcome decides the invoice's next
-try in the write that records it, by ``billing.try_schedule``. The events for
+try in the write that records it, by ``billing.recurring.try_schedule``. The events for
 the customer's notifications go in that same write. A write that loses its
 version check (a concurrent change: the suspension tick, an operator, another
 delivery) is read again and repeated while the attempt is still the one in
@@ -42,13 +42,14 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
-from chalicelib.billing import events, try_schedule
-from chalicelib.billing.card_numbers import masked, without_card_numbers
-from chalicelib.billing.cards import Card, CardService
-from chalicelib.billing.declines import Classification, Outcome
-from chalicelib.billing.gateway_settings import GatewayConfig, GatewaySettingsService, gateway_gone
+from chalicelib.billing import events
+from chalicelib.billing.cards.numbers import masked, without_card_numbers
+from chalicelib.billing.cards.service import Card, CardService
+from chalicelib.billing.charging.declines import Classification, Outcome
 from chalicelib.billing.gateways import Charge, ChargeResult, Gateway, GatewayRefusal
-from chalicelib.billing.invoices import MAX_RECURRING_TRIES, OPEN, PAID, Invoice, InvoiceService, closed
+from chalicelib.billing.gateways.settings import GatewayConfig, GatewaySettingsService, gateway_gone
+from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, PAID, Invoice, InvoiceService, closed
+from chalicelib.billing.recurring import try_schedule
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Customer
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
@@ -356,7 +357,7 @@ class ChargeService:
 
     def _scheduled(self, invoice: Invoice, attempt: ChargeAttempt) -> Invoice:
         """The invoice's next recurring try after ``attempt`` (an operator's one-off leaves it as it was), by
-        billing.try_schedule."""
+        billing.recurring.try_schedule."""
         if not attempt.recurring:
             return invoice
         # Days and backoff count from the tick that queued the try (its event time is "now": replayable).

@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
-from chalicelib.billing.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt
-from chalicelib.billing.gateway_settings import GATEWAYS
-from chalicelib.billing.invoices import STATUSES as INVOICE_STATUSES
-from chalicelib.billing.invoices import Invoice, NewInvoice
-from chalicelib.billing.suspension import MAX_DAYS, SuspensionProfile
+from chalicelib.billing.charging.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt
+from chalicelib.billing.gateways.settings import GATEWAYS
+from chalicelib.billing.invoices.service import STATUSES as INVOICE_STATUSES
+from chalicelib.billing.invoices.service import Invoice, NewInvoice
+from chalicelib.billing.suspension.service import MAX_DAYS, SuspensionProfile
 from chalicelib.clock import local
 from chalicelib.web.dates import read_recent_days
 from chalicelib.web.endpoint import ApiRequest

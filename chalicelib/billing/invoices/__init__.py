@@ -1,0 +1,1 @@
+"""Invoices (faturas): the service and the routes."""

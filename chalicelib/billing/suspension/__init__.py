@@ -1,0 +1,1 @@
+"""Suspension profiles and dunning (warning, then suspension, lifted on payment)."""
