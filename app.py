@@ -10,7 +10,7 @@ from typing import Any
 from chalice import Chalice, Rate, Response
 from chalice.app import CloudWatchEvent, SQSEvent
 
-from chalicelib import entrypoints, observability, openapi
+from chalicelib import entrypoints, observability
 from chalicelib.agenda import api as agendas_api
 from chalicelib.agenda import availability_api
 from chalicelib.auth import api as auth_api
@@ -23,7 +23,7 @@ from chalicelib.queues import CHARGES, NOTIFICATIONS, QUEUE_BATCH, queue_name
 from chalicelib.service_orders import api as orders_api
 from chalicelib.service_orders import listing_api as order_listing_api
 from chalicelib.technicians import api as technicians_api
-from chalicelib.web import console
+from chalicelib.web import console, service_api
 from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC, Api, ApiRequest, path_id
 from chalicelib.web.envelope import Payload
 
@@ -31,16 +31,24 @@ app = Chalice(app_name="isp-backend")
 # Every function's log lines carry its Lambda request id (registered first: outermost).
 app.register_middleware(observability.lambda_context_keys, "all")
 api = Api(app)
+api.include(
+    service_api.routes,
+    auth_api.routes,
+    technicians_api.routes,
+    customers_api.routes,
+    agendas_api.routes,
+    availability_api.routes,
+    orders_api.routes,
+    order_listing_api.routes,
+    cards_api.routes,
+    invoices_api.routes,
+    notify_api.routes,
+)
 
 BASE = "/api/v1/integracao"
 
 
 # ------------------------------------------------------------------ health
-@api.route("/health", methods=["GET"], permission=PUBLIC)
-def health(request: ApiRequest) -> Payload:
-    return {"status": "ok"}
-
-
 # -------------------------------------------------------------------- auth
 @api.route("/oauth/token", methods=["POST"], permission=PUBLIC)
 def oauth_token(request: ApiRequest) -> Payload:
@@ -50,11 +58,6 @@ def oauth_token(request: ApiRequest) -> Payload:
 @api.route("/oauth/revoke", methods=["POST"], permission=AUTHENTICATED)
 def oauth_revoke(request: ApiRequest) -> Payload:
     return auth_api.revoke(request)
-
-
-@api.route("/api/v1/openapi.json", methods=["GET"], permission=AUTHENTICATED)
-def openapi_document(request: ApiRequest) -> Payload:
-    return openapi.document(api.routes)
 
 
 @api.route(f"{BASE}/usuario_atual", methods=["GET"], permission=AUTHENTICATED)
@@ -98,16 +101,6 @@ def revoke_all_tokens(request: ApiRequest) -> Payload:
 
 
 # ------------------------------------------------------------- technicians
-@api.route(f"{BASE}/configuracao/tecnico", methods=["POST"], permission=Permission.CADASTRAR_TECNICOS)
-def create_technician(request: ApiRequest) -> Payload:
-    return technicians_api.create(request)
-
-
-@api.route(f"{BASE}/configuracao/tecnico", methods=["GET"], permission=Permission.CONSULTAR_TECNICOS)
-def list_technicians(request: ApiRequest) -> Payload:
-    return technicians_api.list_active(request)
-
-
 # --------------------------------------------------------------- customers
 @api.route(f"{BASE}/cliente", methods=["POST"], permission=Permission.CADASTRAR_CLIENTES)
 def create_customer(request: ApiRequest) -> Payload:

@@ -53,9 +53,11 @@ from chalicelib.service_orders.listing_api import (
 from chalicelib.service_orders.model import AWAITING as ORDER_AWAITING
 from chalicelib.service_orders.model import CLOSING_STATUSES
 from chalicelib.service_orders.model import PENDING as ORDER_PENDING
-from chalicelib.web.endpoint import AUTHENTICATED, NO_PERMISSION_MSG, PUBLIC, RouteInfo
+from chalicelib.web.endpoint import AUTHENTICATED, NO_PERMISSION_MSG, PUBLIC, Api
 from chalicelib.web.inputs import CARD_NUMBER_FIELD, SECRET_QUERY_FIELDS
 from chalicelib.web.paging import MAX_PER_PAGE
+from chalicelib.web.routes import RouteInfo
+from chalicelib.web.schema import Input
 
 Schema = dict[str, Any]
 
@@ -184,9 +186,6 @@ SCHEMAS: dict[str, Schema] = {
             "total_registros": {"type": "integer", "minimum": 0},
         },
     },
-    "Saude": {
-        "type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}},
-    },
     # -- OAuth (Laravel Passport's shapes) --------------------------------
     "TokenSenha": {
         "type": "object",
@@ -299,30 +298,6 @@ SCHEMAS: dict[str, Schema] = {
         },
     },
     # -- technicians ------------------------------------------------------
-    "Tecnico": {
-        "type": "object",
-        "required": ["id", "name", "email", "telefone"],
-        "properties": {
-            "id": {"type": "integer"},
-            "name": {"type": "string"},
-            "email": {"type": "string", "format": "email"},
-            "telefone": {"type": ["string", "null"], "description": "Somente dígitos, com DDD."},
-        },
-    },
-    "TecnicoResumo": {
-        "type": "object",
-        "required": ["id", "name"],
-        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
-    },
-    "NovoTecnico": {
-        "type": "object",
-        "required": ["name", "email"],
-        "properties": {
-            "name": _text("Nome do técnico.", 150),
-            "email": _text("E-mail (único entre os técnicos).", 254, format="email"),
-            "telefone": _text("Telefone brasileiro com DDD (opcional).", 20),
-        },
-    },
     # -- customers and services -------------------------------------------
     "EnderecoInstalacao": {
         "type": "object",
@@ -1123,11 +1098,6 @@ PAGING = (
 )
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
-    ("GET", "/health"): Operation(
-        summary="Verificação de saúde", tag="Saúde",
-        description="Sonda de prontidão: responde sem autenticação e sem tocar no banco.",
-        raw=ref("Saude"),
-    ),
     ("POST", "/oauth/token"): Operation(
         summary="Obter token de acesso", tag="Autenticação",
         description="OAuth 2 com os grants `password` e `refresh_token`, como o HubSoft (Laravel Passport). "
@@ -1142,11 +1112,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         summary="Revogar o token atual (logout)", tag="Autenticação",
         description="O access token usado na chamada e todos os tokens obtidos do mesmo login deixam de valer.",
         body="RevogarToken", body_required=False,
-    ),
-    ("GET", "/api/v1/openapi.json"): Operation(
-        summary="Documento OpenAPI da API", tag="Documentação",
-        description="Este documento (OpenAPI 3.1), gerado das rotas registradas.",
-        raw={"type": "object", "required": ["openapi", "info", "paths"]},
     ),
     ("GET", f"{BASE}/usuario_atual"): Operation(
         summary="Usuário autenticado", tag="Usuários",
@@ -1185,14 +1150,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", f"{BASE}/configuracao/usuario/revogar_tokens"): Operation(
         summary="Revogar os tokens de todos os usuários", tag="Usuários",
         description="Após um vazamento ou atualização de segurança: todos precisam obter um novo token.",
-    ),
-    ("POST", f"{BASE}/configuracao/tecnico"): Operation(
-        summary="Cadastrar técnico", tag="Técnicos",
-        body="NovoTecnico", result=("tecnico", ref("Tecnico")),
-    ),
-    ("GET", f"{BASE}/configuracao/tecnico"): Operation(
-        summary="Listar técnicos ativos", tag="Técnicos",
-        result=("tecnicos", _list_of("TecnicoResumo")),
     ),
     ("POST", f"{BASE}/cliente"): Operation(
         summary="Cadastrar cliente", tag="Clientes",
@@ -1603,14 +1560,22 @@ DESCRIPTION = f"""API de integração do provedor, compatível com a API de inte
 
 
 # ------------------------------------------------------------------ builder
-def document(routes: Sequence[RouteInfo]) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of ``routes``; raises when documentation and routes differ."""
-    check_coverage(routes)
+def document_of(api: Api) -> dict[str, Any]:
+    """The document of everything ``api`` registered."""
+    return document(api.routes, api.schemas, api.tags)
+
+
+def document(routes: Sequence[RouteInfo], schemas: Mapping[str, Schema] | None = None,
+             tags: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``routes``, with the component ``schemas`` and ``tags`` their contexts own."""
+    legacy = [r for r in routes if not r.summary]
+    check_coverage(legacy)
     paths: dict[str, Any] = {}
     for route in routes:
-        for method in route.methods:
-            operation = OPERATIONS[(method.upper(), route.path)]
-            paths.setdefault(route.path, {})[method.lower()] = _operation(route, operation)
+        operation = OPERATIONS[(route.method, route.path)] if not route.summary else _declared(route)
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, operation)
+    all_tags = {**TAGS, **(tags or {})}
+    used_tags = {op["tags"][0] for item in paths.values() for op in item.values()}
     # A copy: the module's tables stay untouched whatever the caller does with the result.
     return copy.deepcopy({
         "openapi": OPENAPI_VERSION,
@@ -1627,10 +1592,10 @@ def document(routes: Sequence[RouteInfo]) -> dict[str, Any]:
                 "variables": {"api_id": {"default": "api-id"}, "regiao": {"default": "sa-east-1"}},
             },
         ],
-        "tags": [{"name": name, "description": text} for name, text in TAGS.items()],
+        "tags": [{"name": name, "description": text} for name, text in all_tags.items() if name in used_tags],
         "paths": paths,
         "components": {
-            "schemas": SCHEMAS,
+            "schemas": {**SCHEMAS, **(schemas or {})},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer",
                            "description": "Access token obtido em POST /oauth/token."},
@@ -1689,12 +1654,14 @@ def _operation(route: RouteInfo, operation: Operation) -> dict[str, Any]:
     description = f"{operation.description}\n\n**Acesso:** {access}" if operation.description else \
         f"**Acesso:** {access}"
     result: dict[str, Any] = {
-        "operationId": route.view_name,
+        "operationId": route.operation_id,
         "summary": operation.summary,
         "description": description,
         "tags": [operation.tag],
         "x-permissao": route.permission if route.permission in ALL_PERMISSIONS else _access_kind(route.permission),
-        "parameters": [*_path_parameters(route.path), *(_parameter(p) for p in operation.query),
+        "parameters": [*(_path_parameters(route.path) if not route.summary else
+                         [_path_parameter(p.name, p.description, p.schema()) for p in route.path_params]),
+                       *(_parameter(p) for p in operation.query),
                        {"$ref": "#/components/parameters/XRequestId"},
                        {"$ref": "#/components/parameters/XCorrelationId"}],
         "security": [] if route.permission == PUBLIC else SECURED,
@@ -1725,6 +1692,27 @@ def _path_parameters(path: str) -> list[Schema]:
         parameters.append({"name": name, "in": "path", "required": True, "description": PATH_PARAMETERS[name],
                            "schema": schema})
     return parameters
+
+
+def _declared(route: RouteInfo) -> Operation:
+    """A declared route's documentation, in the builder's terms."""
+    return Operation(
+        summary=route.summary, tag=route.tag, description=route.description,
+        query=tuple(_query_parameter(i) for i in route.query),
+        body=route.body.schema_name if route.body else None,
+        body_required=route.body.required if route.body else True,
+        result=route.result, raw=route.raw, extra_responses=route.extra_responses,
+    )
+
+
+def _query_parameter(field: Input) -> Parameter:
+    schema = field.schema(query=True)
+    description = schema.pop("description", "")
+    return Parameter(field.name, description, schema, required=field.required)
+
+
+def _path_parameter(name: str, description: str, schema: Schema) -> Schema:
+    return {"name": name, "in": "path", "required": True, "description": description, "schema": schema}
 
 
 def _parameter(parameter: Parameter) -> Schema:

@@ -20,7 +20,11 @@ from chalicelib.input_rules import date_in_range, date_range_error
 from chalicelib.technicians.service import Technician
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
+from chalicelib.web.routes import Routes
 from chalicelib.web.validation import Fields
+
+routes = Routes(__name__, tag="Agendas",
+                tag_description="Agendas de ordem de serviço: quando e quantas OS podem ser agendadas.")
 
 MAX_DESCRIPTION = 150
 MAX_WINDOWS = 50

@@ -12,6 +12,10 @@ from chalicelib.errors import NotFoundError
 from chalicelib.technicians.service import Technician
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
+from chalicelib.web.routes import Routes
+
+routes = Routes(__name__, tag="Agendas",
+                tag_description="Agendas de ordem de serviço: quando e quantas OS podem ser agendadas.")
 
 
 def free_slots(request: ApiRequest) -> Payload:

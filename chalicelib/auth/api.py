@@ -8,6 +8,10 @@ from chalicelib.auth.permissions import ALL_PERMISSIONS
 from chalicelib.auth.service import TokenRequest, user_errors
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
+from chalicelib.web.routes import Routes
+
+routes = Routes(__name__, tag="Usuários",
+                tag_description="Usuários da API, permissões e revogação de tokens.")
 
 
 def token(request: ApiRequest) -> Payload:

@@ -10,7 +10,11 @@ from chalicelib.customers.service import SEARCH_KEYS
 from chalicelib.input_rules import digits_of
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
+from chalicelib.web.routes import Routes
 from chalicelib.web.validation import Fields
+
+routes = Routes(__name__, tag="Clientes",
+                tag_description="Clientes e seus serviços.")
 
 MAX_SERVICES_PER_REQUEST = 20
 DEFAULT_SEARCH_LIMIT = 5  # HubSoft's default for GET cliente

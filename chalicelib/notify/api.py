@@ -12,6 +12,10 @@ from chalicelib.web.dates import read_recent_days
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import paginacao, read_page
+from chalicelib.web.routes import Routes
+
+routes = Routes(__name__, tag="Notificações",
+                tag_description="Mensagens de WhatsApp pela ZapMe: integração, modelos por evento, opt-out e registro.")
 
 MOMENT = "%Y-%m-%d %H:%M:%S"
 

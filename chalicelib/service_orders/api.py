@@ -36,7 +36,11 @@ from chalicelib.service_orders.model import (
 from chalicelib.service_orders.service import NewServiceOrder, NewTicket, OrderEdit
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
+from chalicelib.web.routes import Routes
 from chalicelib.web.validation import Fields, as_list, parse_int
+
+routes = Routes(__name__, tag="Ordens de serviço",
+                tag_description="Atendimentos e ordens de serviço (API de OS do HubSoft).")
 
 DEFAULT_SERVICE_DESCRIPTION = "O.S aberta via API."
 DEFAULT_AVAILABILITY = ("manha", "tarde")

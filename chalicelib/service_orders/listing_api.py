@@ -38,7 +38,11 @@ from chalicelib.service_orders.model import (
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import paginacao, read_page
+from chalicelib.web.routes import Routes
 from chalicelib.web.validation import Fields, parse_int
+
+routes = Routes(__name__, tag="Ordens de serviço",
+                tag_description="Atendimentos e ordens de serviço (API de OS do HubSoft).")
 
 FOUND = "Dados consultados com sucesso"
 STATUSES = (PENDING, AWAITING, FINISHED, CANCELLED)

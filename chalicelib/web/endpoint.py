@@ -16,8 +16,10 @@ id, else a new one): on every log line of the request, on the messages it
 publishes, and echoed in the ``X-Request-Id`` header of every answer; and it
 publishes the request's business metrics when the answer is ready.
 
-Chalice converts a view's exception before middleware sees it, so this must
-be a decorator (style-models §7.2).
+Chalice converts a view's exception before middleware sees it, so errors
+must become answers in a wrapper around each view, not in a middleware.
+Routes are declared in each context's ``api`` module (``web.routes``);
+``Api`` installs the middleware and registers those tables on the app.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import chalice
 
@@ -52,7 +54,11 @@ from chalicelib.observability import (
 from chalicelib.web.envelope import Payload, failure
 from chalicelib.web.inputs import merge_input
 from chalicelib.web.security_headers import with_security_headers
-from chalicelib.web.validation import Fields, parse_int
+from chalicelib.web.validation import Fields
+
+if TYPE_CHECKING:
+    from chalicelib.web.routes import PathParam, RouteInfo, Routes
+    from chalicelib.web.schema import Allowed, Schema
 
 logger = logging.getLogger(__name__)
 
@@ -83,9 +89,11 @@ class ApiRequest:
     # API Gateway's requestContext.identity.sourceIp: the TCP peer it saw. X-Forwarded-For is
     # whatever the client wrote, so nothing that limits or records callers reads it.
     source_ip: str = ""
+    # The input names the route declares: fields() reads no other.
+    allowed: Allowed | None = field(default=None, repr=False)
 
     def fields(self) -> Fields:
-        return Fields(self.input)
+        return Fields(self.input, allowed=self.allowed)
 
     @property
     def user(self) -> Principal:
@@ -94,61 +102,88 @@ class ApiRequest:
         return self.principal
 
 
-@dataclass(frozen=True)
-class RouteInfo:
-    path: str
-    methods: tuple[str, ...]
-    permission: str
-    view_name: str
-
-
 View = Callable[..., Payload]
 
 
-class Api:
-    """Registers routes on a Chalice app through the decorator above."""
+_installed: list[Api] = []
 
-    def __init__(self, app: chalice.Chalice, container: Callable[[], Container] = get_container) -> None:
+
+def installed_api() -> Api:
+    """The app's ``Api`` (the OpenAPI route documents what it registered)."""
+    return _installed[-1]
+
+
+class Api:
+    """The app's HTTP side: its middleware, and the route tables of every context (``include``)."""
+
+    def __init__(self, app: chalice.Chalice) -> None:
+        _installed.append(self)
         self._app = app
-        self._container = container
         self.routes: list[RouteInfo] = []
+        self.schemas: dict[str, Schema] = {}
+        self.tags: dict[str, str] = {}
         # Registered first, so outermost: answers Chalice makes itself (405, 415) carry the id too.
         app.register_middleware(_correlated_request, "http")
         app.register_middleware(_chalice_errors_as_envelope, "http")
 
     def route(self, path: str, *, methods: list[str], permission: str) -> Callable[[View], View]:
+        """Transitional: a route of app.py documented in ``openapi.OPERATIONS`` (until its context declares it)."""
+        from chalicelib.web.routes import RouteInfo
+
         def register(view: View) -> View:
-            wrapped = self._wrap(view, permission)
-            self._app.route(path, methods=methods, content_types=ACCEPTED_CONTENT_TYPES)(wrapped)
-            self.routes.append(RouteInfo(path, tuple(methods), permission, view.__name__))
+            handler = wrap(view, permission, lambda: self._app.current_request, None, None)
+            self._app.route(path, methods=methods, content_types=ACCEPTED_CONTENT_TYPES)(handler)
+            self.routes.extend(RouteInfo(path, m, permission, view.__name__, "", "") for m in methods)
             return view
 
         return register
 
-    def _wrap(self, view: View, permission: str) -> Callable[..., chalice.Response]:
-        @functools.wraps(view)
-        def handler(**path_params: str) -> chalice.Response:
-            request = self._app.current_request
-            assert request is not None
-            headers = {k.lower(): v for k, v in (request.headers or {}).items()}
-            cid = correlation_id() or new_correlation_id()
-            try:
-                container = self._container()
-                principal = None
-                if permission != PUBLIC:
-                    principal = container.auth.authenticate(headers.get("authorization"))
-                    _authorize(principal, permission)
-                params = request.query_params
-                query = [(k, v) for k in (params or {}) for v in params.getlist(k)] if params else []
-                raw = request.raw_body
-                body = raw.encode("utf-8") if isinstance(raw, str) else raw
-                data = merge_input(query, body or None, headers.get("content-type"))
-                api_request = ApiRequest(data, container, principal, cid, headers, _source_ip(request))
-                return _json(200, view(api_request, **path_params))
-            except Exception as exc:  # noqa: BLE001 - this is the one place errors become answers
-                return _error_response(exc, cid, request.method, request.path)
+    def include(self, *tables: Routes) -> None:
+        for table in tables:
+            clash = set(table.components) & set(self.schemas)
+            if clash:
+                raise RuntimeError(f"esquemas com o mesmo nome em dois contextos: {sorted(clash)}")
+            self._app.register_blueprint(table.blueprint)
+            self.routes.extend(table.declared)
+            self.schemas.update(table.components)
+            for route in table.declared:
+                if route.body is not None:
+                    self.schemas.update(route.body.components())
+            self.tags.update(table.tags)
 
-        return handler
+
+def wrap(view: View, permission: str, current_request: Callable[[], chalice.app.Request | None],
+         allowed: Allowed | None = None, path_params: tuple[PathParam, ...] | None = ()
+         ) -> Callable[..., chalice.Response]:
+    """The handler Chalice calls for ``view``: the one place a request is authenticated, authorized, read and
+    answered, and where its errors become HTTP answers."""
+
+    @functools.wraps(view)
+    def handler(**raw_params: str) -> chalice.Response:
+        request = current_request()
+        assert request is not None  # Chalice sets it before calling a view
+        headers = {k.lower(): v for k, v in (request.headers or {}).items()}
+        cid = correlation_id() or new_correlation_id()
+        try:
+            container = get_container()
+            principal = None
+            if permission != PUBLIC:
+                principal = container.auth.authenticate(headers.get("authorization"))
+                _authorize(principal, permission)
+            values = [param.parse(raw_params[param.name]) for param in path_params or ()]
+            params = request.query_params
+            query = [(k, v) for k in (params or {}) for v in params.getlist(k)] if params else []
+            raw = request.raw_body
+            body = raw.encode("utf-8") if isinstance(raw, str) else raw
+            data = merge_input(query, body or None, headers.get("content-type"))
+            api_request = ApiRequest(data, container, principal, cid, headers, _source_ip(request), allowed)
+            if path_params is None:  # transitional: app.py's own views take the raw segments by name
+                return _json(200, view(api_request, **raw_params))
+            return _json(200, view(api_request, *values))
+        except Exception as exc:  # noqa: BLE001 - this is the one place errors become answers
+            return _error_response(exc, cid, request.method, request.path)
+
+    return handler
 
 
 def _source_ip(request: chalice.app.Request) -> str:
@@ -158,11 +193,10 @@ def _source_ip(request: chalice.app.Request) -> str:
 
 
 def path_id(value: str, name: str) -> int:
-    """A positive integer from a path segment, or a validation error naming it."""
-    number = parse_int(value)
-    if number is None or number < 1:
-        raise ValidationError([f"O parâmetro {name} deve ser um número inteiro positivo."])
-    return number
+    """Transitional (app.py's own views): a positive integer from a path segment."""
+    from chalicelib.web.routes import PathId
+
+    return PathId(name, "").parse(value)
 
 
 def _authorize(principal: Principal, permission: str) -> None:

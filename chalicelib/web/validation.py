@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from chalicelib.errors import ValidationError
 from chalicelib.input_rules import date_in_range, date_range_error, is_digits
@@ -23,14 +23,35 @@ _Dated = TypeVar("_Dated", date, datetime)
 _TRUE = {"1", "true", "sim", "yes", "on"}
 _FALSE = {"0", "false", "nao", "não", "no", "off"}
 
+if TYPE_CHECKING:
+    from chalicelib.web.schema import Allowed
+
+
+class UndeclaredInputError(RuntimeError):
+    """A view read an input field its route does not declare: a programming error (the document would lie)."""
+
 
 class Fields:
-    """Typed accessors over one input mapping; field names may be nested."""
+    """Typed accessors over one input mapping; field names may be nested.
 
-    def __init__(self, data: Any, prefix: str = "", errors: list[str] | None = None) -> None:
+    With ``allowed`` (the names a declared route reads, ``web.schema.allowed``),
+    reading any other name raises ``UndeclaredInputError``.
+    """
+
+    def __init__(self, data: Any, prefix: str = "", errors: list[str] | None = None,
+                 allowed: Allowed | None = None) -> None:
         self._data: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
         self._prefix = prefix
         self.errors: list[str] = [] if errors is None else errors
+        self._allowed = allowed
+
+    def _declared(self, key: str) -> None:
+        if self._allowed is not None and key not in self._allowed:
+            raise UndeclaredInputError(f"campo não declarado na rota: {self.name(key)}")
+
+    def _child(self, key: str, value: Any, prefix: str) -> Fields:
+        below = self._allowed.get(key) if self._allowed is not None else None
+        return Fields(value, prefix=prefix, errors=self.errors, allowed=below)
 
     # -- plumbing -------------------------------------------------------
     def name(self, key: str) -> str:
@@ -40,10 +61,12 @@ class Fields:
         self.errors.append(message)
 
     def has(self, key: str) -> bool:
+        self._declared(key)
         value = self._data.get(key)
         return value is not None and value != ""
 
     def raw(self, key: str) -> Any:
+        self._declared(key)
         return self._data.get(key)
 
     def check(self) -> None:
@@ -257,17 +280,17 @@ class Fields:
             if not isinstance(value, Mapping):
                 self.error(f"O campo {self.name(key)}.{index} deve ser um objeto.")
                 continue
-            result.append(Fields(value, prefix=f"{self.name(key)}.{index}.", errors=self.errors))
+            result.append(self._child(key, value, f"{self.name(key)}.{index}."))
         return result
 
     def obj(self, key: str, *, required: bool = False) -> Fields:
         if self._missing(key, required):
-            return Fields({}, prefix=f"{self.name(key)}.", errors=self.errors)
+            return self._child(key, {}, f"{self.name(key)}.")
         value = self._data[key]
         if not isinstance(value, Mapping):
             self.error(f"O campo {self.name(key)} deve ser um objeto.")
             value = {}
-        return Fields(value, prefix=f"{self.name(key)}.", errors=self.errors)
+        return self._child(key, value, f"{self.name(key)}.")
 
     def text_list(self, key: str, *, required: bool = False, max_items: int = 100) -> list[str]:
         """Strings from an array, an indexed map or a comma-separated string."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ import app
 from chalicelib import openapi
 from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
 from chalicelib.web import console
-from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC, RouteInfo
+from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC
+from chalicelib.web.routes import RouteInfo
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 REPO = Path(__file__).resolve().parents[2]
@@ -20,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def doc() -> dict[str, Any]:
-    return openapi.document(app.api.routes)
+    return openapi.document_of(app.api)
 
 
 def _documented(doc: dict[str, Any]) -> set[tuple[str, str]]:
@@ -192,19 +194,18 @@ def test_documented_body_fields_are_read_by_the_api_code(doc: dict[str, Any]) ->
 
 
 def test_an_undocumented_route_makes_the_builder_raise() -> None:
-    routes = [*app.api.routes, RouteInfo("/api/v1/integracao/nova_rota", ("GET",), AUTHENTICATED, "nova")]
+    routes = [*app.api.routes, RouteInfo("/api/v1/integracao/nova_rota", "GET", AUTHENTICATED, "nova", "", "")]
     with pytest.raises(openapi.OpenApiCoverageError, match="GET /api/v1/integracao/nova_rota"):
         openapi.document(routes)
 
 
 def test_a_documented_route_that_does_not_exist_makes_the_builder_raise() -> None:
-    routes = [r for r in app.api.routes if r.path != "/health"]
-    with pytest.raises(openapi.OpenApiCoverageError, match="GET /health"):
+    routes = [r for r in app.api.routes if r.path != "/oauth/token"]
+    with pytest.raises(openapi.OpenApiCoverageError, match="POST /oauth/token"):
         openapi.document(routes)
 
 
 def test_an_unknown_permission_makes_the_builder_raise() -> None:
-    routes = [RouteInfo(r.path, r.methods, "Permissão inventada" if r.path == "/health" else r.permission,
-                        r.view_name) for r in app.api.routes]
+    routes = [replace(r, permission="Permissão inventada") if r.path == "/health" else r for r in app.api.routes]
     with pytest.raises(openapi.OpenApiCoverageError, match="permissão desconhecida"):
         openapi.document(routes)

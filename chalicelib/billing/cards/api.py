@@ -21,6 +21,10 @@ from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.input_rules import is_digits
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
+from chalicelib.web.routes import Routes
+
+routes = Routes(__name__, tag="Cartões",
+                tag_description="Gateways de cartão e cartões dos clientes, guardados como tokens cifrados.")
 
 NO_EDIT = "Não é possível editar os dados de cartão; remova-o e cadastre um novo."
 MAX_HOLDER = 25  # Cielo's Holder limit; GetNet's is larger

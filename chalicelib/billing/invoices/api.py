@@ -17,6 +17,10 @@ from chalicelib.web.dates import read_recent_days
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import paginacao, read_page
+from chalicelib.web.routes import Routes
+
+routes = Routes(__name__, tag="Faturas",
+                tag_description="Faturas, cobrança avulsa no cartão, painel de processamentos, perfis de suspensão.")
 
 PAYMENT_METHODS = ("boleto", "pix", "dinheiro", "cartao_credito", "cartao_debito", "transferencia_bancaria",
                    "debito_automatico", "cheque")

@@ -1,0 +1,303 @@
+"""Declared input fields: each one reads its value out of a request's input
+(through ``validation.Fields``, with its Laravel-style messages) and describes
+itself in JSON Schema for the OpenAPI document.
+
+A route declares the fields it reads (``web.routes``) and its view reads them
+through the very same objects, so the document cannot list a field, a limit
+or a choice the code does not apply. ``Fields`` built for a declared route
+refuses to read a name the route did not declare (``UndeclaredInputError``).
+
+A field used in several routes is one module-level constant; a field whose
+reading is too particular for these types is a ``Raw`` with its schema
+written out, read by the view through ``Fields`` as before.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from chalicelib.input_rules import MAX_DATE, MIN_DATE
+from chalicelib.web.validation import Fields
+
+Schema = dict[str, Any]
+# The names a route may read, nested for objects and lists of objects (None: anything below).
+Allowed = Mapping[str, "Allowed | None"]
+
+ID_DESCRIPTION = "Inteiro positivo; aceito também como texto (\"12\")."
+BOOL_DESCRIPTION = "true/false; aceita também 1/0, \"sim\"/\"nao\", \"true\"/\"false\"."
+MONEY_DESCRIPTION = "Valor em reais com no máximo duas casas decimais (\"99.90\" ou 99.9)."
+_DAY_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_MOMENT_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$"
+
+
+def ref(name: str) -> Schema:
+    """A reference to a component schema of the document."""
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def list_of(name: str) -> Schema:
+    return {"type": "array", "items": ref(name)}
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Input:
+    """One input field: its name, whether it is required and what it means."""
+
+    name: str
+    description: str = ""
+    required: bool = False
+    # Extra JSON Schema keywords (examples, default, format...) merged into the generated schema.
+    extra: Mapping[str, Any] = field(default_factory=dict, kw_only=True)
+
+    def schema(self, query: bool = False) -> Schema:
+        """Its JSON Schema; in the query string (``query``) numbers and booleans are plain, as clients send."""
+        schema = self._schema(query)
+        if self.description:
+            schema["description"] = _join(self.description, schema.get("description", ""))
+        return {**schema, **self.extra}
+
+    def _schema(self, query: bool) -> Schema:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
+
+    def children(self) -> tuple[Input, ...]:
+        return ()
+
+
+def allowed(inputs: tuple[Input, ...]) -> dict[str, Allowed | None]:
+    """The names ``inputs`` declare, as ``Fields`` checks them."""
+    return {i.name: (allowed(i.children()) if i.children() else None) for i in inputs}
+
+
+@dataclass(frozen=True)
+class Text(Input):
+    max_len: int = 255
+    min_len: int = 0
+    pattern: str | None = None
+
+    def read(self, fields: Fields) -> str:
+        return fields.text(self.name, required=self.required, max_len=self.max_len, min_len=self.min_len)
+
+    def _schema(self, query: bool) -> Schema:
+        schema: Schema = {"type": "string", "maxLength": self.max_len}
+        if self.min_len:
+            schema["minLength"] = self.min_len
+        if self.pattern:
+            schema["pattern"] = self.pattern
+        return schema
+
+
+@dataclass(frozen=True)
+class Email(Input):
+    def read(self, fields: Fields) -> str:
+        return fields.email(self.name, required=self.required)
+
+    def _schema(self, query: bool) -> Schema:
+        return {"type": "string", "maxLength": 254, "format": "email"}
+
+
+@dataclass(frozen=True)
+class Integer(Input):
+    minimum: int | None = None
+    maximum: int | None = None
+    default: int = 0
+
+    def read(self, fields: Fields) -> int:
+        return fields.integer(self.name, required=self.required, minimum=self.minimum, maximum=self.maximum,
+                              default=self.default)
+
+    def read_optional(self, fields: Fields) -> int | None:
+        """None when the field is not sent."""
+        return self.read(fields) if fields.has(self.name) else None
+
+    def _schema(self, query: bool) -> Schema:
+        schema: Schema = {"type": "integer"} if query else {"type": ["integer", "string"], "pattern": "^-?[0-9]+$"}
+        if self.minimum is not None:
+            schema["minimum"] = self.minimum
+        if self.maximum is not None:
+            schema["maximum"] = self.maximum
+        if not self.required and self.default:
+            schema["default"] = self.default
+        return schema
+
+
+@dataclass(frozen=True)
+class Id(Input):
+    """A positive integer id, sent as a number or a numeric string."""
+
+    def read(self, fields: Fields) -> int:
+        return fields.identifier(self.name, required=self.required)
+
+    def read_optional(self, fields: Fields) -> int | None:
+        return fields.optional_identifier(self.name)
+
+    def _schema(self, query: bool) -> Schema:
+        if query:
+            return {"type": "integer", "minimum": 1}
+        return {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1, "description": ID_DESCRIPTION}
+
+
+@dataclass(frozen=True)
+class Bool(Input):
+    default: bool = False
+
+    def read(self, fields: Fields) -> bool:
+        return fields.boolean(self.name, required=self.required, default=self.default)
+
+    def read_optional(self, fields: Fields) -> bool | None:
+        """None when the field is not sent (a change that keeps the current value)."""
+        return fields.optional_boolean(self.name)
+
+    def _schema(self, query: bool) -> Schema:
+        if query:
+            return {"type": "boolean", "description": BOOL_DESCRIPTION}
+        return {"type": ["boolean", "integer", "string"], "description": BOOL_DESCRIPTION}
+
+
+@dataclass(frozen=True)
+class Choice(Input):
+    options: tuple[str, ...] = ()
+    default: str = ""
+
+    def read(self, fields: Fields) -> str:
+        return fields.choice(self.name, self.options, required=self.required, default=self.default)
+
+    def _schema(self, query: bool) -> Schema:
+        return {"type": "string", "enum": list(self.options)}
+
+
+@dataclass(frozen=True)
+class Money(Input):
+    """Reais with at most two decimals, read as integer cents."""
+
+    def read(self, fields: Fields) -> int:
+        return fields.money_cents(self.name, required=self.required)
+
+    def _schema(self, query: bool) -> Schema:
+        return {"type": ["number", "string"], "pattern": "^[0-9]{1,12}([.,][0-9]{1,2})?$", "minimum": 0,
+                "description": MONEY_DESCRIPTION, "examples": ["99.90"]}
+
+
+@dataclass(frozen=True)
+class Day(Input):
+    def read(self, fields: Fields) -> date | None:
+        return fields.day(self.name, required=self.required)
+
+    def _schema(self, query: bool) -> Schema:
+        return {"type": "string", "format": "date", "pattern": _DAY_PATTERN,
+                "description": f"AAAA-MM-DD, de {MIN_DATE.isoformat()} a {MAX_DATE.isoformat()}."}
+
+
+@dataclass(frozen=True)
+class Moment(Input):
+    """``AAAA-MM-DD`` or ``AAAA-MM-DD HH:MM[:SS]``; a bare date is its first second (or last, ``end_of_day``)."""
+
+    end_of_day: bool = False
+
+    def read(self, fields: Fields) -> datetime | None:
+        return fields.moment(self.name, required=self.required, end_of_day=self.end_of_day)
+
+    def _schema(self, query: bool) -> Schema:
+        return {"type": "string", "pattern": _MOMENT_PATTERN,
+                "description": f"AAAA-MM-DD ou AAAA-MM-DD HH:MM:SS, de {MIN_DATE.isoformat()} a "
+                               f"{MAX_DATE.isoformat()}."}
+
+
+@dataclass(frozen=True)
+class ClockTime(Input):
+    def read(self, fields: Fields) -> time | None:
+        return fields.clock_time(self.name, required=self.required)
+
+    def _schema(self, query: bool) -> Schema:
+        return {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}(:[0-9]{2})?$", "description": "HH:MM:SS."}
+
+
+@dataclass(frozen=True)
+class IdList(Input):
+    """Ids as a list, an indexed map or a comma-separated text; ``{id}`` objects too."""
+
+    max_items: int = 100
+
+    def read(self, fields: Fields) -> list[int]:
+        return fields.id_list(self.name, max_items=self.max_items)
+
+    def _schema(self, query: bool) -> Schema:
+        return {"type": ["array", "string"], "items": {"type": ["integer", "string", "object"]},
+                "maxItems": self.max_items,
+                "description": "Lista de IDs ou texto separado por vírgulas (\"1,2\")."}
+
+
+@dataclass(frozen=True)
+class TextList(Input):
+    """Texts from a list, an indexed map or a comma-separated text."""
+
+    max_items: int = 100
+    item: Schema = field(default_factory=lambda: {"type": "string"})
+
+    def read(self, fields: Fields) -> list[str]:
+        return fields.text_list(self.name, required=self.required, max_items=self.max_items)
+
+    def _schema(self, query: bool) -> Schema:
+        return {"type": ["array", "string"], "items": self.item, "maxItems": self.max_items,
+                "description": "Lista ou texto separado por vírgulas."}
+
+
+@dataclass(frozen=True)
+class Items(Input):
+    """A list of objects (a JSON array or a PHP-style indexed map), each with the fields ``of``."""
+
+    of: tuple[Input, ...] = ()
+    max_items: int = 100
+
+    def read(self, fields: Fields) -> list[Fields]:
+        return fields.items(self.name, required=self.required, max_items=self.max_items)
+
+    def children(self) -> tuple[Input, ...]:
+        return self.of
+
+    def _schema(self, query: bool) -> Schema:
+        schema: Schema = {"type": "array", "maxItems": self.max_items, "items": object_schema(self.of)}
+        if self.required:
+            schema["minItems"] = 1
+        return schema
+
+
+@dataclass(frozen=True)
+class Obj(Input):
+    """An object with the fields ``of``."""
+
+    of: tuple[Input, ...] = ()
+
+    def read(self, fields: Fields) -> Fields:
+        return fields.obj(self.name, required=self.required)
+
+    def children(self) -> tuple[Input, ...]:
+        return self.of
+
+    def _schema(self, query: bool) -> Schema:
+        return object_schema(self.of)
+
+
+@dataclass(frozen=True)
+class Raw(Input):
+    """A field the view reads itself (through ``Fields``); its schema is written out here."""
+
+    spec: Schema = field(default_factory=dict)
+
+    def _schema(self, query: bool) -> Schema:
+        return dict(self.spec)
+
+
+def object_schema(inputs: tuple[Input, ...], description: str = "") -> Schema:
+    schema: Schema = {"type": "object", "properties": {i.name: i.schema() for i in inputs}}
+    required = [i.name for i in inputs if i.required]
+    if required:
+        schema["required"] = required
+    if description:
+        schema["description"] = description
+    return schema
