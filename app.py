@@ -339,43 +339,6 @@ def list_suspension_profiles(request: ApiRequest) -> Payload:
 
 
 # ----------------------------------------------------------- notifications
-@api.route(f"{BASE}/configuracao/integracao/zapme", methods=["PUT"], permission=Permission.CONFIGURAR_INTEGRACOES)
-def configure_zapme(request: ApiRequest) -> Payload:
-    return notify_api.configure_zapme(request)
-
-
-@api.route(f"{BASE}/configuracao/integracao/zapme", methods=["GET"], permission=Permission.CONFIGURAR_INTEGRACOES)
-def zapme_settings(request: ApiRequest) -> Payload:
-    return notify_api.zapme(request)
-
-
-@api.route(f"{BASE}/configuracao/notificacao/modelo", methods=["GET"],
-           permission=Permission.CONFIGURAR_NOTIFICACOES)
-def list_notification_templates(request: ApiRequest) -> Payload:
-    return notify_api.list_templates(request)
-
-
-@api.route(f"{BASE}/configuracao/notificacao/modelo/{{evento}}", methods=["PUT"],
-           permission=Permission.CONFIGURAR_NOTIFICACOES)
-def save_notification_template(request: ApiRequest, evento: str) -> Payload:
-    return notify_api.save_template(request, evento)
-
-
-@api.route(f"{BASE}/cliente/{{id_cliente}}/notificacao", methods=["PUT"], permission=Permission.CADASTRAR_CLIENTES)
-def set_notification_preference(request: ApiRequest, id_cliente: str) -> Payload:
-    return notify_api.set_preference(request, path_id(id_cliente, "id_cliente"))
-
-
-@api.route(f"{BASE}/cliente/{{id_cliente}}/notificacao", methods=["GET"], permission=Permission.CONSULTAR_CLIENTES)
-def notification_preference(request: ApiRequest, id_cliente: str) -> Payload:
-    return notify_api.preference(request, path_id(id_cliente, "id_cliente"))
-
-
-@api.route(f"{BASE}/notificacao/mensagem", methods=["GET"], permission=Permission.CONSULTAR_MENSAGENS)
-def notification_messages(request: ApiRequest) -> Payload:
-    return notify_api.message_log(request)
-
-
 # -------------------------------------------------------- operators' console
 # Static files, public like any web page (the page logs in through /oauth/token): registered on the
 # Chalice app directly, so they need no token and stay out of the OpenAPI document of the API.

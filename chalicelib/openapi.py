@@ -777,60 +777,6 @@ SCHEMAS.update({
                        "valor_pago": {**MONEY_INPUT, "description": "Valor recebido em reais, maior que zero."},
                        "forma_pagamento": {"type": "string", "enum": list(INVOICE_PAYMENT_METHODS)}},
     },
-    "ConfiguracaoZapMe": {
-        "type": "object", "required": ["ativo", "api"],
-        "properties": {
-            "ativo": BOOL_INPUT, "api": _text("Chave `api` da conta ZapMe.", 200, 1),
-            "secret": _text("Chave `secret` (cifrada; nunca devolvida). Ausente: mantém a gravada, se a `url` não "
-                            "mudar.", 500, 1),
-            "url": _text("Endereço da API (ausente: mantém o atual; nunca informado: o da ZapMe). Só `https://` "
-                         "num host permitido pela implantação (ZAPME_ALLOWED_HOSTS; padrão "
-                         "`https://api.zapme.com.br`), sem usuário, porta diferente, parâmetros ou fragmento. "
-                         "Mudá-la exige o `secret` na mesma requisição.", 300),
-        },
-    },
-    "IntegracaoZapMe": {
-        "type": "object",
-        "properties": {"ativo": {"type": "boolean"}, "api": {"type": "string"}, "url": {"type": ["string", "null"]},
-                       "secret_configurado": {"type": "boolean"}, "data_alteracao": {"type": "string"},
-                       "usuario_alteracao": {"type": ["string", "null"]}},
-    },
-    "ModeloNotificacaoEntrada": {
-        "type": "object",
-        "properties": {"ativo": BOOL_INPUT,
-                       "texto": _text("Texto com `{{variavel}}` (as variáveis do evento).", 1000, 1)},
-    },
-    "ModeloNotificacao": {
-        "type": "object",
-        "properties": {
-            "evento": {"type": "string"}, "descricao": {"type": "string"}, "ativo": {"type": "boolean"},
-            "texto": {"type": "string"}, "padrao": {"type": "boolean", "description": "O texto padrão do sistema."},
-            "variaveis": {"type": "array", "items": {"type": "object", "properties": {
-                "nome": {"type": "string"}, "descricao": {"type": "string"}}}},
-        },
-    },
-    "PreferenciaNotificacaoEntrada": {
-        "type": "object", "required": ["whatsapp"], "properties": {"whatsapp": BOOL_INPUT},
-    },
-    "PreferenciaNotificacao": {
-        "type": "object", "properties": {"id_cliente": {"type": "integer"}, "whatsapp": {"type": "boolean"}},
-    },
-    "MensagemWhatsApp": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string", "description": "Id do evento (uma mensagem por evento)."},
-            "evento": {"type": "string"}, "id_cliente": {"type": "integer"},
-            "telefone": {"type": ["string", "null"], "examples": ["5511987654321"]},
-            "texto": {"type": ["string", "null"]},
-            "status": {"type": "string", "enum": ["enviando", "enviada", "falha_temporaria", "falha",
-                                                  "falha_permanente", "ignorada"]},
-            "motivo": {"type": ["string", "null"]}, "id_zapme": {"type": ["string", "null"]},
-            "resposta": {"type": ["object", "null"], "description": "A última resposta da ZapMe."},
-            "tentativas": {"type": "array", "items": {"type": "object", "properties": {
-                "data": {"type": "string"}, "resultado": {"type": "string"}, "motivo": {"type": "string"}}}},
-            "data": {"type": "string"}, "data_alteracao": {"type": "string"},
-        },
-    },
     "NovoPerfilSuspensao": {
         "type": "object", "required": ["descricao", "dias_aviso", "dias_bloqueio"],
         "properties": {
@@ -1360,52 +1306,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         description="Sem perfil marcado como padrão, o padrão embutido (id 0: aviso 5 dias antes, suspensão 15 "
                     "dias após o vencimento) vem primeiro.",
         result=("perfis_suspensao", _list_of("PerfilSuspensao")),
-    ),
-    ("PUT", f"{BASE}/configuracao/integracao/zapme"): Operation(
-        summary="Configurar a ZapMe", tag="Notificações",
-        description="O `secret` é cifrado (KMS) e nunca devolvido. Ele só é enviado a uma `url` `https://` de host "
-                    "permitido pela implantação (ZAPME_ALLOWED_HOSTS); trocar a `url` exige reenviar o `secret`.",
-        body="ConfiguracaoZapMe", result=("zapme", ref("IntegracaoZapMe")),
-    ),
-    ("GET", f"{BASE}/configuracao/integracao/zapme"): Operation(
-        summary="Integração com a ZapMe", tag="Notificações", result=("zapme", ref("IntegracaoZapMe")),
-    ),
-    ("GET", f"{BASE}/configuracao/notificacao/modelo"): Operation(
-        summary="Modelos de mensagem por evento", tag="Notificações",
-        description="Cada evento com seu texto (o padrão até ser editado) e as variáveis que aceita.",
-        result=("modelos", _list_of("ModeloNotificacao")),
-    ),
-    ("PUT", f"{BASE}/configuracao/notificacao/modelo/{{evento}}"): Operation(
-        summary="Editar o modelo de um evento", tag="Notificações",
-        description="Eventos: `os_agendada`, `os_reagendada`, `os_cancelada`, `pagamento_aprovado`, "
-                    "`pagamento_recusado`, `cartao_requer_acao`, `aviso_suspensao`, `servico_suspenso`. Texto "
-                    "vazio, variável que o evento não tem ou evento desconhecido são recusados.",
-        body="ModeloNotificacaoEntrada", result=("modelo", ref("ModeloNotificacao")),
-    ),
-    ("PUT", f"{BASE}/cliente/{{id_cliente}}/notificacao"): Operation(
-        summary="Opt-out de WhatsApp do cliente", tag="Notificações",
-        body="PreferenciaNotificacaoEntrada", result=("notificacao", ref("PreferenciaNotificacao")),
-    ),
-    ("GET", f"{BASE}/cliente/{{id_cliente}}/notificacao"): Operation(
-        summary="Preferência de WhatsApp do cliente", tag="Notificações",
-        result=("notificacao", ref("PreferenciaNotificacao")),
-    ),
-    ("GET", f"{BASE}/notificacao/mensagem"): Operation(
-        summary="Registro de mensagens de WhatsApp", tag="Notificações",
-        description="Da mais recente à mais antiga, com as tentativas e a resposta da ZapMe. Sem datas: os "
-                    "últimos 31 dias.",
-        query=(
-            Parameter("id_cliente", "Cliente.", ID_INPUT),
-            Parameter("evento", "Evento.", {"type": "string"}),
-            Parameter("status", "Status da mensagem.", {"type": "string"}),
-            Parameter("data_inicio", "AAAA-MM-DD.", {"type": "string"}),
-            Parameter("data_fim", "AAAA-MM-DD.", {"type": "string"}),
-            *PAGING,
-        ),
-        raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
-            "type": "object", "required": ["mensagens", "paginacao"],
-            "properties": {"mensagens": _list_of("MensagemWhatsApp"), "paginacao": ref("Paginacao")}}]},
-            ref("EnvelopeErro")]},
     ),
     ("GET", f"{BASE}/financeiro/cartao/processamentos"): Operation(
         summary="Painel de processamentos de cartão", tag="Faturas",

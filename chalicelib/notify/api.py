@@ -5,78 +5,163 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.auth.permissions import Permission
 from chalicelib.clock import local
 from chalicelib.notify import templates
 from chalicelib.notify.service import STATUSES, OutgoingMessage, Template, ZapMeConfig
-from chalicelib.web.dates import read_recent_days
+from chalicelib.web.dates import RECENT_DAYS, RECENT_DAYS_INPUTS, read_recent_days
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.paging import paginacao, read_page
-from chalicelib.web.routes import Routes
+from chalicelib.web.paging import PAGING, paginacao, read_page
+from chalicelib.web.routes import Body, PathId, PathText, Routes
+from chalicelib.web.schema import Bool, Choice, Id, Text, list_of, ref
 
 routes = Routes(__name__, tag="Notificações",
                 tag_description="Mensagens de WhatsApp pela ZapMe: integração, modelos por evento, opt-out e registro.")
+routes.schemas({
+    "IntegracaoZapMe": {
+        "type": "object",
+        "properties": {"ativo": {"type": "boolean"}, "api": {"type": "string"}, "url": {"type": ["string", "null"]},
+                       "secret_configurado": {"type": "boolean"}, "data_alteracao": {"type": "string"},
+                       "usuario_alteracao": {"type": ["string", "null"]}},
+    },
+    "ModeloNotificacao": {
+        "type": "object",
+        "properties": {
+            "evento": {"type": "string"}, "descricao": {"type": "string"}, "ativo": {"type": "boolean"},
+            "texto": {"type": "string"}, "padrao": {"type": "boolean", "description": "O texto padrão do sistema."},
+            "variaveis": {"type": "array", "items": {"type": "object", "properties": {
+                "nome": {"type": "string"}, "descricao": {"type": "string"}}}},
+        },
+    },
+    "PreferenciaNotificacao": {
+        "type": "object", "properties": {"id_cliente": {"type": "integer"}, "whatsapp": {"type": "boolean"}},
+    },
+    "MensagemWhatsApp": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "description": "Id do evento (uma mensagem por evento)."},
+            "evento": {"type": "string"}, "id_cliente": {"type": "integer"},
+            "telefone": {"type": ["string", "null"], "examples": ["5511987654321"]},
+            "texto": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": list(STATUSES)},
+            "motivo": {"type": ["string", "null"]}, "id_zapme": {"type": ["string", "null"]},
+            "resposta": {"type": ["object", "null"], "description": "A última resposta da ZapMe."},
+            "tentativas": {"type": "array", "items": {"type": "object", "properties": {
+                "data": {"type": "string"}, "resultado": {"type": "string"}, "motivo": {"type": "string"}}}},
+            "data": {"type": "string"}, "data_alteracao": {"type": "string"},
+        },
+    },
+})
 
 MOMENT = "%Y-%m-%d %H:%M:%S"
+ZAPME = "/configuracao/integracao/zapme"
+CUSTOMER = PathId("id_cliente", "ID do cliente (`id_cliente`).")
+EVENT = PathText("evento", "Evento de notificação (`os_agendada`, `pagamento_recusado`...).",
+                 tuple(templates.EVENTS))
+
+ACTIVE = Bool("ativo", required=True)
+API_KEY = Text("api", "Chave `api` da conta ZapMe.", required=True, min_len=1, max_len=200)
+SECRET = Text("secret", "Chave `secret` (cifrada; nunca devolvida). Ausente: mantém a gravada, se a `url` não "
+                        "mudar.", min_len=1, max_len=500)
+URL = Text("url", "Endereço da API (ausente: mantém o atual; nunca informado: o da ZapMe). Só `https://` num host "
+                  "permitido pela implantação (ZAPME_ALLOWED_HOSTS; padrão `https://api.zapme.com.br`), sem "
+                  "usuário, porta diferente, parâmetros ou fragmento. Mudá-la exige o `secret` na mesma requisição.",
+           max_len=300)
+TEMPLATE_ACTIVE = Bool("ativo", default=True)
+TEMPLATE_TEXT = Text("texto", "Texto com `{{variavel}}` (as variáveis do evento).",
+                     max_len=templates.MAX_TEXT)
+WHATSAPP = Bool("whatsapp", required=True)
+LOG_CUSTOMER = Id("id_cliente", "Cliente.")
+LOG_EVENT = Choice("evento", "Evento.", options=tuple(templates.EVENTS))
+LOG_STATUS = Choice("status", "Status da mensagem.", options=STATUSES)
 
 
+@routes.put(ZAPME, Permission.CONFIGURAR_INTEGRACOES, summary="Configurar a ZapMe",
+            description="O `secret` é cifrado (KMS) e nunca devolvido. Ele só é enviado a uma `url` `https://` de "
+                        "host permitido pela implantação (ZAPME_ALLOWED_HOSTS); trocar a `url` exige reenviar o "
+                        "`secret`.",
+            body=Body("ConfiguracaoZapMe", (ACTIVE, API_KEY, SECRET, URL)), result=("zapme", ref("IntegracaoZapMe")))
 def configure_zapme(request: ApiRequest) -> Payload:
-    """``PUT configuracao/integracao/zapme`` ``{ativo, api, secret?, url?}``: the secret is kept when absent,
-    unless ``url`` changes; the service checks ``url`` against the deployment's allow-list."""
+    """``{ativo, api, secret?, url?}``: the secret is kept when absent, unless ``url`` changes; the service
+    checks ``url`` against the deployment's allow-list."""
     fields = request.fields()
-    active = fields.boolean("ativo", required=True)
-    api = fields.text("api", required=True, min_len=1, max_len=200)
-    secret = fields.text("secret", min_len=1, max_len=500) if fields.has("secret") else None
-    url = fields.text("url", max_len=300) if fields.has("url") else None
+    active = ACTIVE.read(fields)
+    api = API_KEY.read(fields)
+    secret = SECRET.read(fields) if fields.has(SECRET.name) else None
+    url = URL.read(fields) if fields.has(URL.name) else None
     fields.check()
     config = request.container.notification_settings.configure_zapme(active, api, secret, url,
                                                                      request.user.username)
     return success("Integração com a ZapMe salva com sucesso.", zapme=_zapme_shape(request, config))
 
 
+@routes.get(ZAPME, Permission.CONFIGURAR_INTEGRACOES, summary="Integração com a ZapMe",
+            result=("zapme", ref("IntegracaoZapMe")))
 def zapme(request: ApiRequest) -> Payload:
     config = request.container.notification_settings.zapme()
     return success("Dados consultados com sucesso.", zapme=_zapme_shape(request, config) if config else None)
 
 
+@routes.get("/configuracao/notificacao/modelo", Permission.CONFIGURAR_NOTIFICACOES,
+            summary="Modelos de mensagem por evento",
+            description="Cada evento com seu texto (o padrão até ser editado) e as variáveis que aceita.",
+            result=("modelos", list_of("ModeloNotificacao")))
 def list_templates(request: ApiRequest) -> Payload:
-    """``GET configuracao/notificacao/modelo``: every event's template with its variables."""
     return success("Dados consultados com sucesso.", modelos=[
         _template_shape(t) for t in request.container.notification_settings.templates()])
 
 
+@routes.put("/configuracao/notificacao/modelo/{evento}", Permission.CONFIGURAR_NOTIFICACOES,
+            summary="Editar o modelo de um evento", path_params=(EVENT,),
+            description="Eventos: " + ", ".join(f"`{e}`" for e in templates.EVENTS) + ". Texto vazio, variável que "
+                        "o evento não tem ou evento desconhecido são recusados.",
+            body=Body("ModeloNotificacaoEntrada", (TEMPLATE_ACTIVE, TEMPLATE_TEXT)),
+            result=("modelo", ref("ModeloNotificacao")))
 def save_template(request: ApiRequest, event: str) -> Payload:
-    """``PUT configuracao/notificacao/modelo/{evento}`` ``{ativo, texto}``."""
     templates.kind_of(event)  # an unknown event is refused before the body is read
     fields = request.fields()
-    active = fields.boolean("ativo", default=True)
-    text = fields.text("texto", max_len=templates.MAX_TEXT) if fields.has("texto") else None
+    active = TEMPLATE_ACTIVE.read(fields)
+    text = TEMPLATE_TEXT.read(fields) if fields.has(TEMPLATE_TEXT.name) else None
     fields.check()
     template = request.container.notification_settings.save_template(event, active, text)
     return success("Modelo de notificação salvo com sucesso.", modelo=_template_shape(template))
 
 
+@routes.put("/cliente/{id_cliente}/notificacao", Permission.CADASTRAR_CLIENTES,
+            summary="Opt-out de WhatsApp do cliente", path_params=(CUSTOMER,),
+            body=Body("PreferenciaNotificacaoEntrada", (WHATSAPP,)),
+            result=("notificacao", ref("PreferenciaNotificacao")))
 def set_preference(request: ApiRequest, customer_id: int) -> Payload:
-    """``PUT cliente/{id_cliente}/notificacao`` ``{whatsapp: true|false}``."""
     fields = request.fields()
-    whatsapp = fields.boolean("whatsapp", required=True)
+    whatsapp = WHATSAPP.read(fields)
     fields.check()
     wanted = request.container.notification_settings.opt_out(customer_id, whatsapp)
     return success("Preferência de notificação salva com sucesso.",
                    notificacao={"id_cliente": customer_id, "whatsapp": wanted})
 
 
+@routes.get("/cliente/{id_cliente}/notificacao", Permission.CONSULTAR_CLIENTES,
+            summary="Preferência de WhatsApp do cliente", path_params=(CUSTOMER,),
+            result=("notificacao", ref("PreferenciaNotificacao")))
 def preference(request: ApiRequest, customer_id: int) -> Payload:
     wanted = request.container.notification_settings.wants_whatsapp(customer_id)
     return success("Dados consultados com sucesso.", notificacao={"id_cliente": customer_id, "whatsapp": wanted})
 
 
+@routes.get("/notificacao/mensagem", Permission.CONSULTAR_MENSAGENS, summary="Registro de mensagens de WhatsApp",
+            description="Da mais recente à mais antiga, com as tentativas e a resposta da ZapMe. Sem datas: os "
+                        f"últimos {RECENT_DAYS} dias.",
+            query=(LOG_CUSTOMER, LOG_EVENT, LOG_STATUS, *RECENT_DAYS_INPUTS, *PAGING),
+            raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
+                "type": "object", "required": ["mensagens", "paginacao"],
+                "properties": {"mensagens": list_of("MensagemWhatsApp"), "paginacao": ref("Paginacao")}}]},
+                ref("EnvelopeErro")]})
 def message_log(request: ApiRequest) -> Payload:
-    """``GET notificacao/mensagem``: newest first; without dates, the last 31 days."""
     fields = request.fields()
-    customer_id = fields.optional_identifier("id_cliente")
-    event = fields.choice("evento", tuple(templates.EVENTS))
-    status = fields.choice("status", STATUSES)
+    customer_id = LOG_CUSTOMER.read_optional(fields)
+    event = LOG_EVENT.read(fields)
+    status = LOG_STATUS.read(fields)
     page = read_page(fields)
     period = read_recent_days(fields, local(request.container.clock(), request.container.settings.zone).date())
     fields.check()

@@ -5,16 +5,21 @@ from datetime import date, datetime, time, timedelta
 
 from chalicelib.errors import ValidationError
 from chalicelib.periods import Period
+from chalicelib.web.schema import Day
 from chalicelib.web.validation import Fields
 
 RECENT_DAYS = 31
+FIRST_DAY = Day("data_inicio", f"Primeiro dia (ausente: {RECENT_DAYS} dias antes de hoje).")
+LAST_DAY = Day("data_fim", "Último dia (ausente: hoje).")
+# The query inputs of a list of recent records, declared by its route.
+RECENT_DAYS_INPUTS = (FIRST_DAY, LAST_DAY)
 
 
 def read_recent_days(fields: Fields, today: date) -> Period | None:
     """The days asked for, from the first's 00:00 to the last's 23:59:59 (local); without dates the last
     ``RECENT_DAYS`` days. None (with the errors recorded in ``fields``) when they are invalid."""
-    first = fields.day("data_inicio")
-    last = fields.day("data_fim")
+    first = FIRST_DAY.read(fields)
+    last = LAST_DAY.read(fields)
     if fields.errors:
         return None
     start = datetime.combine(first or today - timedelta(days=RECENT_DAYS), time())

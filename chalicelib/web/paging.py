@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from chalicelib.web.schema import Integer
 from chalicelib.web.validation import Fields
 
 T = TypeVar("T")
@@ -26,12 +27,16 @@ class PageRequest:
         return items[self.offset:self.offset + self.per_page]
 
 
+PAGE = Integer("pagina", "Página, a partir de 0.", minimum=0)
+PER_PAGE = Integer("itens_por_pagina", f"Itens por página, de 1 a {MAX_PER_PAGE}.", minimum=1, maximum=MAX_PER_PAGE)
+# The query inputs of a paged list, declared by its route.
+PAGING = (PAGE, PER_PAGE)
+
+
 def read_page(fields: Fields, *, default_per_page: int = DEFAULT_PER_PAGE) -> PageRequest:
-    """Read ``pagina`` (from 0) and ``itens_por_pagina`` (1 to 500)."""
-    page = fields.integer("pagina", minimum=0, default=0)
-    per_page = fields.integer(
-        "itens_por_pagina", minimum=1, maximum=MAX_PER_PAGE, default=default_per_page
-    )
+    """Read ``pagina`` (from 0) and ``itens_por_pagina`` (1 to ``MAX_PER_PAGE``)."""
+    page = PAGE.read(fields)
+    per_page = fields.integer(PER_PAGE.name, minimum=1, maximum=MAX_PER_PAGE, default=default_per_page)
     return PageRequest(page=page, per_page=per_page)
 
 
