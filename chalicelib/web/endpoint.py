@@ -16,8 +16,9 @@ id, else a new one): on every log line of the request, on the messages it
 publishes, and echoed in the ``X-Request-Id`` header of every answer; and it
 publishes the request's business metrics when the answer is ready.
 
-Chalice converts a view's exception before middleware sees it, so this must
-be a decorator (style-models §7.2).
+Chalice converts a view's exception into a response before middleware sees
+it (Chalice's middleware documentation), so mapping errors to HTTP must be a
+decorator around each view rather than middleware.
 """
 from __future__ import annotations
 
