@@ -1,4 +1,4 @@
-"""Recurring card charges at scale (issue 5): the hourly tick's charge job and the charge consumer.
+"""Recurring card charges at scale: the hourly tick's charge job and the charge consumer.
 
 For ``--invoices`` invoices (100,000 by default), 1 % of them due today, prints:
 

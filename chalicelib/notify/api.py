@@ -1,4 +1,4 @@
-"""WhatsApp notification routes (contract Part B): the ZapMe settings (the
+"""WhatsApp notification routes: the ZapMe settings (the
 secret is never returned), the templates, a customer's opt-out and the
 message log."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""ZapMe API v2 client (shared/reference/hubsoft-and-zapme.md §2.1): send a WhatsApp text, look a message
+"""ZapMe API v2 client (as ZapMe's PHP SDK and WHMCS module call it): send a WhatsApp text, look a message
 up, read the account.
 
 Every call carries the ``api`` and ``secret`` credentials: as form fields on a POST, in the query string on
@@ -11,14 +11,14 @@ a GET (ZapMe has no header auth). Answers are classified, never raised:
 - ``TEMPORARY``: send it later: timeout, connection error, 408, 429, 5xx, an unreadable answer, or a
   status saying ZapMe's WhatsApp session is down (``no_device_connection``, ``qrcode_expired``).
 
-Where the reference is silent, the choices are ours ([I]):
+Where ZapMe's SDK and module are silent, the choices are ours:
 
 - Success is any 2xx whose envelope ``result`` is ``success`` (the README) or ``created`` (the SDK's
   test), or that has no ``result`` but ``status: true``; ``data`` may be a message object (``id``,
   ``status``) or the bare status string the README shows (then there is no id to look up).
 - A 2xx whose ``result`` is anything else is a refusal, reported with ``result`` as the reason, as the
   WHMCS module does. Its 4xx codes are undocumented, so ``result`` is shown, not interpreted.
-- Message statuses are the v1 ``messagestatus`` words (§2.2), which the v2 message object shows too. A
+- Message statuses are the v1 ``messagestatus`` words (ZapMe's legacy API), which the v2 message object shows too. A
   session problem (``no_device_connection``, ``qrcode_expired``) is temporary: the provider reconnects
   the device and the message can go then.
 - A redirect is not followed (it would carry the secret elsewhere) and counts as permanent: a wrong
@@ -58,12 +58,12 @@ class Delivery(StrEnum):
     TEMPORARY = "falha_temporaria"
 
 
-# ``result`` values of a successful envelope (§2.1: "Accept both").
+# ``result`` values of a successful envelope: the SDK's README shows one, its tests the other.
 OK_RESULTS = frozenset({"success", "created"})
 # HTTP statuses that say "not now" rather than "no".
 TEMPORARY_HTTP = frozenset({408, 429})
 
-# ZapMe's message statuses (§2.2 ``messagestatus``; ``message_queued`` is v1's answer to a send).
+# ZapMe's message statuses (the legacy API's ``messagestatus``; ``message_queued`` is v1's answer to a send).
 STATUSES: dict[str, tuple[Delivery, str]] = {
     "queue": (Delivery.SENT, "Mensagem na fila de envio da ZapMe."),
     "message_queued": (Delivery.SENT, "Mensagem na fila de envio da ZapMe."),
@@ -111,7 +111,7 @@ class SendResult:
 
 @dataclass(frozen=True)
 class AccountStatus:
-    """``/status``: the ZapMe plan and whether its WhatsApp device session is up (§2.1)."""
+    """``/status``: the ZapMe plan and whether its WhatsApp device session is up."""
 
     ok: bool  # ZapMe answered with the account data
     reason: str  # in Portuguese

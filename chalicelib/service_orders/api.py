@@ -2,7 +2,7 @@
 and its catalogues: read the fields as real HubSoft clients send them, call
 ServiceOrderService, answer in HubSoft's shapes (``shapes``).
 
-Leniency (reference §1.8): ids as strings; ``tecnicos`` as an array of
+Leniency (what the public HubSoft API clients send): ids as strings; ``tecnicos`` as an array of
 ``{id}``, an indexed object or ``tecnicos[0][id]`` form keys (plain ids are
 accepted too); ``ids_tecnicos`` as a list or comma-separated text;
 ``disponibilidade`` as a list, indexed object or text; ``id_atendimento`` in

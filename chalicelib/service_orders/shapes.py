@@ -1,6 +1,6 @@
 """The OS, ticket and message objects in HubSoft's shapes (pure rendering).
 
-HubSoft answers the same OS in three shapes (reference §1.5); the ones the
+HubSoft answers the same OS in three shapes (HubSoft's API documentation); the ones the
 write routes use are here:
 
 - ``client_shape`` (shape 1: ``cliente/ordem_servico`` and the OS inside an

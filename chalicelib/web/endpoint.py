@@ -16,8 +16,9 @@ id, else a new one): on every log line of the request, on the messages it
 publishes, and echoed in the ``X-Request-Id`` header of every answer; and it
 publishes the request's business metrics when the answer is ready.
 
-Chalice converts a view's exception before middleware sees it, so errors
-must become answers in a wrapper around each view, not in a middleware.
+Chalice converts a view's exception into a response before middleware sees
+it (Chalice's middleware documentation), so mapping errors to HTTP must be a
+decorator around each view rather than middleware.
 Routes are declared in each context's ``api`` module (``web.routes``);
 ``Api`` installs the middleware and registers those tables on the app.
 """

@@ -1,6 +1,7 @@
 """Simulators of the services we cannot reach from here (Cielo, GetNet, ZapMe).
 
-Each follows its published sandbox contract (``shared/reference``); the local
+Each follows its service's published sandbox behaviour (Cielo's API 3.0 manual,
+public GetNet SDKs, ZapMe's PHP SDK); the local
 stack and the tests start them on loopback. Cielo answers tokenization, Zero
 Auth (``/1/zeroauth``), sales and queries by order id; GetNet its OAuth token,
 single-use card tokens, vault (store, read, delete), card verification

@@ -1,4 +1,4 @@
-"""Cielo E-commerce API 3.0 sandbox (``shared/reference/gateways.md`` §1).
+"""Cielo E-commerce API 3.0 sandbox (Cielo's API 3.0 manual and its return-code pages).
 
 One server answers both the transactional and the query host (the stack
 exports ``CIELO_API_URL`` and ``CIELO_QUERY_URL`` to the same URL).
@@ -75,7 +75,7 @@ bank's app, cancelled after it was stored), and 6 (time out) and 9 (random)
 are not properties of the card either. Zero Auth passes them and the sale
 decides, as it always did; an expired card is invalid from the start.
 
-Decisions where the reference is silent or unclear ([I] in gateways.md):
+Decisions where Cielo's manual is silent or unclear (ours):
 
 - Ending 6 (Time Out) answers ``Status 0`` (NotFinished): the docs do not give
   its Status and say to handle 0 and 3; 0 exercises the reconcile-by-query path.

@@ -1,7 +1,8 @@
-"""GetNet "API Digital" v1 sandbox (``shared/reference/gateways.md`` §2).
+"""GetNet "API Digital" v1 sandbox (the API as public GetNet SDKs and recorded homologation traffic show it).
 
-The reference rests on third-party SDKs and recorded homolog traffic; where it
-is silent the choices below are ours ([I]).
+No official v1 reference is public: this follows third-party SDKs (getnet-py,
+getnet-php) and their recorded homologation traffic; where they are silent the
+choices below are ours (marked "ours").
 
 Routes:
 
@@ -10,16 +11,16 @@ Routes:
   → ``{"access_token", "token_type": "Bearer", "expires_in": 3600, "scope": "oob"}``.
   Wrong credentials: 401 ``{"error": "invalid_client", ...}``; another grant
   type: 400 ``unsupported_grant_type``; another scope: 400 ``invalid_scope``
-  (the OAuth 2 error shape [I]).
+  (the OAuth 2 error shape; ours).
 - Every other route needs ``Authorization: Bearer <access_token>`` (unknown or
-  expired: 401 in GetNet's error shape, ``GENERIC-401`` [I]).
+  expired: 401 in GetNet's error shape, ``GENERIC-401``; ours).
 - ``POST /v1/tokens/card`` ``{card_number, customer_id}`` → 201 ``{"number_token"}``
   (128 hex). The token is valid for ONE attempt: a second use in ``/v1/cards``
   or a payment answers the recorded 400 ``TOKENIZATION-400``.
 - ``POST /v1/cards`` (vault) ``{number_token, expiration_month "MM",
   expiration_year "YY", customer_id, cardholder_name, verify_card?, ...}`` →
   201 ``{"card_id", "number_token"}``. The returned ``number_token`` is a new
-  one bound to the stored card and reusable while the card exists [I]
+  one bound to the stored card and reusable while the card exists (ours)
   (``verify_card`` is accepted and not simulated).
 - ``GET /v1/cards/{card_id}`` → the stored card; ``DELETE /v1/cards/{card_id}``
   → 204. Unknown or deleted: 404 ``GatewayVaultServiceError`` / ``VAULT-404``.
@@ -38,11 +39,11 @@ Routes:
   number_installments, card{number_token | card_id, ...},
   credentials_on_file_type?, transaction_id?}``. Approved: 200 with
   ``status`` ``APPROVED`` (``AUTHORIZED`` when ``delayed``), ``payment_id`` and
-  ``credit{authorization_code, transaction_id, ...}`` (§2.7). Validation
+  ``credit{authorization_code, transaction_id, ...}`` (as recorded homologation answers show). Validation
   errors: 400 ``GENERIC-400``.
 
-Outcome of a payment, by the card tokenized (test cards of §2.9; the reference
-only says "not authorized", so the reasons are ours [I]):
+Outcome of a payment, by the card tokenized (GetNet's published test cards; the
+SDKs only say "not authorized", so the reasons are ours):
 
 ================== =========================================================
 card               result
@@ -60,7 +61,7 @@ Installments above 12 (``INSTALL_*``) answer the recorded 402 PAYMENTS-011
 ``details[0]`` carrying ``status: "NOT APPROVED"``, ``error_code``,
 ``description``, ``description_detail``, ``payment_id``,
 ``authorization_code``, ``terminal_nsu`` and ``acquirer_transaction_id``
-(§2.8).
+(as the SDKs' recorded declines show).
 
 Card verification, by the card behind the token: the expired test card
 5155901222260003 is refused, HTTP 402 ``CardVerificationError`` with
@@ -159,7 +160,7 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 def getnet_error(status: int, name: str, error_code: str, description: str, detail: str,
                  *, detail_status: str | None = None, **extra: Any) -> Reply:
-    """GetNet's error body (§2.8): ``{message, name, status_code, details: [...]}``.
+    """GetNet's error body: ``{message, name, status_code, details: [...]}``.
 
     ``details[0].status`` is "NOT APPROVED" on a 402 (a declined payment) and "DENIED" otherwise, unless
     ``detail_status`` says (a refused card verification is a 402 "DENIED").

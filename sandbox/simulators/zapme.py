@@ -1,4 +1,4 @@
-"""ZapMe API v2 sandbox (``shared/reference/hubsoft-and-zapme.md`` §2.1).
+"""ZapMe API v2 sandbox (as ZapMe's PHP SDK and WHMCS module call it).
 
 Every route needs the ``api`` and ``secret`` credentials (the constructor's, by default
 ``DEFAULT_API``/``DEFAULT_SECRET``): as form fields on a POST, in the query string on a GET. Missing ones
@@ -37,13 +37,13 @@ Test endpoints (besides the common ``/health``, ``/__sandbox/requests`` and ``/_
   - ``{"fault": "down"}``: close the connection without processing or answering, as a service that went
     down mid-request (the client sees a dropped connection). For a refused connection, stop the simulator.
 
-Decisions where the reference is silent ([I]):
+Decisions where ZapMe's SDK and module are silent (ours):
 
-- Error bodies are ``{"status": false, "result": "<code>", "date"}`` (the reference's own guess); the codes
+- Error bodies are ``{"status": false, "result": "<code>", "date"}`` (a guess: ZapMe documents no error body); the codes
   above are ours. An injected 5xx answers ``result: "internal_error"``.
 - A send answers 201 with ``result: "created"`` (the SDK's test) and the message object as ``data``, so
   that its id can be looked up; the README's ``data: "message_sent"`` has no id.
-- POST bodies are read as form fields only, as the reference documents: a JSON body reads as no
+- POST bodies are read as form fields only, as ZapMe's SDK sends them: a JSON body reads as no
   credentials. Contacts (``/contacts``) are not simulated.
 - The request log keeps the credentials as sent (they are the simulator's own, never real ones).
 """
@@ -70,7 +70,7 @@ DOWN = "down"
 ZAPME_FAULTS = (ERROR_4XX, DOWN)
 DEFAULT_REFUSAL = "simulated_refusal"
 MAX_MESSAGE_CHARS = 65_536  # WhatsApp's limit for one text
-PAGE_LIMIT = 50  # "Max 50 per call" (§2.1)
+PAGE_LIMIT = 50  # "Max 50 per call" (ZapMe's SDK)
 FILE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "pdf", "mp3", "ogg", "mp4", "doc", "docx", "xls", "xlsx",
                              "txt"})
 # Brazilian area codes (DDD) in use.

@@ -2,11 +2,11 @@
 
 The local stack (``python -m sandbox serve``) runs as a real process, with the
 real clock; every request below goes over HTTP, shaped exactly as one of the
-public HubSoft API clients of reference/hubsoft-and-zapme.md §1.8 sends it
+public, open-source HubSoft API clients sends it
 (form or JSON token, ``Authorization: <token_type> <access_token>``, one
 re-authentication after a 401, ids as strings, PHP-style form keys, ``status``
 csv, paging from 1, ``relacoes``), and every answer is checked as HubSoft
-answers it (§1.2–1.5 and the official examples the reference quotes).
+answers it (HubSoft's API documentation and official examples, hubsoftbrasil/api on GitHub).
 
 Setup goes through the API too: technicians, customers with a service in
 Campinas/SP, and one agenda (weekdays 08–18, 1 h slots, 5 places each).
@@ -44,7 +44,7 @@ BR_MOMENT = re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}")  # cliente/ordem_
 ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}")  # ordem_servico/* (shapes 2 and 3)
 PAGINACAO = {"primeira_pagina", "ultima_pagina", "pagina_atual", "total_registros"}
 # The keys of the OS in HubSoft's own examples of agendar, reagendar and remove_agendamento
-# (hubsoftbrasil/api docs/source/ordem_servico/*.rst, the source of reference §1.5 shape 2).
+# (hubsoftbrasil/api docs/source/ordem_servico/*.rst: the second of HubSoft's three OS shapes).
 SHAPE_2_KEYS = {
     "id_ordem_servico", "numero", "tipo", "data_inicio_programado", "data_termino_programado",
     "data_inicio_executado", "data_termino_executado", "data_cadastro", "descricao_abertura", "descricao_servico",
@@ -431,7 +431,7 @@ def test_cancellation_automation_sends_everything_as_query_and_form_params(world
     """Cancellation automation (id 71139961440 / 68418030698, Python requests): ``atendimento`` with every
     field in the query string (plus the unknown ``id_usuario_responsavel``/``id_atendimento_status``), then
     ``ordem_servico/abrir_os`` with ``params`` (``id_atendimento``, ``id_tipo_ordem_servico``,
-    ``tecnicos[0][id]``); and the form-encoded ``abrir_os`` of §1.4 (``tecnicos[0][id]``,
+    ``tecnicos[0][id]``); and the form-encoded ``abrir_os`` of HubSoft's documentation (``tecnicos[0][id]``,
     ``disponibilidade[0]=manha``, ``duracao: "01:30:00"``, ``status: "pendente"``)."""
     customer = world.customer("Antônio Carlos Retirada")
     carlos, ana = world.technicians["Carlos"], world.technicians["Ana"]
@@ -735,7 +735,7 @@ def test_official_reagendar_example_swaps_a_technician_with_ids_as_strings(world
 
 
 def test_consultar_by_number_with_the_2025_relations_and_by_name_in_a_period(world: World) -> None:
-    """HubSoft's 2025 ``ordem_servico/consultar`` (reference §1.4, S3): ``{"consulta": <number>, "relacoes":
+    """HubSoft's 2025 ``ordem_servico/consultar`` (its current Postman collection): ``{"consulta": <number>, "relacoes":
     [...]}`` read from ``ordens_servico``; and the 2024 official example (consultar.rst): customer name with
     ``data_inicio``/``data_fim`` as ``YYYY-MM-DD HH:MM:SS``. Closing again is refused."""
     customer = world.customer("Bianca Couto")

@@ -21,7 +21,7 @@ from chalicelib.billing.gateways import CardRefusedByIssuer, CardToTokenize, Cha
 from chalicelib.billing.gateways.getnet import TOKEN_MARGIN_SECONDS, GetNetGateway
 from sandbox.simulators.getnet import GetNetSimulator
 
-# The test cards of gateways.md §2.9, as the simulator answers them.
+# GetNet's published sandbox test cards, as the simulator answers them.
 APPROVED_MASTER = "5155901222280001"
 APPROVED_VISA = "4012001037141112"
 

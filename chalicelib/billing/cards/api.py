@@ -1,4 +1,4 @@
-"""The card panel's routes (contract Part B): card gateway settings and
+"""The card panel's routes: card gateway settings and
 customers' cards. A card number and CVV are read from the request, checked,
 sent to the gateway's tokenization and forgotten: no response, log line or
 stored item carries them.

@@ -1,14 +1,15 @@
 """What a gateway's answer means for the charge, kept as data.
 
-Every outcome is one of five classes (shared/reference/gateways.md §3):
+Every outcome is one of five classes (ours, common to Cielo and GetNet):
 approved; declined but retryable; declined, never retry (the card is
 flagged); declined but the customer must act (still retried next day, and
 told at once what to do); unknown (timeout, 5xx, Status 0: reconcile by
 query before anything is sent again).
 
-The tables follow Cielo's ABECS table and "other codes" (§1.8), the brands'
-retry programs (§1.9) and the sandbox "Simulado" codes (§1.7), which mean
-other things than in production, so the environment is part of the input.
+The tables follow Cielo's return-code pages (the ABECS codes and "other
+codes"), the brands' retry programs as Cielo publishes them, and the sandbox
+"Simulado" codes of Cielo's API 3.0 manual, which mean other things than in
+production, so the environment is part of the input.
 """
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ NEW_CARD = ("O banco emissor recusou o cartão e não autoriza novas tentativas.
             "fatura por outro meio.")
 REPLACED = "Seu cartão foi substituído pelo banco. Cadastre o novo cartão para continuar pagando automaticamente."
 
-# Sandbox "Simulado" endings (§1.7): the codes mean something else in production.
+# Sandbox "Simulado" endings (Cielo's API 3.0 manual): the codes mean something else in production.
 SANDBOX: dict[str, Classification] = {
     "5": Classification(Outcome.RETRYABLE, "05", RETRY_TOMORROW),
     "57": Classification(Outcome.CUSTOMER_ACTION, "57", EXPIRED),
@@ -61,7 +62,7 @@ SANDBOX: dict[str, Classification] = {
 
 # Production: codes needing the cardholder, whatever the brand.
 CUSTOMER_ACTION_CODES = {"78": UNLOCK, "54": EXPIRED, "BV": EXPIRED}
-# ABECS irreversible codes per brand (§1.8) plus Visa's category 1 (§1.9).
+# ABECS irreversible codes per brand (Cielo's ABECS table) plus Visa's category 1 (the brands' retry programs).
 IRREVERSIBLE: dict[str, frozenset[str]] = {
     "Visa": frozenset({"14", "N7", "3", "19", "6", "12", "13", "41", "43", "58", "74", "81", "82", "N8", "4", "7",
                        "15", "64", "76", "92", "93", "94", "R0", "R1", "R3", "46", "6P", "57"}),
@@ -71,15 +72,15 @@ IRREVERSIBLE: dict[str, frozenset[str]] = {
     "Amex": frozenset({"FD", "8", "DA", "A2", "A3", "JB", "BV", "A7"}),
 }
 IRREVERSIBLE["Hipercard"] = IRREVERSIBLE["Master"]
-# Cielo's "never retry" list (§1.8).
+# Cielo's "never retry" list (its "other codes" table).
 NEVER_RETRY = frozenset({
     "2", "22", "24", "79", "80", "82", "83", "85", "90", "97", "AF", "AG", "AH", "AI", "AJ", "BD", "BM", "BN", "BP",
     "BR", "C1", "C2", "C3", "CF", "CG", "DQ", "EE", "FC", "FE", "FG", "GA", "GF", "GT", "GK", "HJ", "IA", "KA",
     "KB", "KE", "SC", "U3",
 })
-# Mastercard Merchant Advice Codes that forbid another attempt (§1.9).
+# Mastercard Merchant Advice Codes that forbid another attempt (the brands' retry programs).
 MAC_DO_NOT_RETRY = frozenset({"03", "21", "40", "41"})
-# Cielo codes whose answer is not known yet: query before re-sending (§1.8 BP 900/901; AA timeout).
+# Cielo codes whose answer is not known yet: query before re-sending (BP 900/901; AA timeout).
 UNKNOWN_CODES = frozenset({"BP 900", "BP 901", "AA"})
 NO_FUNDS_CODES = frozenset({"51", "A5", "61", "N4", "70", "DM", "BL", "67"})
 

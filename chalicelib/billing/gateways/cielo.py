@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 20.0  # Cielo's own authorizations can take seconds; a timeout is reconciled, not retried
 UNKNOWN = Classification(Outcome.UNKNOWN, "")
-# Brands whose stored-credential sales need InitiatedTransactionIndicator (§1.5).
+# Brands whose stored-credential sales need InitiatedTransactionIndicator (Cielo's API 3.0 manual, CIT/MIT).
 INITIATOR_BRANDS = ("Master", "Hipercard")
 # Cielo answers dates in Brasília time without an offset (no daylight saving time since 2019).
 CIELO_ZONE = timezone(timedelta(hours=-3))

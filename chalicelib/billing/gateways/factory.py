@@ -10,7 +10,8 @@ from chalicelib.billing.gateways.cielo import CieloGateway
 from chalicelib.billing.gateways.getnet import GetNetGateway
 from chalicelib.billing.gateways.settings import CIELO, GETNET, SANDBOX, AdapterFactory
 
-# shared/reference/gateways.md §1.1 and §2.1
+# Sandbox and production hosts: Cielo's API 3.0 manual (transactional and query hosts) and GetNet's
+# official Magento module.
 PUBLIC_URLS: Mapping[tuple[str, str], Mapping[str, str]] = {
     (CIELO, "sandbox"): {"CIELO_API_URL": "https://apisandbox.cieloecommerce.cielo.com.br",
                          "CIELO_QUERY_URL": "https://apiquerysandbox.cieloecommerce.cielo.com.br"},

@@ -1,4 +1,4 @@
-"""GetNet "API Digital" v1 adapter (shared/reference/gateways.md §2).
+"""GetNet "API Digital" v1 adapter (the API as public GetNet SDKs and recorded homologation traffic show it).
 
 - OAuth client credentials; the access token is cached until shortly before
   it expires, and a 401 on any call fetches a new one and repeats the call once
@@ -13,7 +13,7 @@
 - Recurring charges carry ``credentials_on_file_type`` (``RECURRING`` on the
   first use of the card, ``RECURRING_PAYMENT`` after, with the
   ``transaction_id`` of the series); one-off charges the ``ONE_CLICK`` pair.
-- v1 documents no query of a payment (§2.10), so ``find`` cannot reconcile:
+- no public v1 client or fixture shows a query of a payment, so ``find`` cannot reconcile:
   it answers "unknown", never "none", and an unknown GetNet charge must be
   settled from GetNet's portal or notifications, not by charging again.
 
@@ -187,7 +187,7 @@ class GetNetGateway:
                      "brand": _brand(charge.brand)},
         }
         if charge.issuer_transaction_id and not charge.first_use:
-            # Later charges of a series point at its first approved transaction (§2.6).
+            # Later charges of a series point at its first approved transaction (as public GetNet SDKs send it).
             credit["transaction_id"] = charge.issuer_transaction_id
         if self._soft_descriptor:
             credit["soft_descriptor"] = self._soft_descriptor
@@ -281,7 +281,7 @@ def _declined(detail: dict[str, Any], brand: str) -> ChargeResult:
 
 
 def _refusal(answer: requests.Response) -> GatewayRefusal:
-    """GetNet's 4xx: ``details[0]`` carries ``error_code`` and ``description_detail`` (§2.8)."""
+    """GetNet's 4xx: ``details[0]`` carries ``error_code`` and ``description_detail`` (GetNet's error body)."""
     body = _body(answer)
     detail = _detail(body)
     code = detail.get("error_code") or body.get("error") or answer.status_code

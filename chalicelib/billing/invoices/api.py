@@ -1,5 +1,5 @@
-"""Invoices, an operator's one-off card charge and the charge panel (contract
-Part B: ``financeiro/fatura``, ``financeiro/fatura/{id}/cobrar_cartao``,
+"""Invoices, an operator's one-off card charge and the charge panel
+(``financeiro/fatura``, ``financeiro/fatura/{id}/cobrar_cartao``,
 ``financeiro/cartao/processamentos``). Money in the API is reais with two
 decimals; inside, integer cents."""
 from __future__ import annotations
