@@ -14,7 +14,7 @@ from chalicelib import entrypoints, observability
 from chalicelib.agenda import api as agendas_api
 from chalicelib.agenda import availability_api
 from chalicelib.auth import api as auth_api
-from chalicelib.auth.permissions import ADMIN_ONLY, Permission
+from chalicelib.auth.permissions import Permission
 from chalicelib.billing.cards import api as cards_api
 from chalicelib.billing.invoices import api as invoices_api
 from chalicelib.customers import api as customers_api
@@ -24,7 +24,7 @@ from chalicelib.service_orders import api as orders_api
 from chalicelib.service_orders import listing_api as order_listing_api
 from chalicelib.technicians import api as technicians_api
 from chalicelib.web import console, service_api
-from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC, Api, ApiRequest, path_id
+from chalicelib.web.endpoint import Api, ApiRequest, path_id
 from chalicelib.web.envelope import Payload
 
 app = Chalice(app_name="isp-backend")
@@ -50,56 +50,6 @@ BASE = "/api/v1/integracao"
 
 # ------------------------------------------------------------------ health
 # -------------------------------------------------------------------- auth
-@api.route("/oauth/token", methods=["POST"], permission=PUBLIC)
-def oauth_token(request: ApiRequest) -> Payload:
-    return auth_api.token(request)
-
-
-@api.route("/oauth/revoke", methods=["POST"], permission=AUTHENTICATED)
-def oauth_revoke(request: ApiRequest) -> Payload:
-    return auth_api.revoke(request)
-
-
-@api.route(f"{BASE}/usuario_atual", methods=["GET"], permission=AUTHENTICATED)
-def current_user(request: ApiRequest) -> Payload:
-    return auth_api.me(request)
-
-
-@api.route(f"{BASE}/configuracao/permissao", methods=["GET"], permission=AUTHENTICATED)
-def list_permissions(request: ApiRequest) -> Payload:
-    return auth_api.list_permissions(request)
-
-
-@api.route(f"{BASE}/configuracao/usuario", methods=["POST"], permission=ADMIN_ONLY)
-def create_user(request: ApiRequest) -> Payload:
-    return auth_api.create_user(request)
-
-
-@api.route(f"{BASE}/configuracao/usuario", methods=["GET"], permission=ADMIN_ONLY)
-def list_users(request: ApiRequest) -> Payload:
-    return auth_api.list_users(request)
-
-
-@api.route(f"{BASE}/configuracao/usuario/{{id_usuario}}/revogar_tokens", methods=["POST"], permission=ADMIN_ONLY)
-def revoke_user_tokens(request: ApiRequest, id_usuario: str) -> Payload:
-    return auth_api.revoke_user_tokens(request, path_id(id_usuario, "id_usuario"))
-
-
-@api.route(f"{BASE}/configuracao/usuario/{{id_usuario}}/bloqueios_login", methods=["GET"], permission=ADMIN_ONLY)
-def login_blocks(request: ApiRequest, id_usuario: str) -> Payload:
-    return auth_api.login_blocks(request, path_id(id_usuario, "id_usuario"))
-
-
-@api.route(f"{BASE}/configuracao/usuario/{{id_usuario}}/desbloquear_login", methods=["POST"], permission=ADMIN_ONLY)
-def unlock_login(request: ApiRequest, id_usuario: str) -> Payload:
-    return auth_api.unlock_login(request, path_id(id_usuario, "id_usuario"))
-
-
-@api.route(f"{BASE}/configuracao/usuario/revogar_tokens", methods=["POST"], permission=ADMIN_ONLY)
-def revoke_all_tokens(request: ApiRequest) -> Payload:
-    return auth_api.revoke_all_tokens(request)
-
-
 # ------------------------------------------------------------- technicians
 # --------------------------------------------------------------- customers
 @api.route(f"{BASE}/cliente", methods=["POST"], permission=Permission.CADASTRAR_CLIENTES)

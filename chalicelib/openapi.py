@@ -29,14 +29,12 @@ from chalicelib.agenda.api import (
     MIN_SLOT_MINUTES,
     WEEKDAY_NAMES,
 )
-from chalicelib.auth.model import ACCESS_TOKEN_SECONDS
 from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
 from chalicelib.billing.invoices.api import PAYMENT_METHODS as INVOICE_PAYMENT_METHODS
 from chalicelib.customers.api import DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, MAX_SERVICES_PER_REQUEST
 from chalicelib.customers.model import UFS
 from chalicelib.customers.service import SEARCH_KEYS
 from chalicelib.input_rules import MAX_DATE, MIN_DATE
-from chalicelib.notify.templates import EVENTS as NOTIFICATION_EVENTS
 from chalicelib.service_orders.api import AVAILABILITIES as ORDER_AVAILABILITIES
 from chalicelib.service_orders.api import BILLING_TYPES, DEFAULT_SERVICE_DESCRIPTION, PAYMENT_METHODS
 from chalicelib.service_orders.api import MAX_TECHNICIANS as ORDER_MAX_TECHNICIANS
@@ -187,116 +185,7 @@ SCHEMAS: dict[str, Schema] = {
         },
     },
     # -- OAuth (Laravel Passport's shapes) --------------------------------
-    "TokenSenha": {
-        "type": "object",
-        "description": "Grant `password`: as quatro credenciais são criadas pelo administrador do provedor.",
-        "required": ["grant_type", "client_id", "client_secret", "username", "password"],
-        "properties": {
-            "grant_type": {"const": "password"},
-            "client_id": {"type": ["string", "integer"]},
-            "client_secret": {"type": "string"},
-            "username": {"type": "string"},
-            "password": {"type": "string", "format": "password"},
-        },
-    },
-    "TokenRenovacao": {
-        "type": "object",
-        "description": "Grant `refresh_token`: troca o refresh token (uso único) por um novo par de tokens. "
-                       "Um refresh token usado pela segunda vez revela uma cópia: todos os tokens obtidos "
-                       "daquele login deixam de valer.",
-        "required": ["grant_type", "client_id", "client_secret", "refresh_token"],
-        "properties": {
-            "grant_type": {"const": "refresh_token"},
-            "client_id": {"type": ["string", "integer"]},
-            "client_secret": {"type": "string"},
-            "refresh_token": {"type": "string"},
-        },
-    },
-    "TokenRequisicao": {"oneOf": [ref("TokenSenha"), ref("TokenRenovacao")]},
-    "TokenResposta": {
-        "type": "object",
-        "required": ["token_type", "expires_in", "access_token", "refresh_token"],
-        "properties": {
-            "token_type": {"const": "Bearer"},
-            "expires_in": {"type": "integer", "examples": [ACCESS_TOKEN_SECONDS],
-                           "description": "Validade do access token em segundos (1 hora, salvo a configuração "
-                                          "ACCESS_TOKEN_MINUTES). Renove com o grant `refresh_token`."},
-            "access_token": {"type": "string"},
-            "refresh_token": {"type": "string"},
-        },
-    },
-    "ErroOAuth": {
-        "type": "object",
-        "description": "Erro do endpoint de token no formato do Laravel Passport (não é o envelope).",
-        "required": ["error", "error_description", "message"],
-        "properties": {
-            "error": {"type": "string", "enum": [
-                "invalid_request", "invalid_client", "invalid_credentials", "invalid_grant",
-                "unsupported_grant_type", "too_many_attempts",
-            ]},
-            "error_description": {"type": "string", "examples": ["The user credentials were incorrect."]},
-            "message": {"type": "string", "examples": ["The user credentials were incorrect."]},
-        },
-    },
-    "BloqueioLogin": {
-        "type": "object",
-        "description": "Um endereço de origem impedido de tentar o login deste usuário agora.",
-        "required": ["endereco", "tentativas", "bloqueado_ate"],
-        "properties": {
-            "endereco": {"type": "string", "description": "IP de origem visto pelo API Gateway."},
-            "tentativas": {"type": "integer", "description": "Tentativas na janela atual."},
-            "bloqueado_ate": {"type": ["string", "null"], "format": "date-time"},
-        },
-    },
-    "RevogarToken": {
-        "type": "object",
-        "properties": {
-            "refresh_token": _text("Refresh token do mesmo usuário, revogado junto (opcional).", 200),
-        },
-    },
     # -- users ------------------------------------------------------------
-    "Permissao": {"type": "string", "enum": list(ALL_PERMISSIONS)},
-    "Usuario": {
-        "type": "object",
-        "required": ["id", "username", "nome", "admin", "permissoes", "id_tecnico", "ativo"],
-        "properties": {
-            "id": {"type": "integer"},
-            "username": {"type": "string"},
-            "nome": {"type": "string"},
-            "admin": {"type": "boolean"},
-            "permissoes": {**_list_of("Permissao"), "description": "Administradores têm todas."},
-            "id_tecnico": {"type": ["integer", "null"]},
-            "ativo": {"type": "boolean"},
-        },
-    },
-    "UsuarioAtual": {
-        "type": "object",
-        "required": ["id", "username", "admin", "id_tecnico", "permissoes"],
-        "properties": {
-            "id": {"type": "integer"},
-            "username": {"type": "string"},
-            "admin": {"type": "boolean"},
-            "id_tecnico": {"type": ["integer", "null"]},
-            "permissoes": _list_of("Permissao"),
-        },
-    },
-    "NovoUsuario": {
-        "type": "object",
-        "required": ["username", "password", "nome"],
-        "properties": {
-            "username": _text("De 3 a 100 caracteres: letras, números, ponto, @, +, - ou _ "
-                              "(guardado em minúsculas).", 100, 3, pattern="^[A-Za-z0-9._@+-]{3,100}$"),
-            "password": _text("Pelo menos 8 caracteres, diferente do username.", 200, 8, format="password"),
-            "nome": _text("Nome de exibição.", 150),
-            "permissoes": {
-                "type": ["array", "string"], "items": ref("Permissao"),
-                "description": "Nomes de permissão (GET configuracao/permissao); lista ou texto separado por "
-                               "vírgulas.",
-            },
-            "admin": BOOL_INPUT,
-            "id_tecnico": {**ID_INPUT, "description": "Técnico ligado ao usuário: ele verá só as próprias OS."},
-        },
-    },
     # -- technicians ------------------------------------------------------
     # -- customers and services -------------------------------------------
     "EnderecoInstalacao": {
@@ -979,18 +868,15 @@ SCHEMAS.update({
 PATH_PARAMETERS: dict[str, str] = {
     "id_ordem_servico": "ID da ordem de serviço (`id_ordem_servico`).",
     "id_cliente": "ID do cliente (`id_cliente`).",
-    "id_usuario": "ID do usuário da API.",
     "id_agenda_ordem_servico": "ID da agenda de ordem de serviço (`id_agenda_ordem_servico`).",
     "id_cartao": "ID do cartão (`id_cartao`).",
     "id_fatura": "ID da fatura (`id_fatura`).",
     "id_cliente_servico": "ID do serviço do cliente (`id_cliente_servico`).",
     "gateway": "`cielo` ou `getnet`.",
-    "evento": "Evento de notificação (`os_agendada`, `pagamento_recusado`...).",
 }
 # Path parameters that are names, not ids.
 TEXT_PATH_PARAMETERS: dict[str, Schema] = {
     "gateway": {"type": "string", "enum": ["cielo", "getnet"]},
-    "evento": {"type": "string", "enum": list(NOTIFICATION_EVENTS)},
 }
 
 AGENDA_FILTERS = (
@@ -1005,16 +891,6 @@ SEARCH_PARAMETERS = (
               {"type": "integer", "minimum": 1, "maximum": MAX_SEARCH_LIMIT, "default": DEFAULT_SEARCH_LIMIT}),
 )
 
-OAUTH_ERRORS: dict[str, Schema] = {
-    "400": {"description": "Requisição de token incompleta ou grant não suportado.",
-            "content": {"application/json": {"schema": ref("ErroOAuth")}}},
-    "401": {"description": "Cliente, usuário/senha ou refresh token inválidos.",
-            "content": {"application/json": {"schema": ref("ErroOAuth")}}},
-    "429": {"description": "Login bloqueado após tentativas sem sucesso.",
-            "headers": {"Retry-After": {"description": "Segundos até poder tentar de novo.",
-                                        "schema": {"type": "integer"}}},
-            "content": {"application/json": {"schema": ref("ErroOAuth")}}},
-}
 
 # ---------------------------------------------------------------- operations
 _SLOT: Schema = {"type": "object", "properties": {
@@ -1044,59 +920,6 @@ PAGING = (
 )
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
-    ("POST", "/oauth/token"): Operation(
-        summary="Obter token de acesso", tag="Autenticação",
-        description="OAuth 2 com os grants `password` e `refresh_token`, como o HubSoft (Laravel Passport). "
-                    "Aceita JSON ou formulário. Erros vêm no formato do Passport, não no envelope; apenas um "
-                    "corpo ilegível (JSON inválido, acima de 1 MB) ou um segredo na query string (`password`, "
-                    "`client_secret`, `refresh_token`) recebe o envelope de erro.",
-        body="TokenRequisicao",
-        raw={"oneOf": [ref("TokenResposta"), ref("EnvelopeErro")]},
-        extra_responses=OAUTH_ERRORS,
-    ),
-    ("POST", "/oauth/revoke"): Operation(
-        summary="Revogar o token atual (logout)", tag="Autenticação",
-        description="O access token usado na chamada e todos os tokens obtidos do mesmo login deixam de valer.",
-        body="RevogarToken", body_required=False,
-    ),
-    ("GET", f"{BASE}/usuario_atual"): Operation(
-        summary="Usuário autenticado", tag="Usuários",
-        description="Quem é o dono do token e quais permissões tem.",
-        result=("usuario", ref("UsuarioAtual")),
-    ),
-    ("GET", f"{BASE}/configuracao/permissao"): Operation(
-        summary="Listar permissões", tag="Usuários",
-        description="Os nomes de permissão aceitos em `permissoes` ao cadastrar usuários.",
-        result=("permissoes", _list_of("Permissao")),
-    ),
-    ("POST", f"{BASE}/configuracao/usuario"): Operation(
-        summary="Cadastrar usuário da API", tag="Usuários",
-        body="NovoUsuario", result=("usuario", ref("Usuario")),
-    ),
-    ("GET", f"{BASE}/configuracao/usuario"): Operation(
-        summary="Listar usuários da API", tag="Usuários",
-        result=("usuarios", _list_of("Usuario")),
-    ),
-    ("POST", f"{BASE}/configuracao/usuario/{{id_usuario}}/revogar_tokens"): Operation(
-        summary="Revogar os tokens de um usuário", tag="Usuários",
-        description="Todos os tokens do usuário deixam de valer; ele precisa obter um novo.",
-    ),
-    ("GET", f"{BASE}/configuracao/usuario/{{id_usuario}}/bloqueios_login"): Operation(
-        summary="Bloqueios de login de um usuário", tag="Usuários",
-        description="Os endereços de origem que erraram a senha deste usuário e esperam agora "
-                    "(atraso progressivo, depois bloqueio). Um endereço bloqueado não bloqueia os outros.",
-        result=("bloqueios", _list_of("BloqueioLogin")),
-    ),
-    ("POST", f"{BASE}/configuracao/usuario/{{id_usuario}}/desbloquear_login"): Operation(
-        summary="Desbloquear o login de um usuário", tag="Usuários",
-        description="Apaga as contagens de tentativas do usuário em todos os endereços: o login volta a ser "
-                    "aceito na hora. Responde `enderecos_liberados`.",
-        result=("enderecos_liberados", {"type": "integer"}),
-    ),
-    ("POST", f"{BASE}/configuracao/usuario/revogar_tokens"): Operation(
-        summary="Revogar os tokens de todos os usuários", tag="Usuários",
-        description="Após um vazamento ou atualização de segurança: todos precisam obter um novo token.",
-    ),
     ("POST", f"{BASE}/cliente"): Operation(
         summary="Cadastrar cliente", tag="Clientes",
         description="Cadastra o cliente e, opcionalmente, seus serviços com endereço de instalação. "

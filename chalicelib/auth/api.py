@@ -3,28 +3,140 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.auth.model import NewUser, Principal, User
-from chalicelib.auth.permissions import ALL_PERMISSIONS
+from chalicelib.auth.model import ACCESS_TOKEN_SECONDS, NewUser, Principal, User
+from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
 from chalicelib.auth.service import TokenRequest, user_errors
-from chalicelib.web.endpoint import ApiRequest
+from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC, ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.routes import Routes
+from chalicelib.web.routes import Body, PathId, Routes
+from chalicelib.web.schema import Bool, Id, Raw, Schema, Text, TextList, list_of, ref
 
 routes = Routes(__name__, tag="Usuários",
                 tag_description="Usuários da API, permissões e revogação de tokens.")
+routes.tags["Autenticação"] = "Tokens OAuth 2 (compatível com o HubSoft)."
+routes.schemas({
+    "TokenResposta": {
+        "type": "object",
+        "required": ["token_type", "expires_in", "access_token", "refresh_token"],
+        "properties": {
+            "token_type": {"const": "Bearer"},
+            "expires_in": {"type": "integer", "examples": [ACCESS_TOKEN_SECONDS],
+                           "description": "Validade do access token em segundos (1 hora, salvo a configuração "
+                                          "ACCESS_TOKEN_MINUTES). Renove com o grant `refresh_token`."},
+            "access_token": {"type": "string"},
+            "refresh_token": {"type": "string"},
+        },
+    },
+    "ErroOAuth": {
+        "type": "object",
+        "description": "Erro do endpoint de token no formato do Laravel Passport (não é o envelope).",
+        "required": ["error", "error_description", "message"],
+        "properties": {
+            "error": {"type": "string", "enum": [
+                "invalid_request", "invalid_client", "invalid_credentials", "invalid_grant",
+                "unsupported_grant_type", "too_many_attempts",
+            ]},
+            "error_description": {"type": "string", "examples": ["The user credentials were incorrect."]},
+            "message": {"type": "string", "examples": ["The user credentials were incorrect."]},
+        },
+    },
+    "BloqueioLogin": {
+        "type": "object",
+        "description": "Um endereço de origem impedido de tentar o login deste usuário agora.",
+        "required": ["endereco", "tentativas", "bloqueado_ate"],
+        "properties": {
+            "endereco": {"type": "string", "description": "IP de origem visto pelo API Gateway."},
+            "tentativas": {"type": "integer", "description": "Tentativas na janela atual."},
+            "bloqueado_ate": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "Permissao": {"type": "string", "enum": list(ALL_PERMISSIONS)},
+    "Usuario": {
+        "type": "object",
+        "required": ["id", "username", "nome", "admin", "permissoes", "id_tecnico", "ativo"],
+        "properties": {
+            "id": {"type": "integer"},
+            "username": {"type": "string"},
+            "nome": {"type": "string"},
+            "admin": {"type": "boolean"},
+            "permissoes": {**list_of("Permissao"), "description": "Administradores têm todas."},
+            "id_tecnico": {"type": ["integer", "null"]},
+            "ativo": {"type": "boolean"},
+        },
+    },
+    "UsuarioAtual": {
+        "type": "object",
+        "required": ["id", "username", "admin", "id_tecnico", "permissoes"],
+        "properties": {
+            "id": {"type": "integer"},
+            "username": {"type": "string"},
+            "admin": {"type": "boolean"},
+            "id_tecnico": {"type": ["integer", "null"]},
+            "permissoes": list_of("Permissao"),
+        },
+    },
+})
+
+_OAUTH_ERROR = {"application/json": {"schema": ref("ErroOAuth")}}
+OAUTH_ERRORS: dict[str, Schema] = {
+    "400": {"description": "Requisição de token incompleta ou grant não suportado.", "content": _OAUTH_ERROR},
+    "401": {"description": "Cliente, usuário/senha ou refresh token inválidos.", "content": _OAUTH_ERROR},
+    "429": {"description": "Login bloqueado após tentativas sem sucesso.",
+            "headers": {"Retry-After": {"description": "Segundos até poder tentar de novo.",
+                                        "schema": {"type": "integer"}}},
+            "content": _OAUTH_ERROR},
+}
+USER = PathId("id_usuario", "ID do usuário da API.")
+USERS = "/configuracao/usuario"
+
+# The token grants (Laravel Passport's): read leniently, as Passport does, so their schemas are written out.
+GRANT_TYPE = "grant_type"
+CLIENT_ID = Raw("client_id", required=True, spec={"type": ["string", "integer"]})
+CLIENT_SECRET = Raw("client_secret", required=True, spec={"type": "string"})
+PASSWORD_GRANT = Body("TokenSenha", (
+    Raw(GRANT_TYPE, required=True, spec={"const": "password"}), CLIENT_ID, CLIENT_SECRET,
+    Raw("username", required=True, spec={"type": "string"}),
+    Raw("password", required=True, spec={"type": "string", "format": "password"}),
+), description="Grant `password`: as quatro credenciais são criadas pelo administrador do provedor.")
+REFRESH_GRANT = Body("TokenRenovacao", (
+    Raw(GRANT_TYPE, required=True, spec={"const": "refresh_token"}), CLIENT_ID, CLIENT_SECRET,
+    Raw("refresh_token", required=True, spec={"type": "string"}),
+), description="Grant `refresh_token`: troca o refresh token (uso único) por um novo par de tokens. Um refresh "
+               "token usado pela segunda vez revela uma cópia: todos os tokens obtidos daquele login deixam de "
+               "valer.")
+
+REVOKED_REFRESH_TOKEN = Text("refresh_token", "Refresh token do mesmo usuário, revogado junto (opcional).",
+                             max_len=200)
+USERNAME = Text("username", "De 3 a 100 caracteres: letras, números, ponto, @, +, - ou _ (guardado em minúsculas).",
+                required=True, min_len=3, max_len=100, pattern="^[A-Za-z0-9._@+-]{3,100}$")
+PASSWORD = Raw("password", "Pelo menos 8 caracteres, diferente do username.", required=True,
+               spec={"type": "string", "maxLength": 200, "minLength": 8, "format": "password"})
+NAME = Text("nome", "Nome de exibição.", required=True, max_len=150)
+PERMISSIONS = TextList("permissoes", "Nomes de permissão (GET configuracao/permissao).",
+                       max_items=len(ALL_PERMISSIONS), item=ref("Permissao"))
+ADMIN = Bool("admin")
+TECHNICIAN = Id("id_tecnico", "Técnico ligado ao usuário: ele verá só as próprias OS.")
 
 
+@routes.post("/oauth/token", PUBLIC, prefix="", tag="Autenticação", summary="Obter token de acesso",
+             operation_id="oauth_token",
+             description="OAuth 2 com os grants `password` e `refresh_token`, como o HubSoft (Laravel Passport). "
+                         "Aceita JSON ou formulário. Erros vêm no formato do Passport, não no envelope; apenas um "
+                         "corpo ilegível (JSON inválido, acima de 1 MB) ou um segredo na query string (`password`, "
+                         "`client_secret`, `refresh_token`) recebe o envelope de erro.",
+             body=Body("TokenRequisicao", alternatives=(PASSWORD_GRANT, REFRESH_GRANT)),
+             raw={"oneOf": [ref("TokenResposta"), ref("EnvelopeErro")]}, extra_responses=OAUTH_ERRORS)
 def token(request: ApiRequest) -> Payload:
-    data = request.input
+    fields = request.fields()
 
     def text(key: str) -> str:
-        value = data.get(key)
+        value = fields.raw(key)
         return str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
 
+    password = fields.raw("password")
     grant = request.container.auth.grant(TokenRequest(
-        grant_type=text("grant_type"), client_id=text("client_id"), client_secret=text("client_secret"),
-        username=text("username"), password=str(data.get("password") or "") if isinstance(
-            data.get("password"), str) else "",
+        grant_type=text(GRANT_TYPE), client_id=text(CLIENT_ID.name), client_secret=text(CLIENT_SECRET.name),
+        username=text("username"), password=password if isinstance(password, str) else "",
         refresh_token=text("refresh_token"), source_address=request.source_ip,
     ))
     return {
@@ -35,21 +147,29 @@ def token(request: ApiRequest) -> Payload:
     }
 
 
+@routes.post("/oauth/revoke", AUTHENTICATED, prefix="", tag="Autenticação", operation_id="oauth_revoke",
+             summary="Revogar o token atual (logout)",
+             description="O access token usado na chamada e todos os tokens obtidos do mesmo login deixam de valer.",
+             body=Body("RevogarToken", (REVOKED_REFRESH_TOKEN,), required=False))
 def revoke(request: ApiRequest) -> Payload:
     fields = request.fields()
-    request.container.auth.revoke(request.user, fields.text("refresh_token", max_len=200))
+    request.container.auth.revoke(request.user, REVOKED_REFRESH_TOKEN.read(fields))
     return success("Token revogado com sucesso.")
 
 
+@routes.post(USERS, ADMIN_ONLY, summary="Cadastrar usuário da API",
+             body=Body("NovoUsuario", (USERNAME, PASSWORD, NAME, PERMISSIONS, ADMIN, TECHNICIAN)),
+             result=("usuario", ref("Usuario")))
 def create_user(request: ApiRequest) -> Payload:
     fields = request.fields()
     new = NewUser(
-        username=fields.text("username", required=True, max_len=100),
-        password=_password(request.input.get("password"), fields.errors),
-        name=fields.text("nome", required=True, max_len=150),
-        permissions=tuple(fields.text_list("permissoes", max_items=len(ALL_PERMISSIONS))),
-        is_admin=fields.boolean("admin"),
-        technician_id=fields.optional_identifier("id_tecnico"),
+        # Its length and characters are the domain's rules (user_errors), reported with the format errors.
+        username=fields.text(USERNAME.name, required=True, max_len=USERNAME.max_len),
+        password=_password(fields.raw(PASSWORD.name), fields.errors),
+        name=NAME.read(fields),
+        permissions=tuple(PERMISSIONS.read(fields)),
+        is_admin=ADMIN.read(fields),
+        technician_id=TECHNICIAN.read_optional(fields),
     )
     # Report the domain's rules together with the format errors, once per field.
     fields.add_rule_errors(user_errors(new))
@@ -58,15 +178,21 @@ def create_user(request: ApiRequest) -> Payload:
     return success("Usuário cadastrado com sucesso.", usuario=render_user(user))
 
 
+@routes.get(USERS, ADMIN_ONLY, summary="Listar usuários da API", result=("usuarios", list_of("Usuario")))
 def list_users(request: ApiRequest) -> Payload:
     users = request.container.auth.list_users()
     return success("Usuários consultados com sucesso.", usuarios=[render_user(u) for u in users])
 
 
+@routes.get("/configuracao/permissao", AUTHENTICATED, summary="Listar permissões",
+            description="Os nomes de permissão aceitos em `permissoes` ao cadastrar usuários.",
+            result=("permissoes", list_of("Permissao")))
 def list_permissions(request: ApiRequest) -> Payload:
     return success("Permissões consultadas com sucesso.", permissoes=list(ALL_PERMISSIONS))
 
 
+@routes.get("/usuario_atual", AUTHENTICATED, summary="Usuário autenticado",
+            description="Quem é o dono do token e quais permissões tem.", result=("usuario", ref("UsuarioAtual")))
 def me(request: ApiRequest) -> Payload:
     principal: Principal = request.user
     return success("Usuário autenticado.", usuario={
@@ -75,11 +201,19 @@ def me(request: ApiRequest) -> Payload:
     })
 
 
+@routes.post(USERS + "/{id_usuario}/revogar_tokens", ADMIN_ONLY, path_params=(USER,),
+             summary="Revogar os tokens de um usuário",
+             description="Todos os tokens do usuário deixam de valer; ele precisa obter um novo.")
 def revoke_user_tokens(request: ApiRequest, user_id: int) -> Payload:
     user = request.container.auth.revoke_user_tokens(user_id)
     return success(f"Todos os tokens do usuário {user.username} foram revogados.")
 
 
+@routes.get(USERS + "/{id_usuario}/bloqueios_login", ADMIN_ONLY, path_params=(USER,),
+            summary="Bloqueios de login de um usuário",
+            description="Os endereços de origem que erraram a senha deste usuário e esperam agora (atraso "
+                        "progressivo, depois bloqueio). Um endereço bloqueado não bloqueia os outros.",
+            result=("bloqueios", list_of("BloqueioLogin")))
 def login_blocks(request: ApiRequest, user_id: int) -> Payload:
     blocks = request.container.auth.login_blocks(user_id)
     return success("Bloqueios de login consultados com sucesso.", bloqueios=[
@@ -89,12 +223,19 @@ def login_blocks(request: ApiRequest, user_id: int) -> Payload:
     ])
 
 
+@routes.post(USERS + "/{id_usuario}/desbloquear_login", ADMIN_ONLY, path_params=(USER,),
+             summary="Desbloquear o login de um usuário",
+             description="Apaga as contagens de tentativas do usuário em todos os endereços: o login volta a ser "
+                         "aceito na hora. Responde `enderecos_liberados`.",
+             result=("enderecos_liberados", {"type": "integer"}))
 def unlock_login(request: ApiRequest, user_id: int) -> Payload:
     user, cleared = request.container.auth.unlock_login(user_id)
     return success(f"Login do usuário {user.username} desbloqueado ({cleared} endereço(s) liberado(s)).",
                    enderecos_liberados=cleared)
 
 
+@routes.post(USERS + "/revogar_tokens", ADMIN_ONLY, summary="Revogar os tokens de todos os usuários",
+             description="Após um vazamento ou atualização de segurança: todos precisam obter um novo token.")
 def revoke_all_tokens(request: ApiRequest) -> Payload:
     count = request.container.auth.revoke_all_tokens()
     return success(f"Tokens de {count} usuário(s) revogados. Todos devem obter um novo token.")
