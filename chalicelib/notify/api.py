@@ -7,7 +7,8 @@ from typing import Any
 
 from chalicelib.clock import local
 from chalicelib.notify import templates
-from chalicelib.notify.service import STATUSES, OutgoingMessage, Template, ZapMeConfig
+from chalicelib.notify.channels import WHATSAPP, ChannelConfig
+from chalicelib.notify.service import STATUSES, OutgoingMessage, Template
 from chalicelib.web.dates import read_recent_days
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
@@ -25,13 +26,13 @@ def configure_zapme(request: ApiRequest) -> Payload:
     secret = fields.text("secret", min_len=1, max_len=500) if fields.has("secret") else None
     url = fields.text("url", max_len=300) if fields.has("url") else None
     fields.check()
-    config = request.container.notification_settings.configure_zapme(active, api, secret, url,
-                                                                     request.user.username)
+    config = request.container.notification_settings.configure(WHATSAPP, active, api, secret, url,
+                                                               request.user.username)
     return success("Integração com a ZapMe salva com sucesso.", zapme=_zapme_shape(request, config))
 
 
 def zapme(request: ApiRequest) -> Payload:
-    config = request.container.notification_settings.zapme()
+    config = request.container.notification_settings.config(WHATSAPP)
     return success("Dados consultados com sucesso.", zapme=_zapme_shape(request, config) if config else None)
 
 
@@ -57,13 +58,13 @@ def set_preference(request: ApiRequest, customer_id: int) -> Payload:
     fields = request.fields()
     whatsapp = fields.boolean("whatsapp", required=True)
     fields.check()
-    wanted = request.container.notification_settings.opt_out(customer_id, whatsapp)
+    wanted = request.container.notification_settings.set_wants(customer_id, WHATSAPP, whatsapp)
     return success("Preferência de notificação salva com sucesso.",
                    notificacao={"id_cliente": customer_id, "whatsapp": wanted})
 
 
 def preference(request: ApiRequest, customer_id: int) -> Payload:
-    wanted = request.container.notification_settings.wants_whatsapp(customer_id)
+    wanted = request.container.notification_settings.wants(customer_id, WHATSAPP)
     return success("Dados consultados com sucesso.", notificacao={"id_cliente": customer_id, "whatsapp": wanted})
 
 
@@ -83,7 +84,7 @@ def message_log(request: ApiRequest) -> Payload:
                    paginacao=paginacao(page, len(found)))
 
 
-def _zapme_shape(request: ApiRequest, config: ZapMeConfig) -> dict[str, Any]:
+def _zapme_shape(request: ApiRequest, config: ChannelConfig) -> dict[str, Any]:
     return {
         "ativo": config.active,
         "api": config.api,
@@ -112,11 +113,11 @@ def _message_shape(request: ApiRequest, message: OutgoingMessage) -> dict[str, A
         "id": message.event_id,
         "evento": message.event,
         "id_cliente": message.customer_id,
-        "telefone": message.phone or None,
+        "telefone": message.address or None,
         "texto": message.text or None,
         "status": message.status,
         "motivo": message.reason or None,
-        "id_zapme": message.zapme_id or None,
+        "id_zapme": message.provider_message_id or None,
         "resposta": dict(message.answer) or None,
         "tentativas": [{"data": local(t.at, zone).strftime(MOMENT), "resultado": t.outcome, "motivo": t.reason}
                        for t in message.tries],
