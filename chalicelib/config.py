@@ -30,6 +30,7 @@ ENV_GATEWAY_READ_TIMEOUT = "GATEWAY_READ_TIMEOUT_SECONDS"
 # How long after a card attempt a gateway's "no such sale" is believed (billing.charging.charges.ChargeTiming).
 ENV_GATEWAY_NOT_FOUND_AFTER = "GATEWAY_NOT_FOUND_AFTER_MINUTES"
 DEFAULT_NOT_FOUND_AFTER_MINUTES = 30
+# The WhatsApp channel's provider, ZapMe (chalicelib.notify.whatsapp); a channel's settings follow these two.
 # ZapMe's API base URL when the configured integration names none (the local stack: its simulator).
 ENV_ZAPME_URL = "ZAPME_API_URL"
 # Where the ZapMe secret may be sent (chalicelib.allowed_hosts): comma-separated ``host``, ``host:port`` or

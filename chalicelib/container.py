@@ -27,9 +27,9 @@ from chalicelib.billing.suspension.service import Dunning, SuspensionProfiles
 from chalicelib.clock import Clock, system_clock
 from chalicelib.config import CARDS_KEY, Settings, key_alias, load_settings
 from chalicelib.customers.service import CustomerService
+from chalicelib.notify.registry import channels
 from chalicelib.notify.service import NotificationSettings, Notifier
 from chalicelib.notify.templates import EVENTS
-from chalicelib.notify.zapme import ZapMeClient
 from chalicelib.observability import LoggedMetrics, PowertoolsMetrics, configure_json_logging
 from chalicelib.ports import PublishedMetrics, QueuePublisher, Sequences
 from chalicelib.queues import CHARGES, NOTIFICATIONS, Handler, SqsPublisher
@@ -121,10 +121,9 @@ def build_container(
                                          settings.zone, _event_id)
     dunning = Dunning(billing, settings.zone, _event_id)
     notifications = DynamoNotificationStore(settings.zone)
-    zapme_hosts = settings.zapme_hosts
-    notification_settings = NotificationSettings(notifications, customers, sealer, clock, allowed_hosts=zapme_hosts)
-    notifier = Notifier(notifications, notification_settings, customers, sealer, _zapme_client, clock,
-                        settings.zone, settings.zapme_url, metrics=metrics, allowed_hosts=zapme_hosts)
+    notification_settings = NotificationSettings(notifications, customers, sealer, clock, channels(settings))
+    notifier = Notifier(notifications, notification_settings, customers, sealer, clock, settings.zone,
+                        metrics=metrics)
     return Container(
         settings=settings,
         clock=clock,
@@ -152,10 +151,6 @@ def build_container(
         consumers={CHARGES: {CHARGE_DUE: recurring_charges.handle},
                    NOTIFICATIONS: {event: notifier.handle for event in NOTIFIED_EVENTS}},
     )
-
-
-def _zapme_client(url: str, api: str, secret: str) -> ZapMeClient:
-    return ZapMeClient(url, api, secret)
 
 
 # Every event on the notifications queue: those with a message, and the OS being unscheduled (recorded as

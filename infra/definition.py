@@ -163,7 +163,7 @@ KEYS = (KeyDefinition(CARDS_KEY, "Envelope key of stored card tokens (AES-GCM da
     SealingContext("CardTokens", {"purpose": ("card-token",)}, ids=("customer", "card")),
     # chalicelib.billing.gateways.settings: a gateway's credentials, bound to its name
     SealingContext("GatewayCredentials", {"gateway": GATEWAYS}),
-    # chalicelib.notify.service.SECRET_CONTEXT
+    # chalicelib.notify.whatsapp.SECRET_CONTEXT: the WhatsApp channel's (each channel seals under its own)
     SealingContext("ZapmeSecret", {"purpose": ("zapme-secret",)}),
 )),)
 

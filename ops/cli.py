@@ -51,6 +51,7 @@ from chalicelib.clock import local
 from chalicelib.config import ENV_ENDPOINT_URL, ENV_REGION, Settings, load_settings
 from chalicelib.container import Container, build_container
 from chalicelib.errors import ConfigurationError, DomainError
+from chalicelib.notify.channels import WHATSAPP
 from chalicelib.periods import MAX_PERIOD, Period
 from chalicelib.service_orders.listing import OrderFilter
 from chalicelib.service_orders.model import PENDING
@@ -366,10 +367,10 @@ def _set_zapme(args: argparse.Namespace, container: Container, value: Mapping[st
     # The service checks the address against ZAPME_ALLOWED_HOSTS, as for the API.
     if url is not None and not isinstance(url, str):
         raise OpsError(f"O campo url do segredo {args.secret_id} deve ser um texto (https://...).")
-    current = container.notification_settings.zapme()
+    current = container.notification_settings.config(WHATSAPP)
     active = args.ativo if args.ativo is not None else bool(current and current.active)
-    config = container.notification_settings.configure_zapme(active, credentials["api"], credentials["secret"],
-                                                              url, _operator(args.secret_id))
+    config = container.notification_settings.configure(WHATSAPP, active, credentials["api"], credentials["secret"],
+                                                        url, _operator(args.secret_id))
     state = "ativa" if config.active else "inativa (use --ativar para ativá-la)"
     print(f"Integração com a ZapMe configurada a partir do segredo {args.secret_id}: {state}"
           f"{', URL ' + config.url if config.url else ''}.", file=out)

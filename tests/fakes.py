@@ -18,12 +18,17 @@ from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError, TransactWriteError
 
 from chalicelib.agenda.model import Agenda
+from chalicelib.allowed_hosts import AllowedHosts
 from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, StoredToken, User
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
 from chalicelib.clock import local
 from chalicelib.customers.model import Customer, Service, name_tokens
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
+from chalicelib.notify.channels import Account, ChannelConfig, Delivery, SendResult
+from chalicelib.notify.service import FAILED, RETRYING, SENDING, OutgoingMessage, Template
+from chalicelib.sealing import Sealed
+from chalicelib.storage.dated import MOMENT, moment_key
 from chalicelib.storage.errors import CONDITION_FAILED
 from chalicelib.technicians.service import Technician
 
@@ -381,3 +386,103 @@ def _outbox_rows(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                        "Message": "Transaction request cannot include multiple operations on one item"}},
             "TransactWriteItems"))
     return rows
+
+
+class InMemoryNotificationStore:
+    """Messages, templates, channels' settings and opt-outs, with the DynamoDB store's conditions: a message is
+    claimed only when it is new, to be tried again, or in flight under a lease that ran out; updated only at the
+    version it was read at."""
+
+    def __init__(self, zone: tzinfo = UTC) -> None:
+        self.messages: dict[str, OutgoingMessage] = {}
+        self.stored_templates: dict[str, Template] = {}
+        self.configs: dict[str, ChannelConfig] = {}
+        self.opt_outs: set[tuple[int, str]] = set()
+        self._zone = zone  # the log's dates are the provider's, as the store's
+
+    def message(self, event_id: str) -> OutgoingMessage | None:
+        return self.messages.get(event_id)
+
+    def claim(self, message: OutgoingMessage, now: datetime) -> bool:
+        current = self.messages.get(message.event_id)
+        free = current is None or current.status in (RETRYING, FAILED) or (
+            current.status == SENDING and current.lease_until is not None and current.lease_until < now)
+        if free:
+            self.messages[message.event_id] = message
+        return free
+
+    def update(self, message: OutgoingMessage, expected_version: int) -> bool:
+        current = self.messages.get(message.event_id)
+        if current is None or current.version != expected_version:
+            return False
+        self.messages[message.event_id] = message
+        return True
+
+    def of_customer(self, customer_id: int, first: datetime, last: datetime) -> Iterator[OutgoingMessage]:
+        return (m for m in self.between(first, last) if m.customer_id == customer_id)
+
+    def between(self, first: datetime, last: datetime) -> Iterator[OutgoingMessage]:
+        """Messages created in [first, last] (local, naive) in the index's order: local moment, then event id."""
+        low, high = first.strftime(MOMENT), f"{last.strftime(MOMENT)}~"
+        keys = {moment_key(m.created_at.astimezone(self._zone), m.event_id): m for m in self.messages.values()}
+        return (keys[key] for key in sorted(keys) if low <= key <= high)
+
+    def templates(self) -> dict[str, Template]:
+        return dict(self.stored_templates)
+
+    def save_template(self, template: Template) -> None:
+        self.stored_templates[template.event] = template
+
+    def channel_config(self, channel: str) -> ChannelConfig | None:
+        return self.configs.get(channel)
+
+    def save_channel_config(self, channel: str, config: ChannelConfig) -> None:
+        self.configs[channel] = config
+
+    def opted_out(self, customer_id: int, channel: str) -> bool:
+        return (customer_id, channel) in self.opt_outs
+
+    def set_opted_out(self, customer_id: int, channel: str, opted_out: bool) -> None:
+        (self.opt_outs.add if opted_out else self.opt_outs.discard)((customer_id, channel))
+
+
+class PlainSealer:
+    """Seals nothing, but binds each secret to its context as KMS does: opening under another context fails."""
+
+    def seal(self, plaintext: str, context: Mapping[str, str]) -> Sealed:
+        return Sealed(plaintext, json.dumps(dict(context), sort_keys=True), "")
+
+    def open(self, sealed: Sealed, context: Mapping[str, str]) -> str:
+        if sealed.nonce != json.dumps(dict(context), sort_keys=True):
+            raise ValueError(f"sealed under {sealed.nonce}, opened under {dict(context)}")
+        return sealed.ciphertext
+
+
+class EmailChannel:
+    """A second notification channel, in memory: e-mail through a provider called Correio. Answers each send
+    from ``answers`` (sent, with an id of its own, when none is left) and keeps in ``sent`` what it was asked to
+    send, with the account it was given."""
+
+    name = "email"
+    label = "e-mail"
+    provider = "Correio"
+    secret_context: Mapping[str, str] = {"purpose": "correio-secret"}
+    default_url = "https://api.correio.example"
+    hosts = AllowedHosts.parse(default_url)
+
+    def __init__(self) -> None:
+        self.answers: list[SendResult] = []
+        self.sent: list[tuple[Account, str, str]] = []
+
+    def address(self, customer: Customer) -> str | None:
+        return customer.email if "@" in customer.email else None
+
+    def unreachable(self, customer: Customer) -> str:
+        return "O cliente não tem e-mail."
+
+    def send(self, account: Account, address: str, text: str) -> SendResult:
+        self.sent.append((account, address, text))
+        if self.answers:
+            return self.answers.pop(0)
+        return SendResult(Delivery.SENT, "E-mail aceito.", f"correio-{len(self.sent)}", "queued",
+                          {"id": f"correio-{len(self.sent)}"})

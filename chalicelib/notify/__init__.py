@@ -1,1 +1,2 @@
-"""WhatsApp notifications through ZapMe: client, templates, consumer."""
+"""Notifications to customers: the channel port and its registry (``channels``, ``registry``), WhatsApp
+through ZapMe (``whatsapp``, ``zapme``), the templates and the consumer (``service``)."""

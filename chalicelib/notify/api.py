@@ -8,7 +8,8 @@ from typing import Any
 from chalicelib.auth.permissions import Permission
 from chalicelib.clock import local
 from chalicelib.notify import templates
-from chalicelib.notify.service import STATUSES, OutgoingMessage, Template, ZapMeConfig
+from chalicelib.notify.channels import WHATSAPP, ChannelConfig
+from chalicelib.notify.service import STATUSES, OutgoingMessage, Template
 from chalicelib.web.dates import RECENT_DAYS, RECENT_DAYS_INPUTS, read_recent_days
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
@@ -71,7 +72,7 @@ URL = Text("url", "Endereço da API (ausente: mantém o atual; nunca informado: 
 TEMPLATE_ACTIVE = Bool("ativo", default=True)
 TEMPLATE_TEXT = Text("texto", "Texto com `{{variavel}}` (as variáveis do evento).",
                      max_len=templates.MAX_TEXT)
-WHATSAPP = Bool("whatsapp", required=True)
+WANTS_WHATSAPP = Bool("whatsapp", required=True)
 LOG_CUSTOMER = Id("id_cliente", "Cliente.")
 LOG_EVENT = Choice("evento", "Evento.", options=tuple(templates.EVENTS))
 LOG_STATUS = Choice("status", "Status da mensagem.", options=STATUSES)
@@ -91,15 +92,15 @@ def configure_zapme(request: ApiRequest) -> Payload:
     secret = SECRET.read(fields) if fields.has(SECRET.name) else None
     url = URL.read(fields) if fields.has(URL.name) else None
     fields.check()
-    config = request.container.notification_settings.configure_zapme(active, api, secret, url,
-                                                                     request.user.username)
+    config = request.container.notification_settings.configure(WHATSAPP, active, api, secret, url,
+                                                               request.user.username)
     return success("Integração com a ZapMe salva com sucesso.", zapme=_zapme_shape(request, config))
 
 
 @routes.get(ZAPME, Permission.CONFIGURAR_INTEGRACOES, summary="Integração com a ZapMe",
             result=("zapme", ref("IntegracaoZapMe")))
 def zapme(request: ApiRequest) -> Payload:
-    config = request.container.notification_settings.zapme()
+    config = request.container.notification_settings.config(WHATSAPP)
     return success("Dados consultados com sucesso.", zapme=_zapme_shape(request, config) if config else None)
 
 
@@ -130,13 +131,13 @@ def save_template(request: ApiRequest, event: str) -> Payload:
 
 @routes.put("/cliente/{id_cliente}/notificacao", Permission.CADASTRAR_CLIENTES,
             summary="Opt-out de WhatsApp do cliente", path_params=(CUSTOMER,),
-            body=Body("PreferenciaNotificacaoEntrada", (WHATSAPP,)),
+            body=Body("PreferenciaNotificacaoEntrada", (WANTS_WHATSAPP,)),
             result=("notificacao", ref("PreferenciaNotificacao")))
 def set_preference(request: ApiRequest, customer_id: int) -> Payload:
     fields = request.fields()
-    whatsapp = WHATSAPP.read(fields)
+    whatsapp = WANTS_WHATSAPP.read(fields)
     fields.check()
-    wanted = request.container.notification_settings.opt_out(customer_id, whatsapp)
+    wanted = request.container.notification_settings.set_wants(customer_id, WHATSAPP, whatsapp)
     return success("Preferência de notificação salva com sucesso.",
                    notificacao={"id_cliente": customer_id, "whatsapp": wanted})
 
@@ -145,7 +146,7 @@ def set_preference(request: ApiRequest, customer_id: int) -> Payload:
             summary="Preferência de WhatsApp do cliente", path_params=(CUSTOMER,),
             result=("notificacao", ref("PreferenciaNotificacao")))
 def preference(request: ApiRequest, customer_id: int) -> Payload:
-    wanted = request.container.notification_settings.wants_whatsapp(customer_id)
+    wanted = request.container.notification_settings.wants(customer_id, WHATSAPP)
     return success("Dados consultados com sucesso.", notificacao={"id_cliente": customer_id, "whatsapp": wanted})
 
 
@@ -172,7 +173,7 @@ def message_log(request: ApiRequest) -> Payload:
                    paginacao=paginacao(page, len(found)))
 
 
-def _zapme_shape(request: ApiRequest, config: ZapMeConfig) -> dict[str, Any]:
+def _zapme_shape(request: ApiRequest, config: ChannelConfig) -> dict[str, Any]:
     return {
         "ativo": config.active,
         "api": config.api,
@@ -201,11 +202,11 @@ def _message_shape(request: ApiRequest, message: OutgoingMessage) -> dict[str, A
         "id": message.event_id,
         "evento": message.event,
         "id_cliente": message.customer_id,
-        "telefone": message.phone or None,
+        "telefone": message.address or None,
         "texto": message.text or None,
         "status": message.status,
         "motivo": message.reason or None,
-        "id_zapme": message.zapme_id or None,
+        "id_zapme": message.provider_message_id or None,
         "resposta": dict(message.answer) or None,
         "tentativas": [{"data": local(t.at, zone).strftime(MOMENT), "resultado": t.outcome, "motivo": t.reason}
                        for t in message.tries],

@@ -1,7 +1,7 @@
-"""The WhatsApp message of each event: its documented variables, a default
-text in Portuguese, validation of the provider's own text, rendering, and
-the Brazilian formats people read (``R$ 1.234,56``, ``10/12/2026``,
-``14:00``). Pure: no I/O."""
+"""The message of each event, whichever channel sends it: its documented
+variables, a default text in Portuguese, validation of the provider's own
+text, rendering, and the Brazilian formats people read (``R$ 1.234,56``,
+``10/12/2026``, ``14:00``). Pure: no I/O."""
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
-"""ZapMe API v2 client (as ZapMe's PHP SDK and WHMCS module call it): send a WhatsApp text, look a message
-up, read the account.
+"""ZapMe API v2 client (ZapMe's API documentation and its PHP SDK): send a WhatsApp text, look a message
+up, read the account. The WhatsApp channel (``chalicelib.notify.whatsapp``) sends through it; answers
+are the channels' :class:`~chalicelib.notify.channels.SendResult`.
 
 Every call carries the ``api`` and ``secret`` credentials: as form fields on a POST, in the query string on
 a GET (ZapMe has no header auth). Answers are classified, never raised:
@@ -11,14 +12,14 @@ a GET (ZapMe has no header auth). Answers are classified, never raised:
 - ``TEMPORARY``: send it later: timeout, connection error, 408, 429, 5xx, an unreadable answer, or a
   status saying ZapMe's WhatsApp session is down (``no_device_connection``, ``qrcode_expired``).
 
-Where ZapMe's SDK and module are silent, the choices are ours:
+Where the reference is silent, the choices are ours ([I]):
 
 - Success is any 2xx whose envelope ``result`` is ``success`` (the README) or ``created`` (the SDK's
   test), or that has no ``result`` but ``status: true``; ``data`` may be a message object (``id``,
   ``status``) or the bare status string the README shows (then there is no id to look up).
 - A 2xx whose ``result`` is anything else is a refusal, reported with ``result`` as the reason, as the
   WHMCS module does. Its 4xx codes are undocumented, so ``result`` is shown, not interpreted.
-- Message statuses are the v1 ``messagestatus`` words (ZapMe's legacy API), which the v2 message object shows too. A
+- Message statuses are the v1 ``messagestatus`` words, which the v2 message object shows too. A
   session problem (``no_device_connection``, ``qrcode_expired``) is temporary: the provider reconnects
   the device and the message can go then.
 - A redirect is not followed (it would carry the secret elsewhere) and counts as permanent: a wrong
@@ -36,11 +37,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
 import requests
+
+from chalicelib.notify.channels import Delivery, SendResult
 
 logger = logging.getLogger(__name__)
 
@@ -52,18 +54,12 @@ RAW_TEXT_LIMIT = 500  # of a body that is not JSON (a proxy's page): enough to t
 RESULT_LIMIT = 80  # of ZapMe's ``result`` code when quoted in a reason or a log line
 
 
-class Delivery(StrEnum):
-    SENT = "enviada"
-    PERMANENT = "falha_permanente"
-    TEMPORARY = "falha_temporaria"
-
-
-# ``result`` values of a successful envelope: the SDK's README shows one, its tests the other.
+# ``result`` values of a successful envelope (the README says ``success``, the SDK's test ``created``: accept both).
 OK_RESULTS = frozenset({"success", "created"})
 # HTTP statuses that say "not now" rather than "no".
 TEMPORARY_HTTP = frozenset({408, 429})
 
-# ZapMe's message statuses (the legacy API's ``messagestatus``; ``message_queued`` is v1's answer to a send).
+# ZapMe's message statuses (v1's ``messagestatus``; ``message_queued`` is v1's answer to a send).
 STATUSES: dict[str, tuple[Delivery, str]] = {
     "queue": (Delivery.SENT, "Mensagem na fila de envio da ZapMe."),
     "message_queued": (Delivery.SENT, "Mensagem na fila de envio da ZapMe."),
@@ -84,29 +80,6 @@ READ_TIMED_OUT = "A ZapMe não respondeu a tempo; nova tentativa mais tarde."
 NO_CONNECTION = "Sem conexão com a ZapMe; nova tentativa mais tarde."
 NETWORK_FAILURE = "Falha de comunicação com a ZapMe; nova tentativa mais tarde."
 SUBJECTS = {"send": "o envio", "status": "a consulta da mensagem", "account": "a consulta da conta"}
-
-
-@dataclass(frozen=True)
-class SendResult:
-    """A message as ZapMe answered for it: when sent, or when looked up with :meth:`ZapMeClient.status`."""
-
-    classification: Delivery
-    reason: str  # in Portuguese, for the operator and the notification log
-    message_id: str | None = None  # ZapMe's id; None when the answer carried none
-    status: str = ""  # ZapMe's message status (``message_sent``, ``missing_number``...); "" when none came
-    raw: dict[str, Any] = field(default_factory=dict)  # ZapMe's answer for storage, the secret masked
-    http_status: int | None = None  # None when no answer came
-
-    @property
-    def accepted(self) -> bool:
-        """ZapMe took the message for delivery (derived, so it can never contradict the classification)."""
-        return self.classification is Delivery.SENT
-
-    def as_dict(self) -> dict[str, Any]:
-        """For storage: plain JSON-able values."""
-        return {"accepted": self.accepted, "classification": self.classification.value, "reason": self.reason,
-                "message_id": self.message_id, "status": self.status, "raw": self.raw,
-                "http_status": self.http_status}
 
 
 @dataclass(frozen=True)

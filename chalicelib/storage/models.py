@@ -606,7 +606,7 @@ class BillingOutboxItem(BillingTableItem, discriminator="outbox"):
 
 # ---------------------------------------------------------- notifications
 class MessagesByCustomerIndex(GlobalSecondaryIndex["NotificationTableItem"]):
-    """A customer's WhatsApp messages: ``CLIENTE#<id>`` / ``<local moment>#<event id>``."""
+    """A customer's messages: ``CLIENTE#<id>`` / ``<local moment>#<event id>``."""
 
     class Meta:
         index_name = "by_customer"
@@ -617,7 +617,7 @@ class MessagesByCustomerIndex(GlobalSecondaryIndex["NotificationTableItem"]):
 
 
 class NotificationTableItem(Model):
-    """Schema model of the ``notifications`` table: WhatsApp messages and customers' preferences."""
+    """Schema model of the ``notifications`` table: messages and customers' preferences."""
 
     class Meta(_Unbound):
         logical_name = "notifications"
@@ -635,7 +635,8 @@ class NotificationTableItem(Model):
 
 
 class MessageItem(NotificationTableItem, discriminator="message"):
-    """``MENSAGEM#<event id>`` / ``MENSAGEM``: one per event, so an event is sent once."""
+    """``MENSAGEM#<event id>`` / ``MENSAGEM``: one per event, so an event is sent once. Attributes keep the
+    names they had when WhatsApp through ZapMe was the only channel."""
 
     event_id = UnicodeAttribute()
     event = UnicodeAttribute()
@@ -643,10 +644,11 @@ class MessageItem(NotificationTableItem, discriminator="message"):
     status = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
-    phone = UnicodeAttribute(default="")
+    channel = UnicodeAttribute(null=True)  # absent on messages stored before there were channels: WhatsApp's
+    address = UnicodeAttribute(default="", attr_name="phone")
     text = UnicodeAttribute(default="")
     reason = UnicodeAttribute(default="")
-    zapme_id = UnicodeAttribute(default="")
+    provider_message_id = UnicodeAttribute(default="", attr_name="zapme_id")
     answer = UnicodeAttribute(default="{}")  # JSON
     tries = UnicodeAttribute(default="[]")  # JSON
     lease_until = UTCDateTimeAttribute(null=True)
@@ -654,7 +656,8 @@ class MessageItem(NotificationTableItem, discriminator="message"):
 
 
 class PreferenceItem(NotificationTableItem, discriminator="preference"):
-    """``CLIENTE#<id>`` / ``PREFERENCIAS``: the customer's opt-out of WhatsApp messages."""
+    """``CLIENTE#<id>`` / ``PREFERENCIAS#<channel>``: the customer's opt-out of a channel's messages
+    (``PREFERENCIAS`` alone: of WhatsApp's, stored so before there were channels)."""
 
     opted_out = BooleanAttribute(default=False)
 
@@ -667,8 +670,9 @@ class TemplateItem(SettingsItem, discriminator="notification_template"):
     custom = BooleanAttribute(default=True)
 
 
-class ZapMeItem(SettingsItem, discriminator="zapme"):
-    """``ZAPME`` / ``CONFIG``: the secret only sealed."""
+class ChannelSettingsItem(SettingsItem, discriminator="notification_channel"):
+    """``CANAL_NOTIFICACAO`` / ``<channel>``: a notification channel's account at its provider; the secret only
+    sealed."""
 
     active = BooleanAttribute()
     api = UnicodeAttribute()
@@ -678,6 +682,11 @@ class ZapMeItem(SettingsItem, discriminator="zapme"):
     url = UnicodeAttribute(default="")
     updated_at = UTCDateTimeAttribute()
     updated_by = UnicodeAttribute(default="")
+
+
+class ZapMeItem(ChannelSettingsItem, discriminator="zapme"):
+    """``ZAPME`` / ``CONFIG``: the WhatsApp channel's settings, with the key and kind they had when ZapMe was the
+    only channel."""
 
 
 SCHEMA_MODELS: tuple[type[Model], ...] = (

@@ -17,6 +17,7 @@ from chalice.test import Client
 from moto import mock_aws
 
 from chalicelib.container import Container, build_container, use_container
+from chalicelib.notify.channels import WHATSAPP
 from chalicelib.ports import MESSAGES_FAILED, MESSAGES_SENT
 from infra.definition import create_resources
 from sandbox.simulators.zapme import ZapMeSimulator
@@ -236,7 +237,7 @@ ZAPME = f"{BASE}/configuracao/integracao/zapme"
 
 def zapme_settings(http: Http, stack: Container) -> tuple[dict[str, Any], Any]:
     """What the API shows of the ZapMe settings and what is stored (the sealed secret included)."""
-    return ok(http.request("GET", ZAPME))["zapme"], stack.notification_settings.zapme()
+    return ok(http.request("GET", ZAPME))["zapme"], stack.notification_settings.config(WHATSAPP)
 
 
 @pytest.mark.parametrize("body, fragment", [
@@ -273,12 +274,12 @@ def test_zapme_url_changes_with_the_secret_on_an_allowed_host_are_stored_canonic
     # The same address again (however spelt), or none sent: the stored secret stays with it.
     ok(zapme_on.request("PUT", ZAPME, {"ativo": True, "api": "api-2", "url": "https://api.zapme.com.br/"}))
     ok(zapme_on.request("PUT", ZAPME, {"ativo": False, "api": "api-3"}))
-    stored = stack.notification_settings.zapme()
+    stored = stack.notification_settings.config(WHATSAPP)
     assert stored is not None and (stored.api, stored.url, stored.active) == ("api-3", "https://api.zapme.com.br",
                                                                                 False)
     # Another allowed address (here the simulator's) takes the secret again too.
     assert_refused(zapme_on.request("PUT", ZAPME, {"ativo": True, "api": "api", "url": zapme.url}), "secret")
-    assert stack.notification_settings.zapme() == stored
+    assert stack.notification_settings.config(WHATSAPP) == stored
     ok(zapme_on.request("PUT", ZAPME, {"ativo": True, "api": ZapMeSimulator.DEFAULT_API, "url": zapme.url,
                                        "secret": ZapMeSimulator.DEFAULT_SECRET}))
     deliver(zapme_on, declined())
@@ -288,9 +289,10 @@ def test_zapme_url_changes_with_the_secret_on_an_allowed_host_are_stored_canonic
 def test_a_stored_address_off_the_allow_list_is_refused_at_send_time(
         zapme_on: Http, stack: Container, zapme: ZapMeSimulator, metrics: CountingMetrics) -> None:
     # Stored before the allow-list existed (or removed from it since): the secret is not sent there.
-    current = stack.notification_settings.zapme()
+    current = stack.notification_settings.config(WHATSAPP)
     assert current is not None
-    stack.notification_settings._store.save_zapme(replace(current, url="https://api.zapme.com.br.evil.example"))
+    stack.notification_settings._store.save_channel_config(
+        WHATSAPP, replace(current, url="https://api.zapme.com.br.evil.example"))
     event = declined()
     deliver(zapme_on, event)  # no exception: not retried, the address will not become allowed by waiting
     [logged] = log(zapme_on)

@@ -11,6 +11,7 @@ from chalicelib.auth.model import MAX_LOGIN_FAILURES
 from chalicelib.auth.service import TokenRequest
 from chalicelib.container import Container
 from chalicelib.errors import AuthenticationError, OAuthError
+from chalicelib.notify.channels import WHATSAPP
 from ops.cli import main
 
 CLIENT_ID = "integracao-1"
@@ -296,7 +297,7 @@ def test_set_gateway_refusals_name_the_problem_not_the_secret(ops_env: Container
 
 def test_set_zapme_stores_the_sealed_secret(ops_env: Container, capsys: pytest.CaptureFixture[str],
                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    from chalicelib.notify.service import SECRET_CONTEXT
+    from chalicelib.notify.whatsapp import SECRET_CONTEXT
 
     # An address of ZapMe's other than the default is added to the deployment's allow-list first.
     monkeypatch.setenv("ZAPME_ALLOWED_HOSTS", "https://api.zapme.com.br,zapme.example")
@@ -305,18 +306,18 @@ def test_set_zapme_stores_the_sealed_secret(ops_env: Container, capsys: pytest.C
     text = shown(capsys)
     assert "ZapMe configurada" in text and "ativa" in text and "https://zapme.example" in text
     assert_no_secret_value(text, ZAPME_SECRET)
-    config = ops_env.notification_settings.zapme()
+    config = ops_env.notification_settings.config(WHATSAPP)
     assert config is not None
     assert (config.active, config.api, config.url) == (True, ZAPME_SECRET["api"], "https://zapme.example")
     assert opened(config.secret, SECRET_CONTEXT) == ZAPME_SECRET["secret"]
     # Without url in the secret and without --ativar/--desativar, both stay as they were.
     put_secret("isp-backend/prod/zapme", {"api": "api-2", "secret": "secret-2"})
     assert main(["set-zapme", "--secret-id", "isp-backend/prod/zapme"]) == 0
-    config = ops_env.notification_settings.zapme()
+    config = ops_env.notification_settings.config(WHATSAPP)
     assert config is not None and (config.active, config.api, config.url) == (True, "api-2", "https://zapme.example")
     assert opened(config.secret, SECRET_CONTEXT) == "secret-2"
     assert main(["set-zapme", "--secret-id", "isp-backend/prod/zapme", "--desativar"]) == 0
-    config = ops_env.notification_settings.zapme()
+    config = ops_env.notification_settings.config(WHATSAPP)
     assert config is not None and not config.active
     put_secret("sem-secret", {"api": "x"})
     capsys.readouterr()
@@ -333,4 +334,4 @@ def test_set_zapme_refuses_an_address_off_the_allow_list(ops_env: Container, cap
     assert main(["set-zapme", "--secret-id", "zapme", "--ativar"]) == 1
     err = capsys.readouterr().err
     assert "O campo url é inválido" in err and ZAPME_SECRET["secret"] not in err
-    assert ops_env.notification_settings.zapme() is None
+    assert ops_env.notification_settings.config(WHATSAPP) is None

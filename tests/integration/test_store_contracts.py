@@ -18,15 +18,25 @@ from chalicelib.billing.charging.charges import APPROVED, DECLINED, ERROR, PROCE
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, PAID, SUSPENSION, WARNING, Invoice, closed
 from chalicelib.customers.model import Address, Customer, Holder, Service
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
+from chalicelib.notify.channels import WHATSAPP, ChannelConfig
+from chalicelib.notify.service import FAILED, REFUSED, RETRYING, SENDING, SENT, SKIPPED, OutgoingMessage, Template, Try
+from chalicelib.sealing import Sealed
 from chalicelib.storage.agendas import DynamoAgendaStore, counters_pk
 from chalicelib.storage.billing import DynamoBillingStore
 from chalicelib.storage.customers import DynamoCustomerStore
 from chalicelib.storage.errors import condition_failed
 from chalicelib.storage.identity import DynamoIdentityStore
-from chalicelib.storage.models import BillingOutboxItem, BillingTableItem
+from chalicelib.storage.models import BillingOutboxItem, BillingTableItem, MessageItem, SettingsItem
+from chalicelib.storage.notifications import DynamoNotificationStore
 from tests.aws import moto_stack
 from tests.conftest import MutableClock
-from tests.fakes import InMemoryAgendaStore, InMemoryBillingStore, InMemoryCustomerStore, InMemoryIdentityStore
+from tests.fakes import (
+    InMemoryAgendaStore,
+    InMemoryBillingStore,
+    InMemoryCustomerStore,
+    InMemoryIdentityStore,
+    InMemoryNotificationStore,
+)
 
 NOW = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)
 ADDRESS = Address("Rua A", "1", "Centro", "Campinas", "SP", "13010000", "Casa 2")
@@ -525,3 +535,127 @@ class TestBillingContract:
         assert list(billing.by_date(datetime(2027, 1, 1), datetime(2027, 1, 1, 23, 59, 59))) == [new_year]
         assert list(billing.by_date(datetime(2026, 12, 31), datetime(2026, 12, 31, 23, 59, 59))) == [
             new_years_eve]
+
+
+# ---------------------------------------------------------- notifications
+@pytest.fixture
+def notifications(backend: str) -> Any:
+    return InMemoryNotificationStore(ZONE) if backend == "memory" else DynamoNotificationStore(ZONE)
+
+
+def outgoing(event_id: str = "evento-1", customer_id: int = 1, status: str = SENDING,
+             created_at: datetime = NOW, **changes: Any) -> OutgoingMessage:
+    return replace(OutgoingMessage(event_id, "pagamento_aprovado", customer_id, status, created_at, created_at,
+                                   lease_until=created_at + timedelta(seconds=60)), **changes)
+
+
+class TestNotificationContract:
+    def test_a_message_round_trips_with_its_channel(self, notifications: Any) -> None:
+        sent = outgoing(status=SENT, channel="email", address="maria@example.com", text="Olá", reason="",
+                        provider_message_id="correio-1", answer={"id": "correio-1", "fila": [1, 2]},
+                        tries=(Try(NOW, "falha_temporaria", "fora do ar"), Try(NOW, "enviada", "")),
+                        lease_until=None, version=3)
+        assert notifications.claim(sent, NOW)
+        assert notifications.message("evento-1") == sent
+        skipped = outgoing("evento-2", status=SKIPPED, reason="Nenhum canal.", lease_until=None)
+        assert notifications.claim(skipped, NOW)
+        assert notifications.message("evento-2") == skipped and skipped.channel == ""
+        assert notifications.message("evento-3") is None
+
+    @pytest.mark.parametrize("status, later, free", [
+        (SENT, 0, False), (REFUSED, 0, False), (SKIPPED, 0, False), (RETRYING, 0, True), (FAILED, 0, True),
+        (SENDING, 59, False), (SENDING, 61, True),
+    ])
+    def test_a_message_is_claimed_only_when_free(self, notifications: Any, status: str, later: int,
+                                                 free: bool) -> None:
+        assert notifications.claim(outgoing(status=status), NOW)
+        again = outgoing(channel=WHATSAPP, version=2)
+        assert notifications.claim(again, NOW + timedelta(seconds=later)) is free
+        assert notifications.message("evento-1").version == (2 if free else 1)
+
+    def test_an_update_checks_the_version(self, notifications: Any) -> None:
+        assert not notifications.update(outgoing(version=2), 1)  # nothing to update
+        notifications.claim(outgoing(), NOW)
+        assert not notifications.update(outgoing(status=SENT, version=3), 2)
+        assert notifications.update(outgoing(status=SENT, version=2), 1)
+        assert notifications.message("evento-1").status == SENT
+
+    def test_the_log_reads_local_periods_by_customer_or_all(self, notifications: Any) -> None:
+        before = outgoing("a", 1, created_at=datetime(2026, 12, 10, 2, 59, 59, tzinfo=UTC))  # 09/12 local
+        first = outgoing("b", 2, created_at=datetime(2026, 12, 10, 3, 0, tzinfo=UTC))
+        second = outgoing("c", 1, created_at=datetime(2026, 12, 10, 20, 0, tzinfo=UTC))
+        for message in (second, before, first):
+            notifications.claim(message, NOW)
+        day = (datetime(2026, 12, 10), datetime(2026, 12, 10, 23, 59, 59))
+        assert list(notifications.between(*day)) == [first, second]
+        assert list(notifications.of_customer(1, *day)) == [second]
+        assert list(notifications.of_customer(1, datetime(2026, 12, 9), datetime(2026, 12, 10, 23, 59, 59))) == [
+            before, second]
+
+    def test_templates_round_trip(self, notifications: Any) -> None:
+        assert notifications.templates() == {}
+        notifications.save_template(Template("os_agendada", False, "Olá {{nome}}", True))
+        assert notifications.templates() == {"os_agendada": Template("os_agendada", False, "Olá {{nome}}", True)}
+
+    def test_each_channel_has_its_own_settings(self, notifications: Any) -> None:
+        whatsapp = ChannelConfig(True, "api", Sealed("c", "n", "k"), "", NOW, "ana")
+        email = ChannelConfig(False, "api-2", Sealed("c2", "n2", "k2"), "https://api.correio.example", NOW)
+        assert notifications.channel_config(WHATSAPP) is None
+        notifications.save_channel_config(WHATSAPP, whatsapp)
+        assert notifications.channel_config("email") is None
+        notifications.save_channel_config("email", email)
+        assert (notifications.channel_config(WHATSAPP), notifications.channel_config("email")) == (whatsapp, email)
+
+    def test_opt_outs_are_per_channel(self, notifications: Any) -> None:
+        notifications.set_opted_out(1, WHATSAPP, True)
+        notifications.set_opted_out(1, "email", True)
+        notifications.set_opted_out(1, "email", False)
+        assert (notifications.opted_out(1, WHATSAPP), notifications.opted_out(1, "email"),
+                notifications.opted_out(2, WHATSAPP)) == (True, False, False)
+
+
+def test_what_was_stored_before_there_were_channels_reads_as_whatsapps() -> None:
+    """Items written when ZapMe was the only channel: a message without ``channel`` (its number in ``phone``, ZapMe's
+    id in ``zapme_id``), the opt-out at ``PREFERENCIAS`` and the settings at ``ZAPME`` / ``CONFIG``."""
+    with moto_stack(MutableClock()):
+        import boto3
+
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        dynamodb.put_item(TableName=MessageItem.Meta.table_name, Item={
+            "pk": {"S": "MENSAGEM#antiga"}, "sk": {"S": "MENSAGEM"}, "kind": {"S": "message"},
+            "event_id": {"S": "antiga"}, "event": {"S": "os_agendada"}, "customer_id": {"N": "1"},
+            "status": {"S": "enviada"}, "created_at": {"S": "2026-12-10T13:00:00.000000+0000"},
+            "updated_at": {"S": "2026-12-10T13:00:00.000000+0000"}, "phone": {"S": "5511987654321"},
+            "text": {"S": "Olá"}, "reason": {"S": ""}, "zapme_id": {"S": "z-1"}, "answer": {"S": "{}"},
+            "tries": {"S": "[]"}, "version": {"N": "2"}})
+        dynamodb.put_item(TableName=MessageItem.Meta.table_name, Item={
+            "pk": {"S": "CLIENTE#1"}, "sk": {"S": "PREFERENCIAS"}, "kind": {"S": "preference"},
+            "opted_out": {"BOOL": True}})
+        dynamodb.put_item(TableName=SettingsItem.Meta.table_name, Item={
+            "pk": {"S": "ZAPME"}, "sk": {"S": "CONFIG"}, "kind": {"S": "zapme"}, "active": {"BOOL": True},
+            "api": {"S": "api"}, "secret_ciphertext": {"S": "c"}, "secret_nonce": {"S": "n"},
+            "secret_data_key": {"S": "k"}, "url": {"S": ""}, "updated_at": {"S": "2026-12-10T13:00:00.000000+0000"},
+            "updated_by": {"S": "ana"}})
+        store = DynamoNotificationStore(ZONE)
+
+        message = store.message("antiga")
+        assert message is not None
+        assert (message.channel, message.address, message.provider_message_id) == (WHATSAPP, "5511987654321", "z-1")
+        assert store.opted_out(1, WHATSAPP) and not store.opted_out(1, "email")
+        assert store.channel_config(WHATSAPP) == ChannelConfig(True, "api", Sealed("c", "n", "k"), "", NOW, "ana")
+        assert store.channel_config("email") is None
+
+        # Written back where and as they were, so what reads them today still does.
+        store.update(replace(message, version=3), 2)
+        store.set_opted_out(1, WHATSAPP, False)
+        store.save_channel_config(WHATSAPP, ChannelConfig(False, "api-2", Sealed("c", "n", "k"), "", NOW))
+        raw = dynamodb.get_item(TableName=MessageItem.Meta.table_name,
+                                Key={"pk": {"S": "MENSAGEM#antiga"}, "sk": {"S": "MENSAGEM"}})["Item"]
+        assert (raw["phone"], raw["zapme_id"], raw["channel"]) == ({"S": "5511987654321"}, {"S": "z-1"},
+                                                                   {"S": WHATSAPP})
+        preference = dynamodb.get_item(TableName=MessageItem.Meta.table_name,
+                                       Key={"pk": {"S": "CLIENTE#1"}, "sk": {"S": "PREFERENCIAS"}})["Item"]
+        assert preference["opted_out"] == {"BOOL": False}
+        settings = dynamodb.get_item(TableName=SettingsItem.Meta.table_name,
+                                     Key={"pk": {"S": "ZAPME"}, "sk": {"S": "CONFIG"}})["Item"]
+        assert (settings["kind"], settings["api"]) == ({"S": "zapme"}, {"S": "api-2"})

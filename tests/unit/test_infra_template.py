@@ -234,9 +234,11 @@ def app_contexts() -> list[dict[str, str]]:
     """Every encryption context the application seals under."""
     from chalicelib.billing.cards.service import card_context
     from chalicelib.billing.gateways.settings import GATEWAYS
-    from chalicelib.notify.service import SECRET_CONTEXT
+    from chalicelib.config import Settings
+    from chalicelib.notify.registry import channels
 
-    return [card_context(12, 345), dict(SECRET_CONTEXT), *({"gateway": g} for g in GATEWAYS)]
+    return [card_context(12, 345), *(dict(c.secret_context) for c in channels(Settings("r", "s", "UTC", "INFO"))),
+            *({"gateway": g} for g in GATEWAYS)]
 
 
 def test_the_key_policy_is_rendered_from_the_key_definition(resources: dict[str, Any]) -> None:

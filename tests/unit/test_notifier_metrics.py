@@ -3,7 +3,6 @@ call to ZapMe counts once, as sent or as failed (temporary and permanent
 failures alike), and a message that is not sent counts nothing."""
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -12,6 +11,7 @@ import pytest
 
 from chalicelib.customers.model import Customer
 from chalicelib.errors import NotFoundError
+from chalicelib.notify.channels import WHATSAPP, ChannelConfig, Channels
 from chalicelib.notify.service import (
     FAILED,
     REFUSED,
@@ -20,68 +20,16 @@ from chalicelib.notify.service import (
     SKIPPED,
     NotificationSettings,
     Notifier,
-    OutgoingMessage,
     RetryLater,
-    Template,
-    ZapMeConfig,
 )
+from chalicelib.notify.whatsapp import SECRET_CONTEXT, ZapMeWhatsApp
 from chalicelib.notify.zapme import Delivery, SendResult
 from chalicelib.ports import MESSAGES_FAILED, MESSAGES_SENT
 from chalicelib.queues import MAX_RECEIVE_COUNT, Message
-from chalicelib.sealing import Sealed
 from tests.conftest import MutableClock
-from tests.fakes import CountingMetrics
+from tests.fakes import CountingMetrics, InMemoryNotificationStore, PlainSealer
 
 ZONE = ZoneInfo("America/Sao_Paulo")
-
-
-class Store:
-    """Just what the consumer reads and writes, with the claim's and update's conditions."""
-
-    def __init__(self, at: datetime) -> None:
-        self.messages: dict[str, OutgoingMessage] = {}
-        self.config: ZapMeConfig | None = ZapMeConfig(True, "api", Sealed("s", "", ""), "https://api.zapme.com.br", at)
-        self.opted: set[int] = set()
-
-    def message(self, event_id: str) -> OutgoingMessage | None:
-        return self.messages.get(event_id)
-
-    def claim(self, message: OutgoingMessage, now: datetime) -> bool:
-        current = self.messages.get(message.event_id)
-        if current is not None and current.version != message.version - 1:
-            return False
-        self.messages[message.event_id] = message
-        return True
-
-    def update(self, message: OutgoingMessage, expected_version: int) -> bool:
-        if self.messages[message.event_id].version != expected_version:
-            return False
-        self.messages[message.event_id] = message
-        return True
-
-    def of_customer(self, customer_id: int, first: datetime, last: datetime) -> Iterator[OutgoingMessage]:
-        return iter(())
-
-    def between(self, first: datetime, last: datetime) -> Iterator[OutgoingMessage]:
-        return iter(())
-
-    def templates(self) -> dict[str, Template]:
-        return {}
-
-    def save_template(self, template: Template) -> None:
-        return None
-
-    def zapme(self) -> ZapMeConfig | None:
-        return self.config
-
-    def save_zapme(self, config: ZapMeConfig) -> None:
-        self.config = config
-
-    def opted_out(self, customer_id: int) -> bool:
-        return customer_id in self.opted
-
-    def set_opted_out(self, customer_id: int, opted_out: bool) -> None:
-        (self.opted.add if opted_out else self.opted.discard)(customer_id)
 
 
 class People:
@@ -92,14 +40,6 @@ class People:
             raise NotFoundError(f"cliente {customer_id}")
         return Customer(customer_id, customer_id, "Maria", "52998224725", self.phones[customer_id], "",
                         datetime(2026, 1, 1, tzinfo=UTC))
-
-
-class Sealer:
-    def seal(self, plaintext: str, context: Mapping[str, str]) -> Sealed:
-        return Sealed(plaintext, "", "")
-
-    def open(self, sealed: Sealed, context: Mapping[str, str]) -> str:
-        return sealed.ciphertext
 
 
 class ZapMe:
@@ -126,10 +66,12 @@ def zapme() -> ZapMe:
 
 @pytest.fixture
 def notifier(clock: MutableClock, metrics: CountingMetrics, zapme: ZapMe) -> Notifier:
-    store = Store(clock())
-    settings = NotificationSettings(store, People(), Sealer(), clock)
-    return Notifier(store, settings, People(), Sealer(), lambda url, api, secret: zapme, clock, ZONE,
-                    metrics=metrics)
+    store, sealer = InMemoryNotificationStore(ZONE), PlainSealer()
+    store.save_channel_config(WHATSAPP, ChannelConfig(True, "api", sealer.seal("s", SECRET_CONTEXT),
+                                                      "https://api.zapme.com.br", clock()))
+    channels = Channels(ZapMeWhatsApp(clients=lambda url, api, secret: zapme))
+    settings = NotificationSettings(store, People(), sealer, clock, channels)
+    return Notifier(store, settings, People(), sealer, clock, ZONE, metrics=metrics)
 
 
 def approved(customer_id: int = 1, event_id: str = "evento-1", receive_count: int = 1) -> Message:

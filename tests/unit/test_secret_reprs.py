@@ -12,7 +12,7 @@ from chalicelib.auth.service import TokenRequest
 from chalicelib.billing.cards.service import Card, NewCard
 from chalicelib.billing.gateways import CardToTokenize, Charge
 from chalicelib.billing.gateways.settings import GatewayChange, GatewayConfig
-from chalicelib.notify.service import ZapMeConfig
+from chalicelib.notify.channels import Account, ChannelConfig
 from chalicelib.notify.zapme import ZapMeClient
 from chalicelib.sealing import Sealed
 from chalicelib.web.endpoint import ApiRequest
@@ -33,7 +33,8 @@ def holders() -> list[tuple[object, tuple[str, ...]]]:
                 customer_name="Maria", recurring=True), ("TOKEN-NAO-MOSTRAR",)),
         (Card(id=1, customer_id=1, brand="Visa", last_digits="2931", holder="MARIA", expiry_month=12,
               expiry_year=2031, gateway="cielo", created_at=AT, token=SEALED), ("CIPHERTEXT", "DATAKEY")),
-        (ZapMeConfig(True, "api", SEALED, "https://api.zapme.com.br", AT), ("CIPHERTEXT", "DATAKEY")),
+        (ChannelConfig(True, "api", SEALED, "https://api.zapme.com.br", AT), ("CIPHERTEXT", "DATAKEY")),
+        (Account("https://api.zapme.com.br", "api", "SEGREDO-NAO-MOSTRAR"), ("SEGREDO-NAO-MOSTRAR",)),
         (GatewayConfig("cielo", True, "sandbox", False, SEALED, {"merchant_id": "mid"}, AT),
          ("CIPHERTEXT", "DATAKEY")),
         (GatewayChange("cielo", credentials={"merchant_id": "mid", "merchant_key": "CHAVE-NAO-MOSTRAR"}),
