@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chalicelib.allowed_hosts import AllowedHosts, UrlRefused
 from chalicelib.auth.model import ACCESS_TOKEN_SECONDS
+from chalicelib.billing.gateways.registry import registry as gateway_registry
 from chalicelib.errors import ConfigurationError
 
 ENV_REGION = "AWS_REGION"
@@ -25,7 +26,6 @@ ENV_PASSWORD_HASH_PROFILE = "PASSWORD_HASH_PROFILE"
 ENV_ACCESS_TOKEN_MINUTES = "ACCESS_TOKEN_MINUTES"
 MAX_ACCESS_TOKEN_MINUTES = 24 * 60
 
-GATEWAY_URL_VARIABLES = ("CIELO_API_URL", "CIELO_QUERY_URL", "GETNET_API_URL")
 ENV_GATEWAY_READ_TIMEOUT = "GATEWAY_READ_TIMEOUT_SECONDS"
 # How long after a card attempt a gateway's "no such sale" is believed (billing.charging.charges.ChargeTiming).
 ENV_GATEWAY_NOT_FOUND_AFTER = "GATEWAY_NOT_FOUND_AFTER_MINUTES"
@@ -67,7 +67,7 @@ class Settings:
     # "standard" in every deployed stage; "fast" only for tests, where
     # hundreds of logins would otherwise dominate the run time.
     password_hash_profile: str = "standard"
-    # Card gateway base URLs that replace the public ones (billing.gateways.factory.URL_VARIABLES).
+    # Card gateway base URLs that replace the public ones (each gateway's url_variables, billing.gateways.registry).
     gateway_urls: tuple[tuple[str, str], ...] = ()
     # How long a card gateway may take to answer; past it the outcome is unknown and reconciled.
     gateway_read_timeout: float = 20.0
@@ -123,7 +123,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         log_level=(env.get(ENV_LOG_LEVEL) or "INFO").upper(),
         endpoint_url=env.get(ENV_ENDPOINT_URL) or None,
         password_hash_profile=profile,
-        gateway_urls=tuple((name, env[name]) for name in GATEWAY_URL_VARIABLES if env.get(name)),
+        gateway_urls=tuple((name, env[name]) for name in gateway_registry.url_variables() if env.get(name)),
         gateway_read_timeout=read_timeout,
         gateway_not_found_after_minutes=not_found_after,
         zapme_url=zapme_url,

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.billing.gateways.settings import GATEWAYS
+from chalicelib.billing.gateways.registry import registry as gateway_registry
 from chalicelib.config import CARDS_KEY, RESOURCE_PREFIX, key_alias
 from chalicelib.observability import NAMESPACE, SERVICE
 from chalicelib.ports import CHARGES_ERRORED, MESSAGES_FAILED
@@ -106,6 +106,22 @@ class SealingContext:
         return (*self.values, *self.ids)
 
 
+class RegisteredGateways(Mapping[str, tuple[str, ...]]):
+    """``{"gateway": <every registered card gateway>}``, read from the gateway registry whenever the policy is
+    rendered, so a gateway added there (or registered by a test) is admitted with nothing else to edit."""
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        if key != "gateway":
+            raise KeyError(key)
+        return gateway_registry.names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(("gateway",))
+
+    def __len__(self) -> int:
+        return 1
+
+
 # What the application asks KMS for (data keys to seal, and opening them): nothing else.
 SEALING_ACTIONS = ("kms:GenerateDataKey", "kms:Decrypt")
 # Administering the key, for the account's IAM principals. Not kms:CreateGrant: a grant would
@@ -162,7 +178,7 @@ KEYS = (KeyDefinition(CARDS_KEY, "Envelope key of stored card tokens (AES-GCM da
     # chalicelib.billing.cards.service.card_context
     SealingContext("CardTokens", {"purpose": ("card-token",)}, ids=("customer", "card")),
     # chalicelib.billing.gateways.settings: a gateway's credentials, bound to its name
-    SealingContext("GatewayCredentials", {"gateway": GATEWAYS}),
+    SealingContext("GatewayCredentials", RegisteredGateways()),
     # chalicelib.notify.whatsapp.SECRET_CONTEXT: the WhatsApp channel's (each channel seals under its own)
     SealingContext("ZapmeSecret", {"purpose": ("zapme-secret",)}),
 )),)

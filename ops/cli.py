@@ -38,15 +38,8 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.auth.model import NewUser, User
 from chalicelib.auth.permissions import ALL_PERMISSIONS
-from chalicelib.billing.gateways.settings import (
-    CIELO,
-    CREDENTIAL_FIELDS,
-    GATEWAYS,
-    GETNET,
-    PRODUCTION,
-    SANDBOX,
-    GatewayChange,
-)
+from chalicelib.billing.gateways.registry import PRODUCTION, SANDBOX, registry
+from chalicelib.billing.gateways.settings import GatewayChange
 from chalicelib.clock import local
 from chalicelib.config import ENV_ENDPOINT_URL, ENV_REGION, Settings, load_settings
 from chalicelib.container import Container, build_container
@@ -120,14 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     gateway = commands.add_parser(
         "set-gateway", help="grava as credenciais de um gateway de cartão lidas do Secrets Manager",
-        description="Lê as credenciais do gateway de um segredo do Secrets Manager (JSON: Cielo "
-                    f"{_fields(CIELO)}; GetNet {_fields(GETNET)}) e as grava cifradas, como "
+        description="Lê as credenciais do gateway de um segredo do Secrets Manager (JSON: "
+                    f"{_fields()}) e as grava cifradas, como "
                     "PUT configuracao/integracao/cartao_credito/{gateway}. O que não for informado "
                     "mantém o valor atual (um gateway novo fica inativo, em produção, sem recorrência automática).",
     )
-    gateway.add_argument("--gateway", required=True, choices=GATEWAYS)
+    gateway.add_argument("--gateway", required=True, choices=registry.names())
     gateway.add_argument("--secret-id", required=True, help="nome ou ARN do segredo")
-    _add_activation(gateway, "ativa este gateway (o outro deixa de ser o ativo)")
+    _add_activation(gateway, "ativa este gateway (o ativo até então deixa de sê-lo)")
     environment = gateway.add_mutually_exclusive_group()
     environment.add_argument("--sandbox", dest="ambiente", action="store_const", const=SANDBOX,
                              help="usa o ambiente de testes do gateway")
@@ -155,8 +148,9 @@ def _add_activation(parser: argparse.ArgumentParser, help_on: str) -> None:
     group.add_argument("--desativar", dest="ativo", action="store_const", const=False)
 
 
-def _fields(gateway: str) -> str:
-    return "{" + ", ".join(CREDENTIAL_FIELDS[gateway]) + "}"
+def _fields() -> str:
+    """``Cielo {merchant_id, merchant_key}; GetNet {...}``: each gateway's credential fields."""
+    return "; ".join(f"{spec.label} {{{', '.join(spec.credential_fields)}}}" for spec in registry.specs())
 
 
 def main(
@@ -346,7 +340,7 @@ def _credentials(secret_id: str, value: Mapping[str, object], names: Sequence[st
 
 
 def _set_gateway(args: argparse.Namespace, container: Container, value: Mapping[str, object], out: TextIO) -> int:
-    credentials = _credentials(args.secret_id, value, CREDENTIAL_FIELDS[args.gateway])
+    credentials = _credentials(args.secret_id, value, registry.get(args.gateway).credential_fields)
     # What is not given keeps its value (the service's rule); a new gateway set up here is in production.
     new = container.gateway_settings.config(args.gateway) is None
     config = container.gateway_settings.configure(GatewayChange(

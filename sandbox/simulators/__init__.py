@@ -18,9 +18,16 @@ keeps a message log (``/__sandbox/messages``). Every simulator also serves
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from chalicelib.billing.gateways.registry import CIELO, GETNET
 from sandbox.simulators.base import Simulator
 from sandbox.simulators.cielo import CieloSimulator
 from sandbox.simulators.getnet import GetNetSimulator
 from sandbox.simulators.zapme import ZapMeSimulator
 
-ALL: tuple[type[Simulator], ...] = (CieloSimulator, GetNetSimulator, ZapMeSimulator)
+# The simulator of each card gateway of ``chalicelib.billing.gateways.registry``, by the gateway's name; each
+# answers at its gateway's URL variables (its ``env_urls``, read from the gateway's registry entry).
+CARD_GATEWAYS: Mapping[str, type[Simulator]] = {CIELO: CieloSimulator, GETNET: GetNetSimulator}
+# Everything the local stack starts.
+ALL: tuple[type[Simulator], ...] = (*CARD_GATEWAYS.values(), ZapMeSimulator)

@@ -141,6 +141,7 @@ from datetime import timedelta, timezone
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from chalicelib.billing.gateways.registry import CIELO, registry
 from sandbox.simulators.base import Clock, RecordedRequest, Reply, Route, Simulator
 
 BRASILIA = timezone(timedelta(hours=-3))  # no daylight saving time since 2019
@@ -232,9 +233,9 @@ class StoredCard:
 
 
 class CieloSimulator(Simulator):
-    name = "cielo"
+    name = CIELO
     # Cielo splits transactions (apisandbox) and queries (apiquerysandbox); one server answers both.
-    env_urls = ("CIELO_API_URL", "CIELO_QUERY_URL")
+    env_urls = registry.get(CIELO).url_variables
     mask_digit_runs = True
     switches = ("strict",)
 

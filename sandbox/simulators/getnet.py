@@ -127,6 +127,7 @@ from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from chalicelib.billing.gateways.registry import GETNET, registry
 from sandbox.simulators.base import Clock, RecordedRequest, Reply, Route, Simulator
 
 APPROVED = "approved"
@@ -235,8 +236,8 @@ class VaultCard:
 
 
 class GetNetSimulator(Simulator):
-    name = "getnet"
-    env_urls = ("GETNET_API_URL",)
+    name = GETNET
+    env_urls = registry.get(GETNET).url_variables
     mask_digit_runs = True
     switches = ("strict",)
 

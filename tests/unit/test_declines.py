@@ -1,6 +1,8 @@
 import pytest
 
-from chalicelib.billing.charging.declines import EXPIRED, NO_FUNDS, UNLOCK, Outcome, classify_cielo, classify_getnet
+from chalicelib.billing.charging.declines import EXPIRED, NO_FUNDS, UNLOCK, Outcome
+from chalicelib.billing.gateways.cielo import classify_cielo
+from chalicelib.billing.gateways.getnet import classify_getnet
 
 
 @pytest.mark.parametrize("status, code, outcome", [

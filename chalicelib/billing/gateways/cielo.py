@@ -25,7 +25,16 @@ from typing import Any
 
 import requests
 
-from chalicelib.billing.charging.declines import Classification, Outcome, classify_cielo
+from chalicelib.billing.charging.declines import (
+    EXPIRED,
+    NEW_CARD,
+    RETRY_TOMORROW,
+    UNLOCK,
+    Classification,
+    Outcome,
+    issuer_decline,
+    normalize,
+)
 from chalicelib.billing.gateways import (
     CardRefusedByIssuer,
     CardToTokenize,
@@ -34,6 +43,7 @@ from chalicelib.billing.gateways import (
     GatewayRefusal,
     without_card_numbers,
 )
+from chalicelib.billing.gateways.registry import CIELO
 from chalicelib.input_rules import is_digits
 
 logger = logging.getLogger(__name__)
@@ -46,10 +56,35 @@ INITIATOR_BRANDS = ("Master", "Hipercard")
 # Cielo answers dates in Brasília time without an offset (no daylight saving time since 2019).
 CIELO_ZONE = timezone(timedelta(hours=-3))
 UNAVAILABLE = "A Cielo não respondeu; tente cadastrar o cartão novamente."
+# The sandbox's "Simulado" endings of the card number: these codes mean something else in production.
+SANDBOX_ENDINGS: dict[str, Classification] = {
+    "5": Classification(Outcome.RETRYABLE, "05", RETRY_TOMORROW),
+    "57": Classification(Outcome.CUSTOMER_ACTION, "57", EXPIRED),
+    "78": Classification(Outcome.CUSTOMER_ACTION, "78", UNLOCK),
+    "77": Classification(Outcome.DO_NOT_RETRY, "77", NEW_CARD),
+    "70": Classification(Outcome.RETRYABLE, "70", RETRY_TOMORROW),
+    "99": Classification(Outcome.UNKNOWN, "99"),
+}
+# Codes whose answer is not known yet: query before re-sending (BP 900/901; AA is a timeout).
+UNKNOWN_CODES = frozenset({"BP 900", "BP 901", "AA"})
+
+
+def classify_cielo(status: int | None, return_code: str, brand: str, *, sandbox: bool,
+                   merchant_advice_code: str = "", has_new_card: bool = False) -> Classification:
+    """Decide on ``Payment.Status``, then on ``ReturnCode`` (the sandbox's codes are its own)."""
+    code = normalize(return_code or "")
+    if status == 2:
+        return Classification(Outcome.APPROVED, return_code)
+    if status is None or status in (0, 1, 12) or code in UNKNOWN_CODES:
+        # 1 (authorized, not captured) and 12 (pending) are not money yet either.
+        return Classification(Outcome.UNKNOWN, return_code)
+    if sandbox:
+        return SANDBOX_ENDINGS.get(code, Classification(Outcome.RETRYABLE, return_code, RETRY_TOMORROW))
+    return issuer_decline(code, return_code, brand, merchant_advice_code.strip(), has_new_card)
 
 
 class CieloGateway:
-    name = "cielo"
+    name = CIELO
 
     def __init__(self, api_url: str, query_url: str, merchant_id: str, merchant_key: str, *, sandbox: bool,
                  session: requests.Session | None = None, soft_descriptor: str = "",

@@ -23,6 +23,7 @@ request or answer body.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -31,7 +32,13 @@ from typing import Any
 
 import requests
 
-from chalicelib.billing.charging.declines import Classification, Outcome, classify_getnet, getnet_issuer_code
+from chalicelib.billing.charging.declines import (
+    RETRY_TOMORROW,
+    Classification,
+    Outcome,
+    issuer_decline,
+    normalize,
+)
 from chalicelib.billing.gateways import (
     CardRefusedByIssuer,
     CardToTokenize,
@@ -40,6 +47,7 @@ from chalicelib.billing.gateways import (
     GatewayRefusal,
     without_card_numbers,
 )
+from chalicelib.billing.gateways.registry import GETNET
 from chalicelib.input_rules import is_digits
 
 logger = logging.getLogger(__name__)
@@ -55,10 +63,32 @@ BRANDS = {"Master": "Mastercard"}
 NO_QUERY = "A API v1 da GetNet não consulta pagamentos: confira o pedido no portal da GetNet antes de cobrar de novo."
 UNAVAILABLE = "A GetNet não respondeu; nada foi cobrado. Tente novamente."
 VERIFIED = "VERIFIED"
+_ECOM = re.compile(r"\[ECOM\s*-\s*([0-9A-Z]{1,3})\]")
+
+
+def getnet_issuer_code(description_detail: str) -> str | None:
+    """The issuer's code GetNet writes into its texts as ``[ECOM - NN]``, if any."""
+    match = _ECOM.search(description_detail or "")
+    return match.group(1) if match else None
+
+
+def classify_getnet(http_status: int, status: str, description_detail: str = "",
+                    brand: str = "") -> Classification:
+    """APPROVED on 200; a 402 decline carries the issuer code as ``[ECOM - NN]``."""
+    if http_status in (200, 201) and status.upper() in ("APPROVED", "AUTHORIZED"):
+        return Classification(Outcome.APPROVED, "00")
+    if http_status >= 500 or http_status in (0, 408, 429):
+        return Classification(Outcome.UNKNOWN, str(http_status))
+    issuer_code = getnet_issuer_code(description_detail)
+    if http_status == 402 and issuer_code:
+        return issuer_decline(normalize(issuer_code), issuer_code, brand)
+    if http_status == 402:
+        return Classification(Outcome.RETRYABLE, status or "402", RETRY_TOMORROW)
+    return Classification(Outcome.UNKNOWN, str(http_status))
 
 
 class GetNetGateway:
-    name = "getnet"
+    name = GETNET
 
     def __init__(self, api_url: str, client_id: str, client_secret: str, seller_id: str, *,
                  session: requests.Session | None = None, soft_descriptor: str = "",

@@ -16,8 +16,11 @@ without automatic recurrence), except that a change of environment must send
 the credentials again: the environment picks the host they go to, and kept
 credentials would carry production keys to the sandbox or the other way
 round. Nothing else a user sets moves them: the gateways' base URLs are the
-public ones of the environment, replaced only by deployment settings
-(``config.GATEWAY_URL_VARIABLES``, the local stack's simulators).
+public ones of the environment, replaced only by deployment settings (each
+gateway's URL variables in ``registry``; the local stack's simulators).
+
+Which gateways exist, their credential fields and the identifiers among them
+shown to operators are ``registry``'s.
 """
 from __future__ import annotations
 
@@ -28,32 +31,32 @@ from datetime import datetime
 from typing import Protocol, TypeVar
 
 from chalicelib.billing.gateways import Gateway
+from chalicelib.billing.gateways.registry import CIELO as CIELO
+from chalicelib.billing.gateways.registry import ENVIRONMENTS as ENVIRONMENTS
+from chalicelib.billing.gateways.registry import GETNET as GETNET
+from chalicelib.billing.gateways.registry import PRODUCTION as PRODUCTION
+from chalicelib.billing.gateways.registry import SANDBOX as SANDBOX
+from chalicelib.billing.gateways.registry import registry
 from chalicelib.clock import Clock
 from chalicelib.errors import BusinessRuleError, NotFoundError, ValidationError
 from chalicelib.sealing import Sealed, Sealer
 
-CIELO = "cielo"
-GETNET = "getnet"
-GATEWAYS = (CIELO, GETNET)
-SANDBOX = "sandbox"
-PRODUCTION = "producao"
-ENVIRONMENTS = (SANDBOX, PRODUCTION)
-CREDENTIAL_FIELDS: Mapping[str, tuple[str, ...]] = {
-    CIELO: ("merchant_id", "merchant_key"),
-    GETNET: ("client_id", "client_secret", "seller_id"),
-}
-LABELS: Mapping[str, str] = {CIELO: "Cielo", GETNET: "GetNet"}
+# The registered gateways' names and credential fields as of import, for modules that read them once (the API's
+# routes, infra's key policy). Code that must also see a gateway registered later (tests) asks ``registry``.
+GATEWAYS: tuple[str, ...] = registry.names()
+CREDENTIAL_FIELDS: Mapping[str, tuple[str, ...]] = {s.name: s.credential_fields for s in registry.specs()}
 
 
 def environment_needs_credentials(gateway: str, current: str, wanted: str) -> str:
-    return (f"Para trocar o ambiente da {LABELS.get(gateway, gateway)} de {current} para {wanted}, envie as "
-            f"credenciais desse ambiente na mesma requisição ({', '.join(CREDENTIAL_FIELDS[gateway])}): as "
-            "gravadas não são enviadas a outro ambiente. Nada foi alterado.")
+    fields = ", ".join(registry.get(gateway).credential_fields)
+    return (f"Para trocar o ambiente da {registry.label(gateway)} de {current} para {wanted}, envie as "
+            f"credenciais desse ambiente na mesma requisição ({fields}): as gravadas não são enviadas a outro "
+            "ambiente. Nada foi alterado.")
 
 
 def gateway_gone(gateway: str) -> str:
     """Why a card held by ``gateway`` is not charged anywhere."""
-    return (f"Cartão cadastrado na {LABELS.get(gateway, gateway)}, que não está mais configurada; nada foi enviado. "
+    return (f"Cartão cadastrado na {registry.label(gateway)}, que não está mais configurada; nada foi enviado. "
             "Cadastre um novo cartão do cliente.")
 
 
@@ -101,15 +104,16 @@ class GatewaySettingsService:
         self._opened: dict[tuple[str, str], dict[str, str]] = {}
 
     def list(self) -> list[GatewayConfig]:
-        return sorted(self._store.all(), key=lambda c: GATEWAYS.index(c.gateway))
+        order = registry.names()
+        # A gateway no longer registered (its configuration outlived its code) goes last rather than failing.
+        return sorted(self._store.all(), key=lambda c: order.index(c.gateway) if c.gateway in order else len(order))
 
     def configure(self, change: GatewayChange, user: str) -> GatewayConfig:
-        if change.gateway not in GATEWAYS:
-            raise NotFoundError(f"Gateway {change.gateway} não encontrado. Use: {', '.join(GATEWAYS)}.")
+        spec = registry.get(change.gateway)
         current = self.config(change.gateway)
         if change.credentials is None and current is None:
             raise ValidationError([f"Informe as credenciais do gateway {change.gateway} "
-                                   f"({', '.join(CREDENTIAL_FIELDS[change.gateway])})."])
+                                   f"({', '.join(spec.credential_fields)})."])
         if change.credentials is None and current is not None and change.environment is not None \
                 and change.environment != current.environment:
             raise ValidationError([environment_needs_credentials(change.gateway, current.environment,
@@ -117,7 +121,7 @@ class GatewaySettingsService:
         hint: Mapping[str, str]
         if change.credentials is not None:
             sealed = self._sealer.seal(_joined(change.credentials), {"gateway": change.gateway})
-            hint = _hint(change.gateway, change.credentials)
+            hint = spec.hint(change.credentials)
         else:
             assert current is not None
             sealed, hint = current.credentials, current.credential_hint
@@ -133,10 +137,9 @@ class GatewaySettingsService:
     def remove(self, gateway: str) -> None:
         """Forget an integration and its credentials: its cards are no longer charged anywhere (the panels say
         so) until it is configured again with the same account."""
-        if gateway not in GATEWAYS:
-            raise NotFoundError(f"Gateway {gateway} não encontrado. Use: {', '.join(GATEWAYS)}.")
+        spec = registry.get(gateway)
         if not self._store.delete(gateway):
-            raise NotFoundError(f"A integração com a {LABELS[gateway]} não está configurada.")
+            raise NotFoundError(f"A integração com a {spec.label} não está configurada.")
 
     def config(self, gateway: str) -> GatewayConfig | None:
         return next((c for c in self._store.all() if c.gateway == gateway), None)
@@ -145,7 +148,7 @@ class GatewaySettingsService:
         """The active gateway's configuration and adapter (where new cards go); refuses when none is active."""
         config = next((c for c in self._store.all() if c.active), None)
         if config is None:
-            raise BusinessRuleError("Nenhum gateway de cartão de crédito está ativo: configure a Cielo ou a GetNet "
+            raise BusinessRuleError(f"Nenhum gateway de cartão de crédito está ativo: configure {_any_gateway()} "
                                     "em configuracao/integracao/cartao_credito.")
         return config, self.adapter(config)
 
@@ -171,10 +174,10 @@ def _kept(sent: _T | None, current: _T | None, new: _T) -> _T:
     return current if current is not None else new
 
 
-def _hint(gateway: str, credentials: Mapping[str, str]) -> dict[str, str]:
-    """What identifies the account without letting anyone use it."""
-    shown = {CIELO: ("merchant_id",), GETNET: ("client_id", "seller_id")}[gateway]
-    return {k: credentials[k] for k in shown if k in credentials}
+def _any_gateway() -> str:
+    """The registered gateways as alternatives in a message: "a Cielo ou a GetNet"."""
+    labels = [f"a {spec.label}" for spec in registry.specs()]
+    return " ou ".join([", ".join(labels[:-1]), labels[-1]]) if len(labels) > 1 else "".join(labels)
 
 
 def _joined(credentials: Mapping[str, str]) -> str:
