@@ -52,57 +52,8 @@ BASE = "/api/v1/integracao"
 # -------------------------------------------------------------------- auth
 # ------------------------------------------------------------- technicians
 # --------------------------------------------------------------- customers
-@api.route(f"{BASE}/cliente", methods=["POST"], permission=Permission.CADASTRAR_CLIENTES)
-def create_customer(request: ApiRequest) -> Payload:
-    return customers_api.create(request)
-
-
-@api.route(f"{BASE}/cliente", methods=["GET"], permission=Permission.CONSULTAR_CLIENTES)
-def search_customers(request: ApiRequest) -> Payload:
-    return customers_api.search(request)
-
-
-@api.route(f"{BASE}/cliente/{{id_cliente}}/servico", methods=["POST"], permission=Permission.CADASTRAR_CLIENTES)
-def add_service(request: ApiRequest, id_cliente: str) -> Payload:
-    return customers_api.add_service(request, path_id(id_cliente, "id_cliente"))
-
-
 # ----------------------------------------------------------------- agendas
-AGENDAS = f"{BASE}/configuracao/agenda_ordem_servico"
-
-
-@api.route(AGENDAS, methods=["POST"], permission=Permission.CONFIGURAR_AGENDAS_OS)
-def create_agenda(request: ApiRequest) -> Payload:
-    return agendas_api.create(request)
-
-
-@api.route(AGENDAS, methods=["GET"], permission=Permission.CONSULTAR_AGENDA_OS)
-def list_agendas(request: ApiRequest) -> Payload:
-    return agendas_api.list_all(request)
-
-
-@api.route(f"{AGENDAS}/{{id_agenda_ordem_servico}}", methods=["GET"], permission=Permission.CONSULTAR_AGENDA_OS)
-def get_agenda(request: ApiRequest, id_agenda_ordem_servico: str) -> Payload:
-    return agendas_api.get(request, path_id(id_agenda_ordem_servico, "id_agenda_ordem_servico"))
-
-
-@api.route(f"{AGENDAS}/{{id_agenda_ordem_servico}}", methods=["PUT"], permission=Permission.CONFIGURAR_AGENDAS_OS)
-def replace_agenda(request: ApiRequest, id_agenda_ordem_servico: str) -> Payload:
-    return agendas_api.replace(request, path_id(id_agenda_ordem_servico, "id_agenda_ordem_servico"))
-
-
-@api.route(f"{AGENDAS}/{{id_agenda_ordem_servico}}", methods=["DELETE"], permission=Permission.CONFIGURAR_AGENDAS_OS)
-def deactivate_agenda(request: ApiRequest, id_agenda_ordem_servico: str) -> Payload:
-    return agendas_api.deactivate(request, path_id(id_agenda_ordem_servico, "id_agenda_ordem_servico"))
-
-
 # ----------------------------------------------------- agenda availability
-@api.route(f"{BASE}/ordem_servico/horarios_disponiveis_agenda", methods=["GET"],
-           permission=Permission.CONSULTAR_AGENDA_OS)
-def agenda_free_slots(request: ApiRequest) -> Payload:
-    return availability_api.free_slots(request)
-
-
 # ---------------------------------------------------------- service orders
 ORDERS = f"{BASE}/ordem_servico"
 

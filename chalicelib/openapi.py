@@ -18,22 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.agenda.api import (
-    MAX_CAPACITY,
-    MAX_CITIES,
-    MAX_CLOSED_DATES,
-    MAX_DESCRIPTION,
-    MAX_SLOT_MINUTES,
-    MAX_TECHNICIANS,
-    MAX_WINDOWS,
-    MIN_SLOT_MINUTES,
-    WEEKDAY_NAMES,
-)
 from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
 from chalicelib.billing.invoices.api import PAYMENT_METHODS as INVOICE_PAYMENT_METHODS
-from chalicelib.customers.api import DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, MAX_SERVICES_PER_REQUEST
-from chalicelib.customers.model import UFS
-from chalicelib.customers.service import SEARCH_KEYS
 from chalicelib.input_rules import MAX_DATE, MIN_DATE
 from chalicelib.service_orders.api import AVAILABILITIES as ORDER_AVAILABILITIES
 from chalicelib.service_orders.api import BILLING_TYPES, DEFAULT_SERVICE_DESCRIPTION, PAYMENT_METHODS
@@ -188,186 +174,17 @@ SCHEMAS: dict[str, Schema] = {
     # -- users ------------------------------------------------------------
     # -- technicians ------------------------------------------------------
     # -- customers and services -------------------------------------------
-    "EnderecoInstalacao": {
-        "type": "object",
-        "required": ["logradouro", "numero", "complemento", "bairro", "cidade", "uf", "cep", "completo"],
-        "properties": {
-            "logradouro": {"type": "string"},
-            "numero": {"type": "string"},
-            "complemento": {"type": ["string", "null"]},
-            "bairro": {"type": "string"},
-            "cidade": {"type": "string"},
-            "uf": {"type": "string", "enum": list(UFS)},
-            "cep": {"type": "string", "pattern": "^[0-9]{8}$"},
-            "completo": {"type": "string", "description": "Endereço numa linha, como o HubSoft o mostra.",
-                         "examples": ["RUA X, 10 - CENTRO, CAMPINAS/SP | CEP: 13010-000"]},
-        },
-    },
-    "Servico": {
-        "type": "object",
-        "required": ["id_cliente_servico", "id_cliente", "nome", "valor", "status", "id_perfil_suspensao",
-                     "endereco_instalacao"],
-        "properties": {
-            "id_cliente_servico": {"type": "integer"},
-            "id_cliente": {"type": "integer"},
-            "nome": {"type": "string"},
-            "valor": {"type": "number", "description": "Mensalidade em reais.", "examples": [99.9]},
-            "status": {"type": "string", "examples": ["servico_habilitado", "servico_suspenso"]},
-            "status_prefixo": {"type": "string", "description": "O mesmo `status`, com o nome do HubSoft."},
-            "id_perfil_suspensao": {"type": ["integer", "null"],
-                                    "description": "Nulo: o serviço segue o perfil de suspensão padrão."},
-            "endereco_instalacao": ref("EnderecoInstalacao"),
-        },
-    },
-    "Cliente": {
-        "type": "object",
-        "required": ["id_cliente", "codigo_cliente", "nome_razaosocial", "cpf_cnpj", "tipo_pessoa",
-                     "telefone_primario", "email", "data_cadastro", "servicos"],
-        "properties": {
-            "id_cliente": {"type": "integer"},
-            "codigo_cliente": {"type": "integer"},
-            "nome_razaosocial": {"type": "string"},
-            "cpf_cnpj": {"type": "string", "description": "Formatado (000.000.000-00 ou 00.000.000/0000-00)."},
-            "tipo_pessoa": {"type": "string", "enum": ["pessoa_fisica", "pessoa_juridica"]},
-            "telefone_primario": {"type": "string", "description": "Somente dígitos, com DDD."},
-            "email": {"type": ["string", "null"]},
-            "email_principal": {"type": ["string", "null"], "description": "O mesmo `email`, com o nome do HubSoft."},
-            "data_cadastro": {"type": "string", "examples": ["2026-12-10 10:00:00"],
-                              "description": "AAAA-MM-DD HH:MM:SS no fuso do provedor, como no HubSoft."},
-            "servicos": _list_of("Servico"),
-        },
-    },
-    "NovoEnderecoInstalacao": {
-        "type": "object",
-        "required": ["logradouro", "numero", "bairro", "cidade", "uf", "cep"],
-        "properties": {
-            "logradouro": _text("Rua, avenida...", 200),
-            "numero": _text("Número.", 20),
-            "complemento": _text("Complemento (opcional).", 100),
-            "bairro": _text("Bairro.", 100),
-            "cidade": _text("Cidade.", 100),
-            "uf": {"type": "string", "enum": list(UFS), "description": "Sigla do estado (maiúsculas ou não)."},
-            "cep": _text("CEP com 8 dígitos (pontuação ignorada).", 10),
-        },
-    },
-    "NovoServico": {
-        "type": "object",
-        "required": ["nome", "valor", "endereco_instalacao"],
-        "properties": {
-            "nome": _text("Nome do plano/serviço.", 150),
-            "valor": MONEY_INPUT,
-            "endereco_instalacao": ref("NovoEnderecoInstalacao"),
-            "id_perfil_suspensao": {**ID_INPUT, "description": "Perfil de suspensão (opcional)."},
-        },
-    },
-    "NovoCliente": {
-        "type": "object",
-        "required": ["nome_razaosocial", "cpf_cnpj", "telefone_primario"],
-        "properties": {
-            "nome_razaosocial": _text("Nome ou razão social.", 150, 3),
-            "cpf_cnpj": _text("CPF ou CNPJ, com ou sem pontuação; os dígitos verificadores são conferidos.", 20),
-            "telefone_primario": _text("Telefone brasileiro com DDD (ex.: 11987654321).", 20),
-            "email": _text("E-mail (opcional).", 254, format="email"),
-            "servicos": {"type": "array", "items": ref("NovoServico"), "maxItems": MAX_SERVICES_PER_REQUEST},
-        },
-    },
     # -- agendas ------------------------------------------------------------
-    "DiaSemana": {"type": "string", "enum": list(WEEKDAY_NAMES)},
-    "CidadeAgenda": {
-        "type": "object",
-        "required": ["cidade", "uf"],
-        "properties": {"cidade": {"type": "string"}, "uf": {"type": "string", "enum": list(UFS)}},
-    },
+    # The service orders' answers and bodies list technicians with these two.
     "TecnicoAgenda": {
         "type": "object",
         "required": ["id", "name"],
         "properties": {"id": {"type": "integer"},
                        "name": {"type": ["string", "null"], "description": "Nulo se o técnico não existe mais."}},
     },
-    "HorarioAgenda": {
-        "type": "object",
-        "description": "Janela semanal de atendimento: nos dias listados, de hora_inicio a hora_termino, em "
-                       "horários de duracao_minutos, cada um com no máximo `capacidade` OS sobrepostas.",
-        "required": ["dias_semana", "hora_inicio", "hora_termino", "duracao_minutos", "capacidade"],
-        "properties": {
-            "dias_semana": {**_list_of("DiaSemana"), "description": "Em ordem de segunda a domingo."},
-            "hora_inicio": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:00$", "examples": ["08:00:00"]},
-            "hora_termino": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:00$", "examples": ["12:00:00"]},
-            "duracao_minutos": {"type": "integer", "minimum": MIN_SLOT_MINUTES, "maximum": MAX_SLOT_MINUTES},
-            "capacidade": {"type": "integer", "minimum": 1, "maximum": MAX_CAPACITY},
-        },
-    },
-    "AgendaOrdemServico": {
-        "type": "object",
-        "required": ["id_agenda_ordem_servico", "descricao", "ativo", "cidades", "tecnicos", "horarios",
-                     "limite_diario", "datas_bloqueadas", "bloquear_feriados_nacionais"],
-        "properties": {
-            "id_agenda_ordem_servico": {"type": "integer"},
-            "descricao": {"type": "string"},
-            "ativo": {"type": "boolean"},
-            "cidades": {**_list_of("CidadeAgenda"), "description": "Vazia: atende qualquer cidade."},
-            "tecnicos": _list_of("TecnicoAgenda"),
-            "horarios": _list_of("HorarioAgenda"),
-            "limite_diario": {"type": ["integer", "null"], "minimum": 1,
-                              "description": "Máximo de OS por dia; nulo: sem limite além das capacidades."},
-            "datas_bloqueadas": {"type": "array", "items": {"type": "string", "format": "date"},
-                                 "description": "Em ordem crescente."},
-            "bloquear_feriados_nacionais": {"type": "boolean"},
-        },
-    },
-    "NovaCidadeAgenda": {
-        "type": "object",
-        "required": ["cidade", "uf"],
-        "properties": {
-            "cidade": _text("Cidade (comparada sem diferenciar maiúsculas nem acentos).", 100),
-            "uf": {"type": "string", "enum": list(UFS), "description": "Sigla do estado (maiúsculas ou não)."},
-        },
-    },
     "NovoTecnicoAgenda": {
         "type": "object", "required": ["id"],
         "properties": {"id": {**ID_INPUT, "description": "ID do técnico (GET configuracao/tecnico)."}},
-    },
-    "NovoHorarioAgenda": {
-        "type": "object",
-        "required": ["dias_semana", "hora_inicio", "hora_termino", "duracao_minutos", "capacidade"],
-        "properties": {
-            "dias_semana": {
-                "type": ["array", "string"], "items": ref("DiaSemana"), "minItems": 1,
-                "description": "Lista ou texto separado por vírgulas; maiúsculas, acentos e o sufixo \"-feira\" "
-                               "são ignorados.",
-            },
-            "hora_inicio": _text("Início, HH:MM:SS (HH:MM aceito).", 8, pattern="^[0-9]{2}:[0-9]{2}(:00)?$"),
-            "hora_termino": _text("Término, posterior ao início; (término − início) deve ser múltiplo de "
-                                  "duracao_minutos.", 8, pattern="^[0-9]{2}:[0-9]{2}(:00)?$"),
-            "duracao_minutos": {"type": ["integer", "string"], "minimum": MIN_SLOT_MINUTES,
-                                "maximum": MAX_SLOT_MINUTES, "description": "Duração de cada horário, em minutos."},
-            "capacidade": {"type": ["integer", "string"], "minimum": 1, "maximum": MAX_CAPACITY,
-                           "description": "Quantas OS podem se sobrepor num mesmo horário."},
-        },
-    },
-    "NovaAgendaOrdemServico": {
-        "type": "object",
-        "description": "Os horários de um mesmo dia da semana não podem se sobrepor. Em formulário, listas usam "
-                       "chaves no estilo PHP (`horarios[0][dias_semana][0]=segunda`, `tecnicos[0][id]=3`).",
-        "required": ["descricao", "horarios"],
-        "properties": {
-            "descricao": _text("Nome da agenda.", MAX_DESCRIPTION),
-            "ativo": {**BOOL_INPUT, "default": True},
-            "cidades": {"type": "array", "items": ref("NovaCidadeAgenda"), "maxItems": MAX_CITIES,
-                        "description": "Cidades atendidas; vazia ou ausente: qualquer cidade."},
-            "tecnicos": {"type": "array", "items": ref("NovoTecnicoAgenda"), "maxItems": MAX_TECHNICIANS,
-                         "description": "Lista ou objeto indexado (`{\"0\": {\"id\": 3}}`)."},
-            "horarios": {"type": "array", "items": ref("NovoHorarioAgenda"), "minItems": 1,
-                         "maxItems": MAX_WINDOWS},
-            "limite_diario": {"type": ["integer", "string", "null"], "minimum": 1,
-                              "description": "Máximo de OS por dia (opcional)."},
-            "datas_bloqueadas": {
-                "type": ["array", "string"], "items": {"type": "string", "format": "date"},
-                "maxItems": MAX_CLOSED_DATES,
-                "description": "Datas AAAA-MM-DD sem atendimento; lista ou texto separado por vírgulas.",
-            },
-            "bloquear_feriados_nacionais": {**BOOL_INPUT, "default": False},
-        },
     },
 }
 
@@ -868,7 +685,6 @@ SCHEMAS.update({
 PATH_PARAMETERS: dict[str, str] = {
     "id_ordem_servico": "ID da ordem de serviço (`id_ordem_servico`).",
     "id_cliente": "ID do cliente (`id_cliente`).",
-    "id_agenda_ordem_servico": "ID da agenda de ordem de serviço (`id_agenda_ordem_servico`).",
     "id_cartao": "ID do cartão (`id_cartao`).",
     "id_fatura": "ID da fatura (`id_fatura`).",
     "id_cliente_servico": "ID do serviço do cliente (`id_cliente_servico`).",
@@ -879,37 +695,8 @@ TEXT_PATH_PARAMETERS: dict[str, Schema] = {
     "gateway": {"type": "string", "enum": ["cielo", "getnet"]},
 }
 
-AGENDA_FILTERS = (
-    Parameter("ativo", "Somente agendas ativas (true) ou inativas (false); ausente: todas.", BOOL_INPUT),
-)
-
-SEARCH_PARAMETERS = (
-    Parameter("busca", "Campo pelo qual buscar.", {"type": "string", "enum": list(SEARCH_KEYS)}, required=True),
-    Parameter("termo_busca", "Valor buscado (nome: busca por palavras, sem acentos nem maiúsculas).",
-              _text("Termo de busca.", 150), required=True),
-    Parameter("limit", "Máximo de clientes na resposta.",
-              {"type": "integer", "minimum": 1, "maximum": MAX_SEARCH_LIMIT, "default": DEFAULT_SEARCH_LIMIT}),
-)
-
 
 # ---------------------------------------------------------------- operations
-_SLOT: Schema = {"type": "object", "properties": {
-    "data_inicio": {"type": "string"}, "hora_inicio": {"type": "string"},
-    "data_termino": {"type": "string"}, "hora_termino": {"type": "string"},
-    "duracao_minutos": {"type": "integer"}, "duracao_str": {"type": "string"},
-    "disponiveis": {"type": "integer"},
-    "tecnicos": {"type": "array", "items": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"}}}},
-}}
-_FREE_DAY: Schema = {"type": "object", "properties": {
-    "disponiveis": {"type": "integer"}, "vagas": {"type": "integer"}, "motivo": {"type": "string"},
-    "horarios": {"type": "object", "additionalProperties": _SLOT},
-}}
-FREE_SLOTS_ANSWER: Schema = {"type": "object", "required": ["status", "msg", "agenda", "horarios"], "properties": {
-    "status": {"const": "success"}, "msg": {"type": "string"}, "agenda": {"type": "string"},
-    "id_agenda_ordem_servico": {"type": "integer"},
-    "horarios": {"type": "object", "properties": {"datas": {"type": "object", "additionalProperties": _FREE_DAY}}},
-}}
 
 
 # ``pagina`` and ``itens_por_pagina`` of our own paged lists (read by web.paging.read_page).
@@ -920,67 +707,6 @@ PAGING = (
 )
 
 OPERATIONS: dict[tuple[str, str], Operation] = {
-    ("POST", f"{BASE}/cliente"): Operation(
-        summary="Cadastrar cliente", tag="Clientes",
-        description="Cadastra o cliente e, opcionalmente, seus serviços com endereço de instalação. "
-                    "Em formulário, listas e objetos usam chaves no estilo PHP "
-                    "(`servicos[0][endereco_instalacao][cidade]`).",
-        body="NovoCliente", result=("cliente", ref("Cliente")),
-    ),
-    ("GET", f"{BASE}/cliente"): Operation(
-        summary="Buscar clientes", tag="Clientes",
-        description="Busca como o HubSoft: por CPF/CNPJ, código, ID do serviço, nome ou telefone. "
-                    "Sem resultados, responde sucesso com a lista vazia.",
-        query=SEARCH_PARAMETERS, result=("clientes", _list_of("Cliente")),
-    ),
-    ("POST", f"{BASE}/cliente/{{id_cliente}}/servico"): Operation(
-        summary="Adicionar serviço ao cliente", tag="Clientes",
-        body="NovoServico", result=("servico", ref("Servico")),
-    ),
-    ("POST", f"{BASE}/configuracao/agenda_ordem_servico"): Operation(
-        summary="Cadastrar agenda de ordem de serviço", tag="Agendas",
-        description="Define quando OS podem ser agendadas (horários semanais, capacidade por horário, limite "
-                    "diário, datas bloqueadas, feriados) e para quais cidades.",
-        body="NovaAgendaOrdemServico", result=("agenda_ordem_servico", ref("AgendaOrdemServico")),
-    ),
-    ("GET", f"{BASE}/configuracao/agenda_ordem_servico"): Operation(
-        summary="Listar agendas de ordem de serviço", tag="Agendas",
-        description="Todas as agendas, em ordem de ID.",
-        query=AGENDA_FILTERS, result=("agendas_ordem_servico", _list_of("AgendaOrdemServico")),
-    ),
-    ("GET", f"{BASE}/configuracao/agenda_ordem_servico/{{id_agenda_ordem_servico}}"): Operation(
-        summary="Consultar agenda de ordem de serviço", tag="Agendas",
-        result=("agenda_ordem_servico", ref("AgendaOrdemServico")),
-    ),
-    ("PUT", f"{BASE}/configuracao/agenda_ordem_servico/{{id_agenda_ordem_servico}}"): Operation(
-        summary="Substituir a configuração da agenda", tag="Agendas",
-        description="Mesmo corpo do cadastro; a configuração inteira é substituída. As OS já agendadas "
-                    "permanecem onde estão.",
-        body="NovaAgendaOrdemServico", result=("agenda_ordem_servico", ref("AgendaOrdemServico")),
-    ),
-    ("DELETE", f"{BASE}/configuracao/agenda_ordem_servico/{{id_agenda_ordem_servico}}"): Operation(
-        summary="Desativar agenda de ordem de serviço", tag="Agendas",
-        description="A agenda passa a recusar novos agendamentos; continua consultável e pode ser reativada "
-                    "com PUT (`ativo: true`).",
-        result=("agenda_ordem_servico", ref("AgendaOrdemServico")),
-    ),
-    ("GET", f"{BASE}/ordem_servico/horarios_disponiveis_agenda"): Operation(
-        summary="Horários disponíveis da agenda", tag="Agendas",
-        description="Vagas por dia e horário (formato aninhado do HubSoft: "
-                    "`horarios.datas.<data>.horarios.<HH:MM:SS>`). Só horários futuros com vaga são listados; "
-                    "no dia, `disponiveis` conta os horários com vaga e `vagas` as vagas (limitadas pelo limite "
-                    "diário). Dia fechado: `disponiveis` 0 e `motivo`. Sem `data_inicio` nem `dias`: só hoje.",
-        query=(
-            Parameter("id_agenda_ordem_servico", "ID da agenda (ou informe `descricao`).", ID_INPUT),
-            Parameter("descricao", "Descrição da agenda (sem diferenciar maiúsculas e acentos).",
-                      {"type": "string"}),
-            Parameter("data_inicio", "Primeiro dia (AAAA-MM-DD); padrão: hoje no fuso do provedor.",
-                      {"type": "string", "format": "date"}),
-            Parameter("dias", "Quantos dias a partir de `data_inicio` (1 a 31; padrão 1).",
-                      {"type": ["integer", "string"], "minimum": 1, "maximum": 31, "default": 1}),
-        ),
-        raw={"oneOf": [FREE_SLOTS_ANSWER, ref("EnvelopeErro")]},
-    ),
     ("POST", f"{BASE}/atendimento"): Operation(
         summary="Abrir atendimento (e, opcionalmente, sua OS)", tag="Ordens de serviço",
         description="Cria o atendimento com protocolo. Com `abrir_os`, abre também a OS de "

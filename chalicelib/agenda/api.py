@@ -15,12 +15,14 @@ from typing import Any
 
 from chalicelib.agenda.model import WEEKDAYS, Agenda, City, Window
 from chalicelib.agenda.service import AgendaSpec
+from chalicelib.auth.permissions import Permission
 from chalicelib.customers.model import UFS, fold
 from chalicelib.input_rules import date_in_range, date_range_error
 from chalicelib.technicians.service import Technician
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.routes import Routes
+from chalicelib.web.routes import Body, PathId, Routes
+from chalicelib.web.schema import Bool, ClockTime, Id, Integer, Items, Text, TextList, list_of, ref
 from chalicelib.web.validation import Fields
 
 routes = Routes(__name__, tag="Agendas",
@@ -38,16 +40,106 @@ MAX_CAPACITY = 1000
 WEEKDAY_NAMES = (WEEKDAYS[6], *WEEKDAYS[:6])
 _WEEKDAY_INDEX = {name: index for index, name in enumerate(WEEKDAYS)}
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Agenda times are whole minutes: seconds other than 00 are refused (_minute_time).
+_MINUTE_TIME = {"pattern": "^[0-9]{2}:[0-9]{2}(:00)?$", "maxLength": 8}
+
+routes.schemas({
+    "DiaSemana": {"type": "string", "enum": list(WEEKDAY_NAMES)},
+    "CidadeAgenda": {
+        "type": "object",
+        "required": ["cidade", "uf"],
+        "properties": {"cidade": {"type": "string"}, "uf": {"type": "string", "enum": list(UFS)}},
+    },
+    "HorarioAgenda": {
+        "type": "object",
+        "description": "Janela semanal de atendimento: nos dias listados, de hora_inicio a hora_termino, em "
+                       "horários de duracao_minutos, cada um com no máximo `capacidade` OS sobrepostas.",
+        "required": ["dias_semana", "hora_inicio", "hora_termino", "duracao_minutos", "capacidade"],
+        "properties": {
+            "dias_semana": {**list_of("DiaSemana"), "description": "Em ordem de segunda a domingo."},
+            "hora_inicio": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:00$", "examples": ["08:00:00"]},
+            "hora_termino": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:00$", "examples": ["12:00:00"]},
+            "duracao_minutos": {"type": "integer", "minimum": MIN_SLOT_MINUTES, "maximum": MAX_SLOT_MINUTES},
+            "capacidade": {"type": "integer", "minimum": 1, "maximum": MAX_CAPACITY},
+        },
+    },
+    "AgendaOrdemServico": {
+        "type": "object",
+        "required": ["id_agenda_ordem_servico", "descricao", "ativo", "cidades", "tecnicos", "horarios",
+                     "limite_diario", "datas_bloqueadas", "bloquear_feriados_nacionais"],
+        "properties": {
+            "id_agenda_ordem_servico": {"type": "integer"},
+            "descricao": {"type": "string"},
+            "ativo": {"type": "boolean"},
+            "cidades": {**list_of("CidadeAgenda"), "description": "Vazia: atende qualquer cidade."},
+            # TecnicoAgenda stays in openapi.SCHEMAS: the service orders' answers list their technicians with it.
+            "tecnicos": list_of("TecnicoAgenda"),
+            "horarios": list_of("HorarioAgenda"),
+            "limite_diario": {"type": ["integer", "null"], "minimum": 1,
+                              "description": "Máximo de OS por dia; nulo: sem limite além das capacidades."},
+            "datas_bloqueadas": {"type": "array", "items": {"type": "string", "format": "date"},
+                                 "description": "Em ordem crescente."},
+            "bloquear_feriados_nacionais": {"type": "boolean"},
+        },
+    },
+})
+
+# -- the agenda's configuration (POST and PUT)
+DESCRIPTION = Text("descricao", "Nome da agenda.", required=True, max_len=MAX_DESCRIPTION)
+ACTIVE = Bool("ativo", default=True, extra={"default": True})
+CITY_NAME = Text("cidade", "Cidade (comparada sem diferenciar maiúsculas nem acentos).", required=True, max_len=100)
+# Read in any case and upper-cased before the check against UFS.
+CITY_STATE = Text("uf", "Sigla do estado (maiúsculas ou não).", required=True, max_len=100,
+                  extra={"enum": list(UFS)})
+CITIES = Items("cidades", "Cidades atendidas; vazia ou ausente: qualquer cidade.", max_items=MAX_CITIES,
+               of=(CITY_NAME, CITY_STATE))
+TECHNICIAN_ID = Id("id", "ID do técnico (GET configuracao/tecnico).", required=True)
+TECHNICIANS = Items("tecnicos", "Lista ou objeto indexado (`{\"0\": {\"id\": 3}}`).", max_items=MAX_TECHNICIANS,
+                    of=(TECHNICIAN_ID,))
+WEEKDAY_LIST = TextList("dias_semana", "Maiúsculas, acentos e o sufixo \"-feira\" são ignorados.", required=True,
+                        max_items=len(WEEKDAYS) * 2, item=ref("DiaSemana"), extra={"minItems": 1})
+START = ClockTime("hora_inicio", "Início (HH:MM aceito).", required=True, extra=_MINUTE_TIME)
+END = ClockTime("hora_termino", "Término, posterior ao início; (término − início) deve ser múltiplo de "
+                "duracao_minutos.", required=True, extra=_MINUTE_TIME)
+SLOT_MINUTES = Integer("duracao_minutos", "Duração de cada horário, em minutos.", required=True,
+                       minimum=MIN_SLOT_MINUTES, maximum=MAX_SLOT_MINUTES)
+CAPACITY = Integer("capacidade", "Quantas OS podem se sobrepor num mesmo horário.", required=True, minimum=1,
+                   maximum=MAX_CAPACITY)
+WINDOWS = Items("horarios", required=True, max_items=MAX_WINDOWS,
+                of=(WEEKDAY_LIST, START, END, SLOT_MINUTES, CAPACITY))
+# null is read as absent (no limit).
+DAILY_LIMIT = Integer("limite_diario", "Máximo de OS por dia (opcional).", minimum=1,
+                      extra={"type": ["integer", "string", "null"]})
+CLOSED_DATES = TextList("datas_bloqueadas", "Datas AAAA-MM-DD sem atendimento.", max_items=MAX_CLOSED_DATES,
+                        item={"type": "string", "format": "date"})
+BLOCK_HOLIDAYS = Bool("bloquear_feriados_nacionais", extra={"default": False})
+AGENDA = Body("NovaAgendaOrdemServico",
+              (DESCRIPTION, ACTIVE, CITIES, TECHNICIANS, WINDOWS, DAILY_LIMIT, CLOSED_DATES, BLOCK_HOLIDAYS),
+              description="Os horários de um mesmo dia da semana não podem se sobrepor. Em formulário, listas usam "
+                          "chaves no estilo PHP (`horarios[0][dias_semana][0]=segunda`, `tecnicos[0][id]=3`).")
+# -- the list's filter
+ACTIVE_FILTER = Bool("ativo", "Somente agendas ativas (true) ou inativas (false); ausente: todas.")
+
+AGENDAS = "/configuracao/agenda_ordem_servico"
+AGENDA_ID = PathId("id_agenda_ordem_servico", "ID da agenda de ordem de serviço (`id_agenda_ordem_servico`).")
+ONE_AGENDA = ("agenda_ordem_servico", ref("AgendaOrdemServico"))
 
 
+@routes.post(AGENDAS, Permission.CONFIGURAR_AGENDAS_OS, summary="Cadastrar agenda de ordem de serviço",
+             description="Define quando OS podem ser agendadas (horários semanais, capacidade por horário, limite "
+                         "diário, datas bloqueadas, feriados) e para quais cidades.",
+             body=AGENDA, result=ONE_AGENDA)
 def create(request: ApiRequest) -> Payload:
     agenda = request.container.agendas.create(_spec(request))
     return success("Agenda cadastrada com sucesso.", agenda_ordem_servico=_render_one(request, agenda))
 
 
+@routes.get(AGENDAS, Permission.CONSULTAR_AGENDA_OS, summary="Listar agendas de ordem de serviço",
+            description="Todas as agendas, em ordem de ID.",
+            query=(ACTIVE_FILTER,), result=("agendas_ordem_servico", list_of("AgendaOrdemServico")))
 def list_all(request: ApiRequest) -> Payload:
     fields = request.fields()
-    active = fields.boolean("ativo") if fields.has("ativo") else None
+    active = ACTIVE_FILTER.read_optional(fields)
     fields.check()
     agendas = [a for a in request.container.agendas.list_all() if active is None or a.active == active]
     technicians = request.container.technicians.get_many(t for a in agendas for t in a.technician_ids)
@@ -55,16 +147,28 @@ def list_all(request: ApiRequest) -> Payload:
     return success(msg, agendas_ordem_servico=[render(a, technicians) for a in agendas])
 
 
+@routes.get(f"{AGENDAS}/{{id_agenda_ordem_servico}}", Permission.CONSULTAR_AGENDA_OS,
+            summary="Consultar agenda de ordem de serviço", path_params=(AGENDA_ID,), result=ONE_AGENDA)
 def get(request: ApiRequest, agenda_id: int) -> Payload:
     agenda = request.container.agendas.get(agenda_id)
     return success("Agenda consultada com sucesso.", agenda_ordem_servico=_render_one(request, agenda))
 
 
+@routes.put(f"{AGENDAS}/{{id_agenda_ordem_servico}}", Permission.CONFIGURAR_AGENDAS_OS,
+            summary="Substituir a configuração da agenda",
+            description="Mesmo corpo do cadastro; a configuração inteira é substituída. As OS já agendadas "
+                        "permanecem onde estão.",
+            path_params=(AGENDA_ID,), body=AGENDA, result=ONE_AGENDA)
 def replace(request: ApiRequest, agenda_id: int) -> Payload:
     agenda = request.container.agendas.replace(agenda_id, _spec(request))
     return success("Agenda atualizada com sucesso.", agenda_ordem_servico=_render_one(request, agenda))
 
 
+@routes.delete(f"{AGENDAS}/{{id_agenda_ordem_servico}}", Permission.CONFIGURAR_AGENDAS_OS,
+               summary="Desativar agenda de ordem de serviço",
+               description="A agenda passa a recusar novos agendamentos; continua consultável e pode ser reativada "
+                           "com PUT (`ativo: true`).",
+               path_params=(AGENDA_ID,), result=ONE_AGENDA)
 def deactivate(request: ApiRequest, agenda_id: int) -> Payload:
     agenda = request.container.agendas.deactivate(agenda_id)
     return success("Agenda desativada com sucesso.", agenda_ordem_servico=_render_one(request, agenda))
@@ -103,14 +207,14 @@ def _render_one(request: ApiRequest, agenda: Agenda) -> dict[str, Any]:
 # ------------------------------------------------------------------ input
 def _spec(request: ApiRequest) -> AgendaSpec:
     fields = request.fields()
-    description = fields.text("descricao", required=True, max_len=MAX_DESCRIPTION)
-    active = fields.boolean("ativo", default=True)
+    description = DESCRIPTION.read(fields)
+    active = ACTIVE.read(fields)
     cities = _cities(fields)
     technician_ids = _technician_ids(fields)
     windows, labels = _windows(fields)
-    daily_limit = fields.integer("limite_diario", minimum=1) if fields.has("limite_diario") else None
+    daily_limit = DAILY_LIMIT.read_optional(fields)
     closed_dates = _closed_dates(fields)
-    block_holidays = fields.boolean("bloquear_feriados_nacionais")
+    block_holidays = BLOCK_HOLIDAYS.read(fields)
     spec = AgendaSpec(
         description=description, active=active, windows=tuple(windows), cities=tuple(cities),
         technician_ids=tuple(technician_ids), daily_limit=daily_limit, closed_dates=frozenset(closed_dates),
@@ -126,10 +230,10 @@ def _spec(request: ApiRequest) -> AgendaSpec:
 
 def _cities(fields: Fields) -> list[City]:
     cities: dict[tuple[str, str], City] = {}
-    for item in fields.items("cidades", max_items=MAX_CITIES):
+    for item in CITIES.read(fields):
         before = len(item.errors)
-        name = item.text("cidade", required=True, max_len=100)
-        uf = item.text("uf", required=True, max_len=100).upper()
+        name = CITY_NAME.read(item)
+        uf = CITY_STATE.read(item).upper()
         if uf and len(item.errors) == before and uf not in UFS:
             item.error(f"O campo {item.name('uf')} deve ser a sigla de um estado brasileiro.")
         if len(item.errors) == before:
@@ -140,9 +244,9 @@ def _cities(fields: Fields) -> list[City]:
 
 def _technician_ids(fields: Fields) -> list[int]:
     ids = []
-    for item in fields.items("tecnicos", max_items=MAX_TECHNICIANS):
+    for item in TECHNICIANS.read(fields):
         before = len(item.errors)
-        technician_id = item.identifier("id", required=True)
+        technician_id = TECHNICIAN_ID.read(item)
         if len(item.errors) == before:
             ids.append(technician_id)
     return list(dict.fromkeys(ids))
@@ -151,7 +255,7 @@ def _technician_ids(fields: Fields) -> list[int]:
 def _windows(fields: Fields) -> tuple[list[Window], list[str]]:
     """The windows that parsed, and each one's name in messages (``horarios.<client index>``)."""
     windows, labels = [], []
-    for item in fields.items("horarios", required=True, max_items=MAX_WINDOWS):
+    for item in WINDOWS.read(fields):
         window = _window(item)
         if window is not None:
             windows.append(window)
@@ -162,20 +266,19 @@ def _windows(fields: Fields) -> tuple[list[Window], list[str]]:
 def _window(item: Fields) -> Window | None:
     before = len(item.errors)
     weekdays = _weekdays(item)
-    start = _minute_time(item, "hora_inicio")
-    end = _minute_time(item, "hora_termino")
-    slot_minutes = item.integer("duracao_minutos", required=True, minimum=MIN_SLOT_MINUTES,
-                                maximum=MAX_SLOT_MINUTES)
-    capacity = item.integer("capacidade", required=True, minimum=1, maximum=MAX_CAPACITY)
+    start = _minute_time(item, START)
+    end = _minute_time(item, END)
+    slot_minutes = SLOT_MINUTES.read(item)
+    capacity = CAPACITY.read(item)
     if len(item.errors) > before or start is None or end is None:
         return None
     return Window(weekdays=frozenset(weekdays), start=start, end=end, slot_minutes=slot_minutes, capacity=capacity)
 
 
 def _weekdays(item: Fields) -> set[int]:
-    key = "dias_semana"
+    key = WEEKDAY_LIST.name
     before = len(item.errors)
-    names = item.text_list(key, required=True, max_items=len(WEEKDAYS) * 2)
+    names = WEEKDAY_LIST.read(item)
     if len(item.errors) > before:
         return set()
     if not names:
@@ -197,18 +300,18 @@ def _weekday_key(name: str) -> str:
     return folded
 
 
-def _minute_time(item: Fields, key: str) -> time | None:
-    value = item.clock_time(key, required=True)
+def _minute_time(item: Fields, field: ClockTime) -> time | None:
+    value = field.read(item)
     if value is not None and value.second:
-        item.error(f"O campo {item.name(key)} deve ter segundos 00: os horários da agenda são em minutos.")
+        item.error(f"O campo {item.name(field.name)} deve ter segundos 00: os horários da agenda são em minutos.")
         return None
     return value
 
 
 def _closed_dates(fields: Fields) -> set[date]:
-    key = "datas_bloqueadas"
+    key = CLOSED_DATES.name
     days = set()
-    for index, value in enumerate(fields.text_list(key, max_items=MAX_CLOSED_DATES)):
+    for index, value in enumerate(CLOSED_DATES.read(fields)):
         day = _iso_date(value)
         if day is None:
             fields.error(f"O campo {fields.name(key)}.{index} deve ser uma data válida no formato AAAA-MM-DD.")

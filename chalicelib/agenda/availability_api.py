@@ -7,25 +7,60 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from chalicelib.agenda.service import MAX_AVAILABILITY_DAYS, DayAvailability
+from chalicelib.auth.permissions import Permission
 from chalicelib.customers.model import fold
 from chalicelib.errors import NotFoundError
 from chalicelib.technicians.service import Technician
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.routes import Routes
+from chalicelib.web.schema import Day, Id, Integer, Schema, Text, ref
 
 routes = Routes(__name__, tag="Agendas",
                 tag_description="Agendas de ordem de serviço: quando e quantas OS podem ser agendadas.")
 
+AGENDA_ID = Id("id_agenda_ordem_servico", "ID da agenda (ou informe `descricao`).")
+DESCRIPTION = Text("descricao", "Descrição da agenda (sem diferenciar maiúsculas e acentos).", max_len=150)
+FIRST_DAY = Day("data_inicio", "Primeiro dia (AAAA-MM-DD); padrão: hoje no fuso do provedor.")
+DAYS = Integer("dias", "Quantos dias a partir de `data_inicio` (1 a 31; padrão 1).", minimum=1,
+               maximum=MAX_AVAILABILITY_DAYS, default=1)
 
+# HubSoft's answer puts three keys beside the envelope's, so its whole 200 body is written out (``raw``).
+_SLOT: Schema = {"type": "object", "properties": {
+    "data_inicio": {"type": "string"}, "hora_inicio": {"type": "string"},
+    "data_termino": {"type": "string"}, "hora_termino": {"type": "string"},
+    "duracao_minutos": {"type": "integer"}, "duracao_str": {"type": "string"},
+    "disponiveis": {"type": "integer"},
+    "tecnicos": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"}}}},
+}}
+_FREE_DAY: Schema = {"type": "object", "properties": {
+    "disponiveis": {"type": "integer"}, "vagas": {"type": "integer"}, "motivo": {"type": "string"},
+    "horarios": {"type": "object", "additionalProperties": _SLOT},
+}}
+FREE_SLOTS_ANSWER: Schema = {"type": "object", "required": ["status", "msg", "agenda", "horarios"], "properties": {
+    "status": {"const": "success"}, "msg": {"type": "string"}, "agenda": {"type": "string"},
+    "id_agenda_ordem_servico": {"type": "integer"},
+    "horarios": {"type": "object", "properties": {"datas": {"type": "object", "additionalProperties": _FREE_DAY}}},
+}}
+
+
+@routes.get("/ordem_servico/horarios_disponiveis_agenda", Permission.CONSULTAR_AGENDA_OS,
+            summary="Horários disponíveis da agenda",
+            description="Vagas por dia e horário (formato aninhado do HubSoft: "
+                        "`horarios.datas.<data>.horarios.<HH:MM:SS>`). Só horários futuros com vaga são listados; "
+                        "no dia, `disponiveis` conta os horários com vaga e `vagas` as vagas (limitadas pelo limite "
+                        "diário). Dia fechado: `disponiveis` 0 e `motivo`. Sem `data_inicio` nem `dias`: só hoje.",
+            query=(AGENDA_ID, DESCRIPTION, FIRST_DAY, DAYS),
+            raw={"oneOf": [FREE_SLOTS_ANSWER, ref("EnvelopeErro")]})
 def free_slots(request: ApiRequest) -> Payload:
     fields = request.fields()
-    agenda_id = fields.optional_identifier("id_agenda_ordem_servico")
-    description = fields.text("descricao", max_len=150)
-    if agenda_id is None and not description and not fields.has("id_agenda_ordem_servico"):
+    agenda_id = AGENDA_ID.read_optional(fields)
+    description = DESCRIPTION.read(fields)
+    if agenda_id is None and not description and not fields.has(AGENDA_ID.name):
         fields.error("Informe id_agenda_ordem_servico ou descricao.")
-    first = fields.day("data_inicio")
-    days = fields.integer("dias", minimum=1, maximum=MAX_AVAILABILITY_DAYS, default=1)
+    first = FIRST_DAY.read(fields)
+    days = DAYS.read(fields)
     fields.check()
     container = request.container
     now = container.clock().astimezone(container.settings.zone).replace(tzinfo=None)

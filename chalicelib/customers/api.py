@@ -4,46 +4,142 @@ from __future__ import annotations
 from datetime import tzinfo
 from typing import Any
 
+from chalicelib.auth.permissions import Permission
 from chalicelib.customers.documents import document_kind, format_document, normalize_document
 from chalicelib.customers.model import UFS, Address, Customer, NewCustomer, NewService, Service, normalize_phone
 from chalicelib.customers.service import SEARCH_KEYS
 from chalicelib.input_rules import digits_of
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.routes import Routes
+from chalicelib.web.routes import Body, PathId, Routes
+from chalicelib.web.schema import Choice, Email, Id, Integer, Items, Money, Obj, Text, list_of, ref
 from chalicelib.web.validation import Fields
 
 routes = Routes(__name__, tag="Clientes",
                 tag_description="Clientes e seus serviços.")
+routes.schemas({
+    "EnderecoInstalacao": {
+        "type": "object",
+        "required": ["logradouro", "numero", "complemento", "bairro", "cidade", "uf", "cep", "completo"],
+        "properties": {
+            "logradouro": {"type": "string"},
+            "numero": {"type": "string"},
+            "complemento": {"type": ["string", "null"]},
+            "bairro": {"type": "string"},
+            "cidade": {"type": "string"},
+            "uf": {"type": "string", "enum": list(UFS)},
+            "cep": {"type": "string", "pattern": "^[0-9]{8}$"},
+            "completo": {"type": "string", "description": "Endereço numa linha, como o HubSoft o mostra.",
+                         "examples": ["RUA X, 10 - CENTRO, CAMPINAS/SP | CEP: 13010-000"]},
+        },
+    },
+    "Servico": {
+        "type": "object",
+        "required": ["id_cliente_servico", "id_cliente", "nome", "valor", "status", "id_perfil_suspensao",
+                     "endereco_instalacao"],
+        "properties": {
+            "id_cliente_servico": {"type": "integer"},
+            "id_cliente": {"type": "integer"},
+            "nome": {"type": "string"},
+            "valor": {"type": "number", "description": "Mensalidade em reais.", "examples": [99.9]},
+            "status": {"type": "string", "examples": ["servico_habilitado", "servico_suspenso"]},
+            "status_prefixo": {"type": "string", "description": "O mesmo `status`, com o nome do HubSoft."},
+            "id_perfil_suspensao": {"type": ["integer", "null"],
+                                    "description": "Nulo: o serviço segue o perfil de suspensão padrão."},
+            "endereco_instalacao": ref("EnderecoInstalacao"),
+        },
+    },
+    "Cliente": {
+        "type": "object",
+        "required": ["id_cliente", "codigo_cliente", "nome_razaosocial", "cpf_cnpj", "tipo_pessoa",
+                     "telefone_primario", "email", "data_cadastro", "servicos"],
+        "properties": {
+            "id_cliente": {"type": "integer"},
+            "codigo_cliente": {"type": "integer"},
+            "nome_razaosocial": {"type": "string"},
+            "cpf_cnpj": {"type": "string", "description": "Formatado (000.000.000-00 ou 00.000.000/0000-00)."},
+            "tipo_pessoa": {"type": "string", "enum": ["pessoa_fisica", "pessoa_juridica"]},
+            "telefone_primario": {"type": "string", "description": "Somente dígitos, com DDD."},
+            "email": {"type": ["string", "null"]},
+            "email_principal": {"type": ["string", "null"], "description": "O mesmo `email`, com o nome do HubSoft."},
+            "data_cadastro": {"type": "string", "examples": ["2026-12-10 10:00:00"],
+                              "description": "AAAA-MM-DD HH:MM:SS no fuso do provedor, como no HubSoft."},
+            "servicos": list_of("Servico"),
+        },
+    },
+})
 
 MAX_SERVICES_PER_REQUEST = 20
 DEFAULT_SEARCH_LIMIT = 5  # HubSoft's default for GET cliente
 MAX_SEARCH_LIMIT = 100
 
+# -- the installation address (``endereco_instalacao`` of a service)
+STREET = Text("logradouro", "Rua, avenida...", required=True, max_len=200)
+NUMBER = Text("numero", "Número.", required=True, max_len=20)
+COMPLEMENT = Text("complemento", "Complemento (opcional).", max_len=100)
+DISTRICT = Text("bairro", "Bairro.", required=True, max_len=100)
+CITY = Text("cidade", "Cidade.", required=True, max_len=100)
+# Read in any case and upper-cased before the check against UFS.
+STATE = Text("uf", "Sigla do estado (maiúsculas ou não).", required=True, max_len=2, extra={"enum": list(UFS)})
+POSTAL_CODE = Text("cep", "CEP com 8 dígitos (pontuação ignorada).", required=True, max_len=10)
+# -- a service (alone, or in the customer's ``servicos``)
+SERVICE_NAME = Text("nome", "Nome do plano/serviço.", required=True, max_len=150)
+AMOUNT = Money("valor", required=True)
+ADDRESS = Obj("endereco_instalacao", required=True,
+              of=(STREET, NUMBER, COMPLEMENT, DISTRICT, CITY, STATE, POSTAL_CODE))
+SUSPENSION_PROFILE = Id("id_perfil_suspensao", "Perfil de suspensão (opcional).")
+SERVICE_FIELDS = (SERVICE_NAME, AMOUNT, ADDRESS, SUSPENSION_PROFILE)
+# -- a customer
+NAME = Text("nome_razaosocial", "Nome ou razão social.", required=True, max_len=150, min_len=3)
+DOCUMENT = Text("cpf_cnpj", "CPF ou CNPJ, com ou sem pontuação; os dígitos verificadores são conferidos.",
+                required=True, max_len=20)
+PHONE = Text("telefone_primario", "Telefone brasileiro com DDD (ex.: 11987654321).", required=True, max_len=20)
+EMAIL = Email("email", "E-mail (opcional).")
+SERVICES = Items("servicos", max_items=MAX_SERVICES_PER_REQUEST, of=SERVICE_FIELDS)
+# -- the search
+SEARCH_KEY = Choice("busca", "Campo pelo qual buscar.", required=True, options=SEARCH_KEYS)
+SEARCH_TERM = Text("termo_busca", "Valor buscado (nome: busca por palavras, sem acentos nem maiúsculas).",
+                   required=True, max_len=150)
+SEARCH_LIMIT = Integer("limit", "Máximo de clientes na resposta.", minimum=1, maximum=MAX_SEARCH_LIMIT,
+                       default=DEFAULT_SEARCH_LIMIT)
 
+CUSTOMER_ID = PathId("id_cliente", "ID do cliente (`id_cliente`).")
+
+
+@routes.post("/cliente", Permission.CADASTRAR_CLIENTES, summary="Cadastrar cliente",
+             description="Cadastra o cliente e, opcionalmente, seus serviços com endereço de instalação. "
+                         "Em formulário, listas e objetos usam chaves no estilo PHP "
+                         "(`servicos[0][endereco_instalacao][cidade]`).",
+             body=Body("NovoCliente", (NAME, DOCUMENT, PHONE, EMAIL, SERVICES)), result=("cliente", ref("Cliente")))
 def create(request: ApiRequest) -> Payload:
     new = _new_customer(request.fields())
     customer = request.container.customers.register(new)
     return success("Cliente cadastrado com sucesso.", cliente=render(customer, request.container.settings.zone))
 
 
+@routes.get("/cliente", Permission.CONSULTAR_CLIENTES, summary="Buscar clientes",
+            description="Busca como o HubSoft: por CPF/CNPJ, código, ID do serviço, nome ou telefone. "
+                        "Sem resultados, responde sucesso com a lista vazia.",
+            query=(SEARCH_KEY, SEARCH_TERM, SEARCH_LIMIT), result=("clientes", list_of("Cliente")))
+def search(request: ApiRequest) -> Payload:
+    fields = request.fields()
+    key = SEARCH_KEY.read(fields)
+    term = SEARCH_TERM.read(fields)
+    limit = SEARCH_LIMIT.read(fields)
+    fields.check()
+    customers = request.container.customers.search(key, term, limit)
+    msg = "Dados consultados com sucesso." if customers else "Nenhum cliente encontrado com os parâmetros informados."
+    return success(msg, clientes=[render(c, request.container.settings.zone) for c in customers])
+
+
+@routes.post("/cliente/{id_cliente}/servico", Permission.CADASTRAR_CLIENTES, summary="Adicionar serviço ao cliente",
+             path_params=(CUSTOMER_ID,), body=Body("NovoServico", SERVICE_FIELDS), result=("servico", ref("Servico")))
 def add_service(request: ApiRequest, customer_id: int) -> Payload:
     fields = request.fields()
     new = _new_service(fields)
     fields.check()
     service = request.container.customers.add_service(customer_id, new)
     return success("Serviço cadastrado com sucesso.", servico=render_service(service))
-
-
-def search(request: ApiRequest) -> Payload:
-    fields = request.fields()
-    key = fields.choice("busca", SEARCH_KEYS, required=True)
-    term = fields.text("termo_busca", required=True, max_len=150)
-    limit = fields.integer("limit", minimum=1, maximum=MAX_SEARCH_LIMIT, default=DEFAULT_SEARCH_LIMIT)
-    fields.check()
-    customers = request.container.customers.search(key, term, limit)
-    msg = "Dados consultados com sucesso." if customers else "Nenhum cliente encontrado com os parâmetros informados."
-    return success(msg, clientes=[render(c, request.container.settings.zone) for c in customers])
 
 
 def render(customer: Customer, zone: tzinfo) -> dict[str, Any]:
@@ -81,17 +177,17 @@ def render_service(service: Service) -> dict[str, Any]:
 
 
 def _new_customer(fields: Fields) -> NewCustomer:
-    name = fields.text("nome_razaosocial", required=True, max_len=150, min_len=3)
-    raw_document = fields.text("cpf_cnpj", required=True, max_len=20)
+    name = NAME.read(fields)
+    raw_document = DOCUMENT.read(fields)
     if raw_document and document_kind(raw_document) is None:
         fields.error("O campo cpf_cnpj não é um CPF ou CNPJ válido (confira os dígitos verificadores).")
-    raw_phone = fields.text("telefone_primario", required=True, max_len=20)
+    raw_phone = PHONE.read(fields)
     phone = normalize_phone(raw_phone) if raw_phone else None
     if raw_phone and phone is None:
         fields.error("O campo telefone_primario deve ser um telefone brasileiro com DDD (ex.: 11987654321).")
-    email = fields.email("email")
+    email = EMAIL.read(fields)
     services = []
-    for service_fields in fields.items("servicos", max_items=MAX_SERVICES_PER_REQUEST):
+    for service_fields in SERVICES.read(fields):
         services.append(_new_service(service_fields))
     fields.check()
     return NewCustomer(name=name, document=normalize_document(raw_document), phone=phone or "", email=email,
@@ -99,25 +195,24 @@ def _new_customer(fields: Fields) -> NewCustomer:
 
 
 def _new_service(fields: Fields) -> NewService:
-    name = fields.text("nome", required=True, max_len=150)
-    amount = fields.money_cents("valor", required=True)
-    address_fields = fields.obj("endereco_instalacao", required=True)
-    address = _address(address_fields)
-    profile = fields.optional_identifier("id_perfil_suspensao")
+    name = SERVICE_NAME.read(fields)
+    amount = AMOUNT.read(fields)
+    address = _address(ADDRESS.read(fields))
+    profile = SUSPENSION_PROFILE.read_optional(fields)
     return NewService(name=name, amount_cents=amount, address=address, suspension_profile_id=profile)
 
 
 def _address(fields: Fields) -> Address:
-    logradouro = fields.text("logradouro", required=True, max_len=200)
-    numero = fields.text("numero", required=True, max_len=20)
-    bairro = fields.text("bairro", required=True, max_len=100)
-    cidade = fields.text("cidade", required=True, max_len=100)
-    uf = fields.text("uf", required=True, max_len=2).upper()
+    logradouro = STREET.read(fields)
+    numero = NUMBER.read(fields)
+    bairro = DISTRICT.read(fields)
+    cidade = CITY.read(fields)
+    uf = STATE.read(fields).upper()
     if uf and uf not in UFS:
         fields.error(f"O campo {fields.name('uf')} deve ser a sigla de um estado brasileiro.")
-    cep = digits_of(fields.text("cep", required=True, max_len=10))
+    cep = digits_of(POSTAL_CODE.read(fields))
     if fields.has("cep") and len(cep) != 8:
         fields.error(f"O campo {fields.name('cep')} deve ter 8 dígitos.")
-    complemento = fields.text("complemento", max_len=100)
+    complemento = COMPLEMENT.read(fields)
     return Address(logradouro=logradouro, numero=numero, bairro=bairro, cidade=cidade, uf=uf, cep=cep,
                    complemento=complemento)

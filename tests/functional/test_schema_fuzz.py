@@ -116,7 +116,7 @@ EDGE_NUMBERS = [1, 0, -1, 10**18, -(10**18), 10**40, 2**63]
 EDGE_DATES = [date(9999, 12, 31), date(1, 1, 1), date(2100, 12, 31), date(2101, 1, 1), date(2000, 1, 1),
               date(1999, 12, 31)]
 schemathesis.openapi.format("date", st.one_of(st.sampled_from(EDGE_DATES), st.dates()).map(date.isoformat))
-DOCUMENT = openapi.document(app_module.api.routes)
+DOCUMENT = openapi.document_of(app_module.api)
 schema = schemathesis.openapi.from_dict(DOCUMENT, config=SchemathesisConfig.from_dict({
     "dictionaries": {"bordas": {"values": EDGE_STRINGS}, "numeros": {"values": EDGE_NUMBERS}},
     "generation": {
