@@ -70,17 +70,25 @@ class Slot:
 
 
 @dataclass(frozen=True)
-class Agenda:
-    id: int
+class AgendaSpec:
+    """What a client sends to create or replace an agenda."""
+
     description: str
     active: bool
     windows: tuple[Window, ...]
     cities: tuple[City, ...] = ()
     technician_ids: tuple[int, ...] = ()
     daily_limit: int | None = None
-    closed_dates: frozenset[date] = field(default_factory=frozenset)
+    closed_dates: frozenset[date] = frozenset()
     block_national_holidays: bool = False
-    version: int = 1
+
+
+@dataclass(frozen=True)
+class Agenda(AgendaSpec):
+    """An agenda as stored: its spec, its id and the version its writes are conditioned on."""
+
+    id: int = field(kw_only=True)
+    version: int = field(default=1, kw_only=True)
 
     def serves(self, city: str, uf: str) -> bool:
         """Any city when none is listed; otherwise city + UF, ignoring case and accents."""

@@ -7,25 +7,11 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Protocol
 
-from chalicelib.agenda.model import Agenda, City, HolidayLookup, Slot, Window, window_errors
+from chalicelib.agenda.model import Agenda, AgendaSpec, HolidayLookup, Slot, window_errors
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.ports import Sequences
 
 MAX_AVAILABILITY_DAYS = 31
-
-
-@dataclass(frozen=True)
-class AgendaSpec:
-    """What a client sends to create or replace an agenda."""
-
-    description: str
-    active: bool
-    windows: tuple[Window, ...]
-    cities: tuple[City, ...] = ()
-    technician_ids: tuple[int, ...] = ()
-    daily_limit: int | None = None
-    closed_dates: frozenset[date] = frozenset()
-    block_national_holidays: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Protocol
 
 # Re-exported: a gateway's free text may echo what it was sent, and the adapters mask it with this.
-from chalicelib.billing.cards.numbers import without_card_numbers as without_card_numbers
+from chalicelib.billing.cards.numbers import without_card_numbers
 from chalicelib.billing.charging.declines import Classification, Outcome
 
 # Brands whose issuers return a transaction id for the chain (Cielo's IssuerTransactionId documentation).

@@ -25,6 +25,7 @@ from typing import Any
 
 import requests
 
+from chalicelib.billing.cards.numbers import without_card_numbers
 from chalicelib.billing.charging.declines import (
     EXPIRED,
     NEW_CARD,
@@ -35,20 +36,13 @@ from chalicelib.billing.charging.declines import (
     issuer_decline,
     normalize,
 )
-from chalicelib.billing.gateways import (
-    CardRefusedByIssuer,
-    CardToTokenize,
-    Charge,
-    ChargeResult,
-    GatewayRefusal,
-    without_card_numbers,
-)
+from chalicelib.billing.gateways import CardRefusedByIssuer, CardToTokenize, Charge, ChargeResult, GatewayRefusal
 from chalicelib.billing.gateways.registry import CIELO
 from chalicelib.input_rules import is_digits
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT = 3.0
+CONNECT_TIMEOUT = 3.0  # Cielo not accepting the connection this soon is down: nothing was sent
 READ_TIMEOUT = 20.0  # Cielo's own authorizations can take seconds; a timeout is reconciled, not retried
 UNKNOWN = Classification(Outcome.UNKNOWN, "")
 # Brands whose stored-credential sales need InitiatedTransactionIndicator (Cielo's API 3.0 manual, CIT/MIT).

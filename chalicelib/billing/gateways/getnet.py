@@ -32,27 +32,15 @@ from typing import Any
 
 import requests
 
-from chalicelib.billing.charging.declines import (
-    RETRY_TOMORROW,
-    Classification,
-    Outcome,
-    issuer_decline,
-    normalize,
-)
-from chalicelib.billing.gateways import (
-    CardRefusedByIssuer,
-    CardToTokenize,
-    Charge,
-    ChargeResult,
-    GatewayRefusal,
-    without_card_numbers,
-)
+from chalicelib.billing.cards.numbers import without_card_numbers
+from chalicelib.billing.charging.declines import RETRY_TOMORROW, Classification, Outcome, issuer_decline, normalize
+from chalicelib.billing.gateways import CardRefusedByIssuer, CardToTokenize, Charge, ChargeResult, GatewayRefusal
 from chalicelib.billing.gateways.registry import GETNET
 from chalicelib.input_rules import is_digits
 
 logger = logging.getLogger(__name__)
 
-CONNECT_TIMEOUT = 3.0
+CONNECT_TIMEOUT = 3.0  # GetNet not accepting the connection this soon is down: nothing was sent
 READ_TIMEOUT = 20.0  # an authorization can take seconds; a timeout leaves the charge unknown, never retried
 TOKEN_PATH = "/auth/oauth/v2/token"
 # Refresh this long before GetNet's expiry, so a token never dies between our check and GetNet's.
