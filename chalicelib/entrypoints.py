@@ -15,7 +15,7 @@ from typing import Any
 from chalicelib.container import get_container
 from chalicelib.observability import correlated, message_correlation_id, new_correlation_id, valid_correlation_id
 from chalicelib.outbox import correlated_events
-from chalicelib.queues import NOTIFICATIONS, handle_all
+from chalicelib.queues import NOTIFICATIONS, Message, handle_all
 from chalicelib.tick import parse_event_time, run_tick
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ def relay_outbox(records: Iterable[dict[str, Any]]) -> int:
     (else the batch's own); raising makes Lambda retry the batch."""
     batch = list(records)
     own = _or_new(str(batch[0].get("eventID") or "") if batch else None)
-    by_id: dict[str, list[dict[str, Any]]] = {}
+    by_id: dict[str, list[Message]] = {}
     for cid, event in correlated_events(batch):
         by_id.setdefault(cid if cid is not None and valid_correlation_id(cid) else own, []).append(event)
     for cid, events in by_id.items():

@@ -1,8 +1,10 @@
 """Ports shared by several contexts: id sequences, queue publishing and business metrics."""
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from typing import Protocol
+
+from chalicelib.queues import Message
 
 
 class Sequences(Protocol):
@@ -14,7 +16,7 @@ class Sequences(Protocol):
 class QueuePublisher(Protocol):
     """Sends messages to a named queue (``charges``, ``notifications``)."""
 
-    def publish(self, queue: str, messages: Sequence[Mapping[str, Any]]) -> None: ...
+    def publish(self, queue: str, messages: Sequence[Message]) -> None: ...
 
 
 # What the business counts, as CloudWatch metric names (namespace ``IspBackend``, dimension

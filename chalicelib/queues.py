@@ -115,13 +115,12 @@ class SqsPublisher:
         self._client: SQSClient | None = None
         self._urls: dict[str, str] = {}
 
-    def publish(self, queue: str, messages: Sequence[Mapping[str, Any]]) -> None:
+    def publish(self, queue: str, messages: Sequence[Message]) -> None:
         client = self._sqs()
         url = self._url(queue)
         for start in range(0, len(messages), SQS_BATCH_LIMIT):
             chunk = messages[start:start + SQS_BATCH_LIMIT]
-            entries: list[dict[str, Any]] = [{"Id": str(i), "MessageBody": json.dumps(m, ensure_ascii=False)}
-                                             for i, m in enumerate(chunk)]
+            entries: list[dict[str, Any]] = [{"Id": str(i), "MessageBody": m.to_body()} for i, m in enumerate(chunk)]
             cid = correlation_id()
             if cid is not None:
                 for entry in entries:

@@ -27,6 +27,7 @@ from chalicelib.customers.model import Customer, Service, name_tokens
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
 from chalicelib.notify.channels import Account, ChannelConfig, Delivery, SendResult
 from chalicelib.notify.service import FAILED, RETRYING, SENDING, OutgoingMessage, Template
+from chalicelib.queues import Message
 from chalicelib.sealing import Sealed
 from chalicelib.storage.dated import MOMENT, moment_key
 from chalicelib.storage.errors import CONDITION_FAILED
@@ -43,10 +44,10 @@ class InMemorySequences:
 
 class RecordingPublisher:
     def __init__(self) -> None:
-        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.sent: list[tuple[str, dict[str, Any]]] = []  # each message's body, parsed, as SQS would carry it
 
-    def publish(self, queue: str, messages: Sequence[Mapping[str, Any]]) -> None:
-        self.sent.extend((queue, dict(m)) for m in messages)
+    def publish(self, queue: str, messages: Sequence[Message]) -> None:
+        self.sent.extend((queue, json.loads(m.to_body())) for m in messages)
 
 
 class CountingMetrics:
@@ -315,7 +316,7 @@ class InMemoryBillingStore:
         return sorted((i for i in self.invoices.values() if i.customer_service_id == service_id),
                       key=lambda i: (i.due_date, i.id))
 
-    def write(self, invoice: Invoice, expected_version: int, events: Sequence[Mapping[str, Any]] = ()) -> bool:
+    def write(self, invoice: Invoice, expected_version: int, events: Sequence[Message] = ()) -> bool:
         stored = _outbox_rows(events)
         current = self.invoices.get(invoice.id)
         if current is None or current.version != expected_version:
@@ -340,7 +341,7 @@ class InMemoryBillingStore:
         return True
 
     def record(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
-               events: Sequence[Mapping[str, Any]] = ()) -> bool:
+               events: Sequence[Message] = ()) -> bool:
         _outbox_rows(events)  # the DynamoDB store builds its rows before any condition is checked
         if (attempt.invoice_id, attempt.number) in self.attempts_by_key:
             return False
@@ -350,7 +351,7 @@ class InMemoryBillingStore:
         return True
 
     def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
-               events: Sequence[Mapping[str, Any]] = ()) -> bool:
+               events: Sequence[Message] = ()) -> bool:
         _outbox_rows(events)
         stored = self.attempts_by_key.get((attempt.invoice_id, attempt.number))
         if stored is None or stored.status != PROCESSING:
@@ -375,11 +376,11 @@ class InMemoryBillingStore:
         return (self.attempts_by_key[key] for key in keys if first <= moments[key] <= last)
 
 
-def _outbox_rows(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _outbox_rows(events: Sequence[Message]) -> list[dict[str, Any]]:
     """``events`` as the DynamoDB store's outbox rows hold them: JSON (a date raises TypeError, a tuple comes back a
     list), one row per event id (two events of one id in one write are two operations on one item: DynamoDB
     rejects the transaction)."""
-    rows = [json.loads(json.dumps(dict(e), ensure_ascii=False)) for e in events]
+    rows = [json.loads(e.to_body()) for e in events]
     if len({row["id"] for row in rows}) < len(rows):
         raise TransactWriteError("Failed to write transaction items", ClientError(
             {"Error": {"Code": "ValidationException",

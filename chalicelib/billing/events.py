@@ -1,5 +1,5 @@
-"""Which notification events billing raises (pure): the bodies that go to the
-notifications queue, written in the same transaction as the change that
+"""Which notification events billing raises (pure): the messages that go to
+the notifications queue, written in the same transaction as the change that
 raised them (the billing table's outbox), so none is lost and a refused
 change raises none."""
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from chalicelib.billing.charging.declines import Outcome
 from chalicelib.billing.invoices.service import Invoice
+from chalicelib.queues import Message
 
 if TYPE_CHECKING:
     from chalicelib.billing.charging.charges import ChargeAttempt
@@ -21,7 +22,7 @@ SERVICE_SUSPENDED = "servico_suspenso"
 
 
 def after_attempt(attempt: ChargeAttempt, invoice: Invoice, guidance: str,
-                  new_id: Callable[[], str]) -> list[dict[str, Any]]:
+                  new_id: Callable[[], str]) -> list[Message]:
     """Approved: tell the customer. Declined on a recurring try: tell them why and what happens next (a
     card that needs them, e.g. blocked or expired, gets its own event: they must act before the next try).
     Technical failures and an operator's declined one-off tell the customer nothing."""
@@ -42,11 +43,11 @@ def after_attempt(attempt: ChargeAttempt, invoice: Invoice, guidance: str,
         "orientacao": guidance,
         "proxima_tentativa": invoice.next_charge.isoformat() if invoice.next_charge else None,
     }
-    return [{"type": kind, "id": new_id(), "payload": payload}]
+    return [Message(kind, new_id(), payload)]
 
 
-def dunning(kind: str, invoice: Invoice, suspend_on: str, new_id: Callable[[], str]) -> dict[str, Any]:
-    return {"type": kind, "id": new_id(), "payload": {**_invoice(invoice), "data_bloqueio": suspend_on}}
+def dunning(kind: str, invoice: Invoice, suspend_on: str, new_id: Callable[[], str]) -> Message:
+    return Message(kind, new_id(), {**_invoice(invoice), "data_bloqueio": suspend_on})
 
 
 def _invoice(invoice: Invoice) -> dict[str, Any]:
@@ -67,18 +68,18 @@ CARD_NOT_CHARGEABLE = ("Cadastre um novo cartão para continuar pagando automati
                        "serviço.")
 
 
-def no_usable_card(invoice: Invoice, new_id: Callable[[], str]) -> dict[str, Any]:
+def no_usable_card(invoice: Invoice, new_id: Callable[[], str]) -> Message:
     """The try was due but the service's card is gone, expired or refused for good: the customer must act."""
-    return {"type": CARD_NEEDS_ACTION, "id": new_id(), "payload": {
+    return Message(CARD_NEEDS_ACTION, new_id(), {
         **_invoice(invoice), "id_processamento": None, "cartao": "", "tentativa": None, "recorrente": True,
         "codigo_retorno": "", "mensagem_retorno": "Sem cartão válido", "orientacao": NO_USABLE_CARD,
-        "proxima_tentativa": None}}
+        "proxima_tentativa": None})
 
 
-def card_not_chargeable(invoice: Invoice, card_display: str, new_id: Callable[[], str]) -> dict[str, Any]:
+def card_not_chargeable(invoice: Invoice, card_display: str, new_id: Callable[[], str]) -> Message:
     """The try was due but the card's gateway is no longer configured here: the customer must give another card
     (what happened at the provider's side is for the charge panel, not for the customer)."""
-    return {"type": CARD_NEEDS_ACTION, "id": new_id(), "payload": {
+    return Message(CARD_NEEDS_ACTION, new_id(), {
         **_invoice(invoice), "id_processamento": None, "cartao": card_display, "tentativa": None,
         "recorrente": True, "codigo_retorno": "", "mensagem_retorno": "cartão não pode mais ser cobrado",
-        "orientacao": CARD_NOT_CHARGEABLE, "proxima_tentativa": None}}
+        "orientacao": CARD_NOT_CHARGEABLE, "proxima_tentativa": None})

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.queues import Message
 from chalicelib.service_orders.model import CANCELLED, ServiceOrder
 
 SCHEDULED = "os_agendada"
@@ -17,8 +18,8 @@ UNSCHEDULED = "os_agendamento_removido"
 CANCELLED_EVENT = "os_cancelada"
 
 
-def order_events(before: ServiceOrder | None, after: ServiceOrder, new_id: Callable[[], str]) -> list[dict[str, Any]]:
-    """The events (queue message bodies) for a change from ``before`` to ``after``."""
+def order_events(before: ServiceOrder | None, after: ServiceOrder, new_id: Callable[[], str]) -> list[Message]:
+    """The events (notifications queue messages) for a change from ``before`` to ``after``."""
     was = before is not None and before.occupies_capacity
     now = after.occupies_capacity
     kind = None
@@ -33,7 +34,7 @@ def order_events(before: ServiceOrder | None, after: ServiceOrder, new_id: Calla
         kind = UNSCHEDULED
     if kind is None:
         return []
-    return [{"type": kind, "id": new_id(), "payload": _payload(after, before)}]
+    return [Message(kind, new_id(), _payload(after, before))]
 
 
 def _payload(order: ServiceOrder, before: ServiceOrder | None) -> dict[str, Any]:

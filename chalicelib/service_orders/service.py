@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any, Protocol
+from typing import Protocol
 
 from chalicelib.agenda.booking import (
     MAX_COUNTERS_PER_CHANGE,
@@ -37,6 +37,7 @@ from chalicelib.clock import Clock
 from chalicelib.customers.model import Service
 from chalicelib.errors import ConflictError, NotFoundError, ValidationError
 from chalicelib.ports import Sequences
+from chalicelib.queues import Message
 from chalicelib.service_orders.events import order_events
 from chalicelib.service_orders.model import (
     AWAITING,
@@ -59,7 +60,7 @@ MAX_ATTEMPTS = 4
 class OrderStore(Protocol):
     def get(self, order_id: int) -> ServiceOrder | None: ...
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
-             events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None,
+             events: Sequence[Message] = (), written_at: datetime | None = None,
              ticket: Ticket | None = None, days: Sequence[TechnicianDay] = ()) -> None: ...
     def technician_days(self, keys: Sequence[DayKey]) -> list[TechnicianDay]: ...
     def record_days(self, order: ServiceOrder, days: Sequence[TechnicianDay]) -> None: ...
@@ -80,6 +81,20 @@ class TechnicianNames(Protocol):
 
 class TransientConflictError(Exception):
     """DynamoDB cancelled the transaction because another one touched the same items."""
+
+
+class OrderChangedError(ConflictError):
+    """The store refused the write: another change wrote the OS since it was read (or, creating it, it exists)."""
+
+    def __init__(self) -> None:
+        super().__init__("A ordem de serviço foi alterada por outra requisição; consulte-a e tente de novo.")
+
+
+class TicketExistsError(ConflictError):
+    """The store refused the atendimento an OS is opened with: one with its id exists."""
+
+    def __init__(self) -> None:
+        super().__init__("O atendimento já existe; tente de novo.")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ service's recurring card payment); ``OUTBOX`` / ``<moment>#<event id>``
 Indexes: ``by_service`` (``SERVICO#<id>`` / ``<due date>#<id>``),
 ``by_attempt_date`` (``<YYYY>`` / ``<local moment>#<order id>``, the charge
 panel), ``by_charge_day`` and ``by_dunning_day`` (what the hourly tick reads).
+``by_charge_day`` holds the tick's day lists (``try_schedule.TryDay``): a try
+due on a day under ``COBRAR#<day>``, one queued on a day under ``FILA#<day>``.
 
 Every write of an invoice that suspended its service also keeps the
 service's ``suspended_by`` set in the same transaction (added while the
@@ -15,10 +17,8 @@ suspended exactly while one of its invoices keeps it so.
 """
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime, tzinfo
 
 from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
@@ -26,7 +26,8 @@ from pynamodb.transactions import TransactWrite
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, Invoice
 from chalicelib.billing.recurring.choice import RecurringChoice
-from chalicelib.observability import correlation_id
+from chalicelib.billing.recurring.try_schedule import PendingTry, TryDay, TryStage, try_day
+from chalicelib.queues import Message
 from chalicelib.storage.binding import transaction
 from chalicelib.storage.dated import moment_key, query_years
 from chalicelib.storage.errors import condition_failed, lost_condition
@@ -38,21 +39,10 @@ from chalicelib.storage.models import (
     RecurringChoiceItem,
     ServiceItem,
 )
+from chalicelib.storage.outbox import outbox_row
 
-OUTBOX_RETENTION = timedelta(days=7)
-PENDING = "COBRAR"
-QUEUED = "FILA"
-
-
-class ScheduledCharge:
-    """An index entry of ``by_charge_day``: which invoice, and when its try may run or was queued."""
-
-    __slots__ = ("invoice_id", "retry_at", "queued_at")
-
-    def __init__(self, invoice_id: int, retry_at: datetime | None, queued_at: datetime | None) -> None:
-        self.invoice_id = invoice_id
-        self.retry_at = retry_at
-        self.queued_at = queued_at
+# The ``by_charge_day`` key prefix of each of the tick's day lists.
+TRY_LISTS = {TryStage.DUE: "COBRAR", TryStage.QUEUED: "FILA"}
 
 
 class DynamoBillingStore:
@@ -63,7 +53,7 @@ class DynamoBillingStore:
     def add(self, invoice: Invoice) -> None:
         _invoice_item(invoice).save(condition=BillingTableItem.pk.does_not_exist())
 
-    def write(self, invoice: Invoice, expected_version: int, events: Sequence[Mapping[str, Any]] = ()) -> bool:
+    def write(self, invoice: Invoice, expected_version: int, events: Sequence[Message] = ()) -> bool:
         """Replace the invoice if it still has ``expected_version``, with its events and its service's
         suspension; False when another write came first."""
         return _committed(lambda txn: self._invoice_write(txn, invoice, expected_version, events))
@@ -82,23 +72,23 @@ class DynamoBillingStore:
         return self.write(invoice, expected_version)
 
     # --------------------------------------------------------- schedules
-    def charges_on(self, day: date, queued: bool = False) -> Iterator[ScheduledCharge]:
-        """Invoices whose recurring try is pending for ``day`` (or was queued on ``day``)."""
-        for item in BillingTableItem.by_charge_day.query(f"{QUEUED if queued else PENDING}#{day.isoformat()}"):
+    def charges_on(self, listed: TryDay) -> Iterator[PendingTry]:
+        """The tries on the day list ``listed`` (due on its day, or queued on it)."""
+        for item in BillingTableItem.by_charge_day.query(_charge_day(listed)):
             if isinstance(item, InvoiceItem):
-                yield ScheduledCharge(int(item.charge_sk), item.retry_at, item.queued_at)
+                yield PendingTry(int(item.charge_sk), item.retry_at, item.queued_at)
 
-    def queue_charge(self, invoice_id: int, pending_key: str, today: date, at: datetime) -> bool:
+    def queue_charge(self, invoice_id: int, listed: TryDay, today: date, at: datetime) -> bool:
         """Claim a scheduled try for the charges queue: only one tick (of any overlapping ones) wins it.
-        ``pending_key`` is the index key it was read under (``COBRAR#<day>`` or a stale ``FILA#<day>``)."""
+        ``listed`` is the day list it was read from (due on a day, or a stale claim queued on a day)."""
         item = InvoiceItem(f"FATURA#{invoice_id}", "FATURA")
         try:
             item.update(actions=[
-                InvoiceItem.charge_day.set(f"{QUEUED}#{today.isoformat()}"),
+                InvoiceItem.charge_day.set(_charge_day(TryDay.queued(today))),
                 InvoiceItem.queued_on.set(today.isoformat()),
                 InvoiceItem.queued_at.set(at),
                 InvoiceItem.version.add(1),
-            ], condition=(InvoiceItem.charge_day == pending_key) & (InvoiceItem.status == OPEN))
+            ], condition=(InvoiceItem.charge_day == _charge_day(listed)) & (InvoiceItem.status == OPEN))
         except UpdateError as exc:
             if condition_failed(exc):
                 return False
@@ -139,7 +129,7 @@ class DynamoBillingStore:
         return _committed(write)
 
     def record(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
-               events: Sequence[Mapping[str, Any]] = ()) -> bool:
+               events: Sequence[Message] = ()) -> bool:
         """An attempt that ended before reaching the gateway, with the invoice after it and its events."""
         def write(txn: TransactWrite) -> None:
             self._invoice_write(txn, invoice, expected_version, events)
@@ -148,7 +138,7 @@ class DynamoBillingStore:
         return _committed(write)
 
     def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
-               events: Sequence[Mapping[str, Any]] = ()) -> bool:
+               events: Sequence[Message] = ()) -> bool:
         """Record the outcome, the invoice after it and its events; False when someone recorded it first."""
         def write(txn: TransactWrite) -> None:
             self._invoice_write(txn, invoice, expected_version, events)
@@ -175,7 +165,7 @@ class DynamoBillingStore:
                 yield _attempt(item)
 
     def _invoice_write(self, txn: TransactWrite, invoice: Invoice, expected_version: int,
-                       events: Sequence[Mapping[str, Any]]) -> None:
+                       events: Sequence[Message]) -> None:
         txn.save(_invoice_item(invoice), condition=InvoiceItem.version == expected_version)
         if invoice.suspended:
             for pk, sk in ((f"SERVICE#{invoice.customer_service_id}", "SERVICE"),
@@ -185,9 +175,7 @@ class DynamoBillingStore:
                 txn.update(ServiceItem(pk, sk), actions=[change], condition=ServiceItem.pk.exists())
         now = datetime.now(UTC)
         for event in events:
-            txn.save(BillingOutboxItem("OUTBOX", f"{now.isoformat()}#{event['id']}",
-                                       body=json.dumps(dict(event), ensure_ascii=False),
-                                       expires=now + OUTBOX_RETENTION, correlation_id=correlation_id()))
+            txn.save(outbox_row(BillingOutboxItem, event, now))
 
     def _attempt_item(self, attempt: ChargeAttempt) -> ChargeAttemptItem:
         local = attempt.created_at.astimezone(self._zone)
@@ -216,12 +204,13 @@ def _committed(write: Callable[[TransactWrite], None]) -> bool:
     return True
 
 
+def _charge_day(listed: TryDay) -> str:
+    return f"{TRY_LISTS[listed.stage]}#{listed.day.isoformat()}"
+
+
 def _invoice_item(invoice: Invoice) -> InvoiceItem:
-    charge_day = None
-    if invoice.status == OPEN and invoice.queued_on is not None:
-        charge_day = f"{QUEUED}#{invoice.queued_on.isoformat()}"
-    elif invoice.status == OPEN and invoice.next_charge is not None:
-        charge_day = f"{PENDING}#{invoice.next_charge.isoformat()}"
+    listed = try_day(invoice)
+    charge_day = _charge_day(listed) if listed is not None else None
     dunning_day = None
     if invoice.status == OPEN and invoice.dunning_step and invoice.dunning_on:
         dunning_day = f"{invoice.dunning_step}#{invoice.dunning_on.isoformat()}"

@@ -7,9 +7,12 @@ template of the cloud deploy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from types import TracebackType
+from typing import Any, Generic, TypeVar
 
 from pynamodb.connection import Connection
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -64,6 +67,56 @@ def transaction(token: str | None = None) -> TransactWrite:
     if _transactions is None:
         _transactions = Connection(region=_bound.region, host=_bound.endpoint_url)
     return TransactWrite(connection=_transactions, client_request_token=token)
+
+
+Label = TypeVar("Label")
+
+
+class LabelledTransaction(Generic[Label]):
+    """A TransactWrite whose items carry labels, so a cancelled one tells which item's condition failed
+    (``errors.failed_conditions(error, txn.labels)``) instead of its callers counting positions.
+
+    DynamoDB answers one cancellation reason per item in the order PynamoDB
+    sends them (condition checks, deletes, puts, updates, each kind in the
+    order added), so labels are kept per kind and joined in that order.
+    """
+
+    def __init__(self, token: str | None = None) -> None:
+        self._txn = transaction(token)
+        self._checks: list[Label] = []
+        self._deletes: list[Label] = []
+        self._puts: list[Label] = []
+        self._updates: list[Label] = []
+
+    @property
+    def labels(self) -> list[Label]:
+        return [*self._checks, *self._deletes, *self._puts, *self._updates]
+
+    def condition_check(self, label: Label, model: type[Model], hash_key: str, range_key: str,
+                        condition: Condition) -> None:
+        self._txn.condition_check(model, hash_key, range_key, condition=condition)
+        self._checks.append(label)
+
+    def delete(self, label: Label, item: Model, condition: Condition | None = None) -> None:
+        self._txn.delete(item, condition=condition)
+        self._deletes.append(label)
+
+    def save(self, label: Label, item: Model, condition: Condition | None = None) -> None:
+        self._txn.save(item, condition=condition)
+        self._puts.append(label)
+
+    def update(self, label: Label, item: Model, actions: list[Action], condition: Condition | None = None) -> None:
+        self._txn.update(item, actions=actions, condition=condition)
+        self._updates.append(label)
+
+    def __enter__(self) -> LabelledTransaction[Label]:
+        self._txn.__enter__()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc_val: BaseException | None,
+                 exc_tb: TracebackType | None) -> None:
+        """Commit, all or nothing, unless the block raised."""
+        self._txn.__exit__(exc_type, exc_val, exc_tb)
 
 
 def table_definitions() -> list[TableDefinition]:

@@ -14,8 +14,8 @@ and the active one's name in ``CARTAO_GATEWAY`` / ``ATIVO``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
 
 from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
@@ -24,9 +24,9 @@ from chalicelib.billing.cards.service import MAX_CARDS, Card, CardLimitReachedEr
 from chalicelib.billing.gateways.settings import GatewayConfig
 from chalicelib.customers.model import Customer
 from chalicelib.sealing import Sealed
-from chalicelib.storage.binding import transaction
+from chalicelib.storage.binding import LabelledTransaction, transaction
 from chalicelib.storage.customers import customer_from_item, service_from_item
-from chalicelib.storage.errors import cancelled_reasons, condition_failed
+from chalicelib.storage.errors import condition_failed, conflicted, failed_conditions
 from chalicelib.storage.models import (
     ActiveGatewayItem,
     CardCountItem,
@@ -61,18 +61,16 @@ class DynamoWalletStore:
 
     def add(self, wallet: Wallet, card: Card, default_card_id: int) -> None:
         """Store ``card``; refuses with CardLimitReachedError when the count is at MAX_CARDS."""
-        txn = _Labelled()
-        txn.save("card", _card_item(card), condition=CustomerTableItem.pk.does_not_exist())
-        _set_default(txn, wallet, default_card_id)
-        _count(txn, wallet, +1)
-        txn.commit()
+        with _wallet_change() as txn:
+            txn.save("card", _card_item(card), condition=CustomerTableItem.pk.does_not_exist())
+            _set_default(txn, wallet, default_card_id)
+            _count(txn, wallet, +1)
 
     def remove(self, wallet: Wallet, card: Card, default_card_id: int | None) -> None:
-        txn = _Labelled()
-        txn.delete("card", _card_item(card), condition=CustomerTableItem.pk.exists())
-        _set_default(txn, wallet, default_card_id)
-        _count(txn, wallet, -1)
-        txn.commit()
+        with _wallet_change() as txn:
+            txn.delete("card", _card_item(card), condition=CustomerTableItem.pk.exists())
+            _set_default(txn, wallet, default_card_id)
+            _count(txn, wallet, -1)
 
     def flag(self, customer_id: int, card_id: int, reason: str) -> None:
         """Mark a card the issuer refused for good (a card removed meanwhile stays removed)."""
@@ -87,11 +85,10 @@ class DynamoWalletStore:
         _update_card(customer_id, card_id, actions)
 
     def make_default(self, wallet: Wallet, card: Card) -> None:
-        txn = _Labelled()
-        txn.condition_check("card", CardItem, f"CUSTOMER#{card.customer_id}", f"CARD#{card.id:010d}",
-                            condition=CustomerTableItem.pk.exists())
-        _set_default(txn, wallet, card.id)
-        txn.commit()
+        with _wallet_change() as txn:
+            txn.condition_check("card", CardItem, f"CUSTOMER#{card.customer_id}", f"CARD#{card.id:010d}",
+                                condition=CustomerTableItem.pk.exists())
+            _set_default(txn, wallet, card.id)
 
 
 class DynamoGatewayConfigStore:
@@ -161,56 +158,28 @@ def _wallet(customer_id: int, items: Iterator[CustomerTableItem]) -> Wallet:
     return Wallet(customer_id, tuple(sorted(cards, key=lambda c: c.id)), default, version, count)
 
 
-class _Labelled:
-    """A wallet transaction that names its items, to tell which condition cancelled it.
-
-    DynamoDB answers one cancellation reason per item in the order PynamoDB
-    sends them (condition checks, deletes, puts, updates), so labels are kept
-    per kind and joined in that order.
-    """
-
-    def __init__(self) -> None:
-        self._txn = transaction()
-        self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
-
-    def condition_check(self, label: str, model: Any, pk: str, sk: str, condition: Any) -> None:
-        self._txn.condition_check(model, pk, sk, condition=condition)
-        self._labels["check"].append(label)
-
-    def delete(self, label: str, item: Any, condition: Any) -> None:
-        self._txn.delete(item, condition=condition)
-        self._labels["delete"].append(label)
-
-    def save(self, label: str, item: Any, condition: Any) -> None:
-        self._txn.save(item, condition=condition)
-        self._labels["put"].append(label)
-
-    def update(self, label: str, item: Any, actions: list[Action], condition: Any) -> None:
-        self._txn.update(item, actions=actions, condition=condition)
-        self._labels["update"].append(label)
-
-    def commit(self) -> None:
-        """Write it all or nothing; a lost condition becomes the domain's error (WalletChangedError: re-read and
-        retry; CardLimitReachedError: the count is at the limit)."""
-        try:
-            with self._txn:
-                pass
-        except TransactWriteError as error:
-            labels = [label for kind in ("check", "delete", "put", "update") for label in self._labels[kind]]
-            codes = dict(zip(labels, cancelled_reasons(error), strict=False))
-            failed = {label for label, code in codes.items() if code == "ConditionalCheckFailed"}
-            if "count" in failed:
-                # An add found the count at MAX_CARDS; true now, whatever else changed meanwhile.
-                raise CardLimitReachedError() from error
-            if failed == {"uncount"}:
-                # The wallet and the card were as read, yet the count was zero: a bug, not a race.
-                raise RuntimeError("contagem de cartões já estava em zero") from error
-            if failed or "TransactionConflict" in codes.values():
-                raise WalletChangedError() from error
-            raise
+@contextmanager
+def _wallet_change() -> Iterator[LabelledTransaction[str]]:
+    """A wallet transaction, written all or nothing when the block ends; a lost condition becomes the domain's
+    error (WalletChangedError: re-read and retry; CardLimitReachedError: the count is at the limit)."""
+    txn: LabelledTransaction[str] = LabelledTransaction()
+    try:
+        with txn:
+            yield txn
+    except TransactWriteError as error:
+        failed = set(failed_conditions(error, txn.labels))
+        if "count" in failed:
+            # An add found the count at MAX_CARDS; true now, whatever else changed meanwhile.
+            raise CardLimitReachedError() from error
+        if failed == {"uncount"}:
+            # The wallet and the card were as read, yet the count was zero: a bug, not a race.
+            raise RuntimeError("contagem de cartões já estava em zero") from error
+        if failed or conflicted(error):
+            raise WalletChangedError() from error
+        raise
 
 
-def _set_default(txn: _Labelled, wallet: Wallet, default_card_id: int | None) -> None:
+def _set_default(txn: LabelledTransaction[str], wallet: Wallet, default_card_id: int | None) -> None:
     pk = f"CUSTOMER#{wallet.customer_id}"
     if wallet.version == 0:
         txn.save("wallet", WalletItem(pk, WALLET_SK, default_card_id=default_card_id, version=1),
@@ -222,7 +191,7 @@ def _set_default(txn: _Labelled, wallet: Wallet, default_card_id: int | None) ->
     txn.update("wallet", WalletItem(pk, WALLET_SK), actions=actions, condition=WalletItem.version == wallet.version)
 
 
-def _count(txn: _Labelled, wallet: Wallet, change: int) -> None:
+def _count(txn: LabelledTransaction[str], wallet: Wallet, change: int) -> None:
     """Move the customer's card count by ``change`` (+1 add, -1 removal).
 
     A wallet without a count (cards added before it was kept) seeds it from

@@ -13,8 +13,8 @@ from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, Updat
 
 from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, StoredToken, User
 from chalicelib.errors import BusinessRuleError, ConflictError
-from chalicelib.storage.binding import transaction
-from chalicelib.storage.errors import cancelled_reasons, condition_failed, lost_condition
+from chalicelib.storage.binding import LabelledTransaction, transaction
+from chalicelib.storage.errors import condition_failed, failed_conditions, lost_condition
 from chalicelib.storage.models import (
     ClientItem,
     IdentityItem,
@@ -215,12 +215,13 @@ class DynamoIdentityStore:
             phone=technician.phone, active=technician.active, created_at=technician.created_at,
         )
         claim = LookupItem(f"EMAIL#TECH#{technician.email}", "CLAIM", owner=f"TECH#{technician.id}")
+        txn: LabelledTransaction[str] = LabelledTransaction()
         try:
-            with transaction() as txn:
-                txn.save(item, condition=TechnicianItem.pk.does_not_exist())
-                txn.save(claim, condition=LookupItem.pk.does_not_exist())
+            with txn:
+                txn.save("technician", item, condition=TechnicianItem.pk.does_not_exist())
+                txn.save("email", claim, condition=LookupItem.pk.does_not_exist())
         except TransactWriteError as exc:
-            if "ConditionalCheckFailed" in cancelled_reasons(exc)[1:]:
+            if "email" in failed_conditions(exc, txn.labels):
                 raise BusinessRuleError(f"Já existe um técnico com o e-mail {technician.email}.") from exc
             raise
 

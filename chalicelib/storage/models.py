@@ -19,6 +19,8 @@ from pynamodb.attributes import (
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
+from chalicelib.outbox import OUTBOX_KIND
+
 
 class _Unbound:
     table_name = "unbound"
@@ -460,7 +462,7 @@ class OrderMessageItem(OrderTableItem, discriminator="os_message"):
     ip = UnicodeAttribute(null=True)
 
 
-class OutboxItem(OrderTableItem, discriminator="outbox"):
+class OutboxItem(OrderTableItem, discriminator=OUTBOX_KIND):
     """An event written with the OS change that raised it; the table's stream
     carries it to the queue. Kept a while as a record, then expired by TTL."""
 
@@ -595,7 +597,7 @@ class ChargeAttemptItem(BillingTableItem, discriminator="charge_attempt"):
     forced = BooleanAttribute(default=False)  # an operator charged a card the issuer had refused, or expired
 
 
-class BillingOutboxItem(BillingTableItem, discriminator="outbox"):
+class BillingOutboxItem(BillingTableItem, discriminator=OUTBOX_KIND):
     """A billing event written with the change that raised it (``OUTBOX`` / ``<moment>#<event id>``); the
     table's stream carries it to the notifications queue. Expired by TTL."""
 

@@ -15,9 +15,8 @@ eventually consistent: a list may miss an OS written a moment ago.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Any
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, tzinfo
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
@@ -26,15 +25,14 @@ from chalicelib.agenda.booking import AgendaChangedError, CapacityExhaustedError
 from chalicelib.agenda.model import Interval
 from chalicelib.agenda.technician_time import DayKey, TechnicianDay, TechnicianDayChangedError
 from chalicelib.customers.model import Address
-from chalicelib.errors import ConflictError
-from chalicelib.observability import correlation_id
+from chalicelib.queues import Message
 from chalicelib.service_orders import listing
 from chalicelib.service_orders.model import Closing, OrderCustomer, OrderMessage, ServiceOrder, Ticket
-from chalicelib.service_orders.service import TransientConflictError
+from chalicelib.service_orders.service import OrderChangedError, TicketExistsError, TransientConflictError
 from chalicelib.storage.agendas import LISTING, counters_pk, technician_day_item, technician_days
-from chalicelib.storage.binding import transaction
+from chalicelib.storage.binding import LabelledTransaction
 from chalicelib.storage.dated import moment_key, query_years, within
-from chalicelib.storage.errors import cancelled_reasons
+from chalicelib.storage.errors import conflicted, failed_conditions
 from chalicelib.storage.models import (
     AgendaConfigItem,
     OrderItem,
@@ -45,8 +43,8 @@ from chalicelib.storage.models import (
     TechnicianDayItem,
     TicketItem,
 )
+from chalicelib.storage.outbox import outbox_row
 
-OUTBOX_RETENTION = timedelta(days=7)  # a record of what was sent, then TTL removes it
 # tipo_data -> (index, its year attribute name, its key attribute name)
 DATE_INDEXES = {
     listing.CREATED: (OrderTableItem.by_created, "created_year", "created_key"),
@@ -110,7 +108,7 @@ class DynamoOrderStore:
                 if isinstance(i, OrderMessageItem)]
 
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
-             events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None,
+             events: Sequence[Message] = (), written_at: datetime | None = None,
              ticket: Ticket | None = None, days: Sequence[TechnicianDay] = ()) -> None:
         """Write ``order`` and apply ``moves``, all or nothing.
 
@@ -123,61 +121,51 @@ class DynamoOrderStore:
         written only if it still has the version it was read at.
         """
         written = written_at or order.created_at
-        outbox = [OutboxItem("OUTBOX", f"{written.isoformat()}#{event['id']}",
-                             body=json.dumps(dict(event), ensure_ascii=False),
-                             expires=written + OUTBOX_RETENTION, correlation_id=correlation_id())
-                  for event in events]
-        # PynamoDB sends condition checks, then puts, then updates; the
-        # cancellation reasons come back in that order, so label them alike.
-        checks: list[object] = []
-        puts: list[object] = []
-        updates: list[object] = []
+        outbox = [outbox_row(OutboxItem, event, written) for event in events]
+        # Labels: "os", "agenda", "ticket", "outbox", a counter taken (its CounterKey), a counter released
+        # (("release", its CounterKey)) and a technician's day (its TechnicianDay); _refusal reads them.
+        txn: LabelledTransaction[object] = LabelledTransaction()
         try:
-            with transaction() as txn:
+            with txn:
                 condition = (OrderItem.pk.does_not_exist() if expected_version is None
                              else OrderItem.version == expected_version)
-                txn.save(_item(order, self._zone), condition=condition)
-                puts.append("os")
+                txn.save("os", _item(order, self._zone), condition=condition)
                 if moves.check_agenda:
                     agenda_id, version = moves.check_agenda
-                    txn.condition_check(AgendaConfigItem, LISTING, f"{agenda_id:010d}",
+                    txn.condition_check("agenda", AgendaConfigItem, LISTING, f"{agenda_id:010d}",
                                         condition=(AgendaConfigItem.version == version)
                                         & (AgendaConfigItem.active == True))  # noqa: E712 - a condition, not a test
-                    checks.append("agenda")
                 for counter, limit in moves.increments.items():
                     room = None
                     if limit is not None:
                         room = SlotCounterItem.booked.does_not_exist() | (SlotCounterItem.booked < limit)
-                    txn.update(_counter(counter), actions=[SlotCounterItem.booked.add(1),
-                                                           SlotCounterItem.kind.set(SlotCounterItem)],
+                    txn.update(counter, _counter(counter), actions=[SlotCounterItem.booked.add(1),
+                                                                    SlotCounterItem.kind.set(SlotCounterItem)],
                                condition=room)
-                    updates.append(counter)
                 for counter in moves.decrements:
-                    txn.update(_counter(counter), actions=[SlotCounterItem.booked.add(-1)],
+                    txn.update(("release", counter), _counter(counter), actions=[SlotCounterItem.booked.add(-1)],
                                condition=SlotCounterItem.booked > 0)
-                    updates.append(("release", counter))
                 for entry in outbox:
-                    txn.save(entry)
-                    puts.append("outbox")
+                    txn.save("outbox", entry)
                 if ticket is not None:
-                    txn.save(_ticket_item(ticket), condition=TicketItem.pk.does_not_exist())
-                    puts.append("ticket")
+                    txn.save("ticket", _ticket_item(ticket), condition=TicketItem.pk.does_not_exist())
                 for day in days:
-                    txn.save(technician_day_item(day), condition=_unchanged(day))
-                    puts.append(day)
+                    txn.save(day, technician_day_item(day), condition=_unchanged(day))
         except TransactWriteError as exc:
-            raise _refusal(exc, checks + puts + updates) from exc
+            raise _refusal(exc, txn.labels) from exc
 
     def record_days(self, order: ServiceOrder, days: Sequence[TechnicianDay]) -> None:
         """Write ``days`` (an OS already booked, recorded in its technicians' days) if the OS is still at its
         version and each day at the version it was read at."""
+        txn: LabelledTransaction[object] = LabelledTransaction()
         try:
-            with transaction() as txn:
-                txn.condition_check(OrderItem, f"OS#{order.id}", "OS", condition=OrderItem.version == order.version)
+            with txn:
+                txn.condition_check("os", OrderItem, f"OS#{order.id}", "OS",
+                                    condition=OrderItem.version == order.version)
                 for day in days:
-                    txn.save(technician_day_item(day), condition=_unchanged(day))
+                    txn.save(day, technician_day_item(day), condition=_unchanged(day))
         except TransactWriteError as exc:
-            raise _refusal(exc, ["os", *days]) from exc
+            raise _refusal(exc, txn.labels) from exc
 
 
 def _unchanged(day: TechnicianDay) -> Condition:
@@ -187,19 +175,19 @@ def _unchanged(day: TechnicianDay) -> Condition:
     return TechnicianDayItem.version == day.version
 
 
-def _refusal(exc: TransactWriteError, labels: list[object]) -> Exception:
-    failed = [label for label, code in zip(labels, cancelled_reasons(exc), strict=False)
-              if code == "ConditionalCheckFailed"]
+def _refusal(exc: TransactWriteError, labels: Sequence[object]) -> Exception:
+    """The domain's error for a cancelled OS transaction: that of its first item (in ``labels``' order) whose
+    condition failed."""
+    failed = failed_conditions(exc, labels)
     if not failed:
-        codes = cancelled_reasons(exc)
-        if "TransactionConflict" in codes:
+        if conflicted(exc):
             return TransientConflictError()
         return exc  # throttling or an outage: not a rule, not the client's fault
     first = failed[0]
     if first == "os":
-        return ConflictError("A ordem de serviço foi alterada por outra requisição; consulte-a e tente de novo.")
+        return OrderChangedError()
     if first == "ticket":
-        return ConflictError("O atendimento já existe; tente de novo.")
+        return TicketExistsError()
     if first == "agenda":
         return AgendaChangedError()
     if isinstance(first, TechnicianDay):

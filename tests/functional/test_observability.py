@@ -115,7 +115,7 @@ def test_each_message_of_a_batch_logs_under_its_own_id(http: Http, stack: Contai
     def handler(message: Message) -> None:
         barrier.wait()
         logging.getLogger("chalicelib.teste").info("tratando %s", message.id)
-        stack.queues.publish(NOTIFICATIONS, [{"type": "eco", "id": message.id, "payload": {}}])
+        stack.queues.publish(NOTIFICATIONS, [Message("eco", message.id, {})])
 
     stack.consumers[CHARGES] = {"teste": handler}
     event = sqs_event(http, *({"type": "teste", "id": f"m{i}", "payload": {}} for i in range(3)))

@@ -16,11 +16,14 @@ import pytest
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, PAID, SUSPENSION, WARNING, Invoice, closed
 from chalicelib.billing.recurring.choice import RecurringChoice
+from chalicelib.billing.recurring.try_schedule import TryDay
 from chalicelib.customers.model import Address, Customer, Holder, Service
 from chalicelib.observability import correlated
-from chalicelib.storage.billing import OUTBOX_RETENTION, DynamoBillingStore
+from chalicelib.queues import Message
+from chalicelib.storage.billing import DynamoBillingStore
 from chalicelib.storage.customers import DynamoCustomerStore
 from chalicelib.storage.models import BillingOutboxItem, BillingTableItem, InvoiceItem, ServiceItem
+from chalicelib.storage.outbox import OUTBOX_RETENTION
 from tests.aws import moto_stack
 from tests.conftest import MutableClock
 
@@ -43,15 +46,16 @@ def invoice(invoice_id: int = 1, **changes: object) -> Invoice:
 
 
 def entries(store: DynamoBillingStore, day: date, queued: bool = False) -> list[tuple[int, object, object]]:
-    return [(e.invoice_id, e.retry_at, e.queued_at) for e in store.charges_on(day, queued=queued)]
+    listed = TryDay.queued(day) if queued else TryDay.due(day)
+    return [(e.invoice_id, e.retry_at, e.queued_at) for e in store.charges_on(listed)]
 
 
 # ------------------------------------------------------------ the tick's claim
 def test_a_pending_try_is_claimed_once_and_moves_to_the_queued_index(store: DynamoBillingStore) -> None:
     store.add(invoice())
     assert entries(store, DUE) == [(1, None, None)]
-    assert store.queue_charge(1, f"COBRAR#{DUE.isoformat()}", DUE, AT) is True
-    assert store.queue_charge(1, f"COBRAR#{DUE.isoformat()}", DUE, AT) is False  # an overlapping tick
+    assert store.queue_charge(1, TryDay.due(DUE), DUE, AT) is True
+    assert store.queue_charge(1, TryDay.due(DUE), DUE, AT) is False  # an overlapping tick
     assert store.get(1) == invoice(queued_on=DUE, queued_at=AT, version=2)
     assert entries(store, DUE) == []
     assert entries(store, DUE, queued=True) == [(1, None, AT)]
@@ -60,9 +64,9 @@ def test_a_pending_try_is_claimed_once_and_moves_to_the_queued_index(store: Dyna
 def test_a_stale_claim_is_claimed_again_under_todays_day(store: DynamoBillingStore) -> None:
     store.add(invoice(queued_on=DUE, queued_at=AT))
     later, tomorrow = AT + timedelta(days=1), DUE + timedelta(days=1)
-    assert store.queue_charge(1, f"COBRAR#{DUE.isoformat()}", tomorrow, later) is False  # not under that key
-    assert store.queue_charge(1, f"FILA#{DUE.isoformat()}", tomorrow, later) is True
-    assert store.queue_charge(1, f"FILA#{DUE.isoformat()}", tomorrow, later) is False
+    assert store.queue_charge(1, TryDay.due(DUE), tomorrow, later) is False  # not on that list
+    assert store.queue_charge(1, TryDay.queued(DUE), tomorrow, later) is True
+    assert store.queue_charge(1, TryDay.queued(DUE), tomorrow, later) is False
     assert entries(store, tomorrow, queued=True) == [(1, None, later)]
     assert store.get(1) == invoice(queued_on=tomorrow, queued_at=later, version=2)
 
@@ -70,7 +74,7 @@ def test_a_stale_claim_is_claimed_again_under_todays_day(store: DynamoBillingSto
 def test_a_try_is_not_claimed_once_the_invoice_is_settled(store: DynamoBillingStore) -> None:
     store.add(invoice())
     assert store.write(closed(invoice(status=PAID, version=2)), 1)
-    assert store.queue_charge(1, f"COBRAR#{DUE.isoformat()}", DUE, AT) is False
+    assert store.queue_charge(1, TryDay.due(DUE), DUE, AT) is False
     assert store.get(1) == closed(invoice(status=PAID, version=2))
 
 
@@ -186,7 +190,7 @@ def test_a_suspension_of_a_service_that_does_not_exist_writes_nothing(store: Dyn
 # ------------------------------------------------------------ events
 def test_an_event_is_one_outbox_row_kept_for_a_week_with_its_correlation_id(store: DynamoBillingStore) -> None:
     store.add(invoice())
-    event = {"type": "pagamento_aprovado", "id": "ev-1", "payload": {"id_fatura": 1, "cartão": "Visa"}}
+    event = Message("pagamento_aprovado", "ev-1", {"id_fatura": 1, "cartão": "Visa"})
     before = datetime.now(UTC).replace(microsecond=0)
     with correlated("req-12345678"):
         assert store.write(invoice(version=2), 1, [event])
@@ -194,7 +198,9 @@ def test_an_event_is_one_outbox_row_kept_for_a_week_with_its_correlation_id(stor
     [row] = [i for i in BillingTableItem.query("OUTBOX", consistent_read=True) if isinstance(i, BillingOutboxItem)]
     moment, _, event_id = row.sk.partition("#")
     assert event_id == "ev-1" and before <= datetime.fromisoformat(moment) <= after
-    assert json.loads(row.body) == event and '"cartão"' in row.body  # kept readable, not \\u-escaped
+    assert json.loads(row.body) == {"type": "pagamento_aprovado", "id": "ev-1",  # the queue message's own JSON
+                                    "payload": {"id_fatura": 1, "cartão": "Visa"}}
+    assert '"cartão"' in row.body  # kept readable, not \\u-escaped
     assert row.correlation_id == "req-12345678"
     assert before + OUTBOX_RETENTION <= row.expires <= after + OUTBOX_RETENTION
     assert OUTBOX_RETENTION == timedelta(days=7)

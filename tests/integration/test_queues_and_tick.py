@@ -12,7 +12,7 @@ from chalicelib.tick import run_tick
 
 
 def test_publisher_sends_batches_to_the_named_queue(stack: Container) -> None:
-    stack.queues.publish(CHARGES, [{"type": "t", "id": str(i), "payload": {}} for i in range(23)])
+    stack.queues.publish(CHARGES, [Message("t", str(i), {}) for i in range(23)])
     sqs = boto3.client("sqs", region_name="us-east-1")
     url = sqs.get_queue_url(QueueName=queue_name(CHARGES))["QueueUrl"]
     ids = set()

@@ -20,6 +20,7 @@ from chalicelib.customers.model import Address, Customer, Holder, Service
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
 from chalicelib.notify.channels import WHATSAPP, ChannelConfig
 from chalicelib.notify.service import FAILED, REFUSED, RETRYING, SENDING, SENT, SKIPPED, OutgoingMessage, Template, Try
+from chalicelib.queues import Message, decode
 from chalicelib.sealing import Sealed
 from chalicelib.storage.agendas import DynamoAgendaStore, counters_pk
 from chalicelib.storage.billing import DynamoBillingStore
@@ -256,18 +257,18 @@ def billing(backend: str) -> Any:
     return InMemoryBillingStore(ZONE) if backend == "memory" else DynamoBillingStore(ZONE)
 
 
-def stored_events(store: Any) -> list[dict[str, Any]]:
-    """The events a billing store committed, oldest first: the fake keeps them in a list, the DynamoDB store
-    writes them as outbox rows of the billing table (``OUTBOX`` / ``<moment>#<event id>``)."""
+def stored_events(store: Any) -> list[Message]:
+    """The events a billing store committed, oldest first, read back from their bodies: the fake keeps them in a
+    list, the DynamoDB store writes them as outbox rows of the billing table (``OUTBOX`` / ``<moment>#<event id>``)."""
     if isinstance(store, InMemoryBillingStore):
-        return list(store.events)
-    return [json.loads(item.body) for item in BillingTableItem.query("OUTBOX", consistent_read=True)
+        return [decode(json.dumps(row)) for row in store.events]
+    return [decode(item.body) for item in BillingTableItem.query("OUTBOX", consistent_read=True)
             if isinstance(item, BillingOutboxItem)]
 
 
-def event(event_id: str, kind: str = "pagamento_aprovado") -> dict[str, Any]:
-    return {"type": kind, "id": event_id,
-            "payload": {"id_fatura": 1, "valor_centavos": 9990, "cartao": "Visa final 2931", "tentativa": None}}
+def event(event_id: str, kind: str = "pagamento_aprovado") -> Message:
+    return Message(kind, event_id,
+                   {"id_fatura": 1, "valor_centavos": 9990, "cartao": "Visa final 2931", "tentativa": None})
 
 
 def invoice(invoice_id: int = 1, **changes: Any) -> Invoice:
@@ -364,18 +365,18 @@ class TestBillingContract:
         assert billing.get(1) == invoice(description="Terceira", version=3)
         assert billing.write(invoice(9, version=2), 1, [event("e4")]) is False  # never added
         assert billing.get(9) is None
-        assert [e["id"] for e in stored_events(billing)] == ["e1", "e2"]
+        assert [e.id for e in stored_events(billing)] == ["e1", "e2"]
 
     def test_events_are_stored_as_json_or_not_at_all(self, billing: Any) -> None:
         billing.add(invoice())
         with pytest.raises(TypeError):  # a date is not JSON
-            billing.write(invoice(version=2), 1, [{"type": "x", "id": "e1", "payload": {"vencimento": DUE}}])
+            billing.write(invoice(version=2), 1, [Message("x", "e1", {"vencimento": DUE})])
         with pytest.raises(TransactWriteError) as twice:  # one outbox row (key) per event id
             billing.write(invoice(version=2), 1, [event("e1"), event("e1", "aviso_suspensao")])
         assert twice.value.cause_response_code == "ValidationException"
         assert billing.get(1) == invoice() and stored_events(billing) == []
-        assert billing.write(invoice(version=2), 1, [{"type": "x", "id": "e2", "payload": {"faturas": (1, 2)}}])
-        assert stored_events(billing) == [{"type": "x", "id": "e2", "payload": {"faturas": [1, 2]}}]
+        assert billing.write(invoice(version=2), 1, [Message("x", "e2", {"faturas": (1, 2)})])
+        assert stored_events(billing) == [Message("x", "e2", {"faturas": [1, 2]})]
 
     def test_an_attempt_starts_once(self, billing: Any) -> None:
         billing.add(invoice())
@@ -444,7 +445,7 @@ class TestBillingContract:
         assert billing.record(replace(after, version=3), 2, replace(failed, return_message="outra"),
                               [event("e2")]) is False
         assert billing.get(1) == after and billing.attempts(1) == [failed]
-        assert [e["id"] for e in stored_events(billing)] == ["e1"]
+        assert [e.id for e in stored_events(billing)] == ["e1"]
 
     def test_a_record_on_a_stale_version_writes_nothing(self, billing: Any) -> None:
         billing.add(invoice())
@@ -483,7 +484,7 @@ class TestBillingContract:
         assert billing.finish(replace(current, version=current.version + 1), current.version, late,
                               [event("e2", "pagamento_recusado")]) is False
         assert billing.get(1) == current and billing.attempt(1, 1) == done
-        assert [e["id"] for e in stored_events(billing)] == ["e1"]
+        assert [e.id for e in stored_events(billing)] == ["e1"]
 
     def test_an_outcome_on_a_stale_version_writes_nothing(self, billing: Any) -> None:
         billing.add(invoice())

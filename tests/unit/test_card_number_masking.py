@@ -83,9 +83,9 @@ def test_the_customers_event_and_message_carry_the_masked_words() -> None:
                       description="", status="aberta", created_at=AT, next_charge=date(2026, 12, 11))
     [event] = events.after_attempt(attempt(f"Nao autorizada {SPELLINGS[1]}"), invoice, "Nova tentativa amanhã.",
                                    lambda: "evento-1")
-    assert event["payload"]["mensagem_retorno"] == "Nao autorizada ****"
+    assert event.payload["mensagem_retorno"] == "Nao autorizada ****"
     # An event raised before the mask widened (already in the outbox or the queue) is masked when rendered.
-    legacy = {**event["payload"], "mensagem_retorno": f"Nao autorizada {SPELLINGS[2]}"}
+    legacy = {**event.payload, "mensagem_retorno": f"Nao autorizada {SPELLINGS[2]}"}
     kind = templates.EVENTS[events.PAYMENT_DECLINED]
     variables = templates.variables_of(kind, legacy, "Maria Silva", ZoneInfo("America/Sao_Paulo"))
     assert variables["motivo"] == "05 - Nao autorizada ****"

@@ -41,6 +41,7 @@ from chalicelib.billing.invoices.service import (
 from chalicelib.customers.model import Address, Customer, Holder, Service
 from chalicelib.errors import BusinessRuleError, ConflictError
 from chalicelib.ports import CHARGES_APPROVED, CHARGES_DECLINED, CHARGES_ERRORED
+from chalicelib.queues import Message
 from chalicelib.sealing import Sealed
 from tests.conftest import MutableClock
 from tests.fakes import CountingMetrics, InMemoryBillingStore, InMemorySequences
@@ -518,7 +519,7 @@ def test_a_recurring_try_on_a_card_whose_gateway_is_gone_is_recorded_and_dropped
     charges, _, billing, invoice = world
     current = queued(billing, invoice)
     card = world.wallets.card
-    assert charges.record_gateway_gone(current, card, People().get(1), [{"type": "cartao_requer_acao", "id": "x"}])
+    assert charges.record_gateway_gone(current, card, People().get(1), [Message("cartao_requer_acao", "x", {})])
     [row] = billing.attempts(invoice.id)
     after = billing.invoices[invoice.id]
     assert (row.status, row.return_code, row.technical, row.gateway, row.due_on) == (

@@ -27,7 +27,7 @@ from chalicelib.observability import (
     request_correlation_id,
 )
 from chalicelib.ports import CHARGES_ERRORED, MESSAGES_FAILED, MESSAGES_SENT, METRIC_NAMES
-from chalicelib.queues import SqsPublisher
+from chalicelib.queues import Message, SqsPublisher
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -113,9 +113,9 @@ class FakeSqs:
 def test_published_messages_carry_the_current_correlation_id() -> None:
     sqs = FakeSqs()
     publisher = SqsPublisher(lambda: sqs)  # type: ignore[arg-type, return-value]
-    publisher.publish("notifications", [{"type": "a", "id": "1"}])
+    publisher.publish("notifications", [Message("a", "1", {})])
     with correlated("tick-0001-abcdef"):
-        publisher.publish("notifications", [{"type": "a", "id": str(i)} for i in range(12)])
+        publisher.publish("notifications", [Message("a", str(i), {}) for i in range(12)])
     assert "MessageAttributes" not in sqs.entries[0]
     assert [e["MessageAttributes"] for e in sqs.entries[1:]] == \
         [{CORRELATION_ATTRIBUTE: {"DataType": "String", "StringValue": "tick-0001-abcdef"}}] * 12

@@ -20,7 +20,6 @@ from chalicelib.billing.gateways import CardToTokenize, Charge, ChargeResult
 from chalicelib.billing.gateways.settings import GatewayConfig, GatewaySettingsService
 from chalicelib.billing.invoices.service import (
     MAX_RECURRING_TRIES,
-    OPEN,
     PAID,
     DunningPlan,
     Invoice,
@@ -29,7 +28,7 @@ from chalicelib.billing.invoices.service import (
 )
 from chalicelib.billing.recurring.choice import RecurringChoice
 from chalicelib.billing.recurring.runner import HANDLE_TRIES, RecurringCharges
-from chalicelib.billing.recurring.try_schedule import LOOKBACK_DAYS, STALE_CLAIM
+from chalicelib.billing.recurring.try_schedule import LOOKBACK_DAYS, STALE_CLAIM, PendingTry, TryDay, try_day
 from chalicelib.customers.model import Address, Customer, Service
 from chalicelib.queues import CHARGES, MAX_RECEIVE_COUNT, Message
 from chalicelib.sealing import Sealed
@@ -47,16 +46,10 @@ def approved() -> ChargeResult:
                         return_message="Transação autorizada")
 
 
-@dataclass(frozen=True)
-class Entry:
-    invoice_id: int
-    retry_at: datetime | None
-    queued_at: datetime | None
-
-
 class Schedule(InMemoryBillingStore):
-    """The billing store with its schedule: the ``by_charge_day`` index keyed as the DynamoDB store keys it
-    (``FILA#<queued day>`` once claimed, else ``COBRAR#<next try day>``, open invoices only)."""
+    """The billing store with its schedule: the tick's day lists as the DynamoDB store's ``by_charge_day`` index
+    holds them (``try_schedule.try_day``: queued on a day once claimed, else due on the next try's day, open
+    invoices only)."""
 
     def __init__(self) -> None:
         super().__init__(ZONE)
@@ -64,21 +57,13 @@ class Schedule(InMemoryBillingStore):
         self.refuse_starts = 0  # the next N starts lose to a concurrent write
         self.refuse_finishes = 0  # the next N outcomes lose to a concurrent write
 
-    @staticmethod
-    def key(invoice: Invoice) -> str | None:
-        if invoice.status != OPEN:
-            return None
-        if invoice.queued_on is not None:
-            return f"FILA#{invoice.queued_on.isoformat()}"
-        return f"COBRAR#{invoice.next_charge.isoformat()}" if invoice.next_charge else None
+    def charges_on(self, listed: TryDay) -> Iterator[PendingTry]:
+        return iter([PendingTry(i.id, i.retry_at, i.queued_at) for i in self.invoices.values()
+                     if try_day(i) == listed])
 
-    def charges_on(self, day: date, queued: bool = False) -> Iterator[Entry]:
-        wanted = f"{'FILA' if queued else 'COBRAR'}#{day.isoformat()}"
-        return iter([Entry(i.id, i.retry_at, i.queued_at) for i in self.invoices.values() if self.key(i) == wanted])
-
-    def queue_charge(self, invoice_id: int, pending_key: str, today: date, at: datetime) -> bool:
+    def queue_charge(self, invoice_id: int, listed: TryDay, today: date, at: datetime) -> bool:
         current = self.invoices[invoice_id]
-        if self.key(current) != pending_key:
+        if try_day(current) != listed:
             return False
         self.invoices[invoice_id] = replace(current, queued_on=today, queued_at=at, version=current.version + 1)
         return True

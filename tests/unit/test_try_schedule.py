@@ -4,19 +4,23 @@ failures and its cap, the day's last tick as the latest retry, and the
 provider's calendar day (not UTC's) deciding all of it."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from chalicelib.billing.invoices.service import CANCELLED, OPEN, PAID, Invoice
 from chalicelib.billing.recurring.try_schedule import (
     MAX_RECURRING_TRIES,
+    TryDay,
     after_decline,
     backoff,
     first_try,
     is_late,
     next_day,
     retry_after_failure,
+    try_day,
 )
 
 SP = ZoneInfo("America/Sao_Paulo")  # UTC-3 all year
@@ -86,3 +90,14 @@ def test_a_try_is_late_only_when_made_after_its_day() -> None:
     assert is_late(DUE, DUE - timedelta(days=1)) is False
     assert is_late(None, DUE) is False  # no known due day: never shown as late
 
+
+
+def test_a_pending_try_is_on_the_list_of_its_day_due_then_queued() -> None:
+    invoice = Invoice(id=1, customer_service_id=1, customer_id=1, amount_cents=9990, due_date=DUE, description="",
+                      status=OPEN, created_at=sp(1, 9), next_charge=DUE)
+    assert try_day(invoice) == TryDay.due(DUE)
+    # Claimed by a tick: on the day it was queued, whatever its due day, until the try is made.
+    assert try_day(replace(invoice, queued_on=DUE + timedelta(days=2))) == TryDay.queued(DUE + timedelta(days=2))
+    assert try_day(replace(invoice, next_charge=None)) is None
+    for settled in (PAID, CANCELLED):
+        assert try_day(replace(invoice, status=settled, queued_on=DUE)) is None

@@ -54,6 +54,7 @@ from chalicelib.clock import Clock
 from chalicelib.customers.model import Customer
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
 from chalicelib.ports import CHARGES_APPROVED, CHARGES_DECLINED, CHARGES_ERRORED, Metrics
+from chalicelib.queues import Message
 
 logger = logging.getLogger(__name__)
 
@@ -163,9 +164,9 @@ def matching_sale(found: Sequence[ChargeResult] | None, attempt: ChargeAttempt) 
 class ChargeStore(Protocol):
     def start(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool: ...
     def record(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
-               events: Sequence[dict[str, Any]] = ()) -> bool: ...
+               events: Sequence[Message] = ()) -> bool: ...
     def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
-               events: Sequence[dict[str, Any]] = ()) -> bool: ...
+               events: Sequence[Message] = ()) -> bool: ...
     def replace(self, invoice: Invoice, expected_version: int) -> bool: ...
     def attempt(self, invoice_id: int, number: int) -> ChargeAttempt | None: ...
     def attempts(self, invoice_id: int) -> list[ChargeAttempt]: ...
@@ -310,7 +311,7 @@ class ChargeService:
             self._metrics.count(CHARGES_ERRORED)  # a technical failure of a charge, though before the gateway
 
     def record_gateway_gone(self, invoice: Invoice, card: Card, customer: Customer,
-                            raised: Sequence[dict[str, Any]]) -> bool:
+                            raised: Sequence[Message]) -> bool:
         """The try was due but ``card`` is held by a gateway no longer configured: nothing is sent anywhere; the
         charge panel shows why, the try is dropped (it does not count) and ``raised`` tells the customer, all in
         one write. False when the invoice changed meanwhile (the next tick decides again)."""

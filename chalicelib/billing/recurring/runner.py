@@ -35,7 +35,7 @@ from chalicelib.billing.charging.charges import ChargeService
 from chalicelib.billing.gateways.settings import GatewaySettingsService
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice, InvoiceService
 from chalicelib.billing.recurring.choice import RecurringChoice
-from chalicelib.billing.recurring.try_schedule import LOOKBACK_DAYS, STALE_CLAIM, next_day
+from chalicelib.billing.recurring.try_schedule import LOOKBACK_DAYS, STALE_CLAIM, PendingTry, TryDay, next_day
 from chalicelib.clock import Clock
 from chalicelib.errors import ConflictError, NotFoundError
 from chalicelib.ports import QueuePublisher
@@ -51,10 +51,13 @@ HANDLE_TRIES = 3
 
 
 class Schedule(Protocol):
-    def charges_on(self, day: date, queued: bool = False) -> Iterable[Any]: ...
-    def queue_charge(self, invoice_id: int, pending_key: str, today: date, at: datetime) -> bool: ...
-    def write(self, invoice: Invoice, expected_version: int,
-              events: Sequence[Mapping[str, Any]] = ()) -> bool: ...
+    def charges_on(self, listed: TryDay) -> Iterable[PendingTry]: ...
+
+    def queue_charge(self, invoice_id: int, listed: TryDay, today: date, at: datetime) -> bool:
+        """Claim the invoice's try for the charges queue (it moves to the tries queued ``today``), only while it
+        is still on ``listed``, the list it was read from: of ticks re-run or overlapping, one wins it."""
+
+    def write(self, invoice: Invoice, expected_version: int, events: Sequence[Message] = ()) -> bool: ...
     def choice(self, service_id: int) -> RecurringChoice | None: ...
 
 
@@ -101,26 +104,26 @@ class RecurringCharges:
         claimed: list[tuple[int, date]] = []
         # Stale claims first (what this run claims below is not read again), today's first: a claim re-sent from an
         # older day moves to today's, which was read already. A tick may have died days ago: the whole look-back.
-        for day in (today - timedelta(days=n) for n in range(LOOKBACK_DAYS + 1)):
-            for entry in self._schedule.charges_on(day, queued=True):
+        for queued in (TryDay.queued(today - timedelta(days=n)) for n in range(LOOKBACK_DAYS + 1)):
+            for entry in self._schedule.charges_on(queued):
                 read += 1
                 if entry.queued_at is not None and at - entry.queued_at >= STALE_CLAIM and \
-                        self._schedule.queue_charge(entry.invoice_id, f"FILA#{day.isoformat()}", today, at):
+                        self._schedule.queue_charge(entry.invoice_id, queued, today, at):
                     claimed.append((entry.invoice_id, today))
                     requeued += 1
-        for day in (today - timedelta(days=n) for n in range(LOOKBACK_DAYS, -1, -1)):
-            for entry in self._schedule.charges_on(day):
+        for due in (TryDay.due(today - timedelta(days=n)) for n in range(LOOKBACK_DAYS, -1, -1)):
+            for entry in self._schedule.charges_on(due):
                 read += 1
                 if entry.retry_at is not None and entry.retry_at > at:
                     waiting += 1
-                elif self._schedule.queue_charge(entry.invoice_id, f"COBRAR#{day.isoformat()}", today, at):
+                elif self._schedule.queue_charge(entry.invoice_id, due, today, at):
                     claimed.append((entry.invoice_id, today))
         self._queues.publish(CHARGES, [self._message(invoice_id, day) for invoice_id, day in claimed])
         return TickSummary(read=read, queued=len(claimed) - requeued, requeued=requeued, waiting=waiting).as_dict()
 
-    def _message(self, invoice_id: int, day: date) -> dict[str, Any]:
-        return {"type": CHARGE_DUE, "id": f"F{invoice_id}D{day.isoformat()}",
-                "payload": {"id_fatura": invoice_id, "data": day.isoformat()}}
+    def _message(self, invoice_id: int, day: date) -> Message:
+        return Message(CHARGE_DUE, f"F{invoice_id}D{day.isoformat()}",
+                       {"id_fatura": invoice_id, "data": day.isoformat()})
 
     # -------------------------------------------------------- the consumer
     def handle(self, message: Message) -> str:
@@ -188,10 +191,10 @@ class RecurringCharges:
             return CHANGED
         return attempt.status
 
-    def _unschedule(self, invoice: Invoice, reason: str, raised: list[dict[str, Any]] | None = None) -> str:
+    def _unschedule(self, invoice: Invoice, reason: str, raised: Sequence[Message] = ()) -> str:
         """No try for this invoice now; turning recurring payment on again schedules it again."""
         logger.info("fatura %s sem cobrança recorrente: %s", invoice.id, reason)
         done = replace(invoice, next_charge=None, try_due_on=None, queued_on=None, queued_at=None, retry_at=None,
                        version=invoice.version + 1)
-        self._schedule.write(done, invoice.version, raised or [])
+        self._schedule.write(done, invoice.version, raised)
         return reason

@@ -23,13 +23,19 @@ the day it was actually made. A try older than that is left to the operator.
 
 A try queued by a tick but never turned into an attempt (the tick died before
 sending, or its message was lost) is queued again after ``STALE_CLAIM``.
+
+An open invoice's pending try waits on one of the tick's day lists
+(``try_day``): due on a day (from that day on, a tick may queue it), or
+queued on a day (a tick sent it to the charges queue).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
+from enum import Enum
 
 # Repeated here from billing.invoices.service (the invoice's own rule): how many tries may reach the issuer.
-from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES
+from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
 
 LOOKBACK_DAYS = 3
 STALE_CLAIM = timedelta(hours=2)
@@ -38,8 +44,50 @@ MAX_BACKOFF = timedelta(hours=8)
 # The tick runs once an hour, at any minute: one that runs between 23:00 and midnight is the day's last.
 LAST_TICK = time(23, 0)
 
-__all__ = ["LOOKBACK_DAYS", "MAX_RECURRING_TRIES", "STALE_CLAIM", "after_decline", "backoff", "first_try",
-           "is_late", "next_day", "retry_after_failure"]
+__all__ = ["LOOKBACK_DAYS", "MAX_RECURRING_TRIES", "STALE_CLAIM", "PendingTry", "TryDay", "TryStage", "after_decline",
+           "backoff", "first_try", "is_late", "next_day", "retry_after_failure", "try_day"]
+
+
+class TryStage(Enum):
+    DUE = "due"  # a tick may queue it from its day on
+    QUEUED = "queued"  # a tick sent it to the charges queue on its day
+
+
+@dataclass(frozen=True)
+class TryDay:
+    """One of the tick's day lists: the tries due on ``day``, or those queued on it."""
+
+    stage: TryStage
+    day: date
+
+    @classmethod
+    def due(cls, day: date) -> TryDay:
+        return cls(TryStage.DUE, day)
+
+    @classmethod
+    def queued(cls, day: date) -> TryDay:
+        return cls(TryStage.QUEUED, day)
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTry:
+    """A try on a day list as the tick reads it: whose, not before when, and when it was queued."""
+
+    invoice_id: int
+    retry_at: datetime | None  # backoff after a technical failure
+    queued_at: datetime | None
+
+
+def try_day(invoice: Invoice) -> TryDay | None:
+    """The list the invoice's pending try is on (None: no try pending: paid, cancelled or none scheduled). Once
+    queued it stays on the day it was queued until it is made, so a lost message is found there again."""
+    if not invoice.owed:
+        return None
+    if invoice.queued_on is not None:
+        return TryDay.queued(invoice.queued_on)
+    if invoice.next_charge is not None:
+        return TryDay.due(invoice.next_charge)
+    return None
 
 
 def first_try(due_date: date) -> date:

@@ -12,7 +12,7 @@ warns and suspends once.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
@@ -22,6 +22,7 @@ from chalicelib.billing.invoices.service import SUSPENSION, WARNING, DunningPlan
 from chalicelib.customers.model import Service
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.ports import Sequences
+from chalicelib.queues import Message
 
 DEFAULT_PROFILE = 0  # built in until the provider marks one of theirs as the default
 DEFAULT_WARNING_DAYS = 5
@@ -55,7 +56,7 @@ class ProfileStore(Protocol):
 
 class DunningStore(Protocol):
     def dunning_on(self, step: str, day: date) -> Iterable[Invoice]: ...
-    def write(self, invoice: Invoice, expected_version: int, events: Any = ()) -> bool: ...
+    def write(self, invoice: Invoice, expected_version: int, events: Sequence[Message] = ()) -> bool: ...
 
 
 class SuspensionProfiles:
