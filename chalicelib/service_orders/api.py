@@ -548,11 +548,11 @@ def _catalogue_id(fields: Fields, field: Id, entries: tuple[catalogues.Catalogue
 
 def _closing_reason(fields: Fields) -> int | None:
     reason = CLOSING_REASON.read(fields)
-    key = next((f for f in (CLOSING_REASON_ID, CLOSING_REASON_ALIAS) if reason.has(f.name)), None)
-    if key is None:
+    sent = next((f for f in (CLOSING_REASON_ID, CLOSING_REASON_ALIAS) if reason.has(f.name)), None)
+    if sent is None:
         return None
     before = len(fields.errors)
-    reason_id = key.read(reason)
+    reason_id = sent.read(reason)
     if len(fields.errors) == before and catalogues.find(catalogues.CLOSING_REASONS, reason_id) is None:
         fields.error(f"Motivo de fechamento de ID {reason_id} não encontrado (consulte GET ordem_servico/create).")
     return reason_id
