@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.agenda.model import Interval
+from chalicelib.auth.permissions import Permission
 from chalicelib.clock import local
 from chalicelib.customers.model import fold, normalize_phone
 from chalicelib.errors import NotFoundError, ValidationError
@@ -36,11 +37,27 @@ from chalicelib.service_orders.model import (
 from chalicelib.service_orders.service import NewServiceOrder, NewTicket, OrderEdit
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.routes import Routes
+from chalicelib.web.routes import Body, PathId, Routes
+from chalicelib.web.schema import (
+    ID_DESCRIPTION,
+    Bool,
+    Choice,
+    ClockTime,
+    Day,
+    Email,
+    Id,
+    Obj,
+    Raw,
+    Schema,
+    Text,
+    TextList,
+    ref,
+)
 from chalicelib.web.validation import Fields, as_list, parse_int
 
 routes = Routes(__name__, tag="Ordens de serviço",
                 tag_description="Atendimentos e ordens de serviço (API de OS do HubSoft).")
+routes.schemas(shapes.SCHEMAS)
 
 DEFAULT_SERVICE_DESCRIPTION = "O.S aberta via API."
 DEFAULT_AVAILABILITY = ("manha", "tarde")
@@ -54,20 +71,137 @@ MAX_TEXT = 5000
 MAX_TECHNICIANS = 20
 MIN_NOTE = 10
 
+# ------------------------------------------------------------------ fields
+# Each field a route reads, declared once: the views read it through these objects and the document
+# describes it from them.
+_ID: Schema = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1, "description": ID_DESCRIPTION}
+# ``tecnicos`` and ``ids_tecnicos`` are read by ``_technician_ids`` (too lenient for a typed field): their
+# schemas are written out.
+_TECHNICIANS: Schema = {
+    "type": ["array", "object", "string"],
+    "items": {"oneOf": [
+        {"type": "object", "required": ["id"],
+         "properties": {"id": {**_ID, "description": "ID do técnico (GET configuracao/tecnico)."}}},
+        _ID,
+    ]},
+    "maxItems": MAX_TECHNICIANS,
+    "description": "Técnicos da OS: lista de `{id}` (ou de IDs), objeto indexado (`{\"0\": {\"id\": 5}}`) ou "
+                   "chaves de formulário `tecnicos[0][id]=5`. Sem técnicos, a OS fica sem técnico (não há o "
+                   "técnico \"SAC\" do HubSoft).",
+}
+TECHNICIANS = Raw("tecnicos", spec=_TECHNICIANS)
+TECHNICIAN_IDS = Raw("ids_tecnicos", spec={
+    "type": ["array", "string"], "items": _ID,
+    "description": "Alternativa a `tecnicos`: lista de IDs ou texto separado por vírgulas."})
+
+ORDER_ID = Id("id_ordem_servico", required=True)
+
+# The OS of ``abrir_os`` and of ``atendimento``'s ``parametros_ordem_servico``.
+ORDER_TYPE = Id("id_tipo_ordem_servico", "Padrão: 1, \"ABERTURA VIA API\" (GET configuracao/tipo_ordem_servico).")
+ORDER_STATUS = Choice("status", "`pendente` exige agenda e horário.", options=(AWAITING, PENDING), default=AWAITING,
+                      extra={"default": AWAITING})
+PRIORITY = Choice("prioridade", options=PRIORITIES, default="normal", extra={"default": "normal"})
+SERVICE_DESCRIPTION = Text("descricao_servico", f"Padrão: \"{DEFAULT_SERVICE_DESCRIPTION}\".", max_len=MAX_TEXT)
+AGENDA = Id("id_agenda_ordem_servico", "Agenda em que a OS é programada. Sem agenda a OS não tem horário "
+                                       "programado (datas enviadas sem agenda são recusadas).")
+AVAILABILITY = TextList("disponibilidade", "Turnos do cliente; padrão manhã e tarde (`{\"0\": \"manha\", "
+                                           "\"1\": \"tarde\"}`).",
+                        max_items=len(AVAILABILITIES) * 2, item={"enum": list(AVAILABILITIES)},
+                        extra={"type": ["array", "object", "string"]})
+PROGRAMMED_START_DAY = Day("data_inicio_programado", "Com agenda; padrão: hoje.")
+PROGRAMMED_START_TIME = ClockTime("hora_inicio_programado", "Com agenda; padrão: agora + 1 h (no minuto).")
+PROGRAMMED_END_DAY = Day("data_termino_programado", "Padrão: o dia do início (usado com hora_termino_programado).")
+PROGRAMMED_END_TIME = ClockTime("hora_termino_programado", "Padrão: início + `duracao` (ou 1 h).")
+DURATION = Text("duracao", "Duração quando hora_termino_programado não é enviado (padrão 01:00:00).", max_len=8,
+                pattern="^[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?$", extra={"examples": ["01:30:00"]})
+ORDER_FIELDS = (ORDER_TYPE, ORDER_STATUS, PRIORITY, SERVICE_DESCRIPTION, AGENDA, TECHNICIANS, TECHNICIAN_IDS,
+                AVAILABILITY, PROGRAMMED_START_DAY, PROGRAMMED_START_TIME, PROGRAMMED_END_DAY, PROGRAMMED_END_TIME,
+                DURATION)
+
+# atendimento
+CUSTOMER_SERVICE = Id("id_cliente_servico", required=True)
+TICKET_TYPE = Id("id_tipo_atendimento", "Padrão: 1, \"SAC\". O tipo 4 (FINANCEIRO) não abre OS.")
+TICKET_DESCRIPTION = Text("descricao", "Descrição do atendimento (vira a descrição de abertura da OS).",
+                          required=True, max_len=MAX_TEXT)
+REQUESTER_NAME = Text("nome", "Nome de quem pediu.", required=True, max_len=150)
+REQUESTER_PHONE = Text("telefone", "Telefone com DDD (DDNNNNNNNNN).", required=True, max_len=20)
+REQUESTER_EMAIL = Email("email", "E-mail (opcional).")
+OPENS_ORDER = Bool("abrir_os", "Abre a OS junto; texto \"false\" na query string é lido como falso.",
+                   extra={"default": False})
+ORDER_PARAMETERS = Obj("parametros_ordem_servico", "`parametros_ordem_servico` do atendimento: os campos de "
+                                                   "`abrir_os`.", of=ORDER_FIELDS)
+
+# abrir_os
+TICKET_ID = Id("id_atendimento", "Atendimento de origem (pode vir na query string).", required=True)
+
+# reagendar
+_LOCAL_TIME = "Horário local do provedor (HH:MM aceito)."
+NEW_START_DAY = Day("data_inicio_programado", required=True)
+NEW_START_TIME = ClockTime("hora_inicio_programado", _LOCAL_TIME, required=True)
+NEW_END_DAY = Day("data_termino_programado", required=True)
+NEW_END_TIME = ClockTime("hora_termino_programado", _LOCAL_TIME, required=True)
+OLD_TECHNICIAN = Id("id_usuario_antigo", "Técnico a trocar (junto com id_usuario_novo).")
+NEW_TECHNICIAN = Id("id_usuario_novo", "Técnico que entra (junto com id_usuario_antigo).")
+NEW_AGENDA = Id("id_agenda_ordem_servico", "Nossa extensão: muda também a agenda.")
+
+# remove_agendamento
+UNSCHEDULE_REASON = Id("id_motivo_remocao_agendamento", "Um dos motivos de GET ordem_servico/create.", required=True)
+UNSCHEDULE_NOTE = Text("observacao", "Pelo menos 10 caracteres.", required=True, min_len=MIN_NOTE, max_len=MAX_TEXT)
+
+# fechar
+EXECUTED_START_DAY = Day("data_inicio_executado", required=True)
+EXECUTED_START_TIME = ClockTime("hora_inicio_executado", _LOCAL_TIME, required=True)
+EXECUTED_END_DAY = Day("data_termino_executado", required=True)
+EXECUTED_END_TIME = ClockTime("hora_termino_executado", _LOCAL_TIME, required=True)
+CLOSING_STATUS = Choice("status_fechamento", options=CLOSING_STATUSES, required=True)
+CLOSING_DESCRIPTION = Text("descricao_fechamento", "Relato do fechamento.", max_len=MAX_TEXT)
+CLOSING_REASON_ID = Id("id", "Um dos motivos de GET ordem_servico/create.")
+CLOSING_REASON_ALIAS = Id("id_motivo_fechamento", "Sinônimo de `id`.")
+CLOSING_REASON = Obj("motivo_fechamento", of=(CLOSING_REASON_ID, CLOSING_REASON_ALIAS))
+EXECUTED_BY = Raw("tecnicos", spec={**_TECHNICIANS, "description": "Quem executou; padrão: os técnicos da OS."})
+GENERATES_COST = Bool("gera_custo")
+BILLING_TYPE = Choice("tipo_faturamento", "Guardado com o fechamento; não gera cobrança.", options=BILLING_TYPES)
+PAYMENT_METHOD = Choice("forma_pagamento", "Guardado com o fechamento; não gera cobrança.", options=PAYMENT_METHODS)
+
+# adicionar_mensagem
+MESSAGE = Text("mensagem", "Texto da mensagem.", required=True, max_len=MAX_TEXT)
+
+# editar
+EDITED_AGENDA = Id("id_agenda_ordem_servico")
+EDITED_DESCRIPTION = Text("descricao_servico", "Nova descrição do serviço.", max_len=MAX_TEXT)
+EDITED_PRIORITY = Choice("prioridade", options=PRIORITIES)
+EDITED_TECHNICIANS = Raw("tecnicos", spec={**_TECHNICIANS, "description": "Substitui os técnicos da OS."})
+EDITED_TECHNICIAN_IDS = Raw("ids_tecnicos", spec={
+    "type": ["array", "string"], "items": _ID,
+    "description": "Lidos só junto com `tecnicos` (somados a eles): lista de IDs ou texto separado por vírgulas."})
+
+_ORDER_ANSWER = ("ordem_servico", ref("OrdemServicoAgenda"))
+
 
 # ------------------------------------------------------------------ routes
+@routes.post("/atendimento", Permission.CRIAR_ATENDIMENTO, summary="Abrir atendimento (e, opcionalmente, sua OS)",
+             description="Cria o atendimento com protocolo. Com `abrir_os`, abre também a OS de "
+                         "`parametros_ordem_servico` na mesma transação: se a agenda recusar a OS (cidade não "
+                         "atendida, fora do horário, horário lotado, limite diário, data bloqueada, agenda inativa), "
+                         "nada é gravado.",
+             body=Body("NovoAtendimento", (CUSTOMER_SERVICE, TICKET_TYPE, TICKET_DESCRIPTION, REQUESTER_NAME,
+                                           REQUESTER_PHONE, REQUESTER_EMAIL, OPENS_ORDER, ORDER_PARAMETERS),
+                       description="Com `abrir_os` verdadeiro, o atendimento e a OS são gravados juntos: se a agenda "
+                                   "recusar a OS, nada é gravado. O campo livre `parametros` do HubSoft é aceito e "
+                                   "ignorado."),
+             result=("atendimento", ref("Atendimento")))
 def open_ticket(request: ApiRequest) -> Payload:
     """``POST atendimento``: the ticket and, with ``abrir_os``, its OS in the same transaction."""
     fields = request.fields()
-    service_id = fields.identifier("id_cliente_servico", required=True)
-    type_id = _catalogue_id(fields, "id_tipo_atendimento", catalogues.TICKET_TYPES, catalogues.DEFAULT_TICKET_TYPE,
+    service_id = CUSTOMER_SERVICE.read(fields)
+    type_id = _catalogue_id(fields, TICKET_TYPE, catalogues.TICKET_TYPES, catalogues.DEFAULT_TICKET_TYPE,
                             "Tipo de atendimento")
-    description = fields.text("descricao", required=True, max_len=MAX_TEXT)
-    name = fields.text("nome", required=True, max_len=150)
-    phone = _phone(fields, "telefone")
-    email = fields.email("email")
-    opens_order = fields.boolean("abrir_os")
-    order_fields = fields.obj("parametros_ordem_servico") if opens_order else None
+    description = TICKET_DESCRIPTION.read(fields)
+    name = REQUESTER_NAME.read(fields)
+    phone = _phone(fields, REQUESTER_PHONE)
+    email = REQUESTER_EMAIL.read(fields)
+    opens_order = OPENS_ORDER.read(fields)
+    order_fields = ORDER_PARAMETERS.read(fields) if opens_order else None
     draft = _order_draft(request, order_fields) if order_fields is not None else None
     fields.check()
     _check_ticket_type(type_id, opens_order)
@@ -85,10 +219,17 @@ def open_ticket(request: ApiRequest) -> Payload:
                    atendimento=shapes.ticket_shape(ticket, request.container.settings.zone, rendered))
 
 
+@routes.post("/ordem_servico/abrir_os", Permission.ABRIR_ORDEM_SERVICO, summary="Abrir OS a partir de um atendimento",
+             description="Padrões do HubSoft: tipo \"ABERTURA VIA API\", status aguardando_agendamento, prioridade "
+                         "normal, descrição \"O.S aberta via API.\", disponibilidade manhã e tarde. Com agenda e sem "
+                         "datas: hoje, agora + 1 h, por 1 h (ou `duracao`). Sem agenda a OS não tem horário "
+                         "programado.",
+             body=Body("NovaOrdemServico", (TICKET_ID, *ORDER_FIELDS)),
+             result=("ordem_servico", ref("OrdemServicoAberta")))
 def open_order(request: ApiRequest) -> Payload:
     """``POST ordem_servico/abrir_os`` (``id_atendimento`` usually in the query string)."""
     fields = request.fields()
-    ticket_id = fields.identifier("id_atendimento", required=True)
+    ticket_id = TICKET_ID.read(fields)
     draft = _order_draft(request, fields)
     fields.check()
     ticket = request.container.service_orders.ticket(ticket_id)
@@ -98,27 +239,36 @@ def open_order(request: ApiRequest) -> Payload:
                    ordem_servico=shapes.opened_shape(order, _context(request, order)))
 
 
+@routes.post("/ordem_servico/agendar", Permission.AGENDAR_ORDEM_SERVICO, summary="Confirmar o agendamento da OS",
+             description="A OS, que precisa ter data programada, passa a `Pendente`.",
+             body=Body("IdOrdemServico", (ORDER_ID,)), result=_ORDER_ANSWER)
 def confirm(request: ApiRequest) -> Payload:
     """``POST ordem_servico/agendar``."""
     fields = request.fields()
-    order_id = fields.identifier("id_ordem_servico", required=True)
+    order_id = ORDER_ID.read(fields)
     fields.check()
     visible_order(request, order_id)
     order = request.container.service_orders.confirm(order_id)
     return success("Agendamento salvo com sucesso", ordem_servico=_schedule(request, order))
 
 
+@routes.post("/ordem_servico/reagendar", Permission.AGENDAR_ORDEM_SERVICO, summary="Reagendar a OS",
+             description="Novo horário (mover ou redimensionar), conferido pelas regras da agenda; a OS passa a "
+                         "`Pendente`. Usuário ligado a um técnico só reagenda OS em que o técnico está.",
+             body=Body("Reagendamento", (ORDER_ID, NEW_START_DAY, NEW_START_TIME, NEW_END_DAY, NEW_END_TIME,
+                                         OLD_TECHNICIAN, NEW_TECHNICIAN, NEW_AGENDA)),
+             result=_ORDER_ANSWER)
 def reschedule(request: ApiRequest) -> Payload:
     """``POST ordem_servico/reagendar``: new interval, optionally a technician swap or another agenda."""
     fields = request.fields()
-    order_id = fields.identifier("id_ordem_servico", required=True)
-    start = _moment(fields, "data_inicio_programado", "hora_inicio_programado", required=True)
-    end = _moment(fields, "data_termino_programado", "hora_termino_programado", required=True)
-    old_user = fields.optional_identifier("id_usuario_antigo")
-    new_user = fields.optional_identifier("id_usuario_novo")
-    if fields.has("id_usuario_antigo") != fields.has("id_usuario_novo"):
+    order_id = ORDER_ID.read(fields)
+    start = _moment(fields, NEW_START_DAY, NEW_START_TIME)
+    end = _moment(fields, NEW_END_DAY, NEW_END_TIME)
+    old_user = OLD_TECHNICIAN.read_optional(fields)
+    new_user = NEW_TECHNICIAN.read_optional(fields)
+    if fields.has(OLD_TECHNICIAN.name) != fields.has(NEW_TECHNICIAN.name):
         fields.error("Os campos id_usuario_antigo e id_usuario_novo devem ser informados juntos.")
-    agenda_id = fields.optional_identifier("id_agenda_ordem_servico")
+    agenda_id = NEW_AGENDA.read_optional(fields)
     fields.check()
     assert start is not None and end is not None
     order = visible_order(request, order_id)
@@ -129,13 +279,17 @@ def reschedule(request: ApiRequest) -> Payload:
     return success("Reagendamento salvo com sucesso", ordem_servico=_schedule(request, updated, seconds=False))
 
 
+@routes.post("/ordem_servico/remove_agendamento", Permission.AGENDAR_ORDEM_SERVICO,
+             summary="Remover o agendamento da OS",
+             description="A OS volta a `Aguardando Agendamento` e libera sua vaga na agenda.",
+             body=Body("RemocaoAgendamento", (ORDER_ID, UNSCHEDULE_REASON, UNSCHEDULE_NOTE)), result=_ORDER_ANSWER)
 def unschedule(request: ApiRequest) -> Payload:
     """``POST ordem_servico/remove_agendamento``: back to aguardando_agendamento, places released."""
     fields = request.fields()
-    order_id = fields.identifier("id_ordem_servico", required=True)
-    reason_id = fields.identifier("id_motivo_remocao_agendamento", required=True)
-    note = fields.text("observacao", required=True, min_len=MIN_NOTE, max_len=MAX_TEXT)
-    if fields.has("id_motivo_remocao_agendamento") and reason_id and \
+    order_id = ORDER_ID.read(fields)
+    reason_id = UNSCHEDULE_REASON.read(fields)
+    note = UNSCHEDULE_NOTE.read(fields)
+    if fields.has(UNSCHEDULE_REASON.name) and reason_id and \
             catalogues.find(catalogues.UNSCHEDULE_REASONS, reason_id) is None:
         fields.error(f"Motivo de remoção de agendamento de ID {reason_id} não encontrado "
                      "(consulte GET ordem_servico/create).")
@@ -145,19 +299,30 @@ def unschedule(request: ApiRequest) -> Payload:
     return success("Remoção do agendamento feito com sucesso", ordem_servico=_schedule(request, order))
 
 
+@routes.post("/ordem_servico/fechar", Permission.FECHAR_ORDEM_SERVICO, summary="Fechar (finalizar) a OS",
+             description="Guarda os dados do fechamento, finaliza a OS e libera sua vaga na agenda. Usuário ligado a "
+                         "um técnico só fecha OS em que o técnico está.",
+             body=Body("Fechamento", (ORDER_ID, EXECUTED_START_DAY, EXECUTED_START_TIME, EXECUTED_END_DAY,
+                                      EXECUTED_END_TIME, CLOSING_STATUS, CLOSING_DESCRIPTION, CLOSING_REASON,
+                                      EXECUTED_BY, TECHNICIAN_IDS, GENERATES_COST, BILLING_TYPE, PAYMENT_METHOD),
+                       description="Campos de faturamento do HubSoft além de `tipo_faturamento` e `forma_pagamento` "
+                                   "(`caixa_financeiro`, `servicos_cobrados`, `data_vencimento`, "
+                                   "`numero_total_parcelas`, `movimento_produto_utilizado`) são aceitos e ignorados: "
+                                   "nenhuma cobrança é gerada."),
+             result=_ORDER_ANSWER)
 def close(request: ApiRequest) -> Payload:
     """``POST ordem_servico/fechar``: finishes the OS (its places are released) with the closing data."""
     fields = request.fields()
-    order_id = fields.identifier("id_ordem_servico", required=True)
-    start = _moment(fields, "data_inicio_executado", "hora_inicio_executado", required=True)
-    end = _moment(fields, "data_termino_executado", "hora_termino_executado", required=True)
-    status = fields.choice("status_fechamento", CLOSING_STATUSES, required=True)
-    description = fields.text("descricao_fechamento", max_len=MAX_TEXT)
+    order_id = ORDER_ID.read(fields)
+    start = _moment(fields, EXECUTED_START_DAY, EXECUTED_START_TIME)
+    end = _moment(fields, EXECUTED_END_DAY, EXECUTED_END_TIME)
+    status = CLOSING_STATUS.read(fields)
+    description = CLOSING_DESCRIPTION.read(fields)
     reason_id = _closing_reason(fields)
-    technicians = _technician_ids(request, fields)
-    generates_cost = fields.boolean("gera_custo")
-    billing_type = fields.choice("tipo_faturamento", BILLING_TYPES)
-    payment_method = fields.choice("forma_pagamento", PAYMENT_METHODS)
+    technicians = _technician_ids(request, fields, EXECUTED_BY, TECHNICIAN_IDS)
+    generates_cost = GENERATES_COST.read(fields)
+    billing_type = BILLING_TYPE.read(fields)
+    payment_method = PAYMENT_METHOD.read(fields)
     if start is not None and end is not None and end <= start:
         fields.error("O término executado deve ser posterior ao início executado.")
     fields.check()
@@ -174,10 +339,16 @@ def close(request: ApiRequest) -> Payload:
                    ordem_servico=_schedule(request, finished))
 
 
+@routes.post("/ordem_servico/adicionar_mensagem/{id_ordem_servico}", Permission.FECHAR_ORDEM_SERVICO,
+             summary="Adicionar mensagem à OS",
+             description="Usuário ligado a um técnico só escreve em OS em que o técnico está.",
+             path_params=(PathId("id_ordem_servico", "ID da ordem de serviço (`id_ordem_servico`)."),),
+             body=Body("NovaMensagemOrdemServico", (MESSAGE,)),
+             result=("ordem_servico_mensagem", ref("MensagemOrdemServico")))
 def add_message(request: ApiRequest, order_id: int) -> Payload:
     """``POST ordem_servico/adicionar_mensagem/{id_ordem_servico}``."""
     fields = request.fields()
-    text = fields.text("mensagem", required=True, max_len=MAX_TEXT)
+    text = MESSAGE.read(fields)
     fields.check()
     visible_order(request, order_id)
     # The TCP peer API Gateway saw: X-Forwarded-For is whatever the client chose to write.
@@ -187,14 +358,22 @@ def add_message(request: ApiRequest, order_id: int) -> Payload:
                    ordem_servico_mensagem=shapes.message_shape(message, request.container.settings.zone))
 
 
+@routes.post("/ordem_servico/editar", Permission.AGENDAR_ORDEM_SERVICO, summary="Alterar OS aberta",
+             description="Agenda, descrição, prioridade e técnicos de uma OS aberta.",
+             body=Body("EdicaoOrdemServico", (ORDER_ID, EDITED_AGENDA, EDITED_DESCRIPTION, EDITED_PRIORITY,
+                                              EDITED_TECHNICIANS, EDITED_TECHNICIAN_IDS),
+                       description="Ao menos um campo além do ID. Trocar a agenda de uma OS programada confere as "
+                                   "regras da nova agenda (cidade, horários, vagas)."),
+             result=_ORDER_ANSWER)
 def edit(request: ApiRequest) -> Payload:
     """``POST ordem_servico/editar`` (ours): agenda, description, priority, technicians of an open OS."""
     fields = request.fields()
-    order_id = fields.identifier("id_ordem_servico", required=True)
-    agenda_id = fields.optional_identifier("id_agenda_ordem_servico")
-    description = fields.text("descricao_servico", max_len=MAX_TEXT) if fields.has("descricao_servico") else None
-    priority = fields.choice("prioridade", PRIORITIES) if fields.has("prioridade") else None
-    technicians = _technician_ids(request, fields) if fields.raw("tecnicos") is not None else None
+    order_id = ORDER_ID.read(fields)
+    agenda_id = EDITED_AGENDA.read_optional(fields)
+    description = EDITED_DESCRIPTION.read(fields) if fields.has(EDITED_DESCRIPTION.name) else None
+    priority = EDITED_PRIORITY.read(fields) if fields.has(EDITED_PRIORITY.name) else None
+    technicians = _technician_ids(request, fields, EDITED_TECHNICIANS, EDITED_TECHNICIAN_IDS) \
+        if fields.raw(EDITED_TECHNICIANS.name) is not None else None
     if not fields.errors and agenda_id is None and description is None and priority is None and technicians is None:
         fields.error("Informe ao menos um campo para alterar: id_agenda_ordem_servico, descricao_servico, "
                      "prioridade ou tecnicos.")
@@ -205,6 +384,11 @@ def edit(request: ApiRequest) -> Payload:
     return success("Ordem de serviço alterada com sucesso", ordem_servico=_schedule(request, order))
 
 
+@routes.get("/ordem_servico/create", Permission.CONSULTAR_ORDEM_SERVICO, summary="Catálogos de motivos da OS",
+            description="Motivos de remoção de agendamento (`remove_agendamento`) e de fechamento (`fechar`).",
+            result=("motivos_remocao_agendamento", {"type": "array", "items": {
+                "type": "object", "properties": {"id_motivo_remocao_agendamento": {"type": "integer"},
+                                                 "descricao": {"type": "string"}}}}))
 def order_catalogues(request: ApiRequest) -> Payload:
     """``GET ordem_servico/create``: the ids ``remove_agendamento`` and ``fechar`` accept."""
     return success(
@@ -216,6 +400,12 @@ def order_catalogues(request: ApiRequest) -> Payload:
     )
 
 
+@routes.get("/configuracao/tipo_ordem_servico", Permission.CONSULTAR_ORDEM_SERVICO,
+            summary="Listar tipos de ordem de serviço",
+            result=("tipo_ordem_servicos", {"type": "array", "items": {
+                "type": "object", "properties": {"id_tipo_ordem_servico": {"type": "integer"},
+                                                 "descricao": {"type": "string"},
+                                                 "destino": {"const": "cliente_servico"}}}}))
 def order_types(request: ApiRequest) -> Payload:
     """``GET configuracao/tipo_ordem_servico``."""
     return success("Dados consultados com sucesso.", tipo_ordem_servicos=[
@@ -223,7 +413,7 @@ def order_types(request: ApiRequest) -> Payload:
         for e in catalogues.ORDER_TYPES])
 
 
-# ------------------------------------------------------------------ input
+# ---------------------------------------------------------------- reading
 class _OrderDraft:
     """An OS read from the request, completed by the ticket it is opened from."""
 
@@ -237,13 +427,13 @@ class _OrderDraft:
 
 def _order_draft(request: ApiRequest, fields: Fields) -> _OrderDraft:
     """The OS fields of ``abrir_os`` and ``parametros_ordem_servico``, with HubSoft's defaults."""
-    type_id = _catalogue_id(fields, "id_tipo_ordem_servico", catalogues.ORDER_TYPES, catalogues.DEFAULT_ORDER_TYPE,
+    type_id = _catalogue_id(fields, ORDER_TYPE, catalogues.ORDER_TYPES, catalogues.DEFAULT_ORDER_TYPE,
                             "Tipo de ordem de serviço")
-    status = fields.choice("status", (AWAITING, PENDING), default=AWAITING)
-    priority = fields.choice("prioridade", PRIORITIES, default="normal")
-    description = fields.text("descricao_servico", max_len=MAX_TEXT) or DEFAULT_SERVICE_DESCRIPTION
-    agenda_id = fields.optional_identifier("id_agenda_ordem_servico")
-    technicians = _technician_ids(request, fields)
+    status = ORDER_STATUS.read(fields)
+    priority = PRIORITY.read(fields)
+    description = SERVICE_DESCRIPTION.read(fields) or DEFAULT_SERVICE_DESCRIPTION
+    agenda_id = AGENDA.read_optional(fields)
+    technicians = _technician_ids(request, fields, TECHNICIANS, TECHNICIAN_IDS)
     availability = _availability(fields)
     interval = _programmed(request, fields)
     return _OrderDraft(agenda_id=agenda_id, interval=interval, technician_ids=technicians, status=status,
@@ -255,11 +445,11 @@ def _programmed(request: ApiRequest, fields: Fields) -> Interval:
     """The programmed interval with HubSoft's defaults: today, now + 1 h (to the minute),
     lasting ``duracao`` or 1 h. With an agenda it must fit the agenda; without one it
     holds no agenda place (agendas are opt-in, as in HubSoft)."""
-    start_day = fields.day("data_inicio_programado")
-    start_time = fields.clock_time("hora_inicio_programado")
-    end_day = fields.day("data_termino_programado")
-    end_time = fields.clock_time("hora_termino_programado")
-    length = _duration(fields, "duracao")
+    start_day = PROGRAMMED_START_DAY.read(fields)
+    start_time = PROGRAMMED_START_TIME.read(fields)
+    end_day = PROGRAMMED_END_DAY.read(fields)
+    end_time = PROGRAMMED_END_TIME.read(fields)
+    length = _duration(fields, DURATION)
     now = local(request.container.clock(), request.container.settings.zone)
     default = (now + DEFAULT_LEAD).replace(second=0, microsecond=0)
     start = datetime.combine(start_day or default.date(), start_time or default.time())
@@ -270,14 +460,15 @@ def _programmed(request: ApiRequest, fields: Fields) -> Interval:
     return Interval(start, end)
 
 
-def _moment(fields: Fields, day_key: str, time_key: str, *, required: bool) -> datetime | None:
-    day = fields.day(day_key, required=required)
-    moment = fields.clock_time(time_key, required=required)
+def _moment(fields: Fields, day_field: Day, time_field: ClockTime) -> datetime | None:
+    day = day_field.read(fields)
+    moment = time_field.read(fields)
     return datetime.combine(day, moment) if day is not None and moment is not None else None
 
 
-def _duration(fields: Fields, key: str) -> timedelta | None:
-    text = fields.text(key, max_len=8)
+def _duration(fields: Fields, field: Text) -> timedelta | None:
+    key = field.name
+    text = field.read(fields)
     if not text:
         return None
     match = re.fullmatch(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?", text)
@@ -291,10 +482,10 @@ def _duration(fields: Fields, key: str) -> timedelta | None:
     return length
 
 
-def _technician_ids(request: ApiRequest, fields: Fields) -> tuple[int, ...]:
+def _technician_ids(request: ApiRequest, fields: Fields, technicians: Raw, technician_ids: Raw) -> tuple[int, ...]:
     """``tecnicos`` ({id} objects or ids; array, indexed object or form keys) and ``ids_tecnicos``."""
     ids: list[int] = []
-    for key in ("tecnicos", "ids_tecnicos"):
+    for key in (technicians.name, technician_ids.name):
         raw = fields.raw(key)
         if raw is None or raw == "":
             continue
@@ -322,46 +513,46 @@ def _technician_ids(request: ApiRequest, fields: Fields) -> tuple[int, ...]:
 
 
 def _availability(fields: Fields) -> tuple[str, ...]:
-    names = fields.text_list("disponibilidade", max_items=len(AVAILABILITIES) * 2)
-    if not fields.has("disponibilidade"):
+    names = AVAILABILITY.read(fields)
+    if not fields.has(AVAILABILITY.name):
         return DEFAULT_AVAILABILITY
     chosen = [fold(n) for n in names]
     unknown = [n for n in chosen if n not in AVAILABILITIES]
     if unknown:
-        fields.error(f"O campo {fields.name('disponibilidade')} tem valor inválido ({', '.join(unknown)[:60]}). "
+        fields.error(f"O campo {fields.name(AVAILABILITY.name)} tem valor inválido ({', '.join(unknown)[:60]}). "
                      f"Valores aceitos: {', '.join(AVAILABILITIES)}.")
     return tuple(a for a in AVAILABILITIES if a in chosen)
 
 
-def _phone(fields: Fields, key: str) -> str:
-    text = fields.text(key, required=True, max_len=20)
+def _phone(fields: Fields, field: Text) -> str:
+    text = field.read(fields)
     if not text:
         return ""
     phone = normalize_phone(text)
     if phone is None:
-        fields.error(f"O campo {fields.name(key)} deve ser um telefone com DDD (DDNNNNNNNNN).")
+        fields.error(f"O campo {fields.name(field.name)} deve ser um telefone com DDD (DDNNNNNNNNN).")
         return ""
     return phone
 
 
-def _catalogue_id(fields: Fields, key: str, entries: tuple[catalogues.CatalogueEntry, ...], default: int,
+def _catalogue_id(fields: Fields, field: Id, entries: tuple[catalogues.CatalogueEntry, ...], default: int,
                   what: str) -> int:
-    if not fields.has(key):
+    if not fields.has(field.name):
         return default
     before = len(fields.errors)
-    value = fields.identifier(key)
+    value = field.read(fields)
     if len(fields.errors) == before and catalogues.find(entries, value) is None:
         fields.error(f"{what} de ID {value} não encontrado.")
     return value
 
 
 def _closing_reason(fields: Fields) -> int | None:
-    reason = fields.obj("motivo_fechamento")
-    key = next((k for k in ("id", "id_motivo_fechamento") if reason.has(k)), None)
-    if key is None:
+    reason = CLOSING_REASON.read(fields)
+    sent = next((f for f in (CLOSING_REASON_ID, CLOSING_REASON_ALIAS) if reason.has(f.name)), None)
+    if sent is None:
         return None
     before = len(fields.errors)
-    reason_id = reason.identifier(key)
+    reason_id = sent.read(reason)
     if len(fields.errors) == before and catalogues.find(catalogues.CLOSING_REASONS, reason_id) is None:
         fields.error(f"Motivo de fechamento de ID {reason_id} não encontrado (consulte GET ordem_servico/create).")
     return reason_id

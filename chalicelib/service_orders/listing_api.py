@@ -10,6 +10,7 @@ are on, in every list.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -37,12 +38,33 @@ from chalicelib.service_orders.model import (
 )
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.paging import paginacao, read_page
-from chalicelib.web.routes import Routes
+from chalicelib.web.paging import DEFAULT_PER_PAGE, MAX_PER_PAGE, PageRequest, paginacao
+from chalicelib.web.routes import Body, Routes
+from chalicelib.web.schema import Choice, Id, IdList, Integer, Moment, Text, TextList, list_of, ref
 from chalicelib.web.validation import Fields, parse_int
 
 routes = Routes(__name__, tag="Ordens de serviço",
                 tag_description="Atendimentos e ordens de serviço (API de OS do HubSoft).")
+routes.schemas({
+    "EventoCalendario": {
+        "type": "object",
+        "required": ["id_ordem_servico", "numero", "recursos", "inicio", "fim", "titulo", "status", "editavel"],
+        "properties": {
+            "id_ordem_servico": {"type": "integer"}, "numero": {"type": "integer"},
+            "recursos": {"type": "array", "items": {"type": "integer"},
+                         "description": "IDs das agendas ou técnicos em que o evento aparece."},
+            "inicio": {"type": "string", "examples": ["2026-12-14T09:00:00"]},
+            "fim": {"type": "string", "examples": ["2026-12-14T10:00:00"]},
+            "titulo": {"type": "string"}, "tipo": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": ["aguardando_agendamento", "pendente", "finalizado"]},
+            "cliente": {"type": ["string", "null"]}, "cidade": {"type": ["string", "null"]},
+            "tecnicos": {"type": "array", "items": {"type": "integer"}},
+            "editavel": {"type": "boolean",
+                         "description": "OS aberta e usuário com permissão de agendar: mover ou redimensionar "
+                                        "com `reagendar`."},
+        },
+    },
+})
 
 FOUND = "Dados consultados com sucesso"
 STATUSES = (PENDING, AWAITING, FINISHED, CANCELLED)
@@ -56,26 +78,100 @@ CUSTOMER_SEARCHES = ("codigo_cliente", "cpf_cnpj", "id_cliente_servico", "numero
 MAX_CALENDAR_PERIOD = timedelta(days=62)
 VIEWS = ("agenda", "tecnico")
 
+# ------------------------------------------------------------------ fields
+# Each field a route reads, declared once: the views read it through these objects and the document
+# describes it from them.
+_DATE_KIND = {"default": PROGRAMMED_START}
+
+# ordem_servico/todos (query string)
+PAGE = Integer("pagina", "Página, a partir de 0.", minimum=0, default=0)
+PER_PAGE = Integer("itens_por_pagina", f"1 a {MAX_PER_PAGE} (padrão {DEFAULT_PER_PAGE}).", minimum=1,
+                   maximum=MAX_PER_PAGE, default=DEFAULT_PER_PAGE)
+LIST_START = Moment("data_inicio")
+LIST_END = Moment("data_fim", "Data sem horário: o dia inteiro.", end_of_day=True)
+LIST_DATE_KIND = Choice("tipo_data", "A data filtrada e ordenada.", options=DATE_KINDS, default=PROGRAMMED_START,
+                        extra=_DATE_KIND)
+LIST_STATUSES = TextList("status", "Status.", max_items=10,
+                         item={"type": "string", "enum": list(STATUSES)})
+LIST_TECHNICIANS = IdList("tecnico", "IDs de técnicos.")
+LIST_TYPES = IdList("tipo_ordem_servico", "IDs de tipos.")
+LIST_AGENDAS = IdList("agenda_ordem_servico", "IDs de agendas.")
+LIST_SERVICE = Id("id_servico", "Serviço do cliente (id_cliente_servico).")
+LIST_CUSTOMER_SERVICE = Id("id_cliente_servico", "Serviço do cliente.")
+DESTINATION = Choice("destino", "Toda OS daqui é de `cliente_servico`.",
+                     options=("cliente_servico", "pop", "prospecto"))
+DESTINATION_ID = Id("id_destino", "Com `destino=cliente_servico`: o serviço do cliente.")
+AVAILABILITY = TextList("disponibilidade", "Turnos: manha, tarde, noite.", max_items=6,
+                        item={"type": "string", "enum": list(AVAILABILITIES)})
+RESERVED = Choice("reservada", "Não há reserva de OS por aplicativo: `nao` lista todas, os demais nenhuma.",
+                  options=("sim", "nao", "reservada_em_execucao", "reservada_sem_execucao"))
+LIST_RELATIONS_FIELD = TextList("relacoes", "Relações a incluir.", max_items=20,
+                                item={"type": "string", "enum": list(LIST_RELATIONS)})
+
+# ordem_servico/consultar (body)
+TERM = Text("consulta", "Número da OS ou nome do cliente.", required=True, max_len=150,
+            extra={"type": ["integer", "string"]})
+# Required unless ``consulta`` is a number alone: read as required in that case (``_required``).
+CONSULT_START = Moment("data_inicio", extra={"examples": ["2026-12-01", "2026-12-01 00:00:00"]})
+CONSULT_END = Moment("data_fim", end_of_day=True, extra={"examples": ["2026-12-31", "2026-12-31 23:59:59"]})
+CONSULT_DATE_KIND = Choice("tipo_data", options=DATE_KINDS, default=PROGRAMMED_START, extra=_DATE_KIND)
+CONSULT_ORDER_BY = Choice("order_by", options=DATE_KINDS, default=PROGRAMMED_START, extra=_DATE_KIND)
+CONSULT_DIRECTION = Choice("order_by_key", options=("asc", "desc"), default="desc", extra={"default": "desc"})
+CONSULT_STATUSES = TextList("status", "Status.", max_items=10,
+                            item={"type": "string", "enum": list(STATUSES)})
+CONSULT_TECHNICIANS = IdList("tecnicos", "`[{id}]` ou IDs.", extra={"type": ["array", "object", "string"]})
+CONSULT_TYPES = IdList("tipo_ordem_servicos", "`[{id_tipo_ordem_servico}]` ou IDs.",
+                       extra={"type": ["array", "object", "string"]})
+CONSULT_RELATIONS_FIELD = TextList("relacoes", max_items=20, item={"type": "string", "enum": list(CONSULT_RELATIONS)})
+
+# cliente/ordem_servico (query string)
+CUSTOMER_SEARCH = Choice("busca", "Chave da busca.", options=CUSTOMER_SEARCHES, required=True)
+CUSTOMER_TERM = Text("termo_busca", "Valor buscado.", required=True, max_len=20)
+CUSTOMER_LIMIT = Integer("limit", "1 a 50 (padrão 20).", minimum=1, maximum=50, default=20)
+CUSTOMER_STATUS = Choice("status", "Um status.", options=STATUSES)
+CUSTOMER_ORDER_BY = Choice("order_by", "Ordenação.", options=(CREATED, PROGRAMMED_START), default=CREATED)
+CUSTOMER_DIRECTION = Choice("order_type", "asc ou desc (padrão desc).", options=("asc", "desc"), default="desc")
+CUSTOMER_START = Moment("data_inicio", "Data de cadastro a partir de.")
+CUSTOMER_END = Moment("data_fim", "Data de cadastro até.", end_of_day=True)
+
+# ordem_servico/calendario (query string)
+CALENDAR_START = Moment("data_inicio", "Primeiro dia.", required=True)
+CALENDAR_END = Moment("data_fim", "Último dia.", required=True, end_of_day=True)
+CALENDAR_VIEW = Choice("ver_por", "Raias do calendário.", options=VIEWS, default="agenda", extra={"default": "agenda"})
+CALENDAR_IDS = IdList("ids", "IDs das agendas ou técnicos.")
+
 
 # ------------------------------------------------------------------ routes
+@routes.get("/ordem_servico/todos", Permission.CONSULTAR_ORDEM_SERVICO, summary="Listar ordens de serviço",
+            description="Lista filtrada e paginada (`pagina` a partir de 0; uma página além da última vem vazia, "
+                        "com o bloco `paginacao`). O período vale para a data de `tipo_data`; sem período: de 31 "
+                        "dias antes a 31 dias depois de hoje; no máximo 10 anos. Ordem: a data de `tipo_data`, "
+                        "depois o número. Usuário ligado a um técnico vê só as OS em que o técnico está.",
+            query=(PAGE, PER_PAGE, LIST_START, LIST_END, LIST_DATE_KIND, LIST_STATUSES, LIST_TECHNICIANS, LIST_TYPES,
+                   LIST_AGENDAS, LIST_SERVICE, LIST_CUSTOMER_SERVICE, DESTINATION, DESTINATION_ID, AVAILABILITY,
+                   RESERVED, LIST_RELATIONS_FIELD),
+            raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
+                "type": "object", "required": ["ordens_servico", "paginacao"],
+                "properties": {"ordens_servico": list_of("OrdemServicoLista"), "paginacao": ref("Paginacao")}}]},
+                ref("EnvelopeErro")]})
 def list_orders(request: ApiRequest) -> Payload:
     """``GET ordem_servico/todos``: filtered, 0-based pages; a page past the end is empty, not an error."""
     fields = request.fields()
-    page = read_page(fields)
-    kind = fields.choice("tipo_data", DATE_KINDS, default=PROGRAMMED_START)
+    page = PageRequest(page=PAGE.read(fields), per_page=PER_PAGE.read(fields))
+    kind = LIST_DATE_KIND.read(fields)
     period = _period(request, fields)
-    destination = fields.choice("destino", ("cliente_servico", "pop", "prospecto"))
-    reserved = fields.choice("reservada", ("sim", "nao", "reservada_em_execucao", "reservada_sem_execucao"))
-    service_id = fields.optional_identifier("id_servico") or fields.optional_identifier("id_cliente_servico")
-    if destination == "cliente_servico" and fields.has("id_destino"):
-        service_id = fields.optional_identifier("id_destino")
+    destination = DESTINATION.read(fields)
+    reserved = RESERVED.read(fields)
+    service_id = LIST_SERVICE.read_optional(fields) or LIST_CUSTOMER_SERVICE.read_optional(fields)
+    if destination == "cliente_servico" and fields.has(DESTINATION_ID.name):
+        service_id = DESTINATION_ID.read_optional(fields)
     wanted = OrderFilter(
-        period=period, date_kind=kind, statuses=_statuses(fields, "status"),
-        technician_ids=frozenset(fields.id_list("tecnico")), type_ids=frozenset(fields.id_list("tipo_ordem_servico")),
-        agenda_ids=frozenset(fields.id_list("agenda_ordem_servico")), service_id=service_id,
+        period=period, date_kind=kind, statuses=_statuses(fields, LIST_STATUSES),
+        technician_ids=frozenset(LIST_TECHNICIANS.read(fields)), type_ids=frozenset(LIST_TYPES.read(fields)),
+        agenda_ids=frozenset(LIST_AGENDAS.read(fields)), service_id=service_id,
         availability=_availability(fields), technician_view=request.user.only_technician,
     )
-    relations = _relations(fields, LIST_RELATIONS)
+    relations = _relations(fields, LIST_RELATIONS_FIELD, LIST_RELATIONS)
     fields.check()
     # Every OS here serves a customer's service and none is reserved by a technician app.
     found = [] if destination in ("pop", "prospecto") or reserved not in ("", "nao") else \
@@ -84,33 +180,43 @@ def list_orders(request: ApiRequest) -> Payload:
                    paginacao=paginacao(page, len(found)))
 
 
+@routes.post("/ordem_servico/consultar", Permission.CONSULTAR_ORDEM_SERVICO, summary="Consultar ordens de serviço",
+             description=f"Pelo número da OS ou, num período, pelo número ou nome do cliente (até "
+                         f"{MAX_CONSULT_RESULTS} OS). Usuário ligado a um técnico vê só as OS em que o técnico está.",
+             body=Body("ConsultaOrdemServico", (TERM, CONSULT_START, CONSULT_END, CONSULT_DATE_KIND, CONSULT_ORDER_BY,
+                                                CONSULT_DIRECTION, CONSULT_STATUSES, CONSULT_TECHNICIANS,
+                                                CONSULT_TYPES, CONSULT_RELATIONS_FIELD),
+                       description="Só `consulta` numérico: a OS desse número. Com `data_inicio`/`data_fim` "
+                                   "(obrigatórios quando `consulta` é um nome): OS do período cujo número ou nome do "
+                                   "cliente confere."),
+             result=("ordens_servico", list_of("OrdemServicoConsulta")))
 def consult(request: ApiRequest) -> Payload:
     """``POST ordem_servico/consultar``: by OS number alone (2025) or by number or
     customer name within a period (2024, ``data_inicio``/``data_fim`` required)."""
     fields = request.fields()
-    term = fields.text("consulta", required=True, max_len=150)
-    number = parse_int(fields.raw("consulta"))
-    by_number_only = number is not None and not fields.has("data_inicio") and not fields.has("data_fim")
-    relations = _relations(fields, CONSULT_RELATIONS)
+    term = TERM.read(fields)
+    number = parse_int(fields.raw(TERM.name))
+    by_number_only = number is not None and not fields.has(CONSULT_START.name) and not fields.has(CONSULT_END.name)
+    relations = _relations(fields, CONSULT_RELATIONS_FIELD, CONSULT_RELATIONS)
     if by_number_only:
         fields.check()
         assert number is not None
         order = _number(request, number)
         return success(FOUND, ordens_servico=_render(request, [order] if order else [], relations,
                                                      shapes.consult_shape))
-    first = fields.moment("data_inicio", required=True)
-    last = fields.moment("data_fim", required=True, end_of_day=True)
-    kind = fields.choice("tipo_data", DATE_KINDS, default=PROGRAMMED_START)
-    order_by = fields.choice("order_by", DATE_KINDS, default=PROGRAMMED_START)
-    direction = fields.choice("order_by_key", ("asc", "desc"), default="desc")
+    first = _required(CONSULT_START).read(fields)
+    last = _required(CONSULT_END).read(fields)
+    kind = CONSULT_DATE_KIND.read(fields)
+    order_by = CONSULT_ORDER_BY.read(fields)
+    direction = CONSULT_DIRECTION.read(fields)
     words = () if number is not None else tuple(name_tokens(term))
     if term and number is None and not words:
         fields.error("O campo consulta deve ter o número da OS ou ao menos uma palavra do nome do cliente.")
     period = _checked_period(fields, first, last, request) if first and last else None
     wanted = OrderFilter(
-        period=period, date_kind=kind, statuses=_statuses(fields, "status"),
-        technician_ids=frozenset(fields.id_list("tecnicos")),
-        type_ids=frozenset(fields.id_list("tipo_ordem_servicos")), name_words=words,
+        period=period, date_kind=kind, statuses=_statuses(fields, CONSULT_STATUSES),
+        technician_ids=frozenset(CONSULT_TECHNICIANS.read(fields)),
+        type_ids=frozenset(CONSULT_TYPES.read(fields)), name_words=words,
         technician_view=request.user.only_technician,
     )
     fields.check()
@@ -119,17 +225,23 @@ def consult(request: ApiRequest) -> Payload:
     return success(FOUND, ordens_servico=_render(request, found, relations, shapes.consult_shape))
 
 
+@routes.get("/cliente/ordem_servico", Permission.CONSULTAR_ORDEM_SERVICO, summary="Ordens de serviço de um cliente",
+            description="Formato 1 do HubSoft (datas `dd/mm/AAAA HH:MM:SS`, status em snake-case, `cliente` e "
+                        "`servico` aninhados, `atendimento`). Cliente não encontrado: lista vazia.",
+            query=(CUSTOMER_SEARCH, CUSTOMER_TERM, CUSTOMER_LIMIT, CUSTOMER_STATUS, CUSTOMER_ORDER_BY,
+                   CUSTOMER_DIRECTION, CUSTOMER_START, CUSTOMER_END),
+            result=("ordens_servico", list_of("OrdemServicoCliente")))
 def customer_orders(request: ApiRequest) -> Payload:
     """``GET cliente/ordem_servico``: a customer's OS in shape 1 (dates ``dd/mm/AAAA``)."""
     fields = request.fields()
-    search = fields.choice("busca", CUSTOMER_SEARCHES, required=True)
-    term = fields.text("termo_busca", required=True, max_len=20)
-    limit = fields.integer("limit", minimum=1, maximum=50, default=20)
-    status = fields.choice("status", STATUSES)
-    order_by = fields.choice("order_by", (CREATED, PROGRAMMED_START), default=CREATED)
-    direction = fields.choice("order_type", ("asc", "desc"), default="desc")
-    first = fields.moment("data_inicio")
-    last = fields.moment("data_fim", end_of_day=True)
+    search = CUSTOMER_SEARCH.read(fields)
+    term = CUSTOMER_TERM.read(fields)
+    limit = CUSTOMER_LIMIT.read(fields)
+    status = CUSTOMER_STATUS.read(fields)
+    order_by = CUSTOMER_ORDER_BY.read(fields)
+    direction = CUSTOMER_DIRECTION.read(fields)
+    first = CUSTOMER_START.read(fields)
+    last = CUSTOMER_END.read(fields)
     fields.check()
     customer = _customer(request, search, term)
     if customer is None:
@@ -156,14 +268,25 @@ def customer_orders(request: ApiRequest) -> Payload:
         for o in found if o.customer_service_id in services])
 
 
+@routes.get("/ordem_servico/calendario", Permission.CONSULTAR_ORDEM_SERVICO,
+            summary="Calendário de OS por agenda ou técnico",
+            description="Eventos (OS com horário programado, exceto canceladas) e recursos (agendas ou técnicos) "
+                        "de um período de até 62 dias, para o calendário do console. Sem `ids`: as agendas ativas "
+                        "ou os técnicos ativos. Mover ou redimensionar: `reagendar`.",
+            query=(CALENDAR_START, CALENDAR_END, CALENDAR_VIEW, CALENDAR_IDS),
+            raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
+                "type": "object", "required": ["recursos", "eventos"],
+                "properties": {"recursos": {"type": "array", "items": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "titulo": {"type": "string"}}}},
+                    "eventos": list_of("EventoCalendario")}}]}, ref("EnvelopeErro")]})
 def calendar(request: ApiRequest) -> Payload:
     """``GET ordem_servico/calendario`` (ours): the OS of a period as events on
     agenda or technician lanes, for the console's calendar."""
     fields = request.fields()
-    first = fields.moment("data_inicio", required=True)
-    last = fields.moment("data_fim", required=True, end_of_day=True)
-    view = fields.choice("ver_por", VIEWS, default="agenda")
-    ids = fields.id_list("ids")
+    first = CALENDAR_START.read(fields)
+    last = CALENDAR_END.read(fields)
+    view = CALENDAR_VIEW.read(fields)
+    ids = CALENDAR_IDS.read(fields)
     if first and last and last - first > MAX_CALENDAR_PERIOD:
         fields.error("O período do calendário deve ser de no máximo 62 dias.")
     period = _checked_period(fields, first, last, request) if first and last else None
@@ -247,8 +370,8 @@ def _render(request: ApiRequest, orders: Sequence[ServiceOrder], relations: froz
     return rendered
 
 
-def _relations(fields: Fields, known: tuple[str, ...]) -> frozenset[str]:
-    asked = {r.strip() for r in fields.text_list("relacoes", max_items=20)}
+def _relations(fields: Fields, field: TextList, known: tuple[str, ...]) -> frozenset[str]:
+    asked = {r.strip() for r in field.read(fields)}
     unknown = sorted(asked - set(known))
     if unknown:
         fields.error(f"O campo relacoes tem relação inválida ({', '.join(unknown)[:80]}). "
@@ -256,17 +379,17 @@ def _relations(fields: Fields, known: tuple[str, ...]) -> frozenset[str]:
     return frozenset(asked & set(known))
 
 
-def _statuses(fields: Fields, key: str) -> frozenset[str]:
-    asked = fields.text_list(key, max_items=10)
+def _statuses(fields: Fields, field: TextList) -> frozenset[str]:
+    asked = field.read(fields)
     unknown = [s for s in asked if s not in STATUSES]
     if unknown:
-        fields.error(f"O campo {key} tem valor inválido ({', '.join(unknown)[:60]}). "
+        fields.error(f"O campo {field.name} tem valor inválido ({', '.join(unknown)[:60]}). "
                      f"Valores aceitos: {', '.join(STATUSES)}.")
     return frozenset(asked)
 
 
 def _availability(fields: Fields) -> frozenset[str]:
-    asked = fields.text_list("disponibilidade", max_items=6)
+    asked = AVAILABILITY.read(fields)
     unknown = [a for a in asked if a not in AVAILABILITIES]
     if unknown:
         fields.error(f"O campo disponibilidade tem valor inválido ({', '.join(unknown)[:60]}). "
@@ -275,9 +398,14 @@ def _availability(fields: Fields) -> frozenset[str]:
 
 
 def _period(request: ApiRequest, fields: Fields) -> Period | None:
-    first = fields.moment("data_inicio")
-    last = fields.moment("data_fim", end_of_day=True)
+    first = LIST_START.read(fields)
+    last = LIST_END.read(fields)
     return _checked_period(fields, first, last, request)
+
+
+def _required(field: Moment) -> Moment:
+    """``field`` read as required (the document cannot say "required unless...")."""
+    return replace(field, required=True)
 
 
 def _checked_period(fields: Fields, first: datetime | None, last: datetime | None,
