@@ -31,7 +31,6 @@ from chalicelib.agenda.api import (
 )
 from chalicelib.auth.model import ACCESS_TOKEN_SECONDS
 from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
-from chalicelib.billing.invoices.api import PAYMENT_METHODS as INVOICE_PAYMENT_METHODS
 from chalicelib.customers.api import DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT, MAX_SERVICES_PER_REQUEST
 from chalicelib.customers.model import UFS
 from chalicelib.customers.service import SEARCH_KEYS
@@ -685,98 +684,6 @@ SCHEMAS.update({
                                     "examples": ["RUA X, 10 - CENTRO, CAMPINAS/SP | CEP: 13010-000"]},
         },
     },
-    "ConfiguracaoGatewayCartao": {
-        "type": "object",
-        "description": "Campo ausente: mantém o valor atual (integração nova: inativa, `sandbox`, sem recorrência "
-                       "automática; credenciais obrigatórias).",
-        "properties": {
-            "ativo": {**BOOL_INPUT, "description": "Onde os cartões novos são cadastrados (um ativo por vez: ativar "
-                                                   "este desativa o outro). Cada cartão continua cobrado no gateway "
-                                                   "em que foi cadastrado."},
-            "ambiente": {"type": "string", "enum": ["sandbox", "producao"],
-                         "description": "Ausente: mantém o atual (integração nova: `sandbox`). Trocar o ambiente "
-                                        "exige `credenciais` na mesma requisição: as gravadas não vão para o outro "
-                                        "ambiente."},
-            "permite_recorrencia_automatica": {**BOOL_INPUT,
-                                               "description": "Permite Recorrência Automática (Sim/Não) para os "
-                                                              "cartões deste gateway. Ausente: mantém o valor atual "
-                                                              "(integração nova: não)."},
-            "credenciais": {"type": "object", "description": "Cielo: merchant_id, merchant_key. GetNet: client_id, "
-                                                           "client_secret, seller_id. Guardadas cifradas; nunca "
-                                                           "devolvidas. Ausente: mantém as já guardadas (não ao "
-                                                           "trocar o `ambiente`).",
-                            "properties": {"merchant_id": {"type": "string"}, "merchant_key": {"type": "string"},
-                                           "client_id": {"type": "string"}, "client_secret": {"type": "string"},
-                                           "seller_id": {"type": "string"}}},
-        },
-    },
-    "IntegracaoCartao": {
-        "type": "object",
-        "properties": {
-            "gateway": {"type": "string", "enum": ["cielo", "getnet"]}, "ativo": {"type": "boolean"},
-            "ambiente": {"type": "string"}, "permite_recorrencia_automatica": {"type": "boolean"},
-            "credenciais": {"type": "object", "description": "Só identificadores (merchant_id; client_id e "
-                                                           "seller_id); chaves e segredos nunca."},
-            "credenciais_configuradas": {"type": "boolean"},
-            "data_alteracao": {"type": "string"}, "usuario_alteracao": {"type": ["string", "null"]},
-        },
-    },
-    "NovoCartao": {
-        "type": "object", "required": ["numero", "nome_titular", "mes_validade", "ano_validade"],
-        "properties": {
-            "numero": {"type": "string", "description": "Enviado só ao gateway ativo, que valida o cartão com o "
-                                                        "emissor (Zero Auth / verificação) e o tokeniza; nunca "
-                                                        "guardado. Cartão recusado pelo emissor: nada é gravado."},
-            "nome_titular": _text("Como impresso no cartão.", 25),
-            "mes_validade": {"type": ["integer", "string"], "minimum": 1, "maximum": 12},
-            "ano_validade": {"type": ["integer", "string"], "examples": [2031, "31"]},
-            "cvv": {"type": "string", "description": "Enviado só à validação do cartão com o emissor e descartado "
-                                                     "(a cobrança recorrente não o usa)."},
-            "padrao": {**BOOL_INPUT, "default": False, "description": "O primeiro cartão é sempre o padrão."},
-        },
-    },
-    "Cartao": {
-        "type": "object",
-        "properties": {
-            "id_cartao": {"type": "integer"}, "id_cliente": {"type": "integer"},
-            "bandeira": {"type": "string", "examples": ["Visa", "Master", "Elo"]},
-            "ultimos_digitos": {"type": "string", "examples": ["1234"]},
-            "nome_titular": {"type": "string"}, "validade": {"type": "string", "examples": ["12/2031"]},
-            "padrao": {"type": "boolean"}, "gateway": {"type": "string"}, "data_cadastro": {"type": "string"},
-            "recusado_pelo_emissor": {"type": ["string", "null"],
-                                      "description": "O emissor recusou o cartão em definitivo (código e mensagem): "
-                                                     "a cobrança recorrente não o usa mais."},
-            "disponivel_para_cobranca": {"type": "boolean"},
-            "motivo_indisponivel": {"type": ["string", "null"],
-                                    "description": "Por que o cartão não pode ser cobrado agora: recusado pelo "
-                                                   "emissor, vencido, ou cadastrado num gateway que não está mais "
-                                                   "configurado."},
-        },
-    },
-    "EscolhaCobrancaServico": {
-        "type": "object", "required": ["pagamento_recorrente"],
-        "properties": {"pagamento_recorrente": BOOL_INPUT,
-                       "id_cartao": {**ID_INPUT, "description": "Nulo ou ausente: o cartão padrão do cliente."}},
-    },
-    "CobrancaServico": {
-        "type": "object",
-        "properties": {"id_cliente_servico": {"type": "integer"}, "pagamento_recorrente": {"type": "boolean"},
-                       "id_cartao": {"type": ["integer", "null"]},
-                       "cartao_efetivo": {"oneOf": [ref("Cartao"), {"type": "null"}]}},
-    },
-    "NovaFatura": {
-        "type": "object", "required": ["id_cliente_servico", "valor", "data_vencimento"],
-        "properties": {"id_cliente_servico": ID_INPUT, "valor": MONEY_INPUT, "data_vencimento": _DATE_INPUT,
-                       "descricao": _text("Descrição da fatura.", 255)},
-    },
-    "Liquidacao": {
-        "type": "object", "required": ["id_fatura", "data_pagamento", "valor_pago", "forma_pagamento"],
-        "properties": {"id_fatura": ID_INPUT,
-                       "data_pagamento": {**_DATE_INPUT, "description": "AAAA-MM-DD, até hoje no fuso do provedor "
-                                                                        "(nunca no futuro)."},
-                       "valor_pago": {**MONEY_INPUT, "description": "Valor recebido em reais, maior que zero."},
-                       "forma_pagamento": {"type": "string", "enum": list(INVOICE_PAYMENT_METHODS)}},
-    },
     "ConfiguracaoZapMe": {
         "type": "object", "required": ["ativo", "api"],
         "properties": {
@@ -829,83 +736,6 @@ SCHEMAS.update({
             "tentativas": {"type": "array", "items": {"type": "object", "properties": {
                 "data": {"type": "string"}, "resultado": {"type": "string"}, "motivo": {"type": "string"}}}},
             "data": {"type": "string"}, "data_alteracao": {"type": "string"},
-        },
-    },
-    "NovoPerfilSuspensao": {
-        "type": "object", "required": ["descricao", "dias_aviso", "dias_bloqueio"],
-        "properties": {
-            "descricao": _text("Descrição do perfil.", 120),
-            "dias_aviso": {"type": ["integer", "string"], "minimum": 0,
-                           "description": "Avisar tantos dias antes da suspensão (0: sem aviso)."},
-            "dias_bloqueio": {"type": ["integer", "string"], "minimum": 1, "maximum": 365,
-                              "description": "Suspender tantos dias após o vencimento de fatura em aberto."},
-            "padrao": {"type": "boolean", "description": "Perfil dos serviços sem perfil próprio."},
-        },
-    },
-    "PerfilSuspensao": {
-        "type": "object",
-        "properties": {"id_perfil_suspensao": {"type": "integer", "description": "0: o perfil padrão embutido."},
-                       "descricao": {"type": "string"}, "dias_aviso": {"type": "integer"},
-                       "dias_bloqueio": {"type": "integer"}, "padrao": {"type": "boolean"}},
-    },
-    "CobrancaCartao": {
-        "type": "object",
-        "properties": {"id_cartao": {**ID_INPUT, "description": "Ausente: o cartão padrão do cliente."},
-                       "forcar": {**BOOL_INPUT, "default": False,
-                                  "description": "Cobrar mesmo um cartão vencido ou que o emissor pediu para não "
-                                                 "cobrar mais (fica registrado na tentativa)."}},
-    },
-    "ConciliacaoCartao": {
-        "type": "object", "required": ["resultado", "observacao"],
-        "properties": {"resultado": {"type": "string", "enum": ["cobrado", "nao_cobrado"]},
-                       "observacao": _text("O que foi conferido no portal do gateway.", 500, 10)},
-    },
-    "Fatura": {
-        "type": "object",
-        "properties": {
-            "id_fatura": {"type": "integer"}, "id_cliente_servico": {"type": "integer"},
-            "id_cliente": {"type": "integer"}, "valor": {"type": "number"}, "data_vencimento": {"type": "string"},
-            "descricao": {"type": ["string", "null"]},
-            "status": {"type": "string", "enum": ["aberta", "paga", "cancelada"]},
-            "tentativas_cartao": {"type": "integer"},
-            "tentativas_recorrentes": {"type": "integer", "maximum": 2,
-                                       "description": "Tentativas recorrentes que chegaram ao emissor (no máximo 2; "
-                                                      "falhas técnicas não contam)."},
-            "proxima_tentativa_recorrente": {"type": ["string", "null"],
-                                             "description": "Dia (AAAA-MM-DD) da próxima tentativa recorrente."},
-            "cobranca_em_andamento": {"type": "boolean",
-                                      "description": "Uma tentativa em cartão ainda sem resultado conhecido."},
-            "suspendeu_servico": {"type": "boolean",
-                                  "description": "Em aberto, esta fatura mantém o serviço suspenso."},
-            "data_bloqueio": {"type": ["string", "null"],
-                              "description": "Dia da suspensão do serviço se a fatura seguir em aberto."},
-            "data_pagamento": {"type": ["string", "null"]}, "valor_pago": {"type": ["number", "null"]},
-            "forma_pagamento": {"type": ["string", "null"]},
-        },
-    },
-    "Processamento": {
-        "type": "object",
-        "properties": {
-            "id_processamento": {"type": "string", "description": "Nosso id do pedido no gateway."},
-            "id_fatura": {"type": "integer"}, "id_cliente": {"type": "integer"}, "cliente": {"type": "string"},
-            "id_cartao": {"type": ["integer", "null"]},
-            "cartao": {"type": ["string", "null"], "examples": ["Visa •••• 1234"]},
-            "gateway": {"type": ["string", "null"],
-                        "description": "Nulo: falha técnica nossa antes de chegar ao gateway."},
-            "valor": {"type": "number"}, "recorrente": {"type": "boolean"},
-            "tentativa": {"type": "integer", "description": "Recorrente: qual das duas tentativas da fatura."},
-            "conta_como_tentativa": {"type": "boolean",
-                                     "description": "Falso para erro técnico (nada chegou ao emissor)."},
-            "data_prevista": {"type": ["string", "null"],
-                              "description": "Recorrente: o dia em que a tentativa era devida."},
-            "atrasada": {"type": "boolean",
-                         "description": "Tentativa recorrente feita depois do dia devido (o tick não rodou, ou "
-                                        "só houve falhas técnicas naquele dia)."},
-            "forcada": {"type": "boolean",
-                        "description": "Cobrança avulsa de um cartão vencido ou recusado, com `forcar`."},
-            "status": {"type": "string", "enum": ["aprovado", "recusado", "erro", "processando"]},
-            "codigo_retorno": {"type": ["string", "null"]}, "mensagem_retorno": {"type": ["string", "null"]},
-            "tid": {"type": ["string", "null"]}, "data": {"type": "string"},
         },
     },
     "ConsultaOrdemServico": {
@@ -1035,15 +865,10 @@ PATH_PARAMETERS: dict[str, str] = {
     "id_cliente": "ID do cliente (`id_cliente`).",
     "id_usuario": "ID do usuário da API.",
     "id_agenda_ordem_servico": "ID da agenda de ordem de serviço (`id_agenda_ordem_servico`).",
-    "id_cartao": "ID do cartão (`id_cartao`).",
-    "id_fatura": "ID da fatura (`id_fatura`).",
-    "id_cliente_servico": "ID do serviço do cliente (`id_cliente_servico`).",
-    "gateway": "`cielo` ou `getnet`.",
     "evento": "Evento de notificação (`os_agendada`, `pagamento_recusado`...).",
 }
 # Path parameters that are names, not ids.
 TEXT_PATH_PARAMETERS: dict[str, Schema] = {
-    "gateway": {"type": "string", "enum": ["cielo", "getnet"]},
     "evento": {"type": "string", "enum": list(NOTIFICATION_EVENTS)},
 }
 
@@ -1259,108 +1084,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         description="Usuário ligado a um técnico só escreve em OS em que o técnico está.",
         body="NovaMensagemOrdemServico", result=("ordem_servico_mensagem", ref("MensagemOrdemServico")),
     ),
-    ("PUT", f"{BASE}/configuracao/integracao/cartao_credito/{{gateway}}"): Operation(
-        summary="Configurar gateway de cartão de crédito", tag="Cartões",
-        description="`gateway`: `cielo` ou `getnet`; as duas integrações podem existir ao mesmo tempo. Credenciais "
-                    "cifradas (KMS) e nunca devolvidas. O que não for enviado mantém o valor atual, exceto que trocar "
-                    "o `ambiente` exige as `credenciais` na mesma requisição.",
-        body="ConfiguracaoGatewayCartao", result=("integracao", ref("IntegracaoCartao")),
-    ),
-    ("DELETE", f"{BASE}/configuracao/integracao/cartao_credito/{{gateway}}"): Operation(
-        summary="Remover integração de gateway de cartão", tag="Cartões",
-        description="Apaga as credenciais. Os cartões cadastrados nesse gateway deixam de ser cobrados (o tick não "
-                    "os envia a nenhum gateway; o cliente é avisado e os painéis dizem por quê) até a integração "
-                    "voltar com a mesma conta.",
-        result=("integracoes", _list_of("IntegracaoCartao")),
-    ),
-    ("GET", f"{BASE}/configuracao/integracao/cartao_credito"): Operation(
-        summary="Gateways de cartão configurados", tag="Cartões",
-        result=("integracoes", _list_of("IntegracaoCartao")),
-    ),
-    ("POST", f"{BASE}/cliente/{{id_cliente}}/cartao"): Operation(
-        summary="Cadastrar cartão do cliente", tag="Cartões",
-        description="Número conferido (Luhn, bandeira, validade) antes de qualquer chamada ao gateway, tokenizado "
-                    "no gateway ativo e esquecido: guardamos o token cifrado, a bandeira e os últimos 4 dígitos.",
-        body="NovoCartao", result=("cartao", ref("Cartao")),
-    ),
-    ("GET", f"{BASE}/cliente/{{id_cliente}}/cartao"): Operation(
-        summary="Cartões do cliente", tag="Cartões", result=("cartoes", _list_of("Cartao")),
-    ),
-    ("DELETE", f"{BASE}/cliente/{{id_cliente}}/cartao/{{id_cartao}}"): Operation(
-        summary="Remover cartão", tag="Cartões",
-        description="Removido o padrão, o cartão mais antigo restante passa a ser o padrão.",
-        result=("cartoes", _list_of("Cartao")),
-    ),
-    ("PUT", f"{BASE}/cliente/{{id_cliente}}/cartao/{{id_cartao}}"): Operation(
-        summary="Editar cartão (não permitido)", tag="Cartões",
-        description="Sempre recusado: remova o cartão e cadastre um novo.",
-    ),
-    ("POST", f"{BASE}/cliente/{{id_cliente}}/cartao/{{id_cartao}}/padrao"): Operation(
-        summary="Tornar cartão padrão", tag="Cartões", result=("cartao", ref("Cartao")),
-    ),
-    ("GET", f"{BASE}/cliente_servico/{{id_cliente_servico}}/cobranca"): Operation(
-        summary="Pagamento recorrente do serviço", tag="Cartões", result=("cobranca", ref("CobrancaServico")),
-    ),
-    ("PUT", f"{BASE}/cliente_servico/{{id_cliente_servico}}/cobranca"): Operation(
-        summary="Ativar/desativar pagamento recorrente do serviço", tag="Cartões",
-        description="Ativar exige ao menos um cartão; `id_cartao` nulo: o cartão padrão. Um cartão escolhido "
-                    "que for removido cede lugar ao padrão (`cartao_efetivo`).",
-        body="EscolhaCobrancaServico", result=("cobranca", ref("CobrancaServico")),
-    ),
-    ("POST", f"{BASE}/financeiro/fatura"): Operation(
-        summary="Cadastrar fatura", tag="Faturas", body="NovaFatura", result=("fatura", ref("Fatura")),
-    ),
-    ("GET", f"{BASE}/financeiro/fatura"): Operation(
-        summary="Faturas de um serviço", tag="Faturas",
-        description="Pelo serviço do cliente (obrigatório), com filtros de status e de vencimento.",
-        query=(
-            Parameter("id_cliente_servico", "Serviço do cliente.", ID_INPUT, required=True),
-            Parameter("status", "aberta, paga ou cancelada.", {"type": "string",
-                                                               "enum": ["aberta", "paga", "cancelada"]}),
-            Parameter("data_inicio", "Vencimento a partir de (AAAA-MM-DD).", {"type": "string"}),
-            Parameter("data_fim", "Vencimento até (AAAA-MM-DD).", {"type": "string"}),
-            *PAGING,
-        ),
-        raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
-            "type": "object", "required": ["faturas", "paginacao"],
-            "properties": {"faturas": _list_of("Fatura"), "paginacao": ref("Paginacao")}}]}, ref("EnvelopeErro")]},
-    ),
-    ("POST", f"{BASE}/financeiro/fatura/liquidar"): Operation(
-        summary="Liquidar fatura", tag="Faturas", description="Pagamento recebido por outro meio.",
-        body="Liquidacao", result=("fatura", ref("Fatura")),
-    ),
-    ("POST", f"{BASE}/financeiro/fatura/{{id_fatura}}/cancelar"): Operation(
-        summary="Cancelar fatura", tag="Faturas", result=("fatura", ref("Fatura")),
-    ),
-    ("POST", f"{BASE}/financeiro/fatura/{{id_fatura}}/cobrar_cartao"): Operation(
-        summary="Cobrar fatura no cartão (avulsa)", tag="Faturas",
-        description="Uma tentativa não recorrente no gateway em que o cartão foi cadastrado, registrada antes da "
-                    "chamada ao gateway. Resultado desconhecido (sem resposta): a tentativa fica `processando` e é "
-                    "conciliada pelo id do pedido antes de qualquer nova cobrança; nunca duas cobranças da mesma "
-                    "fatura ao mesmo tempo. Cartão vencido ou recusado em definitivo pelo emissor: recusado, a "
-                    "não ser com `forcar`.",
-        body="CobrancaCartao", body_required=False, result=("processamento", ref("Processamento")),
-    ),
-    ("POST", f"{BASE}/financeiro/fatura/{{id_fatura}}/conciliar_cartao"): Operation(
-        summary="Conciliar à mão uma cobrança de resultado desconhecido", tag="Faturas",
-        description="Para a tentativa que o gateway não sabe informar (a API v1 da GetNet não tem consulta): "
-                    "depois de conferir no portal do gateway, `cobrado` paga a fatura e `nao_cobrado` a libera "
-                    "para nova tentativa. Só para tentativas com mais de 5 minutos.",
-        body="ConciliacaoCartao", result=("processamento", ref("Processamento")),
-    ),
-    ("POST", f"{BASE}/configuracao/perfil_suspensao"): Operation(
-        summary="Cadastrar perfil de suspensão", tag="Faturas",
-        description="Um serviço com fatura em aberto `dias_bloqueio` dias após o vencimento é suspenso, avisado "
-                    "`dias_aviso` dias antes; o pagamento reabilita-o quando nada mais estiver vencido. As datas "
-                    "de cada fatura vêm do perfil vigente quando ela é cadastrada.",
-        body="NovoPerfilSuspensao", result=("perfil_suspensao", ref("PerfilSuspensao")),
-    ),
-    ("GET", f"{BASE}/configuracao/perfil_suspensao"): Operation(
-        summary="Perfis de suspensão", tag="Faturas",
-        description="Sem perfil marcado como padrão, o padrão embutido (id 0: aviso 5 dias antes, suspensão 15 "
-                    "dias após o vencimento) vem primeiro.",
-        result=("perfis_suspensao", _list_of("PerfilSuspensao")),
-    ),
     ("PUT", f"{BASE}/configuracao/integracao/zapme"): Operation(
         summary="Configurar a ZapMe", tag="Notificações",
         description="O `secret` é cifrado (KMS) e nunca devolvido. Ele só é enviado a uma `url` `https://` de host "
@@ -1405,26 +1128,6 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
             "type": "object", "required": ["mensagens", "paginacao"],
             "properties": {"mensagens": _list_of("MensagemWhatsApp"), "paginacao": ref("Paginacao")}}]},
-            ref("EnvelopeErro")]},
-    ),
-    ("GET", f"{BASE}/financeiro/cartao/processamentos"): Operation(
-        summary="Painel de processamentos de cartão", tag="Faturas",
-        description="Toda tentativa, recusadas e com erro incluídas, da mais recente à mais antiga. Sem datas: "
-                    "os últimos 31 dias.",
-        query=(
-            Parameter("recorrente", "todos (padrão), sim ou nao.", {"type": "string",
-                                                                     "enum": ["todos", "sim", "nao"]}),
-            Parameter("status", "Status da tentativa.", {"type": "string",
-                                                         "enum": ["aprovado", "recusado", "erro", "processando"]}),
-            Parameter("gateway", "cielo ou getnet.", {"type": "string", "enum": ["cielo", "getnet"]}),
-            Parameter("id_cliente", "Cliente.", ID_INPUT),
-            Parameter("data_inicio", "AAAA-MM-DD.", {"type": "string"}),
-            Parameter("data_fim", "AAAA-MM-DD.", {"type": "string"}),
-            *PAGING,
-        ),
-        raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
-            "type": "object", "required": ["processamentos", "paginacao"],
-            "properties": {"processamentos": _list_of("Processamento"), "paginacao": ref("Paginacao")}}]},
             ref("EnvelopeErro")]},
     ),
     ("GET", f"{BASE}/ordem_servico/todos"): Operation(
@@ -1530,8 +1233,6 @@ TAGS: dict[str, str] = {
     "Técnicos": "Técnicos de campo.",
     "Clientes": "Clientes e seus serviços.",
     "Agendas": "Agendas de ordem de serviço: quando e quantas OS podem ser agendadas.",
-    "Faturas": "Faturas, cobrança avulsa no cartão e o painel de processamentos.",
-    "Cartões": "Gateways de cartão (Cielo, GetNet) e cartões dos clientes, guardados como tokens cifrados.",
     "Notificações": "Mensagens de WhatsApp pela ZapMe: integração, modelos por evento, opt-out e registro.",
 }
 
