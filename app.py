@@ -1,7 +1,9 @@
-"""The deploy manifest: every route, the hourly schedule and the queue consumers.
+"""The deploy manifest: the route table of each context, the console's files, the hourly schedule and the
+queue and stream consumers.
 
-Each entry point reads its input, makes one call into ``chalicelib`` and
-returns. Nothing here touches AWS at import time.
+Routes are declared next to their views, in each context's ``api`` module (``chalicelib.web.routes``);
+every other entry point reads its input, makes one call into ``chalicelib`` and returns. Nothing here
+touches AWS at import time.
 """
 from __future__ import annotations
 
@@ -14,7 +16,6 @@ from chalicelib import entrypoints, observability
 from chalicelib.agenda import api as agendas_api
 from chalicelib.agenda import availability_api
 from chalicelib.auth import api as auth_api
-from chalicelib.auth.permissions import Permission
 from chalicelib.billing.cards import api as cards_api
 from chalicelib.billing.invoices import api as invoices_api
 from chalicelib.customers import api as customers_api
@@ -24,8 +25,7 @@ from chalicelib.service_orders import api as orders_api
 from chalicelib.service_orders import listing_api as order_listing_api
 from chalicelib.technicians import api as technicians_api
 from chalicelib.web import console, service_api
-from chalicelib.web.endpoint import Api, ApiRequest, path_id
-from chalicelib.web.envelope import Payload
+from chalicelib.web.endpoint import Api
 
 app = Chalice(app_name="isp-backend")
 # Every function's log lines carry its Lambda request id (registered first: outermost).
@@ -45,128 +45,7 @@ api.include(
     notify_api.routes,
 )
 
-BASE = "/api/v1/integracao"
 
-
-# ------------------------------------------------------------------ health
-# -------------------------------------------------------------------- auth
-# ------------------------------------------------------------- technicians
-# --------------------------------------------------------------- customers
-# ----------------------------------------------------------------- agendas
-# ----------------------------------------------------- agenda availability
-
-
-# ------------------------------------------------------------------ cards
-CARD_GATEWAYS = f"{BASE}/configuracao/integracao/cartao_credito"
-CARDS = f"{BASE}/cliente/{{id_cliente}}/cartao"
-
-
-@api.route(f"{CARD_GATEWAYS}/{{gateway}}", methods=["PUT"], permission=Permission.CONFIGURAR_INTEGRACOES)
-def configure_card_gateway(request: ApiRequest, gateway: str) -> Payload:
-    return cards_api.configure_gateway(request, gateway)
-
-
-@api.route(f"{CARD_GATEWAYS}/{{gateway}}", methods=["DELETE"], permission=Permission.CONFIGURAR_INTEGRACOES)
-def remove_card_gateway(request: ApiRequest, gateway: str) -> Payload:
-    return cards_api.remove_gateway(request, gateway)
-
-
-@api.route(CARD_GATEWAYS, methods=["GET"], permission=Permission.CONFIGURAR_INTEGRACOES)
-def list_card_gateways(request: ApiRequest) -> Payload:
-    return cards_api.list_gateways(request)
-
-
-@api.route(CARDS, methods=["POST"], permission=Permission.GERENCIAR_CARTOES)
-def add_card(request: ApiRequest, id_cliente: str) -> Payload:
-    return cards_api.add_card(request, path_id(id_cliente, "id_cliente"))
-
-
-@api.route(CARDS, methods=["GET"], permission=Permission.GERENCIAR_CARTOES)
-def list_cards(request: ApiRequest, id_cliente: str) -> Payload:
-    return cards_api.list_cards(request, path_id(id_cliente, "id_cliente"))
-
-
-@api.route(f"{CARDS}/{{id_cartao}}", methods=["DELETE"], permission=Permission.GERENCIAR_CARTOES)
-def remove_card(request: ApiRequest, id_cliente: str, id_cartao: str) -> Payload:
-    return cards_api.remove_card(request, path_id(id_cliente, "id_cliente"), path_id(id_cartao, "id_cartao"))
-
-
-@api.route(f"{CARDS}/{{id_cartao}}", methods=["PUT"], permission=Permission.GERENCIAR_CARTOES)
-def edit_card(request: ApiRequest, id_cliente: str, id_cartao: str) -> Payload:
-    return cards_api.edit_card(request, path_id(id_cliente, "id_cliente"), path_id(id_cartao, "id_cartao"))
-
-
-@api.route(f"{CARDS}/{{id_cartao}}/padrao", methods=["POST"], permission=Permission.GERENCIAR_CARTOES)
-def make_default_card(request: ApiRequest, id_cliente: str, id_cartao: str) -> Payload:
-    return cards_api.make_default(request, path_id(id_cliente, "id_cliente"), path_id(id_cartao, "id_cartao"))
-
-
-@api.route(f"{BASE}/cliente_servico/{{id_cliente_servico}}/cobranca", methods=["GET"],
-           permission=Permission.GERENCIAR_CARTOES)
-def recurring_payment(request: ApiRequest, id_cliente_servico: str) -> Payload:
-    return cards_api.recurring_payment(request, path_id(id_cliente_servico, "id_cliente_servico"))
-
-
-@api.route(f"{BASE}/cliente_servico/{{id_cliente_servico}}/cobranca", methods=["PUT"],
-           permission=Permission.GERENCIAR_CARTOES)
-def choose_recurring_payment(request: ApiRequest, id_cliente_servico: str) -> Payload:
-    return cards_api.choose_recurring_payment(request, path_id(id_cliente_servico, "id_cliente_servico"))
-
-
-# ---------------------------------------------------------------- invoices
-INVOICES = f"{BASE}/financeiro/fatura"
-
-
-@api.route(INVOICES, methods=["POST"], permission=Permission.GERENCIAR_FATURAS)
-def create_invoice(request: ApiRequest) -> Payload:
-    return invoices_api.create(request)
-
-
-@api.route(INVOICES, methods=["GET"], permission=Permission.CONSULTAR_FATURAS)
-def list_invoices(request: ApiRequest) -> Payload:
-    return invoices_api.list_invoices(request)
-
-
-@api.route(f"{INVOICES}/liquidar", methods=["POST"], permission=Permission.GERENCIAR_FATURAS)
-def settle_invoice(request: ApiRequest) -> Payload:
-    return invoices_api.settle(request)
-
-
-@api.route(f"{INVOICES}/{{id_fatura}}/cancelar", methods=["POST"], permission=Permission.GERENCIAR_FATURAS)
-def cancel_invoice(request: ApiRequest, id_fatura: str) -> Payload:
-    return invoices_api.cancel(request, path_id(id_fatura, "id_fatura"))
-
-
-@api.route(f"{INVOICES}/{{id_fatura}}/cobrar_cartao", methods=["POST"], permission=Permission.GERENCIAR_FATURAS)
-def charge_invoice_card(request: ApiRequest, id_fatura: str) -> Payload:
-    return invoices_api.charge_card(request, path_id(id_fatura, "id_fatura"))
-
-
-@api.route(f"{INVOICES}/{{id_fatura}}/conciliar_cartao", methods=["POST"], permission=Permission.GERENCIAR_FATURAS)
-def settle_invoice_charge_by_hand(request: ApiRequest, id_fatura: str) -> Payload:
-    return invoices_api.settle_charge_by_hand(request, path_id(id_fatura, "id_fatura"))
-
-
-@api.route(f"{BASE}/financeiro/cartao/processamentos", methods=["GET"],
-           permission=Permission.CONSULTAR_PROCESSAMENTOS_CARTAO)
-def card_charge_panel(request: ApiRequest) -> Payload:
-    return invoices_api.panel(request)
-
-
-PROFILES = f"{BASE}/configuracao/perfil_suspensao"
-
-
-@api.route(PROFILES, methods=["POST"], permission=Permission.GERENCIAR_FATURAS)
-def create_suspension_profile(request: ApiRequest) -> Payload:
-    return invoices_api.create_profile(request)
-
-
-@api.route(PROFILES, methods=["GET"], permission=Permission.CONSULTAR_FATURAS)
-def list_suspension_profiles(request: ApiRequest) -> Payload:
-    return invoices_api.list_profiles(request)
-
-
-# ----------------------------------------------------------- notifications
 # -------------------------------------------------------- operators' console
 # Static files, public like any web page (the page logs in through /oauth/token): registered on the
 # Chalice app directly, so they need no token and stay out of the OpenAPI document of the API.

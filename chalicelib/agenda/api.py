@@ -44,6 +44,13 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _MINUTE_TIME = {"pattern": "^[0-9]{2}:[0-9]{2}(:00)?$", "maxLength": 8}
 
 routes.schemas({
+    # A technician as agendas and service orders list them.
+    "TecnicoAgenda": {
+        "type": "object",
+        "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"},
+                       "name": {"type": ["string", "null"], "description": "Nulo se o técnico não existe mais."}},
+    },
     "DiaSemana": {"type": "string", "enum": list(WEEKDAY_NAMES)},
     "CidadeAgenda": {
         "type": "object",
@@ -72,7 +79,6 @@ routes.schemas({
             "descricao": {"type": "string"},
             "ativo": {"type": "boolean"},
             "cidades": {**list_of("CidadeAgenda"), "description": "Vazia: atende qualquer cidade."},
-            # TecnicoAgenda stays in openapi.SCHEMAS: the service orders' answers list their technicians with it.
             "tecnicos": list_of("TecnicoAgenda"),
             "horarios": list_of("HorarioAgenda"),
             "limite_diario": {"type": ["integer", "null"], "minimum": 1,

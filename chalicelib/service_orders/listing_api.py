@@ -38,7 +38,7 @@ from chalicelib.service_orders.model import (
 )
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.paging import DEFAULT_PER_PAGE, MAX_PER_PAGE, PageRequest, paginacao
+from chalicelib.web.paging import PAGING, paginacao, read_page
 from chalicelib.web.routes import Body, Routes
 from chalicelib.web.schema import Choice, Id, IdList, Integer, Moment, Text, TextList, list_of, ref
 from chalicelib.web.validation import Fields, parse_int
@@ -84,9 +84,6 @@ VIEWS = ("agenda", "tecnico")
 _DATE_KIND = {"default": PROGRAMMED_START}
 
 # ordem_servico/todos (query string)
-PAGE = Integer("pagina", "Página, a partir de 0.", minimum=0, default=0)
-PER_PAGE = Integer("itens_por_pagina", f"1 a {MAX_PER_PAGE} (padrão {DEFAULT_PER_PAGE}).", minimum=1,
-                   maximum=MAX_PER_PAGE, default=DEFAULT_PER_PAGE)
 LIST_START = Moment("data_inicio")
 LIST_END = Moment("data_fim", "Data sem horário: o dia inteiro.", end_of_day=True)
 LIST_DATE_KIND = Choice("tipo_data", "A data filtrada e ordenada.", options=DATE_KINDS, default=PROGRAMMED_START,
@@ -147,7 +144,7 @@ CALENDAR_IDS = IdList("ids", "IDs das agendas ou técnicos.")
                         "com o bloco `paginacao`). O período vale para a data de `tipo_data`; sem período: de 31 "
                         "dias antes a 31 dias depois de hoje; no máximo 10 anos. Ordem: a data de `tipo_data`, "
                         "depois o número. Usuário ligado a um técnico vê só as OS em que o técnico está.",
-            query=(PAGE, PER_PAGE, LIST_START, LIST_END, LIST_DATE_KIND, LIST_STATUSES, LIST_TECHNICIANS, LIST_TYPES,
+            query=(*PAGING, LIST_START, LIST_END, LIST_DATE_KIND, LIST_STATUSES, LIST_TECHNICIANS, LIST_TYPES,
                    LIST_AGENDAS, LIST_SERVICE, LIST_CUSTOMER_SERVICE, DESTINATION, DESTINATION_ID, AVAILABILITY,
                    RESERVED, LIST_RELATIONS_FIELD),
             raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
@@ -157,7 +154,7 @@ CALENDAR_IDS = IdList("ids", "IDs das agendas ou técnicos.")
 def list_orders(request: ApiRequest) -> Payload:
     """``GET ordem_servico/todos``: filtered, 0-based pages; a page past the end is empty, not an error."""
     fields = request.fields()
-    page = PageRequest(page=PAGE.read(fields), per_page=PER_PAGE.read(fields))
+    page = read_page(fields)
     kind = LIST_DATE_KIND.read(fields)
     period = _period(request, fields)
     destination = DESTINATION.read(fields)

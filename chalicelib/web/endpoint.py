@@ -127,18 +127,6 @@ class Api:
         app.register_middleware(_correlated_request, "http")
         app.register_middleware(_chalice_errors_as_envelope, "http")
 
-    def route(self, path: str, *, methods: list[str], permission: str) -> Callable[[View], View]:
-        """Transitional: a route of app.py documented in ``openapi.OPERATIONS`` (until its context declares it)."""
-        from chalicelib.web.routes import RouteInfo
-
-        def register(view: View) -> View:
-            handler = wrap(view, permission, lambda: self._app.current_request, None, None)
-            self._app.route(path, methods=methods, content_types=ACCEPTED_CONTENT_TYPES)(handler)
-            self.routes.extend(RouteInfo(path, m, permission, view.__name__, "", "") for m in methods)
-            return view
-
-        return register
-
     def include(self, *tables: Routes) -> None:
         for table in tables:
             clash = set(table.components) & set(self.schemas)
@@ -154,8 +142,7 @@ class Api:
 
 
 def wrap(view: View, permission: str, current_request: Callable[[], chalice.app.Request | None],
-         allowed: Allowed | None = None, path_params: tuple[PathParam, ...] | None = ()
-         ) -> Callable[..., chalice.Response]:
+         allowed: Allowed | None = None, path_params: tuple[PathParam, ...] = ()) -> Callable[..., chalice.Response]:
     """The handler Chalice calls for ``view``: the one place a request is authenticated, authorized, read and
     answered, and where its errors become HTTP answers."""
 
@@ -171,15 +158,13 @@ def wrap(view: View, permission: str, current_request: Callable[[], chalice.app.
             if permission != PUBLIC:
                 principal = container.auth.authenticate(headers.get("authorization"))
                 _authorize(principal, permission)
-            values = [param.parse(raw_params[param.name]) for param in path_params or ()]
+            values = [param.parse(raw_params[param.name]) for param in path_params]
             params = request.query_params
             query = [(k, v) for k in (params or {}) for v in params.getlist(k)] if params else []
             raw = request.raw_body
             body = raw.encode("utf-8") if isinstance(raw, str) else raw
             data = merge_input(query, body or None, headers.get("content-type"))
             api_request = ApiRequest(data, container, principal, cid, headers, _source_ip(request), allowed)
-            if path_params is None:  # transitional: app.py's own views take the raw segments by name
-                return _json(200, view(api_request, **raw_params))
             return _json(200, view(api_request, *values))
         except Exception as exc:  # noqa: BLE001 - this is the one place errors become answers
             return _error_response(exc, cid, request.method, request.path)
@@ -191,13 +176,6 @@ def _source_ip(request: chalice.app.Request) -> str:
     identity = (request.context or {}).get("identity") or {}
     source = identity.get("sourceIp") if isinstance(identity, dict) else None
     return source if isinstance(source, str) else ""
-
-
-def path_id(value: str, name: str) -> int:
-    """Transitional (app.py's own views): a positive integer from a path segment."""
-    from chalicelib.web.routes import PathId
-
-    return PathId(name, "").parse(value)
 
 
 def _authorize(principal: Principal, permission: str) -> None:

@@ -28,16 +28,15 @@ class PageRequest:
 
 
 PAGE = Integer("pagina", "Página, a partir de 0.", minimum=0)
-PER_PAGE = Integer("itens_por_pagina", f"Itens por página, de 1 a {MAX_PER_PAGE}.", minimum=1, maximum=MAX_PER_PAGE)
+PER_PAGE = Integer("itens_por_pagina", f"Itens por página, de 1 a {MAX_PER_PAGE}.", minimum=1, maximum=MAX_PER_PAGE,
+                   default=DEFAULT_PER_PAGE)
 # The query inputs of a paged list, declared by its route.
 PAGING = (PAGE, PER_PAGE)
 
 
-def read_page(fields: Fields, *, default_per_page: int = DEFAULT_PER_PAGE) -> PageRequest:
+def read_page(fields: Fields) -> PageRequest:
     """Read ``pagina`` (from 0) and ``itens_por_pagina`` (1 to ``MAX_PER_PAGE``)."""
-    page = PAGE.read(fields)
-    per_page = fields.integer(PER_PAGE.name, minimum=1, maximum=MAX_PER_PAGE, default=default_per_page)
-    return PageRequest(page=page, per_page=per_page)
+    return PageRequest(page=PAGE.read(fields), per_page=PER_PAGE.read(fields))
 
 
 def paginacao(page: PageRequest, total: int) -> dict[str, Any]:

@@ -5,44 +5,149 @@ stored item carries them.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from chalicelib.auth.permissions import Permission
 from chalicelib.billing.cards.service import Card, NewCard, Wallet, unavailable
-from chalicelib.billing.gateways.settings import (
-    CREDENTIAL_FIELDS,
-    ENVIRONMENTS,
-    GATEWAYS,
-    GatewayChange,
-    GatewayConfig,
-)
+from chalicelib.billing.gateways.registry import ENVIRONMENTS, registry
+from chalicelib.billing.gateways.settings import GatewayChange, GatewayConfig
 from chalicelib.billing.recurring.choice import RecurringChoice
 from chalicelib.clock import local
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.input_rules import is_digits
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.routes import Routes
+from chalicelib.web.inputs import CARD_NUMBER_FIELD
+from chalicelib.web.routes import Body, PathId, PathText, Routes
+from chalicelib.web.schema import Bool, Choice, Id, Integer, Obj, Text, list_of, ref
 
 routes = Routes(__name__, tag="Cartões",
                 tag_description="Gateways de cartão e cartões dos clientes, guardados como tokens cifrados.")
+routes.schemas({
+    "IntegracaoCartao": {
+        "type": "object",
+        "properties": {
+            "gateway": {"type": "string", "enum": list(registry.names())}, "ativo": {"type": "boolean"},
+            "ambiente": {"type": "string"}, "permite_recorrencia_automatica": {"type": "boolean"},
+            "credenciais": {"type": "object", "description": "Só identificadores (merchant_id; client_id e "
+                                                           "seller_id); chaves e segredos nunca."},
+            "credenciais_configuradas": {"type": "boolean"},
+            "data_alteracao": {"type": "string"}, "usuario_alteracao": {"type": ["string", "null"]},
+        },
+    },
+    "Cartao": {
+        "type": "object",
+        "properties": {
+            "id_cartao": {"type": "integer"}, "id_cliente": {"type": "integer"},
+            "bandeira": {"type": "string", "examples": ["Visa", "Master", "Elo"]},
+            "ultimos_digitos": {"type": "string", "examples": ["1234"]},
+            "nome_titular": {"type": "string"}, "validade": {"type": "string", "examples": ["12/2031"]},
+            "padrao": {"type": "boolean"}, "gateway": {"type": "string"}, "data_cadastro": {"type": "string"},
+            "recusado_pelo_emissor": {"type": ["string", "null"],
+                                      "description": "O emissor recusou o cartão em definitivo (código e mensagem): "
+                                                     "a cobrança recorrente não o usa mais."},
+            "disponivel_para_cobranca": {"type": "boolean"},
+            "motivo_indisponivel": {"type": ["string", "null"],
+                                    "description": "Por que o cartão não pode ser cobrado agora: recusado pelo "
+                                                   "emissor, vencido, ou cadastrado num gateway que não está mais "
+                                                   "configurado."},
+        },
+    },
+    "CobrancaServico": {
+        "type": "object",
+        "properties": {"id_cliente_servico": {"type": "integer"}, "pagamento_recorrente": {"type": "boolean"},
+                       "id_cartao": {"type": ["integer", "null"]},
+                       "cartao_efetivo": {"oneOf": [ref("Cartao"), {"type": "null"}]}},
+    },
+})
 
 NO_EDIT = "Não é possível editar os dados de cartão; remova-o e cadastre um novo."
 MAX_HOLDER = 25  # Cielo's Holder limit; GetNet's is larger
+CREDENTIAL_MAX = 200
+# The gateways registered when the routes are declared (billing.gateways.registry): the document lists these.
+GATEWAYS = registry.names()
+CREDENTIAL_FIELDS = {spec.name: spec.credential_fields for spec in registry.specs()}
+GATEWAY_NAMES = " ou ".join(f"`{gateway}`" for gateway in GATEWAYS)
+
+GATEWAY = PathText("gateway", f"{GATEWAY_NAMES}.", options=GATEWAYS)
+CUSTOMER = PathId("id_cliente", "ID do cliente (`id_cliente`).")
+CARD = PathId("id_cartao", "ID do cartão (`id_cartao`).")
+SERVICE = PathId("id_cliente_servico", "ID do serviço do cliente (`id_cliente_servico`).")
+
+# -- gateway settings: a field left out keeps its value
+ACTIVE = Bool("ativo", "Onde os cartões novos são cadastrados (um ativo por vez: ativar este desativa o outro). "
+                       "Cada cartão continua cobrado no gateway em que foi cadastrado.")
+ENVIRONMENT = Choice("ambiente", "Ausente: mantém o atual (integração nova: `sandbox`). Trocar o ambiente exige "
+                                 "`credenciais` na mesma requisição: as gravadas não vão para o outro ambiente.",
+                     options=ENVIRONMENTS)
+AUTO_RECURRENCE = Bool("permite_recorrencia_automatica",
+                       "Permite Recorrência Automática (Sim/Não) para os cartões deste gateway. Ausente: mantém o "
+                       "valor atual (integração nova: não).")
+# What ``credenciais`` must hold for each gateway, every field required; the document lists them all, each saying
+# which gateways need it.
+CREDENTIALS: Mapping[str, tuple[Text, ...]] = {
+    gateway: tuple(Text(name, required=True, max_len=CREDENTIAL_MAX) for name in names)
+    for gateway, names in CREDENTIAL_FIELDS.items()
+}
+
+
+def _credential_fields() -> tuple[Text, ...]:
+    needed_by: dict[str, list[str]] = {}
+    for gateway, names in CREDENTIAL_FIELDS.items():
+        for name in names:
+            needed_by.setdefault(name, []).append(gateway)
+    return tuple(Text(name, f"Obrigatório para {' e '.join(f'`{g}`' for g in gateways)}.", max_len=CREDENTIAL_MAX)
+                 for name, gateways in needed_by.items())
+
+
+def _credentials_description() -> str:
+    each = " ".join(f"`{gateway}`: {', '.join(names)}." for gateway, names in CREDENTIAL_FIELDS.items())
+    return (f"{each} Guardadas cifradas; nunca devolvidas. Ausente: mantém as já guardadas (não ao trocar o "
+            "`ambiente`).")
+
+
+GIVEN_CREDENTIALS = Obj("credenciais", _credentials_description(), of=_credential_fields())
+
+# -- a new card: number and CVV go to the gateway only (never stored, logged or accepted in the query string)
+NUMBER = Text(CARD_NUMBER_FIELD, "Enviado só ao gateway ativo, que valida o cartão com o emissor (Zero Auth / "
+                                 "verificação) e o tokeniza; nunca guardado. Cartão recusado pelo emissor: nada é "
+                                 "gravado.", required=True, max_len=23)
+HOLDER = Text("nome_titular", "Como impresso no cartão.", required=True, max_len=MAX_HOLDER)
+EXPIRY_MONTH = Integer("mes_validade", required=True, minimum=1, maximum=12)
+EXPIRY_YEAR = Integer("ano_validade", required=True, minimum=0, maximum=2200, extra={"examples": [2031, "31"]})
+CVV = Text("cvv", "Enviado só à validação do cartão com o emissor e descartado (a cobrança recorrente não o usa).",
+           max_len=4)
+MAKE_DEFAULT = Bool("padrao", "O primeiro cartão é sempre o padrão.", extra={"default": False})
+
+# -- recurring payment of a service
+RECURRING = Bool("pagamento_recorrente", required=True)
+CHOSEN_CARD = Id("id_cartao", "Nulo ou ausente: o cartão padrão do cliente.")
 
 
 # -------------------------------------------------------- gateway settings
+@routes.put("/configuracao/integracao/cartao_credito/{gateway}", Permission.CONFIGURAR_INTEGRACOES,
+            summary="Configurar gateway de cartão de crédito",
+            description=f"`gateway`: {GATEWAY_NAMES}; todas as integrações podem existir ao mesmo tempo. Credenciais "
+                        "cifradas (KMS) e nunca devolvidas. O que não for enviado mantém o valor atual, exceto que "
+                        "trocar o `ambiente` exige as `credenciais` na mesma requisição.",
+            path_params=(GATEWAY,),
+            body=Body("ConfiguracaoGatewayCartao", (ACTIVE, ENVIRONMENT, AUTO_RECURRENCE, GIVEN_CREDENTIALS),
+                      description="Campo ausente: mantém o valor atual (integração nova: inativa, `sandbox`, sem "
+                                  "recorrência automática; credenciais obrigatórias)."),
+            result=("integracao", ref("IntegracaoCartao")))
 def configure_gateway(request: ApiRequest, gateway: str) -> Payload:
-    """``PUT configuracao/integracao/cartao_credito/{gateway}``: a setting left out keeps its value."""
+    """A setting left out keeps its value."""
     if gateway not in GATEWAYS:
         raise NotFoundError(f"Gateway {gateway} não encontrado. Use: {', '.join(GATEWAYS)}.")
     fields = request.fields()
-    active = fields.optional_boolean("ativo")
-    environment = fields.choice("ambiente", ENVIRONMENTS) or None
-    auto = fields.optional_boolean("permite_recorrencia_automatica")
+    active = ACTIVE.read_optional(fields)
+    environment = ENVIRONMENT.read(fields) or None
+    auto = AUTO_RECURRENCE.read_optional(fields)
     credentials = None
-    if fields.has("credenciais"):
-        given = fields.obj("credenciais")
-        credentials = {name: given.text(name, required=True, max_len=200) for name in CREDENTIAL_FIELDS[gateway]}
+    if fields.has(GIVEN_CREDENTIALS.name):
+        given = GIVEN_CREDENTIALS.read(fields)
+        credentials = {credential.name: credential.read(given) for credential in CREDENTIALS[gateway]}
     fields.check()
     config = request.container.gateway_settings.configure(
         GatewayChange(gateway=gateway, active=active, environment=environment, allows_auto_recurrence=auto,
@@ -51,29 +156,44 @@ def configure_gateway(request: ApiRequest, gateway: str) -> Payload:
                    integracao=_config_shape(request, config))
 
 
+@routes.delete("/configuracao/integracao/cartao_credito/{gateway}", Permission.CONFIGURAR_INTEGRACOES,
+               summary="Remover integração de gateway de cartão",
+               description="Apaga as credenciais. Os cartões cadastrados nesse gateway deixam de ser cobrados (o tick "
+                           "não os envia a nenhum gateway; o cliente é avisado e os painéis dizem por quê) até a "
+                           "integração voltar com a mesma conta.",
+               path_params=(GATEWAY,), result=("integracoes", list_of("IntegracaoCartao")))
 def remove_gateway(request: ApiRequest, gateway: str) -> Payload:
-    """``DELETE configuracao/integracao/cartao_credito/{gateway}``: its cards stop being charged anywhere."""
+    """Its cards stop being charged anywhere."""
     request.container.gateway_settings.remove(gateway)
     return success("Integração de cartão de crédito removida; os cartões cadastrados nela não serão mais cobrados.",
                    integracoes=[_config_shape(request, c) for c in request.container.gateway_settings.list()])
 
 
+@routes.get("/configuracao/integracao/cartao_credito", Permission.CONFIGURAR_INTEGRACOES,
+            summary="Gateways de cartão configurados", result=("integracoes", list_of("IntegracaoCartao")))
 def list_gateways(request: ApiRequest) -> Payload:
-    """``GET configuracao/integracao/cartao_credito``: never the secrets."""
+    """Never the secrets."""
     return success("Dados consultados com sucesso.", integracoes=[
         _config_shape(request, c) for c in request.container.gateway_settings.list()])
 
 
 # -------------------------------------------------------------------- cards
+@routes.post("/cliente/{id_cliente}/cartao", Permission.GERENCIAR_CARTOES, summary="Cadastrar cartão do cliente",
+             description="Número conferido (Luhn, bandeira, validade) antes de qualquer chamada ao gateway, "
+                         "tokenizado no gateway ativo e esquecido: guardamos o token cifrado, a bandeira e os "
+                         "últimos 4 dígitos.",
+             path_params=(CUSTOMER,),
+             body=Body("NovoCartao", (NUMBER, HOLDER, EXPIRY_MONTH, EXPIRY_YEAR, CVV, MAKE_DEFAULT)),
+             result=("cartao", ref("Cartao")))
 def add_card(request: ApiRequest, customer_id: int) -> Payload:
-    """``POST cliente/{id_cliente}/cartao``: checked, tokenized at the active gateway, sealed."""
+    """Checked, tokenized at the active gateway, sealed."""
     fields = request.fields()
-    number = fields.text("numero", required=True, max_len=23)
-    holder = fields.text("nome_titular", required=True, max_len=MAX_HOLDER)
-    month = fields.integer("mes_validade", required=True, minimum=1, maximum=12)
-    year = fields.integer("ano_validade", required=True, minimum=0, maximum=2200)
-    cvv = fields.text("cvv", max_len=4)
-    make_default = fields.boolean("padrao")
+    number = NUMBER.read(fields)
+    holder = HOLDER.read(fields)
+    month = EXPIRY_MONTH.read(fields)
+    year = EXPIRY_YEAR.read(fields)
+    cvv = CVV.read(fields)
+    make_default = MAKE_DEFAULT.read(fields)
     if cvv and not (is_digits(cvv) and len(cvv) in (3, 4)):
         fields.error("O campo cvv deve ter 3 ou 4 dígitos.")
     if year and year < 100:
@@ -88,37 +208,56 @@ def add_card(request: ApiRequest, customer_id: int) -> Payload:
     return success("Cartão cadastrado com sucesso.", cartao=_card_shapes(request, wallet, card)[0])
 
 
+@routes.get("/cliente/{id_cliente}/cartao", Permission.GERENCIAR_CARTOES, summary="Cartões do cliente",
+            path_params=(CUSTOMER,), result=("cartoes", list_of("Cartao")))
 def list_cards(request: ApiRequest, customer_id: int) -> Payload:
     wallet = request.container.cards.wallet(customer_id)
     return success("Dados consultados com sucesso.", cartoes=_card_shapes(request, wallet))
 
 
+@routes.delete("/cliente/{id_cliente}/cartao/{id_cartao}", Permission.GERENCIAR_CARTOES, summary="Remover cartão",
+               description="Removido o padrão, o cartão mais antigo restante passa a ser o padrão.",
+               path_params=(CUSTOMER, CARD), result=("cartoes", list_of("Cartao")))
 def remove_card(request: ApiRequest, customer_id: int, card_id: int) -> Payload:
     wallet = request.container.cards.remove(customer_id, card_id)
     return success("Cartão removido com sucesso.", cartoes=_card_shapes(request, wallet))
 
 
+@routes.post("/cliente/{id_cliente}/cartao/{id_cartao}/padrao", Permission.GERENCIAR_CARTOES,
+             summary="Tornar cartão padrão", path_params=(CUSTOMER, CARD), result=("cartao", ref("Cartao")))
 def make_default(request: ApiRequest, customer_id: int, card_id: int) -> Payload:
     wallet = request.container.cards.make_default(customer_id, card_id)
     return success("Cartão padrão alterado com sucesso.", cartao=_card_shapes(request, wallet, wallet.card(card_id))[0])
 
 
+@routes.put("/cliente/{id_cliente}/cartao/{id_cartao}", Permission.GERENCIAR_CARTOES,
+            summary="Editar cartão (não permitido)", description="Sempre recusado: remova o cartão e cadastre um novo.",
+            path_params=(CUSTOMER, CARD))
 def edit_card(request: ApiRequest, customer_id: int, card_id: int) -> Payload:
-    """``PUT`` on a card: cards are never edited (the number is not ours to keep)."""
+    """Cards are never edited (the number is not ours to keep)."""
     raise ValidationError([NO_EDIT])
 
 
 # ------------------------------------------------------ recurring payment
+@routes.get("/cliente_servico/{id_cliente_servico}/cobranca", Permission.GERENCIAR_CARTOES,
+            summary="Pagamento recorrente do serviço", path_params=(SERVICE,),
+            result=("cobranca", ref("CobrancaServico")))
 def recurring_payment(request: ApiRequest, service_id: int) -> Payload:
     choice, wallet = request.container.recurring.get(service_id)
     return success("Dados consultados com sucesso.", cobranca=_recurring_shape(request, choice, wallet))
 
 
+@routes.put("/cliente_servico/{id_cliente_servico}/cobranca", Permission.GERENCIAR_CARTOES,
+            summary="Ativar/desativar pagamento recorrente do serviço",
+            description="Ativar exige ao menos um cartão; `id_cartao` nulo: o cartão padrão. Um cartão escolhido "
+                        "que for removido cede lugar ao padrão (`cartao_efetivo`).",
+            path_params=(SERVICE,), body=Body("EscolhaCobrancaServico", (RECURRING, CHOSEN_CARD)),
+            result=("cobranca", ref("CobrancaServico")))
 def choose_recurring_payment(request: ApiRequest, service_id: int) -> Payload:
-    """``PUT cliente_servico/{id}/cobranca``: on needs a card; ``id_cartao`` null is the default card."""
+    """On needs a card; ``id_cartao`` null is the default card."""
     fields = request.fields()
-    recurring = fields.boolean("pagamento_recorrente", required=True)
-    card_id = fields.optional_identifier("id_cartao")
+    recurring = RECURRING.read(fields)
+    card_id = CHOSEN_CARD.read_optional(fields)
     fields.check()
     choice, wallet = request.container.recurring.choose(service_id, recurring, card_id)
     return success("Cobrança do serviço salva com sucesso.", cobranca=_recurring_shape(request, choice, wallet))

@@ -7,45 +7,160 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Any
 
+from chalicelib.auth.permissions import Permission
 from chalicelib.billing.charging.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt
-from chalicelib.billing.gateways.settings import GATEWAYS
+from chalicelib.billing.gateways.registry import registry
 from chalicelib.billing.invoices.service import STATUSES as INVOICE_STATUSES
 from chalicelib.billing.invoices.service import Invoice, NewInvoice
 from chalicelib.billing.suspension.service import MAX_DAYS, SuspensionProfile
 from chalicelib.clock import local
-from chalicelib.web.dates import read_recent_days
+from chalicelib.web.dates import RECENT_DAYS_INPUTS, read_recent_days
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.paging import paginacao, read_page
-from chalicelib.web.routes import Routes
+from chalicelib.web.paging import PAGING, paginacao, read_page
+from chalicelib.web.routes import Body, PathId, Routes
+from chalicelib.web.schema import Bool, Choice, Day, Id, Integer, Money, Schema, Text, list_of, ref
 
 routes = Routes(__name__, tag="Faturas",
                 tag_description="Faturas, cobrança avulsa no cartão, painel de processamentos, perfis de suspensão.")
 
 PAYMENT_METHODS = ("boleto", "pix", "dinheiro", "cartao_credito", "cartao_debito", "transferencia_bancaria",
                    "debito_automatico", "cheque")
+ATTEMPT_STATUSES = (APPROVED, DECLINED, ERROR, PROCESSING)
 MOMENT = "%Y-%m-%d %H:%M:%S"
 
+routes.schemas({
+    "Fatura": {
+        "type": "object",
+        "properties": {
+            "id_fatura": {"type": "integer"}, "id_cliente_servico": {"type": "integer"},
+            "id_cliente": {"type": "integer"}, "valor": {"type": "number"}, "data_vencimento": {"type": "string"},
+            "descricao": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": list(INVOICE_STATUSES)},
+            "tentativas_cartao": {"type": "integer"},
+            "tentativas_recorrentes": {"type": "integer", "maximum": 2,
+                                       "description": "Tentativas recorrentes que chegaram ao emissor (no máximo 2; "
+                                                      "falhas técnicas não contam)."},
+            "proxima_tentativa_recorrente": {"type": ["string", "null"],
+                                             "description": "Dia (AAAA-MM-DD) da próxima tentativa recorrente."},
+            "cobranca_em_andamento": {"type": "boolean",
+                                      "description": "Uma tentativa em cartão ainda sem resultado conhecido."},
+            "suspendeu_servico": {"type": "boolean",
+                                  "description": "Em aberto, esta fatura mantém o serviço suspenso."},
+            "data_bloqueio": {"type": ["string", "null"],
+                              "description": "Dia da suspensão do serviço se a fatura seguir em aberto."},
+            "data_pagamento": {"type": ["string", "null"]}, "valor_pago": {"type": ["number", "null"]},
+            "forma_pagamento": {"type": ["string", "null"]},
+        },
+    },
+    "Processamento": {
+        "type": "object",
+        "properties": {
+            "id_processamento": {"type": "string", "description": "Nosso id do pedido no gateway."},
+            "id_fatura": {"type": "integer"}, "id_cliente": {"type": "integer"}, "cliente": {"type": "string"},
+            "id_cartao": {"type": ["integer", "null"]},
+            "cartao": {"type": ["string", "null"], "examples": ["Visa •••• 1234"]},
+            "gateway": {"type": ["string", "null"],
+                        "description": "Nulo: falha técnica nossa antes de chegar ao gateway."},
+            "valor": {"type": "number"}, "recorrente": {"type": "boolean"},
+            "tentativa": {"type": "integer", "description": "Recorrente: qual das duas tentativas da fatura."},
+            "conta_como_tentativa": {"type": "boolean",
+                                     "description": "Falso para erro técnico (nada chegou ao emissor)."},
+            "data_prevista": {"type": ["string", "null"],
+                              "description": "Recorrente: o dia em que a tentativa era devida."},
+            "atrasada": {"type": "boolean",
+                         "description": "Tentativa recorrente feita depois do dia devido (o tick não rodou, ou "
+                                        "só houve falhas técnicas naquele dia)."},
+            "forcada": {"type": "boolean",
+                        "description": "Cobrança avulsa de um cartão vencido ou recusado, com `forcar`."},
+            "status": {"type": "string", "enum": list(ATTEMPT_STATUSES)},
+            "codigo_retorno": {"type": ["string", "null"]}, "mensagem_retorno": {"type": ["string", "null"]},
+            "tid": {"type": ["string", "null"]}, "data": {"type": "string"},
+        },
+    },
+    "PerfilSuspensao": {
+        "type": "object",
+        "properties": {"id_perfil_suspensao": {"type": "integer", "description": "0: o perfil padrão embutido."},
+                       "descricao": {"type": "string"}, "dias_aviso": {"type": "integer"},
+                       "dias_bloqueio": {"type": "integer"}, "padrao": {"type": "boolean"}},
+    },
+})
 
+INVOICE = PathId("id_fatura", "ID da fatura (`id_fatura`).")
+
+# -- a new invoice
+SERVICE = Id("id_cliente_servico", required=True)
+AMOUNT = Money("valor", required=True)
+DUE = Day("data_vencimento", required=True)
+DESCRIPTION = Text("descricao", "Descrição da fatura.", max_len=255)
+
+# -- a service's invoices
+LISTED_SERVICE = Id("id_cliente_servico", "Serviço do cliente.", required=True)
+LISTED_STATUS = Choice("status", f"{', '.join(INVOICE_STATUSES[:-1])} ou {INVOICE_STATUSES[-1]}.",
+                       options=INVOICE_STATUSES)
+DUE_FROM = Day("data_inicio", "Vencimento a partir de (AAAA-MM-DD).")
+DUE_UNTIL = Day("data_fim", "Vencimento até (AAAA-MM-DD).")
+
+# -- settled by other means
+SETTLED_INVOICE = Id("id_fatura", required=True)
+PAID_ON = Day("data_pagamento", "AAAA-MM-DD, até hoje no fuso do provedor (nunca no futuro).", required=True)
+PAID = Money("valor_pago", "Valor recebido em reais, maior que zero.", required=True)
+PAYMENT_METHOD = Choice("forma_pagamento", required=True, options=PAYMENT_METHODS)
+
+# -- an operator's one-off charge, and the verdict on one of unknown outcome
+CHARGED_CARD = Id("id_cartao", "Ausente: o cartão padrão do cliente.")
+FORCE = Bool("forcar", "Cobrar mesmo um cartão vencido ou que o emissor pediu para não cobrar mais (fica registrado "
+                       "na tentativa).", extra={"default": False})
+VERDICT = Choice("resultado", required=True, options=("cobrado", "nao_cobrado"))
+NOTE = Text("observacao", "O que foi conferido no portal do gateway.", required=True, min_len=10, max_len=500)
+
+# -- the charge panel (its days are web.dates.RECENT_DAYS_INPUTS)
+RECURRING = Choice("recorrente", "todos (padrão), sim ou nao.", options=("todos", "sim", "nao"), default="todos")
+ATTEMPT_STATUS = Choice("status", "Status da tentativa.", options=ATTEMPT_STATUSES)
+GATEWAY = Choice("gateway", f"{' ou '.join(registry.names())}.", options=registry.names())
+CUSTOMER = Id("id_cliente", "Cliente.")
+
+# -- suspension profiles
+PROFILE_DESCRIPTION = Text("descricao", "Descrição do perfil.", required=True, max_len=120)
+WARNING_DAYS = Integer("dias_aviso", "Avisar tantos dias antes da suspensão (0: sem aviso).", required=True,
+                       minimum=0, maximum=MAX_DAYS)
+SUSPENSION_DAYS = Integer("dias_bloqueio", "Suspender tantos dias após o vencimento de fatura em aberto.",
+                          required=True, minimum=1, maximum=MAX_DAYS)
+DEFAULT_PROFILE = Bool("padrao", "Perfil dos serviços sem perfil próprio.")
+
+
+def _paged(name: str, item: str) -> Schema:
+    """The answer of a paged list: the envelope with the items under ``name`` and the ``paginacao`` block."""
+    return {"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
+        "type": "object", "required": [name, "paginacao"],
+        "properties": {name: list_of(item), "paginacao": ref("Paginacao")}}]}, ref("EnvelopeErro")]}
+
+
+@routes.post("/financeiro/fatura", Permission.GERENCIAR_FATURAS, summary="Cadastrar fatura",
+             body=Body("NovaFatura", (SERVICE, AMOUNT, DUE, DESCRIPTION)), result=("fatura", ref("Fatura")))
 def create(request: ApiRequest) -> Payload:
     fields = request.fields()
-    service_id = fields.identifier("id_cliente_servico", required=True)
-    amount = fields.money_cents("valor", required=True)
-    due = fields.day("data_vencimento", required=True)
-    description = fields.text("descricao", max_len=255)
+    service_id = SERVICE.read(fields)
+    amount = AMOUNT.read(fields)
+    due = DUE.read(fields)
+    description = DESCRIPTION.read(fields)
     fields.check()
     assert due is not None
     invoice = request.container.invoices.create(NewInvoice(service_id, amount, due, description))
     return success("Fatura cadastrada com sucesso.", fatura=_invoice_shape(request, invoice))
 
 
+@routes.get("/financeiro/fatura", Permission.CONSULTAR_FATURAS, summary="Faturas de um serviço",
+            description="Pelo serviço do cliente (obrigatório), com filtros de status e de vencimento.",
+            query=(LISTED_SERVICE, LISTED_STATUS, DUE_FROM, DUE_UNTIL, *PAGING),
+            raw=_paged("faturas", "Fatura"))
 def list_invoices(request: ApiRequest) -> Payload:
     """A service's invoices (the service is required: invoices are read by its index, never scanned)."""
     fields = request.fields()
-    service_id = fields.identifier("id_cliente_servico", required=True)
-    status = fields.choice("status", INVOICE_STATUSES)
-    first = fields.day("data_inicio")
-    last = fields.day("data_fim")
+    service_id = LISTED_SERVICE.read(fields)
+    status = LISTED_STATUS.read(fields)
+    first = DUE_FROM.read(fields)
+    last = DUE_UNTIL.read(fields)
     page = read_page(fields)
     fields.check()
     found = [i for i in request.container.invoices.of_service(service_id)
@@ -55,21 +170,25 @@ def list_invoices(request: ApiRequest) -> Payload:
                    paginacao=paginacao(page, len(found)))
 
 
+@routes.post("/financeiro/fatura/liquidar", Permission.GERENCIAR_FATURAS, summary="Liquidar fatura",
+             description="Pagamento recebido por outro meio.",
+             body=Body("Liquidacao", (SETTLED_INVOICE, PAID_ON, PAID, PAYMENT_METHOD)),
+             result=("fatura", ref("Fatura")))
 def settle(request: ApiRequest) -> Payload:
-    """``POST financeiro/fatura/liquidar``: paid by other means."""
+    """Paid by other means."""
     fields = request.fields()
     zone = request.container.settings.zone
-    invoice_id = fields.identifier("id_fatura", required=True)
-    paid_on = fields.day("data_pagamento", required=True)
+    invoice_id = SETTLED_INVOICE.read(fields)
+    paid_on = PAID_ON.read(fields)
     # The provider's today: a payment made this evening in Brazil is already tomorrow in UTC.
     today = local(request.container.clock(), zone).date()
     if paid_on is not None and paid_on > today:
         fields.error(f"O campo data_pagamento não pode ser posterior a hoje ({today.isoformat()}).")
     before = len(fields.errors)
-    paid = fields.money_cents("valor_pago", required=True)
+    paid = PAID.read(fields)
     if len(fields.errors) == before and paid <= 0:
         fields.error("O campo valor_pago deve ser maior que zero.")
-    method = fields.choice("forma_pagamento", PAYMENT_METHODS, required=True)
+    method = PAYMENT_METHOD.read(fields)
     fields.check()
     assert paid_on is not None
     invoice = request.container.invoices.settle(invoice_id, paid, datetime.combine(paid_on, time(12), zone),
@@ -77,28 +196,46 @@ def settle(request: ApiRequest) -> Payload:
     return success("Fatura liquidada com sucesso.", fatura=_invoice_shape(request, invoice))
 
 
+@routes.post("/financeiro/fatura/{id_fatura}/cancelar", Permission.GERENCIAR_FATURAS, summary="Cancelar fatura",
+             path_params=(INVOICE,), result=("fatura", ref("Fatura")))
 def cancel(request: ApiRequest, invoice_id: int) -> Payload:
     invoice = request.container.invoices.cancel(invoice_id)
     return success("Fatura cancelada com sucesso.", fatura=_invoice_shape(request, invoice))
 
 
+@routes.post("/financeiro/fatura/{id_fatura}/cobrar_cartao", Permission.GERENCIAR_FATURAS,
+             summary="Cobrar fatura no cartão (avulsa)",
+             description="Uma tentativa não recorrente no gateway em que o cartão foi cadastrado, registrada antes da "
+                         "chamada ao gateway. Resultado desconhecido (sem resposta): a tentativa fica `processando` e "
+                         "é conciliada pelo id do pedido antes de qualquer nova cobrança; nunca duas cobranças da "
+                         "mesma fatura ao mesmo tempo. Cartão vencido ou recusado em definitivo pelo emissor: "
+                         "recusado, a não ser com `forcar`.",
+             path_params=(INVOICE,), body=Body("CobrancaCartao", (CHARGED_CARD, FORCE), required=False),
+             result=("processamento", ref("Processamento")))
 def charge_card(request: ApiRequest, invoice_id: int) -> Payload:
-    """``POST financeiro/fatura/{id}/cobrar_cartao``: an operator's one-off charge (not recurring)."""
+    """An operator's one-off charge (not recurring)."""
     fields = request.fields()
-    card_id = fields.optional_identifier("id_cartao")
-    force = fields.boolean("forcar")
+    card_id = CHARGED_CARD.read_optional(fields)
+    force = FORCE.read(fields)
     fields.check()
     attempt, invoice = request.container.charges.charge(invoice_id, card_id, recurring=False, force=force)
     return success(_outcome_text(attempt), processamento=_attempt_shape(request, attempt),
                    fatura=_invoice_shape(request, invoice))
 
 
+@routes.post("/financeiro/fatura/{id_fatura}/conciliar_cartao", Permission.GERENCIAR_FATURAS,
+             summary="Conciliar à mão uma cobrança de resultado desconhecido",
+             description="Para a tentativa que o gateway não sabe informar (a API v1 da GetNet não tem consulta): "
+                         "depois de conferir no portal do gateway, `cobrado` paga a fatura e `nao_cobrado` a libera "
+                         "para nova tentativa. Só para tentativas com mais de 5 minutos.",
+             path_params=(INVOICE,), body=Body("ConciliacaoCartao", (VERDICT, NOTE)),
+             result=("processamento", ref("Processamento")))
 def settle_charge_by_hand(request: ApiRequest, invoice_id: int) -> Payload:
-    """``POST financeiro/fatura/{id}/conciliar_cartao`` (ours): the operator's verdict on an attempt of unknown
-    outcome, after checking the gateway's portal (GetNet's API cannot be asked)."""
+    """Ours: the operator's verdict on an attempt of unknown outcome, after checking the gateway's portal
+    (GetNet's API cannot be asked)."""
     fields = request.fields()
-    verdict = fields.choice("resultado", ("cobrado", "nao_cobrado"), required=True)
-    note = fields.text("observacao", required=True, min_len=10, max_len=500)
+    verdict = VERDICT.read(fields)
+    note = NOTE.read(fields)
     fields.check()
     attempt, invoice = request.container.charges.settle_by_hand(invoice_id, verdict == "cobrado", note,
                                                                 request.user.username)
@@ -106,13 +243,19 @@ def settle_charge_by_hand(request: ApiRequest, invoice_id: int) -> Payload:
                    fatura=_invoice_shape(request, invoice))
 
 
+@routes.get("/financeiro/cartao/processamentos", Permission.CONSULTAR_PROCESSAMENTOS_CARTAO,
+            summary="Painel de processamentos de cartão",
+            description="Toda tentativa, recusadas e com erro incluídas, da mais recente à mais antiga. Sem datas: "
+                        "os últimos 31 dias.",
+            query=(RECURRING, ATTEMPT_STATUS, GATEWAY, CUSTOMER, *RECENT_DAYS_INPUTS, *PAGING),
+            raw=_paged("processamentos", "Processamento"))
 def panel(request: ApiRequest) -> Payload:
-    """``GET financeiro/cartao/processamentos``: every attempt, failed ones included, newest first."""
+    """Every attempt, failed ones included, newest first."""
     fields = request.fields()
-    recurring = fields.choice("recorrente", ("todos", "sim", "nao"), default="todos")
-    status = fields.choice("status", (APPROVED, DECLINED, ERROR, PROCESSING))
-    gateway = fields.choice("gateway", GATEWAYS)
-    customer_id = fields.optional_identifier("id_cliente")
+    recurring = RECURRING.read(fields)
+    status = ATTEMPT_STATUS.read(fields)
+    gateway = GATEWAY.read(fields)
+    customer_id = CUSTOMER.read_optional(fields)
     page = read_page(fields)
     period = read_recent_days(fields, local(request.container.clock(), request.container.settings.zone).date())
     fields.check()
@@ -182,19 +325,28 @@ def _attempt_shape(request: ApiRequest, attempt: ChargeAttempt) -> dict[str, Any
     }
 
 
-
+@routes.post("/configuracao/perfil_suspensao", Permission.GERENCIAR_FATURAS, summary="Cadastrar perfil de suspensão",
+             description="Um serviço com fatura em aberto `dias_bloqueio` dias após o vencimento é suspenso, avisado "
+                         "`dias_aviso` dias antes; o pagamento reabilita-o quando nada mais estiver vencido. As datas "
+                         "de cada fatura vêm do perfil vigente quando ela é cadastrada.",
+             body=Body("NovoPerfilSuspensao", (PROFILE_DESCRIPTION, WARNING_DAYS, SUSPENSION_DAYS, DEFAULT_PROFILE)),
+             result=("perfil_suspensao", ref("PerfilSuspensao")))
 def create_profile(request: ApiRequest) -> Payload:
-    """``POST configuracao/perfil_suspensao``: ``padrao`` makes it the profile of services without one."""
+    """``padrao`` makes it the profile of services without one."""
     fields = request.fields()
-    description = fields.text("descricao", required=True, max_len=120)
-    warning = fields.integer("dias_aviso", minimum=0, maximum=MAX_DAYS, required=True)
-    suspension = fields.integer("dias_bloqueio", minimum=1, maximum=MAX_DAYS, required=True)
-    default = fields.boolean("padrao")
+    description = PROFILE_DESCRIPTION.read(fields)
+    warning = WARNING_DAYS.read(fields)
+    suspension = SUSPENSION_DAYS.read(fields)
+    default = DEFAULT_PROFILE.read(fields)
     fields.check()
     profile = request.container.suspension_profiles.create(description, warning, suspension, default)
     return success("Perfil de suspensão cadastrado com sucesso.", perfil_suspensao=_profile_shape(profile))
 
 
+@routes.get("/configuracao/perfil_suspensao", Permission.CONSULTAR_FATURAS, summary="Perfis de suspensão",
+            description="Sem perfil marcado como padrão, o padrão embutido (id 0: aviso 5 dias antes, suspensão 15 "
+                        "dias após o vencimento) vem primeiro.",
+            result=("perfis_suspensao", list_of("PerfilSuspensao")))
 def list_profiles(request: ApiRequest) -> Payload:
     profiles = request.container.suspension_profiles.list()
     return success("Dados consultados com sucesso.", perfis_suspensao=[_profile_shape(p) for p in profiles])
