@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Playwright, Viewp
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.seed import Operator, Seeded, seed, seed_charges
-from tests.functional.test_local_stack import RunningStack, running_stack
+from tests.support.stack import RunningStack, no_extra_env, serve_local_stack
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -37,6 +37,10 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 ADMIN = ("admin", "admin12345")
 
 expect.set_options(timeout=10_000)
+
+# One running stack for every browser test (seeding it takes a while): the stack tier's fixture, session-wide.
+local_stack = pytest.fixture(scope="session", name="local_stack")(serve_local_stack)
+stack_extra_env = pytest.fixture(scope="session", name="stack_extra_env")(no_extra_env)
 
 
 @dataclass
@@ -107,12 +111,11 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def console_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleStack]:
-    with running_stack(tmp_path_factory.mktemp("console")) as stack:
-        operator = Operator(stack.url, stack.env)
-        data = seed(operator)
-        seed_charges(operator, data)
-        yield ConsoleStack(stack, operator, data)
+def console_stack(local_stack: RunningStack) -> ConsoleStack:
+    operator = Operator(local_stack.url, local_stack.env)
+    data = seed(operator)
+    seed_charges(operator, data)
+    return ConsoleStack(local_stack, operator, data)
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,11 +23,9 @@ import requests
 
 from tests.functional.billing.test_recurring_http import cpf
 from tests.integration.test_simulators import luhn_number
+from tests.support.http import BASE
+from tests.support.stack import CREDENTIALS, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-BASE = "/api/v1/integracao"
-CREDENTIALS = {"grant_type": "password", "client_id": "1", "client_secret": "segredo-local",
-               "username": "admin", "password": "admin12345"}
 CIELO_MERCHANT_ID = "0b5e1a4c-5a1d-4c1e-9e10-5a1d0c1e1000"
 CIELO_KEY = "SIMULADOCIELOSANDBOXMERCHANTKEY000000000"
 ZONE = ZoneInfo("America/Sao_Paulo")

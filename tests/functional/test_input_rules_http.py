@@ -15,8 +15,8 @@ from tests.functional.conftest import ADMIN, CLIENT, Http
 from tests.functional.test_bad_input import assert_refused
 from tests.functional.test_service_orders_http import AGENDA, ticket_body
 from tests.functional.test_service_orders_http import snapshot as orders_snapshot
+from tests.support.http import BASE, ok
 
-BASE = "/api/v1/integracao"
 ORDERS = f"{BASE}/ordem_servico"
 INVOICES = f"{BASE}/financeiro/fatura"
 ADDRESS = {"logradouro": "Rua A", "numero": "1", "bairro": "Centro", "cidade": "Campinas", "uf": "SP",
@@ -25,11 +25,6 @@ FAR = "9999-12-31"
 # The test clock is 2026-12-10 13:00 UTC, 10:00 in São Paulo.
 TODAY, TOMORROW = "2026-12-10", "2026-12-11"
 SECRET_VALUE = "nao-pode-vazar-4024007197692931"
-
-
-def ok(answer: Any) -> dict[str, Any]:
-    assert answer.status_code == 200 and answer.json["status"] == "success", answer.json
-    return dict(answer.json)
 
 
 @pytest.fixture

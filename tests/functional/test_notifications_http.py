@@ -26,17 +26,12 @@ from tests.conftest import MutableClock
 from tests.fakes import CountingMetrics
 from tests.functional.conftest import ADMIN, CLIENT, Http
 from tests.functional.test_bad_input import assert_refused
+from tests.support.http import BASE, ok
 
-BASE = "/api/v1/integracao"
 TEMPLATES = f"{BASE}/configuracao/notificacao/modelo"
 LOG = f"{BASE}/notificacao/mensagem"
 ADDRESS = {"logradouro": "Rua A", "numero": "1", "bairro": "Centro", "cidade": "Campinas", "uf": "SP",
            "cep": "13010-000"}
-
-
-def ok(answer: Any) -> dict[str, Any]:
-    assert answer.status_code == 200 and answer.json["status"] == "success", answer.json
-    return dict(answer.json)
 
 
 @pytest.fixture

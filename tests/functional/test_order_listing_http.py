@@ -15,15 +15,14 @@ from tests.functional.conftest import Http
 from tests.functional.test_bad_input import assert_refused
 from tests.functional.test_service_orders_http import (  # noqa: F401 - admin is a fixture
     ADDRESS_TEXT,
-    BASE,
     MONDAY,
     ORDERS,
     admin,
     closing,
-    ok,
     open_os,
     user,
 )
+from tests.support.http import BASE, ok
 
 WEDNESDAY = "2026-12-16"
 

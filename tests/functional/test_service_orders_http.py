@@ -15,8 +15,8 @@ from chalicelib.storage.models import OrderTableItem, OutboxItem, TicketItem
 from tests.conftest import MutableClock
 from tests.functional.conftest import Http
 from tests.functional.test_bad_input import assert_refused
+from tests.support.http import BASE, ok
 
-BASE = "/api/v1/integracao"
 ORDERS = f"{BASE}/ordem_servico"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 PERMISSION_MSG = "O Usuário não possui a permissão desejada!"
@@ -31,11 +31,6 @@ AGENDA: dict[str, Any] = {
     "limite_diario": 3, "datas_bloqueadas": [CLOSED],
 }
 ADDRESS_TEXT = "Rua A, 1 - Centro, Campinas/SP | CEP: 13010-000"
-
-
-def ok(answer: Any) -> dict[str, Any]:
-    assert answer.status_code == 200 and answer.json["status"] == "success", answer.json
-    return dict(answer.json)
 
 
 @pytest.fixture

@@ -23,8 +23,9 @@ from sandbox.simulators.getnet import GetNetSimulator
 from tests.aws import TEST_SETTINGS
 from tests.conftest import MutableClock
 from tests.fakes import CountingMetrics
-from tests.functional.billing.support import ADDRESS, BASE, CVV, ok, stored_text
+from tests.functional.billing.support import ADDRESS, CVV, stored_text
 from tests.functional.conftest import ADMIN, CLIENT, Http
+from tests.support.http import BASE, ok
 
 # Every card number the billing tests send starts with one of these (support.VISA..., luhn_number("4551", n)).
 CARD_NUMBER = re.compile(r"(?<!\d)(?:4024|5155|6362|4551|4012|9999)\d{9,15}(?!\d)")

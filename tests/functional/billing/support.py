@@ -7,8 +7,8 @@ from chalicelib.storage.models import CustomerTableItem, SettingsItem
 from sandbox.simulators.cielo import CieloSimulator
 from sandbox.simulators.getnet import GetNetSimulator
 from tests.functional.conftest import Http
+from tests.support.http import BASE, ok
 
-BASE = "/api/v1/integracao"
 GATEWAYS = f"{BASE}/configuracao/integracao/cartao_credito"
 VISA = "4024007197692931"  # Luhn-valid test numbers; never real cards
 MASTER = "5155901222280001"
@@ -17,11 +17,6 @@ CVV = "907"  # every test card's security code: checked, then dropped
 CIELO_KEY = "SIMULADOCIELOSANDBOXMERCHANTKEY000000000"
 ADDRESS = {"logradouro": "Rua A", "numero": "1", "bairro": "Centro", "cidade": "Campinas", "uf": "SP",
            "cep": "13010-000"}
-
-
-def ok(answer: Any) -> dict[str, Any]:
-    assert answer.status_code == 200 and answer.json["status"] == "success", answer.json
-    return dict(answer.json)
 
 
 def cielo_on(http: Http, **changes: Any) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from chalicelib.sealing import SealError
 from sandbox.simulators.cielo import CieloSimulator
 from sandbox.simulators.getnet import GetNetSimulator
 from tests.functional.billing.support import (
-    BASE,
     CIELO_KEY,
     CVV,
     ELO,
@@ -26,12 +25,12 @@ from tests.functional.billing.support import (
     card_body,
     cielo_on,
     getnet_on,
-    ok,
     stored_text,
 )
 from tests.functional.conftest import Http
 from tests.functional.test_bad_input import assert_refused
 from tests.integration.test_simulators import luhn_number
+from tests.support.http import BASE, ok
 
 
 # --------------------------------------------------------- gateway settings

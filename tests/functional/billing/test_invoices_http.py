@@ -14,10 +14,11 @@ from chalicelib.container import Container
 from sandbox.simulators.cielo import CieloSimulator
 from sandbox.simulators.getnet import GetNetSimulator
 from tests.conftest import MutableClock
-from tests.functional.billing.support import BASE, card_body, cielo_on, getnet_on, ok
+from tests.functional.billing.support import card_body, cielo_on, getnet_on
 from tests.functional.conftest import Http
 from tests.functional.test_bad_input import assert_refused
 from tests.integration.test_simulators import luhn_number
+from tests.support.http import BASE, ok
 
 INVOICES = f"{BASE}/financeiro/fatura"
 PANEL = f"{BASE}/financeiro/cartao/processamentos"

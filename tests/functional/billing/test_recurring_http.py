@@ -25,10 +25,11 @@ from sandbox.lambda_events import sqs_event
 from sandbox.simulators.cielo import CieloSimulator
 from sandbox.simulators.getnet import GetNetSimulator
 from tests.conftest import MutableClock
-from tests.functional.billing.support import ADDRESS, BASE, card_body, cielo_on, ok
+from tests.functional.billing.support import ADDRESS, card_body, cielo_on
 from tests.functional.conftest import Http
 from tests.functional.test_entrypoints import hourly_event
 from tests.integration.test_simulators import luhn_number
+from tests.support.http import BASE, ok
 
 INVOICES = f"{BASE}/financeiro/fatura"
 PANEL = f"{BASE}/financeiro/cartao/processamentos"

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -22,9 +21,8 @@ from schemathesis.config import SchemathesisConfig
 
 import app as app_module
 from chalicelib import openapi
-from tests.functional.test_local_stack import RunningStack, running_stack
-
-pytestmark = pytest.mark.stack
+from tests.support.http import BASE
+from tests.support.stack import RunningStack
 
 # Bounded so the whole run (about 60 operations) takes a few minutes; the coverage phase adds its own
 # deterministic boundary cases on top of these. FUZZ_EXAMPLES=500 searches longer (by hand, not in CI).
@@ -34,7 +32,6 @@ ADMIN = ("fuzz-admin-7c1f", "fuzz-senha-9d2e4b")
 CLIENT = ("fuzz-client", "fuzz-segredo-5a8c1e")
 # The token endpoint answers Passport's OAuth errors (documented as ErroOAuth), not the envelope.
 OAUTH_TOKEN = "/oauth/token"
-BASE = "/api/v1/integracao"
 ADDRESS = {"logradouro": "Rua A", "numero": "1", "bairro": "Centro", "cidade": "Campinas", "uf": "SP",
            "cep": "13010-000"}
 ENVELOPE_KEYS = {"status", "msg", "errors"}
@@ -63,15 +60,15 @@ class Session:
 
 
 @pytest.fixture(scope="module")
-def fuzzed_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    with running_stack(tmp_path_factory.mktemp("fuzz"), ADMIN_USERNAME=ADMIN[0], ADMIN_PASSWORD=ADMIN[1],
-                       OAUTH_CLIENT_ID=CLIENT[0], OAUTH_CLIENT_SECRET=CLIENT[1]) as stack:
-        yield stack
+def stack_extra_env() -> dict[str, str]:
+    """The stack's admin and OAuth client are the fuzzer's own (``ADMIN``, ``CLIENT``)."""
+    return {"ADMIN_USERNAME": ADMIN[0], "ADMIN_PASSWORD": ADMIN[1], "OAUTH_CLIENT_ID": CLIENT[0],
+            "OAUTH_CLIENT_SECRET": CLIENT[1]}
 
 
 @pytest.fixture(scope="module")
-def session(fuzzed_stack: RunningStack) -> Session:
-    session = Session(fuzzed_stack)
+def session(local_stack: RunningStack) -> Session:
+    session = Session(local_stack)
     seed(session)
     return session
 
@@ -128,8 +125,8 @@ schema = schemathesis.openapi.from_dict(DOCUMENT, config=SchemathesisConfig.from
 }))
 
 
-def test_the_fuzzed_document_is_the_one_the_stack_serves(fuzzed_stack: RunningStack, session: Session) -> None:
-    answer = requests.get(f"{fuzzed_stack.url}/api/v1/openapi.json", headers=session.headers(), timeout=10)
+def test_the_fuzzed_document_is_the_one_the_stack_serves(local_stack: RunningStack, session: Session) -> None:
+    answer = requests.get(f"{local_stack.url}/api/v1/openapi.json", headers=session.headers(), timeout=10)
     assert answer.status_code == 200 and answer.json() == json.loads(json.dumps(DOCUMENT))
 
 

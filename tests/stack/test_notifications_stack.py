@@ -9,7 +9,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,12 +19,10 @@ from sandbox.simulators.cielo import CieloSimulator
 from sandbox.simulators.zapme import ZapMeSimulator
 from tests.functional.billing.support import ADDRESS, card_body
 from tests.functional.billing.test_recurring_http import cpf
-from tests.functional.test_local_stack import ROOT, RunningStack, running_stack, token
 from tests.integration.test_simulators import luhn_number
+from tests.support.http import BASE, ok_response
+from tests.support.stack import ROOT, RunningStack, token
 
-pytestmark = pytest.mark.stack
-
-BASE = "/api/v1/integracao"
 TIMEOUT = 15
 PHONE, OPTED_OUT_PHONE = "11987654321", "11976543210"
 
@@ -37,11 +34,8 @@ class Provider:
         self.zapme = stack.state["simulators"]["zapme"]
 
     def ok(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        answer = requests.request(method, f"{self.stack.url}{path}", json=body, headers=self.headers,
-                                  timeout=TIMEOUT)
-        payload: dict[str, Any] = answer.json()
-        assert answer.status_code == 200 and payload["status"] == "success", payload
-        return payload
+        return ok_response(requests.request(method, f"{self.stack.url}{path}", json=body, headers=self.headers,
+                                            timeout=TIMEOUT))
 
     def customer(self, seed: int, phone: str) -> tuple[int, int]:
         created = self.ok("POST", f"{BASE}/cliente", {
@@ -85,21 +79,20 @@ def next_weekday(after: date) -> date:
 
 
 @pytest.fixture(scope="module")
-def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
-    with running_stack(tmp_path_factory.mktemp("notifications")) as stack:
-        provider = Provider(stack)
-        provider.ok("PUT", f"{BASE}/configuracao/integracao/zapme", {
-            "ativo": True, "api": ZapMeSimulator.DEFAULT_API, "secret": ZapMeSimulator.DEFAULT_SECRET})
-        provider.ok("PUT", f"{BASE}/configuracao/integracao/cartao_credito/cielo", {
-            "ativo": True, "ambiente": "sandbox", "permite_recorrencia_automatica": True,
-            "credenciais": {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID,
-                            "merchant_key": "SIMULADOCIELOSANDBOXMERCHANTKEY000000000"}})
-        provider.agenda = int(provider.ok("POST", f"{BASE}/configuracao/agenda_ordem_servico", {
-            "descricao": "Instalações Campinas", "cidades": [{"cidade": "Campinas", "uf": "SP"}],
-            "horarios": [{"dias_semana": ["segunda", "terca", "quarta", "quinta", "sexta"],
-                          "hora_inicio": "08:00:00", "hora_termino": "18:00:00", "duracao_minutos": 60,
-                          "capacidade": 5}]})["agenda_ordem_servico"]["id_agenda_ordem_servico"])
-        yield provider
+def provider(local_stack: RunningStack) -> Provider:
+    provider = Provider(local_stack)
+    provider.ok("PUT", f"{BASE}/configuracao/integracao/zapme", {
+        "ativo": True, "api": ZapMeSimulator.DEFAULT_API, "secret": ZapMeSimulator.DEFAULT_SECRET})
+    provider.ok("PUT", f"{BASE}/configuracao/integracao/cartao_credito/cielo", {
+        "ativo": True, "ambiente": "sandbox", "permite_recorrencia_automatica": True,
+        "credenciais": {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID,
+                        "merchant_key": "SIMULADOCIELOSANDBOXMERCHANTKEY000000000"}})
+    provider.agenda = int(provider.ok("POST", f"{BASE}/configuracao/agenda_ordem_servico", {
+        "descricao": "Instalações Campinas", "cidades": [{"cidade": "Campinas", "uf": "SP"}],
+        "horarios": [{"dias_semana": ["segunda", "terca", "quarta", "quinta", "sexta"],
+                      "hora_inicio": "08:00:00", "hora_termino": "18:00:00", "duracao_minutos": 60,
+                      "capacidade": 5}]})["agenda_ordem_servico"]["id_agenda_ordem_servico"])
+    return provider
 
 
 def test_an_os_and_a_declined_charge_each_send_one_message(provider: Provider) -> None:

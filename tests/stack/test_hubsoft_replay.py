@@ -32,11 +32,9 @@ import pytest
 import requests
 
 from chalicelib.auth.model import ACCESS_TOKEN_SECONDS
-from tests.functional.test_local_stack import CREDENTIALS, RunningStack, running_stack
+from tests.support.http import BASE
+from tests.support.stack import CREDENTIALS, RunningStack
 
-pytestmark = pytest.mark.stack
-
-BASE = "/api/v1/integracao"
 ORDERS = f"{BASE}/ordem_servico"
 ZONE = ZoneInfo("America/Sao_Paulo")  # PROVIDER_TIMEZONE of the local stack
 TIMEOUT = 15
@@ -52,14 +50,6 @@ SHAPE_2_KEYS = {
 }
 ALL_2025_RELATIONS = ["tecnicos", "motivos_fechamento", "cobrancas_disponiveis", "anexos", "assinatura",
                       "equipamentos_insumos", "link_rastreamento"]
-
-
-# ------------------------------------------------------------------ the running product
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    """One local stack for the module (its log in a file: hundreds of requests would fill a pipe)."""
-    with running_stack(tmp_path_factory.mktemp("replay")) as running:
-        yield running
 
 
 class Integrator:
@@ -193,11 +183,11 @@ def next_monday() -> date:
 
 
 @pytest.fixture(scope="module")
-def world(server: RunningStack) -> World:
+def world(local_stack: RunningStack) -> World:
     """Technicians Carlos, Ana and Bruno; agenda "Instalações Campinas" (Campinas/SP,
     weekdays 08–18, 60-minute slots with 5 places each, holidays not blocked so the
     computed dates never fall on a closed day)."""
-    admin = Integrator(server.url, form_token=True)
+    admin = Integrator(local_stack.url, form_token=True)
     technicians = {}
     for name in ("Carlos Técnico", "Ana Técnica", "Bruno Técnico"):
         email = f"{name.split()[0].lower()}@provedor.com.br"
@@ -209,7 +199,7 @@ def world(server: RunningStack) -> World:
         "horarios": [{"dias_semana": ["segunda", "terca", "quarta", "quinta", "sexta"], "hora_inicio": "08:00:00",
                       "hora_termino": "18:00:00", "duracao_minutos": 60, "capacidade": 5}],
         "bloquear_feriados_nacionais": False})["agenda_ordem_servico"]
-    return World(server.url, admin, technicians, agenda["id_agenda_ordem_servico"], agenda["descricao"],
+    return World(local_stack.url, admin, technicians, agenda["id_agenda_ordem_servico"], agenda["descricao"],
                  next_monday(), itertools.count(123456780))
 
 

@@ -16,7 +16,6 @@ HTTP, with ``python -m sandbox tick --at`` moving the tick through the months:
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,13 +27,11 @@ from sandbox.simulators.getnet import GetNetSimulator
 from sandbox.simulators.zapme import ZapMeSimulator
 from tests.functional.billing.support import ADDRESS, CIELO_KEY, card_body
 from tests.functional.billing.test_recurring_http import cpf
-from tests.functional.test_local_stack import RunningStack, running_stack
-from tests.functional.test_recurring_stack import Operator
 from tests.integration.test_simulators import luhn_number
+from tests.stack.test_recurring_stack import Operator
+from tests.support.http import BASE
+from tests.support.stack import RunningStack
 
-pytestmark = pytest.mark.stack
-
-BASE = "/api/v1/integracao"
 GATEWAYS = f"{BASE}/configuracao/integracao/cartao_credito"
 INVOICES = f"{BASE}/financeiro/fatura"
 PANEL = f"{BASE}/financeiro/cartao/processamentos"
@@ -119,14 +116,13 @@ def masked(digits: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
-    with running_stack(tmp_path_factory.mktemp("card-gateways")) as stack:
-        provider = Provider(stack)
-        provider.ok("PUT", f"{BASE}/configuracao/integracao/zapme", {
-            "ativo": True, "api": ZapMeSimulator.DEFAULT_API, "secret": ZapMeSimulator.DEFAULT_SECRET})
-        for name in ("cielo", "getnet"):  # both simulators refuse a later use that points at no first charge
-            assert requests.get(f"{provider.simulators[name]}/__sandbox/mode", timeout=TIMEOUT).json()["strict"]
-        yield provider
+def provider(local_stack: RunningStack) -> Provider:
+    provider = Provider(local_stack)
+    provider.ok("PUT", f"{BASE}/configuracao/integracao/zapme", {
+        "ativo": True, "api": ZapMeSimulator.DEFAULT_API, "secret": ZapMeSimulator.DEFAULT_SECRET})
+    for name in ("cielo", "getnet"):  # both simulators refuse a later use that points at no first charge
+        assert requests.get(f"{provider.simulators[name]}/__sandbox/mode", timeout=TIMEOUT).json()["strict"]
+    return provider
 
 
 def test_one_card_at_each_gateway_over_three_monthly_invoices_carries_the_chain(provider: Provider) -> None:

@@ -11,7 +11,6 @@ message for an OS that does not exist); see
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -20,26 +19,24 @@ import pytest
 import requests
 
 from sandbox.simulators.zapme import ZapMeSimulator
-from tests.functional.test_local_stack import running_stack
-from tests.functional.test_notifications_stack import BASE, TIMEOUT, Provider, next_weekday
-
-pytestmark = pytest.mark.stack
+from tests.stack.test_notifications_stack import TIMEOUT, Provider, next_weekday
+from tests.support.http import BASE
+from tests.support.stack import RunningStack
 
 FIRST_PHONE, REFUSED_PHONE, LATER_PHONE = "11987650001", "11987650002", "11987650003"
 
 
 @pytest.fixture(scope="module")
-def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
-    with running_stack(tmp_path_factory.mktemp("refused-booking")) as stack:
-        provider = Provider(stack)
-        provider.ok("PUT", f"{BASE}/configuracao/integracao/zapme", {
-            "ativo": True, "api": ZapMeSimulator.DEFAULT_API, "secret": ZapMeSimulator.DEFAULT_SECRET})
-        provider.agenda = int(provider.ok("POST", f"{BASE}/configuracao/agenda_ordem_servico", {
-            "descricao": "Uma vaga por hora", "cidades": [{"cidade": "Campinas", "uf": "SP"}],
-            "horarios": [{"dias_semana": ["segunda", "terca", "quarta", "quinta", "sexta"],
-                          "hora_inicio": "08:00:00", "hora_termino": "18:00:00", "duracao_minutos": 60,
-                          "capacidade": 1}]})["agenda_ordem_servico"]["id_agenda_ordem_servico"])
-        yield provider
+def provider(local_stack: RunningStack) -> Provider:
+    provider = Provider(local_stack)
+    provider.ok("PUT", f"{BASE}/configuracao/integracao/zapme", {
+        "ativo": True, "api": ZapMeSimulator.DEFAULT_API, "secret": ZapMeSimulator.DEFAULT_SECRET})
+    provider.agenda = int(provider.ok("POST", f"{BASE}/configuracao/agenda_ordem_servico", {
+        "descricao": "Uma vaga por hora", "cidades": [{"cidade": "Campinas", "uf": "SP"}],
+        "horarios": [{"dias_semana": ["segunda", "terca", "quarta", "quinta", "sexta"],
+                      "hora_inicio": "08:00:00", "hora_termino": "18:00:00", "duracao_minutos": 60,
+                      "capacidade": 1}]})["agenda_ordem_servico"]["id_agenda_ordem_servico"])
+    return provider
 
 
 def try_to_open(provider: Provider, service_id: int, day: date, hour: int) -> dict[str, Any]:

@@ -14,7 +14,6 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,12 +22,10 @@ import requests
 from sandbox.simulators.cielo import CieloSimulator
 from tests.functional.billing.support import ADDRESS, card_body
 from tests.functional.billing.test_recurring_http import cpf
-from tests.functional.test_local_stack import ROOT, RunningStack, running_stack, token
 from tests.integration.test_simulators import luhn_number
+from tests.support.http import BASE, ok_response
+from tests.support.stack import ROOT, RunningStack, token
 
-pytestmark = pytest.mark.stack
-
-BASE = "/api/v1/integracao"
 INVOICES = f"{BASE}/financeiro/fatura"
 PANEL = f"{BASE}/financeiro/cartao/processamentos"
 TIMEOUT = 15
@@ -40,11 +37,8 @@ class Operator:
         self.headers = {"Authorization": f"Bearer {token(stack)}"}
 
     def ok(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        answer = requests.request(method, f"{self.stack.url}{path}", json=body, headers=self.headers,
-                                  timeout=TIMEOUT)
-        payload: dict[str, Any] = answer.json()
-        assert answer.status_code == 200 and payload["status"] == "success", payload
-        return payload
+        return ok_response(requests.request(method, f"{self.stack.url}{path}", json=body, headers=self.headers,
+                                            timeout=TIMEOUT))
 
     def customer(self, seed: int, card_ending: int, recurring: bool = True) -> tuple[int, int]:
         created = self.ok("POST", f"{BASE}/cliente", {
@@ -86,14 +80,13 @@ class Operator:
 
 
 @pytest.fixture(scope="module")
-def operator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
-    with running_stack(tmp_path_factory.mktemp("recurring")) as stack:
-        operator = Operator(stack)
-        operator.ok("PUT", f"{BASE}/configuracao/integracao/cartao_credito/cielo", {
-            "ativo": True, "ambiente": "sandbox", "permite_recorrencia_automatica": True,
-            "credenciais": {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID,
-                            "merchant_key": "SIMULADOCIELOSANDBOXMERCHANTKEY000000000"}})
-        yield operator
+def operator(local_stack: RunningStack) -> Operator:
+    operator = Operator(local_stack)
+    operator.ok("PUT", f"{BASE}/configuracao/integracao/cartao_credito/cielo", {
+        "ativo": True, "ambiente": "sandbox", "permite_recorrencia_automatica": True,
+        "credenciais": {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID,
+                        "merchant_key": "SIMULADOCIELOSANDBOXMERCHANTKEY000000000"}})
+    return operator
 
 
 def test_invoices_due_on_a_date_through_three_days_of_ticks(operator: Operator) -> None:
