@@ -5,7 +5,7 @@ from typing import Any
 
 import requests
 
-from chalicelib.openapi import BASE
+from chalicelib.web.routes import BASE
 
 __all__ = ["BASE", "ok", "ok_response"]
 
