@@ -14,6 +14,7 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from chalicelib.auth.api import TOKEN_PATH
 from chalicelib.auth.model import ACCESS_TOKEN_SECONDS
 from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
 from chalicelib.input_rules import MAX_DATE, MIN_DATE
@@ -91,7 +92,7 @@ ENVELOPE_SCHEMAS: dict[str, Schema] = {
 _SECRETS = ", ".join(f"`{name}`" for name in sorted(SECRET_QUERY_FIELDS | {CARD_NUMBER_FIELD}))
 DESCRIPTION = f"""API de integração do provedor, compatível com a API de integração do HubSoft.
 
-* **Autenticação:** `POST /oauth/token` (grant `password`) devolve um token; envie-o em
+* **Autenticação:** `POST {TOKEN_PATH}` (grant `password`) devolve um token; envie-o em
   `Authorization: Bearer <token>`. Tokens de acesso valem {ACCESS_TOKEN_SECONDS // 60} minutos (renove com o grant
   `refresh_token`) e podem ser revogados a qualquer momento: ao receber HTTP 401, obtenha um novo.
 * **Envelope:** sucesso `{{"status": "success", "msg": ..., <chave>: ...}}`. Erros de validação e de
@@ -148,9 +149,9 @@ def document(routes: Sequence[RouteInfo], schemas: Mapping[str, Schema] | None =
             "schemas": {**ENVELOPE_SCHEMAS, **(schemas or {})},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer",
-                           "description": "Access token obtido em POST /oauth/token."},
+                           "description": f"Access token obtido em POST {TOKEN_PATH}."},
                 "oauth2": {"type": "oauth2", "flows": {"password": {
-                    "tokenUrl": "/oauth/token", "refreshUrl": "/oauth/token", "scopes": {},
+                    "tokenUrl": TOKEN_PATH, "refreshUrl": TOKEN_PATH, "scopes": {},
                 }}},
             },
             "parameters": {

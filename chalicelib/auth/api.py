@@ -86,6 +86,8 @@ OAUTH_ERRORS: dict[str, Schema] = {
                                         "schema": {"type": "integer"}}},
             "content": _OAUTH_ERROR},
 }
+# Laravel Passport's token route, where HubSoft clients get their tokens (the document's OAuth flow names it).
+TOKEN_PATH = "/oauth/token"
 USER = PathId("id_usuario", "ID do usuário da API.")
 USERS = "/configuracao/usuario"
 
@@ -118,7 +120,7 @@ ADMIN = Bool("admin")
 TECHNICIAN = Id("id_tecnico", "Técnico ligado ao usuário: ele verá só as próprias OS.")
 
 
-@routes.post("/oauth/token", PUBLIC, prefix="", tag="Autenticação", summary="Obter token de acesso",
+@routes.post(TOKEN_PATH, PUBLIC, prefix="", tag="Autenticação", summary="Obter token de acesso",
              operation_id="oauth_token",
              description="OAuth 2 com os grants `password` e `refresh_token`, como o HubSoft (Laravel Passport). "
                          "Aceita JSON ou formulário. Erros vêm no formato do Passport, não no envelope; apenas um "
