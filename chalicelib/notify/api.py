@@ -15,44 +15,35 @@ from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import PAGING, paginacao, read_page
 from chalicelib.web.routes import Body, PathId, PathText, Routes
-from chalicelib.web.schema import Bool, Choice, Id, Text, list_of, ref
+from chalicelib.web.schema import Bool, Choice, Id, Text, list_of, object_of, paged, ref
 
 routes = Routes(__name__, tag="Notificações",
                 tag_description="Mensagens de WhatsApp pela ZapMe: integração, modelos por evento, opt-out e registro.")
 routes.schemas({
-    "IntegracaoZapMe": {
-        "type": "object",
-        "properties": {"ativo": {"type": "boolean"}, "api": {"type": "string"}, "url": {"type": ["string", "null"]},
-                       "secret_configurado": {"type": "boolean"}, "data_alteracao": {"type": "string"},
-                       "usuario_alteracao": {"type": ["string", "null"]}},
-    },
-    "ModeloNotificacao": {
-        "type": "object",
-        "properties": {
-            "evento": {"type": "string"}, "descricao": {"type": "string"}, "ativo": {"type": "boolean"},
-            "texto": {"type": "string"}, "padrao": {"type": "boolean", "description": "O texto padrão do sistema."},
-            "variaveis": {"type": "array", "items": {"type": "object", "properties": {
-                "nome": {"type": "string"}, "descricao": {"type": "string"}}}},
-        },
-    },
-    "PreferenciaNotificacao": {
-        "type": "object", "properties": {"id_cliente": {"type": "integer"}, "whatsapp": {"type": "boolean"}},
-    },
-    "MensagemWhatsApp": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string", "description": "Id do evento (uma mensagem por evento)."},
-            "evento": {"type": "string"}, "id_cliente": {"type": "integer"},
-            "telefone": {"type": ["string", "null"], "examples": ["5511987654321"]},
-            "texto": {"type": ["string", "null"]},
-            "status": {"type": "string", "enum": list(STATUSES)},
-            "motivo": {"type": ["string", "null"]}, "id_zapme": {"type": ["string", "null"]},
-            "resposta": {"type": ["object", "null"], "description": "A última resposta da ZapMe."},
-            "tentativas": {"type": "array", "items": {"type": "object", "properties": {
-                "data": {"type": "string"}, "resultado": {"type": "string"}, "motivo": {"type": "string"}}}},
-            "data": {"type": "string"}, "data_alteracao": {"type": "string"},
-        },
-    },
+    "IntegracaoZapMe": object_of(optional={
+        "ativo": {"type": "boolean"}, "api": {"type": "string"}, "url": {"type": ["string", "null"]},
+        "secret_configurado": {"type": "boolean"}, "data_alteracao": {"type": "string"},
+        "usuario_alteracao": {"type": ["string", "null"]},
+    }),
+    "ModeloNotificacao": object_of(optional={
+        "evento": {"type": "string"}, "descricao": {"type": "string"}, "ativo": {"type": "boolean"},
+        "texto": {"type": "string"}, "padrao": {"type": "boolean", "description": "O texto padrão do sistema."},
+        "variaveis": {"type": "array", "items": object_of(optional={
+            "nome": {"type": "string"}, "descricao": {"type": "string"}})},
+    }),
+    "PreferenciaNotificacao": object_of(optional={"id_cliente": {"type": "integer"}, "whatsapp": {"type": "boolean"}}),
+    "MensagemWhatsApp": object_of(optional={
+        "id": {"type": "string", "description": "Id do evento (uma mensagem por evento)."},
+        "evento": {"type": "string"}, "id_cliente": {"type": "integer"},
+        "telefone": {"type": ["string", "null"], "examples": ["5511987654321"]},
+        "texto": {"type": ["string", "null"]},
+        "status": {"type": "string", "enum": list(STATUSES)},
+        "motivo": {"type": ["string", "null"]}, "id_zapme": {"type": ["string", "null"]},
+        "resposta": {"type": ["object", "null"], "description": "A última resposta da ZapMe."},
+        "tentativas": {"type": "array", "items": object_of(optional={
+            "data": {"type": "string"}, "resultado": {"type": "string"}, "motivo": {"type": "string"}})},
+        "data": {"type": "string"}, "data_alteracao": {"type": "string"},
+    }),
 })
 
 MOMENT = "%Y-%m-%d %H:%M:%S"
@@ -154,10 +145,7 @@ def preference(request: ApiRequest, customer_id: int) -> Payload:
             description="Da mais recente à mais antiga, com as tentativas e a resposta da ZapMe. Sem datas: os "
                         f"últimos {RECENT_DAYS} dias.",
             query=(LOG_CUSTOMER, LOG_EVENT, LOG_STATUS, *RECENT_DAYS_INPUTS, *PAGING),
-            raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
-                "type": "object", "required": ["mensagens", "paginacao"],
-                "properties": {"mensagens": list_of("MensagemWhatsApp"), "paginacao": ref("Paginacao")}}]},
-                ref("EnvelopeErro")]})
+            raw=paged("mensagens", "MensagemWhatsApp"))
 def message_log(request: ApiRequest) -> Payload:
     fields = request.fields()
     customer_id = LOG_CUSTOMER.read_optional(fields)

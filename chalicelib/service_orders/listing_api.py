@@ -40,30 +40,42 @@ from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import PAGING, paginacao, read_page
 from chalicelib.web.routes import Body, Routes
-from chalicelib.web.schema import Choice, Id, IdList, Integer, Moment, Text, TextList, list_of, ref
+from chalicelib.web.schema import (
+    Choice,
+    Id,
+    IdList,
+    Integer,
+    Moment,
+    Text,
+    TextList,
+    envelope,
+    list_of,
+    object_of,
+    paged,
+)
 from chalicelib.web.validation import Fields, parse_int
 
 routes = Routes(__name__, tag="Ordens de serviço",
                 tag_description="Atendimentos e ordens de serviço (API de OS do HubSoft).")
 routes.schemas({
-    "EventoCalendario": {
-        "type": "object",
-        "required": ["id_ordem_servico", "numero", "recursos", "inicio", "fim", "titulo", "status", "editavel"],
-        "properties": {
-            "id_ordem_servico": {"type": "integer"}, "numero": {"type": "integer"},
-            "recursos": {"type": "array", "items": {"type": "integer"},
-                         "description": "IDs das agendas ou técnicos em que o evento aparece."},
-            "inicio": {"type": "string", "examples": ["2026-12-14T09:00:00"]},
-            "fim": {"type": "string", "examples": ["2026-12-14T10:00:00"]},
-            "titulo": {"type": "string"}, "tipo": {"type": ["string", "null"]},
-            "status": {"type": "string", "enum": ["aguardando_agendamento", "pendente", "finalizado"]},
-            "cliente": {"type": ["string", "null"]}, "cidade": {"type": ["string", "null"]},
-            "tecnicos": {"type": "array", "items": {"type": "integer"}},
-            "editavel": {"type": "boolean",
-                         "description": "OS aberta e usuário com permissão de agendar: mover ou redimensionar "
-                                        "com `reagendar`."},
-        },
-    },
+    "EventoCalendario": object_of({
+        "id_ordem_servico": {"type": "integer"},
+        "numero": {"type": "integer"},
+        "recursos": {"type": "array", "items": {"type": "integer"},
+                     "description": "IDs das agendas ou técnicos em que o evento aparece."},
+        "inicio": {"type": "string", "examples": ["2026-12-14T09:00:00"]},
+        "fim": {"type": "string", "examples": ["2026-12-14T10:00:00"]},
+        "titulo": {"type": "string"},
+        "status": {"type": "string", "enum": ["aguardando_agendamento", "pendente", "finalizado"]},
+        "editavel": {"type": "boolean",
+                     "description": "OS aberta e usuário com permissão de agendar: mover ou redimensionar "
+                                    "com `reagendar`."},
+    }, optional={
+        "tipo": {"type": ["string", "null"]},
+        "cliente": {"type": ["string", "null"]},
+        "cidade": {"type": ["string", "null"]},
+        "tecnicos": {"type": "array", "items": {"type": "integer"}},
+    }),
 })
 
 FOUND = "Dados consultados com sucesso"
@@ -147,10 +159,7 @@ CALENDAR_IDS = IdList("ids", "IDs das agendas ou técnicos.")
             query=(*PAGING, LIST_START, LIST_END, LIST_DATE_KIND, LIST_STATUSES, LIST_TECHNICIANS, LIST_TYPES,
                    LIST_AGENDAS, LIST_SERVICE, LIST_CUSTOMER_SERVICE, DESTINATION, DESTINATION_ID, AVAILABILITY,
                    RESERVED, LIST_RELATIONS_FIELD),
-            raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
-                "type": "object", "required": ["ordens_servico", "paginacao"],
-                "properties": {"ordens_servico": list_of("OrdemServicoLista"), "paginacao": ref("Paginacao")}}]},
-                ref("EnvelopeErro")]})
+            raw=paged("ordens_servico", "OrdemServicoLista"))
 def list_orders(request: ApiRequest) -> Payload:
     """``GET ordem_servico/todos``: filtered, 0-based pages; a page past the end is empty, not an error."""
     fields = request.fields()
@@ -271,11 +280,9 @@ def customer_orders(request: ApiRequest) -> Payload:
                         "de um período de até 62 dias, para o calendário do console. Sem `ids`: as agendas ativas "
                         "ou os técnicos ativos. Mover ou redimensionar: `reagendar`.",
             query=(CALENDAR_START, CALENDAR_END, CALENDAR_VIEW, CALENDAR_IDS),
-            raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
-                "type": "object", "required": ["recursos", "eventos"],
-                "properties": {"recursos": {"type": "array", "items": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "titulo": {"type": "string"}}}},
-                    "eventos": list_of("EventoCalendario")}}]}, ref("EnvelopeErro")]})
+            raw=envelope({"recursos": {"type": "array", "items": object_of(optional={
+                "id": {"type": "integer"}, "titulo": {"type": "string"}})},
+                "eventos": list_of("EventoCalendario")}))
 def calendar(request: ApiRequest) -> Payload:
     """``GET ordem_servico/calendario`` (ours): the OS of a period as events on
     agenda or technician lanes, for the console's calendar."""
