@@ -172,10 +172,10 @@ def list_orders(request: ApiRequest) -> Payload:
     if destination == "cliente_servico" and fields.has(DESTINATION_ID.name):
         service_id = DESTINATION_ID.read_optional(fields)
     wanted = OrderFilter(
-        period=period, date_kind=kind, statuses=_statuses(fields, LIST_STATUSES),
+        period=period, date_kind=kind, statuses=_chosen(fields, LIST_STATUSES, STATUSES),
         technician_ids=frozenset(LIST_TECHNICIANS.read(fields)), type_ids=frozenset(LIST_TYPES.read(fields)),
         agenda_ids=frozenset(LIST_AGENDAS.read(fields)), service_id=service_id,
-        availability=_availability(fields), technician_view=request.user.only_technician,
+        availability=_chosen(fields, AVAILABILITY, AVAILABILITIES), technician_view=request.user.only_technician,
     )
     relations = _relations(fields, LIST_RELATIONS_FIELD, LIST_RELATIONS)
     fields.check()
@@ -220,7 +220,7 @@ def consult(request: ApiRequest) -> Payload:
         fields.error("O campo consulta deve ter o número da OS ou ao menos uma palavra do nome do cliente.")
     period = _checked_period(fields, first, last, request) if first and last else None
     wanted = OrderFilter(
-        period=period, date_kind=kind, statuses=_statuses(fields, CONSULT_STATUSES),
+        period=period, date_kind=kind, statuses=_chosen(fields, CONSULT_STATUSES, STATUSES),
         technician_ids=frozenset(CONSULT_TECHNICIANS.read(fields)),
         type_ids=frozenset(CONSULT_TYPES.read(fields)), name_words=words,
         technician_view=request.user.only_technician,
@@ -383,21 +383,13 @@ def _relations(fields: Fields, field: TextList, known: tuple[str, ...]) -> froze
     return frozenset(asked & set(known))
 
 
-def _statuses(fields: Fields, field: TextList) -> frozenset[str]:
+def _chosen(fields: Fields, field: TextList, options: tuple[str, ...]) -> frozenset[str]:
+    """The values of a list ``field`` whose every value must be one of ``options``."""
     asked = field.read(fields)
-    unknown = [s for s in asked if s not in STATUSES]
+    unknown = [a for a in asked if a not in options]
     if unknown:
         fields.error(f"O campo {field.name} tem valor inválido ({', '.join(unknown)[:60]}). "
-                     f"Valores aceitos: {', '.join(STATUSES)}.")
-    return frozenset(asked)
-
-
-def _availability(fields: Fields) -> frozenset[str]:
-    asked = AVAILABILITY.read(fields)
-    unknown = [a for a in asked if a not in AVAILABILITIES]
-    if unknown:
-        fields.error(f"O campo disponibilidade tem valor inválido ({', '.join(unknown)[:60]}). "
-                     f"Valores aceitos: {', '.join(AVAILABILITIES)}.")
+                     f"Valores aceitos: {', '.join(options)}.")
     return frozenset(asked)
 
 
