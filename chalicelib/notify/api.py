@@ -13,7 +13,7 @@ from chalicelib.notify.service import STATUSES, OutgoingMessage, Template
 from chalicelib.web.dates import RECENT_DAYS, RECENT_DAYS_INPUTS, read_recent_days
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.paging import PAGING, paginacao, read_page
+from chalicelib.web.paging import PAGING, page_answer, read_page
 from chalicelib.web.routes import Body, PathId, PathText, Routes
 from chalicelib.web.schema import Bool, Choice, Id, Text, list_of, object_of, paged, ref
 
@@ -152,13 +152,12 @@ def message_log(request: ApiRequest) -> Payload:
     event = LOG_EVENT.read(fields)
     status = LOG_STATUS.read(fields)
     page = read_page(fields)
-    period = read_recent_days(fields, local(request.container.clock(), request.container.settings.zone).date())
+    period = read_recent_days(fields, request.today())
     fields.check()
     assert period is not None
     found = [m for m in request.container.notification_settings.log(customer_id, period.first, period.last)
              if (not event or m.event == event) and (not status or m.status == status)]
-    return success("Dados consultados com sucesso.", mensagens=[_message_shape(request, m) for m in page.of(found)],
-                   paginacao=paginacao(page, len(found)))
+    return page_answer(page, found, "mensagens", lambda message: _message_shape(request, message))
 
 
 def _zapme_shape(request: ApiRequest, config: ChannelConfig) -> dict[str, Any]:

@@ -22,7 +22,6 @@ from typing import Any
 
 from chalicelib.agenda.model import Interval
 from chalicelib.auth.permissions import Permission
-from chalicelib.clock import local
 from chalicelib.customers.model import fold, normalize_phone
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.service_orders import catalogues, shapes
@@ -448,7 +447,7 @@ def _programmed(request: ApiRequest, fields: Fields) -> Interval:
     end_day = PROGRAMMED_END_DAY.read(fields)
     end_time = PROGRAMMED_END_TIME.read(fields)
     length = _duration(fields, DURATION)
-    now = local(request.container.clock(), request.container.settings.zone)
+    now = request.now()
     default = (now + DEFAULT_LEAD).replace(second=0, microsecond=0)
     start = datetime.combine(start_day or default.date(), start_time or default.time())
     if end_time is not None:

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.auth.permissions import Permission
-from chalicelib.clock import local
 from chalicelib.customers.model import Customer, name_tokens
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.input_rules import is_digits
@@ -408,9 +407,8 @@ def _checked_period(fields: Fields, first: datetime | None, last: datetime | Non
                     request: ApiRequest) -> Period | None:
     if fields.errors:
         return None
-    today = local(request.container.clock(), request.container.settings.zone).date()
     try:
-        return Period.of(first, last, today)
+        return Period.of(first, last, request.today())
     except ValidationError as refused:
         fields.add_rule_errors(refused.errors)
         return None

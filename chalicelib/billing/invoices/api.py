@@ -17,7 +17,7 @@ from chalicelib.clock import local
 from chalicelib.web.dates import RECENT_DAYS_INPUTS, read_recent_days
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.paging import PAGING, paginacao, read_page
+from chalicelib.web.paging import PAGING, page_answer, read_page
 from chalicelib.web.routes import Body, PathId, Routes
 from chalicelib.web.schema import Bool, Choice, Day, Id, Integer, Money, Text, list_of, object_of, paged, ref
 
@@ -152,8 +152,7 @@ def list_invoices(request: ApiRequest) -> Payload:
     found = [i for i in request.container.invoices.of_service(service_id)
              if (not status or i.status == status) and (first is None or i.due_date >= first)
              and (last is None or i.due_date <= last)]
-    return success("Dados consultados com sucesso.", faturas=[_invoice_shape(request, i) for i in page.of(found)],
-                   paginacao=paginacao(page, len(found)))
+    return page_answer(page, found, "faturas", lambda invoice: _invoice_shape(request, invoice))
 
 
 @routes.post("/financeiro/fatura/liquidar", Permission.GERENCIAR_FATURAS, summary="Liquidar fatura",
@@ -167,7 +166,7 @@ def settle(request: ApiRequest) -> Payload:
     invoice_id = SETTLED_INVOICE.read(fields)
     paid_on = PAID_ON.read(fields)
     # The provider's today: a payment made this evening in Brazil is already tomorrow in UTC.
-    today = local(request.container.clock(), zone).date()
+    today = request.today()
     if paid_on is not None and paid_on > today:
         fields.error(f"O campo data_pagamento não pode ser posterior a hoje ({today.isoformat()}).")
     before = len(fields.errors)
@@ -243,15 +242,13 @@ def panel(request: ApiRequest) -> Payload:
     gateway = GATEWAY.read(fields)
     customer_id = CUSTOMER.read_optional(fields)
     page = read_page(fields)
-    period = read_recent_days(fields, local(request.container.clock(), request.container.settings.zone).date())
+    period = read_recent_days(fields, request.today())
     fields.check()
     assert period is not None
     found = [a for a in request.container.charges.panel(period.first, period.last)
              if (recurring == "todos" or a.recurring == (recurring == "sim")) and (not status or a.status == status)
              and (not gateway or a.gateway == gateway) and (customer_id is None or a.customer_id == customer_id)]
-    return success("Dados consultados com sucesso.",
-                   processamentos=[_attempt_shape(request, a) for a in page.of(found)],
-                   paginacao=paginacao(page, len(found)))
+    return page_answer(page, found, "processamentos", lambda attempt: _attempt_shape(request, attempt))
 
 
 def _outcome_text(attempt: ChargeAttempt) -> str:
