@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.agenda.api import routes as agenda_routes
 from chalicelib.agenda.service import MAX_AVAILABILITY_DAYS, DayAvailability
 from chalicelib.auth.permissions import Permission
 from chalicelib.customers.model import fold
@@ -13,11 +14,9 @@ from chalicelib.errors import NotFoundError
 from chalicelib.technicians.service import Technician
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.routes import Routes
 from chalicelib.web.schema import Day, Id, Integer, Schema, Text, object_of, ref
 
-routes = Routes(__name__, tag="Agendas",
-                tag_description="Agendas de ordem de serviço: quando e quantas OS podem ser agendadas.")
+routes = agenda_routes.sibling(__name__)
 
 AGENDA_ID = Id("id_agenda_ordem_servico", "ID da agenda (ou informe `descricao`).")
 DESCRIPTION = Text("descricao", "Descrição da agenda (sem diferenciar maiúsculas e acentos).", max_len=150)

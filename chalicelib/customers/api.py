@@ -15,8 +15,7 @@ from chalicelib.web.routes import Body, PathId, Routes
 from chalicelib.web.schema import Choice, Email, Id, Integer, Items, Money, Obj, Text, list_of, object_of, ref
 from chalicelib.web.validation import Fields
 
-routes = Routes(__name__, tag="Clientes",
-                tag_description="Clientes e seus serviços.")
+routes = Routes(__name__, tag="Clientes", tag_description="Clientes e seus serviços.")
 routes.schemas({
     "EnderecoInstalacao": object_of({
         "logradouro": {"type": "string"},

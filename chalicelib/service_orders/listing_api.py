@@ -19,6 +19,7 @@ from chalicelib.customers.model import Customer, name_tokens
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.input_rules import is_digits
 from chalicelib.service_orders import catalogues, shapes
+from chalicelib.service_orders.api import routes as order_routes
 from chalicelib.service_orders.api import visible_order
 from chalicelib.service_orders.listing import (
     CREATED,
@@ -38,7 +39,7 @@ from chalicelib.service_orders.model import (
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import PAGING, paginacao, read_page
-from chalicelib.web.routes import Body, Routes
+from chalicelib.web.routes import Body
 from chalicelib.web.schema import (
     Choice,
     Id,
@@ -54,8 +55,7 @@ from chalicelib.web.schema import (
 )
 from chalicelib.web.validation import Fields, parse_int
 
-routes = Routes(__name__, tag="Ordens de serviço",
-                tag_description="Atendimentos e ordens de serviço (API de OS do HubSoft).")
+routes = order_routes.sibling(__name__)
 routes.schemas({
     "EventoCalendario": object_of({
         "id_ordem_servico": {"type": "integer"},

@@ -19,7 +19,7 @@ from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.config import RESOURCE_PREFIX, Settings
+from chalicelib.config import Settings, resource_name
 from chalicelib.storage.errors import failed_conditions, lost_condition
 from chalicelib.storage.models import SCHEMA_MODELS
 
@@ -42,7 +42,7 @@ class TableDefinition:
 
 
 def table_name(logical_name: str) -> str:
-    return f"{RESOURCE_PREFIX}-{logical_name}"
+    return resource_name(logical_name)
 
 
 def bind_tables(settings: Settings) -> None:
