@@ -10,10 +10,10 @@ from chalicelib.clock import local
 from chalicelib.notify import templates
 from chalicelib.notify.channels import WHATSAPP, ChannelConfig
 from chalicelib.notify.service import STATUSES, OutgoingMessage, Template
-from chalicelib.web.dates import RECENT_DAYS, RECENT_DAYS_INPUTS, read_recent_days
+from chalicelib.web.dates import RECENT_DAYS, RECENT_DAYS_INPUTS, checked_recent_page
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.paging import PAGING, page_answer, read_page
+from chalicelib.web.paging import PAGING, page_answer
 from chalicelib.web.routes import Body, PathId, PathText, Routes
 from chalicelib.web.schema import Bool, Choice, Id, Text, list_of, object_of, paged, ref
 
@@ -151,10 +151,7 @@ def message_log(request: ApiRequest) -> Payload:
     customer_id = LOG_CUSTOMER.read_optional(fields)
     event = LOG_EVENT.read(fields)
     status = LOG_STATUS.read(fields)
-    page = read_page(fields)
-    period = read_recent_days(fields, request.today())
-    fields.check()
-    assert period is not None
+    page, period = checked_recent_page(fields, request.today())
     found = [m for m in request.container.notification_settings.log(customer_id, period.first, period.last)
              if (not event or m.event == event) and (not status or m.status == status)]
     return page_answer(page, found, "mensagens", lambda message: _message_shape(request, message))

@@ -14,7 +14,7 @@ from chalicelib.billing.invoices.service import STATUSES as INVOICE_STATUSES
 from chalicelib.billing.invoices.service import Invoice, NewInvoice
 from chalicelib.billing.suspension.service import MAX_DAYS, SuspensionProfile
 from chalicelib.clock import local
-from chalicelib.web.dates import RECENT_DAYS_INPUTS, read_recent_days
+from chalicelib.web.dates import RECENT_DAYS_INPUTS, checked_recent_page
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import PAGING, page_answer, read_page
@@ -241,10 +241,7 @@ def panel(request: ApiRequest) -> Payload:
     status = ATTEMPT_STATUS.read(fields)
     gateway = GATEWAY.read(fields)
     customer_id = CUSTOMER.read_optional(fields)
-    page = read_page(fields)
-    period = read_recent_days(fields, request.today())
-    fields.check()
-    assert period is not None
+    page, period = checked_recent_page(fields, request.today())
     found = [a for a in request.container.charges.panel(period.first, period.last)
              if (recurring == "todos" or a.recurring == (recurring == "sim")) and (not status or a.status == status)
              and (not gateway or a.gateway == gateway) and (customer_id is None or a.customer_id == customer_id)]
