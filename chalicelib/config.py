@@ -53,8 +53,13 @@ RESOURCE_PREFIX = "isp"
 CARDS_KEY = "cards"
 
 
+def resource_name(logical_name: str) -> str:
+    """The physical name of a table, queue or key."""
+    return f"{RESOURCE_PREFIX}-{logical_name}"
+
+
 def key_alias(logical_name: str) -> str:
-    return f"alias/{RESOURCE_PREFIX}-{logical_name}"
+    return "alias/" + resource_name(logical_name)
 
 
 @dataclass(frozen=True)

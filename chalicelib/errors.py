@@ -5,6 +5,9 @@ Nothing here knows about HTTP: the mapping lives in one place at the edge.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
 
 VALIDATION_MESSAGE = "Favor preencher os campos obrigatórios de acordo com as especificações"
 
@@ -34,6 +37,13 @@ class BusinessRuleError(DomainError):
 
 class NotFoundError(BusinessRuleError):
     """An id the client sent does not exist (HubSoft answers these with 200)."""
+
+
+def require_found(item: T | None, message: str) -> T:
+    """``item``, which a store or a lookup answered with None when there is none: then NotFoundError(``message``)."""
+    if item is None:
+        raise NotFoundError(message)
+    return item
 
 
 class ConflictError(BusinessRuleError):

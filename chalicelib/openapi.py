@@ -22,7 +22,7 @@ from chalicelib.web.endpoint import AUTHENTICATED, NO_PERMISSION_MSG, PUBLIC, Ap
 from chalicelib.web.inputs import CARD_NUMBER_FIELD, SECRET_QUERY_FIELDS
 from chalicelib.web.paging import MAX_PER_PAGE
 from chalicelib.web.routes import RouteInfo
-from chalicelib.web.schema import Input, Schema, ref
+from chalicelib.web.schema import Input, Schema, envelope, object_of, ref
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -35,58 +35,37 @@ class OpenApiCoverageError(RuntimeError):
 
 # The envelope every answer shares, and the errors the endpoint answers itself.
 ENVELOPE_SCHEMAS: dict[str, Schema] = {
-    "EnvelopeSucesso": {
-        "type": "object",
-        "description": "Resposta de sucesso: a chave de conteúdo varia por rota.",
-        "required": ["status", "msg"],
-        "properties": {"status": {"const": "success"}, "msg": {"type": "string"}},
-    },
-    "EnvelopeErro": {
-        "type": "object",
-        "description": "Erro de validação ou regra de negócio, respondido com HTTP 200 (como o HubSoft): "
-                       "nada foi alterado.",
-        "required": ["status", "msg", "errors"],
-        "properties": {
-            "status": {"const": "error"},
-            "msg": {"type": "string",
-                    "examples": ["Favor preencher os campos obrigatórios de acordo com as especificações"]},
-            "errors": {"type": "array", "items": {"type": "string"},
-                       "examples": [["O campo termo_busca é obrigatório."]]},
-            "correlation_id": {"type": "string",
-                               "description": "Presente apenas em erros inesperados: informe-o ao suporte."},
-        },
-    },
-    "ErroNaoAutenticado": {
-        "type": "object",
-        "required": ["status", "msg", "errors", "message"],
-        "properties": {
-            "status": {"const": "error"},
-            "msg": {"type": "string"},
-            "errors": {"type": "array", "items": {"type": "string"}},
-            "message": {"const": "Unauthenticated."},
-        },
-    },
-    "ErroPermissao": {
-        "type": "object",
-        "required": ["status", "msg", "errors"],
-        "properties": {
-            "status": {"const": "error"},
-            "msg": {"const": NO_PERMISSION_MSG},
-            "errors": {"type": "array", "items": {"type": "string"},
-                       "examples": [["Permissão necessária: Consultar clientes"]]},
-        },
-    },
-    "Paginacao": {
-        "type": "object",
-        "description": f"Listas paginadas: `pagina` começa em 0; `itens_por_pagina` de 1 a {MAX_PER_PAGE}.",
-        "required": ["primeira_pagina", "ultima_pagina", "pagina_atual", "total_registros"],
-        "properties": {
-            "primeira_pagina": {"type": "integer", "const": 0},
-            "ultima_pagina": {"type": "integer", "minimum": 0},
-            "pagina_atual": {"type": "integer", "minimum": 0},
-            "total_registros": {"type": "integer", "minimum": 0},
-        },
-    },
+    "EnvelopeSucesso": object_of({"status": {"const": "success"}, "msg": {"type": "string"}},
+                                 description="Resposta de sucesso: a chave de conteúdo varia por rota."),
+    "EnvelopeErro": object_of({
+        "status": {"const": "error"},
+        "msg": {"type": "string",
+                "examples": ["Favor preencher os campos obrigatórios de acordo com as especificações"]},
+        "errors": {"type": "array", "items": {"type": "string"},
+                   "examples": [["O campo termo_busca é obrigatório."]]},
+    }, optional={
+        "correlation_id": {"type": "string",
+                           "description": "Presente apenas em erros inesperados: informe-o ao suporte."},
+    }, description="Erro de validação ou regra de negócio, respondido com HTTP 200 (como o HubSoft): "
+                   "nada foi alterado."),
+    "ErroNaoAutenticado": object_of({
+        "status": {"const": "error"},
+        "msg": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "string"}},
+        "message": {"const": "Unauthenticated."},
+    }),
+    "ErroPermissao": object_of({
+        "status": {"const": "error"},
+        "msg": {"const": NO_PERMISSION_MSG},
+        "errors": {"type": "array", "items": {"type": "string"},
+                   "examples": [["Permissão necessária: Consultar clientes"]]},
+    }),
+    "Paginacao": object_of({
+        "primeira_pagina": {"type": "integer", "const": 0},
+        "ultima_pagina": {"type": "integer", "minimum": 0},
+        "pagina_atual": {"type": "integer", "minimum": 0},
+        "total_registros": {"type": "integer", "minimum": 0},
+    }, description=f"Listas paginadas: `pagina` começa em 0; `itens_por_pagina` de 1 a {MAX_PER_PAGE}."),
 }
 
 _SECRETS = ", ".join(f"`{name}`" for name in sorted(SECRET_QUERY_FIELDS | {CARD_NUMBER_FIELD}))
@@ -225,14 +204,7 @@ def _query_parameter(field: Input) -> Schema:
 
 
 def _responses(route: RouteInfo) -> dict[str, Any]:
-    if route.raw is not None:
-        ok: Schema = route.raw
-    else:
-        success: Schema = ref("EnvelopeSucesso")
-        if route.result is not None:
-            key, schema = route.result
-            success = {"allOf": [success, {"type": "object", "required": [key], "properties": {key: schema}}]}
-        ok = {"oneOf": [success, ref("EnvelopeErro")]}
+    ok = route.raw if route.raw is not None else envelope(dict([route.result]) if route.result else None)
     responses: dict[str, Any] = {
         "200": {
             "description": "Sucesso" if route.raw is not None else

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from chalicelib.config import RESOURCE_PREFIX
+from chalicelib.config import resource_name
 from chalicelib.observability import CORRELATION_ATTRIBUTE, correlation_id, log_keys
 
 if TYPE_CHECKING:
@@ -35,11 +35,11 @@ SQS_BATCH_LIMIT = 10
 
 
 def queue_name(logical: str) -> str:
-    return f"{RESOURCE_PREFIX}-{logical}"
+    return resource_name(logical)
 
 
 def dead_letter_queue_name(logical: str) -> str:
-    return f"{RESOURCE_PREFIX}-{logical}-dlq"
+    return resource_name(f"{logical}-dlq")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from chalicelib.technicians.service import Technician
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.routes import Body, PathId, Routes
-from chalicelib.web.schema import Bool, ClockTime, Id, Integer, Items, Text, TextList, list_of, ref
+from chalicelib.web.schema import Bool, ClockTime, Id, Integer, Items, Text, TextList, list_of, object_of, ref
 from chalicelib.web.validation import Fields
 
 routes = Routes(__name__, tag="Agendas",
@@ -45,49 +45,31 @@ _MINUTE_TIME = {"pattern": "^[0-9]{2}:[0-9]{2}(:00)?$", "maxLength": 8}
 
 routes.schemas({
     # A technician as agendas and service orders list them.
-    "TecnicoAgenda": {
-        "type": "object",
-        "required": ["id", "name"],
-        "properties": {"id": {"type": "integer"},
-                       "name": {"type": ["string", "null"], "description": "Nulo se o técnico não existe mais."}},
-    },
+    "TecnicoAgenda": object_of({"id": {"type": "integer"},
+                          "name": {"type": ["string", "null"], "description": "Nulo se o técnico não existe mais."}}),
     "DiaSemana": {"type": "string", "enum": list(WEEKDAY_NAMES)},
-    "CidadeAgenda": {
-        "type": "object",
-        "required": ["cidade", "uf"],
-        "properties": {"cidade": {"type": "string"}, "uf": {"type": "string", "enum": list(UFS)}},
-    },
-    "HorarioAgenda": {
-        "type": "object",
-        "description": "Janela semanal de atendimento: nos dias listados, de hora_inicio a hora_termino, em "
-                       "horários de duracao_minutos, cada um com no máximo `capacidade` OS sobrepostas.",
-        "required": ["dias_semana", "hora_inicio", "hora_termino", "duracao_minutos", "capacidade"],
-        "properties": {
-            "dias_semana": {**list_of("DiaSemana"), "description": "Em ordem de segunda a domingo."},
-            "hora_inicio": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:00$", "examples": ["08:00:00"]},
-            "hora_termino": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:00$", "examples": ["12:00:00"]},
-            "duracao_minutos": {"type": "integer", "minimum": MIN_SLOT_MINUTES, "maximum": MAX_SLOT_MINUTES},
-            "capacidade": {"type": "integer", "minimum": 1, "maximum": MAX_CAPACITY},
-        },
-    },
-    "AgendaOrdemServico": {
-        "type": "object",
-        "required": ["id_agenda_ordem_servico", "descricao", "ativo", "cidades", "tecnicos", "horarios",
-                     "limite_diario", "datas_bloqueadas", "bloquear_feriados_nacionais"],
-        "properties": {
-            "id_agenda_ordem_servico": {"type": "integer"},
-            "descricao": {"type": "string"},
-            "ativo": {"type": "boolean"},
-            "cidades": {**list_of("CidadeAgenda"), "description": "Vazia: atende qualquer cidade."},
-            "tecnicos": list_of("TecnicoAgenda"),
-            "horarios": list_of("HorarioAgenda"),
-            "limite_diario": {"type": ["integer", "null"], "minimum": 1,
-                              "description": "Máximo de OS por dia; nulo: sem limite além das capacidades."},
-            "datas_bloqueadas": {"type": "array", "items": {"type": "string", "format": "date"},
-                                 "description": "Em ordem crescente."},
-            "bloquear_feriados_nacionais": {"type": "boolean"},
-        },
-    },
+    "CidadeAgenda": object_of({"cidade": {"type": "string"}, "uf": {"type": "string", "enum": list(UFS)}}),
+    "HorarioAgenda": object_of({
+        "dias_semana": {**list_of("DiaSemana"), "description": "Em ordem de segunda a domingo."},
+        "hora_inicio": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:00$", "examples": ["08:00:00"]},
+        "hora_termino": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}:00$", "examples": ["12:00:00"]},
+        "duracao_minutos": {"type": "integer", "minimum": MIN_SLOT_MINUTES, "maximum": MAX_SLOT_MINUTES},
+        "capacidade": {"type": "integer", "minimum": 1, "maximum": MAX_CAPACITY},
+    }, description="Janela semanal de atendimento: nos dias listados, de hora_inicio a hora_termino, em "
+                   "horários de duracao_minutos, cada um com no máximo `capacidade` OS sobrepostas."),
+    "AgendaOrdemServico": object_of({
+        "id_agenda_ordem_servico": {"type": "integer"},
+        "descricao": {"type": "string"},
+        "ativo": {"type": "boolean"},
+        "cidades": {**list_of("CidadeAgenda"), "description": "Vazia: atende qualquer cidade."},
+        "tecnicos": list_of("TecnicoAgenda"),
+        "horarios": list_of("HorarioAgenda"),
+        "limite_diario": {"type": ["integer", "null"], "minimum": 1,
+                          "description": "Máximo de OS por dia; nulo: sem limite além das capacidades."},
+        "datas_bloqueadas": {"type": "array", "items": {"type": "string", "format": "date"},
+                             "description": "Em ordem crescente."},
+        "bloquear_feriados_nacionais": {"type": "boolean"},
+    }),
 })
 
 # -- the agenda's configuration (POST and PUT)

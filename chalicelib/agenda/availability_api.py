@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from chalicelib.agenda.api import routes as agenda_routes
 from chalicelib.agenda.service import MAX_AVAILABILITY_DAYS, DayAvailability
 from chalicelib.auth.permissions import Permission
 from chalicelib.customers.model import fold
@@ -13,11 +14,9 @@ from chalicelib.errors import NotFoundError
 from chalicelib.technicians.service import Technician
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.routes import Routes
-from chalicelib.web.schema import Day, Id, Integer, Schema, Text, ref
+from chalicelib.web.schema import Day, Id, Integer, Schema, Text, object_of, ref
 
-routes = Routes(__name__, tag="Agendas",
-                tag_description="Agendas de ordem de serviço: quando e quantas OS podem ser agendadas.")
+routes = agenda_routes.sibling(__name__)
 
 AGENDA_ID = Id("id_agenda_ordem_servico", "ID da agenda (ou informe `descricao`).")
 DESCRIPTION = Text("descricao", "Descrição da agenda (sem diferenciar maiúsculas e acentos).", max_len=150)
@@ -26,23 +25,22 @@ DAYS = Integer("dias", "Quantos dias a partir de `data_inicio` (1 a 31; padrão 
                maximum=MAX_AVAILABILITY_DAYS, default=1)
 
 # HubSoft's answer puts three keys beside the envelope's, so its whole 200 body is written out (``raw``).
-_SLOT: Schema = {"type": "object", "properties": {
+_SLOT: Schema = object_of(optional={
     "data_inicio": {"type": "string"}, "hora_inicio": {"type": "string"},
     "data_termino": {"type": "string"}, "hora_termino": {"type": "string"},
     "duracao_minutos": {"type": "integer"}, "duracao_str": {"type": "string"},
     "disponiveis": {"type": "integer"},
-    "tecnicos": {"type": "array", "items": {"type": "object", "properties": {
-        "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"}}}},
-}}
-_FREE_DAY: Schema = {"type": "object", "properties": {
+    "tecnicos": {"type": "array", "items": object_of(optional={
+        "id": {"type": "integer"}, "name": {"type": "string"}, "email": {"type": "string"}})},
+})
+_FREE_DAY: Schema = object_of(optional={
     "disponiveis": {"type": "integer"}, "vagas": {"type": "integer"}, "motivo": {"type": "string"},
     "horarios": {"type": "object", "additionalProperties": _SLOT},
-}}
-FREE_SLOTS_ANSWER: Schema = {"type": "object", "required": ["status", "msg", "agenda", "horarios"], "properties": {
+})
+FREE_SLOTS_ANSWER: Schema = object_of({
     "status": {"const": "success"}, "msg": {"type": "string"}, "agenda": {"type": "string"},
-    "id_agenda_ordem_servico": {"type": "integer"},
-    "horarios": {"type": "object", "properties": {"datas": {"type": "object", "additionalProperties": _FREE_DAY}}},
-}}
+    "horarios": object_of(optional={"datas": {"type": "object", "additionalProperties": _FREE_DAY}}),
+}, optional={"id_agenda_ordem_servico": {"type": "integer"}})
 
 
 @routes.get("/ordem_servico/horarios_disponiveis_agenda", Permission.CONSULTAR_AGENDA_OS,

@@ -8,7 +8,7 @@ from functools import lru_cache
 from typing import Protocol
 
 from chalicelib.agenda.model import Agenda, AgendaSpec, HolidayLookup, Slot, window_errors
-from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.errors import ValidationError, require_found
 from chalicelib.ports import Sequences
 
 MAX_AVAILABILITY_DAYS = 31
@@ -70,10 +70,7 @@ class AgendaService:
         return agenda
 
     def get(self, agenda_id: int) -> Agenda:
-        agenda = self._store.get(agenda_id)
-        if agenda is None:
-            raise NotFoundError(f"Agenda de ordem de serviço de ID {agenda_id} não encontrada")
-        return agenda
+        return require_found(self._store.get(agenda_id), f"Agenda de ordem de serviço de ID {agenda_id} não encontrada")
 
     def list_all(self) -> list[Agenda]:
         return sorted(self._store.list_all(), key=lambda a: a.id)

@@ -9,72 +9,50 @@ from chalicelib.auth.service import TokenRequest, user_errors
 from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC, ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.routes import Body, PathId, Routes
-from chalicelib.web.schema import Bool, Id, Raw, Schema, Text, TextList, list_of, ref
+from chalicelib.web.schema import Bool, Id, Raw, Schema, Text, TextList, list_of, object_of, ref
 
 routes = Routes(__name__, tag="Usuários",
                 tag_description="Usuários da API, permissões e revogação de tokens.")
 routes.tags["Autenticação"] = "Tokens OAuth 2 (compatível com o HubSoft)."
 routes.schemas({
-    "TokenResposta": {
-        "type": "object",
-        "required": ["token_type", "expires_in", "access_token", "refresh_token"],
-        "properties": {
-            "token_type": {"const": "Bearer"},
-            "expires_in": {"type": "integer", "examples": [ACCESS_TOKEN_SECONDS],
-                           "description": "Validade do access token em segundos (1 hora, salvo a configuração "
-                                          "ACCESS_TOKEN_MINUTES). Renove com o grant `refresh_token`."},
-            "access_token": {"type": "string"},
-            "refresh_token": {"type": "string"},
-        },
-    },
-    "ErroOAuth": {
-        "type": "object",
-        "description": "Erro do endpoint de token no formato do Laravel Passport (não é o envelope).",
-        "required": ["error", "error_description", "message"],
-        "properties": {
-            "error": {"type": "string", "enum": [
-                "invalid_request", "invalid_client", "invalid_credentials", "invalid_grant",
-                "unsupported_grant_type", "too_many_attempts",
-            ]},
-            "error_description": {"type": "string", "examples": ["The user credentials were incorrect."]},
-            "message": {"type": "string", "examples": ["The user credentials were incorrect."]},
-        },
-    },
-    "BloqueioLogin": {
-        "type": "object",
-        "description": "Um endereço de origem impedido de tentar o login deste usuário agora.",
-        "required": ["endereco", "tentativas", "bloqueado_ate"],
-        "properties": {
-            "endereco": {"type": "string", "description": "IP de origem visto pelo API Gateway."},
-            "tentativas": {"type": "integer", "description": "Tentativas na janela atual."},
-            "bloqueado_ate": {"type": ["string", "null"], "format": "date-time"},
-        },
-    },
+    "TokenResposta": object_of({
+        "token_type": {"const": "Bearer"},
+        "expires_in": {"type": "integer", "examples": [ACCESS_TOKEN_SECONDS],
+                       "description": "Validade do access token em segundos (1 hora, salvo a configuração "
+                                      "ACCESS_TOKEN_MINUTES). Renove com o grant `refresh_token`."},
+        "access_token": {"type": "string"},
+        "refresh_token": {"type": "string"},
+    }),
+    "ErroOAuth": object_of({
+        "error": {"type": "string", "enum": [
+            "invalid_request", "invalid_client", "invalid_credentials", "invalid_grant",
+            "unsupported_grant_type", "too_many_attempts",
+        ]},
+        "error_description": {"type": "string", "examples": ["The user credentials were incorrect."]},
+        "message": {"type": "string", "examples": ["The user credentials were incorrect."]},
+    }, description="Erro do endpoint de token no formato do Laravel Passport (não é o envelope)."),
+    "BloqueioLogin": object_of({
+        "endereco": {"type": "string", "description": "IP de origem visto pelo API Gateway."},
+        "tentativas": {"type": "integer", "description": "Tentativas na janela atual."},
+        "bloqueado_ate": {"type": ["string", "null"], "format": "date-time"},
+    }, description="Um endereço de origem impedido de tentar o login deste usuário agora."),
     "Permissao": {"type": "string", "enum": list(ALL_PERMISSIONS)},
-    "Usuario": {
-        "type": "object",
-        "required": ["id", "username", "nome", "admin", "permissoes", "id_tecnico", "ativo"],
-        "properties": {
-            "id": {"type": "integer"},
-            "username": {"type": "string"},
-            "nome": {"type": "string"},
-            "admin": {"type": "boolean"},
-            "permissoes": {**list_of("Permissao"), "description": "Administradores têm todas."},
-            "id_tecnico": {"type": ["integer", "null"]},
-            "ativo": {"type": "boolean"},
-        },
-    },
-    "UsuarioAtual": {
-        "type": "object",
-        "required": ["id", "username", "admin", "id_tecnico", "permissoes"],
-        "properties": {
-            "id": {"type": "integer"},
-            "username": {"type": "string"},
-            "admin": {"type": "boolean"},
-            "id_tecnico": {"type": ["integer", "null"]},
-            "permissoes": list_of("Permissao"),
-        },
-    },
+    "Usuario": object_of({
+        "id": {"type": "integer"},
+        "username": {"type": "string"},
+        "nome": {"type": "string"},
+        "admin": {"type": "boolean"},
+        "permissoes": {**list_of("Permissao"), "description": "Administradores têm todas."},
+        "id_tecnico": {"type": ["integer", "null"]},
+        "ativo": {"type": "boolean"},
+    }),
+    "UsuarioAtual": object_of({
+        "id": {"type": "integer"},
+        "username": {"type": "string"},
+        "admin": {"type": "boolean"},
+        "id_tecnico": {"type": ["integer", "null"]},
+        "permissoes": list_of("Permissao"),
+    }),
 })
 
 _OAUTH_ERROR = {"application/json": {"schema": ref("ErroOAuth")}}

@@ -37,6 +37,7 @@ from chalicelib.errors import (
     NotFoundError,
     OAuthError,
     ValidationError,
+    require_found,
 )
 from chalicelib.ports import Sequences
 
@@ -310,10 +311,7 @@ class AuthService:
         return user, cleared
 
     def _user(self, user_id: int) -> User:
-        user = self._store.get_user_by_id(user_id)
-        if user is None:
-            raise NotFoundError(f"Usuário de ID {user_id} não encontrado")
-        return user
+        return require_found(self._store.get_user_by_id(user_id), f"Usuário de ID {user_id} não encontrado")
 
     def revoke_all_tokens(self) -> int:
         """Every user's tokens stop working (after a leak or a security update)."""

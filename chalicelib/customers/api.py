@@ -12,61 +12,48 @@ from chalicelib.input_rules import digits_of
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.routes import Body, PathId, Routes
-from chalicelib.web.schema import Choice, Email, Id, Integer, Items, Money, Obj, Text, list_of, ref
+from chalicelib.web.schema import Choice, Email, Id, Integer, Items, Money, Obj, Text, list_of, object_of, ref
 from chalicelib.web.validation import Fields
 
-routes = Routes(__name__, tag="Clientes",
-                tag_description="Clientes e seus serviços.")
+routes = Routes(__name__, tag="Clientes", tag_description="Clientes e seus serviços.")
 routes.schemas({
-    "EnderecoInstalacao": {
-        "type": "object",
-        "required": ["logradouro", "numero", "complemento", "bairro", "cidade", "uf", "cep", "completo"],
-        "properties": {
-            "logradouro": {"type": "string"},
-            "numero": {"type": "string"},
-            "complemento": {"type": ["string", "null"]},
-            "bairro": {"type": "string"},
-            "cidade": {"type": "string"},
-            "uf": {"type": "string", "enum": list(UFS)},
-            "cep": {"type": "string", "pattern": "^[0-9]{8}$"},
-            "completo": {"type": "string", "description": "Endereço numa linha, como o HubSoft o mostra.",
-                         "examples": ["RUA X, 10 - CENTRO, CAMPINAS/SP | CEP: 13010-000"]},
-        },
-    },
-    "Servico": {
-        "type": "object",
-        "required": ["id_cliente_servico", "id_cliente", "nome", "valor", "status", "id_perfil_suspensao",
-                     "endereco_instalacao"],
-        "properties": {
-            "id_cliente_servico": {"type": "integer"},
-            "id_cliente": {"type": "integer"},
-            "nome": {"type": "string"},
-            "valor": {"type": "number", "description": "Mensalidade em reais.", "examples": [99.9]},
-            "status": {"type": "string", "examples": ["servico_habilitado", "servico_suspenso"]},
-            "status_prefixo": {"type": "string", "description": "O mesmo `status`, com o nome do HubSoft."},
-            "id_perfil_suspensao": {"type": ["integer", "null"],
-                                    "description": "Nulo: o serviço segue o perfil de suspensão padrão."},
-            "endereco_instalacao": ref("EnderecoInstalacao"),
-        },
-    },
-    "Cliente": {
-        "type": "object",
-        "required": ["id_cliente", "codigo_cliente", "nome_razaosocial", "cpf_cnpj", "tipo_pessoa",
-                     "telefone_primario", "email", "data_cadastro", "servicos"],
-        "properties": {
-            "id_cliente": {"type": "integer"},
-            "codigo_cliente": {"type": "integer"},
-            "nome_razaosocial": {"type": "string"},
-            "cpf_cnpj": {"type": "string", "description": "Formatado (000.000.000-00 ou 00.000.000/0000-00)."},
-            "tipo_pessoa": {"type": "string", "enum": ["pessoa_fisica", "pessoa_juridica"]},
-            "telefone_primario": {"type": "string", "description": "Somente dígitos, com DDD."},
-            "email": {"type": ["string", "null"]},
-            "email_principal": {"type": ["string", "null"], "description": "O mesmo `email`, com o nome do HubSoft."},
-            "data_cadastro": {"type": "string", "examples": ["2026-12-10 10:00:00"],
-                              "description": "AAAA-MM-DD HH:MM:SS no fuso do provedor, como no HubSoft."},
-            "servicos": list_of("Servico"),
-        },
-    },
+    "EnderecoInstalacao": object_of({
+        "logradouro": {"type": "string"},
+        "numero": {"type": "string"},
+        "complemento": {"type": ["string", "null"]},
+        "bairro": {"type": "string"},
+        "cidade": {"type": "string"},
+        "uf": {"type": "string", "enum": list(UFS)},
+        "cep": {"type": "string", "pattern": "^[0-9]{8}$"},
+        "completo": {"type": "string", "description": "Endereço numa linha, como o HubSoft o mostra.",
+                     "examples": ["RUA X, 10 - CENTRO, CAMPINAS/SP | CEP: 13010-000"]},
+    }),
+    "Servico": object_of({
+        "id_cliente_servico": {"type": "integer"},
+        "id_cliente": {"type": "integer"},
+        "nome": {"type": "string"},
+        "valor": {"type": "number", "description": "Mensalidade em reais.", "examples": [99.9]},
+        "status": {"type": "string", "examples": ["servico_habilitado", "servico_suspenso"]},
+        "id_perfil_suspensao": {"type": ["integer", "null"],
+                                "description": "Nulo: o serviço segue o perfil de suspensão padrão."},
+        "endereco_instalacao": ref("EnderecoInstalacao"),
+    }, optional={
+        "status_prefixo": {"type": "string", "description": "O mesmo `status`, com o nome do HubSoft."},
+    }),
+    "Cliente": object_of({
+        "id_cliente": {"type": "integer"},
+        "codigo_cliente": {"type": "integer"},
+        "nome_razaosocial": {"type": "string"},
+        "cpf_cnpj": {"type": "string", "description": "Formatado (000.000.000-00 ou 00.000.000/0000-00)."},
+        "tipo_pessoa": {"type": "string", "enum": ["pessoa_fisica", "pessoa_juridica"]},
+        "telefone_primario": {"type": "string", "description": "Somente dígitos, com DDD."},
+        "email": {"type": ["string", "null"]},
+        "data_cadastro": {"type": "string", "examples": ["2026-12-10 10:00:00"],
+                          "description": "AAAA-MM-DD HH:MM:SS no fuso do provedor, como no HubSoft."},
+        "servicos": list_of("Servico"),
+    }, optional={
+        "email_principal": {"type": ["string", "null"], "description": "O mesmo `email`, com o nome do HubSoft."},
+    }),
 })
 
 MAX_SERVICES_PER_REQUEST = 20

@@ -18,7 +18,7 @@ from chalicelib.customers.model import (
     name_tokens,
     normalize_phone,
 )
-from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.errors import NotFoundError, ValidationError, require_found
 from chalicelib.input_rules import is_digits
 from chalicelib.ports import Sequences
 
@@ -71,25 +71,18 @@ class CustomerService:
 
     def add_service(self, customer_id: int, new: NewService) -> Service:
         self._check_profiles((new,))
-        customer = self._store.get_customer(customer_id)
-        if customer is None:
-            raise NotFoundError(f"Cliente de ID {customer_id} não encontrado")
+        customer = self.get(customer_id)
         service = self._new_service(customer_id, new, Holder(customer.code, customer.name, customer.document))
         self._store.add_service(service)  # conditional on the customer existing
         return service
 
     def service(self, service_id: int) -> Service:
         """A customer's service (cliente_servico) by its id."""
-        found = self._store.get_service(service_id)
-        if found is None:
-            raise NotFoundError(f"Serviço de cliente de ID {service_id} não encontrado")
-        return found
+        return require_found(self._store.get_service(service_id),
+                             f"Serviço de cliente de ID {service_id} não encontrado")
 
     def get(self, customer_id: int) -> Customer:
-        customer = self._store.get_customer(customer_id)
-        if customer is None:
-            raise NotFoundError(f"Cliente de ID {customer_id} não encontrado")
-        return customer
+        return require_found(self._store.get_customer(customer_id), f"Cliente de ID {customer_id} não encontrado")
 
     def search(self, key: str, term: str, limit: int) -> list[Customer]:
         """HubSoft's ``GET cliente?busca=<key>&termo_busca=<term>``; every key uses an index."""

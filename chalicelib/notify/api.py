@@ -10,49 +10,40 @@ from chalicelib.clock import local
 from chalicelib.notify import templates
 from chalicelib.notify.channels import WHATSAPP, ChannelConfig
 from chalicelib.notify.service import STATUSES, OutgoingMessage, Template
-from chalicelib.web.dates import RECENT_DAYS, RECENT_DAYS_INPUTS, read_recent_days
+from chalicelib.web.dates import RECENT_DAYS, RECENT_DAYS_INPUTS, checked_recent_page
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.paging import PAGING, paginacao, read_page
+from chalicelib.web.paging import PAGING, page_answer
 from chalicelib.web.routes import Body, PathId, PathText, Routes
-from chalicelib.web.schema import Bool, Choice, Id, Text, list_of, ref
+from chalicelib.web.schema import Bool, Choice, Id, Text, list_of, object_of, paged, ref
 
 routes = Routes(__name__, tag="Notificações",
                 tag_description="Mensagens de WhatsApp pela ZapMe: integração, modelos por evento, opt-out e registro.")
 routes.schemas({
-    "IntegracaoZapMe": {
-        "type": "object",
-        "properties": {"ativo": {"type": "boolean"}, "api": {"type": "string"}, "url": {"type": ["string", "null"]},
-                       "secret_configurado": {"type": "boolean"}, "data_alteracao": {"type": "string"},
-                       "usuario_alteracao": {"type": ["string", "null"]}},
-    },
-    "ModeloNotificacao": {
-        "type": "object",
-        "properties": {
-            "evento": {"type": "string"}, "descricao": {"type": "string"}, "ativo": {"type": "boolean"},
-            "texto": {"type": "string"}, "padrao": {"type": "boolean", "description": "O texto padrão do sistema."},
-            "variaveis": {"type": "array", "items": {"type": "object", "properties": {
-                "nome": {"type": "string"}, "descricao": {"type": "string"}}}},
-        },
-    },
-    "PreferenciaNotificacao": {
-        "type": "object", "properties": {"id_cliente": {"type": "integer"}, "whatsapp": {"type": "boolean"}},
-    },
-    "MensagemWhatsApp": {
-        "type": "object",
-        "properties": {
-            "id": {"type": "string", "description": "Id do evento (uma mensagem por evento)."},
-            "evento": {"type": "string"}, "id_cliente": {"type": "integer"},
-            "telefone": {"type": ["string", "null"], "examples": ["5511987654321"]},
-            "texto": {"type": ["string", "null"]},
-            "status": {"type": "string", "enum": list(STATUSES)},
-            "motivo": {"type": ["string", "null"]}, "id_zapme": {"type": ["string", "null"]},
-            "resposta": {"type": ["object", "null"], "description": "A última resposta da ZapMe."},
-            "tentativas": {"type": "array", "items": {"type": "object", "properties": {
-                "data": {"type": "string"}, "resultado": {"type": "string"}, "motivo": {"type": "string"}}}},
-            "data": {"type": "string"}, "data_alteracao": {"type": "string"},
-        },
-    },
+    "IntegracaoZapMe": object_of(optional={
+        "ativo": {"type": "boolean"}, "api": {"type": "string"}, "url": {"type": ["string", "null"]},
+        "secret_configurado": {"type": "boolean"}, "data_alteracao": {"type": "string"},
+        "usuario_alteracao": {"type": ["string", "null"]},
+    }),
+    "ModeloNotificacao": object_of(optional={
+        "evento": {"type": "string"}, "descricao": {"type": "string"}, "ativo": {"type": "boolean"},
+        "texto": {"type": "string"}, "padrao": {"type": "boolean", "description": "O texto padrão do sistema."},
+        "variaveis": {"type": "array", "items": object_of(optional={
+            "nome": {"type": "string"}, "descricao": {"type": "string"}})},
+    }),
+    "PreferenciaNotificacao": object_of(optional={"id_cliente": {"type": "integer"}, "whatsapp": {"type": "boolean"}}),
+    "MensagemWhatsApp": object_of(optional={
+        "id": {"type": "string", "description": "Id do evento (uma mensagem por evento)."},
+        "evento": {"type": "string"}, "id_cliente": {"type": "integer"},
+        "telefone": {"type": ["string", "null"], "examples": ["5511987654321"]},
+        "texto": {"type": ["string", "null"]},
+        "status": {"type": "string", "enum": list(STATUSES)},
+        "motivo": {"type": ["string", "null"]}, "id_zapme": {"type": ["string", "null"]},
+        "resposta": {"type": ["object", "null"], "description": "A última resposta da ZapMe."},
+        "tentativas": {"type": "array", "items": object_of(optional={
+            "data": {"type": "string"}, "resultado": {"type": "string"}, "motivo": {"type": "string"}})},
+        "data": {"type": "string"}, "data_alteracao": {"type": "string"},
+    }),
 })
 
 MOMENT = "%Y-%m-%d %H:%M:%S"
@@ -154,23 +145,16 @@ def preference(request: ApiRequest, customer_id: int) -> Payload:
             description="Da mais recente à mais antiga, com as tentativas e a resposta da ZapMe. Sem datas: os "
                         f"últimos {RECENT_DAYS} dias.",
             query=(LOG_CUSTOMER, LOG_EVENT, LOG_STATUS, *RECENT_DAYS_INPUTS, *PAGING),
-            raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
-                "type": "object", "required": ["mensagens", "paginacao"],
-                "properties": {"mensagens": list_of("MensagemWhatsApp"), "paginacao": ref("Paginacao")}}]},
-                ref("EnvelopeErro")]})
+            raw=paged("mensagens", "MensagemWhatsApp"))
 def message_log(request: ApiRequest) -> Payload:
     fields = request.fields()
     customer_id = LOG_CUSTOMER.read_optional(fields)
     event = LOG_EVENT.read(fields)
     status = LOG_STATUS.read(fields)
-    page = read_page(fields)
-    period = read_recent_days(fields, local(request.container.clock(), request.container.settings.zone).date())
-    fields.check()
-    assert period is not None
+    page, period = checked_recent_page(fields, request.today())
     found = [m for m in request.container.notification_settings.log(customer_id, period.first, period.last)
              if (not event or m.event == event) and (not status or m.status == status)]
-    return success("Dados consultados com sucesso.", mensagens=[_message_shape(request, m) for m in page.of(found)],
-                   paginacao=paginacao(page, len(found)))
+    return page_answer(page, found, "mensagens", lambda message: _message_shape(request, message))
 
 
 def _zapme_shape(request: ApiRequest, config: ChannelConfig) -> dict[str, Any]:

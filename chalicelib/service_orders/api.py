@@ -22,7 +22,6 @@ from typing import Any
 
 from chalicelib.agenda.model import Interval
 from chalicelib.auth.permissions import Permission
-from chalicelib.clock import local
 from chalicelib.customers.model import fold, normalize_phone
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.service_orders import catalogues, shapes
@@ -51,6 +50,7 @@ from chalicelib.web.schema import (
     Schema,
     Text,
     TextList,
+    object_of,
     ref,
 )
 from chalicelib.web.validation import Fields, as_list, parse_int
@@ -80,8 +80,7 @@ _ID: Schema = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 
 _TECHNICIANS: Schema = {
     "type": ["array", "object", "string"],
     "items": {"oneOf": [
-        {"type": "object", "required": ["id"],
-         "properties": {"id": {**_ID, "description": "ID do técnico (GET configuracao/tecnico)."}}},
+        object_of({"id": {**_ID, "description": "ID do técnico (GET configuracao/tecnico)."}}),
         _ID,
     ]},
     "maxItems": MAX_TECHNICIANS,
@@ -386,9 +385,8 @@ def edit(request: ApiRequest) -> Payload:
 
 @routes.get("/ordem_servico/create", Permission.CONSULTAR_ORDEM_SERVICO, summary="Catálogos de motivos da OS",
             description="Motivos de remoção de agendamento (`remove_agendamento`) e de fechamento (`fechar`).",
-            result=("motivos_remocao_agendamento", {"type": "array", "items": {
-                "type": "object", "properties": {"id_motivo_remocao_agendamento": {"type": "integer"},
-                                                 "descricao": {"type": "string"}}}}))
+            result=("motivos_remocao_agendamento", {"type": "array", "items": object_of(optional={
+                "id_motivo_remocao_agendamento": {"type": "integer"}, "descricao": {"type": "string"}})}))
 def order_catalogues(request: ApiRequest) -> Payload:
     """``GET ordem_servico/create``: the ids ``remove_agendamento`` and ``fechar`` accept."""
     return success(
@@ -402,10 +400,9 @@ def order_catalogues(request: ApiRequest) -> Payload:
 
 @routes.get("/configuracao/tipo_ordem_servico", Permission.CONSULTAR_ORDEM_SERVICO,
             summary="Listar tipos de ordem de serviço",
-            result=("tipo_ordem_servicos", {"type": "array", "items": {
-                "type": "object", "properties": {"id_tipo_ordem_servico": {"type": "integer"},
-                                                 "descricao": {"type": "string"},
-                                                 "destino": {"const": "cliente_servico"}}}}))
+            result=("tipo_ordem_servicos", {"type": "array", "items": object_of(optional={
+                "id_tipo_ordem_servico": {"type": "integer"}, "descricao": {"type": "string"},
+                "destino": {"const": "cliente_servico"}})}))
 def order_types(request: ApiRequest) -> Payload:
     """``GET configuracao/tipo_ordem_servico``."""
     return success("Dados consultados com sucesso.", tipo_ordem_servicos=[
@@ -450,7 +447,7 @@ def _programmed(request: ApiRequest, fields: Fields) -> Interval:
     end_day = PROGRAMMED_END_DAY.read(fields)
     end_time = PROGRAMMED_END_TIME.read(fields)
     length = _duration(fields, DURATION)
-    now = local(request.container.clock(), request.container.settings.zone)
+    now = request.now()
     default = (now + DEFAULT_LEAD).replace(second=0, microsecond=0)
     start = datetime.combine(start_day or default.date(), start_time or default.time())
     if end_time is not None:

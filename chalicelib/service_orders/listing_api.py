@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.auth.permissions import Permission
-from chalicelib.clock import local
 from chalicelib.customers.model import Customer, name_tokens
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.input_rules import is_digits
 from chalicelib.service_orders import catalogues, shapes
+from chalicelib.service_orders.api import routes as order_routes
 from chalicelib.service_orders.api import visible_order
 from chalicelib.service_orders.listing import (
     CREATED,
@@ -39,31 +39,42 @@ from chalicelib.service_orders.model import (
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import PAGING, paginacao, read_page
-from chalicelib.web.routes import Body, Routes
-from chalicelib.web.schema import Choice, Id, IdList, Integer, Moment, Text, TextList, list_of, ref
+from chalicelib.web.routes import Body
+from chalicelib.web.schema import (
+    Choice,
+    Id,
+    IdList,
+    Integer,
+    Moment,
+    Text,
+    TextList,
+    envelope,
+    list_of,
+    object_of,
+    paged,
+)
 from chalicelib.web.validation import Fields, parse_int
 
-routes = Routes(__name__, tag="Ordens de serviço",
-                tag_description="Atendimentos e ordens de serviço (API de OS do HubSoft).")
+routes = order_routes.sibling(__name__)
 routes.schemas({
-    "EventoCalendario": {
-        "type": "object",
-        "required": ["id_ordem_servico", "numero", "recursos", "inicio", "fim", "titulo", "status", "editavel"],
-        "properties": {
-            "id_ordem_servico": {"type": "integer"}, "numero": {"type": "integer"},
-            "recursos": {"type": "array", "items": {"type": "integer"},
-                         "description": "IDs das agendas ou técnicos em que o evento aparece."},
-            "inicio": {"type": "string", "examples": ["2026-12-14T09:00:00"]},
-            "fim": {"type": "string", "examples": ["2026-12-14T10:00:00"]},
-            "titulo": {"type": "string"}, "tipo": {"type": ["string", "null"]},
-            "status": {"type": "string", "enum": ["aguardando_agendamento", "pendente", "finalizado"]},
-            "cliente": {"type": ["string", "null"]}, "cidade": {"type": ["string", "null"]},
-            "tecnicos": {"type": "array", "items": {"type": "integer"}},
-            "editavel": {"type": "boolean",
-                         "description": "OS aberta e usuário com permissão de agendar: mover ou redimensionar "
-                                        "com `reagendar`."},
-        },
-    },
+    "EventoCalendario": object_of({
+        "id_ordem_servico": {"type": "integer"},
+        "numero": {"type": "integer"},
+        "recursos": {"type": "array", "items": {"type": "integer"},
+                     "description": "IDs das agendas ou técnicos em que o evento aparece."},
+        "inicio": {"type": "string", "examples": ["2026-12-14T09:00:00"]},
+        "fim": {"type": "string", "examples": ["2026-12-14T10:00:00"]},
+        "titulo": {"type": "string"},
+        "status": {"type": "string", "enum": ["aguardando_agendamento", "pendente", "finalizado"]},
+        "editavel": {"type": "boolean",
+                     "description": "OS aberta e usuário com permissão de agendar: mover ou redimensionar "
+                                    "com `reagendar`."},
+    }, optional={
+        "tipo": {"type": ["string", "null"]},
+        "cliente": {"type": ["string", "null"]},
+        "cidade": {"type": ["string", "null"]},
+        "tecnicos": {"type": "array", "items": {"type": "integer"}},
+    }),
 })
 
 FOUND = "Dados consultados com sucesso"
@@ -147,10 +158,7 @@ CALENDAR_IDS = IdList("ids", "IDs das agendas ou técnicos.")
             query=(*PAGING, LIST_START, LIST_END, LIST_DATE_KIND, LIST_STATUSES, LIST_TECHNICIANS, LIST_TYPES,
                    LIST_AGENDAS, LIST_SERVICE, LIST_CUSTOMER_SERVICE, DESTINATION, DESTINATION_ID, AVAILABILITY,
                    RESERVED, LIST_RELATIONS_FIELD),
-            raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
-                "type": "object", "required": ["ordens_servico", "paginacao"],
-                "properties": {"ordens_servico": list_of("OrdemServicoLista"), "paginacao": ref("Paginacao")}}]},
-                ref("EnvelopeErro")]})
+            raw=paged("ordens_servico", "OrdemServicoLista"))
 def list_orders(request: ApiRequest) -> Payload:
     """``GET ordem_servico/todos``: filtered, 0-based pages; a page past the end is empty, not an error."""
     fields = request.fields()
@@ -163,10 +171,10 @@ def list_orders(request: ApiRequest) -> Payload:
     if destination == "cliente_servico" and fields.has(DESTINATION_ID.name):
         service_id = DESTINATION_ID.read_optional(fields)
     wanted = OrderFilter(
-        period=period, date_kind=kind, statuses=_statuses(fields, LIST_STATUSES),
+        period=period, date_kind=kind, statuses=_chosen(fields, LIST_STATUSES, STATUSES),
         technician_ids=frozenset(LIST_TECHNICIANS.read(fields)), type_ids=frozenset(LIST_TYPES.read(fields)),
         agenda_ids=frozenset(LIST_AGENDAS.read(fields)), service_id=service_id,
-        availability=_availability(fields), technician_view=request.user.only_technician,
+        availability=_chosen(fields, AVAILABILITY, AVAILABILITIES), technician_view=request.user.only_technician,
     )
     relations = _relations(fields, LIST_RELATIONS_FIELD, LIST_RELATIONS)
     fields.check()
@@ -211,7 +219,7 @@ def consult(request: ApiRequest) -> Payload:
         fields.error("O campo consulta deve ter o número da OS ou ao menos uma palavra do nome do cliente.")
     period = _checked_period(fields, first, last, request) if first and last else None
     wanted = OrderFilter(
-        period=period, date_kind=kind, statuses=_statuses(fields, CONSULT_STATUSES),
+        period=period, date_kind=kind, statuses=_chosen(fields, CONSULT_STATUSES, STATUSES),
         technician_ids=frozenset(CONSULT_TECHNICIANS.read(fields)),
         type_ids=frozenset(CONSULT_TYPES.read(fields)), name_words=words,
         technician_view=request.user.only_technician,
@@ -271,11 +279,9 @@ def customer_orders(request: ApiRequest) -> Payload:
                         "de um período de até 62 dias, para o calendário do console. Sem `ids`: as agendas ativas "
                         "ou os técnicos ativos. Mover ou redimensionar: `reagendar`.",
             query=(CALENDAR_START, CALENDAR_END, CALENDAR_VIEW, CALENDAR_IDS),
-            raw={"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
-                "type": "object", "required": ["recursos", "eventos"],
-                "properties": {"recursos": {"type": "array", "items": {"type": "object", "properties": {
-                    "id": {"type": "integer"}, "titulo": {"type": "string"}}}},
-                    "eventos": list_of("EventoCalendario")}}]}, ref("EnvelopeErro")]})
+            raw=envelope({"recursos": {"type": "array", "items": object_of(optional={
+                "id": {"type": "integer"}, "titulo": {"type": "string"}})},
+                "eventos": list_of("EventoCalendario")}))
 def calendar(request: ApiRequest) -> Payload:
     """``GET ordem_servico/calendario`` (ours): the OS of a period as events on
     agenda or technician lanes, for the console's calendar."""
@@ -376,21 +382,13 @@ def _relations(fields: Fields, field: TextList, known: tuple[str, ...]) -> froze
     return frozenset(asked & set(known))
 
 
-def _statuses(fields: Fields, field: TextList) -> frozenset[str]:
+def _chosen(fields: Fields, field: TextList, options: tuple[str, ...]) -> frozenset[str]:
+    """The values of a list ``field`` whose every value must be one of ``options``."""
     asked = field.read(fields)
-    unknown = [s for s in asked if s not in STATUSES]
+    unknown = [a for a in asked if a not in options]
     if unknown:
         fields.error(f"O campo {field.name} tem valor inválido ({', '.join(unknown)[:60]}). "
-                     f"Valores aceitos: {', '.join(STATUSES)}.")
-    return frozenset(asked)
-
-
-def _availability(fields: Fields) -> frozenset[str]:
-    asked = AVAILABILITY.read(fields)
-    unknown = [a for a in asked if a not in AVAILABILITIES]
-    if unknown:
-        fields.error(f"O campo disponibilidade tem valor inválido ({', '.join(unknown)[:60]}). "
-                     f"Valores aceitos: {', '.join(AVAILABILITIES)}.")
+                     f"Valores aceitos: {', '.join(options)}.")
     return frozenset(asked)
 
 
@@ -409,9 +407,8 @@ def _checked_period(fields: Fields, first: datetime | None, last: datetime | Non
                     request: ApiRequest) -> Period | None:
     if fields.errors:
         return None
-    today = local(request.container.clock(), request.container.settings.zone).date()
     try:
-        return Period.of(first, last, today)
+        return Period.of(first, last, request.today())
     except ValidationError as refused:
         fields.add_rule_errors(refused.errors)
         return None

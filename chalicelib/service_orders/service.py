@@ -35,7 +35,7 @@ from chalicelib.agenda.technician_time import (
 )
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Service
-from chalicelib.errors import ConflictError, NotFoundError, ValidationError
+from chalicelib.errors import ConflictError, ValidationError, require_found
 from chalicelib.ports import Sequences
 from chalicelib.queues import Message
 from chalicelib.service_orders.events import order_events
@@ -187,10 +187,7 @@ class ServiceOrderService:
         return ticket
 
     def ticket(self, ticket_id: int) -> Ticket:
-        found = self._store.get_ticket(ticket_id)
-        if found is None:
-            raise NotFoundError(f"Atendimento de ID {ticket_id} não encontrado")
-        return found
+        return require_found(self._store.get_ticket(ticket_id), f"Atendimento de ID {ticket_id} não encontrado")
 
     def tickets(self, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
         """Tickets by id, read together (unknown ids are left out)."""
@@ -207,10 +204,7 @@ class ServiceOrderService:
         return self._store.messages(order_id)
 
     def get(self, order_id: int) -> ServiceOrder:
-        order = self._store.get(order_id)
-        if order is None:
-            raise NotFoundError(f"Ordem de serviço de ID {order_id} não encontrada")
-        return order
+        return require_found(self._store.get(order_id), f"Ordem de serviço de ID {order_id} não encontrada")
 
     def reschedule(self, order_id: int, interval: Interval, agenda_id: int | None = None,
                    technician_ids: tuple[int, ...] | None = None) -> ServiceOrder:

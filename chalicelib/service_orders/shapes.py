@@ -37,7 +37,7 @@ from chalicelib.customers.model import Address, Customer, Service
 from chalicelib.service_orders import catalogues
 from chalicelib.service_orders.model import OrderMessage, ServiceOrder, Ticket
 from chalicelib.technicians.service import Technician
-from chalicelib.web.schema import Schema, list_of, ref
+from chalicelib.web.schema import Schema, list_of, object_of, ref
 
 BR = "%d/%m/%Y %H:%M:%S"
 ISO = "%Y-%m-%d %H:%M:%S"
@@ -275,149 +275,148 @@ def message_shape(message: OrderMessage, zone: tzinfo) -> dict[str, Any]:
 _DATE_BR: Schema = {"type": ["string", "null"], "examples": ["14/12/2026 09:00:00"]}
 _DATE_ISO: Schema = {"type": ["string", "null"], "examples": ["2026-12-14 09:00:00"]}
 SCHEMAS: dict[str, Schema] = {
-    "OrdemServicoCliente": {
-        "type": "object",
-        "description": "Formato 1 do HubSoft (`cliente/ordem_servico`): status em snake-case, datas "
-                       "`dd/mm/AAAA HH:MM:SS`.",
-        "required": ["id_ordem_servico", "numero_ordem_servico", "status", "data_cadastro", "cliente", "servico"],
-        "properties": {
-            "id_ordem_servico": {"type": "integer"},
-            "numero_ordem_servico": {"type": "string"},
-            "id_tipo_ordem_servico": {"type": ["integer", "null"]},
-            "tipo": {"type": ["string", "null"]},
-            "status": {"type": "string", "enum": ["aguardando_agendamento", "pendente", "finalizado", "cancelado"]},
-            "status_fechamento": {"type": ["string", "null"]},
-            "prioridade": {"type": "string"},
-            "data_cadastro": _DATE_BR,
-            "data_inicio_programado": _DATE_BR, "data_termino_programado": _DATE_BR,
-            "data_inicio_executado": _DATE_BR, "data_termino_executado": _DATE_BR,
-            "descricao_abertura": {"type": "string"}, "descricao_servico": {"type": "string"},
-            "descricao_fechamento": {"type": ["string", "null"]},
-            "usuario_abertura": {"type": ["string", "null"]}, "usuario_fechamento": {"type": ["string", "null"]},
-            "id_agenda_ordem_servico": {"type": ["integer", "null"]},
-            "disponibilidade": {"type": "array", "items": {"enum": list(AVAILABILITY_DISPLAY)}},
-            "tecnicos": list_of("TecnicoAgenda"),
-            "atendimento": {"type": ["object", "null"]},
-            "cliente": {"type": "object", "properties": {
-                "codigo_cliente": {"type": "integer"}, "nome_razaosocial": {"type": "string"},
-                "cpf_cnpj": {"type": "string"}}},
-            "servico": {"type": "object", "properties": {
-                "id_cliente_servico": {"type": "integer"},
-                "numero_plano": {"type": "integer", "description": "O ID do serviço do cliente."},
-                "nome": {"type": "string"}, "valor": {"type": "number"}, "status": {"type": "string"},
-                "status_prefixo": {"type": "string"}}},
-        },
-    },
-    "OrdemServicoAgenda": {
-        "type": "object",
-        "description": "Formato 2 do HubSoft (`agendar`, `reagendar`, `remove_agendamento`): status para "
-                       "exibição, datas `AAAA-MM-DD HH:MM:SS` (`reagendar`: sem segundos), cliente, serviço e "
-                       "endereço como texto.",
-        "required": ["id_ordem_servico", "numero", "status", "cliente", "servico", "endereco_instalacao"],
-        "properties": {
-            "id_ordem_servico": {"type": "integer"},
-            "numero": {"type": "string"},
-            "id_atendimento": {"type": ["integer", "null"]},
-            "id_tipo_ordem_servico": {"type": ["integer", "null"]},
-            "tipo_ordem_servico": {"type": ["string", "null"]},
-            "status": {"type": "string", "enum": ["Aguardando Agendamento", "Pendente", "Finalizado", "Cancelado"]},
-            "prioridade": {"type": "string"},
-            "data_cadastro": _DATE_ISO,
-            "data_inicio_programado": _DATE_ISO, "data_termino_programado": _DATE_ISO,
-            "descricao_abertura": {"type": "string"}, "descricao_servico": {"type": "string"},
-            "id_agenda_ordem_servico": {"type": ["integer", "null"]},
-            "tecnicos": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "name": {"type": ["string", "null"]},
-                "pivot": {"type": "object", "properties": {"id_ordem_servico": {"type": "integer"},
-                                                           "id_usuario": {"type": "integer"}}}}}},
-            "disponibilidade": {"type": "string", "examples": ["Manhã, Tarde", "Não Informada"]},
-            "cliente": {"type": "string", "examples": ["(1395) MARIA DA SILVA"]},
-            "servico": {"type": "string", "examples": ["(1) FIBRA 500MB"]},
-            "endereco_instalacao": {"type": "string",
-                                    "examples": ["RUA X, 10 - CENTRO, CAMPINAS/SP | CEP: 13010-000"]},
-        },
-    },
+    "OrdemServicoCliente": object_of({
+        "id_ordem_servico": {"type": "integer"},
+        "numero_ordem_servico": {"type": "string"},
+        "status": {"type": "string", "enum": ["aguardando_agendamento", "pendente", "finalizado", "cancelado"]},
+        "data_cadastro": _DATE_BR,
+        "cliente": object_of(optional={
+            "codigo_cliente": {"type": "integer"}, "nome_razaosocial": {"type": "string"},
+            "cpf_cnpj": {"type": "string"}}),
+        "servico": object_of(optional={
+            "id_cliente_servico": {"type": "integer"},
+            "numero_plano": {"type": "integer", "description": "O ID do serviço do cliente."},
+            "nome": {"type": "string"}, "valor": {"type": "number"}, "status": {"type": "string"},
+            "status_prefixo": {"type": "string"}}),
+    }, optional={
+        "id_tipo_ordem_servico": {"type": ["integer", "null"]},
+        "tipo": {"type": ["string", "null"]},
+        "status_fechamento": {"type": ["string", "null"]},
+        "prioridade": {"type": "string"},
+        "data_inicio_programado": _DATE_BR,
+        "data_termino_programado": _DATE_BR,
+        "data_inicio_executado": _DATE_BR,
+        "data_termino_executado": _DATE_BR,
+        "descricao_abertura": {"type": "string"},
+        "descricao_servico": {"type": "string"},
+        "descricao_fechamento": {"type": ["string", "null"]},
+        "usuario_abertura": {"type": ["string", "null"]},
+        "usuario_fechamento": {"type": ["string", "null"]},
+        "id_agenda_ordem_servico": {"type": ["integer", "null"]},
+        "disponibilidade": {"type": "array", "items": {"enum": list(AVAILABILITY_DISPLAY)}},
+        "tecnicos": list_of("TecnicoAgenda"),
+        "atendimento": {"type": ["object", "null"]},
+    }, description="Formato 1 do HubSoft (`cliente/ordem_servico`): status em snake-case, datas "
+                   "`dd/mm/AAAA HH:MM:SS`."),
+    "OrdemServicoAgenda": object_of({
+        "id_ordem_servico": {"type": "integer"},
+        "numero": {"type": "string"},
+        "status": {"type": "string", "enum": ["Aguardando Agendamento", "Pendente", "Finalizado", "Cancelado"]},
+        "cliente": {"type": "string", "examples": ["(1395) MARIA DA SILVA"]},
+        "servico": {"type": "string", "examples": ["(1) FIBRA 500MB"]},
+        "endereco_instalacao": {"type": "string",
+                                "examples": ["RUA X, 10 - CENTRO, CAMPINAS/SP | CEP: 13010-000"]},
+    }, optional={
+        "id_atendimento": {"type": ["integer", "null"]},
+        "id_tipo_ordem_servico": {"type": ["integer", "null"]},
+        "tipo_ordem_servico": {"type": ["string", "null"]},
+        "prioridade": {"type": "string"},
+        "data_cadastro": _DATE_ISO,
+        "data_inicio_programado": _DATE_ISO,
+        "data_termino_programado": _DATE_ISO,
+        "descricao_abertura": {"type": "string"},
+        "descricao_servico": {"type": "string"},
+        "id_agenda_ordem_servico": {"type": ["integer", "null"]},
+        "tecnicos": {"type": "array", "items": object_of(optional={
+            "id": {"type": "integer"}, "name": {"type": ["string", "null"]},
+            "pivot": object_of(optional={"id_ordem_servico": {"type": "integer"},
+                                         "id_usuario": {"type": "integer"}}),
+        })},
+        "disponibilidade": {"type": "string", "examples": ["Manhã, Tarde", "Não Informada"]},
+    }, description="Formato 2 do HubSoft (`agendar`, `reagendar`, `remove_agendamento`): status para "
+                   "exibição, datas `AAAA-MM-DD HH:MM:SS` (`reagendar`: sem segundos), cliente, serviço e "
+                   "endereço como texto."),
     "OrdemServicoConsulta": {
-        "allOf": [ref("OrdemServicoAgenda"), {"type": "object", "properties": {
+        "allOf": [ref("OrdemServicoAgenda"), object_of(optional={
             "tipo": {"type": ["string", "null"]},
             "data_inicio_executado": _DATE_ISO, "data_termino_executado": _DATE_ISO,
             "descricao_fechamento": {"type": ["string", "null"]},
             "status_fechamento": {"type": ["string", "null"], "enum": ["concluido", "sem_conclusao", None]},
             "id_cliente_servico": {"type": "integer"},
-        }}],
+        })],
         "description": "Formato 2 do HubSoft com tipo, datas de execução e fechamento (`consultar`).",
     },
-    "OrdemServicoLista": {
-        "type": "object",
-        "description": "Formato 3 do HubSoft (`todos`): como o de `consultar`, mas `numero` inteiro, técnicos com "
-                       "`display` e o endereço também em campos (`dados_endereco_instalacao`).",
-        "required": ["id_ordem_servico", "numero", "status", "tecnicos"],
-        "properties": {
-            "id_ordem_servico": {"type": "integer"}, "numero": {"type": "integer"},
-            "status": {"type": "string", "enum": ["Aguardando Agendamento", "Pendente", "Finalizado", "Cancelado"]},
-            "tipo": {"type": ["string", "null"]},
-            "data_cadastro": _DATE_ISO, "data_inicio_programado": _DATE_ISO, "data_termino_programado": _DATE_ISO,
-            "data_inicio_executado": _DATE_ISO, "data_termino_executado": _DATE_ISO,
-            "tecnicos": {"type": "array", "items": {"type": "object", "properties": {
-                "id": {"type": "integer"}, "name": {"type": ["string", "null"]},
-                "display": {"type": ["string", "null"]}}}},
-            "cliente": {"type": ["string", "null"]}, "servico": {"type": ["string", "null"]},
-            "endereco_instalacao": {"type": ["string", "null"]},
-            "dados_endereco_instalacao": {"type": ["object", "null"], "properties": {
-                "endereco": {"type": "string"}, "numero": {"type": "string"},
-                "complemento": {"type": ["string", "null"]}, "bairro": {"type": "string"},
-                "cidade": {"type": "string"}, "uf": {"type": "string"}, "cep": {"type": "string"}}},
-            "agenda_ordem_servico": {"type": ["object", "null"], "description": "Com `relacoes=agenda_ordem_servico`."},
-        },
-    },
-    "OrdemServicoAberta": {
-        "type": "object",
-        "description": "A OS de `abrir_os`; datas `AAAA-MM-DD HH:MM:SS`, status em snake-case.",
-        "required": ["id_ordem_servico", "id_atendimento", "numero_ordem_servico", "status", "cliente_servico"],
-        "properties": {
-            "id_ordem_servico": {"type": "integer"},
-            "id_atendimento": {"type": ["integer", "null"]},
-            "id_tipo_ordem_servico": {"type": ["integer", "null"]},
-            "tipo_ordem_servico": {"type": "object"},
-            "numero_ordem_servico": {"type": "string"},
-            "descricao_abertura": {"type": "string"}, "descricao_servico": {"type": "string"},
-            "status": {"type": "string"}, "prioridade": {"type": "string"},
-            "data_cadastro": _DATE_ISO,
-            "data_inicio_programado": _DATE_ISO, "data_termino_programado": _DATE_ISO,
-            "id_agenda_ordem_servico": {"type": ["integer", "null"]},
-            "disponibilidade": {"type": "array", "items": {"type": "string"}},
-            "tecnicos": list_of("TecnicoAgenda"),
-            "cliente_servico": {"type": "object", "properties": {
-                "display": {"type": "string"}, "id_cliente_servico": {"type": "integer"},
-                "cliente": {"type": "object"}}},
-        },
-    },
-    "Atendimento": {
-        "type": "object",
-        "required": ["id_atendimento", "protocolo", "ordens_servico"],
-        "properties": {
-            "id_atendimento": {"type": "integer"},
-            "protocolo": {"type": "string", "description": "AAAAMMDD + ID com 6 dígitos.",
-                          "examples": ["20261210000001"]},
-            "id_cliente_servico": {"type": "integer"}, "id_cliente": {"type": "integer"},
-            "id_tipo_atendimento": {"type": "integer"}, "tipo_atendimento": {"type": ["string", "null"]},
-            "descricao": {"type": "string"}, "nome": {"type": "string"}, "telefone": {"type": "string"},
-            "email": {"type": ["string", "null"]}, "status": {"type": "string", "const": "aberto"},
-            "data_cadastro": _DATE_ISO, "usuario_abertura": {"type": ["string", "null"]},
-            "ordens_servico": list_of("OrdemServicoCliente"),
-        },
-    },
-    "MensagemOrdemServico": {
-        "type": "object",
-        "properties": {
-            "id_ordem_servico": {"type": "integer"}, "id_usuario": {"type": "integer"},
-            "mensagem": {"type": "string"},
-            "data_cadastro": {"type": "object", "properties": {
-                "date": {"type": "string", "examples": ["2026-12-10 10:00:00.000000"]},
-                "timezone_type": {"const": 3}, "timezone": {"type": "string", "examples": ["America/Sao_Paulo"]}}},
-            "ip_cadastro": {"type": ["string", "null"]},
-            "id_ordem_servico_mensagem": {"type": "integer"},
-            "data_cadastro_br": {"type": "string", "examples": ["10/12/2026 10:00:00"]},
-        },
-    },
+    "OrdemServicoLista": object_of({
+        "id_ordem_servico": {"type": "integer"},
+        "numero": {"type": "integer"},
+        "status": {"type": "string", "enum": ["Aguardando Agendamento", "Pendente", "Finalizado", "Cancelado"]},
+        "tecnicos": {"type": "array", "items": object_of(optional={
+            "id": {"type": "integer"}, "name": {"type": ["string", "null"]},
+            "display": {"type": ["string", "null"]}})},
+    }, optional={
+        "tipo": {"type": ["string", "null"]},
+        "data_cadastro": _DATE_ISO,
+        "data_inicio_programado": _DATE_ISO,
+        "data_termino_programado": _DATE_ISO,
+        "data_inicio_executado": _DATE_ISO,
+        "data_termino_executado": _DATE_ISO,
+        "cliente": {"type": ["string", "null"]},
+        "servico": {"type": ["string", "null"]},
+        "endereco_instalacao": {"type": ["string", "null"]},
+        "dados_endereco_instalacao": {"type": ["object", "null"], "properties": {
+            "endereco": {"type": "string"}, "numero": {"type": "string"},
+            "complemento": {"type": ["string", "null"]}, "bairro": {"type": "string"},
+            "cidade": {"type": "string"}, "uf": {"type": "string"}, "cep": {"type": "string"}}},
+        "agenda_ordem_servico": {"type": ["object", "null"], "description": "Com `relacoes=agenda_ordem_servico`."},
+    }, description="Formato 3 do HubSoft (`todos`): como o de `consultar`, mas `numero` inteiro, técnicos com "
+                   "`display` e o endereço também em campos (`dados_endereco_instalacao`)."),
+    "OrdemServicoAberta": object_of({
+        "id_ordem_servico": {"type": "integer"},
+        "id_atendimento": {"type": ["integer", "null"]},
+        "numero_ordem_servico": {"type": "string"},
+        "status": {"type": "string"},
+        "cliente_servico": object_of(optional={
+            "display": {"type": "string"}, "id_cliente_servico": {"type": "integer"},
+            "cliente": {"type": "object"}}),
+    }, optional={
+        "id_tipo_ordem_servico": {"type": ["integer", "null"]},
+        "tipo_ordem_servico": {"type": "object"},
+        "descricao_abertura": {"type": "string"},
+        "descricao_servico": {"type": "string"},
+        "prioridade": {"type": "string"},
+        "data_cadastro": _DATE_ISO,
+        "data_inicio_programado": _DATE_ISO,
+        "data_termino_programado": _DATE_ISO,
+        "id_agenda_ordem_servico": {"type": ["integer", "null"]},
+        "disponibilidade": {"type": "array", "items": {"type": "string"}},
+        "tecnicos": list_of("TecnicoAgenda"),
+    }, description="A OS de `abrir_os`; datas `AAAA-MM-DD HH:MM:SS`, status em snake-case."),
+    "Atendimento": object_of({
+        "id_atendimento": {"type": "integer"},
+        "protocolo": {"type": "string", "description": "AAAAMMDD + ID com 6 dígitos.",
+                      "examples": ["20261210000001"]},
+        "ordens_servico": list_of("OrdemServicoCliente"),
+    }, optional={
+        "id_cliente_servico": {"type": "integer"},
+        "id_cliente": {"type": "integer"},
+        "id_tipo_atendimento": {"type": "integer"},
+        "tipo_atendimento": {"type": ["string", "null"]},
+        "descricao": {"type": "string"},
+        "nome": {"type": "string"},
+        "telefone": {"type": "string"},
+        "email": {"type": ["string", "null"]},
+        "status": {"type": "string", "const": "aberto"},
+        "data_cadastro": _DATE_ISO,
+        "usuario_abertura": {"type": ["string", "null"]},
+    }),
+    "MensagemOrdemServico": object_of(optional={
+        "id_ordem_servico": {"type": "integer"}, "id_usuario": {"type": "integer"},
+        "mensagem": {"type": "string"},
+        "data_cadastro": object_of(optional={
+            "date": {"type": "string", "examples": ["2026-12-10 10:00:00.000000"]},
+            "timezone_type": {"const": 3}, "timezone": {"type": "string", "examples": ["America/Sao_Paulo"]}}),
+        "ip_cadastro": {"type": ["string", "null"]},
+        "id_ordem_servico_mensagem": {"type": "integer"},
+        "data_cadastro_br": {"type": "string", "examples": ["10/12/2026 10:00:00"]},
+    }),
 }

@@ -15,12 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, time
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.agenda.model import Agenda, City, Interval, Window
 from chalicelib.agenda.technician_time import DayKey, TechnicianDay, Visit
 from chalicelib.errors import ConflictError
-from chalicelib.storage.errors import condition_failed
+from chalicelib.storage.errors import written
 from chalicelib.storage.models import AgendaConfigItem, CityMap, SlotCounterItem, TechnicianDayItem, VisitMap, WindowMap
 
 LISTING = "AGENDA"
@@ -70,12 +68,8 @@ class DynamoAgendaStore:
         return [_agenda(i) for i in AgendaConfigItem.query(LISTING)]
 
     def replace(self, agenda: Agenda, expected_version: int) -> None:
-        try:
-            _item(agenda).save(condition=AgendaConfigItem.version == expected_version)
-        except PutError as exc:
-            if condition_failed(exc):
-                raise ConflictError("A agenda foi alterada por outra requisição; consulte-a e tente de novo.") from exc
-            raise
+        if not written(lambda: _item(agenda).save(condition=AgendaConfigItem.version == expected_version)):
+            raise ConflictError("A agenda foi alterada por outra requisição; consulte-a e tente de novo.")
 
     def booked(self, agenda_id: int, first: date, last: date) -> dict[str, int]:
         """Counters between ``first`` and ``last`` (inclusive), keyed ``<date>#<HH:MM>`` / ``<date>#DIA``."""

@@ -17,10 +17,10 @@ suspended exactly while one of its invoices keeps it so.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, tzinfo
 
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.expressions.condition import Condition
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
@@ -28,9 +28,9 @@ from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, Invoi
 from chalicelib.billing.recurring.choice import RecurringChoice
 from chalicelib.billing.recurring.try_schedule import PendingTry, TryDay, TryStage, try_day
 from chalicelib.queues import Message
-from chalicelib.storage.binding import transaction
+from chalicelib.storage.binding import committed
 from chalicelib.storage.dated import moment_key, query_years
-from chalicelib.storage.errors import condition_failed, lost_condition
+from chalicelib.storage.errors import written
 from chalicelib.storage.models import (
     BillingOutboxItem,
     BillingTableItem,
@@ -56,7 +56,7 @@ class DynamoBillingStore:
     def write(self, invoice: Invoice, expected_version: int, events: Sequence[Message] = ()) -> bool:
         """Replace the invoice if it still has ``expected_version``, with its events and its service's
         suspension; False when another write came first."""
-        return _committed(lambda txn: self._invoice_write(txn, invoice, expected_version, events))
+        return committed(lambda txn: self._invoice_write(txn, invoice, expected_version, events))
 
     def get(self, invoice_id: int) -> Invoice | None:
         try:
@@ -81,19 +81,12 @@ class DynamoBillingStore:
     def queue_charge(self, invoice_id: int, listed: TryDay, today: date, at: datetime) -> bool:
         """Claim a scheduled try for the charges queue: only one tick (of any overlapping ones) wins it.
         ``listed`` is the day list it was read from (due on a day, or a stale claim queued on a day)."""
-        item = InvoiceItem(f"FATURA#{invoice_id}", "FATURA")
-        try:
-            item.update(actions=[
-                InvoiceItem.charge_day.set(_charge_day(TryDay.queued(today))),
-                InvoiceItem.queued_on.set(today.isoformat()),
-                InvoiceItem.queued_at.set(at),
-                InvoiceItem.version.add(1),
-            ], condition=(InvoiceItem.charge_day == _charge_day(listed)) & (InvoiceItem.status == OPEN))
-        except UpdateError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        return written(lambda: InvoiceItem(f"FATURA#{invoice_id}", "FATURA").update(actions=[
+            InvoiceItem.charge_day.set(_charge_day(TryDay.queued(today))),
+            InvoiceItem.queued_on.set(today.isoformat()),
+            InvoiceItem.queued_at.set(at),
+            InvoiceItem.version.add(1),
+        ], condition=(InvoiceItem.charge_day == _charge_day(listed)) & (InvoiceItem.status == OPEN)))
 
     def dunning_on(self, step: str, day: date) -> Iterator[Invoice]:
         for item in BillingTableItem.by_dunning_day.query(f"{step}#{day.isoformat()}"):
@@ -126,25 +119,17 @@ class DynamoBillingStore:
             txn.save(_invoice_item(invoice), condition=condition)
             txn.save(self._attempt_item(attempt), condition=BillingTableItem.pk.does_not_exist())
 
-        return _committed(write)
+        return committed(write)
 
     def record(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
                events: Sequence[Message] = ()) -> bool:
         """An attempt that ended before reaching the gateway, with the invoice after it and its events."""
-        def write(txn: TransactWrite) -> None:
-            self._invoice_write(txn, invoice, expected_version, events)
-            txn.save(self._attempt_item(attempt), condition=BillingTableItem.pk.does_not_exist())
-
-        return _committed(write)
+        return self._ended(invoice, expected_version, attempt, events, BillingTableItem.pk.does_not_exist())
 
     def finish(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt,
                events: Sequence[Message] = ()) -> bool:
         """Record the outcome, the invoice after it and its events; False when someone recorded it first."""
-        def write(txn: TransactWrite) -> None:
-            self._invoice_write(txn, invoice, expected_version, events)
-            txn.save(self._attempt_item(attempt), condition=ChargeAttemptItem.status == PROCESSING)
-
-        return _committed(write)
+        return self._ended(invoice, expected_version, attempt, events, ChargeAttemptItem.status == PROCESSING)
 
     def attempt(self, invoice_id: int, number: int) -> ChargeAttempt | None:
         try:
@@ -163,6 +148,16 @@ class DynamoBillingStore:
         for item in query_years(BillingTableItem.by_attempt_date, BillingTableItem.attempt_key, first, last):
             if isinstance(item, ChargeAttemptItem):
                 yield _attempt(item)
+
+    def _ended(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt, events: Sequence[Message],
+               attempt_condition: Condition) -> bool:
+        """The attempt as it ended (written when ``attempt_condition`` holds), the invoice after it (unless it
+        changed from ``expected_version``) and its events, together."""
+        def write(txn: TransactWrite) -> None:
+            self._invoice_write(txn, invoice, expected_version, events)
+            txn.save(self._attempt_item(attempt), condition=attempt_condition)
+
+        return committed(write)
 
     def _invoice_write(self, txn: TransactWrite, invoice: Invoice, expected_version: int,
                        events: Sequence[Message]) -> None:
@@ -190,18 +185,6 @@ class DynamoBillingStore:
             tid=attempt.tid, payment_id=attempt.payment_id, finished_at=attempt.finished_at,
             try_number=attempt.try_number, due_on=_day(attempt.due_on), late=attempt.late,
             forced=attempt.forced)
-
-
-def _committed(write: Callable[[TransactWrite], None]) -> bool:
-    """Run ``write`` in one transaction; False when one of its conditions failed (nothing was written)."""
-    try:
-        with transaction() as txn:
-            write(txn)
-    except TransactWriteError as exc:
-        if lost_condition(exc):
-            return False
-        raise
-    return True
 
 
 def _charge_day(listed: TryDay) -> str:

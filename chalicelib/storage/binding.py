@@ -6,17 +6,21 @@ template of the cloud deploy.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.config import RESOURCE_PREFIX, Settings
+from chalicelib.config import Settings, resource_name
+from chalicelib.storage.errors import failed_conditions, lost_condition
 from chalicelib.storage.models import SCHEMA_MODELS
 
 _bound: Settings | None = None
@@ -38,7 +42,7 @@ class TableDefinition:
 
 
 def table_name(logical_name: str) -> str:
-    return f"{RESOURCE_PREFIX}-{logical_name}"
+    return resource_name(logical_name)
 
 
 def bind_tables(settings: Settings) -> None:
@@ -117,6 +121,32 @@ class LabelledTransaction(Generic[Label]):
                  exc_tb: TracebackType | None) -> None:
         """Commit, all or nothing, unless the block raised."""
         self._txn.__exit__(exc_type, exc_val, exc_tb)
+
+
+def committed(write: Callable[[TransactWrite], None]) -> bool:
+    """Run ``write`` in one transaction; False when one of its conditions failed (nothing was written)."""
+    try:
+        with transaction() as txn:
+            write(txn)
+    except TransactWriteError as exc:
+        if lost_condition(exc):
+            return False
+        raise
+    return True
+
+
+@contextmanager
+def refusing(label: str, refusal: Exception) -> Iterator[LabelledTransaction[str]]:
+    """A labelled transaction, written all or nothing when the block ends; when the item labelled ``label``
+    loses its condition, ``refusal`` (the domain's error) is raised instead."""
+    txn: LabelledTransaction[str] = LabelledTransaction()
+    try:
+        with txn:
+            yield txn
+    except TransactWriteError as exc:
+        if label in failed_conditions(exc, txn.labels):
+            raise refusal from exc
+        raise
 
 
 def table_definitions() -> list[TableDefinition]:

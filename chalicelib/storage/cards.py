@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.update import Action
 
 from chalicelib.billing.cards.service import MAX_CARDS, Card, CardLimitReachedError, Wallet, WalletChangedError
@@ -26,7 +26,7 @@ from chalicelib.customers.model import Customer
 from chalicelib.sealing import Sealed
 from chalicelib.storage.binding import LabelledTransaction, transaction
 from chalicelib.storage.customers import customer_from_item, service_from_item
-from chalicelib.storage.errors import condition_failed, conflicted, failed_conditions
+from chalicelib.storage.errors import conflicted, failed_conditions, written
 from chalicelib.storage.models import (
     ActiveGatewayItem,
     CardCountItem,
@@ -116,32 +116,18 @@ class DynamoGatewayConfigStore:
     def delete(self, gateway: str) -> bool:
         """Remove an integration (and the active pointer, if it names it); False when it was not configured."""
         _deactivate(gateway)  # first: a crash in between leaves it configured but inactive, never the reverse
-        try:
-            GatewayConfigItem(GATEWAYS_PK, gateway).delete(condition=SettingsItem.pk.exists())
-        except DeleteError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        return written(lambda: GatewayConfigItem(GATEWAYS_PK, gateway).delete(condition=SettingsItem.pk.exists()))
 
 
 def _deactivate(gateway: str) -> None:
     """Drop the active pointer if it names ``gateway`` (another gateway's stays)."""
-    try:
-        ActiveGatewayItem(GATEWAYS_PK, ACTIVE_SK).delete(condition=ActiveGatewayItem.gateway == gateway)
-    except DeleteError as exc:
-        if not condition_failed(exc):
-            raise
+    written(lambda: ActiveGatewayItem(GATEWAYS_PK, ACTIVE_SK).delete(condition=ActiveGatewayItem.gateway == gateway))
 
 
 def _update_card(customer_id: int, card_id: int, actions: list[Action]) -> None:
     """Change a card's own attributes; a card removed meanwhile stays removed (nothing is written)."""
-    try:
-        CardItem(f"CUSTOMER#{customer_id}", f"CARD#{card_id:010d}").update(
-            actions=actions, condition=CustomerTableItem.pk.exists())
-    except UpdateError as exc:
-        if not condition_failed(exc):
-            raise
+    written(lambda: CardItem(f"CUSTOMER#{customer_id}", f"CARD#{card_id:010d}").update(
+        actions=actions, condition=CustomerTableItem.pk.exists()))
 
 
 def _wallet(customer_id: int, items: Iterator[CustomerTableItem]) -> Wallet:

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from pynamodb.exceptions import TransactWriteError
-
 from chalicelib.customers.model import SERVICE_SUSPENDED, Address, Customer, Holder, Service, name_tokens
 from chalicelib.errors import BusinessRuleError, NotFoundError
-from chalicelib.storage.binding import LabelledTransaction
-from chalicelib.storage.errors import failed_conditions
+from chalicelib.storage.binding import refusing
 from chalicelib.storage.models import AddressMap, CustomerItem, CustomerRefItem, CustomerTableItem, ServiceItem
 
 BATCH_GET_LIMIT = 100
@@ -34,36 +31,24 @@ class DynamoCustomerStore:
             created_at=customer.created_at,
         )
         claim = CustomerRefItem(f"DOC#{customer.document}", "DOC", customer_id=customer.id)
-        txn: LabelledTransaction[str] = LabelledTransaction()
-        try:
-            with txn:
-                txn.save("document", claim, condition=CustomerRefItem.pk.does_not_exist())
-                txn.save("profile", profile, condition=CustomerItem.pk.does_not_exist())
-                txn.save("phone", CustomerRefItem(f"PHONE#{customer.phone}", f"CUSTOMER#{customer.id}",
-                                                  customer_id=customer.id))
-                for word in name_tokens(customer.name):
-                    txn.save("name", CustomerRefItem(f"NAME#{word[:2]}", f"{word}#{customer.id:010d}",
-                                                     customer_id=customer.id))
-                for service in customer.services:
-                    for item in _service_items(service):
-                        txn.save("service", item, condition=CustomerTableItem.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if "document" in failed_conditions(exc, txn.labels):
-                raise BusinessRuleError("Já existe um cliente cadastrado com este CPF/CNPJ.") from exc
-            raise
-
-    def add_service(self, service: Service) -> None:
-        txn: LabelledTransaction[str] = LabelledTransaction()
-        try:
-            with txn:
-                txn.condition_check("customer", CustomerItem, f"CUSTOMER#{service.customer_id}", "PROFILE",
-                                    condition=CustomerItem.pk.exists())
+        with refusing("document", BusinessRuleError("Já existe um cliente cadastrado com este CPF/CNPJ.")) as txn:
+            txn.save("document", claim, condition=CustomerRefItem.pk.does_not_exist())
+            txn.save("profile", profile, condition=CustomerItem.pk.does_not_exist())
+            txn.save("phone", CustomerRefItem(f"PHONE#{customer.phone}", f"CUSTOMER#{customer.id}",
+                                              customer_id=customer.id))
+            for word in name_tokens(customer.name):
+                txn.save("name", CustomerRefItem(f"NAME#{word[:2]}", f"{word}#{customer.id:010d}",
+                                                 customer_id=customer.id))
+            for service in customer.services:
                 for item in _service_items(service):
                     txn.save("service", item, condition=CustomerTableItem.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if "customer" in failed_conditions(exc, txn.labels):
-                raise NotFoundError(f"Cliente de ID {service.customer_id} não encontrado") from exc
-            raise
+
+    def add_service(self, service: Service) -> None:
+        with refusing("customer", NotFoundError(f"Cliente de ID {service.customer_id} não encontrado")) as txn:
+            txn.condition_check("customer", CustomerItem, f"CUSTOMER#{service.customer_id}", "PROFILE",
+                                condition=CustomerItem.pk.exists())
+            for item in _service_items(service):
+                txn.save("service", item, condition=CustomerTableItem.pk.does_not_exist())
 
     def get_customer(self, customer_id: int) -> Customer | None:
         profile: CustomerItem | None = None

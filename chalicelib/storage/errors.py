@@ -1,14 +1,14 @@
 """One translation of PynamoDB failures: the only module that reads DynamoDB's error codes.
 
 Repositories ask in their own words: did a single conditional write lose
-(``condition_failed``), did a transaction lose any of its conditions
+(``condition_failed``; ``written`` makes one and answers whether it won), did a transaction lose any of its conditions
 (``lost_condition``), which of its labelled items lost theirs
 (``failed_conditions``), or did it collide with another transaction
 (``conflicted``). They then raise the domain's errors.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
@@ -28,6 +28,18 @@ def condition_failed(error: Exception) -> bool:
     if isinstance(error, (PutError, UpdateError, DeleteError)):
         return error.cause_response_code == CONDITION_FAILED
     return False
+
+
+def written(write: Callable[[], object]) -> bool:
+    """Make one conditional write (``write``: a save, update or delete); False when its condition was false
+    (nothing changed)."""
+    try:
+        write()
+    except (PutError, UpdateError, DeleteError) as exc:
+        if condition_failed(exc):
+            return False
+        raise
+    return True
 
 
 def lost_condition(error: TransactWriteError) -> bool:

@@ -7,14 +7,16 @@ family), ``THROTTLE#<username>`` (one ``ADDR#<address>`` row per source address 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TypeVar
 
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError
+from pynamodb.transactions import TransactWrite
 
 from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, StoredToken, User
 from chalicelib.errors import BusinessRuleError, ConflictError
-from chalicelib.storage.binding import LabelledTransaction, transaction
-from chalicelib.storage.errors import condition_failed, failed_conditions, lost_condition
+from chalicelib.storage.binding import committed, refusing, transaction
+from chalicelib.storage.errors import condition_failed, written
 from chalicelib.storage.models import (
     ClientItem,
     IdentityItem,
@@ -49,12 +51,8 @@ class DynamoIdentityStore:
             permissions=list(user.permissions), is_admin=user.is_admin, technician_id=user.technician_id,
             active=user.active, token_generation=user.token_generation, created_at=user.created_at,
         )
-        try:
-            item.save(condition=UserItem.pk.does_not_exist())
-        except PutError as exc:
-            if condition_failed(exc):
-                raise ConflictError(f"Já existe um usuário com o username {user.username}.") from exc
-            raise
+        if not written(lambda: item.save(condition=UserItem.pk.does_not_exist())):
+            raise ConflictError(f"Já existe um usuário com o username {user.username}.")
 
     def list_users(self) -> list[User]:
         return [_user(i) for i in UserItem.listing.query(USERS)]  # type: ignore[arg-type]
@@ -74,13 +72,7 @@ class DynamoIdentityStore:
     def add_client(self, client: OAuthClient) -> bool:
         item = ClientItem(f"CLIENT#{client.client_id}", "CLIENT", client_id=client.client_id,
                           name=client.name, secret_hash=client.secret_hash, active=client.active)
-        try:
-            item.save(condition=ClientItem.pk.does_not_exist())
-        except PutError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        return written(lambda: item.save(condition=ClientItem.pk.does_not_exist()))
 
     # -- tokens ---------------------------------------------------------
     def add_token(self, token: StoredToken) -> None:
@@ -101,39 +93,32 @@ class DynamoIdentityStore:
         """Exchange ``used`` (a refresh token) for a new pair, in one transaction: only while ``used`` is
         unused and still the family's current refresh token, and the family is not revoked. False when
         any of that no longer holds (a racing exchange won, or a reuse revoked the family)."""
-        try:
-            with transaction() as txn:
-                txn.update(
-                    TokenItem(f"TOKEN#{used.token_hash}", "TOKEN"), actions=[TokenItem.used_at.set(now)],
-                    condition=TokenItem.pk.exists() & TokenItem.used_at.does_not_exist(),
-                )
-                txn.update(
-                    TokenFamilyItem(f"FAMILY#{used.family}", "FAMILY"),
-                    actions=[TokenFamilyItem.current_access.set(access.token_hash),
-                             TokenFamilyItem.current_refresh.set(refresh.token_hash),
-                             TokenFamilyItem.expires.set(refresh.expires_at + timedelta(days=1))],
-                    condition=(TokenFamilyItem.current_refresh == used.token_hash)
-                    & (TokenFamilyItem.revoked == False),  # noqa: E712 - a DynamoDB condition, not a test
-                )
-                txn.save(_token_item(access), condition=TokenItem.pk.does_not_exist())
-                txn.save(_token_item(refresh), condition=TokenItem.pk.does_not_exist())
-                if used.pair_hash:
-                    txn.delete(TokenItem(f"TOKEN#{used.pair_hash}", "TOKEN"))
-        except TransactWriteError as exc:
-            if lost_condition(exc):
-                return False
-            raise
-        return True
+        def write(txn: TransactWrite) -> None:
+            txn.update(
+                TokenItem(f"TOKEN#{used.token_hash}", "TOKEN"), actions=[TokenItem.used_at.set(now)],
+                condition=TokenItem.pk.exists() & TokenItem.used_at.does_not_exist(),
+            )
+            txn.update(
+                TokenFamilyItem(f"FAMILY#{used.family}", "FAMILY"),
+                actions=[TokenFamilyItem.current_access.set(access.token_hash),
+                         TokenFamilyItem.current_refresh.set(refresh.token_hash),
+                         TokenFamilyItem.expires.set(refresh.expires_at + timedelta(days=1))],
+                condition=(TokenFamilyItem.current_refresh == used.token_hash)
+                & (TokenFamilyItem.revoked == False),  # noqa: E712 - a DynamoDB condition, not a test
+            )
+            txn.save(_token_item(access), condition=TokenItem.pk.does_not_exist())
+            txn.save(_token_item(refresh), condition=TokenItem.pk.does_not_exist())
+            if used.pair_hash:
+                txn.delete(TokenItem(f"TOKEN#{used.pair_hash}", "TOKEN"))
+
+        return committed(write)
 
     def revoke_family(self, family: str) -> None:
         """No token of ``family`` works any more and none can be added to it."""
-        try:
-            item = TokenFamilyItem(f"FAMILY#{family}", "FAMILY")
-            item.update(actions=[TokenFamilyItem.revoked.set(True)], condition=TokenFamilyItem.pk.exists())
-        except UpdateError as exc:
-            if condition_failed(exc):
-                return
-            raise
+        item = TokenFamilyItem(f"FAMILY#{family}", "FAMILY")
+        if not written(lambda: item.update(actions=[TokenFamilyItem.revoked.set(True)],
+                                           condition=TokenFamilyItem.pk.exists())):
+            return
         for token in (item.current_access, item.current_refresh):
             TokenItem(f"TOKEN#{token}", "TOKEN").delete()
 
@@ -171,14 +156,10 @@ class DynamoIdentityStore:
     def delay_login(self, username: str, address: str, until: datetime) -> None:
         """No check from ``address`` before ``until`` (a later ``until`` already set stays)."""
         not_before = LoginAttemptsItem.not_before
-        try:
-            LoginAttemptsItem(f"THROTTLE#{username}", f"ADDR#{address}").update(
-                actions=[not_before.set(until), LoginAttemptsItem.expires.set(until + timedelta(hours=1))],
-                condition=LoginAttemptsItem.pk.exists() & (not_before.does_not_exist() | (not_before < until)),
-            )
-        except UpdateError as exc:
-            if not condition_failed(exc):
-                raise
+        written(lambda: LoginAttemptsItem(f"THROTTLE#{username}", f"ADDR#{address}").update(
+            actions=[not_before.set(until), LoginAttemptsItem.expires.set(until + timedelta(hours=1))],
+            condition=LoginAttemptsItem.pk.exists() & (not_before.does_not_exist() | (not_before < until)),
+        ))
 
     def clear_login_attempts(self, username: str, address: str) -> None:
         LoginAttemptsItem(f"THROTTLE#{username}", f"ADDR#{address}").delete()
@@ -215,15 +196,9 @@ class DynamoIdentityStore:
             phone=technician.phone, active=technician.active, created_at=technician.created_at,
         )
         claim = LookupItem(f"EMAIL#TECH#{technician.email}", "CLAIM", owner=f"TECH#{technician.id}")
-        txn: LabelledTransaction[str] = LabelledTransaction()
-        try:
-            with txn:
-                txn.save("technician", item, condition=TechnicianItem.pk.does_not_exist())
-                txn.save("email", claim, condition=LookupItem.pk.does_not_exist())
-        except TransactWriteError as exc:
-            if "email" in failed_conditions(exc, txn.labels):
-                raise BusinessRuleError(f"Já existe um técnico com o e-mail {technician.email}.") from exc
-            raise
+        with refusing("email", BusinessRuleError(f"Já existe um técnico com o e-mail {technician.email}.")) as txn:
+            txn.save("technician", item, condition=TechnicianItem.pk.does_not_exist())
+            txn.save("email", claim, condition=LookupItem.pk.does_not_exist())
 
     def get_technician(self, technician_id: int) -> Technician | None:
         item = _get(TechnicianItem, f"TECH#{technician_id}", "TECH")
@@ -305,21 +280,13 @@ def _take(pk: str, sk: str, now: datetime, window_seconds: int, max_attempts: in
         condition = (LoginAttemptsItem.window_start > cutoff) & past_delay
         if max_attempts is not None:
             condition &= LoginAttemptsItem.attempts < max_attempts
-        try:
-            item.update(actions=[LoginAttemptsItem.attempts.add(1), LoginAttemptsItem.expires.set(expires)],
-                        condition=condition)
+        if written(partial(item.update, actions=[LoginAttemptsItem.attempts.add(1),
+                                                 LoginAttemptsItem.expires.set(expires)], condition=condition)):
             return _attempts(item)
-        except UpdateError as exc:
-            if not condition_failed(exc):
-                raise
         fresh = LoginAttemptsItem(pk, sk, attempts=1, window_start=now, expires=expires)
-        try:
-            fresh.save(condition=LoginAttemptsItem.pk.does_not_exist()
-                       | ((LoginAttemptsItem.window_start <= cutoff) & past_delay))
+        if written(partial(fresh.save, condition=LoginAttemptsItem.pk.does_not_exist()
+                           | ((LoginAttemptsItem.window_start <= cutoff) & past_delay))):
             return _attempts(fresh)
-        except PutError as exc:
-            if not condition_failed(exc):
-                raise
     return None
 
 

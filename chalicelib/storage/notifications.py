@@ -19,13 +19,11 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, tzinfo
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.notify.channels import WHATSAPP, ChannelConfig
 from chalicelib.notify.service import FAILED, RETRYING, SENDING, OutgoingMessage, Template, Try
 from chalicelib.sealing import Sealed
 from chalicelib.storage.dated import moment_key, query_years, within
-from chalicelib.storage.errors import condition_failed
+from chalicelib.storage.errors import written
 from chalicelib.storage.models import (
     ChannelSettingsItem,
     MessageItem,
@@ -106,13 +104,7 @@ class DynamoNotificationStore:
         PreferenceItem(f"CLIENTE#{customer_id}", _preference_sk(channel), opted_out=opted_out).save()
 
     def _put(self, message: OutgoingMessage, condition: object) -> bool:
-        try:
-            self._item(message).save(condition=condition)  # type: ignore[arg-type]
-        except PutError as exc:
-            if condition_failed(exc):
-                return False
-            raise
-        return True
+        return written(lambda: self._item(message).save(condition=condition))  # type: ignore[arg-type]
 
     def _item(self, message: OutgoingMessage) -> MessageItem:
         local = message.created_at.astimezone(self._zone)

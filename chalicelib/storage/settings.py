@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
 from chalicelib.billing.suspension.service import SuspensionProfile
 from chalicelib.storage.binding import transaction
-from chalicelib.storage.errors import condition_failed
+from chalicelib.storage.errors import written
 from chalicelib.storage.models import InstallationItem, SettingsItem, SuspensionProfileItem, TickRunItem
 
 PROFILES = "PERFIL_SUSPENSAO"
@@ -70,11 +68,7 @@ class DynamoInstallation:
             return str(InstallationItem.get("INSTALACAO", "ID", consistent_read=True).order_prefix)
         except InstallationItem.DoesNotExist:
             pass
-        try:
-            InstallationItem("INSTALACAO", "ID", order_prefix=proposed, created_at=datetime.now(UTC)).save(
-                condition=SettingsItem.pk.does_not_exist())
-        except PutError as exc:
-            if not condition_failed(exc):
-                raise
-            return str(InstallationItem.get("INSTALACAO", "ID", consistent_read=True).order_prefix)
-        return proposed
+        first = InstallationItem("INSTALACAO", "ID", order_prefix=proposed, created_at=datetime.now(UTC))
+        if written(lambda: first.save(condition=SettingsItem.pk.does_not_exist())):
+            return proposed
+        return str(InstallationItem.get("INSTALACAO", "ID", consistent_read=True).order_prefix)

@@ -7,25 +7,17 @@ from chalicelib.technicians.service import NewTechnician, Technician
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.routes import Body, Routes
-from chalicelib.web.schema import Email, Text, list_of, ref
+from chalicelib.web.schema import Email, Text, list_of, object_of, ref
 
 routes = Routes(__name__, tag="Técnicos", tag_description="Técnicos de campo.")
 routes.schemas({
-    "Tecnico": {
-        "type": "object",
-        "required": ["id", "name", "email", "telefone"],
-        "properties": {
-            "id": {"type": "integer"},
-            "name": {"type": "string"},
-            "email": {"type": "string", "format": "email"},
-            "telefone": {"type": ["string", "null"], "description": "Somente dígitos, com DDD."},
-        },
-    },
-    "TecnicoResumo": {
-        "type": "object",
-        "required": ["id", "name"],
-        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
-    },
+    "Tecnico": object_of({
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "email": {"type": "string", "format": "email"},
+        "telefone": {"type": ["string", "null"], "description": "Somente dígitos, com DDD."},
+    }),
+    "TecnicoResumo": object_of({"id": {"type": "integer"}, "name": {"type": "string"}}),
 })
 
 NAME = Text("name", "Nome do técnico.", required=True, max_len=150)

@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 
 from chalicelib.errors import ValidationError
 from chalicelib.periods import Period
+from chalicelib.web.paging import PageRequest, read_page
 from chalicelib.web.schema import Day
 from chalicelib.web.validation import Fields
 
@@ -29,3 +30,13 @@ def read_recent_days(fields: Fields, today: date) -> Period | None:
     except ValidationError as refused:
         fields.add_rule_errors(refused.errors)
         return None
+
+
+def checked_recent_page(fields: Fields, today: date) -> tuple[PageRequest, Period]:
+    """The last reads of a paged list of recent records (``RECENT_DAYS_INPUTS`` and ``paging.PAGING``): the
+    page and the days asked for, once every field the view read is checked (``ValidationError`` if not)."""
+    page = read_page(fields)
+    period = read_recent_days(fields, today)
+    fields.check()
+    assert period is not None
+    return page, period

@@ -29,12 +29,14 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import chalice
 
 from chalicelib.auth.model import Principal
 from chalicelib.auth.permissions import ADMIN_ONLY
+from chalicelib.clock import local
 from chalicelib.container import Container, built_container, get_container
 from chalicelib.errors import (
     AuthenticationError,
@@ -95,6 +97,13 @@ class ApiRequest:
 
     def fields(self) -> Fields:
         return Fields(self.input, allowed=self.allowed)
+
+    def now(self) -> datetime:
+        """The provider's wall clock: its time zone's, as clients send and read dates."""
+        return local(self.container.clock(), self.container.settings.zone)
+
+    def today(self) -> date:
+        return self.now().date()
 
     @property
     def user(self) -> Principal:

@@ -1,10 +1,11 @@
 """0-based paging with HubSoft's ``paginacao`` block."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from chalicelib.web.envelope import Payload, success
 from chalicelib.web.schema import Integer
 from chalicelib.web.validation import Fields
 
@@ -18,13 +19,10 @@ class PageRequest:
     page: int
     per_page: int
 
-    @property
-    def offset(self) -> int:
-        return self.page * self.per_page
-
     def of(self, items: Sequence[T]) -> Sequence[T]:
         """This page's items of the whole list (empty past its end)."""
-        return items[self.offset:self.offset + self.per_page]
+        first = self.page * self.per_page
+        return items[first:first + self.per_page]
 
 
 PAGE = Integer("pagina", "Página, a partir de 0.", minimum=0)
@@ -48,3 +46,10 @@ def paginacao(page: PageRequest, total: int) -> dict[str, Any]:
         "pagina_atual": page.page,
         "total_registros": total,
     }
+
+
+def page_answer(page: PageRequest, found: Sequence[T], name: str, shape: Callable[[T], Any]) -> Payload:
+    """A paged list's answer: ``page`` of everything ``found``, each item shaped, under ``name``, and the
+    ``paginacao`` block."""
+    return success("Dados consultados com sucesso.", **{name: [shape(item) for item in page.of(found)]},
+                   paginacao=paginacao(page, len(found)))

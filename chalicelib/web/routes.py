@@ -162,6 +162,10 @@ class Routes:
         self.components: dict[str, Schema] = {}
         self._context = import_name.rsplit(".", 2)[-2] if import_name.count(".") >= 2 else import_name
 
+    def sibling(self, import_name: str) -> Routes:
+        """The table of another module of the same context, under the same tag."""
+        return Routes(import_name, tag=self.tag, tag_description=self.tags[self.tag], prefix=self.prefix)
+
     def schemas(self, schemas: Mapping[str, Schema]) -> None:
         """Answer schemas this context owns (component names are global: a clash raises at include)."""
         self.components.update(schemas)

@@ -41,6 +41,29 @@ def list_of(name: str) -> Schema:
     return {"type": "array", "items": ref(name)}
 
 
+def object_of(required: Mapping[str, Schema] | None = None, optional: Mapping[str, Schema] | None = None,
+        description: str = "") -> Schema:
+    """An object schema: the properties it always has (``required``, in that order) and those it may have."""
+    schema: Schema = {"type": "object"}
+    if description:
+        schema["description"] = description
+    if required:
+        schema["required"] = list(required)
+    schema["properties"] = {**(required or {}), **(optional or {})}
+    return schema
+
+
+def envelope(payload: Mapping[str, Schema] | None = None) -> Schema:
+    """A route's answer: the success envelope with ``payload``'s keys (all present), or the error envelope."""
+    success = {"allOf": [ref("EnvelopeSucesso"), object_of(payload)]} if payload else ref("EnvelopeSucesso")
+    return {"oneOf": [success, ref("EnvelopeErro")]}
+
+
+def paged(name: str, item: str) -> Schema:
+    """The answer of a paged list: the items (component ``item``) under ``name`` and the ``paginacao`` block."""
+    return envelope({name: list_of(item), "paginacao": ref("Paginacao")})
+
+
 def _join(*parts: str) -> str:
     return " ".join(p for p in parts if p)
 
@@ -294,10 +317,5 @@ class Raw(Input):
 
 
 def object_schema(inputs: tuple[Input, ...], description: str = "") -> Schema:
-    schema: Schema = {"type": "object", "properties": {i.name: i.schema() for i in inputs}}
-    required = [i.name for i in inputs if i.required]
-    if required:
-        schema["required"] = required
-    if description:
-        schema["description"] = description
-    return schema
+    return object_of({i.name: i.schema() for i in inputs if i.required},
+               {i.name: i.schema() for i in inputs if not i.required}, description)

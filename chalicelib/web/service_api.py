@@ -5,10 +5,11 @@ from chalicelib import openapi
 from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC, ApiRequest, installed_api
 from chalicelib.web.envelope import Payload
 from chalicelib.web.routes import Routes
+from chalicelib.web.schema import object_of
 
 routes = Routes(__name__, tag="Saúde", tag_description="Sonda de prontidão.", prefix="")
 routes.schemas({
-    "Saude": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
+    "Saude": object_of({"status": {"const": "ok"}}),
 })
 routes.tags["Documentação"] = "Este documento."
 

@@ -20,46 +20,38 @@ from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.inputs import CARD_NUMBER_FIELD
 from chalicelib.web.routes import Body, PathId, PathText, Routes
-from chalicelib.web.schema import Bool, Choice, Id, Integer, Obj, Text, list_of, ref
+from chalicelib.web.schema import Bool, Choice, Id, Integer, Obj, Text, list_of, object_of, ref
 
 routes = Routes(__name__, tag="Cartões",
                 tag_description="Gateways de cartão e cartões dos clientes, guardados como tokens cifrados.")
 routes.schemas({
-    "IntegracaoCartao": {
-        "type": "object",
-        "properties": {
-            "gateway": {"type": "string", "enum": list(registry.names())}, "ativo": {"type": "boolean"},
-            "ambiente": {"type": "string"}, "permite_recorrencia_automatica": {"type": "boolean"},
-            "credenciais": {"type": "object", "description": "Só identificadores (merchant_id; client_id e "
-                                                           "seller_id); chaves e segredos nunca."},
-            "credenciais_configuradas": {"type": "boolean"},
-            "data_alteracao": {"type": "string"}, "usuario_alteracao": {"type": ["string", "null"]},
-        },
-    },
-    "Cartao": {
-        "type": "object",
-        "properties": {
-            "id_cartao": {"type": "integer"}, "id_cliente": {"type": "integer"},
-            "bandeira": {"type": "string", "examples": ["Visa", "Master", "Elo"]},
-            "ultimos_digitos": {"type": "string", "examples": ["1234"]},
-            "nome_titular": {"type": "string"}, "validade": {"type": "string", "examples": ["12/2031"]},
-            "padrao": {"type": "boolean"}, "gateway": {"type": "string"}, "data_cadastro": {"type": "string"},
-            "recusado_pelo_emissor": {"type": ["string", "null"],
-                                      "description": "O emissor recusou o cartão em definitivo (código e mensagem): "
-                                                     "a cobrança recorrente não o usa mais."},
-            "disponivel_para_cobranca": {"type": "boolean"},
-            "motivo_indisponivel": {"type": ["string", "null"],
-                                    "description": "Por que o cartão não pode ser cobrado agora: recusado pelo "
-                                                   "emissor, vencido, ou cadastrado num gateway que não está mais "
-                                                   "configurado."},
-        },
-    },
-    "CobrancaServico": {
-        "type": "object",
-        "properties": {"id_cliente_servico": {"type": "integer"}, "pagamento_recorrente": {"type": "boolean"},
-                       "id_cartao": {"type": ["integer", "null"]},
-                       "cartao_efetivo": {"oneOf": [ref("Cartao"), {"type": "null"}]}},
-    },
+    "IntegracaoCartao": object_of(optional={
+        "gateway": {"type": "string", "enum": list(registry.names())}, "ativo": {"type": "boolean"},
+        "ambiente": {"type": "string"}, "permite_recorrencia_automatica": {"type": "boolean"},
+        "credenciais": {"type": "object", "description": "Só identificadores (merchant_id; client_id e "
+                                                       "seller_id); chaves e segredos nunca."},
+        "credenciais_configuradas": {"type": "boolean"},
+        "data_alteracao": {"type": "string"}, "usuario_alteracao": {"type": ["string", "null"]},
+    }),
+    "Cartao": object_of(optional={
+        "id_cartao": {"type": "integer"}, "id_cliente": {"type": "integer"},
+        "bandeira": {"type": "string", "examples": ["Visa", "Master", "Elo"]},
+        "ultimos_digitos": {"type": "string", "examples": ["1234"]},
+        "nome_titular": {"type": "string"}, "validade": {"type": "string", "examples": ["12/2031"]},
+        "padrao": {"type": "boolean"}, "gateway": {"type": "string"}, "data_cadastro": {"type": "string"},
+        "recusado_pelo_emissor": {"type": ["string", "null"],
+                                  "description": "O emissor recusou o cartão em definitivo (código e mensagem): "
+                                                 "a cobrança recorrente não o usa mais."},
+        "disponivel_para_cobranca": {"type": "boolean"},
+        "motivo_indisponivel": {"type": ["string", "null"],
+                                "description": "Por que o cartão não pode ser cobrado agora: recusado pelo "
+                                               "emissor, vencido, ou cadastrado num gateway que não está mais "
+                                               "configurado."},
+    }),
+    "CobrancaServico": object_of(optional={
+        "id_cliente_servico": {"type": "integer"}, "pagamento_recorrente": {"type": "boolean"},
+        "id_cartao": {"type": ["integer", "null"]}, "cartao_efetivo": {"oneOf": [ref("Cartao"), {"type": "null"}]},
+    }),
 })
 
 NO_EDIT = "Não é possível editar os dados de cartão; remova-o e cadastre um novo."

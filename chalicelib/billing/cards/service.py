@@ -45,7 +45,13 @@ from chalicelib.billing.gateways import CHAIN_ID_BRANDS, CardRefusedByIssuer, Ca
 from chalicelib.billing.gateways.settings import GatewayConfig, GatewaySettingsService, gateway_gone
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Customer
-from chalicelib.errors import BusinessRuleError, ConflictError, DomainError, NotFoundError, ValidationError
+from chalicelib.errors import (
+    BusinessRuleError,
+    ConflictError,
+    DomainError,
+    ValidationError,
+    require_found,
+)
 from chalicelib.input_rules import is_digits
 from chalicelib.ports import Sequences
 from chalicelib.sealing import Sealed, Sealer
@@ -112,10 +118,8 @@ class Wallet:
         return next((c for c in self.cards if c.id == self.default_card_id), None)
 
     def card(self, card_id: int) -> Card:
-        found = next((c for c in self.cards if c.id == card_id), None)
-        if found is None:
-            raise NotFoundError(f"Cartão de ID {card_id} não encontrado para o cliente {self.customer_id}")
-        return found
+        return require_found(next((c for c in self.cards if c.id == card_id), None),
+                             f"Cartão de ID {card_id} não encontrado para o cliente {self.customer_id}")
 
 
 @dataclass(frozen=True)
@@ -170,10 +174,8 @@ class CardService:
 
     def customer_and_wallet(self, customer_id: int) -> tuple[Customer, Wallet]:
         """The customer and their wallet in one read (a charge needs both)."""
-        found = self._store.customer_and_wallet(customer_id)
-        if found is None:
-            raise NotFoundError(f"Cliente de ID {customer_id} não encontrado")
-        return found
+        return require_found(self._store.customer_and_wallet(customer_id),
+                             f"Cliente de ID {customer_id} não encontrado")
 
     def add(self, customer_id: int, new: NewCard) -> tuple[Card, Wallet]:
         """Check the card, have the active gateway validate it with the issuer and tokenize it, keep the sealed

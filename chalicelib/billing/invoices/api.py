@@ -14,12 +14,12 @@ from chalicelib.billing.invoices.service import STATUSES as INVOICE_STATUSES
 from chalicelib.billing.invoices.service import Invoice, NewInvoice
 from chalicelib.billing.suspension.service import MAX_DAYS, SuspensionProfile
 from chalicelib.clock import local
-from chalicelib.web.dates import RECENT_DAYS_INPUTS, read_recent_days
+from chalicelib.web.dates import RECENT_DAYS_INPUTS, checked_recent_page
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.paging import PAGING, paginacao, read_page
+from chalicelib.web.paging import PAGING, page_answer, read_page
 from chalicelib.web.routes import Body, PathId, Routes
-from chalicelib.web.schema import Bool, Choice, Day, Id, Integer, Money, Schema, Text, list_of, ref
+from chalicelib.web.schema import Bool, Choice, Day, Id, Integer, Money, Text, list_of, object_of, paged, ref
 
 routes = Routes(__name__, tag="Faturas",
                 tag_description="Faturas, cobrança avulsa no cartão, painel de processamentos, perfis de suspensão.")
@@ -30,60 +30,53 @@ ATTEMPT_STATUSES = (APPROVED, DECLINED, ERROR, PROCESSING)
 MOMENT = "%Y-%m-%d %H:%M:%S"
 
 routes.schemas({
-    "Fatura": {
-        "type": "object",
-        "properties": {
-            "id_fatura": {"type": "integer"}, "id_cliente_servico": {"type": "integer"},
-            "id_cliente": {"type": "integer"}, "valor": {"type": "number"}, "data_vencimento": {"type": "string"},
-            "descricao": {"type": ["string", "null"]},
-            "status": {"type": "string", "enum": list(INVOICE_STATUSES)},
-            "tentativas_cartao": {"type": "integer"},
-            "tentativas_recorrentes": {"type": "integer", "maximum": 2,
-                                       "description": "Tentativas recorrentes que chegaram ao emissor (no máximo 2; "
-                                                      "falhas técnicas não contam)."},
-            "proxima_tentativa_recorrente": {"type": ["string", "null"],
-                                             "description": "Dia (AAAA-MM-DD) da próxima tentativa recorrente."},
-            "cobranca_em_andamento": {"type": "boolean",
-                                      "description": "Uma tentativa em cartão ainda sem resultado conhecido."},
-            "suspendeu_servico": {"type": "boolean",
-                                  "description": "Em aberto, esta fatura mantém o serviço suspenso."},
-            "data_bloqueio": {"type": ["string", "null"],
-                              "description": "Dia da suspensão do serviço se a fatura seguir em aberto."},
-            "data_pagamento": {"type": ["string", "null"]}, "valor_pago": {"type": ["number", "null"]},
-            "forma_pagamento": {"type": ["string", "null"]},
-        },
-    },
-    "Processamento": {
-        "type": "object",
-        "properties": {
-            "id_processamento": {"type": "string", "description": "Nosso id do pedido no gateway."},
-            "id_fatura": {"type": "integer"}, "id_cliente": {"type": "integer"}, "cliente": {"type": "string"},
-            "id_cartao": {"type": ["integer", "null"]},
-            "cartao": {"type": ["string", "null"], "examples": ["Visa •••• 1234"]},
-            "gateway": {"type": ["string", "null"],
-                        "description": "Nulo: falha técnica nossa antes de chegar ao gateway."},
-            "valor": {"type": "number"}, "recorrente": {"type": "boolean"},
-            "tentativa": {"type": "integer", "description": "Recorrente: qual das duas tentativas da fatura."},
-            "conta_como_tentativa": {"type": "boolean",
-                                     "description": "Falso para erro técnico (nada chegou ao emissor)."},
-            "data_prevista": {"type": ["string", "null"],
-                              "description": "Recorrente: o dia em que a tentativa era devida."},
-            "atrasada": {"type": "boolean",
-                         "description": "Tentativa recorrente feita depois do dia devido (o tick não rodou, ou "
-                                        "só houve falhas técnicas naquele dia)."},
-            "forcada": {"type": "boolean",
-                        "description": "Cobrança avulsa de um cartão vencido ou recusado, com `forcar`."},
-            "status": {"type": "string", "enum": list(ATTEMPT_STATUSES)},
-            "codigo_retorno": {"type": ["string", "null"]}, "mensagem_retorno": {"type": ["string", "null"]},
-            "tid": {"type": ["string", "null"]}, "data": {"type": "string"},
-        },
-    },
-    "PerfilSuspensao": {
-        "type": "object",
-        "properties": {"id_perfil_suspensao": {"type": "integer", "description": "0: o perfil padrão embutido."},
-                       "descricao": {"type": "string"}, "dias_aviso": {"type": "integer"},
-                       "dias_bloqueio": {"type": "integer"}, "padrao": {"type": "boolean"}},
-    },
+    "Fatura": object_of(optional={
+        "id_fatura": {"type": "integer"}, "id_cliente_servico": {"type": "integer"},
+        "id_cliente": {"type": "integer"}, "valor": {"type": "number"}, "data_vencimento": {"type": "string"},
+        "descricao": {"type": ["string", "null"]},
+        "status": {"type": "string", "enum": list(INVOICE_STATUSES)},
+        "tentativas_cartao": {"type": "integer"},
+        "tentativas_recorrentes": {"type": "integer", "maximum": 2,
+                                   "description": "Tentativas recorrentes que chegaram ao emissor (no máximo 2; "
+                                                  "falhas técnicas não contam)."},
+        "proxima_tentativa_recorrente": {"type": ["string", "null"],
+                                         "description": "Dia (AAAA-MM-DD) da próxima tentativa recorrente."},
+        "cobranca_em_andamento": {"type": "boolean",
+                                  "description": "Uma tentativa em cartão ainda sem resultado conhecido."},
+        "suspendeu_servico": {"type": "boolean",
+                              "description": "Em aberto, esta fatura mantém o serviço suspenso."},
+        "data_bloqueio": {"type": ["string", "null"],
+                          "description": "Dia da suspensão do serviço se a fatura seguir em aberto."},
+        "data_pagamento": {"type": ["string", "null"]}, "valor_pago": {"type": ["number", "null"]},
+        "forma_pagamento": {"type": ["string", "null"]},
+    }),
+    "Processamento": object_of(optional={
+        "id_processamento": {"type": "string", "description": "Nosso id do pedido no gateway."},
+        "id_fatura": {"type": "integer"}, "id_cliente": {"type": "integer"}, "cliente": {"type": "string"},
+        "id_cartao": {"type": ["integer", "null"]},
+        "cartao": {"type": ["string", "null"], "examples": ["Visa •••• 1234"]},
+        "gateway": {"type": ["string", "null"],
+                    "description": "Nulo: falha técnica nossa antes de chegar ao gateway."},
+        "valor": {"type": "number"}, "recorrente": {"type": "boolean"},
+        "tentativa": {"type": "integer", "description": "Recorrente: qual das duas tentativas da fatura."},
+        "conta_como_tentativa": {"type": "boolean",
+                                 "description": "Falso para erro técnico (nada chegou ao emissor)."},
+        "data_prevista": {"type": ["string", "null"],
+                          "description": "Recorrente: o dia em que a tentativa era devida."},
+        "atrasada": {"type": "boolean",
+                     "description": "Tentativa recorrente feita depois do dia devido (o tick não rodou, ou "
+                                    "só houve falhas técnicas naquele dia)."},
+        "forcada": {"type": "boolean",
+                    "description": "Cobrança avulsa de um cartão vencido ou recusado, com `forcar`."},
+        "status": {"type": "string", "enum": list(ATTEMPT_STATUSES)},
+        "codigo_retorno": {"type": ["string", "null"]}, "mensagem_retorno": {"type": ["string", "null"]},
+        "tid": {"type": ["string", "null"]}, "data": {"type": "string"},
+    }),
+    "PerfilSuspensao": object_of(optional={
+        "id_perfil_suspensao": {"type": "integer", "description": "0: o perfil padrão embutido."},
+        "descricao": {"type": "string"}, "dias_aviso": {"type": "integer"}, "dias_bloqueio": {"type": "integer"},
+        "padrao": {"type": "boolean"},
+    }),
 })
 
 INVOICE = PathId("id_fatura", "ID da fatura (`id_fatura`).")
@@ -129,13 +122,6 @@ SUSPENSION_DAYS = Integer("dias_bloqueio", "Suspender tantos dias após o vencim
 DEFAULT_PROFILE = Bool("padrao", "Perfil dos serviços sem perfil próprio.")
 
 
-def _paged(name: str, item: str) -> Schema:
-    """The answer of a paged list: the envelope with the items under ``name`` and the ``paginacao`` block."""
-    return {"oneOf": [{"allOf": [ref("EnvelopeSucesso"), {
-        "type": "object", "required": [name, "paginacao"],
-        "properties": {name: list_of(item), "paginacao": ref("Paginacao")}}]}, ref("EnvelopeErro")]}
-
-
 @routes.post("/financeiro/fatura", Permission.GERENCIAR_FATURAS, summary="Cadastrar fatura",
              body=Body("NovaFatura", (SERVICE, AMOUNT, DUE, DESCRIPTION)), result=("fatura", ref("Fatura")))
 def create(request: ApiRequest) -> Payload:
@@ -153,7 +139,7 @@ def create(request: ApiRequest) -> Payload:
 @routes.get("/financeiro/fatura", Permission.CONSULTAR_FATURAS, summary="Faturas de um serviço",
             description="Pelo serviço do cliente (obrigatório), com filtros de status e de vencimento.",
             query=(LISTED_SERVICE, LISTED_STATUS, DUE_FROM, DUE_UNTIL, *PAGING),
-            raw=_paged("faturas", "Fatura"))
+            raw=paged("faturas", "Fatura"))
 def list_invoices(request: ApiRequest) -> Payload:
     """A service's invoices (the service is required: invoices are read by its index, never scanned)."""
     fields = request.fields()
@@ -166,8 +152,7 @@ def list_invoices(request: ApiRequest) -> Payload:
     found = [i for i in request.container.invoices.of_service(service_id)
              if (not status or i.status == status) and (first is None or i.due_date >= first)
              and (last is None or i.due_date <= last)]
-    return success("Dados consultados com sucesso.", faturas=[_invoice_shape(request, i) for i in page.of(found)],
-                   paginacao=paginacao(page, len(found)))
+    return page_answer(page, found, "faturas", lambda invoice: _invoice_shape(request, invoice))
 
 
 @routes.post("/financeiro/fatura/liquidar", Permission.GERENCIAR_FATURAS, summary="Liquidar fatura",
@@ -181,7 +166,7 @@ def settle(request: ApiRequest) -> Payload:
     invoice_id = SETTLED_INVOICE.read(fields)
     paid_on = PAID_ON.read(fields)
     # The provider's today: a payment made this evening in Brazil is already tomorrow in UTC.
-    today = local(request.container.clock(), zone).date()
+    today = request.today()
     if paid_on is not None and paid_on > today:
         fields.error(f"O campo data_pagamento não pode ser posterior a hoje ({today.isoformat()}).")
     before = len(fields.errors)
@@ -248,7 +233,7 @@ def settle_charge_by_hand(request: ApiRequest, invoice_id: int) -> Payload:
             description="Toda tentativa, recusadas e com erro incluídas, da mais recente à mais antiga. Sem datas: "
                         "os últimos 31 dias.",
             query=(RECURRING, ATTEMPT_STATUS, GATEWAY, CUSTOMER, *RECENT_DAYS_INPUTS, *PAGING),
-            raw=_paged("processamentos", "Processamento"))
+            raw=paged("processamentos", "Processamento"))
 def panel(request: ApiRequest) -> Payload:
     """Every attempt, failed ones included, newest first."""
     fields = request.fields()
@@ -256,16 +241,11 @@ def panel(request: ApiRequest) -> Payload:
     status = ATTEMPT_STATUS.read(fields)
     gateway = GATEWAY.read(fields)
     customer_id = CUSTOMER.read_optional(fields)
-    page = read_page(fields)
-    period = read_recent_days(fields, local(request.container.clock(), request.container.settings.zone).date())
-    fields.check()
-    assert period is not None
+    page, period = checked_recent_page(fields, request.today())
     found = [a for a in request.container.charges.panel(period.first, period.last)
              if (recurring == "todos" or a.recurring == (recurring == "sim")) and (not status or a.status == status)
              and (not gateway or a.gateway == gateway) and (customer_id is None or a.customer_id == customer_id)]
-    return success("Dados consultados com sucesso.",
-                   processamentos=[_attempt_shape(request, a) for a in page.of(found)],
-                   paginacao=paginacao(page, len(found)))
+    return page_answer(page, found, "processamentos", lambda attempt: _attempt_shape(request, attempt))
 
 
 def _outcome_text(attempt: ChargeAttempt) -> str:

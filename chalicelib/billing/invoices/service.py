@@ -18,7 +18,7 @@ from typing import Protocol
 
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Service
-from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
+from chalicelib.errors import BusinessRuleError, ConflictError, require_found
 from chalicelib.ports import Sequences
 
 OPEN = "aberta"
@@ -132,10 +132,7 @@ class InvoiceService:
         return invoice
 
     def get(self, invoice_id: int) -> Invoice:
-        found = self._store.get(invoice_id)
-        if found is None:
-            raise NotFoundError(f"Fatura de ID {invoice_id} não encontrada")
-        return found
+        return require_found(self._store.get(invoice_id), f"Fatura de ID {invoice_id} não encontrada")
 
     def of_service(self, service_id: int) -> Sequence[Invoice]:
         self._services.service(service_id)

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from chalicelib.billing import events
 from chalicelib.billing.invoices.service import SUSPENSION, WARNING, DunningPlan, Invoice
 from chalicelib.customers.model import Service
-from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.errors import ValidationError, require_found
 from chalicelib.ports import Sequences
 from chalicelib.queues import Message
 
@@ -94,10 +94,8 @@ class SuspensionProfiles:
         return profile.plan
 
     def get(self, profile_id: int) -> SuspensionProfile:
-        found = BUILT_IN if profile_id == DEFAULT_PROFILE else self._store.get(profile_id)
-        if found is None:
-            raise NotFoundError(f"Perfil de suspensão de ID {profile_id} não encontrado")
-        return found
+        return require_found(BUILT_IN if profile_id == DEFAULT_PROFILE else self._store.get(profile_id),
+                             f"Perfil de suspensão de ID {profile_id} não encontrado")
 
 
 class Dunning:

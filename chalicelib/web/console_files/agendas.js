@@ -5,7 +5,7 @@
 //   #/agendas/<id>     edit one
 import { api } from './api.js';
 import {
-  busy, confirmDialog, dateBR, field, h, messageBox, replace, showError, showMessage, uid,
+  busy, confirmDialog, dateBR, field, fillRows, h, messageBox, replace, showError, showMessage, uid,
 } from './ui.js';
 
 const WEEKDAYS = [
@@ -47,8 +47,7 @@ function renderList(main, ctx) {
   async function load() {
     try {
       const answer = await api('GET', 'configuracao/agenda_ordem_servico');
-      const agendas = answer.agendas_ordem_servico;
-      replace(body, agendas.length ? agendas.map(row) : h('tr', {}, h('td', { colspan: 6 }, 'Nenhuma agenda cadastrada.')));
+      fillRows(body, answer.agendas_ordem_servico, row, 6, 'Nenhuma agenda cadastrada.');
     } catch (error) {
       showError(box, error);
     }

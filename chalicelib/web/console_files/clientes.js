@@ -5,7 +5,7 @@
 //   #/clientes/<id>         one customer's panel
 import { api } from './api.js';
 import {
-  busy, confirmDialog, dateBR, field, h, messageBox, money, replace, showError, showMessage,
+  busy, confirmDialog, customerSearchBy, dateBR, field, fillRows, h, messageBox, money, replace, showError, showMessage,
 } from './ui.js';
 
 const SERVICE_STATUS = { servico_habilitado: 'Serviço habilitado', servico_suspenso: 'Serviço suspenso' };
@@ -19,12 +19,8 @@ export function render(main, ctx) {
 // -------------------------------------------------------------- search
 function renderSearch(main, ctx) {
   const box = messageBox();
-  const searchBy = h('select', {},
-    h('option', { value: 'nome_razaosocial' }, 'Nome'),
-    h('option', { value: 'cpf_cnpj' }, 'CPF/CNPJ'),
-    h('option', { value: 'codigo_cliente' }, 'Código do cliente'),
-    h('option', { value: 'id_cliente_servico' }, 'Código do serviço'),
-    h('option', { value: 'telefone' }, 'Telefone'));
+  const searchBy = customerSearchBy(
+    ['nome_razaosocial', 'cpf_cnpj', 'codigo_cliente', 'id_cliente_servico', 'telefone']);
   const term = h('input', { type: 'search', required: true, value: ctx.params.get('termo') || '' });
   if (ctx.params.get('busca')) searchBy.value = ctx.params.get('busca');
   const button = h('button', { type: 'submit' }, 'Buscar');
@@ -105,8 +101,7 @@ function renderPanel(main, ctx, customerId) {
       h('h2', { id: 'servicos-titulo' }, 'Serviços e pagamento recorrente'), servicesList)));
 
   function renderCards() {
-    replace(cardsBody, cards.length ? cards.map(cardRow)
-      : h('tr', {}, h('td', { colspan: 7 }, 'Nenhum cartão cadastrado.')));
+    fillRows(cardsBody, cards, cardRow, 7, 'Nenhum cartão cadastrado.');
   }
 
   function cardRow(card) {

@@ -3,7 +3,7 @@
 //   #/cobrancas?recorrente=todos|sim|nao&status=&inicio=&fim=&pagina=
 import { api } from './api.js';
 import {
-  addDays, dateBR, field, h, messageBox, money, replace, showError, today,
+  addDays, dateBR, field, fillRows, h, messageBox, money, pager, replace, showError, today,
 } from './ui.js';
 
 const PER_PAGE = 50;
@@ -66,10 +66,8 @@ export function render(main, ctx) {
         pagina: page, itens_por_pagina: PER_PAGE,
       } });
       box.replaceChildren();
-      const rows = answer.processamentos;
-      replace(body, rows.length ? rows.map(row)
-        : h('tr', {}, h('td', { colspan: 8 }, 'Nenhuma cobrança encontrada com esses filtros.')));
-      paging(answer.paginacao);
+      fillRows(body, answer.processamentos, row, 8, 'Nenhuma cobrança encontrada com esses filtros.');
+      pager(pages, answer.paginacao, page, 'tentativas', goTo);
     } catch (error) {
       replace(body);
       showError(box, error);
@@ -101,18 +99,9 @@ export function render(main, ctx) {
       h('td', { class: 'retorno' }, answer));
   }
 
-  function paging(info) {
-    const lastPage = Math.max(0, info.ultima_pagina);
-    replace(pages,
-      h('button', { type: 'button', class: 'secundario', disabled: page <= 0, onclick: () => {
-        page -= 1;
-        load();
-      } }, '‹ Anterior'),
-      h('span', {}, `Página ${page + 1} de ${lastPage + 1} · ${info.total_registros} tentativas`),
-      h('button', { type: 'button', class: 'secundario', disabled: page >= lastPage, onclick: () => {
-        page += 1;
-        load();
-      } }, 'Próxima ›'));
+  function goTo(next) {
+    page = next;
+    load();
   }
 
   load();

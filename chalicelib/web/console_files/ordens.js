@@ -4,7 +4,8 @@
 //   #/ordens/nova
 import { api } from './api.js';
 import {
-  ORDER_STATUS, addDays, busy, dateBR, field, h, messageBox, replace, showError, showMessage, today, uid,
+  ORDER_STATUS, addDays, busy, customerSearchBy, dateBR, field, fillRows, h, messageBox, pager, replace, showError,
+  showMessage, today, uid,
 } from './ui.js';
 
 const PER_PAGE = 50;
@@ -72,10 +73,8 @@ function renderList(main, ctx) {
         pagina: page, itens_por_pagina: PER_PAGE, agenda_ordem_servico: agenda.value, data_inicio: first.value,
         data_fim: last.value, status: status.value, relacoes: 'agenda_ordem_servico',
       } });
-      const orders = answer.ordens_servico;
-      replace(body, orders.length ? orders.map(row)
-        : h('tr', {}, h('td', { colspan: 7 }, 'Nenhuma OS encontrada com esses filtros.')));
-      paging(answer.paginacao);
+      fillRows(body, answer.ordens_servico, row, 7, 'Nenhuma OS encontrada com esses filtros.');
+      pager(pages, answer.paginacao, page, 'OS', goTo);
     } catch (error) {
       replace(body);
       showError(box, error);
@@ -96,18 +95,9 @@ function renderList(main, ctx) {
       h('td', {}, os.status));
   }
 
-  function paging(info) {
-    const total = info.total_registros;
-    const lastPage = Math.max(0, info.ultima_pagina);
-    const previous = h('button', { type: 'button', class: 'secundario', disabled: page <= 0, onclick: () => {
-      page -= 1;
-      load();
-    } }, '‹ Anterior');
-    const next = h('button', { type: 'button', class: 'secundario', disabled: page >= lastPage, onclick: () => {
-      page += 1;
-      load();
-    } }, 'Próxima ›');
-    replace(pages, previous, h('span', {}, `Página ${page + 1} de ${lastPage + 1} · ${total} OS`), next);
+  function goTo(next) {
+    page = next;
+    load();
   }
 
   activeAgendas(ctx).then((agendas) => {
@@ -122,11 +112,7 @@ function renderList(main, ctx) {
 // ---------------------------------------------------------- opening an OS
 function renderOpen(main, ctx) {
   const box = messageBox();
-  const searchBy = h('select', {},
-    h('option', { value: 'nome_razaosocial' }, 'Nome'),
-    h('option', { value: 'cpf_cnpj' }, 'CPF/CNPJ'),
-    h('option', { value: 'codigo_cliente' }, 'Código do cliente'),
-    h('option', { value: 'telefone' }, 'Telefone'));
+  const searchBy = customerSearchBy(['nome_razaosocial', 'cpf_cnpj', 'codigo_cliente', 'telefone']);
   const term = h('input', { type: 'search', required: true });
   const searchButton = h('button', { type: 'submit', class: 'secundario' }, 'Buscar cliente');
   const searchForm = h('form', { class: 'filtros-linha', role: 'search', 'aria-label': 'Buscar cliente' },

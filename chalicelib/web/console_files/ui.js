@@ -74,6 +74,35 @@ export function messageBox(floating = false) {
   return h('div', { class: floating ? 'mensagens flutuante' : 'mensagens', 'aria-live': 'polite' });
 }
 
+// A table's rows, or one row across its `columns` saying there are none (`empty`).
+export function fillRows(body, items, row, columns, empty) {
+  replace(body, items.length ? items.map(row) : h('tr', {}, h('td', { colspan: columns }, empty)));
+}
+
+// The previous / next buttons of a paged list (the API's `paginacao` block); `go(page)` loads another page.
+export function pager(nav, info, page, noun, go) {
+  const lastPage = Math.max(0, info.ultima_pagina);
+  replace(nav,
+    h('button', { type: 'button', class: 'secundario', disabled: page <= 0, onclick: () => go(page - 1) },
+      '‹ Anterior'),
+    h('span', {}, `Página ${page + 1} de ${lastPage + 1} · ${info.total_registros} ${noun}`),
+    h('button', { type: 'button', class: 'secundario', disabled: page >= lastPage, onclick: () => go(page + 1) },
+      'Próxima ›'));
+}
+
+// What a customer can be searched by (GET cliente's `busca`), in the order a screen offers them.
+const CUSTOMER_SEARCH = {
+  nome_razaosocial: 'Nome',
+  cpf_cnpj: 'CPF/CNPJ',
+  codigo_cliente: 'Código do cliente',
+  id_cliente_servico: 'Código do serviço',
+  telefone: 'Telefone',
+};
+
+export function customerSearchBy(keys) {
+  return h('select', {}, keys.map((key) => h('option', { value: key }, CUSTOMER_SEARCH[key])));
+}
+
 // The page's one confirmation dialog (a native <dialog>: focus trapped, Esc cancels).
 export function confirmDialog(title, text, confirmLabel) {
   const dialog = document.querySelector('dialog.confirmacao');
