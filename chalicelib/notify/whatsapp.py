@@ -14,8 +14,9 @@ from chalicelib.allowed_hosts import AllowedHosts
 from chalicelib.customers.model import Customer
 from chalicelib.notify.channels import WHATSAPP, Account, SendResult
 from chalicelib.notify.phones import whatsapp_number
-from chalicelib.notify.zapme import DEFAULT_BASE_URL, ZapMeClient
 
+# ZapMe's API (its HTTP client, chalicelib.notify.zapme, is imported when a message is sent: it loads requests).
+DEFAULT_BASE_URL = "https://api.zapme.com.br"
 # The ZapMe secret's encryption context (infra.definition: SealingContext "ZapmeSecret").
 SECRET_CONTEXT: Mapping[str, str] = MappingProxyType({"purpose": "zapme-secret"})
 # Without a configured list: ZapMe's own address only.
@@ -30,6 +31,12 @@ class ZapMeSender(Protocol):
 ZapMeClients = Callable[[str, str, str], ZapMeSender]
 
 
+def zapme_client(base_url: str, api: str, secret: str) -> ZapMeSender:
+    from chalicelib.notify.zapme import ZapMeClient
+
+    return ZapMeClient(base_url, api, secret)
+
+
 class ZapMeWhatsApp:
     """WhatsApp through ZapMe (a :class:`chalicelib.notify.channels.Channel`)."""
 
@@ -39,7 +46,7 @@ class ZapMeWhatsApp:
     secret_context = SECRET_CONTEXT
 
     def __init__(self, default_url: str = "", hosts: AllowedHosts = ZAPME_HOSTS,
-                 clients: ZapMeClients = ZapMeClient) -> None:
+                 clients: ZapMeClients = zapme_client) -> None:
         self.default_url = default_url or DEFAULT_BASE_URL
         self.hosts = hosts
         self._clients = clients

@@ -46,7 +46,6 @@ from chalicelib.notify.channels import Delivery, SendResult
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.zapme.com.br"
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 5.0  # ZapMe's own PHP SDK waits 5 s
 MASK = "***"
