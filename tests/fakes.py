@@ -21,6 +21,7 @@ from chalicelib.agenda.model import Agenda
 from chalicelib.allowed_hosts import AllowedHosts
 from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, StoredToken, User
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
+from chalicelib.billing.gateways.settings import GatewayConfig
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
 from chalicelib.clock import local
 from chalicelib.customers.model import Customer, Service, name_tokens
@@ -487,3 +488,21 @@ class EmailChannel:
             return self.answers.pop(0)
         return SendResult(Delivery.SENT, "E-mail aceito.", f"correio-{len(self.sent)}", "queued",
                           {"id": f"correio-{len(self.sent)}"})
+
+
+class InMemoryGatewayConfigs:
+    """The gateway settings store (``GatewaySettingsService``'s port) in memory."""
+
+    def __init__(self, configs: Sequence[GatewayConfig] = ()) -> None:
+        self.configs = list(configs)
+
+    def all(self) -> list[GatewayConfig]:
+        return self.configs
+
+    def save(self, config: GatewayConfig) -> None:
+        self.configs = [c for c in self.configs if c.gateway != config.gateway] + [config]
+
+    def delete(self, gateway: str) -> bool:
+        before = len(self.configs)
+        self.configs = [c for c in self.configs if c.gateway != gateway]
+        return len(self.configs) < before

@@ -44,7 +44,7 @@ from chalicelib.ports import CHARGES_APPROVED, CHARGES_DECLINED, CHARGES_ERRORED
 from chalicelib.queues import Message
 from chalicelib.sealing import Sealed
 from tests.conftest import MutableClock
-from tests.fakes import CountingMetrics, InMemoryBillingStore, InMemorySequences
+from tests.fakes import CountingMetrics, InMemoryBillingStore, InMemoryGatewayConfigs, InMemorySequences
 
 ZONE = ZoneInfo("America/Sao_Paulo")
 TOKEN = Sealed("c", "n", "k")
@@ -110,22 +110,9 @@ def result(outcome: Outcome, code: str = "", issuer_id: str = "") -> ChargeResul
                         return_message=outcome.value, issuer_transaction_id=issuer_id)
 
 
-class Configs:
+def cielo_configs(clock: MutableClock) -> InMemoryGatewayConfigs:
     """Gateway settings: Cielo active with automatic recurrence; tests add GetNet or remove Cielo."""
-
-    def __init__(self, clock: MutableClock) -> None:
-        self.configs = [GatewayConfig("cielo", True, "sandbox", True, TOKEN, {}, clock())]
-
-    def all(self) -> list[GatewayConfig]:
-        return self.configs
-
-    def save(self, config: GatewayConfig) -> None:
-        self.configs = [c for c in self.configs if c.gateway != config.gateway] + [config]
-
-    def delete(self, gateway: str) -> bool:
-        before = len(self.configs)
-        self.configs = [c for c in self.configs if c.gateway != gateway]
-        return len(self.configs) < before
+    return InMemoryGatewayConfigs([GatewayConfig("cielo", True, "sandbox", True, TOKEN, {}, clock())])
 
 
 class Wallets:
@@ -167,7 +154,7 @@ class World:
     billing: InMemoryBillingStore
     invoice: Invoice
     wallets: Wallets
-    configs: Configs
+    configs: InMemoryGatewayConfigs
     sealer: Sealer
     adapters: dict[str, Gateway]
 
@@ -183,7 +170,7 @@ def metrics() -> CountingMetrics:
 @pytest.fixture
 def world(clock: MutableClock, metrics: CountingMetrics) -> World:
     adapters = {"cielo": Gateway(clock), "getnet": Gateway(clock, name="getnet")}
-    configs = Configs(clock)
+    configs = cielo_configs(clock)
     sealer = Sealer()
     settings = GatewaySettingsService(configs, sealer, clock, lambda name, env, creds: adapters[name])
     wallets = Wallets(Card(1, 1, "Visa", "1234", "MARIA", 12, 2031, "cielo", clock(), TOKEN))

@@ -27,7 +27,6 @@ from chalicelib.billing.gateways.settings import (
     CREDENTIAL_FIELDS,
     GATEWAYS,
     GatewayChange,
-    GatewayConfig,
     GatewaySettingsService,
     gateway_gone,
 )
@@ -37,6 +36,7 @@ from chalicelib.sealing import Sealed
 from infra.definition import KEYS
 from ops.cli import build_parser
 from sandbox.simulators import ALL, CARD_GATEWAYS
+from tests.fakes import InMemoryGatewayConfigs
 from tests.kms_policy import sealing_allowed
 
 NOW = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)
@@ -155,22 +155,6 @@ def test_reading_the_registry_costs_no_http_client_at_import() -> None:
 
 
 # ------------------------------------------------------------------ the settings service
-class Configs:
-    def __init__(self) -> None:
-        self.configs: list[GatewayConfig] = []
-
-    def all(self) -> list[GatewayConfig]:
-        return self.configs
-
-    def save(self, config: GatewayConfig) -> None:
-        self.configs = [c for c in self.configs if c.gateway != config.gateway] + [config]
-
-    def delete(self, gateway: str) -> bool:
-        before = len(self.configs)
-        self.configs = [c for c in self.configs if c.gateway != gateway]
-        return len(self.configs) < before
-
-
 class Sealer:
     def seal(self, plaintext: str, context: Mapping[str, str]) -> Sealed:
         return Sealed(plaintext, "", "")
@@ -179,7 +163,7 @@ class Sealer:
         return sealed.ciphertext
 
 
-def service(configs: Configs) -> GatewaySettingsService:
+def service(configs: InMemoryGatewayConfigs) -> GatewaySettingsService:
     def built(gateway: str, environment: str, credentials: Mapping[str, str]) -> Gateway:
         return adapters({})(gateway, environment, credentials)
 
@@ -187,7 +171,7 @@ def service(configs: Configs) -> GatewaySettingsService:
 
 
 def test_the_settings_service_takes_what_the_registry_lists() -> None:
-    configs = Configs()
+    configs = InMemoryGatewayConfigs()
     settings = service(configs)
     with pytest.raises(NotFoundError, match="Use: cielo, getnet"):
         settings.configure(GatewayChange("pagfake", credentials={"api_key": "k", "account_id": "a"}), "ana")
@@ -207,7 +191,7 @@ def test_the_settings_service_takes_what_the_registry_lists() -> None:
 
 
 def test_a_configuration_left_by_a_gateway_no_longer_registered_is_listed_last() -> None:
-    configs = Configs()
+    configs = InMemoryGatewayConfigs()
     settings = service(configs)
     with registry.registered(spec()):
         settings.configure(GatewayChange("pagfake", credentials={"api_key": "k", "account_id": "a"}), "ana")

@@ -33,7 +33,13 @@ from chalicelib.customers.model import Address, Customer, Service
 from chalicelib.queues import CHARGES, MAX_RECEIVE_COUNT, Message
 from chalicelib.sealing import Sealed
 from tests.conftest import MutableClock
-from tests.fakes import CountingMetrics, InMemoryBillingStore, InMemorySequences, RecordingPublisher
+from tests.fakes import (
+    CountingMetrics,
+    InMemoryBillingStore,
+    InMemoryGatewayConfigs,
+    InMemorySequences,
+    RecordingPublisher,
+)
 
 ZONE = ZoneInfo("America/Sao_Paulo")  # UTC-3
 DUE = date(2026, 12, 10)
@@ -123,21 +129,6 @@ class Sealer:
         return "{}" if "gateway" in context else "gateway-token"
 
 
-class Configs:
-    def __init__(self, *configs: GatewayConfig) -> None:
-        self.configs = list(configs)
-
-    def all(self) -> list[GatewayConfig]:
-        return self.configs
-
-    def save(self, config: GatewayConfig) -> None:
-        self.configs = [c for c in self.configs if c.gateway != config.gateway] + [config]
-
-    def delete(self, gateway: str) -> bool:
-        self.configs = [c for c in self.configs if c.gateway != gateway]
-        return True
-
-
 def config(gateway: str = "cielo", auto: bool = True) -> GatewayConfig:
     return GatewayConfig(gateway, True, "sandbox", auto, TOKEN, {}, AT)
 
@@ -188,7 +179,7 @@ class World:
     invoices: InvoiceService
     charges: ChargeService
     queue: RecordingPublisher
-    configs: Configs
+    configs: InMemoryGatewayConfigs
     wallets: Wallets
     gateway: Gateway
     clock: MutableClock
@@ -218,7 +209,7 @@ def build_world() -> World:
     clock = MutableClock(AT)
     schedule = Schedule()
     schedule.choices[SERVICE.id] = RecurringChoice(SERVICE.id, True, None)
-    configs = Configs(config())
+    configs = InMemoryGatewayConfigs([config()])
     gateway = Gateway()
     settings = GatewaySettingsService(configs, Sealer(), clock, lambda name, env, creds: gateway)
     wallets = Wallets(card())
