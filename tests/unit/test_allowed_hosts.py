@@ -8,7 +8,7 @@ import pytest
 from chalicelib.allowed_hosts import AllowedHosts, UrlRefused, parse_url
 from chalicelib.config import DEFAULT_ZAPME_ALLOWED_HOSTS, ENV_ZAPME_ALLOWED_HOSTS, Settings, load_settings
 from chalicelib.errors import ConfigurationError
-from chalicelib.notify.zapme import DEFAULT_BASE_URL
+from chalicelib.notify.whatsapp import DEFAULT_BASE_URL
 
 ZAPME = AllowedHosts.parse(DEFAULT_ZAPME_ALLOWED_HOSTS)
 LOCAL = AllowedHosts.parse("api.zapme.com.br, http://127.0.0.1:9001")
