@@ -12,7 +12,7 @@ from chalicelib.input_rules import digits_of
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.routes import Body, PathId, Routes
-from chalicelib.web.schema import Choice, Email, Id, Integer, Items, Money, Obj, Text, list_of, object_of, ref
+from chalicelib.web.schema import Choice, Email, Id, Integer, Items, Money, Obj, Text, list_of, object_of, read, ref
 from chalicelib.web.validation import Fields
 
 routes = Routes(__name__, tag="Clientes", tag_description="Clientes e seus serviços.")
@@ -110,9 +110,7 @@ def create(request: ApiRequest) -> Payload:
             query=(SEARCH_KEY, SEARCH_TERM, SEARCH_LIMIT), result=("clientes", list_of("Cliente")))
 def search(request: ApiRequest) -> Payload:
     fields = request.fields()
-    key = SEARCH_KEY.read(fields)
-    term = SEARCH_TERM.read(fields)
-    limit = SEARCH_LIMIT.read(fields)
+    key, term, limit = read(fields, SEARCH_KEY, SEARCH_TERM, SEARCH_LIMIT)
     fields.check()
     customers = request.container.customers.search(key, term, limit)
     msg = "Dados consultados com sucesso." if customers else "Nenhum cliente encontrado com os parâmetros informados."
@@ -190,10 +188,7 @@ def _new_service(fields: Fields) -> NewService:
 
 
 def _address(fields: Fields) -> Address:
-    logradouro = STREET.read(fields)
-    numero = NUMBER.read(fields)
-    bairro = DISTRICT.read(fields)
-    cidade = CITY.read(fields)
+    logradouro, numero, bairro, cidade = read(fields, STREET, NUMBER, DISTRICT, CITY)
     uf = STATE.read(fields).upper()
     if uf and uf not in UFS:
         fields.error(f"O campo {fields.name('uf')} deve ser a sigla de um estado brasileiro.")

@@ -51,6 +51,7 @@ from chalicelib.web.schema import (
     Text,
     TextList,
     object_of,
+    read,
     ref,
 )
 from chalicelib.web.validation import Fields, as_list, parse_int
@@ -285,9 +286,7 @@ def reschedule(request: ApiRequest) -> Payload:
 def unschedule(request: ApiRequest) -> Payload:
     """``POST ordem_servico/remove_agendamento``: back to aguardando_agendamento, places released."""
     fields = request.fields()
-    order_id = ORDER_ID.read(fields)
-    reason_id = UNSCHEDULE_REASON.read(fields)
-    note = UNSCHEDULE_NOTE.read(fields)
+    order_id, reason_id, note = read(fields, ORDER_ID, UNSCHEDULE_REASON, UNSCHEDULE_NOTE)
     if fields.has(UNSCHEDULE_REASON.name) and reason_id and \
             catalogues.find(catalogues.UNSCHEDULE_REASONS, reason_id) is None:
         fields.error(f"Motivo de remoção de agendamento de ID {reason_id} não encontrado "
@@ -319,9 +318,7 @@ def close(request: ApiRequest) -> Payload:
     description = CLOSING_DESCRIPTION.read(fields)
     reason_id = _closing_reason(fields)
     technicians = _technician_ids(request, fields, EXECUTED_BY, TECHNICIAN_IDS)
-    generates_cost = GENERATES_COST.read(fields)
-    billing_type = BILLING_TYPE.read(fields)
-    payment_method = PAYMENT_METHOD.read(fields)
+    generates_cost, billing_type, payment_method = read(fields, GENERATES_COST, BILLING_TYPE, PAYMENT_METHOD)
     if start is not None and end is not None and end <= start:
         fields.error("O término executado deve ser posterior ao início executado.")
     fields.check()
@@ -442,10 +439,8 @@ def _programmed(request: ApiRequest, fields: Fields) -> Interval:
     """The programmed interval with HubSoft's defaults: today, now + 1 h (to the minute),
     lasting ``duracao`` or 1 h. With an agenda it must fit the agenda; without one it
     holds no agenda place (agendas are opt-in, as in HubSoft)."""
-    start_day = PROGRAMMED_START_DAY.read(fields)
-    start_time = PROGRAMMED_START_TIME.read(fields)
-    end_day = PROGRAMMED_END_DAY.read(fields)
-    end_time = PROGRAMMED_END_TIME.read(fields)
+    start_day, start_time, end_day, end_time = read(
+        fields, PROGRAMMED_START_DAY, PROGRAMMED_START_TIME, PROGRAMMED_END_DAY, PROGRAMMED_END_TIME)
     length = _duration(fields, DURATION)
     now = request.now()
     default = (now + DEFAULT_LEAD).replace(second=0, microsecond=0)

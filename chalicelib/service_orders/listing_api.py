@@ -52,6 +52,7 @@ from chalicelib.web.schema import (
     list_of,
     object_of,
     paged,
+    read,
 )
 from chalicelib.web.validation import Fields, parse_int
 
@@ -211,9 +212,7 @@ def consult(request: ApiRequest) -> Payload:
                                                      shapes.consult_shape))
     first = _required(CONSULT_START).read(fields)
     last = _required(CONSULT_END).read(fields)
-    kind = CONSULT_DATE_KIND.read(fields)
-    order_by = CONSULT_ORDER_BY.read(fields)
-    direction = CONSULT_DIRECTION.read(fields)
+    kind, order_by, direction = read(fields, CONSULT_DATE_KIND, CONSULT_ORDER_BY, CONSULT_DIRECTION)
     words = () if number is not None else tuple(name_tokens(term))
     if term and number is None and not words:
         fields.error("O campo consulta deve ter o número da OS ou ao menos uma palavra do nome do cliente.")
@@ -239,14 +238,9 @@ def consult(request: ApiRequest) -> Payload:
 def customer_orders(request: ApiRequest) -> Payload:
     """``GET cliente/ordem_servico``: a customer's OS in shape 1 (dates ``dd/mm/AAAA``)."""
     fields = request.fields()
-    search = CUSTOMER_SEARCH.read(fields)
-    term = CUSTOMER_TERM.read(fields)
-    limit = CUSTOMER_LIMIT.read(fields)
-    status = CUSTOMER_STATUS.read(fields)
-    order_by = CUSTOMER_ORDER_BY.read(fields)
-    direction = CUSTOMER_DIRECTION.read(fields)
-    first = CUSTOMER_START.read(fields)
-    last = CUSTOMER_END.read(fields)
+    search, term, limit, status, order_by, direction, first, last = read(
+        fields, CUSTOMER_SEARCH, CUSTOMER_TERM, CUSTOMER_LIMIT, CUSTOMER_STATUS, CUSTOMER_ORDER_BY, CUSTOMER_DIRECTION,
+        CUSTOMER_START, CUSTOMER_END)
     fields.check()
     customer = _customer(request, search, term)
     if customer is None:
@@ -286,10 +280,7 @@ def calendar(request: ApiRequest) -> Payload:
     """``GET ordem_servico/calendario`` (ours): the OS of a period as events on
     agenda or technician lanes, for the console's calendar."""
     fields = request.fields()
-    first = CALENDAR_START.read(fields)
-    last = CALENDAR_END.read(fields)
-    view = CALENDAR_VIEW.read(fields)
-    ids = CALENDAR_IDS.read(fields)
+    first, last, view, ids = read(fields, CALENDAR_START, CALENDAR_END, CALENDAR_VIEW, CALENDAR_IDS)
     if first and last and last - first > MAX_CALENDAR_PERIOD:
         fields.error("O período do calendário deve ser de no máximo 62 dias.")
     period = _checked_period(fields, first, last, request) if first and last else None

@@ -7,7 +7,7 @@ from chalicelib.technicians.service import NewTechnician, Technician
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.routes import Body, Routes
-from chalicelib.web.schema import Email, Text, list_of, object_of, ref
+from chalicelib.web.schema import Email, Text, list_of, object_of, read, ref
 
 routes = Routes(__name__, tag="Técnicos", tag_description="Técnicos de campo.")
 routes.schemas({
@@ -29,9 +29,7 @@ PHONE = Text("telefone", "Telefone brasileiro com DDD (opcional).", max_len=20)
              body=Body("NovoTecnico", (NAME, EMAIL, PHONE)), result=("tecnico", ref("Tecnico")))
 def create(request: ApiRequest) -> Payload:
     fields = request.fields()
-    name = NAME.read(fields)
-    email = EMAIL.read(fields)
-    phone = PHONE.read(fields)
+    name, email, phone = read(fields, NAME, EMAIL, PHONE)
     if phone and normalize_phone(phone) is None:
         fields.error("O campo telefone deve ser um telefone brasileiro com DDD.")
     fields.check()

@@ -16,12 +16,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from chalicelib.input_rules import MAX_DATE, MIN_DATE
 from chalicelib.web.validation import Fields
 
 Schema = dict[str, Any]
+T = TypeVar("T")
+A = TypeVar("A")
+B = TypeVar("B")
+C = TypeVar("C")
+D = TypeVar("D")
+E = TypeVar("E")
+F = TypeVar("F")
+G = TypeVar("G")
+H = TypeVar("H")
 # The names a route may read, nested for objects and lists of objects (None: anything below).
 Allowed = Mapping[str, "Allowed | None"]
 
@@ -69,7 +78,7 @@ def _join(*parts: str) -> str:
 
 
 @dataclass(frozen=True)
-class Input:
+class Input(Generic[T]):
     """One input field: its name, whether it is required and what it means."""
 
     name: str
@@ -85,10 +94,13 @@ class Input:
             schema["description"] = _join(self.description, schema.get("description", ""))
         return {**schema, **self.extra}
 
+    def read(self, fields: Fields) -> T:  # pragma: no cover - every subclass has its own
+        raise NotImplementedError
+
     def _schema(self, query: bool) -> Schema:  # pragma: no cover - every subclass has its own
         raise NotImplementedError
 
-    def children(self) -> tuple[Input, ...]:
+    def children(self) -> tuple[Input[Any], ...]:
         return ()
 
 
@@ -98,7 +110,7 @@ def allowed(inputs: tuple[Input, ...]) -> dict[str, Allowed | None]:
 
 
 @dataclass(frozen=True)
-class Text(Input):
+class Text(Input[str]):
     max_len: int = 255
     min_len: int = 0
     pattern: str | None = None
@@ -116,7 +128,7 @@ class Text(Input):
 
 
 @dataclass(frozen=True)
-class Email(Input):
+class Email(Input[str]):
     def read(self, fields: Fields) -> str:
         return fields.email(self.name, required=self.required)
 
@@ -125,7 +137,7 @@ class Email(Input):
 
 
 @dataclass(frozen=True)
-class Integer(Input):
+class Integer(Input[int]):
     minimum: int | None = None
     maximum: int | None = None
     default: int = 0
@@ -150,7 +162,7 @@ class Integer(Input):
 
 
 @dataclass(frozen=True)
-class Id(Input):
+class Id(Input[int]):
     """A positive integer id, sent as a number or a numeric string."""
 
     def read(self, fields: Fields) -> int:
@@ -166,7 +178,7 @@ class Id(Input):
 
 
 @dataclass(frozen=True)
-class Bool(Input):
+class Bool(Input[bool]):
     default: bool = False
 
     def read(self, fields: Fields) -> bool:
@@ -183,7 +195,7 @@ class Bool(Input):
 
 
 @dataclass(frozen=True)
-class Choice(Input):
+class Choice(Input[str]):
     options: tuple[str, ...] = ()
     default: str = ""
 
@@ -195,7 +207,7 @@ class Choice(Input):
 
 
 @dataclass(frozen=True)
-class Money(Input):
+class Money(Input[int]):
     """Reais with at most two decimals, read as integer cents."""
 
     def read(self, fields: Fields) -> int:
@@ -207,7 +219,7 @@ class Money(Input):
 
 
 @dataclass(frozen=True)
-class Day(Input):
+class Day(Input[date | None]):
     def read(self, fields: Fields) -> date | None:
         return fields.day(self.name, required=self.required)
 
@@ -217,7 +229,7 @@ class Day(Input):
 
 
 @dataclass(frozen=True)
-class Moment(Input):
+class Moment(Input[datetime | None]):
     """``AAAA-MM-DD`` or ``AAAA-MM-DD HH:MM[:SS]``; a bare date is its first second (or last, ``end_of_day``)."""
 
     end_of_day: bool = False
@@ -232,7 +244,7 @@ class Moment(Input):
 
 
 @dataclass(frozen=True)
-class ClockTime(Input):
+class ClockTime(Input[time | None]):
     def read(self, fields: Fields) -> time | None:
         return fields.clock_time(self.name, required=self.required)
 
@@ -241,7 +253,7 @@ class ClockTime(Input):
 
 
 @dataclass(frozen=True)
-class IdList(Input):
+class IdList(Input[list[int]]):
     """Ids as a list, an indexed map or a comma-separated text; ``{id}`` objects too."""
 
     max_items: int = 100
@@ -256,7 +268,7 @@ class IdList(Input):
 
 
 @dataclass(frozen=True)
-class TextList(Input):
+class TextList(Input[list[str]]):
     """Texts from a list, an indexed map or a comma-separated text."""
 
     max_items: int = 100
@@ -271,7 +283,7 @@ class TextList(Input):
 
 
 @dataclass(frozen=True)
-class Items(Input):
+class Items(Input[list[Fields]]):
     """A list of objects (a JSON array or a PHP-style indexed map), each with the fields ``of``."""
 
     of: tuple[Input, ...] = ()
@@ -291,7 +303,7 @@ class Items(Input):
 
 
 @dataclass(frozen=True)
-class Obj(Input):
+class Obj(Input[Fields]):
     """An object with the fields ``of``."""
 
     of: tuple[Input, ...] = ()
@@ -307,13 +319,39 @@ class Obj(Input):
 
 
 @dataclass(frozen=True)
-class Raw(Input):
+class Raw(Input[Any]):
     """A field the view reads itself (through ``Fields``); its schema is written out here."""
 
     spec: Schema = field(default_factory=dict)
 
+    def read(self, fields: Fields) -> Any:
+        return fields.raw(self.name)
+
     def _schema(self, query: bool) -> Schema:
         return dict(self.spec)
+
+
+@overload
+def read(fields: Fields, a: Input[A], b: Input[B], /) -> tuple[A, B]: ...
+@overload
+def read(fields: Fields, a: Input[A], b: Input[B], c: Input[C], /) -> tuple[A, B, C]: ...
+@overload
+def read(fields: Fields, a: Input[A], b: Input[B], c: Input[C], d: Input[D], /) -> tuple[A, B, C, D]: ...
+@overload
+def read(fields: Fields, a: Input[A], b: Input[B], c: Input[C], d: Input[D], e: Input[E], /
+         ) -> tuple[A, B, C, D, E]: ...
+@overload
+def read(fields: Fields, a: Input[A], b: Input[B], c: Input[C], d: Input[D], e: Input[E], f: Input[F], /
+         ) -> tuple[A, B, C, D, E, F]: ...
+@overload
+def read(fields: Fields, a: Input[A], b: Input[B], c: Input[C], d: Input[D], e: Input[E], f: Input[F],
+         g: Input[G], /) -> tuple[A, B, C, D, E, F, G]: ...
+@overload
+def read(fields: Fields, a: Input[A], b: Input[B], c: Input[C], d: Input[D], e: Input[E], f: Input[F],
+         g: Input[G], h: Input[H], /) -> tuple[A, B, C, D, E, F, G, H]: ...
+def read(fields: Fields, *inputs: Input[Any]) -> tuple[Any, ...]:
+    """The values of ``inputs``, read in order (so the errors come in the order the route declares them)."""
+    return tuple(i.read(fields) for i in inputs)
 
 
 def object_schema(inputs: tuple[Input, ...], description: str = "") -> Schema:

@@ -20,7 +20,7 @@ from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.inputs import CARD_NUMBER_FIELD
 from chalicelib.web.routes import Body, PathId, PathText, Routes
-from chalicelib.web.schema import Bool, Choice, Id, Integer, Obj, Text, list_of, object_of, ref
+from chalicelib.web.schema import Bool, Choice, Id, Integer, Obj, Text, list_of, object_of, read, ref
 
 routes = Routes(__name__, tag="Cartões",
                 tag_description="Gateways de cartão e cartões dos clientes, guardados como tokens cifrados.")
@@ -180,12 +180,8 @@ def list_gateways(request: ApiRequest) -> Payload:
 def add_card(request: ApiRequest, customer_id: int) -> Payload:
     """Checked, tokenized at the active gateway, sealed."""
     fields = request.fields()
-    number = NUMBER.read(fields)
-    holder = HOLDER.read(fields)
-    month = EXPIRY_MONTH.read(fields)
-    year = EXPIRY_YEAR.read(fields)
-    cvv = CVV.read(fields)
-    make_default = MAKE_DEFAULT.read(fields)
+    number, holder, month, year, cvv, make_default = read(
+        fields, NUMBER, HOLDER, EXPIRY_MONTH, EXPIRY_YEAR, CVV, MAKE_DEFAULT)
     if cvv and not (is_digits(cvv) and len(cvv) in (3, 4)):
         fields.error("O campo cvv deve ter 3 ou 4 dígitos.")
     if year and year < 100:

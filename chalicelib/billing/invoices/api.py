@@ -19,7 +19,7 @@ from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import PAGING, page_answer, read_page
 from chalicelib.web.routes import Body, PathId, Routes
-from chalicelib.web.schema import Bool, Choice, Day, Id, Integer, Money, Text, list_of, object_of, paged, ref
+from chalicelib.web.schema import Bool, Choice, Day, Id, Integer, Money, Text, list_of, object_of, paged, read, ref
 
 routes = Routes(__name__, tag="Faturas",
                 tag_description="Faturas, cobrança avulsa no cartão, painel de processamentos, perfis de suspensão.")
@@ -126,10 +126,7 @@ DEFAULT_PROFILE = Bool("padrao", "Perfil dos serviços sem perfil próprio.")
              body=Body("NovaFatura", (SERVICE, AMOUNT, DUE, DESCRIPTION)), result=("fatura", ref("Fatura")))
 def create(request: ApiRequest) -> Payload:
     fields = request.fields()
-    service_id = SERVICE.read(fields)
-    amount = AMOUNT.read(fields)
-    due = DUE.read(fields)
-    description = DESCRIPTION.read(fields)
+    service_id, amount, due, description = read(fields, SERVICE, AMOUNT, DUE, DESCRIPTION)
     fields.check()
     assert due is not None
     invoice = request.container.invoices.create(NewInvoice(service_id, amount, due, description))
@@ -143,10 +140,7 @@ def create(request: ApiRequest) -> Payload:
 def list_invoices(request: ApiRequest) -> Payload:
     """A service's invoices (the service is required: invoices are read by its index, never scanned)."""
     fields = request.fields()
-    service_id = LISTED_SERVICE.read(fields)
-    status = LISTED_STATUS.read(fields)
-    first = DUE_FROM.read(fields)
-    last = DUE_UNTIL.read(fields)
+    service_id, status, first, last = read(fields, LISTED_SERVICE, LISTED_STATUS, DUE_FROM, DUE_UNTIL)
     page = read_page(fields)
     fields.check()
     found = [i for i in request.container.invoices.of_service(service_id)
@@ -237,9 +231,7 @@ def settle_charge_by_hand(request: ApiRequest, invoice_id: int) -> Payload:
 def panel(request: ApiRequest) -> Payload:
     """Every attempt, failed ones included, newest first."""
     fields = request.fields()
-    recurring = RECURRING.read(fields)
-    status = ATTEMPT_STATUS.read(fields)
-    gateway = GATEWAY.read(fields)
+    recurring, status, gateway = read(fields, RECURRING, ATTEMPT_STATUS, GATEWAY)
     customer_id = CUSTOMER.read_optional(fields)
     page, period = checked_recent_page(fields, request.today())
     found = [a for a in request.container.charges.panel(period.first, period.last)
@@ -314,10 +306,8 @@ def _attempt_shape(request: ApiRequest, attempt: ChargeAttempt) -> dict[str, Any
 def create_profile(request: ApiRequest) -> Payload:
     """``padrao`` makes it the profile of services without one."""
     fields = request.fields()
-    description = PROFILE_DESCRIPTION.read(fields)
-    warning = WARNING_DAYS.read(fields)
-    suspension = SUSPENSION_DAYS.read(fields)
-    default = DEFAULT_PROFILE.read(fields)
+    description, warning, suspension, default = read(
+        fields, PROFILE_DESCRIPTION, WARNING_DAYS, SUSPENSION_DAYS, DEFAULT_PROFILE)
     fields.check()
     profile = request.container.suspension_profiles.create(description, warning, suspension, default)
     return success("Perfil de suspensão cadastrado com sucesso.", perfil_suspensao=_profile_shape(profile))
