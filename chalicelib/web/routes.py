@@ -14,7 +14,7 @@ How to add a route::
     NAME = Text("name", "Nome do técnico.", required=True, max_len=150)
 
     @routes.post("/configuracao/tecnico", Permission.CADASTRAR_TECNICOS, summary="Cadastrar técnico",
-                 body=Body("NovoTecnico", NAME), result=("tecnico", ref("Tecnico")))
+                 body=Body("NovoTecnico", (NAME,)), result=("tecnico", ref("Tecnico")))
     def create(request: ApiRequest) -> Payload:
         fields = request.fields()
         name = NAME.read(fields)
