@@ -80,8 +80,8 @@ def configure_zapme(request: ApiRequest) -> Payload:
     fields = request.fields()
     active = ACTIVE.read(fields)
     api = API_KEY.read(fields)
-    secret = SECRET.read(fields) if fields.has(SECRET.name) else None
-    url = URL.read(fields) if fields.has(URL.name) else None
+    secret = SECRET.read_optional(fields)
+    url = URL.read_optional(fields)
     fields.check()
     config = request.container.notification_settings.configure(WHATSAPP, active, api, secret, url,
                                                                request.user.username)
@@ -114,7 +114,7 @@ def save_template(request: ApiRequest, event: str) -> Payload:
     templates.kind_of(event)  # an unknown event is refused before the body is read
     fields = request.fields()
     active = TEMPLATE_ACTIVE.read(fields)
-    text = TEMPLATE_TEXT.read(fields) if fields.has(TEMPLATE_TEXT.name) else None
+    text = TEMPLATE_TEXT.read_optional(fields)
     fields.check()
     template = request.container.notification_settings.save_template(event, active, text)
     return success("Modelo de notificação salvo com sucesso.", modelo=_template_shape(template))
@@ -125,9 +125,7 @@ def save_template(request: ApiRequest, event: str) -> Payload:
             body=Body("PreferenciaNotificacaoEntrada", (WANTS_WHATSAPP,)),
             result=("notificacao", ref("PreferenciaNotificacao")))
 def set_preference(request: ApiRequest, customer_id: int) -> Payload:
-    fields = request.fields()
-    whatsapp = WANTS_WHATSAPP.read(fields)
-    fields.check()
+    whatsapp = request.read_one(WANTS_WHATSAPP)
     wanted = request.container.notification_settings.set_wants(customer_id, WHATSAPP, whatsapp)
     return success("Preferência de notificação salva com sucesso.",
                    notificacao={"id_cliente": customer_id, "whatsapp": wanted})

@@ -38,7 +38,7 @@ from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.routes import Body, PathId, Routes
 from chalicelib.web.schema import (
-    ID_DESCRIPTION,
+    ID_SCHEMA,
     Bool,
     Choice,
     ClockTime,
@@ -75,14 +75,13 @@ MIN_NOTE = 10
 # ------------------------------------------------------------------ fields
 # Each field a route reads, declared once: the views read it through these objects and the document
 # describes it from them.
-_ID: Schema = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1, "description": ID_DESCRIPTION}
 # ``tecnicos`` and ``ids_tecnicos`` are read by ``_technician_ids`` (too lenient for a typed field): their
 # schemas are written out.
 _TECHNICIANS: Schema = {
     "type": ["array", "object", "string"],
     "items": {"oneOf": [
-        object_of({"id": {**_ID, "description": "ID do técnico (GET configuracao/tecnico)."}}),
-        _ID,
+        object_of({"id": {**ID_SCHEMA, "description": "ID do técnico (GET configuracao/tecnico)."}}),
+        ID_SCHEMA,
     ]},
     "maxItems": MAX_TECHNICIANS,
     "description": "Técnicos da OS: lista de `{id}` (ou de IDs), objeto indexado (`{\"0\": {\"id\": 5}}`) ou "
@@ -91,7 +90,7 @@ _TECHNICIANS: Schema = {
 }
 TECHNICIANS = Raw("tecnicos", spec=_TECHNICIANS)
 TECHNICIAN_IDS = Raw("ids_tecnicos", spec={
-    "type": ["array", "string"], "items": _ID,
+    "type": ["array", "string"], "items": ID_SCHEMA,
     "description": "Alternativa a `tecnicos`: lista de IDs ou texto separado por vírgulas."})
 
 ORDER_ID = Id("id_ordem_servico", required=True)
@@ -172,7 +171,7 @@ EDITED_DESCRIPTION = Text("descricao_servico", "Nova descrição do serviço.", 
 EDITED_PRIORITY = Choice("prioridade", options=PRIORITIES)
 EDITED_TECHNICIANS = Raw("tecnicos", spec={**_TECHNICIANS, "description": "Substitui os técnicos da OS."})
 EDITED_TECHNICIAN_IDS = Raw("ids_tecnicos", spec={
-    "type": ["array", "string"], "items": _ID,
+    "type": ["array", "string"], "items": ID_SCHEMA,
     "description": "Lidos só junto com `tecnicos` (somados a eles): lista de IDs ou texto separado por vírgulas."})
 
 _ORDER_ANSWER = ("ordem_servico", ref("OrdemServicoAgenda"))
@@ -244,9 +243,7 @@ def open_order(request: ApiRequest) -> Payload:
              body=Body("IdOrdemServico", (ORDER_ID,)), result=_ORDER_ANSWER)
 def confirm(request: ApiRequest) -> Payload:
     """``POST ordem_servico/agendar``."""
-    fields = request.fields()
-    order_id = ORDER_ID.read(fields)
-    fields.check()
+    order_id = request.read_one(ORDER_ID)
     visible_order(request, order_id)
     order = request.container.service_orders.confirm(order_id)
     return success("Agendamento salvo com sucesso", ordem_servico=_schedule(request, order))
@@ -262,20 +259,19 @@ def reschedule(request: ApiRequest) -> Payload:
     """``POST ordem_servico/reagendar``: new interval, optionally a technician swap or another agenda."""
     fields = request.fields()
     order_id = ORDER_ID.read(fields)
-    start = _moment(fields, NEW_START_DAY, NEW_START_TIME)
-    end = _moment(fields, NEW_END_DAY, NEW_END_TIME)
+    interval = _interval(fields, NEW_START_DAY, NEW_START_TIME, NEW_END_DAY, NEW_END_TIME)
     old_user = OLD_TECHNICIAN.read_optional(fields)
     new_user = NEW_TECHNICIAN.read_optional(fields)
     if fields.has(OLD_TECHNICIAN.name) != fields.has(NEW_TECHNICIAN.name):
         fields.error("Os campos id_usuario_antigo e id_usuario_novo devem ser informados juntos.")
     agenda_id = NEW_AGENDA.read_optional(fields)
     fields.check()
-    assert start is not None and end is not None
+    assert interval is not None
     order = visible_order(request, order_id)
     technicians = None
     if old_user is not None and new_user is not None:
         technicians = _swap(request, order, old_user, new_user)
-    updated = request.container.service_orders.reschedule(order_id, Interval(start, end), agenda_id, technicians)
+    updated = request.container.service_orders.reschedule(order_id, interval, agenda_id, technicians)
     return success("Reagendamento salvo com sucesso", ordem_servico=_schedule(request, updated, seconds=False))
 
 
@@ -312,20 +308,19 @@ def close(request: ApiRequest) -> Payload:
     """``POST ordem_servico/fechar``: finishes the OS (its places are released) with the closing data."""
     fields = request.fields()
     order_id = ORDER_ID.read(fields)
-    start = _moment(fields, EXECUTED_START_DAY, EXECUTED_START_TIME)
-    end = _moment(fields, EXECUTED_END_DAY, EXECUTED_END_TIME)
+    executed = _interval(fields, EXECUTED_START_DAY, EXECUTED_START_TIME, EXECUTED_END_DAY, EXECUTED_END_TIME)
     status = CLOSING_STATUS.read(fields)
     description = CLOSING_DESCRIPTION.read(fields)
     reason_id = _closing_reason(fields)
     technicians = _technician_ids(request, fields, EXECUTED_BY, TECHNICIAN_IDS)
     generates_cost, billing_type, payment_method = read(fields, GENERATES_COST, BILLING_TYPE, PAYMENT_METHOD)
-    if start is not None and end is not None and end <= start:
+    if executed is not None and executed.end <= executed.start:
         fields.error("O término executado deve ser posterior ao início executado.")
     fields.check()
-    assert start is not None and end is not None
+    assert executed is not None
     order = visible_order(request, order_id)
     closing = Closing(
-        executed=Interval(start, end), status=status, description=description, reason_id=reason_id,
+        executed=executed, status=status, description=description, reason_id=reason_id,
         technician_ids=technicians or order.technician_ids, generates_cost=generates_cost,
         billing_type=billing_type, payment_method=payment_method, closed_by=request.user.username,
         closed_at=request.container.clock(),
@@ -343,9 +338,7 @@ def close(request: ApiRequest) -> Payload:
              result=("ordem_servico_mensagem", ref("MensagemOrdemServico")))
 def add_message(request: ApiRequest, order_id: int) -> Payload:
     """``POST ordem_servico/adicionar_mensagem/{id_ordem_servico}``."""
-    fields = request.fields()
-    text = MESSAGE.read(fields)
-    fields.check()
+    text = request.read_one(MESSAGE)
     visible_order(request, order_id)
     # The TCP peer API Gateway saw: X-Forwarded-For is whatever the client chose to write.
     message = request.container.service_orders.add_message(order_id, request.user.user_id, text,
@@ -366,8 +359,8 @@ def edit(request: ApiRequest) -> Payload:
     fields = request.fields()
     order_id = ORDER_ID.read(fields)
     agenda_id = EDITED_AGENDA.read_optional(fields)
-    description = EDITED_DESCRIPTION.read(fields) if fields.has(EDITED_DESCRIPTION.name) else None
-    priority = EDITED_PRIORITY.read(fields) if fields.has(EDITED_PRIORITY.name) else None
+    description = EDITED_DESCRIPTION.read_optional(fields)
+    priority = EDITED_PRIORITY.read_optional(fields)
     technicians = _technician_ids(request, fields, EDITED_TECHNICIANS, EDITED_TECHNICIAN_IDS) \
         if fields.raw(EDITED_TECHNICIANS.name) is not None else None
     if not fields.errors and agenda_id is None and description is None and priority is None and technicians is None:
@@ -450,6 +443,15 @@ def _programmed(request: ApiRequest, fields: Fields) -> Interval:
     else:
         end = start + (length or DEFAULT_LENGTH)
     return Interval(start, end)
+
+
+def _interval(fields: Fields, start_day: Day, start_time: ClockTime, end_day: Day,
+              end_time: ClockTime) -> Interval | None:
+    """The interval four required fields give (day and time of each end); None when one is missing
+    or wrong, its error already recorded."""
+    start = _moment(fields, start_day, start_time)
+    end = _moment(fields, end_day, end_time)
+    return Interval(start, end) if start is not None and end is not None else None
 
 
 def _moment(fields: Fields, day_field: Day, time_field: ClockTime) -> datetime | None:

@@ -274,6 +274,21 @@ def message_shape(message: OrderMessage, zone: tzinfo) -> dict[str, Any]:
 # These shapes as the OpenAPI document describes them; the routes that answer them register them.
 _DATE_BR: Schema = {"type": ["string", "null"], "examples": ["14/12/2026 09:00:00"]}
 _DATE_ISO: Schema = {"type": ["string", "null"], "examples": ["2026-12-14 09:00:00"]}
+
+
+def _programmed(date_schema: Schema) -> dict[str, Schema]:
+    """The visit as formats 1 and 2 and `abrir_os` describe it alike; dates in the format's own pattern."""
+    return {
+        "id_tipo_ordem_servico": {"type": ["integer", "null"]},
+        "prioridade": {"type": "string"},
+        "data_inicio_programado": date_schema,
+        "data_termino_programado": date_schema,
+        "descricao_abertura": {"type": "string"},
+        "descricao_servico": {"type": "string"},
+        "id_agenda_ordem_servico": {"type": ["integer", "null"]},
+    }
+
+
 SCHEMAS: dict[str, Schema] = {
     "OrdemServicoCliente": object_of({
         "id_ordem_servico": {"type": "integer"},
@@ -289,20 +304,14 @@ SCHEMAS: dict[str, Schema] = {
             "nome": {"type": "string"}, "valor": {"type": "number"}, "status": {"type": "string"},
             "status_prefixo": {"type": "string"}}),
     }, optional={
-        "id_tipo_ordem_servico": {"type": ["integer", "null"]},
+        **_programmed(_DATE_BR),
         "tipo": {"type": ["string", "null"]},
         "status_fechamento": {"type": ["string", "null"]},
-        "prioridade": {"type": "string"},
-        "data_inicio_programado": _DATE_BR,
-        "data_termino_programado": _DATE_BR,
         "data_inicio_executado": _DATE_BR,
         "data_termino_executado": _DATE_BR,
-        "descricao_abertura": {"type": "string"},
-        "descricao_servico": {"type": "string"},
         "descricao_fechamento": {"type": ["string", "null"]},
         "usuario_abertura": {"type": ["string", "null"]},
         "usuario_fechamento": {"type": ["string", "null"]},
-        "id_agenda_ordem_servico": {"type": ["integer", "null"]},
         "disponibilidade": {"type": "array", "items": {"enum": list(AVAILABILITY_DISPLAY)}},
         "tecnicos": list_of("TecnicoAgenda"),
         "atendimento": {"type": ["object", "null"]},
@@ -317,16 +326,10 @@ SCHEMAS: dict[str, Schema] = {
         "endereco_instalacao": {"type": "string",
                                 "examples": ["RUA X, 10 - CENTRO, CAMPINAS/SP | CEP: 13010-000"]},
     }, optional={
+        **_programmed(_DATE_ISO),
         "id_atendimento": {"type": ["integer", "null"]},
-        "id_tipo_ordem_servico": {"type": ["integer", "null"]},
         "tipo_ordem_servico": {"type": ["string", "null"]},
-        "prioridade": {"type": "string"},
         "data_cadastro": _DATE_ISO,
-        "data_inicio_programado": _DATE_ISO,
-        "data_termino_programado": _DATE_ISO,
-        "descricao_abertura": {"type": "string"},
-        "descricao_servico": {"type": "string"},
-        "id_agenda_ordem_servico": {"type": ["integer", "null"]},
         "tecnicos": {"type": "array", "items": object_of(optional={
             "id": {"type": "integer"}, "name": {"type": ["string", "null"]},
             "pivot": object_of(optional={"id_ordem_servico": {"type": "integer"},
@@ -379,15 +382,9 @@ SCHEMAS: dict[str, Schema] = {
             "display": {"type": "string"}, "id_cliente_servico": {"type": "integer"},
             "cliente": {"type": "object"}}),
     }, optional={
-        "id_tipo_ordem_servico": {"type": ["integer", "null"]},
+        **_programmed(_DATE_ISO),
         "tipo_ordem_servico": {"type": "object"},
-        "descricao_abertura": {"type": "string"},
-        "descricao_servico": {"type": "string"},
-        "prioridade": {"type": "string"},
         "data_cadastro": _DATE_ISO,
-        "data_inicio_programado": _DATE_ISO,
-        "data_termino_programado": _DATE_ISO,
-        "id_agenda_ordem_servico": {"type": ["integer", "null"]},
         "disponibilidade": {"type": "array", "items": {"type": "string"}},
         "tecnicos": list_of("TecnicoAgenda"),
     }, description="A OS de `abrir_os`; datas `AAAA-MM-DD HH:MM:SS`, status em snake-case."),

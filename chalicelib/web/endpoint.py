@@ -30,7 +30,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import chalice
 
@@ -61,9 +61,10 @@ from chalicelib.web.validation import Fields
 
 if TYPE_CHECKING:
     from chalicelib.web.routes import PathParam, RouteInfo, Routes
-    from chalicelib.web.schema import Allowed, Schema
+    from chalicelib.web.schema import Allowed, Input, Schema
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PUBLIC = "__public__"
 AUTHENTICATED = "__authenticated__"
@@ -97,6 +98,13 @@ class ApiRequest:
 
     def fields(self) -> Fields:
         return Fields(self.input, allowed=self.allowed)
+
+    def read_one(self, input_field: Input[T]) -> T:
+        """The value of a route's only input, checked: a wrong one raises the Portuguese validation error."""
+        fields = self.fields()
+        value = input_field.read(fields)
+        fields.check()
+        return value
 
     def now(self) -> datetime:
         """The provider's wall clock: its time zone's, as clients send and read dates."""

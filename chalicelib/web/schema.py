@@ -34,11 +34,10 @@ H = TypeVar("H")
 # The names a route may read, nested for objects and lists of objects (None: anything below).
 Allowed = Mapping[str, "Allowed | None"]
 
-ID_DESCRIPTION = "Inteiro positivo; aceito também como texto (\"12\")."
+# An id in a body, as clients send it: a number or a numeric string. Also the items of id lists.
+ID_SCHEMA: Schema = {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1,
+                     "description": "Inteiro positivo; aceito também como texto (\"12\")."}
 BOOL_DESCRIPTION = "true/false; aceita também 1/0, \"sim\"/\"nao\", \"true\"/\"false\"."
-MONEY_DESCRIPTION = "Valor em reais com no máximo duas casas decimais (\"99.90\" ou 99.9)."
-_DAY_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_MOMENT_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$"
 
 
 def ref(name: str) -> Schema:
@@ -53,13 +52,13 @@ def list_of(name: str) -> Schema:
 def object_of(required: Mapping[str, Schema] | None = None, optional: Mapping[str, Schema] | None = None,
         description: str = "") -> Schema:
     """An object schema: the properties it always has (``required``, in that order) and those it may have."""
-    schema: Schema = {"type": "object"}
-    if description:
-        schema["description"] = description
-    if required:
-        schema["required"] = list(required)
-    schema["properties"] = {**(required or {}), **(optional or {})}
-    return schema
+    return _given({"type": "object"}, description=description or None, required=list(required) if required else None,
+                  properties={**(required or {}), **(optional or {})})
+
+
+def _given(schema: Schema, **keywords: Any) -> Schema:
+    """``schema`` with the keywords that have a value (None: the keyword is left out)."""
+    return {**schema, **{name: value for name, value in keywords.items() if value is not None}}
 
 
 def envelope(payload: Mapping[str, Schema] | None = None) -> Schema:
@@ -97,6 +96,10 @@ class Input(Generic[T]):
     def read(self, fields: Fields) -> T:  # pragma: no cover - every subclass has its own
         raise NotImplementedError
 
+    def read_optional(self, fields: Fields) -> T | None:
+        """None when the field is not sent (for a change: keep the current value)."""
+        return self.read(fields) if fields.has(self.name) else None
+
     def _schema(self, query: bool) -> Schema:  # pragma: no cover - every subclass has its own
         raise NotImplementedError
 
@@ -119,12 +122,8 @@ class Text(Input[str]):
         return fields.text(self.name, required=self.required, max_len=self.max_len, min_len=self.min_len)
 
     def _schema(self, query: bool) -> Schema:
-        schema: Schema = {"type": "string", "maxLength": self.max_len}
-        if self.min_len:
-            schema["minLength"] = self.min_len
-        if self.pattern:
-            schema["pattern"] = self.pattern
-        return schema
+        return _given({"type": "string", "maxLength": self.max_len}, minLength=self.min_len or None,
+                      pattern=self.pattern or None)
 
 
 @dataclass(frozen=True)
@@ -146,19 +145,10 @@ class Integer(Input[int]):
         return fields.integer(self.name, required=self.required, minimum=self.minimum, maximum=self.maximum,
                               default=self.default)
 
-    def read_optional(self, fields: Fields) -> int | None:
-        """None when the field is not sent."""
-        return self.read(fields) if fields.has(self.name) else None
-
     def _schema(self, query: bool) -> Schema:
         schema: Schema = {"type": "integer"} if query else {"type": ["integer", "string"], "pattern": "^-?[0-9]+$"}
-        if self.minimum is not None:
-            schema["minimum"] = self.minimum
-        if self.maximum is not None:
-            schema["maximum"] = self.maximum
-        if not self.required and self.default:
-            schema["default"] = self.default
-        return schema
+        return _given(schema, minimum=self.minimum, maximum=self.maximum,
+                      default=self.default if not self.required and self.default else None)
 
 
 @dataclass(frozen=True)
@@ -174,7 +164,7 @@ class Id(Input[int]):
     def _schema(self, query: bool) -> Schema:
         if query:
             return {"type": "integer", "minimum": 1}
-        return {"type": ["integer", "string"], "pattern": "^[0-9]+$", "minimum": 1, "description": ID_DESCRIPTION}
+        return dict(ID_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -215,7 +205,8 @@ class Money(Input[int]):
 
     def _schema(self, query: bool) -> Schema:
         return {"type": ["number", "string"], "pattern": "^[0-9]{1,12}([.,][0-9]{1,2})?$", "minimum": 0,
-                "description": MONEY_DESCRIPTION, "examples": ["99.90"]}
+                "description": "Valor em reais com no máximo duas casas decimais (\"99.90\" ou 99.9).",
+                "examples": ["99.90"]}
 
 
 @dataclass(frozen=True)
@@ -224,7 +215,7 @@ class Day(Input[date | None]):
         return fields.day(self.name, required=self.required)
 
     def _schema(self, query: bool) -> Schema:
-        return {"type": "string", "format": "date", "pattern": _DAY_PATTERN,
+        return {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
                 "description": f"AAAA-MM-DD, de {MIN_DATE.isoformat()} a {MAX_DATE.isoformat()}."}
 
 
@@ -238,7 +229,7 @@ class Moment(Input[datetime | None]):
         return fields.moment(self.name, required=self.required, end_of_day=self.end_of_day)
 
     def _schema(self, query: bool) -> Schema:
-        return {"type": "string", "pattern": _MOMENT_PATTERN,
+        return {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?)?$",
                 "description": f"AAAA-MM-DD ou AAAA-MM-DD HH:MM:SS, de {MIN_DATE.isoformat()} a "
                                f"{MAX_DATE.isoformat()}."}
 
@@ -296,10 +287,8 @@ class Items(Input[list[Fields]]):
         return self.of
 
     def _schema(self, query: bool) -> Schema:
-        schema: Schema = {"type": "array", "maxItems": self.max_items, "items": object_schema(self.of)}
-        if self.required:
-            schema["minItems"] = 1
-        return schema
+        return _given({"type": "array", "maxItems": self.max_items, "items": object_schema(self.of)},
+                      minItems=1 if self.required else None)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,14 @@ from datetime import datetime, time
 from typing import Any
 
 from chalicelib.auth.permissions import Permission
-from chalicelib.billing.charging.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt
+from chalicelib.billing.charging.charges import (
+    APPROVED,
+    DECLINED,
+    ERROR,
+    MANUAL_SETTLE_AFTER,
+    PROCESSING,
+    ChargeAttempt,
+)
 from chalicelib.billing.gateways.registry import registry
 from chalicelib.billing.invoices.service import STATUSES as INVOICE_STATUSES
 from chalicelib.billing.invoices.service import Invoice, NewInvoice
@@ -206,7 +213,8 @@ def charge_card(request: ApiRequest, invoice_id: int) -> Payload:
              summary="Conciliar à mão uma cobrança de resultado desconhecido",
              description="Para a tentativa que o gateway não sabe informar (a API v1 da GetNet não tem consulta): "
                          "depois de conferir no portal do gateway, `cobrado` paga a fatura e `nao_cobrado` a libera "
-                         "para nova tentativa. Só para tentativas com mais de 5 minutos.",
+                         "para nova tentativa. Só para tentativas com mais de "
+                         f"{MANUAL_SETTLE_AFTER.seconds // 60} minutos.",
              path_params=(INVOICE,), body=Body("ConciliacaoCartao", (VERDICT, NOTE)),
              result=("processamento", ref("Processamento")))
 def settle_charge_by_hand(request: ApiRequest, invoice_id: int) -> Payload:
