@@ -10,7 +10,7 @@ from typing import Any
 
 from chalicelib.auth.permissions import Permission
 from chalicelib.billing.cards.service import Card, NewCard, Wallet, unavailable
-from chalicelib.billing.gateways.registry import ENVIRONMENTS, registry
+from chalicelib.billing.gateways.registry import ENVIRONMENTS, GatewaySpec, registry
 from chalicelib.billing.gateways.settings import GatewayChange, GatewayConfig
 from chalicelib.billing.recurring.choice import RecurringChoice
 from chalicelib.clock import local
@@ -20,7 +20,7 @@ from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.inputs import CARD_NUMBER_FIELD
 from chalicelib.web.routes import Body, PathId, PathText, Routes
-from chalicelib.web.schema import Bool, Choice, Id, Integer, Obj, Text, list_of, object_of, read, ref
+from chalicelib.web.schema import Bool, Choice, Id, Integer, Obj, Text, envelope, list_of, object_of, read, ref
 
 routes = Routes(__name__, tag="Cartões",
                 tag_description="Gateways de cartão e cartões dos clientes, guardados como tokens cifrados.")
@@ -47,6 +47,14 @@ routes.schemas({
                                 "description": "Por que o cartão não pode ser cobrado agora: recusado pelo "
                                                "emissor, vencido, ou cadastrado num gateway que não está mais "
                                                "configurado."},
+    }),
+    "GatewayDisponivel": object_of({
+        "gateway": {"type": "string", "enum": list(registry.names())}, "nome": {"type": "string"},
+        "credenciais": {"type": "array", "items": {"type": "string"},
+                        "description": "Os campos de `credenciais` que o gateway exige."},
+        "credenciais_visiveis": {"type": "array", "items": {"type": "string"},
+                                 "description": "Os identificadores entre elas, devolvidos em claro."},
+        "ambientes": {"type": "array", "items": {"type": "string", "enum": list(ENVIRONMENTS)}},
     }),
     "CobrancaServico": object_of(optional={
         "id_cliente_servico": {"type": "integer"}, "pagamento_recorrente": {"type": "boolean"},
@@ -162,11 +170,20 @@ def remove_gateway(request: ApiRequest, gateway: str) -> Payload:
 
 
 @routes.get("/configuracao/integracao/cartao_credito", Permission.CONFIGURAR_INTEGRACOES,
-            summary="Gateways de cartão configurados", result=("integracoes", list_of("IntegracaoCartao")))
+            summary="Gateways de cartão configurados",
+            description="`integracoes`: as configuradas, sem segredos; `gateways`: todos os que esta implantação "
+                        "sabe usar, com as credenciais que cada um exige (o formulário do console é feito disso).",
+            raw=envelope({"integracoes": list_of("IntegracaoCartao"), "gateways": list_of("GatewayDisponivel")}))
 def list_gateways(request: ApiRequest) -> Payload:
     """Never the secrets."""
     return success("Dados consultados com sucesso.", integracoes=[
-        _config_shape(request, c) for c in request.container.gateway_settings.list()])
+        _config_shape(request, c) for c in request.container.gateway_settings.list()],
+        gateways=[_available_shape(spec) for spec in registry.specs()])
+
+
+def _available_shape(spec: GatewaySpec) -> dict[str, Any]:
+    return {"gateway": spec.name, "nome": spec.label, "credenciais": list(spec.credential_fields),
+            "credenciais_visiveis": list(spec.shown_credentials), "ambientes": list(ENVIRONMENTS)}
 
 
 # -------------------------------------------------------------------- cards

@@ -9,6 +9,7 @@ import * as agendas from './agendas.js';
 import * as ordens from './ordens.js';
 import * as clientes from './clientes.js';
 import * as cobrancas from './cobrancas.js';
+import * as configuracoes from './configuracoes.js';
 
 const SCREENS = [
   { path: 'agenda-tecnicos', title: 'Agenda de Técnicos', module: calendario, permission: 'Consultar ordem de serviço' },
@@ -16,6 +17,9 @@ const SCREENS = [
   { path: 'ordens', title: 'Ordens de Serviço', module: ordens, permission: 'Consultar ordem de serviço' },
   { path: 'clientes', title: 'Clientes e Cartões', module: clientes, permission: 'Gerenciar cartões' },
   { path: 'cobrancas', title: 'Cobranças no Cartão', module: cobrancas, permission: 'Consultar processamentos de cartão' },
+  // Shown when any of its areas is allowed; each area checks its own permission.
+  { path: 'configuracoes', title: 'Configurações', module: configuracoes,
+    allowed: () => configuracoes.allowedAreas(user, can).length > 0 },
 ];
 
 const main = document.getElementById('conteudo');
@@ -28,7 +32,7 @@ function can(permission) {
 }
 
 function allowedScreens() {
-  return SCREENS.filter((s) => can(s.permission));
+  return SCREENS.filter((s) => (s.allowed ? s.allowed() : can(s.permission)));
 }
 
 function parseHash() {

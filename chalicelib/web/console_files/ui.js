@@ -46,6 +46,18 @@ export function field(label, control, hint) {
   return h('div', { class: 'campo' }, parts);
 }
 
+// An on/off switch (a checkbox with the switch role) with its label and an optional hint: { el, input }.
+export function switchControl(label, checked, hint) {
+  const input = h('input', { type: 'checkbox', role: 'switch', checked: Boolean(checked) });
+  const parts = [h('label', { class: 'chave' }, input, h('span', { class: 'trilho', 'aria-hidden': 'true' }), ` ${label}`)];
+  if (hint) {
+    const hintId = uid('dica');
+    input.setAttribute('aria-describedby', hintId);
+    parts.push(h('small', { id: hintId, class: 'dica' }, hint));
+  }
+  return { el: h('div', { class: 'campo' }, parts), input };
+}
+
 // A message box: errors are alerts (read out at once), the rest status messages.
 // A floating box (over the calendar, so the grid does not move under the pointer) can be closed.
 export function showMessage(box, kind, msg, errors = []) {

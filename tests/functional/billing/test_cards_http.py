@@ -47,6 +47,16 @@ def test_gateway_credentials_are_sealed_and_never_returned(admin: Http) -> None:
     assert kept["credenciais"] == {"merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID}
 
 
+def test_the_listing_names_every_gateway_the_deployment_can_use_with_the_credentials_it_needs(admin: Http) -> None:
+    """What the console builds its settings form from: nothing about gateways is written in the page."""
+    available = ok(admin.request("GET", GATEWAYS))["gateways"]
+    assert [(g["gateway"], g["nome"], g["credenciais"], g["credenciais_visiveis"]) for g in available] == [
+        ("cielo", "Cielo", ["merchant_id", "merchant_key"], ["merchant_id"]),
+        ("getnet", "GetNet", ["client_id", "client_secret", "seller_id"], ["client_id", "seller_id"]),
+    ]
+    assert all(g["ambientes"] == ["sandbox", "producao"] for g in available)
+
+
 def test_a_change_keeps_what_it_leaves_out(admin: Http) -> None:
     created = ok(admin.request("PUT", f"{GATEWAYS}/cielo", {"credenciais": {
         "merchant_id": CieloSimulator.DEFAULT_MERCHANT_ID, "merchant_key": CIELO_KEY}}))["integracao"]

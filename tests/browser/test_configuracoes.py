@@ -1,0 +1,131 @@
+"""Configurações: the settings screens, each behind its permission."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import PHONE, Console, ConsoleStack
+from tests.browser.seed import CIELO_KEY, CIELO_MERCHANT_ID, Operator, provider_today
+
+pytestmark = [pytest.mark.browser, pytest.mark.stack]
+
+SWITCH = "Permite Recorrência Automática"
+
+
+def gateway_form(page: Page, name: str) -> object:
+    return page.get_by_role("form", name=name)
+
+
+def invoice_status(operator: Operator, service: int, invoice: int, settled: bool) -> str:
+    """The invoice's status once no charge of it is in flight (``settled``: wait for a paid one)."""
+    deadline = time.monotonic() + 60
+    while True:
+        invoices = operator.ok("GET", "financeiro/fatura", id_cliente_servico=service)["faturas"]
+        status = str(next(i for i in invoices if i["id_fatura"] == invoice)["status"])
+        if not settled or status == "paga":
+            return status
+        assert time.monotonic() < deadline, invoices
+        time.sleep(0.3)
+
+
+def test_switching_automatic_recurrence_off_in_the_console_stops_the_next_tick_from_charging(
+        console: Console, console_stack: ConsoleStack) -> None:
+    operator = console_stack.operator
+    customer, service = operator.customer(40, "Fabio Recorrente")
+    operator.card(customer, 0)
+    operator.ok("PUT", f"cliente_servico/{service}/cobranca", {"pagamento_recorrente": True})
+    due = (provider_today() + timedelta(days=10)).isoformat()
+    invoice = operator.invoice(service, due)
+
+    page = console.page
+    console.login(hash_="#/configuracoes/cartao")
+    expect(page.get_by_role("heading", name="Configurações · Integrações · Cartão de Crédito")).to_be_visible()
+    cielo, getnet = gateway_form(page, "Cielo"), gateway_form(page, "GetNet")
+    expect(cielo).to_contain_text("Credenciais configuradas")
+    expect(getnet).to_contain_text("Não configurado")
+    # Credentials are write-only: the key is never on the page, the merchant id (an identifier) is.
+    expect(cielo.get_by_label("Merchant Key")).to_have_value("")
+    expect(cielo.get_by_label("Merchant Key")).to_have_attribute("placeholder", "configurada — digite para substituir")
+    expect(cielo).to_contain_text(f"Atual: {CIELO_MERCHANT_ID}")
+    assert CIELO_KEY not in page.content()
+    switch = cielo.get_by_role("switch", name=SWITCH)
+    expect(switch).to_be_checked()
+    console.shot("20-configuracoes-cartao")
+
+    try:
+        switch.click()
+        expect(cielo).to_contain_text(f"{SWITCH}: desligado para Cielo.")
+        expect(cielo.get_by_role("switch", name=SWITCH)).not_to_be_checked()
+        listed = operator.ok("GET", "configuracao/integracao/cartao_credito")["integracoes"]
+        assert [i["permite_recorrencia_automatica"] for i in listed if i["gateway"] == "cielo"] == [False]
+        report = operator.tick(f"{due}T10:00:00-03:00")["tarefas"]["cobrancas_recorrentes"]
+        assert report.get("enfileiradas", 0) == 0, report
+        assert invoice_status(operator, service, invoice, settled=False) == "aberta"
+
+        cielo.get_by_role("switch", name=SWITCH).click()
+        expect(cielo).to_contain_text(f"{SWITCH}: ligado para Cielo.")
+    finally:
+        operator.ok("PUT", "configuracao/integracao/cartao_credito/cielo", {"permite_recorrencia_automatica": True})
+    report = operator.tick(f"{due}T11:00:00-03:00")["tarefas"]["cobrancas_recorrentes"]
+    assert report["enfileiradas"] >= 1, report
+    assert invoice_status(operator, service, invoice, settled=True) == "paga"
+    console.assert_no_errors()
+
+
+def test_a_gateway_is_configured_from_its_form_and_a_wrong_one_is_refused_with_nothing_changed(
+        console: Console, console_stack: ConsoleStack) -> None:
+    operator = console_stack.operator
+    page = console.page
+    console.login(hash_="#/configuracoes/cartao")
+    getnet = gateway_form(page, "GetNet")
+    # Some credentials typed, not all: the API refuses and nothing is stored.
+    getnet.get_by_label("Client ID").fill("cliente-getnet")
+    getnet.get_by_role("button", name="Configurar").click()
+    expect(getnet.get_by_role("alert")).to_contain_text("client_secret")
+    assert [i for i in operator.ok("GET", "configuracao/integracao/cartao_credito")["integracoes"]
+            if i["gateway"] == "getnet"] == []
+
+    getnet.get_by_label("Client Secret").fill("segredo-getnet-123")
+    getnet.get_by_label("Seller ID").fill("vendedor-getnet")
+    getnet.get_by_role("button", name="Configurar").click()
+    getnet = gateway_form(page, "GetNet")
+    expect(getnet).to_contain_text("Integração GetNet salva.")
+    expect(getnet).to_contain_text("Credenciais configuradas")
+    expect(getnet.get_by_label("Client Secret")).to_have_value("")
+    assert "segredo-getnet-123" not in page.content()
+    saved = next(i for i in operator.ok("GET", "configuracao/integracao/cartao_credito")["integracoes"]
+                 if i["gateway"] == "getnet")
+    # New, inactive (Cielo stays where new cards go), without automatic recurrence.
+    assert (saved["ativo"], saved["permite_recorrencia_automatica"], saved["credenciais"]) == \
+        (False, False, {"client_id": "cliente-getnet", "seller_id": "vendedor-getnet"})
+
+    getnet.get_by_role("button", name="Remover integração").click()
+    dialog = page.locator("dialog.confirmacao")
+    expect(dialog).to_contain_text("Remover a integração GetNet?")
+    dialog.get_by_role("button", name="Remover").click()
+    expect(gateway_form(page, "GetNet")).to_contain_text("Não configurado")
+    assert [i["gateway"] for i in operator.ok("GET", "configuracao/integracao/cartao_credito")["integracoes"]] == \
+        ["cielo"]
+    console.assert_no_errors()
+
+
+def test_settings_are_hidden_and_refused_without_the_permission(open_console: Callable[..., Console],
+                                                                console_stack: ConsoleStack) -> None:
+    console_stack.operator.ok("POST", "configuracao/usuario", {
+        "username": "atendente", "password": "senha-atendente-1", "nome": "Atendente",
+        "permissoes": ["Consultar ordem de serviço"]})
+    console = open_console(PHONE)
+    page = console.page
+    console.login("atendente", "senha-atendente-1")
+    menu = page.get_by_role("navigation", name="Telas do console")
+    expect(menu.get_by_role("link", name="Agenda de Técnicos")).to_be_visible()
+    expect(menu.get_by_role("link", name="Configurações")).to_have_count(0)
+    console.open("#/configuracoes/cartao")
+    # Not a screen of theirs: the console goes to their first screen instead.
+    expect(page.locator(".barra-agenda")).to_be_visible()
+    assert "#/agenda-tecnicos" in page.url
+    console.assert_no_errors()
