@@ -34,7 +34,8 @@ routes.schemas({
     "PreferenciaNotificacao": object_of(optional={"id_cliente": {"type": "integer"}, "whatsapp": {"type": "boolean"}}),
     "MensagemWhatsApp": object_of(optional={
         "id": {"type": "string", "description": "Id do evento (uma mensagem por evento)."},
-        "evento": {"type": "string"}, "id_cliente": {"type": "integer"},
+        "evento": {"type": "string"}, "descricao_evento": {"type": "string", "examples": ["OS agendada"]},
+        "id_cliente": {"type": "integer"},
         "telefone": {"type": ["string", "null"], "examples": ["5511987654321"]},
         "texto": {"type": ["string", "null"]},
         "status": {"type": "string", "enum": list(STATUSES)},
@@ -183,6 +184,8 @@ def _message_shape(request: ApiRequest, message: OutgoingMessage) -> dict[str, A
     return {
         "id": message.event_id,
         "evento": message.event,
+        "descricao_evento": templates.EVENTS[message.event].description if message.event in templates.EVENTS
+        else message.event,
         "id_cliente": message.customer_id,
         "telefone": message.address or None,
         "texto": message.text or None,

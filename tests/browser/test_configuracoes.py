@@ -6,7 +6,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+import requests
+from playwright.sync_api import Locator, Page, expect
+
+from sandbox.simulators.zapme import ZapMeSimulator
 
 from tests.browser.conftest import PHONE, Console, ConsoleStack
 from tests.browser.seed import CIELO_KEY, CIELO_MERCHANT_ID, Operator, provider_today
@@ -16,7 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.stack]
 SWITCH = "Permite Recorrência Automática"
 
 
-def gateway_form(page: Page, name: str) -> object:
+def gateway_form(page: Page, name: str) -> Locator:
     return page.get_by_role("form", name=name)
 
 
@@ -128,4 +131,71 @@ def test_settings_are_hidden_and_refused_without_the_permission(open_console: Ca
     # Not a screen of theirs: the console goes to their first screen instead.
     expect(page.locator(".barra-agenda")).to_be_visible()
     assert "#/agenda-tecnicos" in page.url
+    console.assert_no_errors()
+
+
+def test_zapme_set_up_in_the_console_reports_its_status_and_a_test_message_reaches_the_simulator(
+        console: Console, console_stack: ConsoleStack) -> None:
+    simulator = console_stack.stack.state["simulators"]["zapme"]
+    page = console.page
+    console.login(hash_="#/configuracoes/zapme")
+    account = page.get_by_role("form", name="Conta ZapMe")
+    expect(account).to_contain_text("A ZapMe ainda não foi configurada.")
+    account.get_by_role("switch", name="Ativo").check()
+    account.get_by_label("Chave API").fill(ZapMeSimulator.DEFAULT_API)
+    account.get_by_label("Chave secreta").fill(ZapMeSimulator.DEFAULT_SECRET)
+    account.get_by_role("button", name="Salvar").click()
+    expect(account.get_by_role("status")).to_contain_text("salva")
+    expect(account.get_by_label("Chave secreta")).to_have_value("")
+    expect(account.get_by_label("Chave secreta")).to_have_attribute("placeholder", "configurada — digite para substituir")
+    assert ZapMeSimulator.DEFAULT_SECRET not in page.content()
+
+    status = page.get_by_role("region", name="Situação na ZapMe")
+    status.get_by_role("button", name="Consultar situação").click()
+    expect(status).to_contain_text("Conectado")
+
+    test = page.get_by_role("form", name="Mensagem de teste")
+    test.get_by_label("Celular com DDD").fill("(11) 98765-4321")
+    test.get_by_label("Texto (opcional)").fill("Teste do console do provedor")
+    test.get_by_role("button", name="Enviar mensagem de teste").click()
+    expect(test.get_by_role("status")).to_contain_text("Mensagem de teste enviada.")
+    console.shot("21-configuracoes-zapme")
+    sent = requests.get(f"{simulator}/__sandbox/messages", params={"phone": "5511987654321"}, timeout=10).json()
+    assert [m["message"] for m in sent] == ["Teste do console do provedor"], sent
+    console.assert_no_errors()
+
+
+def test_a_template_edited_in_the_console_shows_its_preview_and_a_wrong_variable_is_refused(
+        console: Console, console_stack: ConsoleStack) -> None:
+    operator = console_stack.operator
+    page = console.page
+    console.login(hash_="#/configuracoes/modelos?evento=os_agendada")
+    editor = page.get_by_role("form", name="OS agendada")
+    text = editor.get_by_label("Texto da mensagem")
+    preview = editor.get_by_role("region", name="Prévia com dados de exemplo")
+    expect(preview.locator(".previa-texto")).not_to_be_empty()
+
+    text.fill("Olá {{primeiro_nome}}, sua visita é dia {{data}} às ")
+    editor.get_by_role("button", name="Inserir a variável hora_inicio").click()
+    expect(text).to_have_value("Olá {{primeiro_nome}}, sua visita é dia {{data}} às {{hora_inicio}}")
+    expect(preview.locator(".previa-texto")).to_have_text("Olá Maria, sua visita é dia 15/12/2026 às 09:00")
+    console.shot("22-configuracoes-modelos")
+
+    text.fill("Olá {{apelido}}")
+    expect(preview.get_by_role("alert")).to_contain_text("apelido")
+    editor.get_by_role("button", name="Salvar modelo").click()
+    expect(editor.get_by_role("alert")).to_have_count(2)  # the preview's and the save's
+    expect(editor.get_by_role("alert").last).to_contain_text("apelido")
+    saved = next(m for m in operator.ok("GET", "configuracao/notificacao/modelo")["modelos"]
+                 if m["evento"] == "os_agendada")
+    assert saved["padrao"] is True  # the refused text changed nothing
+
+    text.fill("Olá {{primeiro_nome}}, até dia {{data}}!")
+    editor.get_by_role("button", name="Salvar modelo").click()
+    editor = page.get_by_role("form", name="OS agendada")
+    expect(editor).to_contain_text("Texto personalizado")
+    expect(editor.get_by_role("status").first).to_contain_text("salvo")
+    saved = next(m for m in operator.ok("GET", "configuracao/notificacao/modelo")["modelos"]
+                 if m["evento"] == "os_agendada")
+    assert (saved["texto"], saved["padrao"], saved["ativo"]) == ("Olá {{primeiro_nome}}, até dia {{data}}!", False, True)
     console.assert_no_errors()

@@ -19,7 +19,8 @@ def test_login_shows_the_menu_and_logout_forgets_the_token(console: Console) -> 
 
     console.login()
     menu = page.get_by_role("navigation", name="Telas do console")
-    for screen in ("Agenda de Técnicos", "Agendas", "Ordens de Serviço", "Clientes e Cartões", "Cobranças no Cartão"):
+    for screen in ("Agenda de Técnicos", "Agendas", "Ordens de Serviço", "Clientes", "Cobranças no Cartão",
+                   "Configurações"):
         expect(menu.get_by_role("link", name=screen)).to_be_visible()
     expect(menu.get_by_role("link", name="Agenda de Técnicos")).to_have_attribute("aria-current", "page")
     assert page.evaluate("sessionStorage.getItem('console.token')")

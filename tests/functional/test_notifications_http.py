@@ -146,6 +146,7 @@ def test_a_declined_payment_sends_one_message_rendered_in_brazilian_format(
     [logged] = log(http)
     assert (logged["id"], logged["status"], logged["telefone"], logged["id_zapme"]) == \
         (event["id"], "enviada", "5511987654321", str(sent[0]["id"]))
+    assert (logged["evento"], logged["descricao_evento"]) == ("pagamento_recusado", "Pagamento recusado")
     assert [t["resultado"] for t in logged["tentativas"]] == ["enviada"]
     assert ZapMeSimulator.DEFAULT_SECRET not in json.dumps(logged)
 

@@ -15,7 +15,7 @@ const SCREENS = [
   { path: 'agenda-tecnicos', title: 'Agenda de Técnicos', module: calendario, permission: 'Consultar ordem de serviço' },
   { path: 'agendas', title: 'Agendas', module: agendas, permission: 'Consultar agenda de OS' },
   { path: 'ordens', title: 'Ordens de Serviço', module: ordens, permission: 'Consultar ordem de serviço' },
-  { path: 'clientes', title: 'Clientes e Cartões', module: clientes, permission: 'Gerenciar cartões' },
+  { path: 'clientes', title: 'Clientes', module: clientes, permission: 'Consultar clientes' },
   { path: 'cobrancas', title: 'Cobranças no Cartão', module: cobrancas, permission: 'Consultar processamentos de cartão' },
   // Shown when any of its areas is allowed; each area checks its own permission.
   { path: 'configuracoes', title: 'Configurações', module: configuracoes,

@@ -1,14 +1,15 @@
-// Clientes e Cartões: find a customer, then the card panel (list, add,
-// remove with confirmation, make default; cards are never edited) and, per
-// service, the "Pagamento Recorrente" switch with the card it charges.
+// Clientes: find a customer, then their whole billing picture: per service its state, suspension profile,
+// recurring payment and invoices (cliente_servico.js); the card panel (list, add, remove with confirmation,
+// make default; cards are never edited); the WhatsApp messages sent to them and the opt-out switch
+// (cliente_mensagens.js). Each part shows only with the permission its API needs.
 //   #/clientes              search
-//   #/clientes/<id>         one customer's panel
+//   #/clientes/<id>         one customer's page
 import { api } from './api.js';
+import { messagesSection } from './cliente_mensagens.js';
+import { serviceBlock } from './cliente_servico.js';
 import {
-  busy, confirmDialog, customerSearchBy, dateBR, field, fillRows, h, messageBox, money, replace, showError, showMessage,
+  busy, confirmDialog, customerSearchBy, dateBR, field, fillRows, h, messageBox, replace, showError, showMessage,
 } from './ui.js';
-
-const SERVICE_STATUS = { servico_habilitado: 'Serviço habilitado', servico_suspenso: 'Serviço suspenso' };
 
 export function render(main, ctx) {
   const [id] = ctx.rest;
@@ -28,7 +29,7 @@ function renderSearch(main, ctx) {
   const form = h('form', { class: 'filtros-linha', role: 'search', 'aria-label': 'Buscar cliente' },
     field('Buscar por', searchBy), field('Termo', term), button);
   main.append(h('section', { class: 'tela tela-clientes' },
-    h('div', { class: 'barra' }, h('h1', {}, 'Clientes e Cartões')), form, box, results));
+    h('div', { class: 'barra' }, h('h1', {}, 'Clientes')), form, box, results));
 
   async function search() {
     const p = new URLSearchParams({ busca: searchBy.value, termo: term.value.trim() });
@@ -85,10 +86,14 @@ function renderPanel(main, ctx, customerId) {
     h('div', { class: 'campo caixa' }, h('label', {}, makeDefault, ' Tornar este o cartão padrão')),
     h('div', { class: 'acoes' }, addButton));
 
+  const showsCards = ctx.can('Gerenciar cartões');
+  const messages = messagesSection(customerId, ctx);
   main.append(h('section', { class: 'tela tela-cliente' },
     h('div', { class: 'barra' }, heading, h('a', { class: 'botao secundario', href: '#/clientes' }, 'Outro cliente')),
     details, box,
-    h('section', { class: 'painel', 'aria-labelledby': 'cartoes-titulo' },
+    h('section', { class: 'painel', 'aria-labelledby': 'servicos-titulo' },
+      h('h2', { id: 'servicos-titulo' }, 'Serviços, faturas e pagamento recorrente'), servicesList),
+    showsCards ? h('section', { class: 'painel', 'aria-labelledby': 'cartoes-titulo' },
       h('h2', { id: 'cartoes-titulo' }, 'Cartões de crédito'),
       h('p', { class: 'dica' }, 'Cartões não podem ser editados: para trocar dados, remova e cadastre de novo.'),
       h('table', { class: 'tabela cartoes' },
@@ -96,9 +101,8 @@ function renderPanel(main, ctx, customerId) {
         h('thead', {}, h('tr', {}, ['Bandeira', 'Final', 'Titular', 'Validade', 'Padrão', 'Cadastrado em', 'Ações']
           .map((t) => h('th', { scope: 'col' }, t)))),
         cardsBody),
-      addForm),
-    h('section', { class: 'painel', 'aria-labelledby': 'servicos-titulo' },
-      h('h2', { id: 'servicos-titulo' }, 'Serviços e pagamento recorrente'), servicesList)));
+      addForm) : null,
+    messages.el));
 
   function renderCards() {
     fillRows(cardsBody, cards, cardRow, 7, 'Nenhum cartão cadastrado.');
@@ -150,70 +154,6 @@ function renderPanel(main, ctx, customerId) {
       h('td', { class: 'acoes-linha' }, card.padrao ? null : makeIt, remove));
   }
 
-  // One service's "Pagamento Recorrente": built once, then refreshed in place (card list, effective card)
-  // after card changes, so a switch the user is touching is never swapped for another element.
-  function serviceBlock(service) {
-    const titleId = `servico-${service.id_cliente_servico}`;
-    const toggle = h('input', { type: 'checkbox', role: 'switch', 'aria-describedby': `${titleId}-efetivo` });
-    const choice = h('select', {});
-    const effective = h('p', { id: `${titleId}-efetivo`, class: 'dica' });
-    const serviceBox = messageBox();
-    let billing = null;
-    let changes = 0; // a refresh read before the user's last change is not shown
-
-    function show(current) {
-      billing = current;
-      toggle.checked = current.pagamento_recorrente;
-      replace(choice, h('option', { value: '' }, 'Cartão padrão do cliente'),
-        cards.map((c) => h('option', { value: String(c.id_cartao), selected: current.id_cartao === c.id_cartao },
-          `${c.bandeira} •••• ${c.ultimos_digitos}${c.padrao ? ' (padrão)' : ''}`)));
-      effective.textContent = effectiveText(current);
-    }
-
-    async function saveChoice() {
-      changes += 1;
-      toggle.disabled = true;
-      choice.disabled = true;
-      try {
-        const answer = await api('PUT', `cliente_servico/${service.id_cliente_servico}/cobranca`, { body: {
-          pagamento_recorrente: toggle.checked, id_cartao: choice.value ? Number(choice.value) : null,
-        } });
-        show(answer.cobranca);
-        showMessage(serviceBox, 'ok', billing.pagamento_recorrente ? 'Pagamento recorrente ligado.' : 'Pagamento recorrente desligado.');
-      } catch (error) {
-        if (billing) show(billing);
-        showError(serviceBox, error);
-      } finally {
-        toggle.disabled = false;
-        choice.disabled = false;
-      }
-    }
-
-    async function refresh() {
-      const asked = changes;
-      const answer = await api('GET', `cliente_servico/${service.id_cliente_servico}/cobranca`);
-      if (asked === changes) show(answer.cobranca);
-    }
-
-    toggle.addEventListener('change', saveChoice);
-    choice.addEventListener('change', saveChoice);
-    const el = h('article', { class: 'servico', 'aria-labelledby': titleId, dataset: { servico: service.id_cliente_servico } },
-      h('h3', { id: titleId }, `${service.nome} — ${money(service.valor)}`),
-      h('p', { class: 'dica' }, `${service.endereco_instalacao.completo || ''} · ${SERVICE_STATUS[service.status] || service.status}`),
-      h('div', { class: 'linha' },
-        h('label', { class: 'chave' }, toggle, h('span', { class: 'trilho', 'aria-hidden': 'true' }), ' Pagamento Recorrente'),
-        field('Cartão cobrado', choice)),
-      effective, serviceBox);
-    return { el, refresh };
-  }
-
-  function effectiveText(billing) {
-    const card = billing.cartao_efetivo;
-    if (!card) return 'Nenhum cartão para cobrar: cadastre um cartão para ligar o pagamento recorrente.';
-    const which = `${card.bandeira} •••• ${card.ultimos_digitos}`;
-    return billing.id_cartao ? `Cobra o cartão ${which}.` : `Cobra o cartão padrão (${which}).`;
-  }
-
   async function loadCards() {
     cards = (await api('GET', `cliente/${customerId}/cartao`)).cartoes;
     renderCards();
@@ -222,8 +162,15 @@ function renderPanel(main, ctx, customerId) {
   let blocks = null;
   async function loadServices() {
     if (!blocks) {
-      blocks = services.map(serviceBlock);
+      blocks = services.map((service) => serviceBlock(service, ctx, () => cards));
       replace(servicesList, blocks.length ? blocks.map((b) => b.el) : h('p', {}, 'O cliente não tem serviços.'));
+      servicesList.setAttribute('aria-busy', 'true');
+      try {
+        await Promise.all(blocks.map((b) => b.first()));
+      } finally {
+        servicesList.removeAttribute('aria-busy');
+      }
+      return;
     }
     servicesList.setAttribute('aria-busy', 'true');
     try {
@@ -272,8 +219,8 @@ function renderPanel(main, ctx, customerId) {
       heading.textContent = customer.nome_razaosocial;
       details.textContent = `Código ${customer.codigo_cliente} · ${customer.cpf_cnpj} · ${customer.telefone_primario || ''}`;
       services = customer.servicos;
-      await loadCards();
-      await loadServices();
+      if (showsCards) await loadCards();
+      await Promise.all([loadServices(), messages.load()]);
     } catch (error) {
       showError(box, error);
     }

@@ -4,12 +4,23 @@
 //   #/configuracoes/<area>
 import { h, replace } from './ui.js';
 import * as cartao from './config_cartao.js';
+import * as modelos from './config_modelos.js';
+import * as perfis from './config_perfis.js';
+import * as tecnicos from './config_tecnicos.js';
+import * as usuarios from './config_usuarios.js';
+import * as zapme from './config_zapme.js';
+
+// Areas only administrators open (their API routes are admin-only, not tied to a permission).
+export const ADMIN = 'Administrador';
 
 export const AREAS = [
   { path: 'cartao', title: 'Integrações · Cartão de Crédito', permission: 'Configurar integrações', module: cartao },
+  { path: 'zapme', title: 'Integrações · ZapMe', permission: 'Configurar integrações', module: zapme },
+  { path: 'modelos', title: 'Modelos de mensagem', permission: 'Configurar notificações', module: modelos },
+  { path: 'perfis', title: 'Perfis de suspensão', permission: 'Consultar faturas', module: perfis },
+  { path: 'usuarios', title: 'Usuários', permission: ADMIN, module: usuarios },
+  { path: 'tecnicos', title: 'Técnicos', permission: 'Consultar técnicos', module: tecnicos },
 ];
-
-export const ADMIN = 'Administrador';
 
 // The areas `user` may open (`can` tells a permission); the administrators' ones need the admin flag.
 export function allowedAreas(user, can) {
