@@ -81,11 +81,11 @@ NOT_CONFIGURED = "A integração com a {provider} não está configurada ou ativ
 # Refusals of the operator's calls (account status, test message): nothing was sent.
 NOT_SET_UP = "A integração com a {provider} não está configurada: salve a api e o secret da {provider} primeiro."
 INACTIVE = "A integração com a {provider} está desativada: ative-a para consultar a conta ou enviar um teste."
+ADDRESS_REFUSED = ("O endereço configurado da API da {provider} não é permitido ({reason}): configure a url da "
+                   "{provider} novamente, com o secret. Nada foi enviado.")
 # The operator's test message when they write none.
 TEST_TEXT = ("Mensagem de teste da integração com a {provider}: se você a recebeu, o envio por {label} está "
              "funcionando.")
-ADDRESS_REFUSED = ("O endereço configurado da API da {provider} não é permitido ({reason}): configure a url da "
-                   "{provider} novamente, com o secret. Nada foi enviado.")
 OPTED_OUT = "O cliente optou por não receber mensagens de {label}."
 
 
