@@ -15,7 +15,6 @@ def test_login_shows_the_menu_and_logout_forgets_the_token(console: Console) -> 
     page = console.page
     page.goto(console.url)
     expect(page.get_by_role("heading", name="Console do Provedor")).to_be_visible()
-    console.shot("01-login")
 
     console.login()
     menu = page.get_by_role("navigation", name="Telas do console")
