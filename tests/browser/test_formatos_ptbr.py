@@ -50,6 +50,9 @@ def test_dates_and_money_show_and_are_typed_pt_br_in_an_en_us_browser(
     data = console_stack.data
     console = english_console(open_console)
     page = console.page
+    # The browser's own check of a required field speaks Portuguese too.
+    page.get_by_role("button", name="Entrar").click()
+    assert page.get_by_label("Usuário").evaluate("el => el.validationMessage") == "Preencha este campo."
 
     # The charge panel: its period typed and shown dd/mm/aaaa, amounts in reais.
     console.login(hash_="#/cobrancas")

@@ -141,7 +141,7 @@ function renderForm(main, ctx, agendaId) {
       h('button', { type: 'button', class: 'link', 'aria-label': `Desbloquear ${dateBR(day)}`, onclick: () => {
         closed.delete(day);
         renderClosed();
-      } }, 'remover'))));
+      } }, 'desbloquear'))));
   }
 
   function addWindow(w = { dias_semana: ['segunda', 'terca', 'quarta', 'quinta', 'sexta'], hora_inicio: '08:00:00',
