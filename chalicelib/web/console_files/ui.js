@@ -339,7 +339,8 @@ export function moneyInput({ cents = null, required = false, min = null } = {}) 
 // Shows each masked input's problem under `root` (or `root` itself when it is one), focuses the first
 // one, and returns them as "Label: problem" lines for a message box; [] when every one is right.
 export function validateFields(root) {
-  const inputs = root.matches?.('[data-mascara]') ? [root] : [...root.querySelectorAll('[data-mascara]')];
+  const inputs = (root.matches?.('[data-mascara]') ? [root] : [...root.querySelectorAll('[data-mascara]')])
+    .filter((input) => !input.disabled);
   const problems = inputs.map((input) => [input, input.checkField()]).filter(([, message]) => message);
   if (problems.length) problems[0][0].focus();
   return problems.map(([input, message]) => {
@@ -390,14 +391,15 @@ function maskedInput(kind, attrs, mask) {
   return input;
 }
 
-// Validity kept current on every keystroke; shown when the field is left, when a full value is
-// impossible, when a form's own check stops on it, and cleared as soon as it is right again.
+// Validity kept current on every keystroke. The problem is shown when the field is left, when a
+// full value is impossible, or when a form's own check stops on it; while a value is being typed
+// again it is hidden, and it goes as soon as the value is right.
 function wireChecks(input, problem, complete) {
   const current = () => problem(input.value.trim());
   input.addEventListener('input', () => {
     const message = current();
     input.setCustomValidity(message);
-    if (input.getAttribute('aria-invalid') === 'true' || (message && complete(input.value))) showFieldError(input, message);
+    showFieldError(input, complete(input.value) ? message : '');
   });
   input.addEventListener('change', () => input.checkField());
   input.addEventListener('invalid', () => showFieldError(input, input.validationMessage));
