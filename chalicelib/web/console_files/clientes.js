@@ -5,7 +5,8 @@
 //   #/clientes/<id>         one customer's panel
 import { api } from './api.js';
 import {
-  busy, confirmDialog, customerSearchBy, dateBR, field, fillRows, h, messageBox, money, replace, showError, showMessage,
+  busy, confirmDialog, customerSearchBy, dataTable, dateBR, field, fillRows, h, messageBox, money, replace, showError,
+  showMessage,
 } from './ui.js';
 
 const SERVICE_STATUS = { servico_habilitado: 'Serviço habilitado', servico_suspenso: 'Serviço suspenso' };
@@ -91,11 +92,8 @@ function renderPanel(main, ctx, customerId) {
     h('section', { class: 'painel', 'aria-labelledby': 'cartoes-titulo' },
       h('h2', { id: 'cartoes-titulo' }, 'Cartões de crédito'),
       h('p', { class: 'dica' }, 'Cartões não podem ser editados: para trocar dados, remova e cadastre de novo.'),
-      h('table', { class: 'tabela cartoes' },
-        h('caption', { class: 'visualmente-oculto' }, 'Cartões do cliente'),
-        h('thead', {}, h('tr', {}, ['Bandeira', 'Final', 'Titular', 'Validade', 'Padrão', 'Cadastrado em', 'Ações']
-          .map((t) => h('th', { scope: 'col' }, t)))),
-        cardsBody),
+      dataTable('Cartões do cliente', ['Bandeira', 'Final', 'Titular', 'Validade', 'Padrão', 'Cadastrado em', 'Ações'],
+        cardsBody, 'cartoes'),
       addForm),
     h('section', { class: 'painel', 'aria-labelledby': 'servicos-titulo' },
       h('h2', { id: 'servicos-titulo' }, 'Serviços e pagamento recorrente'), servicesList)));
