@@ -26,7 +26,7 @@ from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
 from chalicelib.clock import local
 from chalicelib.customers.model import Customer, Service, name_tokens
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
-from chalicelib.notify.channels import Account, ChannelConfig, Delivery, SendResult
+from chalicelib.notify.channels import Account, AccountStatus, ChannelConfig, Delivery, SendResult
 from chalicelib.notify.service import FAILED, RETRYING, SENDING, OutgoingMessage, Template
 from chalicelib.queues import Message
 from chalicelib.sealing import Sealed
@@ -463,7 +463,8 @@ class PlainSealer:
 class EmailChannel:
     """A second notification channel, in memory: e-mail through a provider called Correio. Answers each send
     from ``answers`` (sent, with an id of its own, when none is left) and keeps in ``sent`` what it was asked to
-    send, with the account it was given."""
+    send, with the account it was given; answers ``account_status`` with ``status`` and keeps in ``asked`` the
+    accounts it was asked about."""
 
     name = "email"
     label = "e-mail"
@@ -475,6 +476,8 @@ class EmailChannel:
     def __init__(self) -> None:
         self.answers: list[SendResult] = []
         self.sent: list[tuple[Account, str, str]] = []
+        self.status = AccountStatus(True, "Conta Correio ativa.", service_status="active", plan="Básico")
+        self.asked: list[Account] = []
 
     def address(self, customer: Customer) -> str | None:
         return customer.email if "@" in customer.email else None
@@ -488,6 +491,10 @@ class EmailChannel:
             return self.answers.pop(0)
         return SendResult(Delivery.SENT, "E-mail aceito.", f"correio-{len(self.sent)}", "queued",
                           {"id": f"correio-{len(self.sent)}"})
+
+    def account_status(self, account: Account) -> AccountStatus:
+        self.asked.append(account)
+        return self.status
 
 
 class InMemoryGatewayConfigs:

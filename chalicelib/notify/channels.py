@@ -33,7 +33,12 @@ Say SMS through a provider called Acme. Write:
      go later (timeout, connection error, 408, 429, 5xx, an unreadable answer). The service records a
      permanent failure and stops; a temporary one makes the queue deliver the event again. Keep the call,
      timeouts included, well under ``service.LEASE``; never retry a POST inside it (the queue retries);
-     log neither the secret, the address nor the text.
+     log neither the secret, the address nor the text. The operator's test message
+     (``NotificationSettings.send_test``) goes through the same ``send``.
+   - ``account_status(account)``: one call asking the provider about the account now (do the credentials
+     work, the plan, a device session if the channel has one), answered as an :class:`AccountStatus`,
+     failures included (``ok`` False with the reason), never raised. ``NotificationSettings.account_status``
+     serves it to a route of the channel's own (as ``configuracao/integracao/zapme/status``).
 
 2. Its settings. A channel's account at its provider is a :class:`ChannelConfig` (active, api key, sealed
    secret, base url), kept per channel name by the notification store with nothing to add there, and set
@@ -109,6 +114,22 @@ class SendResult:
 
 
 @dataclass(frozen=True)
+class AccountStatus:
+    """The channel's account as its provider answers for it now: the plan, and the device session of a channel
+    that has one (WhatsApp's phone)."""
+
+    ok: bool  # the provider answered with the account's data (the credentials work)
+    reason: str  # in Portuguese, for the operator
+    service_status: str = ""  # the provider's word for the account (ZapMe's ``active``...); "" when none came
+    plan: str = ""
+    due_date: str = ""  # as the provider wrote it
+    device_connected: bool | None = None  # None when unknown, or the channel has no device
+    authenticated_at: str = ""  # when the device session started, as the provider wrote it
+    raw: dict[str, Any] = field(default_factory=dict)  # the provider's answer, the secret masked
+    http_status: int | None = None  # None when no answer came
+
+
+@dataclass(frozen=True)
 class ChannelConfig:
     """A channel's account at its provider, as configured."""
 
@@ -162,6 +183,9 @@ class Channel(Protocol):
 
     def send(self, account: Account, address: str, text: str) -> SendResult:
         """Send ``text`` to ``address``; the provider's failures are classified, not raised."""
+
+    def account_status(self, account: Account) -> AccountStatus:
+        """Ask the provider about the account now; its failures are answered (``ok`` False), not raised."""
 
 
 class Channels:

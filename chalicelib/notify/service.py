@@ -25,6 +25,13 @@ failure and nothing is sent, the secret not even opened.
 
 Each call to a provider counts once in the business metrics: sent, or failed
 (temporary and permanent failures alike); a skipped message counts nothing.
+
+Operators check a channel's settings with two calls made on request, through
+the same channel, address check and sealed secret as the consumer, but with
+no event, no queue and no record: the provider's view of the account
+(``NotificationSettings.account_status``) and one test message to a number
+they give (``send_test``), neither retried, logged in any customer's message
+log, nor counted in the metrics (they are not notifications).
 """
 from __future__ import annotations
 
@@ -37,9 +44,17 @@ from typing import Any, Protocol
 from chalicelib.allowed_hosts import AllowedHosts, UrlRefused
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Customer
-from chalicelib.errors import NotFoundError, ValidationError
+from chalicelib.errors import BusinessRuleError, NotFoundError, ValidationError
 from chalicelib.notify import templates
-from chalicelib.notify.channels import Account, Channel, ChannelConfig, Channels, Delivery, SendResult
+from chalicelib.notify.channels import (
+    Account,
+    AccountStatus,
+    Channel,
+    ChannelConfig,
+    Channels,
+    Delivery,
+    SendResult,
+)
 from chalicelib.ports import MESSAGES_FAILED, MESSAGES_SENT, Metrics
 from chalicelib.queues import MAX_RECEIVE_COUNT, Message
 from chalicelib.sealing import Sealer
@@ -63,6 +78,14 @@ DESTINATION_REFUSED = ("Envio bloqueado: o endereço configurado da API da {prov
                        "Configure a url da {provider} novamente, com o secret; nada foi enviado.")
 NO_TEMPLATE = "O evento {event} não tem mensagem de {labels}."
 NOT_CONFIGURED = "A integração com a {provider} não está configurada ou ativa."
+# Refusals of the operator's calls (account status, test message): nothing was sent.
+NOT_SET_UP = "A integração com a {provider} não está configurada: salve a api e o secret da {provider} primeiro."
+INACTIVE = "A integração com a {provider} está desativada: ative-a para consultar a conta ou enviar um teste."
+ADDRESS_REFUSED = ("O endereço configurado da API da {provider} não é permitido ({reason}): configure a url da "
+                   "{provider} novamente, com o secret. Nada foi enviado.")
+# The operator's test message when they write none.
+TEST_TEXT = ("Mensagem de teste da integração com a {provider}: se você a recebeu, o envio por {label} está "
+             "funcionando.")
 OPTED_OUT = "O cliente optou por não receber mensagens de {label}."
 
 
@@ -76,6 +99,15 @@ class Template:
     active: bool
     text: str
     custom: bool = False  # False: our default text
+
+
+@dataclass(frozen=True)
+class Preview:
+    """An event's template rendered with each variable's example."""
+
+    event: str
+    text: str
+    examples: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -169,13 +201,59 @@ class NotificationSettings:
         return next(t for t in self.templates() if t.event == event)
 
     def save_template(self, event: str, active: bool, text: str | None) -> Template:
+        current, chosen = self._checked_text(event, text)
+        template = Template(event, active, chosen, custom=text is not None or current.custom)
+        self._store.save_template(template)
+        return template
+
+    def preview(self, event: str, text: str | None) -> Preview:
+        """``text`` (None: the event's current one) rendered with the examples of the event's variables, refused
+        as saving it would be. Nothing is stored."""
+        _, chosen = self._checked_text(event, text)
+        examples = templates.EVENTS[event].examples()
+        return Preview(event, templates.render(chosen, examples), examples)
+
+    def _checked_text(self, event: str, text: str | None) -> tuple[Template, str]:
+        """The event's current template and the text a change would give it (``text``, or the current one when
+        None), checked: an unknown event, an empty text or a variable the event does not have is refused."""
         kind = templates.kind_of(event)
         current = self.template(event)
         chosen = current.text if text is None else text
         templates.check(kind, chosen)
-        template = Template(event, active, chosen, custom=text is not None or current.custom)
-        self._store.save_template(template)
-        return template
+        return current, chosen
+
+    def account_status(self, channel: str) -> AccountStatus:
+        """The channel's account as its provider answers now; refused when the channel is not configured and
+        active, or the provider did not answer with the account (unreachable, credentials refused)."""
+        found, account = self._account(channel)
+        status = found.account_status(account)
+        if not status.ok:
+            raise BusinessRuleError(status.reason)
+        return status
+
+    def send_test(self, channel: str, address: str, text: str | None, user: str) -> SendResult:
+        """Send ``text`` (None: ``TEST_TEXT``) to ``address`` through ``channel`` now, the operator's test of its
+        settings: the provider's answer, classified; refused, nothing sent, when the channel is not configured
+        and active."""
+        found, account = self._account(channel)
+        chosen = TEST_TEXT.format(provider=found.provider, label=found.label) if text is None else text
+        result = found.send(account, address, chosen)
+        logger.info("%s: test message asked by %s: %s", found.name, user, result.classification.value)
+        return result
+
+    def _account(self, channel: str) -> tuple[Channel, Account]:
+        """The channel, configured and active, with its account opened for a call made now."""
+        found = self.channels[channel]
+        config = self._store.channel_config(found.name)
+        if config is None:
+            raise BusinessRuleError(NOT_SET_UP.format(provider=found.provider))
+        if not config.active:
+            raise BusinessRuleError(INACTIVE.format(provider=found.provider))
+        try:
+            return found, _open_account(found, config, self._sealer)
+        except UrlRefused as refused:
+            logger.warning("%s: configured address not on the allow-list; nothing sent", found.name)
+            raise BusinessRuleError(ADDRESS_REFUSED.format(provider=found.provider, reason=refused)) from None
 
     def wants(self, customer_id: int, channel: str) -> bool:
         """Whether the customer takes messages through ``channel`` (every channel, until they opt out)."""
@@ -197,6 +275,13 @@ class NotificationSettings:
         else:
             found = self._store.between(first, last)
         return sorted(found, key=lambda m: (m.created_at, m.event_id), reverse=True)
+
+
+def _open_account(channel: Channel, config: ChannelConfig, sealer: Sealer) -> Account:
+    """What a call to the provider is given: the checked, rebuilt address (never the stored text) and the opened
+    secret. Raises ``UrlRefused`` for an address off the channel's allow-list, the secret not even opened."""
+    url = channel.hosts.check(config.url or channel.default_url)
+    return Account(url, config.api, sealer.open(config.secret, channel.secret_context))
 
 
 def _same_address(hosts: AllowedHosts, chosen: str, stored: str) -> bool:
@@ -285,16 +370,14 @@ class Notifier:
         return " ".join(refusals)
 
     def _send(self, event_id: str, route: _Route, text: str) -> SendResult:
-        channel, config = route.channel, route.config
+        channel = route.channel
         try:
-            url = channel.hosts.check(config.url or channel.default_url)
+            account = _open_account(channel, route.config, self._sealer)
         except UrlRefused as refused:
             logger.warning("%s: configured address not on the allow-list; message %s not sent", channel.name,
                            event_id)
             return SendResult(Delivery.PERMANENT, DESTINATION_REFUSED.format(provider=channel.provider,
                                                                              reason=refused))
-        # The checked, rebuilt address (never the stored text) goes to the channel.
-        account = Account(url, config.api, self._sealer.open(config.secret, channel.secret_context))
         return channel.send(account, route.address, text)
 
     def _record(self, channel: Channel, claimed: OutgoingMessage, result: SendResult, receive_count: int) -> str:

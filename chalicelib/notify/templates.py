@@ -1,7 +1,8 @@
 """The message of each event, whichever channel sends it: its documented
-variables, a default text in Portuguese, validation of the provider's own
-text, rendering, and the Brazilian formats people read (``R$ 1.234,56``,
-``10/12/2026``, ``14:00``). Pure: no I/O."""
+variables (each with a realistic example, for previews), a default text in
+Portuguese, validation of the provider's own text, rendering, and the
+Brazilian formats people read (``R$ 1.234,56``, ``10/12/2026``, ``14:00``).
+Pure: no I/O."""
 from __future__ import annotations
 
 import re
@@ -18,36 +19,58 @@ MAX_TEXT = 1000  # WhatsApp takes more; a notice longer than this is a letter no
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")
 BRACES = re.compile(r"\{\{|\}\}")
 
-CUSTOMER = {"nome": "Nome do cliente", "primeiro_nome": "Primeiro nome do cliente"}
-ORDER = {**CUSTOMER, "numero_os": "Número da OS", "data": "Dia da visita (dd/mm/aaaa)",
-         "hora_inicio": "Início da janela (hh:mm)", "hora_fim": "Fim da janela (hh:mm)"}
-INVOICE = {**CUSTOMER, "numero_fatura": "Número da fatura", "valor": "Valor (R$ 1.234,56)",
-           "data_vencimento": "Vencimento (dd/mm/aaaa)"}
-CHARGE = {**INVOICE, "cartao": "Cartão (bandeira e finais)", "motivo": "Resposta do banco (código e mensagem)",
-          "orientacao": "O que o cliente deve fazer", "proxima_tentativa": "Dia da nova tentativa (ou vazio)"}
+
+
+@dataclass(frozen=True)
+class Variable:
+    description: str
+    example: str  # a realistic value, in the format ``variables_of`` renders it: what a preview shows
+
+
+# Each variable is declared once, with its example; the examples tell one story (a visit moved from the 12th to
+# the 15th, an invoice due on the 10th declined on the card, suspension on the 25th).
+CUSTOMER = {"nome": Variable("Nome do cliente", "MARIA DA SILVA"),
+            "primeiro_nome": Variable("Primeiro nome do cliente", "Maria")}
+ORDER = {**CUSTOMER, "numero_os": Variable("Número da OS", "1042"),
+         "data": Variable("Dia da visita (dd/mm/aaaa)", "15/12/2026"),
+         "hora_inicio": Variable("Início da janela (hh:mm)", "09:00"),
+         "hora_fim": Variable("Fim da janela (hh:mm)", "11:00")}
+PREVIOUS_WINDOW = {"data_anterior": Variable("Dia anterior (dd/mm/aaaa)", "12/12/2026"),
+                   "hora_inicio_anterior": Variable("Início anterior (hh:mm)", "14:00"),
+                   "hora_fim_anterior": Variable("Fim anterior (hh:mm)", "16:00")}
+INVOICE = {**CUSTOMER, "numero_fatura": Variable("Número da fatura", "7310"),
+           "valor": Variable("Valor (R$ 1.234,56)", "R$ 99,90"),
+           "data_vencimento": Variable("Vencimento (dd/mm/aaaa)", "10/12/2026")}
+CARD = {"cartao": Variable("Cartão (bandeira e finais)", "Visa •••• 1234")}
+CHARGE = {**INVOICE, **CARD, "motivo": Variable("Resposta do banco (código e mensagem)", "05 - Não Autorizada"),
+          "orientacao": Variable("O que o cliente deve fazer", "Faremos uma nova tentativa amanhã."),
+          "proxima_tentativa": Variable("Dia da nova tentativa (ou vazio)", "11/12/2026")}
+SUSPENSION = {**INVOICE, "data_bloqueio": Variable("Dia da suspensão", "25/12/2026")}
 
 
 @dataclass(frozen=True)
 class EventKind:
     name: str
     description: str
-    variables: Mapping[str, str]
+    variables: Mapping[str, Variable]
     default_text: str
+
+    def examples(self) -> dict[str, str]:
+        """Each variable's example: what a preview renders the text with."""
+        return {name: variable.example for name, variable in self.variables.items()}
 
 
 EVENTS: dict[str, EventKind] = {e.name: e for e in (
     EventKind("os_agendada", "OS agendada", ORDER,
               "Olá, {{primeiro_nome}}! Sua visita técnica (OS {{numero_os}}) está agendada para {{data}}, entre "
               "{{hora_inicio}} e {{hora_fim}}."),
-    EventKind("os_reagendada", "OS reagendada", {
-        **ORDER, "data_anterior": "Dia anterior (dd/mm/aaaa)", "hora_inicio_anterior": "Início anterior (hh:mm)",
-        "hora_fim_anterior": "Fim anterior (hh:mm)"},
+    EventKind("os_reagendada", "OS reagendada", {**ORDER, **PREVIOUS_WINDOW},
               "Olá, {{primeiro_nome}}! Sua visita técnica (OS {{numero_os}}) mudou para {{data}}, entre "
               "{{hora_inicio}} e {{hora_fim}}."),
     EventKind("os_cancelada", "OS cancelada", ORDER,
               "Olá, {{primeiro_nome}}. A visita técnica da OS {{numero_os}}, marcada para {{data}} às "
               "{{hora_inicio}}, foi cancelada."),
-    EventKind("pagamento_aprovado", "Pagamento aprovado", {**INVOICE, "cartao": CHARGE["cartao"]},
+    EventKind("pagamento_aprovado", "Pagamento aprovado", {**INVOICE, **CARD},
               "Olá, {{primeiro_nome}}! Recebemos o pagamento de {{valor}} da fatura com vencimento em "
               "{{data_vencimento}} no cartão {{cartao}}. Obrigado!"),
     EventKind("pagamento_recusado", "Pagamento recusado", CHARGE,
@@ -56,10 +79,10 @@ EVENTS: dict[str, EventKind] = {e.name: e for e in (
     EventKind("cartao_requer_acao", "Cartão requer ação do cliente", CHARGE,
               "Olá, {{primeiro_nome}}. Não conseguimos cobrar {{valor}} no cartão {{cartao}}: {{motivo}}. "
               "{{orientacao}}"),
-    EventKind("aviso_suspensao", "Aviso de suspensão", {**INVOICE, "data_bloqueio": "Dia da suspensão"},
+    EventKind("aviso_suspensao", "Aviso de suspensão", SUSPENSION,
               "Olá, {{primeiro_nome}}. A fatura de {{valor}} com vencimento em {{data_vencimento}} está em "
               "aberto. Para evitar a suspensão do serviço em {{data_bloqueio}}, faça o pagamento."),
-    EventKind("servico_suspenso", "Serviço suspenso", {**INVOICE, "data_bloqueio": "Dia da suspensão"},
+    EventKind("servico_suspenso", "Serviço suspenso", SUSPENSION,
               "Olá, {{primeiro_nome}}. Seu serviço foi suspenso pela fatura de {{valor}} vencida em "
               "{{data_vencimento}}. Após o pagamento ele é reabilitado."),
 )}

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from chalicelib.allowed_hosts import AllowedHosts
 from chalicelib.customers.model import Customer
-from chalicelib.notify.channels import WHATSAPP, Account, SendResult
+from chalicelib.notify.channels import WHATSAPP, Account, AccountStatus, SendResult
 from chalicelib.notify.phones import whatsapp_number
 
 # ZapMe's API (its HTTP client, chalicelib.notify.zapme, is imported when a message is sent: it loads requests).
@@ -25,6 +25,7 @@ ZAPME_HOSTS = AllowedHosts.parse(DEFAULT_BASE_URL)
 
 class ZapMeSender(Protocol):
     def send(self, phone: str, text: str) -> SendResult: ...
+    def account(self) -> AccountStatus: ...
 
 
 # Builds a ZapMe client from (base URL, api, opened secret): ZapMeClient, or a stand-in in tests.
@@ -59,3 +60,7 @@ class ZapMeWhatsApp:
 
     def send(self, account: Account, address: str, text: str) -> SendResult:
         return self._clients(account.url, account.api, account.secret).send(address, text)
+
+    def account_status(self, account: Account) -> AccountStatus:
+        """ZapMe's ``/status``: the plan and whether the WhatsApp phone is connected."""
+        return self._clients(account.url, account.api, account.secret).account()

@@ -36,13 +36,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import requests
 
-from chalicelib.notify.channels import Delivery, SendResult
+from chalicelib.notify.channels import AccountStatus, Delivery, SendResult
 
 logger = logging.getLogger(__name__)
 
@@ -79,20 +78,6 @@ READ_TIMED_OUT = "A ZapMe não respondeu a tempo; nova tentativa mais tarde."
 NO_CONNECTION = "Sem conexão com a ZapMe; nova tentativa mais tarde."
 NETWORK_FAILURE = "Falha de comunicação com a ZapMe; nova tentativa mais tarde."
 SUBJECTS = {"send": "o envio", "status": "a consulta da mensagem", "account": "a consulta da conta"}
-
-
-@dataclass(frozen=True)
-class AccountStatus:
-    """``/status``: the ZapMe plan and whether its WhatsApp device session is up."""
-
-    ok: bool  # ZapMe answered with the account data
-    reason: str  # in Portuguese
-    service_status: str = ""  # ``active``...
-    plan: str = ""
-    due_date: str = ""
-    device_connected: bool | None = None  # ``auth.status``; None when unknown
-    raw: dict[str, Any] = field(default_factory=dict)
-    http_status: int | None = None
 
 
 class ZapMeClient:
@@ -146,7 +131,8 @@ class ZapMeClient:
         return self._classify(answer, "status", message_id)
 
     def account(self) -> AccountStatus:
-        """``/status``: the plan and the WhatsApp device session (``auth.status``)."""
+        """``/status``: the plan (``service``: ``plan``, ``duedate``, ``status``) and the WhatsApp device session
+        (``auth``: ``status``, ``authenticated_at``)."""
         form = {"api": self._api, "secret": self._secret}
         answer = self._exchange("account", lambda http: http.post(
             f"{self._base}/status", data=form, timeout=self._timeout, allow_redirects=False))
@@ -165,7 +151,8 @@ class ZapMeClient:
                   False: "O WhatsApp da ZapMe está desconectado: reconecte o aparelho no painel da ZapMe.",
                   None: "Conta ZapMe consultada."}[connected]
         return AccountStatus(True, reason, service_status=_text(service.get("status")), plan=_text(service.get("plan")),
-                             due_date=_text(service.get("duedate")), device_connected=connected, raw=raw,
+                             due_date=_text(service.get("duedate")), device_connected=connected,
+                             authenticated_at=_text(auth.get("authenticated_at")), raw=raw,
                              http_status=answer.status_code)
 
     # --- transport ----------------------------------------------------------------------------------------------

@@ -5,9 +5,13 @@ Chromium is /usr/bin/chromium (``./dev test`` installs Debian's package when it 
 Playwright never downloads a browser. When Chromium is missing or cannot start, every test
 here fails saying so: they are never skipped.
 
-Each test gets a fresh browser context (1280×800 unless it asks for a phone) whose console
-errors and uncaught exceptions fail the test. Screenshots of each screen go to
-``build/screenshots/`` (a build artefact, not committed); the run prints where.
+Each test gets a fresh browser context (1280×800 unless it asks for a phone; pt-BR unless it
+asks for another locale) whose console errors and uncaught exceptions fail the test.
+
+``Console.check_page(name)`` is what a test calls on each screen it shows: it saves the screenshot
+``build/screenshots/<name>-desktop.png`` (or ``-celular.png`` on a phone; a build artefact, not
+committed; the run prints where) and runs axe-core (``console/node_modules/axe-core``, pinned in
+``console/package.json``) over the page, failing on any serious or critical violation.
 """
 from __future__ import annotations
 
@@ -35,6 +39,17 @@ SCREENSHOTS = ROOT / "build" / "screenshots"
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 ADMIN = ("admin", "admin12345")
+AXE = ROOT / "console" / "node_modules" / "axe-core" / "axe.min.js"
+# axe-core's impacts are minor, moderate, serious and critical: the last two fail a test.
+FAILING_IMPACTS = ("serious", "critical")
+# Runs axe over the whole page; what comes back is only what a failure message needs.
+AXE_RUN = """async () => {
+  const results = await window.axe.run(document, { resultTypes: ['violations'] });
+  return results.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map((n) => ({ target: n.target.map(String).join(' '), html: n.html, summary: n.failureSummary })),
+  }));
+}"""
 
 expect.set_options(timeout=10_000)
 
@@ -60,7 +75,13 @@ class Console:
 
     page: Page
     url: str
+    viewport: ViewportSize = field(default_factory=lambda: DESKTOP)
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def width(self) -> str:
+        """How the screenshots name this tab's width: ``desktop`` or ``celular``."""
+        return "celular" if self.viewport == PHONE else "desktop"
 
     def login(self, username: str = ADMIN[0], password: str = ADMIN[1], hash_: str = "") -> None:
         self.page.goto(self.url + hash_)
@@ -81,8 +102,46 @@ class Console:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def check_page(self, name: str) -> Path:
+        """The screen as it is now: its screenshot ``<name>-desktop.png`` / ``<name>-celular.png`` in
+        ``build/screenshots/``, then the accessibility check (``assert_accessible``). Call it once the
+        screen shows what it loaded."""
+        path = self.shot(f"{name}-{self.width}")
+        assert_accessible(self.page, f"{name} ({self.width})")
+        return path
+
     def assert_no_errors(self) -> None:
         assert not self.errors, "erros no console do navegador:\n" + "\n".join(self.errors)
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Every violation axe-core finds on the page, whatever its impact (axe is injected on first use;
+    the page's CSP allows no inline script, and this goes through the browser's debugging protocol)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        if not AXE.exists():
+            pytest.fail(f"axe-core não está instalado ({AXE}): `cd console && npm ci` (./dev test faz isso).",
+                        pytrace=False)
+        page.evaluate(f"() => {{ {AXE.read_text(encoding='utf-8')}\n}}")
+    violations: list[dict[str, Any]] = page.evaluate(AXE_RUN)
+    return violations
+
+
+def assert_accessible(page: Page, where: str) -> None:
+    """Fails listing each serious or critical axe-core violation: rule, impact, what it asks, and for
+    each element found its selector, HTML and axe's summary of how to fix it."""
+    found = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
+    assert not found, f"axe-core: {len(found)} violação(ões) grave(s) ou crítica(s) em {where}:\n" + \
+        "\n".join(_describe(v) for v in found)
+
+
+def _describe(violation: dict[str, Any]) -> str:
+    lines = [f"- [{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})"]
+    for node in violation["nodes"][:10]:
+        lines.append(f"    {node['target']}: {node['html'][:160]}")
+        lines.extend(f"      {line}" for line in (node["summary"] or "").splitlines() if line.strip())
+    if len(violation["nodes"]) > 10:
+        lines.append(f"    … e mais {len(violation['nodes']) - 10} elemento(s)")
+    return "\n".join(lines)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -121,16 +180,17 @@ def console_stack(local_stack: RunningStack) -> ConsoleStack:
 @pytest.fixture
 def open_console(browser: Browser, console_stack: ConsoleStack,
                  request: pytest.FixtureRequest) -> Iterator[Callable[..., Console]]:
-    """Opens a tab (``viewport`` DESKTOP or PHONE); at the end, a failure leaves a screenshot and
-    any browser console error fails the test."""
+    """Opens a tab (``viewport`` DESKTOP or PHONE; ``locale`` the browser's language, pt-BR unless a
+    test proves the console does not depend on it); at the end, a failure leaves a screenshot and any
+    browser console error fails the test."""
     opened: list[tuple[Any, Console]] = []
 
-    def make(viewport: ViewportSize = DESKTOP) -> Console:
-        context = browser.new_context(viewport=viewport, locale="pt-BR", timezone_id="America/Sao_Paulo",
+    def make(viewport: ViewportSize = DESKTOP, locale: str = "pt-BR") -> Console:
+        context = browser.new_context(viewport=viewport, locale=locale, timezone_id="America/Sao_Paulo",
                                       is_mobile=viewport == PHONE, has_touch=viewport == PHONE)
         page = context.new_page()
         page.set_default_timeout(15_000)
-        console = Console(page, console_stack.url)
+        console = Console(page, console_stack.url, viewport)
         page.on("console", lambda message: _record(console, message))
         page.on("pageerror", lambda error: console.errors.append(f"exceção não tratada: {error}"))
         opened.append((context, console))

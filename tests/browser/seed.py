@@ -57,6 +57,10 @@ class Seeded:
     def day(self, offset: int) -> str:
         return (self.monday + timedelta(days=offset)).isoformat()
 
+    def day_br(self, offset: int) -> str:
+        """The same day as the console shows and takes it: dd/mm/aaaa."""
+        return (self.monday + timedelta(days=offset)).strftime("%d/%m/%Y")
+
 
 class Operator:
     """The API as the tests' operator calls it (admin, bearer token)."""

@@ -96,7 +96,7 @@ def test_view_by_agenda_and_by_technician(console: Console, console_stack: Conso
     expect(repair).to_contain_text("Campinas/SP")
     expect(repair).to_contain_text("Aguardando agendamento")
     assert _inside(box(repair), box(lanes.filter(has_text="Reparos Campinas")))
-    console.shot("02-agenda-de-tecnicos-por-agenda")
+    console.check_page("agenda-tecnicos-por-agenda")
 
     page.get_by_role("button", name="Técnicos", exact=True).click()
     wait_ready(page)
@@ -106,7 +106,7 @@ def test_view_by_agenda_and_by_technician(console: Console, console_stack: Conso
     expect(lanes.filter(has_text="Instalações Campinas")).to_have_count(0)
     assert _inside(box(event(page, data.orders["reparo"])), box(lanes.filter(has_text="Bruno Lima")))
     assert _inside(box(event(page, data.orders["lotado"])), box(lanes.filter(has_text="Ana Souza")))
-    console.shot("02-agenda-de-tecnicos-por-tecnico")
+    console.check_page("agenda-tecnicos-por-tecnico")
 
     # Filter: only Ana's lane, and the address keeps the choice.
     page.locator("summary", has_text="Técnicos:").click()
@@ -138,7 +138,7 @@ def test_drag_to_another_day_and_resize_are_saved(console: Console, console_stac
     assert bar.evaluate("el => getComputedStyle(el).backgroundColor") == EDIT_RED
     expect(edit_button(page)).to_have_attribute("aria-pressed", "true")
     expect(edit_button(page).locator(".icone")).to_have_text("✕")
-    console.shot("03-agenda-modo-edicao")
+    console.check_page("agenda-tecnicos-modo-edicao")
 
     # WHEN the OS is dragged from Monday 09:00 to Tuesday 09:00
     before = box(event(page, order))
@@ -184,7 +184,7 @@ def test_a_drop_into_a_full_slot_is_refused_and_snaps_back(console: Console, con
     expect(alert).to_contain_text("lotado")
     wait_ready(page)
     wait_until(page, lambda: grid_position(page, order) == pytest.approx(where, abs=2))
-    console.shot("04-agenda-recusa-horario-lotado")
+    console.check_page("agenda-tecnicos-recusa-horario-lotado")
     saved = operator.calendar_event(order, data.day(3))
     assert (saved["inicio"], saved["fim"]) == (f"{data.day(3)}T09:00:00", f"{data.day(3)}T10:00:00")
     console.assert_no_errors()
@@ -242,7 +242,7 @@ def test_the_x_leaves_edit_mode_and_undoes_what_is_not_saved(console: Console, c
     page.wait_for_timeout(500)
     assert len(sent) == 2
     assert grid_position(page, other) == pytest.approx(still, abs=2)
-    console.shot("05-agenda-fora-do-modo-edicao")
+    console.check_page("agenda-tecnicos-fora-do-modo-edicao")
     console.assert_no_errors()
 
 
@@ -263,7 +263,7 @@ def test_an_os_can_be_rescheduled_from_the_keyboard(console: Console, console_st
     expect(dialog).to_contain_text(f"OS {order}")
     dialog.get_by_label("Início").fill("15:00")
     dialog.get_by_label("Término").fill("16:30")
-    console.shot("06-agenda-reagendar-pelo-teclado")
+    console.check_page("agenda-tecnicos-reagendar-pelo-teclado")
     dialog.get_by_label("Término").press("Enter")
     expect(dialog).to_be_hidden()
     expect(page.locator(".tela-agenda > .mensagens")).to_contain_text(f"OS {order} reagendada")
@@ -295,7 +295,7 @@ def test_a_technician_sees_their_day_on_a_phone(open_console: Callable[..., Cons
     expect(mine).to_contain_text("João Pereira")
     expect(event(page, data.orders["recusar"])).to_have_count(0)  # Bruno's OS
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    console.shot("07-agenda-celular-tecnico")
+    console.check_page("agenda-tecnicos-do-tecnico")
     console.assert_no_errors()
 
 

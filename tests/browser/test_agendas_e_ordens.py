@@ -13,7 +13,6 @@ def test_create_edit_and_deactivate_an_agenda(console: Console, console_stack: C
     page = console.page
     console.login(hash_="#/agendas")
     expect(page.get_by_role("row", name="Instalações Campinas")).to_be_visible()
-    console.shot("08-agendas-lista")
 
     page.get_by_role("link", name="Nova agenda").click()
     page.get_by_label("Descrição").fill("Manutenção Valinhos")
@@ -26,10 +25,10 @@ def test_create_edit_and_deactivate_an_agenda(console: Console, console_stack: C
     window.get_by_label("Duração de cada horário (min)").fill("120")
     window.get_by_label("Capacidade (OS por horário)").fill("3")
     page.get_by_label("Limite diário de OS").fill("5")
-    page.locator("fieldset", has_text="Datas bloqueadas").get_by_label("Data").fill("2026-12-24")
+    page.locator("fieldset", has_text="Datas bloqueadas").get_by_label("Data").fill("24/12/2026")
     page.get_by_role("button", name="Bloquear data").click()
     page.get_by_label("Bloquear feriados nacionais").check()
-    console.shot("09-agenda-formulario")
+    console.check_page("agenda-formulario-preenchido")
     page.get_by_role("button", name="Salvar agenda").click()
 
     row = page.get_by_role("row", name="Manutenção Valinhos")
@@ -74,12 +73,12 @@ def test_open_an_os_in_a_free_slot_and_filter_the_list_by_agenda(console: Consol
     page.get_by_label("Elisa Cartões", exact=False).check()
     expect(page.get_by_label("Contato", exact=True)).to_have_value("Elisa Cartões")
     page.get_by_label("Agenda", exact=True).select_option(label="Reparos Campinas")
-    page.get_by_label("A partir de").fill(data.day(0))
+    page.get_by_label("A partir de").fill(data.day_br(0))
     page.get_by_label("Dias", exact=True).fill("1")
     page.get_by_role("button", name="Ver horários livres").click()
     page.get_by_label("08:00–09:00 (2 vagas)").check()
     page.get_by_label("Descrição do atendimento").fill("Sem sinal desde ontem")
-    console.shot("10-abrir-os")
+    console.check_page("abrir-os-preenchido")
     page.get_by_role("button", name="Abrir OS").click()
 
     messages = page.locator(".tela-ordens .mensagens")
@@ -95,5 +94,5 @@ def test_open_an_os_in_a_free_slot_and_filter_the_list_by_agenda(console: Consol
     page.get_by_role("button", name="Filtrar").click()
     expect(rows.filter(has_text="Instalações Campinas")).to_have_count(0)
     expect(rows.filter(has_text="Reparos Campinas")).to_have_count(3)
-    console.shot("11-ordens-filtro-agenda")
+    console.check_page("ordens-filtro-agenda")
     console.assert_no_errors()

@@ -20,7 +20,6 @@ def test_add_make_default_and_remove_cards_then_switch_recurring_payment_on(
     page.get_by_label("Termo").fill("Elisa")
     page.get_by_role("button", name="Buscar").click()
     expect(page.get_by_role("link", name="Elisa Cartões")).to_be_visible()
-    console.shot("12-clientes-busca")
     page.get_by_role("link", name="Elisa Cartões").click()
     expect(page.get_by_role("heading", name="Elisa Cartões")).to_be_visible()
     cards = page.locator("table.cartoes tbody tr")
@@ -49,7 +48,7 @@ def test_add_make_default_and_remove_cards_then_switch_recurring_payment_on(
     second_row = cards.filter(has_text=f"•••• {second[-4:]}")
     expect(second_row).not_to_contain_text("Padrão")
     assert first not in page.content() and second not in page.content()  # the number is never shown back
-    console.shot("13-cliente-cartoes")
+    console.check_page("cliente-cartoes-dois-cartoes")
 
     second_row.get_by_role("button", name="Tornar padrão").click()
     expect(second_row).to_contain_text("Padrão")
@@ -58,7 +57,7 @@ def test_add_make_default_and_remove_cards_then_switch_recurring_payment_on(
     second_row.get_by_role("button", name="Remover").click()
     dialog = page.locator("dialog.confirmacao")
     expect(dialog).to_contain_text(f"final {second[-4:]}")
-    console.shot("14-cliente-remover-cartao")
+    console.check_page("cliente-cartoes-remover")
     dialog.get_by_role("button", name="Remover").click()
     expect(cards).to_have_count(1)
     expect(cards.first).to_contain_text(f"•••• {first[-4:]}")
@@ -74,7 +73,7 @@ def test_add_make_default_and_remove_cards_then_switch_recurring_payment_on(
     expect(service_block).to_contain_text(f"Cobra o cartão padrão (Visa •••• {first[-4:]})")
     service_block.get_by_label("Cartão cobrado").select_option(label=f"Visa •••• {first[-4:]} (padrão)")
     expect(service_block).to_contain_text(f"Cobra o cartão Visa •••• {first[-4:]}.")
-    console.shot("15-cliente-pagamento-recorrente")
+    console.check_page("cliente-cartoes-pagamento-recorrente")
     billing = operator.ok("GET", f"cliente_servico/{service}/cobranca")["cobranca"]
     assert billing["pagamento_recorrente"] is True and billing["id_cartao"] == wallet[0]["id_cartao"]
 
@@ -111,18 +110,17 @@ def test_the_charge_panel_filters_recurring_and_shows_failed_attempts(console: C
     expect(recurring).to_contain_text("Recusada")
     expect(one_off).to_contain_text("05 — Não Autorizada")
     expect(one_off).to_contain_text("Avulsa")
-    console.shot("16-cobrancas-todos")
 
     page.get_by_label("Sim", exact=True).check()
     expect(one_off).to_have_count(0)
     expect(recurring).to_contain_text("78 — Cartão Bloqueado")
     assert "recorrente=sim" in page.url
-    console.shot("17-cobrancas-recorrentes")
+    console.check_page("cobrancas-recorrentes")
 
     page.get_by_label("Não", exact=True).check()
     expect(recurring).to_have_count(0)
     expect(one_off).to_contain_text("05 — Não Autorizada")
-    console.shot("18-cobrancas-nao-recorrentes")
+    console.check_page("cobrancas-nao-recorrentes")
 
     page.get_by_label("Todos").check()
     expect(recurring).to_have_count(1)

@@ -2,7 +2,9 @@
 templates routes, and the notifications consumer (invoked as Lambda would,
 with events shaped as the outboxes publish them) against the ZapMe
 simulator: one message per event, opt-out and invalid numbers recorded and
-skipped, temporary failures retried, permanent ones not."""
+skipped, temporary failures retried, permanent ones not. The operator's
+routes: ZapMe's account status and a test message, asked of the simulator
+now, and a template's preview, refused as its PUT is."""
 from __future__ import annotations
 
 import json
@@ -18,6 +20,7 @@ from moto import mock_aws
 
 from chalicelib.container import Container, build_container, use_container
 from chalicelib.notify.channels import WHATSAPP
+from chalicelib.notify.zapme import CREDENTIALS_REFUSED, NO_CONNECTION
 from chalicelib.ports import MESSAGES_FAILED, MESSAGES_SENT
 from infra.definition import create_resources
 from sandbox.simulators.zapme import ZapMeSimulator
@@ -115,7 +118,8 @@ def test_every_event_has_a_default_template_with_its_variables(admin: Http) -> N
                                                                         declined_template["variaveis"]}
 
 
-@pytest.mark.parametrize("event, body, fragment", [
+# Refused by the template's PUT and by its preview alike.
+BAD_TEMPLATES = pytest.mark.parametrize("event, body, fragment", [
     ("os_agendada", {"texto": "Olá {{nome}}, valor {{valor}}"},
      "Variável desconhecida para o evento os_agendada: valor"),
     ("os_agendada", {"texto": "   "}, "O campo texto não pode ficar vazio"),
@@ -123,6 +127,9 @@ def test_every_event_has_a_default_template_with_its_variables(admin: Http) -> N
     ("evento_inventado", {"texto": "Olá"}, "Evento de notificação desconhecido: 'evento_inventado'"),
     ("pagamento_aprovado", {"texto": "x" * 1001}, "não pode ser superior a 1000 caracteres"),
 ])
+
+
+@BAD_TEMPLATES
 def test_bad_templates_are_refused_and_change_nothing(admin: Http, event: str, body: dict[str, Any],
                                                       fragment: str) -> None:
     before = ok(admin.request("GET", TEMPLATES))["modelos"]
@@ -307,3 +314,149 @@ def test_a_declined_payment_message_never_carries_a_card_number(zapme_on: Http, 
     [sent] = zapme.sent()
     assert "4024" not in sent["message"] and "Cartao **** nao autorizado" in sent["message"]
     assert "4024" not in json.dumps(log(zapme_on))
+
+
+# --------------------------------------------------------- the operator's routes: status, test message, preview
+STATUS = f"{ZAPME}/status"
+TEST = f"{ZAPME}/teste"
+USERS = f"{BASE}/configuracao/usuario"
+PERMISSION_MSG = "O Usuário não possui a permissão desejada!"
+
+
+def test_zapme_status_asks_the_simulator_now(zapme_on: Http, zapme: ZapMeSimulator) -> None:
+    answer = ok(zapme_on.request("GET", STATUS))
+    status = answer["zapme_status"]
+    assert answer["msg"] == "Conta ZapMe ativa; WhatsApp conectado."
+    assert (status["conta"]["plano"], status["conta"]["situacao"]) == ("Simulador", "active")
+    assert status["conta"]["vencimento"] and status["dispositivo"]["conectado"] is True
+    assert status["dispositivo"]["autenticado_em"]
+
+    zapme.device_connected = False
+    status = ok(zapme_on.request("GET", STATUS))["zapme_status"]
+    assert status["dispositivo"] == {"conectado": False, "autenticado_em": None}
+    assert [r.path.split("?")[0] for r in zapme.requests] == ["/status", "/status"]
+    assert ZapMeSimulator.DEFAULT_SECRET not in json.dumps(answer)
+
+
+def test_zapme_status_refusals_say_why_and_never_echo_the_secret(admin: Http, zapme: ZapMeSimulator) -> None:
+    assert_refused(admin.request("GET", STATUS), "A integração com a ZapMe não está configurada")
+    ok(admin.request("PUT", ZAPME, {"ativo": False, "api": ZapMeSimulator.DEFAULT_API,
+                                    "secret": ZapMeSimulator.DEFAULT_SECRET}))
+    assert_refused(admin.request("GET", STATUS), "A integração com a ZapMe está desativada")
+    assert zapme.requests == []  # nothing asked of ZapMe until it is configured and active
+
+    ok(admin.request("PUT", ZAPME, {"ativo": True, "api": ZapMeSimulator.DEFAULT_API, "secret": "segredo-errado"}))
+    refused = admin.request("GET", STATUS)
+    assert_refused(refused, CREDENTIALS_REFUSED)
+    assert "segredo-errado" not in refused.body.decode()
+
+    ok(admin.request("PUT", ZAPME, {"ativo": True, "api": ZapMeSimulator.DEFAULT_API,
+                                    "secret": ZapMeSimulator.DEFAULT_SECRET}))
+    zapme.inject("POST /status", "down")
+    unreachable = admin.request("GET", STATUS)
+    assert_refused(unreachable, NO_CONNECTION)
+    assert ZapMeSimulator.DEFAULT_SECRET not in unreachable.body.decode()
+
+
+def test_a_test_message_reaches_the_simulator_now_and_no_customers_log(zapme_on: Http,
+                                                                         zapme: ZapMeSimulator) -> None:
+    answer = ok(zapme_on.request("POST", TEST, {"telefone": "(11) 98765-4321"}))
+    [sent] = zapme.sent()
+    assert answer["envio"] == {"situacao": "enviada", "motivo": "Mensagem enviada.", "id_mensagem": str(sent["id"]),
+                               "telefone": "5511987654321"}
+    assert answer["msg"] == "Mensagem de teste enviada."
+    assert (sent["phone"], sent["message"]) == ("5511987654321", (
+        "Mensagem de teste da integração com a ZapMe: se você a recebeu, o envio por WhatsApp está funcionando."))
+
+    written = ok(zapme_on.request("POST", TEST, {"telefone": "+55 21 99876-5432", "texto": "  Olá, teste!  "}))
+    assert written["envio"]["situacao"] == "enviada"
+    assert [(m["phone"], m["message"]) for m in zapme.sent()[1:]] == [("5521998765432", "Olá, teste!")]
+    assert log(zapme_on) == []  # not a notification: no customer's message log has it
+    assert ZapMeSimulator.DEFAULT_SECRET not in json.dumps([answer, written])
+
+
+def test_a_test_message_zapme_refuses_is_answered_as_failed(zapme_on: Http, zapme: ZapMeSimulator) -> None:
+    missing = ok(zapme_on.request("POST", TEST, {"telefone": "11987650000"}))  # the simulator: not on WhatsApp
+    assert missing["envio"]["situacao"] == "falhou" and missing["msg"] == "A ZapMe não enviou a mensagem de teste."
+    assert missing["envio"]["motivo"] == "O número não existe no WhatsApp."
+    assert missing["envio"]["id_mensagem"] == str(zapme.sent()[0]["id"])
+
+    zapme.inject("POST /messages/create", "error_5xx")
+    down = ok(zapme_on.request("POST", TEST, {"telefone": "11987654321"}))["envio"]
+    assert (down["situacao"], down["id_mensagem"]) == ("falhou", None) and "HTTP 503" in down["motivo"]
+    assert len(zapme.sent()) == 1 and log(zapme_on) == []  # not retried
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ({}, "O campo telefone é obrigatório."),
+    ({"telefone": "123"}, "O campo telefone deve ser um telefone brasileiro com DDD (ex.: 11987654321)."),
+    ({"telefone": "(19) 3232-1234"}, "O campo telefone deve ser um celular (WhatsApp): 1932321234 não é."),
+    ({"telefone": "+1 650 253 0000"}, "O campo telefone deve ser um telefone brasileiro com DDD"),
+    ({"telefone": "11987654321", "texto": "x" * 1001}, "O campo texto não pode ser superior a 1000 caracteres."),
+])
+def test_a_test_message_to_a_bad_number_is_refused_and_nothing_sent(zapme_on: Http, zapme: ZapMeSimulator,
+                                                                     body: dict[str, Any], fragment: str) -> None:
+    assert_refused(zapme_on.request("POST", TEST, body), fragment)
+    assert zapme.sent() == []
+
+
+def test_a_test_message_is_refused_while_zapme_is_not_configured_or_inactive(admin: Http,
+                                                                             zapme: ZapMeSimulator) -> None:
+    assert_refused(admin.request("POST", TEST, {"telefone": "11987654321"}),
+                   "A integração com a ZapMe não está configurada: salve a api e o secret da ZapMe primeiro.")
+    ok(admin.request("PUT", ZAPME, {"ativo": False, "api": ZapMeSimulator.DEFAULT_API,
+                                    "secret": ZapMeSimulator.DEFAULT_SECRET}))
+    assert_refused(admin.request("POST", TEST, {"telefone": "11987654321"}),
+                   "A integração com a ZapMe está desativada")
+    assert zapme.requests == []
+
+
+def test_a_preview_renders_the_current_or_given_text_with_examples(admin: Http) -> None:
+    preview = ok(admin.request("POST", f"{TEMPLATES}/os_reagendada/previa"))["previa"]
+    assert preview == {
+        "evento": "os_reagendada",
+        "texto": "Olá, Maria! Sua visita técnica (OS 1042) mudou para 15/12/2026, entre 09:00 e 11:00.",
+        "exemplo": {"nome": "MARIA DA SILVA", "primeiro_nome": "Maria", "numero_os": "1042", "data": "15/12/2026",
+                    "hora_inicio": "09:00", "hora_fim": "11:00", "data_anterior": "12/12/2026",
+                    "hora_inicio_anterior": "14:00", "hora_fim_anterior": "16:00"}}
+    ok(admin.request("PUT", f"{TEMPLATES}/os_reagendada", {"texto": "{{nome}}: de {{data_anterior}} para {{data}}"}))
+    assert ok(admin.request("POST", f"{TEMPLATES}/os_reagendada/previa"))["previa"]["texto"] == \
+        "MARIA DA SILVA: de 12/12/2026 para 15/12/2026"
+    given = ok(admin.request("POST", f"{TEMPLATES}/os_reagendada/previa", {"texto": "Oi {{primeiro_nome}}"}))
+    assert given["previa"]["texto"] == "Oi Maria"
+    # a preview saves nothing
+    [template] = [t for t in ok(admin.request("GET", TEMPLATES))["modelos"] if t["evento"] == "os_reagendada"]
+    assert template["texto"] == "{{nome}}: de {{data_anterior}} para {{data}}"
+
+
+@BAD_TEMPLATES
+def test_a_preview_is_refused_as_the_templates_put_is(admin: Http, event: str, body: dict[str, Any],
+                                                      fragment: str) -> None:
+    before = ok(admin.request("GET", TEMPLATES))["modelos"]
+    previewed = admin.request("POST", f"{TEMPLATES}/{event}/previa", body)
+    saved = admin.request("PUT", f"{TEMPLATES}/{event}", body)
+    assert_refused(previewed, fragment)
+    assert (previewed.json["msg"], previewed.json["errors"]) == (saved.json["msg"], saved.json["errors"])
+    assert ok(admin.request("GET", TEMPLATES))["modelos"] == before
+
+
+def test_each_operator_route_needs_its_permission(zapme_on: Http, zapme: ZapMeSimulator) -> None:
+    preview = f"{TEMPLATES}/os_agendada/previa"
+    zapme_on.login()
+    for username, permission in (("integracoes", "Configurar integrações"),
+                                 ("notificacoes", "Configurar notificações")):
+        created = zapme_on.request("POST", USERS, {"username": username, "password": "senha-forte-1",
+                                                   "nome": username, "permissoes": [permission]})
+        assert created.json["status"] == "success", created.json
+    zapme_on.login("integracoes", "senha-forte-1")
+    ok(zapme_on.request("GET", STATUS))
+    ok(zapme_on.request("POST", TEST, {"telefone": "11987654321"}))
+    forbidden = zapme_on.request("POST", preview)
+    assert forbidden.status_code == 403 and forbidden.json["msg"] == PERMISSION_MSG
+
+    zapme_on.login("notificacoes", "senha-forte-1")
+    ok(zapme_on.request("POST", preview))
+    for method, path, body in (("GET", STATUS, None), ("POST", TEST, {"telefone": "11987654321"})):
+        answer = zapme_on.request(method, path, body)
+        assert answer.status_code == 403 and answer.json["msg"] == PERMISSION_MSG, (method, path)
+    assert len(zapme.sent()) == 1  # the forbidden test message went nowhere

@@ -168,7 +168,7 @@ def test_account_answers_get_and_post(zapme: ZapMeSimulator, client: ZapMeClient
     by_get = requests.get(f"{zapme.url}/status", params={"api": zapme.api, "secret": zapme.secret}, timeout=TIMEOUT)
 
     assert (account.ok, account.plan, account.http_status) == (True, "Simulador", 200)
-    assert account.due_date and account.raw["data"]["auth"]["authenticated_at"]
+    assert account.due_date and account.raw["data"]["auth"]["authenticated_at"] == account.authenticated_at != ""
     assert by_get.status_code == 200 and by_get.json()["data"] == account.raw["data"]
 
 

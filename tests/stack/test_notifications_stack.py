@@ -139,3 +139,19 @@ def test_zapme_down_then_back_delivers_each_message_once(provider: Provider) -> 
     tries = sorted([t["resultado"] for t in m["tentativas"]] for m in logged)
     assert sum(t.count("falha_temporaria") for t in tries) == 3
     assert all(t[-1] == "enviada" and t.count("enviada") == 1 for t in tries)
+
+
+def test_the_operators_status_and_test_message_reach_the_simulator(provider: Provider) -> None:
+    phone = "5531998761234"
+    status = provider.ok("GET", f"{BASE}/configuracao/integracao/zapme/status")["zapme_status"]
+    assert (status["conta"]["plano"], status["dispositivo"]["conectado"]) == ("Simulador", True)
+
+    answer = provider.ok("POST", f"{BASE}/configuracao/integracao/zapme/teste",
+                         {"telefone": "(31) 99876-1234", "texto": "Teste pelo console"})
+
+    [sent] = provider.sent(phone)
+    assert sent["message"] == "Teste pelo console"
+    assert answer["envio"] == {"situacao": "enviada", "motivo": "Mensagem enviada.", "id_mensagem": str(sent["id"]),
+                               "telefone": phone}
+    logged = provider.ok("GET", f"{BASE}/notificacao/mensagem")["mensagens"]
+    assert all(m["telefone"] != phone for m in logged)  # a test is no customer's notification

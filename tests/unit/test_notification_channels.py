@@ -1,6 +1,8 @@
 """The notification service through the channel port: a second channel (e-mail, in memory) registered after
 WhatsApp takes an event's message when WhatsApp cannot, and the message is recorded channel-neutrally; its
-secret is sealed under its own context and goes only to its allow-listed host."""
+secret is sealed under its own context and goes only to its allow-listed host. The operator's calls (the
+account's status, a test message) go through the same port and are recorded nowhere; a template's preview is
+refused as saving it would be."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -10,9 +12,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.customers.model import Customer
-from chalicelib.errors import NotFoundError, ValidationError
-from chalicelib.notify.channels import WHATSAPP, Account, Channels, Delivery, SendResult
-from chalicelib.notify.service import RETRYING, SENT, SKIPPED, NotificationSettings, Notifier, RetryLater, Try
+from chalicelib.errors import BusinessRuleError, NotFoundError, ValidationError
+from chalicelib.notify.channels import WHATSAPP, Account, AccountStatus, Channels, Delivery, SendResult
+from chalicelib.notify.service import (
+    RETRYING,
+    SENT,
+    SKIPPED,
+    NotificationSettings,
+    Notifier,
+    RetryLater,
+    Try,
+)
 from chalicelib.notify.whatsapp import ZapMeWhatsApp
 from chalicelib.queues import Message
 from tests.conftest import MutableClock
@@ -37,7 +47,10 @@ class People:
 
 
 class ZapMe:
-    """ZapMe's client, scripted: every send is taken."""
+    """ZapMe's client, scripted: every send is taken; the account is active, its phone connected."""
+
+    ACCOUNT = AccountStatus(True, "Conta ZapMe ativa; WhatsApp conectado.", service_status="active", plan="Pro",
+                            due_date="2027-01-10", device_connected=True, authenticated_at="2026-12-01 08:00:00")
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str]] = []
@@ -45,6 +58,9 @@ class ZapMe:
     def send(self, phone: str, text: str) -> SendResult:
         self.sent.append((phone, text))
         return SendResult(Delivery.SENT, "Mensagem enviada.", f"zapme-{len(self.sent)}", "message_sent")
+
+    def account(self) -> AccountStatus:
+        return self.ACCOUNT
 
 
 class Notifications:
@@ -185,3 +201,79 @@ def test_the_second_channels_secret_goes_only_to_its_allow_listed_host(notificat
     assert message is not None and message.reason.startswith(
         "Envio bloqueado: o endereço configurado da API da Correio não é permitido")
     assert notifications.email.sent == []
+
+
+# --------------------------------------------------------- the operator's calls: status, test message, preview
+EMAIL_ACCOUNT = Account("https://api.correio.example", "api-email", "segredo-email")
+
+
+def test_the_account_status_is_asked_of_the_provider_now(notifications: Notifications) -> None:
+    assert notifications.settings.account_status(WHATSAPP) == ZapMe.ACCOUNT
+    assert notifications.settings.account_status(EMAIL) == notifications.email.status
+    assert notifications.email.asked == [EMAIL_ACCOUNT]
+
+    notifications.email.status = AccountStatus(False, "O Correio recusou as credenciais.", http_status=401)
+    with pytest.raises(BusinessRuleError, match="^O Correio recusou as credenciais.$"):
+        notifications.settings.account_status(EMAIL)
+
+
+def test_a_test_message_goes_through_the_channel_now_and_is_recorded_nowhere(notifications: Notifications) -> None:
+    sent = notifications.settings.send_test(EMAIL, "ana@example.com", None, "ana")
+    written = notifications.settings.send_test(WHATSAPP, "5511987654321", "Olá, teste", "ana")
+
+    assert notifications.email.sent == [(EMAIL_ACCOUNT, "ana@example.com", (
+        "Mensagem de teste da integração com a Correio: se você a recebeu, o envio por e-mail está funcionando."))]
+    assert notifications.zapme.sent == [("5511987654321", "Olá, teste")]
+    assert (sent.accepted, sent.message_id, written.message_id) == (True, "correio-1", "zapme-1")
+    assert notifications.store.messages == {} and notifications.metrics.total() == {}
+
+    notifications.email.answers.append(SendResult(Delivery.PERMANENT, "Endereço inexistente."))
+    refused = notifications.settings.send_test(EMAIL, "ninguem@example.com", "Oi", "ana")
+    assert (refused.accepted, refused.reason) == (False, "Endereço inexistente.")
+    assert notifications.store.messages == {}
+
+
+@pytest.mark.parametrize("call", ["account_status", "send_test"])
+def test_the_operators_calls_are_refused_until_the_channel_is_configured_active_and_allowed(
+        clock: MutableClock, call: str) -> None:
+    notifications = Notifications(clock)
+
+    def refusal() -> str:
+        with pytest.raises(BusinessRuleError) as refused:
+            if call == "account_status":
+                notifications.settings.account_status(EMAIL)
+            else:
+                notifications.settings.send_test(EMAIL, "ana@example.com", "Oi", "ana")
+        return refused.value.message
+
+    assert refusal() == "A integração com a Correio não está configurada: salve a api e o secret da Correio primeiro."
+    notifications.configure(EMAIL, active=False)
+    assert refusal() == ("A integração com a Correio está desativada: ative-a para consultar a conta ou enviar um "
+                         "teste.")
+    stored = notifications.settings.config(EMAIL)
+    assert stored is not None
+    notifications.store.save_channel_config(EMAIL, replace(stored, active=True, url="https://outro.example"))
+    assert refusal().startswith("O endereço configurado da API da Correio não é permitido (")
+    assert notifications.email.sent == [] and notifications.email.asked == []
+
+
+def test_a_preview_renders_the_examples_and_is_refused_as_saving_would_be(notifications: Notifications) -> None:
+    settings = notifications.settings
+    assert settings.preview("pagamento_aprovado", None).text == TEXT  # the default text
+    settings.save_template("pagamento_aprovado", True, "{{nome}}: fatura {{numero_fatura}}")
+    current = settings.preview("pagamento_aprovado", None)
+    assert (current.event, current.text) == ("pagamento_aprovado", "MARIA DA SILVA: fatura 7310")
+    assert dict(current.examples) == {
+        "nome": "MARIA DA SILVA", "primeiro_nome": "Maria", "numero_fatura": "7310", "valor": "R$ 99,90",
+        "data_vencimento": "10/12/2026", "cartao": "Visa •••• 1234"}
+    assert settings.preview("pagamento_aprovado", "Oi {{primeiro_nome}}").text == "Oi Maria"
+
+    stored = dict(notifications.store.stored_templates)
+    for event, text in [("pagamento_aprovado", "  "), ("pagamento_aprovado", "{{motivo}}"),
+                        ("pagamento_aprovado", "{{nome"), ("evento_inventado", "Oi")]:
+        with pytest.raises(ValidationError) as previewed:
+            settings.preview(event, text)
+        with pytest.raises(ValidationError) as saved:
+            settings.save_template(event, True, text)
+        assert previewed.value.errors == saved.value.errors and previewed.value.errors
+    assert notifications.store.stored_templates == stored

@@ -63,3 +63,29 @@ def test_render_leaves_no_placeholder_and_no_double_spaces() -> None:
 ])
 def test_whatsapp_numbers(raw: str, number: str | None) -> None:
     assert whatsapp_number(raw) == number
+
+
+# One event payload, as the outboxes raise them, telling the story the variables' examples tell.
+STORY = {"numero_ordem_servico": 1042, "inicio": "2026-12-15T09:00:00", "fim": "2026-12-15T11:00:00",
+         "inicio_anterior": "2026-12-12T14:00:00", "fim_anterior": "2026-12-12T16:00:00", "id_fatura": 7310,
+         "valor_centavos": 9990, "data_vencimento": "2026-12-10", "data_bloqueio": "2026-12-25",
+         "cartao": "Visa •••• 1234", "codigo_retorno": "05", "mensagem_retorno": "Não Autorizada",
+         "orientacao": "Faremos uma nova tentativa amanhã.", "proxima_tentativa": "2026-12-11"}
+
+
+@pytest.mark.parametrize("event", list(templates.EVENTS))
+def test_each_variables_example_is_what_a_real_event_renders(event: str) -> None:
+    kind = templates.EVENTS[event]
+    examples = kind.examples()
+    assert list(examples) == list(kind.variables)
+    assert examples == templates.variables_of(kind, STORY, "MARIA DA SILVA", ZONE)
+    assert all(examples.values())
+
+
+def test_the_default_texts_rendered_with_the_examples() -> None:
+    declined = templates.EVENTS["pagamento_recusado"]
+    assert templates.render(declined.default_text, declined.examples()) == (
+        "Olá, Maria. O pagamento de R$ 99,90 (vencimento 10/12/2026) no cartão Visa •••• 1234 foi recusado: "
+        "05 - Não Autorizada. Faremos uma nova tentativa amanhã.")
+    for kind in templates.EVENTS.values():
+        assert "{{" not in templates.render(kind.default_text, kind.examples())

@@ -278,6 +278,7 @@ def test_account_reads_plan_and_device_session() -> None:
     assert (account.ok, account.plan, account.due_date, account.service_status) == (True, "Pro", "2027-01-10",
                                                                                     "active")
     assert account.device_connected is False and "desconectado" in account.reason
+    assert account.authenticated_at == ""  # null while disconnected
     assert (transport.requests[0].method, urlsplit(str(transport.requests[0].url)).path) == ("POST", "/status")
     assert transport.form(0) == {"api": API, "secret": SECRET}
     assert (refused.ok, refused.reason, refused.http_status) == (False, CREDENTIALS_REFUSED, 401)

@@ -5,7 +5,8 @@
 //   #/agendas/<id>     edit one
 import { api } from './api.js';
 import {
-  busy, confirmDialog, dateBR, field, fillRows, h, messageBox, replace, showError, showMessage, uid,
+  busy, confirmDialog, dataTable, dateBR, dateInput, field, fillRows, h, messageBox, replace, showError, showFieldError,
+  showMessage, timeInput, uid, validateFields,
 } from './ui.js';
 
 const WEEKDAYS = [
@@ -33,11 +34,7 @@ function renderList(main, ctx) {
     h('div', { class: 'barra' }, h('h1', {}, 'Agendas de Ordem de Serviço'),
       canConfigure ? h('a', { class: 'botao', href: '#/agendas/nova' }, 'Nova agenda') : null),
     box,
-    h('table', { class: 'tabela' },
-      h('caption', { class: 'visualmente-oculto' }, 'Agendas cadastradas'),
-      h('thead', {}, h('tr', {}, ['Descrição', 'Situação', 'Cidades', 'Técnicos', 'Horários', 'Ações']
-        .map((t) => h('th', { scope: 'col' }, t)))),
-      body));
+    dataTable('Agendas cadastradas', ['Descrição', 'Situação', 'Cidades', 'Técnicos', 'Horários', 'Ações'], body));
   main.append(section);
   if (flash) {
     showMessage(box, 'ok', flash);
@@ -101,7 +98,7 @@ function renderForm(main, ctx, agendaId) {
   const windows = h('div', { class: 'janelas' });
   const dailyLimit = h('input', { type: 'number', min: 1, step: 1 });
   const closedList = h('ul', { class: 'datas' });
-  const closedInput = h('input', { type: 'date' });
+  const closedInput = dateInput();
   const holidays = h('input', { type: 'checkbox' });
   const save = h('button', { type: 'submit' }, 'Salvar agenda');
   const closed = new Set();
@@ -121,11 +118,14 @@ function renderForm(main, ctx, agendaId) {
       closedList,
       h('div', { class: 'linha' }, field('Data', closedInput),
         h('button', { type: 'button', class: 'secundario', onclick: () => {
-          if (closedInput.value) {
-            closed.add(closedInput.value);
-            closedInput.value = '';
-            renderClosed();
+          if (!closedInput.isoValue) {
+            if (!closedInput.checkField()) showFieldError(closedInput, 'Informe a data a bloquear.');
+            closedInput.focus();
+            return;
           }
+          closed.add(closedInput.isoValue);
+          closedInput.isoValue = '';
+          renderClosed();
         } }, 'Bloquear data')),
       h('div', { class: 'campo caixa' }, h('label', {}, holidays, ' Bloquear feriados nacionais'))),
     h('div', { class: 'acoes' }, save, h('a', { class: 'botao secundario', href: '#/agendas' }, 'Cancelar')));
@@ -141,15 +141,15 @@ function renderForm(main, ctx, agendaId) {
       h('button', { type: 'button', class: 'link', 'aria-label': `Desbloquear ${dateBR(day)}`, onclick: () => {
         closed.delete(day);
         renderClosed();
-      } }, 'remover'))));
+      } }, 'desbloquear'))));
   }
 
   function addWindow(w = { dias_semana: ['segunda', 'terca', 'quarta', 'quinta', 'sexta'], hora_inicio: '08:00:00',
     hora_termino: '12:00:00', duracao_minutos: 60, capacidade: 1 }) {
     const days = WEEKDAYS.map(([key, label]) => h('label', { class: 'dia' },
       h('input', { type: 'checkbox', value: key, checked: w.dias_semana.includes(key) }), ` ${label}`));
-    const start = h('input', { type: 'time', required: true, value: w.hora_inicio.slice(0, 5) });
-    const end = h('input', { type: 'time', required: true, value: w.hora_termino.slice(0, 5) });
+    const start = timeInput({ required: true, value: w.hora_inicio });
+    const end = timeInput({ required: true, value: w.hora_termino });
     const length = h('input', { type: 'number', min: 15, max: 480, step: 5, required: true, value: String(w.duracao_minutos) });
     const capacity = h('input', { type: 'number', min: 1, step: 1, required: true, value: String(w.capacidade) });
     const legendId = uid('faixa');
@@ -161,7 +161,7 @@ function renderForm(main, ctx, agendaId) {
       h('button', { type: 'button', class: 'link', onclick: () => block.remove() }, 'Remover esta faixa'));
     block.read = () => ({
       dias_semana: days.map((d) => d.querySelector('input')).filter((i) => i.checked).map((i) => i.value),
-      hora_inicio: start.value, hora_termino: end.value,
+      hora_inicio: start.isoValue, hora_termino: end.isoValue,
       duracao_minutos: Number(length.value), capacidade: Number(capacity.value),
     });
     windows.append(block);
@@ -206,6 +206,11 @@ function renderForm(main, ctx, agendaId) {
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    const problems = validateFields(form);
+    if (problems.length) {
+      showMessage(box, 'erro', 'Corrija os campos destacados.', problems);
+      return;
+    }
     await busy(save, async () => {
       try {
         const path = agendaId ? `configuracao/agenda_ordem_servico/${agendaId}` : 'configuracao/agenda_ordem_servico';

@@ -3,7 +3,9 @@
 import {
   api, ApiError, configuredClient, hasToken, login, logout, onUnauthorized, rememberedClient,
 } from './api.js';
-import { h, field, messageBox, replace, showError, showMessage } from './ui.js';
+import {
+  h, field, messageBox, replace, showError, showMessage, validationInPortuguese,
+} from './ui.js';
 import * as calendario from './calendario.js';
 import * as agendas from './agendas.js';
 import * as ordens from './ordens.js';
@@ -143,6 +145,7 @@ async function start() {
   main.focus();
 }
 
+validationInPortuguese();
 onUnauthorized(() => renderLogin('Sua sessão expirou. Entre novamente.'));
 window.addEventListener('hashchange', route);
 header.querySelector('.sair').addEventListener('click', async () => {

@@ -10,19 +10,23 @@
 // calendar is read again, so it shows what the server holds.
 import { api } from './api.js';
 import {
-  ORDER_STATUS, busy, clearMessage, dateBR, field, h, isoDate, isoTime, messageBox, replace,
-  showError, showMessage, today,
+  ORDER_STATUS, busy, clearMessage, dateBR, dateInput, dateParam, field, h, isoDate, isoTime, messageBox, replace,
+  showError, showMessage, timeInput, today, validateFields,
 } from './ui.js';
 
 const NARROW = '(max-width: 720px)';
 const VIEWS = { semana: 'resourceTimeGridWeek', dia: 'resourceTimeGridDay' };
 const EDIT_PERMISSION = 'Agendar ordem de serviço';
+const WEEKDAY = new Intl.DateTimeFormat('pt-BR', { weekday: 'long' });
+// The roles and attributes of a table EventCalendar gives its grid; see plainGrid.
+const GRID_ROLES = ['table', 'rowgroup', 'row', 'columnheader', 'rowheader', 'cell'];
+const GRID_ATTRIBUTES = ['aria-colindex', 'aria-colspan', 'aria-colcount', 'aria-rowindex', 'aria-rowspan', 'aria-rowcount'];
 
 export function render(main, ctx) {
   const narrow = window.matchMedia(NARROW).matches;
   const params = ctx.params;
   const state = {
-    date: /^\d{4}-\d{2}-\d{2}$/.test(params.get('data') || '') ? params.get('data') : today(),
+    date: dateParam(params, 'data') || today(),
     view: VIEWS[params.get('visao')] ? params.get('visao') : (narrow ? 'dia' : 'semana'),
     // A technician's user sees their own lane unless they ask otherwise.
     verPor: (params.get('ver') || (ctx.user.id_tecnico ? 'tecnico' : 'agenda')) === 'tecnico' ? 'tecnico' : 'agenda',
@@ -37,6 +41,7 @@ export function render(main, ctx) {
   let queue = Promise.resolve();
   let loads = 0;
   let ec = null;
+  let gridWatcher = null;
 
   // ------------------------------------------------------------ the bar
   const period = h('p', { class: 'periodo', 'aria-live': 'polite' });
@@ -51,14 +56,19 @@ export function render(main, ctx) {
     remember();
     ec?.setOption('view', VIEWS[value]);
   });
-  const dateInput = h('input', { type: 'date', value: state.date, onchange: () => {
-    if (dateInput.value) ec?.setOption('date', dateInput.value);
-  } });
+  const goTo = dateInput({ value: state.date });
+  goTo.addEventListener('change', () => {
+    if (goTo.isoValue) ec?.setOption('date', goTo.isoValue);
+  });
+  // Enter in the field goes there at once (the field is in no form).
+  goTo.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && goTo.isoValue) ec?.setOption('date', goTo.isoValue);
+  });
   const nav = h('div', { class: 'grupo navegacao', role: 'group', 'aria-label': 'Navegar no calendário' },
     h('button', { type: 'button', onclick: () => ec?.prev(), 'aria-label': 'Período anterior' }, '‹ Anterior'),
     h('button', { type: 'button', onclick: () => ec?.setOption('date', today()) }, 'Hoje'),
     h('button', { type: 'button', onclick: () => ec?.next(), 'aria-label': 'Próximo período' }, 'Próximo ›'),
-    field('Ir para a data', dateInput));
+    field('Ir para a data', goTo));
   const editIcon = h('span', { class: 'icone', 'aria-hidden': 'true' });
   const editLabel = h('span', { class: 'rotulo' });
   const editButton = h('button', { type: 'button', class: 'botao-editar', onclick: () => toggleEdit() },
@@ -304,9 +314,12 @@ export function render(main, ctx) {
     const os = info.event.extendedProps.os;
     if (!os) return '';
     const time = `${isoTime(info.event.start).slice(0, 5)}–${isoTime(info.event.end).slice(0, 5)}`;
+    // The OS is a button named by what it shows; the day, which only its column shows, is said too.
+    const day = `${WEEKDAY.format(info.event.start)}, ${dateBR(isoDate(info.event.start))}`;
     return {
       domNodes: [
-        h('div', { class: 'os-cabeca' }, h('strong', {}, `OS ${os.numero}`), ` ${time}`),
+        h('div', { class: 'os-cabeca' }, h('strong', {}, `OS ${os.numero}`), ` ${time}`,
+          h('span', { class: 'visualmente-oculto' }, `, ${day},`)),
         h('div', { class: 'os-cliente' }, os.cliente || ''),
         h('div', { class: 'os-linha' }, [os.cidade, ORDER_STATUS[os.status] || os.status].filter(Boolean).join(' · ')),
       ],
@@ -320,8 +333,6 @@ export function render(main, ctx) {
     el.dataset.os = String(os.id_ordem_servico);
     el.tabIndex = 0;
     el.setAttribute('role', 'button');
-    el.setAttribute('aria-label', `OS ${os.numero}, ${os.cliente || ''}, ${os.cidade || ''}, ${
-      ORDER_STATUS[os.status] || os.status}, ${dateBR(os.inicio)} a ${(os.fim || '').slice(11, 16)}`);
     el.addEventListener('keydown', (event) => {
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
@@ -334,9 +345,9 @@ export function render(main, ctx) {
   function details(event) {
     const os = event.extendedProps.os;
     const formBox = messageBox();
-    const day = h('input', { type: 'date', required: true, value: isoDate(event.start) });
-    const start = h('input', { type: 'time', required: true, step: 300, value: isoTime(event.start).slice(0, 5) });
-    const end = h('input', { type: 'time', required: true, step: 300, value: isoTime(event.end).slice(0, 5) });
+    const day = dateInput({ required: true, value: isoDate(event.start) });
+    const start = timeInput({ required: true, value: isoTime(event.start) });
+    const end = timeInput({ required: true, value: isoTime(event.end) });
     const save = h('button', { type: 'submit' }, 'Salvar novo horário');
     const editable = state.editing && os.editavel;
     const form = editable ? h('form', { class: 'reagendar' },
@@ -344,13 +355,20 @@ export function render(main, ctx) {
       formBox, save) : null;
     form?.addEventListener('submit', async (e) => {
       e.preventDefault();
-      const to = { start: new Date(`${day.value}T${start.value}:00`), end: new Date(`${day.value}T${end.value}:00`) };
+      const problems = validateFields(form);
+      if (problems.length) {
+        showMessage(formBox, 'erro', 'Corrija o novo horário.', problems);
+        return;
+      }
+      const to = {
+        start: new Date(`${day.isoValue}T${start.isoValue}:00`), end: new Date(`${day.isoValue}T${end.isoValue}:00`),
+      };
       await busy(save, async () => {
         try {
           await queue;
           await api('POST', 'ordem_servico/reagendar', { body: reschedule(os, to, null) });
           dialog.close();
-          showMessage(box, 'ok', `OS ${os.numero} reagendada: ${dateBR(isoDate(to.start))} ${start.value}–${end.value}.`);
+          showMessage(box, 'ok', `OS ${os.numero} reagendada: ${dateBR(isoDate(to.start))} ${start.isoValue}–${end.isoValue}.`);
           load();
         } catch (error) {
           showError(formBox, error);
@@ -391,7 +409,12 @@ export function render(main, ctx) {
     ec = window.EventCalendar.create(holder, {
       view: VIEWS[state.view],
       date: state.date,
+      // Its own words and dates in Portuguese whatever the browser's language (no toolbar is shown,
+      // but its buttons still name the views and label the popups).
       locale: 'pt-BR',
+      buttonText: { today: 'Hoje', resourceTimeGridDay: 'Dia', resourceTimeGridWeek: 'Semana', close: 'Fechar' },
+      allDayContent: 'Dia inteiro',
+      noEventsContent: 'Nenhuma OS',
       firstDay: 1,
       headerToolbar: { start: '', center: '', end: '' },
       allDaySlot: false,
@@ -419,21 +442,44 @@ export function render(main, ctx) {
       datesSet: (info) => {
         state.range = { start: info.start, end: info.end };
         if (ec) state.date = isoDate(ec.getOption('date'));
-        dateInput.value = state.date;
+        goTo.isoValue = state.date;
         period.textContent = info.view.title;
         remember();
         load();
       },
     });
+    gridWatcher = plainGrid(holder);
   }
 
   start().catch((error) => showError(box, error));
 
   return () => {
     loads += 1;
+    gridWatcher?.disconnect();
     if (ec) window.EventCalendar.destroy(ec);
     ec = null;
   };
+}
+
+// EventCalendar marks its grid up as a table (role=table, rowgroup, row, columnheader, cell) but puts
+// each OS, a button, straight in a rowgroup, which is no table a screen reader can walk (axe-core:
+// aria-required-children, aria-allowed-attr). The grid is left plain instead: each OS names its day and time itself, and
+// each column head its agenda or technician and its day. The calendar adds these roles again to what
+// it draws later, so they are taken off whenever it draws.
+function plainGrid(holder) {
+  const selector = [...GRID_ROLES.map((role) => `[role="${role}"]`), ...GRID_ATTRIBUTES.map((name) => `[${name}]`)].join(',');
+  const strip = () => {
+    for (const el of holder.querySelectorAll(selector)) {
+      if (GRID_ROLES.includes(el.getAttribute('role'))) el.removeAttribute('role');
+      for (const name of GRID_ATTRIBUTES) el.removeAttribute(name);
+    }
+  };
+  const watcher = new MutationObserver(strip);
+  watcher.observe(holder, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ['role', ...GRID_ATTRIBUTES],
+  });
+  strip();
+  return watcher;
 }
 
 // Earliest start and latest end of the agendas' windows, whole hours (07:00–19:00 without agendas).

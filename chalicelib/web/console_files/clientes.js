@@ -8,7 +8,8 @@ import { api } from './api.js';
 import { messagesSection } from './cliente_mensagens.js';
 import { serviceBlock } from './cliente_servico.js';
 import {
-  busy, confirmDialog, customerSearchBy, dateBR, field, fillRows, h, messageBox, replace, showError, showMessage,
+  busy, confirmDialog, customerSearchBy, dataTable, dateBR, field, fillRows, h, messageBox, replace, showError,
+  showMessage,
 } from './ui.js';
 
 export function render(main, ctx) {
@@ -96,11 +97,8 @@ function renderPanel(main, ctx, customerId) {
     showsCards ? h('section', { class: 'painel', 'aria-labelledby': 'cartoes-titulo' },
       h('h2', { id: 'cartoes-titulo' }, 'Cartões de crédito'),
       h('p', { class: 'dica' }, 'Cartões não podem ser editados: para trocar dados, remova e cadastre de novo.'),
-      h('table', { class: 'tabela cartoes' },
-        h('caption', { class: 'visualmente-oculto' }, 'Cartões do cliente'),
-        h('thead', {}, h('tr', {}, ['Bandeira', 'Final', 'Titular', 'Validade', 'Padrão', 'Cadastrado em', 'Ações']
-          .map((t) => h('th', { scope: 'col' }, t)))),
-        cardsBody),
+      dataTable('Cartões do cliente', ['Bandeira', 'Final', 'Titular', 'Validade', 'Padrão', 'Cadastrado em', 'Ações'],
+        cardsBody, 'cartoes'),
       addForm) : null,
     messages.el));
 

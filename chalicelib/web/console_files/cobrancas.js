@@ -3,7 +3,8 @@
 //   #/cobrancas?recorrente=todos|sim|nao&status=&inicio=&fim=&pagina=
 import { api } from './api.js';
 import {
-  addDays, dateBR, field, fillRows, h, messageBox, money, pager, replace, showError, today,
+  addDays, dataTable, dateBR, dateInput, dateParam, field, fillRows, h, messageBox, money, pager, replace, showError, today,
+  validateFields,
 } from './ui.js';
 
 const PER_PAGE = 50;
@@ -19,8 +20,8 @@ export function render(main, ctx) {
   const radios = RECURRING.map(([value, label]) => h('label', { class: 'opcao' },
     h('input', { type: 'radio', name: 'recorrente', value, checked: value === recurring }), ` ${label}`));
   const status = h('select', {}, STATUSES.map(([value, label]) => h('option', { value, selected: params.get('status') === value }, label)));
-  const first = h('input', { type: 'date', value: params.get('inicio') || addDays(today(), -31) });
-  const last = h('input', { type: 'date', value: params.get('fim') || today() });
+  const first = dateInput({ value: dateParam(params, 'inicio') || addDays(today(), -31) });
+  const last = dateInput({ value: dateParam(params, 'fim') || today() });
   const body = h('tbody', {});
   const pages = h('nav', { class: 'paginas', 'aria-label': 'Páginas da lista' });
   let page = Number(params.get('pagina') || 0);
@@ -37,17 +38,14 @@ export function render(main, ctx) {
   // The recurring switch filters at once, as the panel's main filter.
   for (const label of radios) label.querySelector('input').addEventListener('change', () => {
     page = 0;
-    load();
+    if (!validateFields(filters).length) load();
   });
 
   main.append(h('section', { class: 'tela tela-cobrancas' },
     h('div', { class: 'barra' }, h('h1', {}, 'Cobranças no Cartão')),
     filters, box,
-    h('div', { class: 'rolagem' }, h('table', { class: 'tabela processamentos' },
-      h('caption', { class: 'visualmente-oculto' }, 'Tentativas de cobrança no cartão'),
-      h('thead', {}, h('tr', {}, ['Data', 'Cliente', 'Fatura', 'Cartão', 'Valor', 'Tipo', 'Situação', 'Retorno do gateway']
-        .map((t) => h('th', { scope: 'col' }, t)))),
-      body)),
+    dataTable('Tentativas de cobrança no cartão',
+      ['Data', 'Cliente', 'Fatura', 'Cartão', 'Valor', 'Tipo', 'Situação', 'Retorno do gateway'], body, 'processamentos'),
     pages));
 
   function chosenRecurring() {
@@ -55,14 +53,14 @@ export function render(main, ctx) {
   }
 
   async function load() {
-    const p = new URLSearchParams({ recorrente: chosenRecurring(), inicio: first.value, fim: last.value });
+    const p = new URLSearchParams({ recorrente: chosenRecurring(), inicio: first.isoValue, fim: last.isoValue });
     if (status.value) p.set('status', status.value);
     if (page) p.set('pagina', String(page));
     ctx.setParams(p);
     body.dataset.carregando = 'true';
     try {
       const answer = await api('GET', 'financeiro/cartao/processamentos', { query: {
-        recorrente: chosenRecurring(), status: status.value, data_inicio: first.value, data_fim: last.value,
+        recorrente: chosenRecurring(), status: status.value, data_inicio: first.isoValue, data_fim: last.isoValue,
         pagina: page, itens_por_pagina: PER_PAGE,
       } });
       box.replaceChildren();

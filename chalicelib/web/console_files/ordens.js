@@ -4,8 +4,8 @@
 //   #/ordens/nova
 import { api } from './api.js';
 import {
-  ORDER_STATUS, addDays, busy, customerSearchBy, dateBR, field, fillRows, h, messageBox, pager, replace, showError,
-  showMessage, today, uid,
+  ORDER_STATUS, addDays, busy, customerSearchBy, dataTable, dateBR, dateInput, dateParam, field, fillRows, h, messageBox, pager, replace,
+  showError, showMessage, today, uid, validateFields,
 } from './ui.js';
 
 const PER_PAGE = 50;
@@ -28,8 +28,8 @@ function renderList(main, ctx) {
   const params = ctx.params;
   const box = messageBox();
   const agenda = h('select', { name: 'agenda' }, h('option', { value: '' }, 'Todas'));
-  const first = h('input', { type: 'date', value: params.get('inicio') || addDays(today(), -7) });
-  const last = h('input', { type: 'date', value: params.get('fim') || addDays(today(), 30) });
+  const first = dateInput({ value: dateParam(params, 'inicio') || addDays(today(), -7) });
+  const last = dateInput({ value: dateParam(params, 'fim') || addDays(today(), 30) });
   const status = h('select', {}, h('option', { value: '' }, 'Todas'),
     Object.entries(ORDER_STATUS).map(([value, label]) => h('option', { value, selected: params.get('status') === value }, label)));
   const body = h('tbody', {});
@@ -48,11 +48,7 @@ function renderList(main, ctx) {
     h('div', { class: 'barra' }, h('h1', {}, 'Ordens de Serviço'),
       ctx.can(OPEN) ? h('a', { class: 'botao', href: '#/ordens/nova' }, 'Abrir OS') : null),
     filters, box,
-    h('table', { class: 'tabela' },
-      h('caption', { class: 'visualmente-oculto' }, 'Ordens de serviço'),
-      h('thead', {}, h('tr', {}, ['Nº', 'Cliente', 'Cidade', 'Agenda', 'Início programado', 'Técnicos', 'Situação']
-        .map((t) => h('th', { scope: 'col' }, t)))),
-      body),
+    dataTable('Ordens de serviço', ['Nº', 'Cliente', 'Cidade', 'Agenda', 'Início programado', 'Técnicos', 'Situação'], body),
     pages));
   if (flash) {
     showMessage(box, 'ok', flash);
@@ -62,16 +58,16 @@ function renderList(main, ctx) {
   async function load() {
     const p = new URLSearchParams();
     if (agenda.value) p.set('agenda', agenda.value);
-    p.set('inicio', first.value);
-    p.set('fim', last.value);
+    p.set('inicio', first.isoValue);
+    p.set('fim', last.isoValue);
     if (status.value) p.set('status', status.value);
     if (page) p.set('pagina', String(page));
     ctx.setParams(p);
     replace(body, h('tr', {}, h('td', { colspan: 7 }, 'Carregando…')));
     try {
       const answer = await api('GET', 'ordem_servico/todos', { query: {
-        pagina: page, itens_por_pagina: PER_PAGE, agenda_ordem_servico: agenda.value, data_inicio: first.value,
-        data_fim: last.value, status: status.value, relacoes: 'agenda_ordem_servico',
+        pagina: page, itens_por_pagina: PER_PAGE, agenda_ordem_servico: agenda.value, data_inicio: first.isoValue,
+        data_fim: last.isoValue, status: status.value, relacoes: 'agenda_ordem_servico',
       } });
       fillRows(body, answer.ordens_servico, row, 7, 'Nenhuma OS encontrada com esses filtros.');
       pager(pages, answer.paginacao, page, 'OS', goTo);
@@ -119,7 +115,7 @@ function renderOpen(main, ctx) {
     field('Buscar por', searchBy), field('Termo', term), searchButton);
   const services = h('div', { class: 'opcoes', role: 'radiogroup', 'aria-label': 'Serviço do cliente' });
   const agenda = h('select', { required: true });
-  const fromDay = h('input', { type: 'date', value: today() });
+  const fromDay = dateInput({ required: true, value: today() });
   const days = h('input', { type: 'number', min: 1, max: 31, value: '7' });
   const slotsButton = h('button', { type: 'button', class: 'secundario' }, 'Ver horários livres');
   const slots = h('div', { class: 'horarios', role: 'radiogroup', 'aria-label': 'Horários livres' });
@@ -174,9 +170,10 @@ function renderOpen(main, ctx) {
   }
 
   slotsButton.addEventListener('click', () => busy(slotsButton, async () => {
+    if (validateFields(fromDay).length) return;
     try {
       const answer = await api('GET', 'ordem_servico/horarios_disponiveis_agenda', { query: {
-        id_agenda_ordem_servico: agenda.value, data_inicio: fromDay.value, dias: days.value,
+        id_agenda_ordem_servico: agenda.value, data_inicio: fromDay.isoValue, dias: days.value,
       } });
       showSlots(answer.horarios.datas);
     } catch (error) {
@@ -223,7 +220,7 @@ function renderOpen(main, ctx) {
       try {
         const answer = await api('POST', 'atendimento', { body });
         const order = answer.atendimento.ordens_servico[0];
-        flash = `${answer.msg} OS ${order.numero_ordem_servico} agendada em ${order.data_inicio_programado}.`;
+        flash = `${answer.msg} OS ${order.numero_ordem_servico} agendada em ${dateBR(order.data_inicio_programado)}.`;
         ctx.navigate(`#/ordens?agenda=${agenda.value}&inicio=${startDay}&fim=${startDay}`);
       } catch (error) {
         showError(box, error);
