@@ -205,8 +205,8 @@ def _invoice_item(invoice: Invoice) -> InvoiceItem:
         try_due_on=_day(invoice.try_due_on),
         queued_on=_day(invoice.queued_on), queued_at=invoice.queued_at, retry_at=invoice.retry_at,
         technical_failures=invoice.technical_failures, dunning_step=invoice.dunning_step,
-        dunning_on=_day(invoice.dunning_on), suspend_on=_day(invoice.suspend_on), suspended=invoice.suspended,
-        service_pk=f"SERVICO#{invoice.customer_service_id}",
+        dunning_on=_day(invoice.dunning_on), suspend_on=_day(invoice.suspend_on), warned_on=_day(invoice.warned_on),
+        suspended=invoice.suspended, service_pk=f"SERVICO#{invoice.customer_service_id}",
         service_sk=f"{invoice.due_date.isoformat()}#{invoice.id:010d}",
         invoice_id=invoice.id, customer_service_id=invoice.customer_service_id, customer_id=invoice.customer_id,
         amount_cents=invoice.amount_cents, due_date=invoice.due_date.isoformat(), description=invoice.description,
@@ -228,7 +228,7 @@ def _invoice(item: InvoiceItem) -> Invoice:
         queued_at=item.queued_at,
         retry_at=item.retry_at, technical_failures=int(item.technical_failures or 0),
         dunning_step=item.dunning_step, dunning_on=_date(item.dunning_on), suspend_on=_date(item.suspend_on),
-        suspended=bool(item.suspended))
+        warned_on=_date(item.warned_on), suspended=bool(item.suspended))
 
 
 def _day(value: date | None) -> str | None:

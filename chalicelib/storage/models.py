@@ -559,6 +559,7 @@ class InvoiceItem(BillingTableItem, discriminator="invoice"):
     dunning_step = UnicodeAttribute(null=True)
     dunning_on = UnicodeAttribute(null=True)
     suspend_on = UnicodeAttribute(null=True)
+    warned_on = UnicodeAttribute(null=True)
     suspended = BooleanAttribute(default=False)
 
 

@@ -10,7 +10,6 @@ import requests
 from playwright.sync_api import Locator, Page, expect
 
 from sandbox.simulators.zapme import ZapMeSimulator
-
 from tests.browser.conftest import PHONE, Console, ConsoleStack
 from tests.browser.seed import CIELO_KEY, CIELO_MERCHANT_ID, Operator, provider_today
 
@@ -57,7 +56,7 @@ def test_switching_automatic_recurrence_off_in_the_console_stops_the_next_tick_f
     assert CIELO_KEY not in page.content()
     switch = cielo.get_by_role("switch", name=SWITCH)
     expect(switch).to_be_checked()
-    console.shot("20-configuracoes-cartao")
+    console.check_page("configuracoes-cartao-recorrencia")
 
     try:
         switch.click()
@@ -147,7 +146,8 @@ def test_zapme_set_up_in_the_console_reports_its_status_and_a_test_message_reach
     account.get_by_role("button", name="Salvar").click()
     expect(account.get_by_role("status")).to_contain_text("salva")
     expect(account.get_by_label("Chave secreta")).to_have_value("")
-    expect(account.get_by_label("Chave secreta")).to_have_attribute("placeholder", "configurada — digite para substituir")
+    expect(account.get_by_label("Chave secreta")).to_have_attribute("placeholder",
+                                                                   "configurada — digite para substituir")
     assert ZapMeSimulator.DEFAULT_SECRET not in page.content()
 
     status = page.get_by_role("region", name="Situação na ZapMe")
@@ -159,7 +159,7 @@ def test_zapme_set_up_in_the_console_reports_its_status_and_a_test_message_reach
     test.get_by_label("Texto (opcional)").fill("Teste do console do provedor")
     test.get_by_role("button", name="Enviar mensagem de teste").click()
     expect(test.get_by_role("status")).to_contain_text("Mensagem de teste enviada.")
-    console.shot("21-configuracoes-zapme")
+    console.check_page("configuracoes-zapme-teste-enviado")
     sent = requests.get(f"{simulator}/__sandbox/messages", params={"phone": "5511987654321"}, timeout=10).json()
     assert [m["message"] for m in sent] == ["Teste do console do provedor"], sent
     console.assert_no_errors()
@@ -179,7 +179,7 @@ def test_a_template_edited_in_the_console_shows_its_preview_and_a_wrong_variable
     editor.get_by_role("button", name="Inserir a variável hora_inicio").click()
     expect(text).to_have_value("Olá {{primeiro_nome}}, sua visita é dia {{data}} às {{hora_inicio}}")
     expect(preview.locator(".previa-texto")).to_have_text("Olá Maria, sua visita é dia 15/12/2026 às 09:00")
-    console.shot("22-configuracoes-modelos")
+    console.check_page("configuracoes-modelos-previa")
 
     text.fill("Olá {{apelido}}")
     expect(preview.get_by_role("alert")).to_contain_text("apelido")
@@ -197,5 +197,6 @@ def test_a_template_edited_in_the_console_shows_its_preview_and_a_wrong_variable
     expect(editor.get_by_role("status").first).to_contain_text("salvo")
     saved = next(m for m in operator.ok("GET", "configuracao/notificacao/modelo")["modelos"]
                  if m["evento"] == "os_agendada")
-    assert (saved["texto"], saved["padrao"], saved["ativo"]) == ("Olá {{primeiro_nome}}, até dia {{data}}!", False, True)
+    assert (saved["texto"], saved["padrao"], saved["ativo"]) == \
+        ("Olá {{primeiro_nome}}, até dia {{data}}!", False, True)
     console.assert_no_errors()

@@ -37,10 +37,16 @@ SCREENS = [
            .locator("option", has_text="Reparos Campinas")),
     Screen("clientes", lambda data: "#/clientes?busca=nome_razaosocial&termo=Carla",
            lambda page: page.get_by_role("link", name="Carla Bloqueada")),
-    Screen("cliente-cartoes", lambda data: f"#/clientes/{data.customers['carla']}",
-           lambda page: page.locator(".servicos:not([aria-busy]) article.servico .dica", has_text="Cobra o cartão")),
+    Screen("cliente", lambda data: f"#/clientes/{data.customers['carla']}",
+           lambda page: page.locator(".servicos:not([aria-busy]) article.servico table.faturas tbody tr").first),
     Screen("cobrancas", lambda data: "#/cobrancas",
            lambda page: page.locator("table.processamentos tbody tr", has_text="Carla Bloqueada")),
+    Screen("configuracoes-cartao", lambda data: "#/configuracoes/cartao",
+           lambda page: page.get_by_role("form", name="GetNet")),
+    Screen("configuracoes-zapme", lambda data: "#/configuracoes/zapme",
+           lambda page: page.locator("p.alteracao:not(:empty)")),
+    Screen("configuracoes-modelos", lambda data: "#/configuracoes/modelos?evento=os_agendada",
+           lambda page: page.locator(".previa-texto", has_text="Maria")),
 ]
 
 

@@ -54,6 +54,9 @@ routes.schemas({
                               "description": "Em aberto, esta fatura mantém o serviço suspenso."},
         "data_bloqueio": {"type": ["string", "null"],
                           "description": "Dia da suspensão do serviço se a fatura seguir em aberto."},
+        "data_aviso_bloqueio": {"type": ["string", "null"],
+                                "description": "Dia em que o cliente foi avisado da suspensão (em aberto; null: "
+                                               "ainda não avisado)."},
         "data_pagamento": {"type": ["string", "null"]}, "valor_pago": {"type": ["number", "null"]},
         "forma_pagamento": {"type": ["string", "null"]},
     }),
@@ -273,6 +276,7 @@ def _invoice_shape(request: ApiRequest, invoice: Invoice) -> dict[str, Any]:
         "cobranca_em_andamento": invoice.charging is not None,
         "suspendeu_servico": invoice.suspended and invoice.owed,
         "data_bloqueio": invoice.suspend_on.isoformat() if invoice.suspend_on and invoice.owed else None,
+        "data_aviso_bloqueio": invoice.warned_on.isoformat() if invoice.warned_on and invoice.owed else None,
         "data_pagamento": local(invoice.paid_at, zone).strftime(MOMENT) if invoice.paid_at else None,
         "valor_pago": invoice.paid_cents / 100 if invoice.paid_cents is not None else None,
         "forma_pagamento": invoice.payment_method or None,

@@ -56,6 +56,7 @@ class Invoice:
     dunning_step: str | None = None  # WARNING or SUSPENSION while the invoice is open and unpaid
     dunning_on: date | None = None
     suspend_on: date | None = None  # from the service's suspension profile when the invoice was created
+    warned_on: date | None = None  # the day the customer was warned of the suspension (None: not warned)
     suspended: bool = False  # this invoice, unpaid, suspended its service
 
     @property

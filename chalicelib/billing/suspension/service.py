@@ -123,6 +123,7 @@ class Dunning:
         raised = []
         if suspend_on > today:  # a warning after the suspension day would only confuse
             raised = [events.dunning(events.SUSPENSION_WARNING, invoice, suspend_on.isoformat(), self._new_id)]
+            moved = replace(moved, warned_on=today)
         return int(self._store.write(moved, invoice.version, raised) and bool(raised))
 
     def _suspend(self, invoice: Invoice) -> int:

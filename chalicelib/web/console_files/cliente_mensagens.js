@@ -1,7 +1,7 @@
 // The customer's WhatsApp on their page: the opt-out switch and the messages sent to them (the message
 // log filtered by customer, newest first, with ZapMe's reason when one failed).
 import { api } from './api.js';
-import { dateBR, fillRows, h, messageBox, pager, showError, showMessage, switchControl } from './ui.js';
+import { dataTable, dateBR, fillRows, h, messageBox, pager, showError, showMessage, switchControl } from './ui.js';
 
 const STATUS_LABEL = {
   enviando: 'Enviando', enviada: 'Enviada', falha_temporaria: 'Falha temporária (nova tentativa)', falha: 'Falhou',
@@ -24,11 +24,8 @@ export function messagesSection(customerId, ctx) {
     h('h2', { id: 'mensagens-titulo' }, 'Mensagens de WhatsApp'),
     ctx.can('Consultar clientes') ? optIn.el : null,
     box,
-    canRead ? h('div', { class: 'rolagem' }, h('table', { class: 'tabela mensagens-cliente' },
-      h('caption', { class: 'visualmente-oculto' }, 'Mensagens enviadas ao cliente'),
-      h('thead', {}, h('tr', {}, ['Data', 'Evento', 'Telefone', 'Situação', 'Texto']
-        .map((t) => h('th', { scope: 'col' }, t)))),
-      body)) : null,
+    canRead ? dataTable('Mensagens enviadas ao cliente', ['Data', 'Evento', 'Telefone', 'Situação', 'Texto'], body,
+      'mensagens-cliente') : null,
     canRead ? pages : null);
 
   async function loadPreference() {

@@ -4,7 +4,7 @@
 // touching is never swapped for another element.
 import { api } from './api.js';
 import {
-  busy, confirmDialog, dateBR, dateInput, field, fillRows, h, messageBox, money, moneyInput, replace, showError,
+  busy, confirmDialog, dataTable, dateBR, dateInput, field, fillRows, h, messageBox, money, moneyInput, replace, showError,
   showMessage, switchControl, today, validateFields,
 } from './ui.js';
 
@@ -17,11 +17,11 @@ const PAYMENT_METHODS = [
 const PAYMENT_LABEL = Object.fromEntries(PAYMENT_METHODS);
 const INVOICES_SHOWN = 24; // the last two years of a monthly plan
 
-// The state the customer sees: suspended by an unpaid invoice, warned (a suspension date is set), or active.
+// The state the customer sees: suspended by an unpaid invoice, warned of a suspension, or active.
 export function serviceState(service, invoices) {
   if (service.status === 'servico_suspenso') return { key: 'suspenso', label: 'Suspenso' };
-  const warned = invoices.filter((i) => i.status === 'aberta' && i.data_bloqueio).map((i) => i.data_bloqueio).sort();
-  if (warned.length) return { key: 'aviso', label: `Em aviso · bloqueio em ${dateBR(warned[0])}` };
+  const warned = invoices.filter((i) => i.status === 'aberta' && i.data_aviso_bloqueio).map((i) => i.data_bloqueio).sort();
+  if (warned.length) return { key: 'aviso', label: `Em aviso · suspensão em ${dateBR(warned[0])}` };
   return { key: 'ativo', label: 'Ativo' };
 }
 
@@ -97,11 +97,9 @@ export function serviceBlock(service, ctx, wallet) {
 
   // --------------------------------------------------------- invoices
   const invoicesBody = h('tbody', {});
-  const invoicesTable = ctx.can('Consultar faturas') ? h('div', { class: 'rolagem' }, h('table', { class: 'tabela faturas' },
-    h('caption', {}, 'Faturas'),
-    h('thead', {}, h('tr', {}, ['Vencimento', 'Valor', 'Situação', 'Tentativas no cartão', canCharge ? 'Ações' : null]
-      .filter(Boolean).map((t) => h('th', { scope: 'col' }, t)))),
-    invoicesBody)) : null;
+  const invoicesTable = ctx.can('Consultar faturas') ? [h('h4', {}, 'Faturas'),
+    dataTable(`Faturas de ${service.nome}`, ['Vencimento', 'Valor', 'Situação', 'Tentativas no cartão',
+      canCharge ? 'Ações' : null].filter(Boolean), invoicesBody, 'faturas')] : null;
 
   async function loadInvoices() {
     if (!invoicesTable) return;
@@ -133,8 +131,10 @@ export function serviceBlock(service, ctx, wallet) {
         ? ` · ${PAYMENT_LABEL[invoice.forma_pagamento] || invoice.forma_pagamento}` : ''}`));
     } else if (invoice.status === 'aberta' && invoice.suspendeu_servico) {
       status.push(' ', h('span', { class: 'selo recusado' }, 'Suspendeu o serviço'));
+    } else if (invoice.status === 'aberta' && invoice.data_aviso_bloqueio) {
+      status.push(' ', h('span', { class: 'selo atrasada' }, `Avisada · suspensão em ${dateBR(invoice.data_bloqueio)}`));
     } else if (invoice.status === 'aberta' && invoice.data_bloqueio) {
-      status.push(' ', h('span', { class: 'selo atrasada' }, `Bloqueio em ${dateBR(invoice.data_bloqueio)}`));
+      status.push(h('small', { class: 'dica' }, ` suspensão em ${dateBR(invoice.data_bloqueio)} se não paga`));
     }
     const actions = canCharge && invoice.status === 'aberta' ? [
       action('Cobrar agora', 'pequeno', `Cobrar agora a ${label}`, () => chargeNow(invoice)),

@@ -2,7 +2,7 @@
 // how many days before that the customer is warned. List, create, edit, make default (exactly one is), delete
 // (the API refuses while a service uses the profile or while it is the default, and says why).
 import { api } from './api.js';
-import { busy, confirmDialog, field, fillRows, h, messageBox, replace, showError, showMessage, uid } from './ui.js';
+import { busy, confirmDialog, dataTable, field, fillRows, h, messageBox, replace, showError, showMessage, uid } from './ui.js';
 
 const MAX_DAYS = 365;
 
@@ -16,11 +16,8 @@ export function render(content, ctx) {
     h('p', { class: 'dica' }, 'Cada serviço segue um perfil; sem perfil próprio, o padrão. As datas de cada fatura '
       + 'vêm do perfil vigente quando ela é cadastrada.'),
     box,
-    h('div', { class: 'rolagem' }, h('table', { class: 'tabela perfis' },
-      h('caption', { class: 'visualmente-oculto' }, 'Perfis de suspensão'),
-      h('thead', {}, h('tr', {}, ['Descrição', 'Aviso', 'Suspensão', 'Padrão', canEdit ? 'Ações' : null]
-        .filter(Boolean).map((t) => h('th', { scope: 'col' }, t)))),
-      body)),
+    dataTable('Perfis de suspensão', ['Descrição', 'Aviso', 'Suspensão', 'Padrão', canEdit ? 'Ações' : null]
+      .filter(Boolean), body, 'perfis'),
     add ? h('div', { class: 'acoes' }, add) : null,
     formSlot);
   if (add) add.addEventListener('click', () => openForm(null));

@@ -1,7 +1,7 @@
 // Configurações > Técnicos: the field technicians agendas and OS name. Create, edit, deactivate (never
 // deleted: past OS keep their name; an inactive one cannot join agendas or OS again) and reactivate.
 import { api } from './api.js';
-import { busy, confirmDialog, field, fillRows, h, messageBox, replace, showError, showMessage, uid } from './ui.js';
+import { busy, confirmDialog, dataTable, field, fillRows, h, messageBox, replace, showError, showMessage, uid } from './ui.js';
 
 export function render(content, ctx) {
   const box = messageBox();
@@ -10,11 +10,8 @@ export function render(content, ctx) {
   const canEdit = ctx.can('Cadastrar técnicos');
   const add = canEdit ? h('button', { type: 'button' }, 'Novo técnico') : null;
   replace(content, box,
-    h('div', { class: 'rolagem' }, h('table', { class: 'tabela tecnicos' },
-      h('caption', { class: 'visualmente-oculto' }, 'Técnicos'),
-      h('thead', {}, h('tr', {}, ['Nome', 'E-mail', 'Telefone', 'Situação', canEdit ? 'Ações' : null]
-        .filter(Boolean).map((t) => h('th', { scope: 'col' }, t)))),
-      body)),
+    dataTable('Técnicos', ['Nome', 'E-mail', 'Telefone', 'Situação', canEdit ? 'Ações' : null].filter(Boolean), body,
+      'tecnicos'),
     add ? h('div', { class: 'acoes' }, add) : null, formSlot);
   if (add) add.addEventListener('click', () => openForm(null));
 

@@ -2,7 +2,7 @@
 // its name, permissions, admin flag and linked technician, deactivate (its tokens are revoked at once) or
 // reactivate it, and end its sessions. The API refuses what would leave no active administrator.
 import { api } from './api.js';
-import { busy, confirmDialog, field, fillRows, h, messageBox, replace, showError, showMessage, uid } from './ui.js';
+import { busy, confirmDialog, dataTable, field, fillRows, h, messageBox, replace, showError, showMessage, uid } from './ui.js';
 
 export function render(content, ctx) {
   const box = messageBox();
@@ -10,11 +10,7 @@ export function render(content, ctx) {
   const formSlot = h('div', {});
   const add = h('button', { type: 'button' }, 'Novo usuário');
   replace(content, box,
-    h('div', { class: 'rolagem' }, h('table', { class: 'tabela usuarios' },
-      h('caption', { class: 'visualmente-oculto' }, 'Usuários da API'),
-      h('thead', {}, h('tr', {}, ['Usuário', 'Nome', 'Acesso', 'Técnico', 'Situação', 'Ações']
-        .map((t) => h('th', { scope: 'col' }, t)))),
-      body)),
+    dataTable('Usuários da API', ['Usuário', 'Nome', 'Acesso', 'Técnico', 'Situação', 'Ações'], body, 'usuarios'),
     h('div', { class: 'acoes' }, add), formSlot);
   let permissions = [];
   let technicians = [];

@@ -10,7 +10,7 @@ export function render(content) {
   const apiKey = h('input', { name: 'api', autocomplete: 'off', spellcheck: 'false', required: true, maxlength: 200 });
   const secret = h('input', { name: 'secret', type: 'password', autocomplete: 'new-password', maxlength: 200 });
   const url = h('input', { name: 'url', type: 'url', autocomplete: 'off', spellcheck: 'false', placeholder: 'https://api.zapme.com.br' });
-  const changed = h('p', { class: 'dica' });
+  const changed = h('p', { class: 'dica alteracao' });
   const save = h('button', { type: 'submit' }, 'Salvar');
   const formBox = messageBox();
   const form = h('form', { class: 'painel', 'aria-labelledby': 'zapme-conta' },

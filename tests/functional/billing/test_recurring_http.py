@@ -368,8 +368,14 @@ def test_suspension_warns_suspends_and_payment_restores(billing: Billing) -> Non
         answer = ok(billing.http.request("GET", f"{BASE}/cliente?busca=id_cliente_servico&termo_busca={service}"))
         return str(answer["clientes"][0]["servicos"][0]["status"])
 
+    def warned_on() -> list[str | None]:
+        answer = ok(billing.http.request("GET", f"{INVOICES}?id_cliente_servico={service}"))
+        return [i["data_aviso_bloqueio"] for i in sorted(answer["faturas"], key=lambda i: i["id_fatura"])]
+
     assert billing.tick("2026-12-12T13:00:00Z")["tarefas"]["suspensao"] == {"avisos": 0, "suspensoes": 0}
+    assert warned_on() == [None, None]
     assert billing.tick("2026-12-13T13:00:00Z")["tarefas"]["suspensao"] == {"avisos": 1, "suspensoes": 0}
+    assert warned_on() == ["2026-12-13", None]  # what the console shows as "Em aviso"
     assert billing.tick("2026-12-13T14:00:00Z")["tarefas"]["suspensao"] == {"avisos": 0, "suspensoes": 0}
     assert status() == "servico_habilitado"
     assert billing.tick("2026-12-15T13:00:00Z")["tarefas"]["suspensao"] == {"avisos": 1, "suspensoes": 1}
