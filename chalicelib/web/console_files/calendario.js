@@ -386,7 +386,9 @@ export function render(main, ctx) {
           isoTime(event.end).slice(0, 5)}`)),
       form,
       !editable && canEdit && os.editavel ? h('p', { class: 'dica' }, 'Para reagendar, entre no modo de edição.') : null,
-      h('div', { class: 'acoes' }, h('button', { type: 'button', class: 'secundario', onclick: () => dialog.close() }, 'Fechar')));
+      h('div', { class: 'acoes' },
+        h('a', { class: 'botao', href: `#/ordens/${os.numero}`, onclick: () => dialog.close() }, 'Abrir a OS'),
+        h('button', { type: 'button', class: 'secundario', onclick: () => dialog.close() }, 'Fechar')));
     dialog.showModal();
   }
 

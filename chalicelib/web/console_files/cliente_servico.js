@@ -72,7 +72,7 @@ export function serviceBlock(service, ctx, wallet) {
   choice.addEventListener('change', saveChoice);
 
   // ---------------------------------------------- suspension profile
-  const profile = h('select', { disabled: !canCharge });
+  const profile = h('select', { disabled: !ctx.can('Cadastrar clientes') });
   const profileField = service.id_perfil_suspensao === undefined ? null
     : field('Perfil de suspensão', profile, 'Quantos dias após o vencimento o cliente é avisado e o serviço suspenso.');
   async function loadProfiles() {
@@ -88,7 +88,8 @@ export function serviceBlock(service, ctx, wallet) {
       const answer = await api('PUT', `cliente_servico/${service.id_cliente_servico}/perfil_suspensao`,
         { body: { id_perfil_suspensao: wanted } });
       service.id_perfil_suspensao = answer.servico.id_perfil_suspensao;
-      showMessage(serviceBox, 'ok', `Perfil de suspensão alterado para ${answer.servico.perfil_suspensao || profile.selectedOptions[0].textContent}.`);
+      showMessage(serviceBox, 'ok', `Perfil de suspensão alterado para ${answer.servico.descricao_perfil_suspensao}. `
+        + 'Vale para as faturas cadastradas daqui em diante.');
     } catch (error) {
       profile.value = String(service.id_perfil_suspensao);
       showError(serviceBox, error);

@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { busy, confirmDialog, dataTable, field, fillRows, h, messageBox, replace, showError, showMessage, uid } from './ui.js';
 
 const MAX_DAYS = 365;
+const BUILT_IN = 0;
 
 export function render(content, ctx) {
   const box = messageBox();
@@ -16,7 +17,7 @@ export function render(content, ctx) {
     h('p', { class: 'dica' }, 'Cada serviço segue um perfil; sem perfil próprio, o padrão. As datas de cada fatura '
       + 'vêm do perfil vigente quando ela é cadastrada.'),
     box,
-    dataTable('Perfis de suspensão', ['Descrição', 'Aviso', 'Suspensão', 'Padrão', canEdit ? 'Ações' : null]
+    dataTable('Perfis de suspensão', ['Descrição', 'Aviso', 'Suspensão', 'Serviços', 'Padrão', canEdit ? 'Ações' : null]
       .filter(Boolean), body, 'perfis'),
     add ? h('div', { class: 'acoes' }, add) : null,
     formSlot);
@@ -25,7 +26,7 @@ export function render(content, ctx) {
   async function load(message) {
     try {
       const profiles = (await api('GET', 'configuracao/perfil_suspensao')).perfis_suspensao;
-      fillRows(body, profiles, row, canEdit ? 5 : 4, 'Nenhum perfil cadastrado.');
+      fillRows(body, profiles, row, canEdit ? 6 : 5, 'Nenhum perfil cadastrado.');
       if (message) showMessage(box, 'ok', message);
     } catch (error) {
       showError(box, error);
@@ -34,7 +35,8 @@ export function render(content, ctx) {
 
   function row(profile) {
     const name = profile.descricao;
-    const actions = [
+    // The built-in profile (id 0) stands until the provider makes one of its own the default: not editable.
+    const actions = profile.id_perfil_suspensao === BUILT_IN ? [h('span', { class: 'dica' }, 'Perfil embutido')] : [
       h('button', { type: 'button', class: 'secundario pequeno', 'aria-label': `Editar o perfil ${name}`,
         onclick: () => openForm(profile) }, 'Editar'),
       profile.padrao ? null : h('button', { type: 'button', class: 'secundario pequeno',
@@ -46,6 +48,7 @@ export function render(content, ctx) {
       h('th', { scope: 'row' }, name),
       h('td', {}, profile.dias_aviso ? `${profile.dias_aviso} dia(s) antes da suspensão` : 'Sem aviso'),
       h('td', {}, `${profile.dias_bloqueio} dia(s) após o vencimento`),
+      h('td', { class: 'numero' }, profile.quantidade_servicos ?? '—'),
       h('td', {}, profile.padrao ? h('span', { class: 'selo padrao' }, 'Padrão') : ''),
       canEdit ? h('td', { class: 'acoes-linha' }, actions) : null);
   }

@@ -1,8 +1,11 @@
-// Ordens de Serviço: the list with the agenda filter (ordem_servico/todos),
-// and opening an OS in an agenda's free slot (atendimento with abrir_os).
+// Ordens de Serviço: the list with the agenda filter (ordem_servico/todos), opening an OS in a free slot of
+// an agenda that serves the customer's city, or without an agenda (atendimento with abrir_os), and one OS's
+// form (os_form.js).
 //   #/ordens?agenda=<id>&inicio=&fim=&status=&pagina=
 //   #/ordens/nova
+//   #/ordens/<número>
 import { api } from './api.js';
+import { renderOrder, servesCity, showSlots } from './os_form.js';
 import {
   ORDER_STATUS, addDays, busy, customerSearchBy, dataTable, dateBR, dateInput, dateParam, field, fillRows, h, messageBox, pager, replace,
   showError, showMessage, today, uid, validateFields,
@@ -10,10 +13,12 @@ import {
 
 const PER_PAGE = 50;
 const OPEN = 'Criar atendimento';
+const NO_AGENDA = 'sem';
 let flash = null;
 
 export function render(main, ctx) {
   if (ctx.rest[0] === 'nova' && ctx.can(OPEN)) renderOpen(main, ctx);
+  else if (/^\d+$/.test(ctx.rest[0] || '')) renderOrder(main, ctx, Number(ctx.rest[0]));
   else renderList(main, ctx);
 }
 
@@ -82,7 +87,8 @@ function renderList(main, ctx) {
     const start = os.data_inicio_programado;
     const day = start ? start.slice(0, 10) : '';
     return h('tr', { dataset: { os: os.id_ordem_servico } },
-      h('th', { scope: 'row' }, String(os.numero)),
+      h('th', { scope: 'row' }, h('a', { href: `#/ordens/${os.numero}`, 'aria-label': `Abrir a OS ${os.numero}` },
+        String(os.numero))),
       h('td', {}, os.cliente || '—'),
       h('td', {}, address ? `${address.cidade}/${address.uf}` : '—'),
       h('td', {}, os.agenda_ordem_servico ? os.agenda_ordem_servico.descricao : '—'),
@@ -162,6 +168,8 @@ function renderOpen(main, ctx) {
     replace(services, customers.flatMap((c) => c.servicos.map((s) => h('label', { class: 'opcao' },
       h('input', { type: 'radio', name, value: String(s.id_cliente_servico), onchange: () => {
         customer = c;
+        address = s.endereco_instalacao;
+        offerAgendas();
         contact.value = c.nome_razaosocial;
         phone.value = c.telefone_primario || '';
       } }),
@@ -175,44 +183,37 @@ function renderOpen(main, ctx) {
       const answer = await api('GET', 'ordem_servico/horarios_disponiveis_agenda', { query: {
         id_agenda_ordem_servico: agenda.value, data_inicio: fromDay.isoValue, dias: days.value,
       } });
-      showSlots(answer.horarios.datas);
+      showSlots(slots, answer.horarios.datas);
     } catch (error) {
       showError(box, error);
     }
   }));
 
-  function showSlots(dates) {
-    const name = uid('horario');
-    const groups = Object.entries(dates).filter(([, day]) => day.disponiveis > 0).map(([day, info]) =>
-      h('div', { class: 'dia-livre' }, h('h3', {}, dateBR(day)),
-        Object.values(info.horarios).map((slot) => h('label', { class: 'opcao horario' },
-          h('input', { type: 'radio', name, value: `${slot.data_inicio}T${slot.hora_inicio}`,
-            dataset: { fim: `${slot.data_termino}T${slot.hora_termino}` } }),
-          ` ${slot.hora_inicio.slice(0, 5)}–${slot.hora_termino.slice(0, 5)} (${slot.disponiveis} ${
-            slot.disponiveis === 1 ? 'vaga' : 'vagas'})`))));
-    replace(slots, groups.length ? groups : h('p', { class: 'dica' }, 'Nenhum horário livre nesse período.'));
-  }
-
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const service = services.querySelector('input:checked');
     const slot = slots.querySelector('input:checked');
+    const withAgenda = agenda.value !== NO_AGENDA;
     const missing = [];
     if (!service) missing.push('Escolha o serviço do cliente.');
-    if (!agenda.value) missing.push('Escolha a agenda.');
-    if (!slot) missing.push('Escolha um horário livre.');
+    if (!agenda.value) missing.push('Escolha a agenda (ou "Sem agenda").');
+    if (withAgenda && agenda.value && !slot) missing.push('Escolha um horário livre.');
     if (missing.length) {
       showMessage(box, 'erro', 'Faltam dados para abrir a OS.', missing);
       return;
     }
-    const [startDay, startTime] = slot.value.split('T');
-    const [endDay, endTime] = slot.dataset.fim.split('T');
+    // Without an agenda the OS waits for a schedule: the API gives it HubSoft's default dates, holding no place.
+    const when = {};
+    if (withAgenda) {
+      [when.data_inicio_programado, when.hora_inicio_programado] = slot.value.split('T');
+      [when.data_termino_programado, when.hora_termino_programado] = slot.dataset.fim.split('T');
+    }
+    const startDay = when.data_inicio_programado || today();
     const body = {
       id_cliente_servico: Number(service.value), descricao: description.value.trim(), nome: contact.value.trim(),
       telefone: phone.value.replace(/\D/g, ''), email: customer?.email || undefined, abrir_os: true,
       parametros_ordem_servico: {
-        id_agenda_ordem_servico: Number(agenda.value), data_inicio_programado: startDay, hora_inicio_programado: startTime,
-        data_termino_programado: endDay, hora_termino_programado: endTime,
+        ...(withAgenda ? { id_agenda_ordem_servico: Number(agenda.value), ...when } : {}),
         tecnicos: [...technicians.querySelectorAll('input:checked')].map((i) => ({ id: Number(i.value) })),
       },
     };
@@ -220,6 +221,10 @@ function renderOpen(main, ctx) {
       try {
         const answer = await api('POST', 'atendimento', { body });
         const order = answer.atendimento.ordens_servico[0];
+        if (!withAgenda) {
+          ctx.navigate(`#/ordens/${order.numero_ordem_servico}`);
+          return;
+        }
         flash = `${answer.msg} OS ${order.numero_ordem_servico} agendada em ${dateBR(order.data_inicio_programado)}.`;
         ctx.navigate(`#/ordens?agenda=${agenda.value}&inicio=${startDay}&fim=${startDay}`);
       } catch (error) {
@@ -231,9 +236,21 @@ function renderOpen(main, ctx) {
 
   agenda.addEventListener('change', () => {
     slots.replaceChildren();
+    const withAgenda = agenda.value !== NO_AGENDA;
+    for (const control of [fromDay, days, slotsButton]) control.disabled = !withAgenda;
     showTechnicians();
   });
   let agendaList = [];
+  let address = null; // the chosen service's installation address: only agendas serving its city are offered
+  function offerAgendas() {
+    const kept = agenda.value;
+    const serving = agendaList.filter((a) => !address || servesCity(a, address));
+    replace(agenda, h('option', { value: '' }, 'Escolha…'),
+      h('option', { value: NO_AGENDA }, 'Sem agenda (a OS aguarda agendamento)'),
+      serving.map((a) => h('option', { value: String(a.id_agenda_ordem_servico) }, a.descricao)));
+    agenda.value = [...agenda.options].some((o) => o.value === kept) ? kept : '';
+    agenda.dispatchEvent(new Event('change'));
+  }
   function showTechnicians() {
     const chosen = agendaList.find((a) => String(a.id_agenda_ordem_servico) === agenda.value);
     replace(technicians, chosen && chosen.tecnicos.length ? chosen.tecnicos.map((t) => h('label', { class: 'opcao' },
@@ -243,9 +260,7 @@ function renderOpen(main, ctx) {
 
   activeAgendas(ctx).then((agendas) => {
     agendaList = agendas;
-    replace(agenda, h('option', { value: '' }, 'Escolha…'),
-      agendas.map((a) => h('option', { value: String(a.id_agenda_ordem_servico) }, a.descricao)));
-    showTechnicians();
+    offerAgendas();
   }).catch((error) => showError(box, error));
   term.focus();
 }

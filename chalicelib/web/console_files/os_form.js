@@ -376,7 +376,7 @@ function programmed(order) {
   return `${dateBR(start)}–${end ? (sameDay ? end.slice(11, 16) : dateBR(end)) : ''}`;
 }
 
-function showSlots(slots, dates) {
+export function showSlots(slots, dates) {
   const name = uid('vaga');
   const groups = Object.entries(dates).filter(([, day]) => day.disponiveis > 0).map(([day, info]) =>
     h('div', { class: 'dia-livre' }, h('h3', {}, dateBR(day)),
