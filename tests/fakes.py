@@ -23,7 +23,7 @@ from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, Stored
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
 from chalicelib.billing.gateways.settings import GatewayConfig
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
-from chalicelib.billing.suspension.service import SuspensionProfile
+from chalicelib.billing.suspension.service import DefaultAsRead, SuspensionProfile
 from chalicelib.clock import local
 from chalicelib.customers.model import Customer, Service, name_tokens
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
@@ -215,33 +215,36 @@ class InMemoryTechnicianStore:
 
 
 class InMemoryProfileStore:
-    """Suspension profiles with their usage counts and the one default, as DynamoSuspensionProfiles keeps them.
+    """Suspension profiles with their usage counts and the pointer to the default, as DynamoSuspensionProfiles
+    keeps them.
 
-    ``legacy(...)`` stores a profile as one created before the count was kept (its count not complete)."""
+    ``legacy(...)`` stores a profile as a release without the count and the pointer did (count not complete;
+    flagged as the default without the pointer moving)."""
 
     def __init__(self) -> None:
         self.profiles: dict[int, SuspensionProfile] = {}
         self.counts: dict[int, int] = {}
         self.complete: set[int] = set()
+        self.pointer: int | None = None
 
     def legacy(self, profile: SuspensionProfile) -> None:
         self.profiles[profile.id] = profile
         self.counts.setdefault(profile.id, 0)
 
-    def add(self, profile: SuspensionProfile, replacing: tuple[int, ...] | None) -> bool:
+    def add(self, profile: SuspensionProfile, replacing: DefaultAsRead | None) -> bool:
         if profile.id in self.profiles or not self._still_default(replacing):
             return False
-        self._unset(replacing)
+        self._replace_default(profile.id, replacing)
         self.profiles[profile.id] = profile
         self.counts[profile.id] = 0
         self.complete.add(profile.id)
         return True
 
-    def change(self, profile: SuspensionProfile, replacing: tuple[int, ...] | None) -> bool:
+    def change(self, profile: SuspensionProfile, replacing: DefaultAsRead | None) -> bool:
         current = self.profiles.get(profile.id)
         if current is None or not self._still_default(replacing):
             return False
-        self._unset(replacing)
+        self._replace_default(profile.id, replacing)
         self.profiles[profile.id] = replace(profile, default=current.default or replacing is not None)
         return True
 
@@ -262,6 +265,9 @@ class InMemoryProfileStore:
     def all(self) -> list[SuspensionProfile]:
         return [p for p in (self.get(i) for i in self.profiles) if p is not None]
 
+    def current_default(self) -> DefaultAsRead:
+        return DefaultAsRead(self.pointer, tuple(p.id for p in self.profiles.values() if p.default))
+
     def finish_usage_count(self) -> int:
         unfinished = set(self.profiles) - self.complete
         self.complete |= unfinished
@@ -274,11 +280,15 @@ class InMemoryProfileStore:
         self.counts[profile_id] += change
         return True
 
-    def _still_default(self, replacing: tuple[int, ...] | None) -> bool:
-        return replacing is None or {p.id for p in self.profiles.values() if p.default} == set(replacing)
+    def _still_default(self, replacing: DefaultAsRead | None) -> bool:
+        return replacing is None or (replacing.pointer == self.pointer and all(
+            self.profiles[i].default for i in replacing.flagged))
 
-    def _unset(self, replacing: tuple[int, ...] | None) -> None:
-        for old in replacing or ():
+    def _replace_default(self, profile_id: int, replacing: DefaultAsRead | None) -> None:
+        if replacing is None:
+            return
+        self.pointer = profile_id
+        for old in replacing.flagged:
             self.profiles[old] = replace(self.profiles[old], default=False)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from chalicelib.billing.suspension.service import SuspensionProfile
+from chalicelib.billing.suspension.service import DefaultAsRead, SuspensionProfile
 from chalicelib.storage.binding import LabelledTransaction, commit_labelled
 from chalicelib.storage.errors import written
 from chalicelib.storage.models import (
@@ -33,7 +33,7 @@ class DynamoSuspensionProfiles:
     """Profiles (``PERFIL_SUSPENSAO`` / ``<id:010d>``) and the pointer to the default one
     (``PERFIL_SUSPENSAO`` / ``PADRAO``)."""
 
-    def add(self, profile: SuspensionProfile, replacing: tuple[int, ...] | None) -> bool:
+    def add(self, profile: SuspensionProfile, replacing: DefaultAsRead | None) -> bool:
         item = SuspensionProfileItem(PROFILES, f"{profile.id:010d}", profile_id=profile.id,
                                      description=profile.description, warning_days=profile.warning_days,
                                      suspension_days=profile.suspension_days, default=profile.default,
@@ -46,7 +46,7 @@ class DynamoSuspensionProfiles:
 
         return not commit_labelled(write)
 
-    def change(self, profile: SuspensionProfile, replacing: tuple[int, ...] | None) -> bool:
+    def change(self, profile: SuspensionProfile, replacing: DefaultAsRead | None) -> bool:
         actions: list[Action] = [SuspensionProfileItem.description.set(profile.description),
                                  SuspensionProfileItem.warning_days.set(profile.warning_days),
                                  SuspensionProfileItem.suspension_days.set(profile.suspension_days)]
@@ -77,6 +77,16 @@ class DynamoSuspensionProfiles:
         return [_profile(i) for i in SettingsItem.query(PROFILES, consistent_read=True)
                 if isinstance(i, SuspensionProfileItem)]
 
+    def current_default(self) -> DefaultAsRead:
+        pointer: int | None = None
+        flagged: list[int] = []
+        for item in SettingsItem.query(PROFILES, consistent_read=True):  # the pointer and the profiles at once
+            if isinstance(item, DefaultProfileItem):
+                pointer = int(item.profile_id)
+            elif isinstance(item, SuspensionProfileItem) and item.default:
+                flagged.append(int(item.profile_id))
+        return DefaultAsRead(pointer, tuple(flagged))
+
     def finish_usage_count(self) -> int:
         unfinished = [int(i.profile_id) for i in SettingsItem.query(PROFILES, consistent_read=True)
                       if isinstance(i, SuspensionProfileItem) and not i.usage_counted]
@@ -91,14 +101,13 @@ def _finishing(profile_id: int) -> Callable[[], object]:
     ], condition=SettingsItem.pk.exists())
 
 
-def _replace_default(txn: LabelledTransaction[str], profile_id: int, replacing: tuple[int, ...]) -> None:
-    """Point the default at ``profile_id`` if it is still ``replacing`` (no pointer yet: the built-in default,
-    or flags written before the pointer existed), and clear those profiles' flags."""
-    still = SettingsItem.pk.does_not_exist()
-    if replacing:
-        still = still | DefaultProfileItem.profile_id.is_in(*replacing)
+def _replace_default(txn: LabelledTransaction[str], profile_id: int, replacing: DefaultAsRead) -> None:
+    """Point the default at ``profile_id`` if the pointer is still as read (the condition that makes racing
+    changes of the default fail but one), and clear the flags read."""
+    still = (SettingsItem.pk.does_not_exist() if replacing.pointer is None
+             else DefaultProfileItem.profile_id == replacing.pointer)
     txn.save("default", DefaultProfileItem(PROFILES, DEFAULT_SK, profile_id=profile_id), condition=still)
-    for old in replacing:
+    for old in replacing.flagged:
         txn.update("previous", profile_item(old), actions=[SuspensionProfileItem.default.set(False)],
                    condition=SuspensionProfileItem.default == True)  # noqa: E712
 

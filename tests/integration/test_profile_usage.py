@@ -20,7 +20,7 @@ from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
 from chalicelib.storage.binding import LabelledTransaction, commit_labelled
 from chalicelib.storage.errors import ITEM_CONFLICT
 from chalicelib.storage.models import DefaultProfileItem, ServiceItem, SettingsItem, SuspensionProfileItem
-from chalicelib.storage.settings import DEFAULT_SK, PROFILES
+from chalicelib.storage.settings import DEFAULT_SK, PROFILES, profile_item
 from ops.cli import main
 from tests.aws import moto_stack
 from tests.conftest import MutableClock
@@ -75,6 +75,17 @@ class World:
         SuspensionProfileItem(PROFILES, f"{profile.id:010d}", profile_id=profile.id, description=profile.description,
                               warning_days=profile.warning_days, suspension_days=profile.suspension_days,
                               default=profile.default).save()
+
+    def flag_default_as_before(self, profile_id: int) -> None:
+        """Make a profile the default as a release without the pointer did (e.g. after a rollback): flags only."""
+        for profile in self.profiles.list():
+            if self.backend == "memory":
+                store = self.profiles._store
+                assert isinstance(store, InMemoryProfileStore)
+                store.profiles[profile.id] = SuspensionProfile(**{**store.profiles[profile.id].__dict__,
+                                                                 "default": profile.id == profile_id})
+            elif profile.id:
+                profile_item(profile.id).update(actions=[SuspensionProfileItem.default.set(profile.id == profile_id)])
 
     def legacy_service(self, profile_id: int) -> Service:
         """A service whose profile was chosen before the count was kept: on it, not counted."""
@@ -167,6 +178,10 @@ def test_a_default_flagged_before_the_pointer_existed_is_replaced(world: World) 
     assert world.defaults() == [new.id]
     world.profiles.change(50, ProfileChange(default=True))
     assert world.defaults() == [50]
+    world.flag_default_as_before(new.id)  # the pointer still says 50: a rollback and a roll forward
+    assert world.defaults() == [new.id]
+    later = world.profiles.create("Depois", 1, 3, default=True)
+    assert world.defaults() == [later.id]
 
 
 def test_the_one_off_count_and_the_profiles_from_before_it(world: World) -> None:

@@ -11,6 +11,7 @@ from chalicelib.billing.invoices.service import SUSPENSION, WARNING
 from chalicelib.billing.suspension.service import (
     BUILT_IN,
     COUNT_COMMAND,
+    DefaultAsRead,
     ProfileChange,
     SuspensionProfile,
     SuspensionProfiles,
@@ -121,14 +122,14 @@ def test_the_default_is_not_unset_but_replaced(profiles: SuspensionProfiles) -> 
 
 
 class StaleDefaults(InMemoryProfileStore):
-    """A store whose list lags one write behind, as a reader that lost a race to another request would see it."""
+    """A store whose default is read one write late, as by a request that lost a race to another one."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.seen: list[SuspensionProfile] = []
+        self.seen = DefaultAsRead(None, ())
 
-    def all(self) -> list[SuspensionProfile]:
-        stale, self.seen = self.seen, super().all()
+    def current_default(self) -> DefaultAsRead:
+        stale, self.seen = self.seen, super().current_default()
         return stale
 
 
@@ -139,11 +140,11 @@ def test_a_default_that_changed_since_it_was_read_is_a_conflict() -> None:
     second = profiles.create("Segundo", 2, 5, default=False)
     with pytest.raises(ConflictError, match="Outro perfil passou a ser o padrão"):
         profiles.create("Terceiro", 2, 5, default=True)  # read the list before the first was the default
-    store.seen = []  # again as before the first was the default
+    store.seen = DefaultAsRead(None, ())  # again as before the first was the default
     with pytest.raises(ConflictError, match="Outro perfil passou a ser o padrão"):
         profiles.change(second.id, ProfileChange(default=True))
-    assert [p.id for p in InMemoryProfileStore.all(store) if p.default] == [first.id]
-    assert [p.id for p in InMemoryProfileStore.all(store)] == [first.id, second.id]
+    assert [p.id for p in store.all() if p.default] == [first.id] and store.pointer == first.id
+    assert [p.id for p in store.all()] == [first.id, second.id]
 
 
 def test_a_profile_in_use_or_the_default_is_not_deleted(profiles: SuspensionProfiles,

@@ -67,13 +67,23 @@ class ProfileChange:
         return self == ProfileChange()
 
 
-class ProfileStore(Protocol):
-    """Profiles and the default one. ``replacing``: None leaves the default alone; a tuple makes the written
-    profile the default in place of the profiles read as the default (empty: the built-in one), in the same
-    write, which fails (False, nothing written) if the default changed since."""
+@dataclass(frozen=True)
+class DefaultAsRead:
+    """The default profile as read before replacing it: where the store's one pointer to it pointed (None: it
+    did not exist yet) and the profiles flagged as the default (one; more, or one the pointer disagrees with, only
+    in data written by a release that kept no pointer)."""
 
-    def add(self, profile: SuspensionProfile, replacing: tuple[int, ...] | None) -> bool: ...
-    def change(self, profile: SuspensionProfile, replacing: tuple[int, ...] | None) -> bool:
+    pointer: int | None
+    flagged: tuple[int, ...]
+
+
+class ProfileStore(Protocol):
+    """Profiles and the default one. ``replacing``: None leaves the default alone; a DefaultAsRead makes the
+    written profile the default in place of that one in the same write, which fails (False, nothing written)
+    if the pointer moved since it was read."""
+
+    def add(self, profile: SuspensionProfile, replacing: DefaultAsRead | None) -> bool: ...
+    def change(self, profile: SuspensionProfile, replacing: DefaultAsRead | None) -> bool:
         """Its description and days (never its count); False when it is gone or the default changed."""
         ...
     def delete(self, profile_id: int) -> bool:
@@ -81,6 +91,7 @@ class ProfileStore(Protocol):
         ...
     def get(self, profile_id: int) -> SuspensionProfile | None: ...
     def all(self) -> list[SuspensionProfile]: ...
+    def current_default(self) -> DefaultAsRead: ...
     def finish_usage_count(self) -> int:
         """Mark every profile's count complete (after the older services were counted); how many were not."""
         ...
@@ -167,10 +178,10 @@ class SuspensionProfiles:
         """After ``CustomerService.count_profile_usage`` (COUNT_COMMAND): every profile's count is complete."""
         return self._store.finish_usage_count()
 
-    def _defaults(self, becoming: int) -> tuple[int, ...]:
-        """The profiles the default is taken from (one; more only in data written before the default was kept
-        in one place)."""
-        return tuple(p.id for p in self._store.all() if p.default and p.id != becoming)
+    def _defaults(self, becoming: int) -> DefaultAsRead:
+        """The default that ``becoming`` replaces (its own flag, if any, is not taken off)."""
+        current = self._store.current_default()
+        return replace(current, flagged=tuple(i for i in current.flagged if i != becoming))
 
 
 def _check_days(warning_days: int, suspension_days: int) -> None:
