@@ -8,7 +8,14 @@ invoice is created, from its service's profile or the default one); the
 hourly tick reads the steps due today through an index and moves each
 invoice on with a write conditioned on its version, the event for the
 customer in the same transaction, so a tick re-run or overlapping another
-warns and suspends once.
+warns and suspends once. Changing a profile, the default or a service's
+profile therefore changes the invoices created afterwards, not the open ones.
+
+There is always exactly one default profile (the built-in one until the
+provider marks one of theirs): the store changes the default in one write
+conditioned on the default as read. Each profile counts the services that
+chose it (the customers' store moves the count in the service's own
+transaction), and its delete is conditioned on that count being zero.
 """
 from __future__ import annotations
 
