@@ -65,7 +65,11 @@ class DynamoSuspensionProfiles:
         counted = item.usage_counted == True  # noqa: E712 - a DynamoDB condition, not a test
         unused = item.service_count.does_not_exist() | (item.service_count == 0)
         not_default = item.default.does_not_exist() | (item.default == False)  # noqa: E712 - a condition
-        return written(lambda: profile_item(profile_id).delete(condition=counted & unused & not_default))
+        def write(txn: LabelledTransaction[str]) -> None:
+            # A transaction of one item, so that a collision with an assignment's transaction is sent again.
+            txn.delete("profile", profile_item(profile_id), condition=counted & unused & not_default)
+
+        return not commit_labelled(write)
 
     def get(self, profile_id: int) -> SuspensionProfile | None:
         try:
