@@ -141,9 +141,9 @@ def add_service(request: ApiRequest, customer_id: int) -> Payload:
 
 @routes.put("/cliente_servico/{id_cliente_servico}/perfil_suspensao", Permission.CADASTRAR_CLIENTES,
             summary="Trocar o perfil de suspensão do serviço",
-            description="O serviço e a contagem de uso dos dois perfis mudam numa só gravação, condicionada a o "
-                        "perfil existir. O novo perfil vale para as faturas cadastradas depois; as faturas em aberto "
-                        "mantêm os dias de aviso e de suspensão que receberam ao ser cadastradas, e um serviço "
+            description="O serviço e a contagem de uso dos dois perfis mudam numa só gravação, condicionada à "
+                        "existência do perfil. O novo perfil vale para as faturas cadastradas depois; as faturas em "
+                        "aberto mantêm os dias de aviso e de suspensão que receberam ao ser cadastradas, e um serviço "
                         "suspenso continua suspenso até a fatura que o suspendeu ser paga ou cancelada.",
             path_params=(SERVICE_ID,), body=Body("EscolhaPerfilSuspensao", (CHOSEN_PROFILE,)),
             result=("servico", ref("PerfilSuspensaoServico")))

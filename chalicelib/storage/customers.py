@@ -118,11 +118,12 @@ class DynamoCustomerStore:
             yield service_from_item(item)
 
     def count_profile(self, service: Service) -> bool:
-        assert service.suspension_profile_id is not None and not service.profile_counted
+        profile_id = service.suspension_profile_id
+        assert profile_id is not None and not service.profile_counted
 
         def write(txn: LabelledTransaction[Label]) -> None:
             _set_on_service(txn, service, [ServiceItem.profile_counted.set(True)])
-            _count(txn, service.suspension_profile_id or 0, 1)
+            _count(txn, profile_id, 1)
 
         failed = commit_labelled(write)
         if "service" in failed:
