@@ -116,10 +116,11 @@ class DynamoOrderStore:
                 if isinstance(i, OrderMessageItem)]
 
     def history(self, order_id: int) -> tuple[list[HistoryEntry], list[OrderMessage]]:
-        """The OS's history entries (by version) and messages (by id): one query of its partition."""
+        """The OS's history entries (by version) and messages (by id): one strongly consistent query of its
+        partition (a change just answered is in it)."""
         entries: list[HistoryEntry] = []
         messages: list[OrderMessage] = []
-        for item in OrderTableItem.query(f"OS#{order_id}"):
+        for item in OrderTableItem.query(f"OS#{order_id}", consistent_read=True):
             if isinstance(item, OrderHistoryItem):
                 entries.append(HistoryEntry(order_id=int(item.order_id), version=int(item.version), at=item.at,
                                             user=item.user or "", action=Action(item.action),
