@@ -265,8 +265,8 @@ class ServiceOrderService:
         current = self._live(order_id)
         if current.interval is None:
             raise ValidationError([f"A ordem de serviço {current.number} não tem agendamento para remover."])
-        entry = catalogues.find(catalogues.UNSCHEDULE_REASONS, reason_id)
-        reason = f"Motivo: {entry.description}." if entry else ""
+        known = catalogues.find(catalogues.UNSCHEDULE_REASONS, reason_id)
+        reason = f"Motivo: {known.description}." if known else ""
         if note:
             reason = f"{reason} Observação: {note}".strip()
         return self._commit(current, replace(current, interval=None, status=AWAITING,
