@@ -601,7 +601,7 @@ def test_cancelar_cancels_and_releases_the_places(admin: Http, stack: Container)
     assert answer["msg"] == "Ordem de Serviço número 1 cancelada com sucesso"
     assert answer["ordem_servico"] == shape_2(status="Cancelado")
     assert counters() == {}
-    assert [e["type"] for e in outbox()] == ["os_agendada", "os_cancelada"]
+    assert sorted(e["type"] for e in outbox()) == ["os_agendada", "os_cancelada"]  # one moment: keys by event id
     assert stack.service_orders.get(1).status == "cancelado"
     # the technician's time is free again: another OS takes it
     open_os(admin, 9, ids_tecnicos=[1])
