@@ -17,7 +17,9 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError, TransactWriteError
 
+from chalicelib.agenda.booking import AgendaChangedError, CapacityExhaustedError, CounterMoves
 from chalicelib.agenda.model import Agenda
+from chalicelib.agenda.technician_time import DayKey, TechnicianDay, TechnicianDayChangedError
 from chalicelib.allowed_hosts import AllowedHosts
 from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, StoredToken, User
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
@@ -31,6 +33,8 @@ from chalicelib.notify.channels import Account, AccountStatus, ChannelConfig, De
 from chalicelib.notify.service import FAILED, RETRYING, SENDING, OutgoingMessage, Template
 from chalicelib.queues import Message
 from chalicelib.sealing import Sealed
+from chalicelib.service_orders.model import HistoryEntry, OrderMessage, ServiceOrder, Ticket
+from chalicelib.service_orders.service import OrderChangedError, TicketExistsError
 from chalicelib.storage.dated import MOMENT, moment_key
 from chalicelib.storage.errors import CONDITION_FAILED
 from chalicelib.technicians.service import Technician
@@ -419,6 +423,119 @@ class InMemoryAgendaStore:
     def booked(self, agenda_id: int, first: date, last: date) -> dict[str, int]:
         low, high = first.isoformat(), f"{last.isoformat()}#~"
         return {k: v for k, v in self.counters.get(agenda_id, {}).items() if low <= k <= high}
+
+
+class InMemoryOrderStore:
+    """Service orders with the DynamoDB store's transaction: an OS is created only when new and changed only at the
+    version it was read at, its history entry only under a version no entry has, each counter it takes only with
+    room left (in ``agendas.counters``) and only while the agenda is at the version (and active) the booking was
+    computed from, each technician's day only at the version it was read at; the events, the ticket and the entry
+    commit with it, all or nothing. A refusal raises the error of the first item that failed, in the DynamoDB
+    store's order."""
+
+    def __init__(self, agendas: InMemoryAgendaStore) -> None:
+        self.agendas = agendas
+        self.orders: dict[int, ServiceOrder] = {}
+        self.stored_tickets: dict[int, Ticket] = {}
+        self.stored_messages: dict[int, list[OrderMessage]] = {}
+        self.entries: dict[int, list[HistoryEntry]] = {}
+        self.days: dict[DayKey, TechnicianDay] = {}
+        self.events: list[dict[str, Any]] = []
+
+    def get(self, order_id: int) -> ServiceOrder | None:
+        return self.orders.get(order_id)
+
+    def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
+             events: Sequence[Message] = (), written_at: datetime | None = None,
+             ticket: Ticket | None = None, days: Sequence[TechnicianDay] = (),
+             entry: HistoryEntry | None = None) -> None:
+        rows = _outbox_rows(events)
+        refusal = self._refusal(order, expected_version, moves, ticket, entry)
+        if refusal is not None:
+            raise refusal
+        self._check_days(days)
+        self.orders[order.id] = order
+        if entry is not None:
+            self.entries.setdefault(entry.order_id, []).append(entry)
+        for counter in moves.increments:
+            self._add(counter.agenda_id, counter.key, 1)
+        for counter in moves.decrements:
+            self._add(counter.agenda_id, counter.key, -1)
+        self.events += rows
+        if ticket is not None:
+            self.stored_tickets[ticket.id] = ticket
+        self._write_days(days)
+
+    def _refusal(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
+                 ticket: Ticket | None, entry: HistoryEntry | None) -> Exception | None:
+        """The error of the first item whose condition fails (the technicians' days are checked after)."""
+        current = self.orders.get(order.id)
+        exists_wrongly = current is not None if expected_version is None else (
+            current is None or current.version != expected_version)
+        if exists_wrongly or (entry is not None and any(
+                e.version == entry.version for e in self.entries.get(entry.order_id, []))):
+            return OrderChangedError()
+        if moves.check_agenda is not None:
+            agenda = self.agendas.agendas.get(moves.check_agenda[0])
+            if agenda is None or agenda.version != moves.check_agenda[1] or not agenda.active:
+                return AgendaChangedError()
+        full = next((c for c, limit in moves.increments.items()
+                     if limit is not None and self._booked(c.agenda_id, c.key) >= limit), None)
+        if full is not None:
+            return CapacityExhaustedError(full)
+        empty = next((c for c in moves.decrements if self._booked(c.agenda_id, c.key) <= 0), None)
+        if empty is not None:
+            return RuntimeError(f"contador de agenda já estava em zero: {empty!r}")
+        if ticket is not None and ticket.id in self.stored_tickets:
+            return TicketExistsError()
+        return None
+
+    def technician_days(self, keys: Sequence[DayKey]) -> list[TechnicianDay]:
+        return [self.days.get(key, TechnicianDay(*key)) for key in keys]
+
+    def record_days(self, order: ServiceOrder, days: Sequence[TechnicianDay]) -> None:
+        current = self.orders.get(order.id)
+        if current is None or current.version != order.version:
+            raise OrderChangedError()
+        self._check_days(days)
+        self._write_days(days)
+
+    def add_ticket(self, ticket: Ticket) -> None:
+        if ticket.id in self.stored_tickets:
+            raise TicketExistsError()
+        self.stored_tickets[ticket.id] = ticket
+
+    def get_ticket(self, ticket_id: int) -> Ticket | None:
+        return self.stored_tickets.get(ticket_id)
+
+    def tickets(self, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+        return {t: self.stored_tickets[t] for t in ticket_ids if t in self.stored_tickets}
+
+    def add_message(self, message: OrderMessage) -> None:
+        self.stored_messages.setdefault(message.order_id, []).append(message)
+
+    def messages(self, order_id: int) -> list[OrderMessage]:
+        return sorted(self.stored_messages.get(order_id, []), key=lambda m: m.id)
+
+    def history(self, order_id: int) -> tuple[list[HistoryEntry], list[OrderMessage]]:
+        return sorted(self.entries.get(order_id, []), key=lambda e: e.version), self.messages(order_id)
+
+    def _booked(self, agenda_id: int, key: str) -> int:
+        return self.agendas.counters.get(agenda_id, {}).get(key, 0)
+
+    def _add(self, agenda_id: int, key: str, amount: int) -> None:
+        counters = self.agendas.counters.setdefault(agenda_id, {})
+        counters[key] = counters.get(key, 0) + amount
+
+    def _check_days(self, days: Sequence[TechnicianDay]) -> None:
+        for day in days:
+            stored = self.days.get(day.key)
+            if (stored.version if stored else 0) != day.version:
+                raise TechnicianDayChangedError()
+
+    def _write_days(self, days: Sequence[TechnicianDay]) -> None:
+        for day in days:
+            self.days[day.key] = replace(day, version=day.version + 1)
 
 
 class InMemoryBillingStore:

@@ -476,6 +476,19 @@ class OrderMessageItem(OrderTableItem, discriminator="os_message"):
     text = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     ip = UnicodeAttribute(null=True)
+    username = UnicodeAttribute(null=True)
+
+
+class OrderHistoryItem(OrderTableItem, discriminator="os_history"):
+    """A change of an OS, in the OS's partition: ``OS#<id>`` / ``HIST#<version the change gave the OS:010d>``,
+    written in the change's transaction."""
+
+    order_id = NumberAttribute()
+    version = NumberAttribute()
+    at = UTCDateTimeAttribute()
+    user = UnicodeAttribute(default="")
+    action = UnicodeAttribute()
+    detail = UnicodeAttribute(default="")
 
 
 class OutboxItem(OrderTableItem, discriminator=OUTBOX_KIND):
