@@ -8,6 +8,7 @@
     python -m ops set-gateway --gateway cielo --secret-id isp-backend/prod/cielo [--ativar] [--producao]
     python -m ops set-zapme --secret-id isp-backend/prod/zapme [--ativar]
     python -m ops record-technician-time [--desde 2026-12-01] [--dias 366]
+    python -m ops count-profile-usage
 
 AWS credentials come from the usual boto chain (environment, profile, SSO,
 instance role); ``--region`` and ``--endpoint-url`` pick the stage (the
@@ -111,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     busy.add_argument("--desde", type=date.fromisoformat, help="primeiro dia (AAAA-MM-DD; padrão: hoje)")
     busy.add_argument("--dias", type=int, default=366, help="quantos dias a partir dele (padrão: 366)")
 
+    commands.add_parser(
+        "count-profile-usage", help="conta nos perfis de suspensão os serviços que os escolheram antes da contagem",
+        description="Uma vez, depois de implantar a contagem de uso dos perfis de suspensão: conta cada serviço "
+                    "cujo perfil foi escolhido antes dela e então marca a contagem de cada perfil como completa "
+                    "(até lá, um perfil anterior à contagem não pode ser excluído). Lê a tabela de clientes inteira. "
+                    "Pode ser repetido e rodar com a API em uso. Lista os serviços cujo perfil não existe (código "
+                    "de saída 1): eles seguem o perfil padrão até receberem um perfil existente.",
+    )
+
     gateway = commands.add_parser(
         "set-gateway", help="grava as credenciais de um gateway de cartão lidas do Secrets Manager",
         description="Lê as credenciais do gateway de um segredo do Secrets Manager (JSON: "
@@ -207,7 +217,22 @@ def _run(args: argparse.Namespace, container: Container, env: Mapping[str, str],
         return _unlock_login(args, container, out)
     if args.command == "record-technician-time":
         return _record_technician_time(args, container, out)
+    if args.command == "count-profile-usage":
+        return _count_profile_usage(container, out)
     return _list_users(args, container, out)
+
+
+def _count_profile_usage(container: Container, out: TextIO) -> int:
+    """The services first (each counted once, by a conditional write), then every profile's count is complete:
+    from then on the deploy's code counts every change in the same write."""
+    report = container.customers.count_profile_usage()
+    finished = container.suspension_profiles.finish_usage_count()
+    print(f"{report.counted} serviço(s) contados nos seus perfis de suspensão; {finished} perfil(is) com a contagem "
+          "completa a partir de agora.", file=out)
+    for service_id in report.missing_profile:
+        print(f"Serviço {service_id}: o perfil de suspensão dele não existe; segue o perfil padrão até receber "
+              f"outro (PUT cliente_servico/{service_id}/perfil_suspensao).", file=out)
+    return 1 if report.missing_profile else 0
 
 
 def _record_technician_time(args: argparse.Namespace, container: Container, out: TextIO) -> int:

@@ -17,12 +17,15 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pynamodb.exceptions import PutError, TransactWriteError
 
+from chalicelib.agenda.booking import AgendaChangedError, CapacityExhaustedError, CounterMoves
 from chalicelib.agenda.model import Agenda
+from chalicelib.agenda.technician_time import DayKey, TechnicianDay, TechnicianDayChangedError
 from chalicelib.allowed_hosts import AllowedHosts
 from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, StoredToken, User
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
 from chalicelib.billing.gateways.settings import GatewayConfig
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
+from chalicelib.billing.suspension.service import DefaultAsRead, SuspensionProfile
 from chalicelib.clock import local
 from chalicelib.customers.model import Customer, Service, name_tokens
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
@@ -30,6 +33,8 @@ from chalicelib.notify.channels import Account, AccountStatus, ChannelConfig, De
 from chalicelib.notify.service import FAILED, RETRYING, SENDING, OutgoingMessage, Template
 from chalicelib.queues import Message
 from chalicelib.sealing import Sealed
+from chalicelib.service_orders.model import HistoryEntry, OrderMessage, ServiceOrder, Ticket
+from chalicelib.service_orders.service import OrderChangedError, TicketExistsError
 from chalicelib.storage.dated import MOMENT, moment_key
 from chalicelib.storage.errors import CONDITION_FAILED
 from chalicelib.technicians.service import Technician
@@ -213,20 +218,125 @@ class InMemoryTechnicianStore:
         return [self.technicians[i] for i in technician_ids if i in self.technicians]
 
 
-class InMemoryCustomerStore:
+class InMemoryProfileStore:
+    """Suspension profiles with their usage counts and the pointer to the default, as DynamoSuspensionProfiles
+    keeps them.
+
+    ``legacy(...)`` stores a profile as a release without the count and the pointer did (count not complete;
+    flagged as the default without the pointer moving)."""
+
     def __init__(self) -> None:
+        self.profiles: dict[int, SuspensionProfile] = {}
+        self.counts: dict[int, int] = {}
+        self.complete: set[int] = set()
+        self.pointer: int | None = None
+
+    def legacy(self, profile: SuspensionProfile) -> None:
+        self.profiles[profile.id] = profile
+        self.counts.setdefault(profile.id, 0)
+
+    def add(self, profile: SuspensionProfile, replacing: DefaultAsRead | None) -> bool:
+        if profile.id in self.profiles or not self._still_default(replacing):
+            return False
+        self._replace_default(profile.id, replacing)
+        self.profiles[profile.id] = profile
+        self.counts[profile.id] = 0
+        self.complete.add(profile.id)
+        return True
+
+    def change(self, profile: SuspensionProfile, replacing: DefaultAsRead | None) -> bool:
+        current = self.profiles.get(profile.id)
+        if current is None or not self._still_default(replacing):
+            return False
+        self._replace_default(profile.id, replacing)
+        self.profiles[profile.id] = replace(profile, default=current.default or replacing is not None)
+        return True
+
+    def delete(self, profile_id: int) -> bool:
+        profile = self.profiles.get(profile_id)
+        if (profile is None or profile.default or profile_id not in self.complete
+                or self.counts.get(profile_id, 0)):
+            return False
+        del self.profiles[profile_id]
+        return True
+
+    def get(self, profile_id: int) -> SuspensionProfile | None:
+        profile = self.profiles.get(profile_id)
+        if profile is None:
+            return None
+        return replace(profile, services=self.counts[profile_id] if profile_id in self.complete else None)
+
+    def all(self) -> list[SuspensionProfile]:
+        return [p for p in (self.get(i) for i in self.profiles) if p is not None]
+
+    def current_default(self) -> DefaultAsRead:
+        return DefaultAsRead(self.pointer, tuple(p.id for p in self.profiles.values() if p.default))
+
+    def finish_usage_count(self) -> int:
+        unfinished = set(self.profiles) - self.complete
+        self.complete |= unfinished
+        return len(unfinished)
+
+    def count(self, profile_id: int, change: int) -> bool:
+        """The customers' store moving a count (False: no such profile, or it would go below zero)."""
+        if profile_id not in self.profiles or self.counts[profile_id] + change < 0:
+            return False
+        self.counts[profile_id] += change
+        return True
+
+    def _still_default(self, replacing: DefaultAsRead | None) -> bool:
+        return replacing is None or (replacing.pointer == self.pointer and all(
+            self.profiles[i].default for i in replacing.flagged))
+
+    def _replace_default(self, profile_id: int, replacing: DefaultAsRead | None) -> None:
+        if replacing is None:
+            return
+        self.pointer = profile_id
+        for old in replacing.flagged:
+            self.profiles[old] = replace(self.profiles[old], default=False)
+
+
+class InMemoryCustomerStore:
+    """With ``profiles``, services are counted on their suspension profiles as DynamoCustomerStore does."""
+
+    def __init__(self, profiles: InMemoryProfileStore | None = None) -> None:
         self.customers: dict[int, Customer] = {}
+        self.profiles = profiles
 
     def add_customer(self, customer: Customer) -> None:
         if any(c.document == customer.document for c in self.customers.values()):
             raise BusinessRuleError("Já existe um cliente cadastrado com este CPF/CNPJ.")
+        self._count_new(customer.services)
         self.customers[customer.id] = customer
 
     def add_service(self, service: Service) -> None:
         customer = self.customers.get(service.customer_id)
         if customer is None:
             raise NotFoundError(f"Cliente de ID {service.customer_id} não encontrado")
+        self._count_new((service,))
         self.customers[customer.id] = replace(customer, services=(*customer.services, service))
+
+    def change_profile(self, current: Service, profile_id: int, uncount: int | None) -> None:
+        stored = self.get_service(current.id)
+        if stored is None or (stored.suspension_profile_id, stored.profile_counted) != (
+                current.suspension_profile_id, current.profile_counted):
+            raise ConflictError("O serviço foi alterado por outra requisição; consulte-o e tente de novo.")
+        self._count(profile_id, 1)
+        if uncount is not None and self.profiles is not None and not self.profiles.count(uncount, -1):
+            raise RuntimeError("contagem do perfil já estava em zero")
+        self._replace(replace(stored, suspension_profile_id=profile_id, profile_counted=True))
+
+    def uncounted_services(self) -> Iterator[Service]:
+        return (s for c in list(self.customers.values()) for s in c.services
+                if s.suspension_profile_id is not None and not s.profile_counted)
+
+    def count_profile(self, service: Service) -> bool:
+        stored = self.get_service(service.id)
+        if stored is None or stored.profile_counted or stored.suspension_profile_id != service.suspension_profile_id:
+            return False
+        self._count(service.suspension_profile_id or 0, 1)
+        self._replace(replace(stored, profile_counted=True))
+        return True
 
     def get_customer(self, customer_id: int) -> Customer | None:
         return self.customers.get(customer_id)
@@ -250,13 +360,36 @@ class InMemoryCustomerStore:
         entries = sorted((word, c.id) for c in self.customers.values() for word in name_tokens(c.name))
         return (cid for word, cid in entries if word.startswith(prefix))
 
+    def _count_new(self, services: Sequence[Service]) -> None:
+        """All or nothing: every counted profile must exist before any count moves."""
+        if self.profiles is None:
+            return
+        uses = Counter(s.suspension_profile_id for s in services
+                       if s.suspension_profile_id is not None and s.profile_counted)
+        for profile_id in sorted(uses):
+            if profile_id not in self.profiles.profiles:
+                raise NotFoundError(f"Perfil de suspensão de ID {profile_id} não encontrado")
+        for profile_id, count in uses.items():
+            self.profiles.count(profile_id, count)
+
+    def _count(self, profile_id: int, change: int) -> None:
+        if self.profiles is not None and not self.profiles.count(profile_id, change):
+            raise NotFoundError(f"Perfil de suspensão de ID {profile_id} não encontrado")
+
+    def _replace(self, service: Service) -> None:
+        customer = self.customers[service.customer_id]
+        self.customers[customer.id] = replace(customer, services=tuple(
+            service if s.id == service.id else s for s in customer.services))
+
 
 class Profiles:
+    """The customers' view of the suspension profiles: ``existing`` ids, each described as ``Perfil <id>``."""
+
     def __init__(self, *existing: int) -> None:
         self.existing = set(existing)
 
-    def exists(self, profile_id: int) -> bool:
-        return profile_id in self.existing
+    def description(self, profile_id: int) -> str | None:
+        return f"Perfil {profile_id}" if profile_id in self.existing else None
 
 
 class InMemoryAgendaStore:
@@ -290,6 +423,119 @@ class InMemoryAgendaStore:
     def booked(self, agenda_id: int, first: date, last: date) -> dict[str, int]:
         low, high = first.isoformat(), f"{last.isoformat()}#~"
         return {k: v for k, v in self.counters.get(agenda_id, {}).items() if low <= k <= high}
+
+
+class InMemoryOrderStore:
+    """Service orders with the DynamoDB store's transaction: an OS is created only when new and changed only at the
+    version it was read at, its history entry only under a version no entry has, each counter it takes only with
+    room left (in ``agendas.counters``) and only while the agenda is at the version (and active) the booking was
+    computed from, each technician's day only at the version it was read at; the events, the ticket and the entry
+    commit with it, all or nothing. A refusal raises the error of the first item that failed, in the DynamoDB
+    store's order."""
+
+    def __init__(self, agendas: InMemoryAgendaStore) -> None:
+        self.agendas = agendas
+        self.orders: dict[int, ServiceOrder] = {}
+        self.stored_tickets: dict[int, Ticket] = {}
+        self.stored_messages: dict[int, list[OrderMessage]] = {}
+        self.entries: dict[int, list[HistoryEntry]] = {}
+        self.days: dict[DayKey, TechnicianDay] = {}
+        self.events: list[dict[str, Any]] = []
+
+    def get(self, order_id: int) -> ServiceOrder | None:
+        return self.orders.get(order_id)
+
+    def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
+             events: Sequence[Message] = (), written_at: datetime | None = None,
+             ticket: Ticket | None = None, days: Sequence[TechnicianDay] = (),
+             entry: HistoryEntry | None = None) -> None:
+        rows = _outbox_rows(events)
+        refusal = self._refusal(order, expected_version, moves, ticket, entry)
+        if refusal is not None:
+            raise refusal
+        self._check_days(days)
+        self.orders[order.id] = order
+        if entry is not None:
+            self.entries.setdefault(entry.order_id, []).append(entry)
+        for counter in moves.increments:
+            self._add(counter.agenda_id, counter.key, 1)
+        for counter in moves.decrements:
+            self._add(counter.agenda_id, counter.key, -1)
+        self.events += rows
+        if ticket is not None:
+            self.stored_tickets[ticket.id] = ticket
+        self._write_days(days)
+
+    def _refusal(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
+                 ticket: Ticket | None, entry: HistoryEntry | None) -> Exception | None:
+        """The error of the first item whose condition fails (the technicians' days are checked after)."""
+        current = self.orders.get(order.id)
+        exists_wrongly = current is not None if expected_version is None else (
+            current is None or current.version != expected_version)
+        if exists_wrongly or (entry is not None and any(
+                e.version == entry.version for e in self.entries.get(entry.order_id, []))):
+            return OrderChangedError()
+        if moves.check_agenda is not None:
+            agenda = self.agendas.agendas.get(moves.check_agenda[0])
+            if agenda is None or agenda.version != moves.check_agenda[1] or not agenda.active:
+                return AgendaChangedError()
+        full = next((c for c, limit in moves.increments.items()
+                     if limit is not None and self._booked(c.agenda_id, c.key) >= limit), None)
+        if full is not None:
+            return CapacityExhaustedError(full)
+        empty = next((c for c in moves.decrements if self._booked(c.agenda_id, c.key) <= 0), None)
+        if empty is not None:
+            return RuntimeError(f"contador de agenda já estava em zero: {empty!r}")
+        if ticket is not None and ticket.id in self.stored_tickets:
+            return TicketExistsError()
+        return None
+
+    def technician_days(self, keys: Sequence[DayKey]) -> list[TechnicianDay]:
+        return [self.days.get(key, TechnicianDay(*key)) for key in keys]
+
+    def record_days(self, order: ServiceOrder, days: Sequence[TechnicianDay]) -> None:
+        current = self.orders.get(order.id)
+        if current is None or current.version != order.version:
+            raise OrderChangedError()
+        self._check_days(days)
+        self._write_days(days)
+
+    def add_ticket(self, ticket: Ticket) -> None:
+        if ticket.id in self.stored_tickets:
+            raise TicketExistsError()
+        self.stored_tickets[ticket.id] = ticket
+
+    def get_ticket(self, ticket_id: int) -> Ticket | None:
+        return self.stored_tickets.get(ticket_id)
+
+    def tickets(self, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+        return {t: self.stored_tickets[t] for t in ticket_ids if t in self.stored_tickets}
+
+    def add_message(self, message: OrderMessage) -> None:
+        self.stored_messages.setdefault(message.order_id, []).append(message)
+
+    def messages(self, order_id: int) -> list[OrderMessage]:
+        return sorted(self.stored_messages.get(order_id, []), key=lambda m: m.id)
+
+    def history(self, order_id: int) -> tuple[list[HistoryEntry], list[OrderMessage]]:
+        return sorted(self.entries.get(order_id, []), key=lambda e: e.version), self.messages(order_id)
+
+    def _booked(self, agenda_id: int, key: str) -> int:
+        return self.agendas.counters.get(agenda_id, {}).get(key, 0)
+
+    def _add(self, agenda_id: int, key: str, amount: int) -> None:
+        counters = self.agendas.counters.setdefault(agenda_id, {})
+        counters[key] = counters.get(key, 0) + amount
+
+    def _check_days(self, days: Sequence[TechnicianDay]) -> None:
+        for day in days:
+            stored = self.days.get(day.key)
+            if (stored.version if stored else 0) != day.version:
+                raise TechnicianDayChangedError()
+
+    def _write_days(self, days: Sequence[TechnicianDay]) -> None:
+        for day in days:
+            self.days[day.key] = replace(day, version=day.version + 1)
 
 
 class InMemoryBillingStore:

@@ -12,9 +12,10 @@ from datetime import date
 
 from chalicelib.agenda.model import Agenda, HolidayLookup, Interval, occupied_slots
 
-# A DynamoDB transaction holds at most 100 items: the OS, the agenda check,
-# and the counters of both the old and the new booking must fit.
-MAX_COUNTERS_PER_CHANGE = 96
+# A DynamoDB transaction holds at most 100 items: the OS, the agenda check, its
+# outbox event, its history entry, the ticket it is opened with, and the
+# counters of both the old and the new booking (with the technicians' days) must fit.
+MAX_COUNTERS_PER_CHANGE = 95
 
 
 @dataclass(frozen=True)

@@ -139,13 +139,7 @@ def occupied_slots(agenda: Agenda, interval: Interval, city: str, uf: str, holid
     Raises AgendaRefusal naming the reason. Room in each slot and the daily
     limit are checked by the store, atomically with the write.
     """
-    if not agenda.active:
-        raise AgendaRefusal("agenda_inativa", f"A agenda {agenda.description} está inativa.")
-    if not agenda.serves(city, uf):
-        raise AgendaRefusal(
-            "cidade_nao_atendida",
-            f"A cidade {city}/{uf} do endereço de instalação não é atendida pela agenda {agenda.description}.",
-        )
+    admit(agenda, city, uf)
     if interval.end <= interval.start:
         raise AgendaRefusal("intervalo_invalido", "O término programado deve ser posterior ao início.")
     if interval.end.date() != interval.day and interval.end.time() != time(0):
@@ -162,6 +156,18 @@ def occupied_slots(agenda: Agenda, interval: Interval, city: str, uf: str, holid
         )
     return [s for s in agenda.slots_on(interval.day)
             if _minutes(s.start) < end and start < _minutes(s.start) + _length(s)]
+
+
+def admit(agenda: Agenda, city: str, uf: str) -> None:
+    """The rules an OS meets to be in ``agenda`` at all, dated or not: the agenda is active and serves the city
+    of the customer's installation address. Raises AgendaRefusal naming the reason."""
+    if not agenda.active:
+        raise AgendaRefusal("agenda_inativa", f"A agenda {agenda.description} está inativa.")
+    if not agenda.serves(city, uf):
+        raise AgendaRefusal(
+            "cidade_nao_atendida",
+            f"A cidade {city}/{uf} do endereço de instalação não é atendida pela agenda {agenda.description}.",
+        )
 
 
 def window_errors(windows: Iterable[Window], labels: Sequence[str] | None = None) -> list[str]:

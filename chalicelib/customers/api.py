@@ -40,6 +40,15 @@ routes.schemas({
     }, optional={
         "status_prefixo": {"type": "string", "description": "O mesmo `status`, com o nome do HubSoft."},
     }),
+    "PerfilSuspensaoServico": object_of({
+        "id_cliente_servico": {"type": "integer"},
+        "id_cliente": {"type": "integer"},
+        "status": {"type": "string", "examples": ["servico_habilitado", "servico_suspenso"],
+                   "description": "Não muda com a troca de perfil: uma suspensão dura até a fatura que a causou ser "
+                                  "paga ou cancelada."},
+        "id_perfil_suspensao": {"type": "integer"},
+        "descricao_perfil_suspensao": {"type": "string"},
+    }),
     "Cliente": object_of({
         "id_cliente": {"type": "integer"},
         "codigo_cliente": {"type": "integer"},
@@ -91,6 +100,9 @@ SEARCH_LIMIT = Integer("limit", "Máximo de clientes na resposta.", minimum=1, m
                        default=DEFAULT_SEARCH_LIMIT)
 
 CUSTOMER_ID = PathId("id_cliente", "ID do cliente (`id_cliente`).")
+SERVICE_ID = PathId("id_cliente_servico", "ID do serviço do cliente (`id_cliente_servico`).")
+CHOSEN_PROFILE = Id("id_perfil_suspensao", "Perfil de suspensão cadastrado (o embutido, 0, não é escolhido: serviços "
+                                           "sem perfil seguem o padrão).", required=True)
 
 
 @routes.post("/cliente", Permission.CADASTRAR_CLIENTES, summary="Cadastrar cliente",
@@ -125,6 +137,26 @@ def add_service(request: ApiRequest, customer_id: int) -> Payload:
     fields.check()
     service = request.container.customers.add_service(customer_id, new)
     return success("Serviço cadastrado com sucesso.", servico=render_service(service))
+
+
+@routes.put("/cliente_servico/{id_cliente_servico}/perfil_suspensao", Permission.CADASTRAR_CLIENTES,
+            summary="Trocar o perfil de suspensão do serviço",
+            description="O serviço e a contagem de uso dos dois perfis mudam numa só gravação, condicionada à "
+                        "existência do perfil. O novo perfil vale para as faturas cadastradas depois; as faturas em "
+                        "aberto mantêm os dias de aviso e de suspensão que receberam ao ser cadastradas, e um serviço "
+                        "suspenso continua suspenso até a fatura que o suspendeu ser paga ou cancelada.",
+            path_params=(SERVICE_ID,), body=Body("EscolhaPerfilSuspensao", (CHOSEN_PROFILE,)),
+            result=("servico", ref("PerfilSuspensaoServico")))
+def change_suspension_profile(request: ApiRequest, service_id: int) -> Payload:
+    profile_id = request.read_one(CHOSEN_PROFILE)
+    service, description = request.container.customers.change_profile(service_id, profile_id)
+    return success("Perfil de suspensão do serviço alterado com sucesso.", servico={
+        "id_cliente_servico": service.id,
+        "id_cliente": service.customer_id,
+        "status": service.status,
+        "id_perfil_suspensao": service.suspension_profile_id,
+        "descricao_perfil_suspensao": description,
+    })
 
 
 def render(customer: Customer, zone: tzinfo) -> dict[str, Any]:

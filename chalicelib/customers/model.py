@@ -64,6 +64,9 @@ class Service:
     suspension_profile_id: int | None = None
     created_at: datetime | None = None
     holder: Holder | None = None
+    # The profile's usage count includes this service (always, for a profile chosen since the count is kept; a
+    # service whose profile was chosen before is counted by ``ops count-profile-usage`` or its next change).
+    profile_counted: bool = False
 
 
 @dataclass(frozen=True)

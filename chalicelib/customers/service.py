@@ -1,7 +1,13 @@
-"""Use cases of customers and services: register, add a service, search."""
+"""Use cases of customers and services: register, add a service, change its suspension profile, search.
+
+A service's suspension profile is counted on the profile (so that a profile in
+use is never deleted): the store moves the profiles' counts in the same
+transaction that writes the service, on the condition that the profile exists.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Protocol
 
@@ -36,10 +42,30 @@ class CustomerStore(Protocol):
     def get_service(self, service_id: int) -> Service | None: ...
     def customer_ids_by_phone(self, phone: str) -> list[int]: ...
     def customer_ids_by_name_word(self, prefix: str) -> Iterator[int]: ...
+    def change_profile(self, current: Service, profile_id: int, uncount: int | None) -> None:
+        """Give the service (as read: refused with ConflictError if it changed since) the profile ``profile_id``
+        (counted on it; NotFoundError when it does not exist) and take it off ``uncount``'s count."""
+        ...
+    def uncounted_services(self) -> Iterator[Service]:
+        """Services with a profile they are not counted on (chosen before the count was kept). Reads the whole
+        table: for ``ops count-profile-usage`` only, never a request path."""
+        ...
+    def count_profile(self, service: Service) -> bool:
+        """Count the service (as read, not counted) on its profile (NotFoundError when it does not exist);
+        False when the service changed since (whoever changed it counted it)."""
+        ...
 
 
 class SuspensionProfileLookup(Protocol):
-    def exists(self, profile_id: int) -> bool: ...
+    def description(self, profile_id: int) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class ProfileUsageCount:
+    """What ``count_profile_usage`` did: services counted now, and those whose profile does not exist."""
+
+    counted: int
+    missing_profile: tuple[int, ...]
 
 
 class CustomerService:
@@ -75,6 +101,37 @@ class CustomerService:
         service = self._new_service(customer_id, new, Holder(customer.code, customer.name, customer.document))
         self._store.add_service(service)  # conditional on the customer existing
         return service
+
+    def change_profile(self, service_id: int, profile_id: int) -> tuple[Service, str]:
+        """Move a service to another suspension profile: the service and both profiles' counts in one write.
+        Returns the service and the profile's description.
+
+        Only invoices created afterwards take the new profile's days; the open ones keep the warning and
+        suspension days they were given when created (billing.suspension), and a suspension stays until its
+        invoice is paid or cancelled.
+        """
+        current = self.service(service_id)
+        description = require_found(self._profiles.description(profile_id),
+                                    f"Perfil de suspensão de ID {profile_id} não encontrado")
+        if current.suspension_profile_id == profile_id and current.profile_counted:
+            return current, description
+        # A service not counted on its old profile (chosen before the count was kept) takes nothing off it.
+        uncount = current.suspension_profile_id if current.profile_counted else None
+        self._store.change_profile(current, profile_id, uncount)
+        return replace(current, suspension_profile_id=profile_id, profile_counted=True), description
+
+    def count_profile_usage(self) -> ProfileUsageCount:
+        """One-off, after deploying the usage count (``ops count-profile-usage``): count every service whose
+        profile was chosen before. Safe to repeat and to run while the API is in use (each service is counted
+        once, by a write conditioned on it being uncounted)."""
+        counted = 0
+        missing: list[int] = []
+        for service in self._store.uncounted_services():
+            try:
+                counted += self._store.count_profile(service)
+            except NotFoundError:
+                missing.append(service.id)  # follows the default profile until given an existing one
+        return ProfileUsageCount(counted, tuple(missing))
 
     def service(self, service_id: int) -> Service:
         """A customer's service (cliente_servico) by its id."""
@@ -134,9 +191,11 @@ class CustomerService:
             id=self._sequences.next_id("cliente_servico"), customer_id=customer_id, name=new.name,
             amount_cents=new.amount_cents, address=new.address,
             suspension_profile_id=new.suspension_profile_id, created_at=self._clock(), holder=holder,
+            profile_counted=new.suspension_profile_id is not None,
         )
 
     def _check_profiles(self, services: tuple[NewService, ...]) -> None:
-        for profile_id in {s.suspension_profile_id for s in services if s.suspension_profile_id}:
-            if not self._profiles.exists(profile_id):
+        """A clear refusal before any id is drawn; the store's write is conditioned on the profiles existing."""
+        for profile_id in sorted({s.suspension_profile_id for s in services if s.suspension_profile_id}):
+            if self._profiles.description(profile_id) is None:
                 raise NotFoundError(f"Perfil de suspensão de ID {profile_id} não encontrado")

@@ -10,8 +10,12 @@ the query string.
 
 Refusals (validation, unknown ids, the agenda's rules) are envelope errors
 and change nothing: checks that need no write happen before the first one,
-and the OS, its agenda counters, its outbox event and (for ``atendimento``)
-the ticket are one DynamoDB transaction.
+and the OS, its agenda counters, its outbox event, its history entry and (for
+``atendimento``) the ticket are one DynamoDB transaction.
+
+Ours, beyond HubSoft's: ``ordem_servico/editar`` (with ``id_agenda_ordem_servico``
+null, 0 or "" taking the OS out of its agenda), ``ordem_servico/cancelar``
+and ``ordem_servico/{id}/historico``.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from chalicelib.service_orders import catalogues, shapes
 from chalicelib.service_orders.model import (
     AWAITING,
     CLOSING_STATUSES,
+    MAX_CANCEL_REASON,
     PENDING,
     Closing,
     ServiceOrder,
@@ -50,6 +55,8 @@ from chalicelib.web.schema import (
     Schema,
     Text,
     TextList,
+    envelope,
+    list_of,
     object_of,
     read,
     ref,
@@ -94,6 +101,7 @@ TECHNICIAN_IDS = Raw("ids_tecnicos", spec={
     "description": "Alternativa a `tecnicos`: lista de IDs ou texto separado por vírgulas."})
 
 ORDER_ID = Id("id_ordem_servico", required=True)
+ORDER_IN_PATH = PathId("id_ordem_servico", "ID da ordem de serviço (`id_ordem_servico`).")
 
 # The OS of ``abrir_os`` and of ``atendimento``'s ``parametros_ordem_servico``.
 ORDER_TYPE = Id("id_tipo_ordem_servico", "Padrão: 1, \"ABERTURA VIA API\" (GET configuracao/tipo_ordem_servico).")
@@ -165,8 +173,15 @@ PAYMENT_METHOD = Choice("forma_pagamento", "Guardado com o fechamento; não gera
 # adicionar_mensagem
 MESSAGE = Text("mensagem", "Texto da mensagem.", required=True, max_len=MAX_TEXT)
 
+# cancelar
+CANCEL_REASON = Text("motivo", "Por que a OS é cancelada; fica no histórico da OS.", required=True,
+                     max_len=MAX_CANCEL_REASON)
+
 # editar
-EDITED_AGENDA = Id("id_agenda_ordem_servico")
+EDITED_AGENDA = Raw("id_agenda_ordem_servico", spec={
+    "type": ["integer", "string", "null"], "pattern": "^[0-9]*$", "minimum": 0,
+    "description": "Nova agenda (ID), conferida pelas regras dela. `null`, `0` ou `\"\"` tiram a OS da agenda: "
+                   "uma OS com data programada libera suas vagas e fica com as datas, sem agenda."})
 EDITED_DESCRIPTION = Text("descricao_servico", "Nova descrição do serviço.", max_len=MAX_TEXT)
 EDITED_PRIORITY = Choice("prioridade", options=PRIORITIES)
 EDITED_TECHNICIANS = Raw("tecnicos", spec={**_TECHNICIANS, "description": "Substitui os técnicos da OS."})
@@ -245,7 +260,7 @@ def confirm(request: ApiRequest) -> Payload:
     """``POST ordem_servico/agendar``."""
     order_id = request.read_one(ORDER_ID)
     visible_order(request, order_id)
-    order = request.container.service_orders.confirm(order_id)
+    order = request.container.service_orders.confirm(order_id, by=request.user.username)
     return success("Agendamento salvo com sucesso", ordem_servico=_schedule(request, order))
 
 
@@ -271,7 +286,8 @@ def reschedule(request: ApiRequest) -> Payload:
     technicians = None
     if old_user is not None and new_user is not None:
         technicians = _swap(request, order, old_user, new_user)
-    updated = request.container.service_orders.reschedule(order_id, interval, agenda_id, technicians)
+    updated = request.container.service_orders.reschedule(order_id, interval, agenda_id, technicians,
+                                                          by=request.user.username)
     return success("Reagendamento salvo com sucesso", ordem_servico=_schedule(request, updated, seconds=False))
 
 
@@ -289,7 +305,7 @@ def unschedule(request: ApiRequest) -> Payload:
                      "(consulte GET ordem_servico/create).")
     fields.check()
     visible_order(request, order_id)
-    order = request.container.service_orders.unschedule(order_id, reason_id, note)
+    order = request.container.service_orders.unschedule(order_id, reason_id, note, by=request.user.username)
     return success("Remoção do agendamento feito com sucesso", ordem_servico=_schedule(request, order))
 
 
@@ -325,7 +341,7 @@ def close(request: ApiRequest) -> Payload:
         billing_type=billing_type, payment_method=payment_method, closed_by=request.user.username,
         closed_at=request.container.clock(),
     )
-    finished = request.container.service_orders.finish(order_id, closing)
+    finished = request.container.service_orders.finish(order_id, closing, by=request.user.username)
     return success(f"Ordem de Serviço número {finished.number} finalizada com sucesso",
                    ordem_servico=_schedule(request, finished))
 
@@ -333,7 +349,7 @@ def close(request: ApiRequest) -> Payload:
 @routes.post("/ordem_servico/adicionar_mensagem/{id_ordem_servico}", Permission.FECHAR_ORDEM_SERVICO,
              summary="Adicionar mensagem à OS",
              description="Usuário ligado a um técnico só escreve em OS em que o técnico está.",
-             path_params=(PathId("id_ordem_servico", "ID da ordem de serviço (`id_ordem_servico`)."),),
+             path_params=(ORDER_IN_PATH,),
              body=Body("NovaMensagemOrdemServico", (MESSAGE,)),
              result=("ordem_servico_mensagem", ref("MensagemOrdemServico")))
 def add_message(request: ApiRequest, order_id: int) -> Payload:
@@ -342,34 +358,76 @@ def add_message(request: ApiRequest, order_id: int) -> Payload:
     visible_order(request, order_id)
     # The TCP peer API Gateway saw: X-Forwarded-For is whatever the client chose to write.
     message = request.container.service_orders.add_message(order_id, request.user.user_id, text,
-                                                           request.source_ip or None)
+                                                           request.source_ip or None, request.user.username)
     return success("Mensagem adicionada com sucesso",
                    ordem_servico_mensagem=shapes.message_shape(message, request.container.settings.zone))
 
 
+@routes.post("/ordem_servico/cancelar", Permission.FECHAR_ORDEM_SERVICO, summary="Cancelar a OS",
+             description="Nossa rota (o HubSoft não tem): uma OS aguardando agendamento ou pendente passa a "
+                         "`Cancelado`; na mesma transação libera suas vagas na agenda e o horário dos técnicos, "
+                         "grava o motivo no histórico e, se tinha visita marcada, o aviso `os_cancelada` ao "
+                         "cliente. OS finalizada ou já cancelada é recusada. Mesma permissão de `fechar`; usuário "
+                         "ligado a um técnico só cancela OS em que o técnico está.",
+             body=Body("CancelamentoOrdemServico", (ORDER_ID, CANCEL_REASON)), result=_ORDER_ANSWER)
+def cancel(request: ApiRequest) -> Payload:
+    """``POST ordem_servico/cancelar`` (ours): cancels a live OS, releasing what it holds."""
+    fields = request.fields()
+    order_id, reason = read(fields, ORDER_ID, CANCEL_REASON)
+    fields.check()
+    visible_order(request, order_id)
+    order = request.container.service_orders.cancel(order_id, reason, by=request.user.username)
+    return success(f"Ordem de Serviço número {order.number} cancelada com sucesso",
+                   ordem_servico=_schedule(request, order))
+
+
+@routes.get("/ordem_servico/{id_ordem_servico}/historico", Permission.CONSULTAR_ORDEM_SERVICO,
+            summary="Histórico da OS",
+            description="Nossa rota: cada alteração da OS (aberta, agendada, reagendada, agendamento_removido, "
+                        "editada, fechada, cancelada) e cada mensagem, da mais antiga para a mais recente, com "
+                        "quem a fez; e as mensagens no formato de `adicionar_mensagem`. Usuário ligado a um técnico "
+                        "só vê OS em que o técnico está.",
+            path_params=(ORDER_IN_PATH,),
+            raw=envelope({"historico": list_of("HistoricoOrdemServico"),
+                          "mensagens": list_of("MensagemOrdemServico")}))
+def order_history(request: ApiRequest, order_id: int) -> Payload:
+    """``GET ordem_servico/{id_ordem_servico}/historico`` (ours): the OS's changes and messages, oldest first."""
+    visible_order(request, order_id)
+    changes, messages = request.container.service_orders.history(order_id)
+    zone = request.container.settings.zone
+    return success("Dados consultados com sucesso.",
+                   historico=[shapes.history_shape(item, zone) for item in changes],
+                   mensagens=[shapes.message_shape(message, zone) for message in messages])
+
+
 @routes.post("/ordem_servico/editar", Permission.AGENDAR_ORDEM_SERVICO, summary="Alterar OS aberta",
-             description="Agenda, descrição, prioridade e técnicos de uma OS aberta.",
+             description="Agenda, descrição, prioridade e técnicos de uma OS aberta. `id_agenda_ordem_servico` "
+                         "`null`, `0` ou `\"\"` tira a OS da agenda.",
              body=Body("EdicaoOrdemServico", (ORDER_ID, EDITED_AGENDA, EDITED_DESCRIPTION, EDITED_PRIORITY,
                                               EDITED_TECHNICIANS, EDITED_TECHNICIAN_IDS),
                        description="Ao menos um campo além do ID. Trocar a agenda de uma OS programada confere as "
-                                   "regras da nova agenda (cidade, horários, vagas)."),
+                                   "regras da nova agenda (cidade, horários, vagas); a de uma OS sem data programada, "
+                                   "as que não dependem de data (agenda ativa, cidade atendida). Tirar a OS da agenda "
+                                   "(`null`, `0` ou `\"\"`) libera suas vagas; as datas ficam."),
              result=_ORDER_ANSWER)
 def edit(request: ApiRequest) -> Payload:
     """``POST ordem_servico/editar`` (ours): agenda, description, priority, technicians of an open OS."""
     fields = request.fields()
     order_id = ORDER_ID.read(fields)
-    agenda_id = EDITED_AGENDA.read_optional(fields)
+    agenda_id, clear_agenda = _edited_agenda(fields)
     description = EDITED_DESCRIPTION.read_optional(fields)
     priority = EDITED_PRIORITY.read_optional(fields)
     technicians = _technician_ids(request, fields, EDITED_TECHNICIANS, EDITED_TECHNICIAN_IDS) \
         if fields.raw(EDITED_TECHNICIANS.name) is not None else None
-    if not fields.errors and agenda_id is None and description is None and priority is None and technicians is None:
+    if not fields.errors and agenda_id is None and not clear_agenda and description is None and priority is None \
+            and technicians is None:
         fields.error("Informe ao menos um campo para alterar: id_agenda_ordem_servico, descricao_servico, "
                      "prioridade ou tecnicos.")
     fields.check()
     visible_order(request, order_id)
     order = request.container.service_orders.edit(order_id, OrderEdit(
-        agenda_id=agenda_id, description=description, priority=priority, technician_ids=technicians))
+        agenda_id=agenda_id, description=description, priority=priority, technician_ids=technicians,
+        clear_agenda=clear_agenda), by=request.user.username)
     return success("Ordem de serviço alterada com sucesso", ordem_servico=_schedule(request, order))
 
 
@@ -504,6 +562,23 @@ def _technician_ids(request: ApiRequest, fields: Fields, technicians: Raw, techn
         if not request.container.technicians.exists(technician_id):
             fields.error(f"Técnico de ID {technician_id} não encontrado.")
     return unique
+
+
+def _edited_agenda(fields: Fields) -> tuple[int | None, bool]:
+    """``editar``'s agenda: (the new agenda's id, whether to take the OS out of its agenda). Not sent: (None,
+    False). Null, 0 or "" (HubSoft clients' "no agenda"): (None, True)."""
+    key = EDITED_AGENDA.name
+    if not fields.sent(key):
+        return None, False
+    raw = fields.raw(key)
+    if raw is None or (isinstance(raw, str) and not raw.strip()) or parse_int(raw) == 0:
+        return None, True
+    agenda_id = parse_int(raw)
+    if agenda_id is None or agenda_id < 1:
+        fields.error(f"O campo {fields.name(key)} deve ser o ID de uma agenda (null, 0 ou vazio tiram a OS da "
+                     "agenda).")
+        return None, False
+    return agenda_id, False
 
 
 def _availability(fields: Fields) -> tuple[str, ...]:

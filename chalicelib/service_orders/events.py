@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.queues import Message
-from chalicelib.service_orders.model import CANCELLED, ServiceOrder
+from chalicelib.service_orders.model import CANCELLED, PENDING, ServiceOrder
 
 SCHEDULED = "os_agendada"
 RESCHEDULED = "os_reagendada"
@@ -19,7 +19,10 @@ CANCELLED_EVENT = "os_cancelada"
 
 
 def order_events(before: ServiceOrder | None, after: ServiceOrder, new_id: Callable[[], str]) -> list[Message]:
-    """The events (notifications queue messages) for a change from ``before`` to ``after``."""
+    """The events (notifications queue messages) for a change from ``before`` to ``after``.
+
+    A visit is announced when it takes agenda places (os_agendada, os_reagendada); cancelling one that held
+    places, or that was scheduled (pendente) with dates, agenda or not, tells the customer the visit is off."""
     was = before is not None and before.occupies_capacity
     now = after.occupies_capacity
     kind = None
@@ -28,7 +31,8 @@ def order_events(before: ServiceOrder | None, after: ServiceOrder, new_id: Calla
     elif now and was and before is not None and (before.interval, before.agenda_id) != (after.interval,
                                                                                        after.agenda_id):
         kind = RESCHEDULED
-    elif was and after.status == CANCELLED:
+    elif after.status == CANCELLED and before is not None and before.status != CANCELLED and (
+            was or (before.status == PENDING and before.interval is not None)):
         kind = CANCELLED_EVENT
     elif was and not now and after.interval is None:
         kind = UNSCHEDULED

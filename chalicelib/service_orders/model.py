@@ -1,9 +1,10 @@
-"""The service order, its ticket (atendimento), its messages, and what of it
-occupies agenda capacity."""
+"""The service order, its ticket (atendimento), its messages, its history,
+and what of it occupies agenda capacity."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from chalicelib.agenda.booking import CounterKey
 from chalicelib.agenda.model import Interval
@@ -20,6 +21,21 @@ NOT_CONCLUDED = "sem_conclusao"
 CLOSING_STATUSES = (CONCLUDED, NOT_CONCLUDED)
 
 TICKET_OPEN = "aberto"
+
+MAX_CANCEL_REASON = 500  # ordem_servico/cancelar's motivo
+
+
+class Action(StrEnum):
+    """What a change did to an OS, as its history names it (``acao``)."""
+
+    OPENED = "aberta"
+    SCHEDULED = "agendada"
+    RESCHEDULED = "reagendada"
+    UNSCHEDULED = "agendamento_removido"
+    EDITED = "editada"
+    CLOSED = "fechada"
+    CANCELLED = "cancelada"
+    MESSAGE = "mensagem"
 
 
 @dataclass(frozen=True)
@@ -126,3 +142,18 @@ class OrderMessage:
     text: str
     created_at: datetime
     ip: str | None = None
+    username: str = ""  # who wrote it (messages written before it was kept have none)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of an OS, written in the change's own transaction. ``version`` is the version the change gave
+    the OS: each change has its own, so it orders the history and keys the entry (a message, which leaves the OS
+    as it is, is its own record: see ``OrderMessage``)."""
+
+    order_id: int
+    version: int
+    at: datetime
+    user: str
+    action: Action
+    detail: str = ""

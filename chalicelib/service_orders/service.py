@@ -1,7 +1,8 @@
 """Scheduling use cases of service orders; every one goes through ``_commit``,
 which recomputes what the OS holds in its agenda and in its technicians' days
-and lets the store apply the OS write, the counter moves and the rewritten
-technician days in one transaction."""
+and lets the store apply the OS write, the counter moves, the rewritten
+technician days, the notification event and the history entry of the change
+in one transaction."""
 from __future__ import annotations
 
 import random
@@ -21,7 +22,7 @@ from chalicelib.agenda.booking import (
     book,
     moves,
 )
-from chalicelib.agenda.model import Agenda, AgendaRefusal, Interval
+from chalicelib.agenda.model import Agenda, AgendaRefusal, Interval, admit
 from chalicelib.agenda.service import AgendaService
 from chalicelib.agenda.technician_time import (
     DayKey,
@@ -38,15 +39,19 @@ from chalicelib.customers.model import Service
 from chalicelib.errors import ConflictError, ValidationError, require_found
 from chalicelib.ports import Sequences
 from chalicelib.queues import Message
+from chalicelib.service_orders import catalogues, history
 from chalicelib.service_orders.events import order_events
 from chalicelib.service_orders.model import (
     AWAITING,
     CANCELLED,
     FINISHED,
     LIVE_STATUSES,
+    MAX_CANCEL_REASON,
     PENDING,
     TICKET_OPEN,
+    Action,
     Closing,
+    HistoryEntry,
     OrderCustomer,
     OrderMessage,
     ServiceOrder,
@@ -61,7 +66,8 @@ class OrderStore(Protocol):
     def get(self, order_id: int) -> ServiceOrder | None: ...
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
              events: Sequence[Message] = (), written_at: datetime | None = None,
-             ticket: Ticket | None = None, days: Sequence[TechnicianDay] = ()) -> None: ...
+             ticket: Ticket | None = None, days: Sequence[TechnicianDay] = (),
+             entry: HistoryEntry | None = None) -> None: ...
     def technician_days(self, keys: Sequence[DayKey]) -> list[TechnicianDay]: ...
     def record_days(self, order: ServiceOrder, days: Sequence[TechnicianDay]) -> None: ...
     def add_ticket(self, ticket: Ticket) -> None: ...
@@ -69,6 +75,7 @@ class OrderStore(Protocol):
     def tickets(self, ticket_ids: Sequence[int]) -> dict[int, Ticket]: ...
     def add_message(self, message: OrderMessage) -> None: ...
     def messages(self, order_id: int) -> list[OrderMessage]: ...
+    def history(self, order_id: int) -> tuple[list[HistoryEntry], list[OrderMessage]]: ...
 
 
 class ServiceLookup(Protocol):
@@ -126,12 +133,14 @@ class NewTicket:
 
 @dataclass(frozen=True)
 class OrderEdit:
-    """Changes to an open OS; None leaves a field as it is."""
+    """Changes to an open OS; None leaves a field as it is. ``clear_agenda`` takes the OS out of its agenda (its
+    places are released; a programmed interval stays, without an agenda)."""
 
     agenda_id: int | None = None
     description: str | None = None
     priority: str | None = None
     technician_ids: tuple[int, ...] | None = None
+    clear_agenda: bool = False
 
 
 class ServiceOrderService:
@@ -168,7 +177,7 @@ class ServiceOrderService:
             opening_description=new.opening_description, availability=new.availability,
             customer=_order_customer(service),
         )
-        return self._commit(None, order, service, ticket)
+        return self._commit(None, order, Action.OPENED, new.opened_by, service=service, ticket=ticket)
 
     def new_ticket(self, new: NewTicket) -> Ticket:
         """A ticket with its id and protocol, not stored yet (see ``open_ticket`` and ``open``)."""
@@ -193,67 +202,97 @@ class ServiceOrderService:
         """Tickets by id, read together (unknown ids are left out)."""
         return self._store.tickets(ticket_ids) if ticket_ids else {}
 
-    def add_message(self, order_id: int, user_id: int, text: str, ip: str | None = None) -> OrderMessage:
+    def add_message(self, order_id: int, user_id: int, text: str, ip: str | None = None,
+                    username: str = "") -> OrderMessage:
         order = self.get(order_id)
         message = OrderMessage(id=self._sequences.next_id("ordem_servico_mensagem"), order_id=order.id,
-                               user_id=user_id, text=text, created_at=self._clock(), ip=ip)
+                               user_id=user_id, text=text, created_at=self._clock(), ip=ip, username=username)
         self._store.add_message(message)
         return message
 
     def messages(self, order_id: int) -> list[OrderMessage]:
         return self._store.messages(order_id)
 
+    def history(self, order_id: int) -> tuple[list[history.TimelineItem], list[OrderMessage]]:
+        """The OS's changes and messages, oldest first (one read of the OS's partition), and its messages."""
+        entries, messages = self._store.history(order_id)
+        return history.timeline(entries, messages), sorted(messages, key=lambda m: m.id)
+
     def get(self, order_id: int) -> ServiceOrder:
         return require_found(self._store.get(order_id), f"Ordem de serviço de ID {order_id} não encontrada")
 
     def reschedule(self, order_id: int, interval: Interval, agenda_id: int | None = None,
-                   technician_ids: tuple[int, ...] | None = None) -> ServiceOrder:
+                   technician_ids: tuple[int, ...] | None = None, *, by: str = "") -> ServiceOrder:
         """Move and/or resize (and optionally change agenda or technicians); the OS becomes pendente.
         An OS without agenda (as HubSoft allows) takes no agenda place."""
         current = self._live(order_id)
         target_agenda = agenda_id if agenda_id is not None else current.agenda_id
         technicians = current.technician_ids if technician_ids is None else technician_ids
         return self._commit(current, replace(current, agenda_id=target_agenda, interval=interval, status=PENDING,
-                                             technician_ids=technicians))
+                                             technician_ids=technicians), Action.RESCHEDULED, by)
 
-    def confirm(self, order_id: int) -> ServiceOrder:
+    def confirm(self, order_id: int, *, by: str = "") -> ServiceOrder:
         """HubSoft's ``agendar``: an OS with programmed dates becomes pendente."""
         current = self._live(order_id)
         if current.interval is None:
             raise ValidationError([f"A ordem de serviço {current.number} não tem data programada: "
                                    "use ordem_servico/reagendar para agendá-la."])
-        return self._commit(current, replace(current, status=PENDING))
+        return self._commit(current, replace(current, status=PENDING), Action.SCHEDULED, by)
 
-    def change_agenda(self, order_id: int, agenda_id: int | None) -> ServiceOrder:
-        current = self._live(order_id)
-        return self._commit(current, replace(current, agenda_id=agenda_id))
+    def change_agenda(self, order_id: int, agenda_id: int | None, *, by: str = "") -> ServiceOrder:
+        """Move the OS to another agenda (None: out of any); checked like ``edit``."""
+        return self.edit(order_id, OrderEdit(agenda_id=agenda_id, clear_agenda=agenda_id is None), by=by)
 
-    def edit(self, order_id: int, edit: OrderEdit) -> ServiceOrder:
-        """Change an open OS; a new agenda is checked like ``change_agenda`` (same commit)."""
+    def edit(self, order_id: int, edit: OrderEdit, *, by: str = "") -> ServiceOrder:
+        """Change an open OS. An agenda it enters is checked by its rules (with programmed dates: all of them,
+        places included; without: active and serving the customer's city); one it leaves gets its places back."""
         current = self._live(order_id)
+        if edit.clear_agenda:
+            agenda_id = None
+        else:
+            agenda_id = current.agenda_id if edit.agenda_id is None else edit.agenda_id
         return self._commit(current, replace(
             current,
-            agenda_id=current.agenda_id if edit.agenda_id is None else edit.agenda_id,
+            agenda_id=agenda_id,
             description=current.description if edit.description is None else edit.description,
             priority=current.priority if edit.priority is None else edit.priority,
             technician_ids=current.technician_ids if edit.technician_ids is None else edit.technician_ids,
-        ))
+        ), Action.EDITED, by)
 
-    def unschedule(self, order_id: int, reason_id: int | None = None, note: str = "") -> ServiceOrder:
+    def unschedule(self, order_id: int, reason_id: int | None = None, note: str = "", *,
+                   by: str = "") -> ServiceOrder:
         """Back to aguardando_agendamento; its places are released."""
         current = self._live(order_id)
         if current.interval is None:
             raise ValidationError([f"A ordem de serviço {current.number} não tem agendamento para remover."])
+        known = catalogues.find(catalogues.UNSCHEDULE_REASONS, reason_id)
+        reason = f"Motivo: {known.description}." if known else ""
+        if note:
+            reason = f"{reason} Observação: {note}".strip()
         return self._commit(current, replace(current, interval=None, status=AWAITING,
-                                             unschedule_reason_id=reason_id, unschedule_note=note))
+                                             unschedule_reason_id=reason_id, unschedule_note=note),
+                            Action.UNSCHEDULED, by, reason=reason)
 
-    def cancel(self, order_id: int) -> ServiceOrder:
-        current = self._live(order_id)
-        return self._commit(current, replace(current, status=CANCELLED))
+    def cancel(self, order_id: int, reason: str, *, by: str = "") -> ServiceOrder:
+        """Cancel an OS awaiting scheduling or scheduled, with the client's reason: its agenda places and its
+        technicians' time are released in the transaction that cancels it. A closed or cancelled OS is refused,
+        also when another request closed or cancelled it between the read and the write (the OS's version
+        condition lets exactly one of them through)."""
+        reason = reason.strip()
+        if not reason or len(reason) > MAX_CANCEL_REASON:
+            raise ValidationError([f"Informe o motivo do cancelamento (até {MAX_CANCEL_REASON} caracteres)."])
+        current = self._cancellable(order_id)
+        try:
+            return self._commit(current, replace(current, status=CANCELLED), Action.CANCELLED, by,
+                                reason=f"Motivo: {reason}")
+        except OrderChangedError:
+            self._cancellable(order_id)  # the change that won closed or cancelled it: say so
+            raise
 
-    def finish(self, order_id: int, closing: Closing | None = None) -> ServiceOrder:
+    def finish(self, order_id: int, closing: Closing | None = None, *, by: str = "") -> ServiceOrder:
         current = self._live(order_id)
-        return self._commit(current, replace(current, status=FINISHED, closing=closing))
+        return self._commit(current, replace(current, status=FINISHED, closing=closing), Action.CLOSED,
+                            by or (closing.closed_by if closing else ""), reason=_closing_note(closing))
 
     def record_technician_time(self, order_id: int) -> bool:
         """Write a scheduled OS into its technicians' days (OS booked before those days were kept: ``python -m
@@ -281,18 +320,29 @@ class ServiceOrderService:
             raise ValidationError([f"A ordem de serviço {order.number} está {order.status} e não pode ser alterada."])
         return order
 
-    def _commit(self, current: ServiceOrder | None, updated: ServiceOrder,
-                service: Service | None = None, ticket: Ticket | None = None) -> ServiceOrder:
-        """Write ``updated`` with the counter moves from ``current`` and its
-        technicians' days, retrying only what is safe to retry: a changed
-        agenda or technician day (recomputed from a fresh read) and DynamoDB's
-        transient transaction conflicts."""
+    def _cancellable(self, order_id: int) -> ServiceOrder:
+        order = self.get(order_id)
+        if order.status == CANCELLED:
+            raise ValidationError([f"A ordem de serviço {order.number} já está cancelada."])
+        if order.status not in LIVE_STATUSES:
+            raise ValidationError([f"A ordem de serviço {order.number} está finalizada e não pode ser cancelada."])
+        return order
+
+    def _commit(self, current: ServiceOrder | None, updated: ServiceOrder, action: Action, by: str, *,
+                reason: str = "", service: Service | None = None, ticket: Ticket | None = None) -> ServiceOrder:
+        """Write ``updated`` with the counter moves from ``current``, its
+        technicians' days, its event and its history entry (``action`` by
+        ``by``, with ``reason``), retrying only what is safe to retry: a
+        changed agenda or technician day (recomputed from a fresh read) and
+        DynamoDB's transient transaction conflicts."""
         before = _visits(current) if current else {}
         after = _visits(updated)
         day_keys = changed_days(before, after)
         for attempt in range(MAX_ATTEMPTS):
-            agenda, booking = self._booking(updated, service)
+            agenda, booking = self._booking(current, updated, service)
             change = moves(current.held if current else frozenset(), booking)
+            if booking is None and agenda is not None:  # admitted without dates: the rules hold at commit too
+                change = replace(change, check_agenda=(agenda.id, agenda.version))
             if change.size > MAX_COUNTERS_PER_CHANGE:
                 raise ValidationError(["O intervalo programado é longo demais para a agenda; divida a OS."])
             if change.size + len(day_keys) > MAX_COUNTERS_PER_CHANGE:
@@ -301,9 +351,12 @@ class ServiceOrderService:
             final = replace(updated, version=updated.version + 1,
                             held=frozenset(booking.counters()) if booking else frozenset())
             events = order_events(current, final, self._new_id)
+            now = self._clock()
+            detail = history.opened(final) if current is None else history.changes(current, final, reason)
+            entry = HistoryEntry(final.id, final.version, now, by, action, detail)
             try:
-                self._store.save(final, current.version if current else None, change, events, self._clock(),
-                                 ticket=ticket, days=days)
+                self._store.save(final, current.version if current else None, change, events, now,
+                                 ticket=ticket, days=days, entry=entry)
             except CapacityExhaustedError as full:
                 assert agenda is not None
                 raise _full(agenda, full) from full
@@ -338,13 +391,35 @@ class ServiceOrderService:
         return AgendaRefusal("tecnico_ocupado",
                              f"O técnico {name} já tem a OS {busy.visit.number} {when} neste horário.")
 
-    def _booking(self, order: ServiceOrder, service: Service | None) -> tuple[Agenda | None, Booking | None]:
-        if not order.occupies_capacity:
-            return None, None
-        assert order.agenda_id is not None and order.interval is not None
-        agenda = self._agendas.get(order.agenda_id)
-        address = (service or self._services.service(order.customer_service_id)).address
-        return agenda, book(agenda, order.interval, address.cidade, address.uf, self._agendas.holiday)
+    def _booking(self, current: ServiceOrder | None, order: ServiceOrder,
+                 service: Service | None) -> tuple[Agenda | None, Booking | None]:
+        """The agenda ``order`` is checked against and what it holds there. A live OS with an agenda and an
+        interval is booked by every rule of its agenda; one without an interval entering an agenda (opened in
+        it, or moved to it) is admitted by the rules that need no date (active, serves the customer's city)
+        and holds nothing."""
+        if order.occupies_capacity:
+            assert order.agenda_id is not None and order.interval is not None
+            agenda = self._agendas.get(order.agenda_id)
+            address = (service or self._services.service(order.customer_service_id)).address
+            return agenda, book(agenda, order.interval, address.cidade, address.uf, self._agendas.holiday)
+        enters = order.agenda_id is not None and (current is None or current.agenda_id != order.agenda_id)
+        if order.status in LIVE_STATUSES and enters:
+            assert order.agenda_id is not None
+            agenda = self._agendas.get(order.agenda_id)
+            address = (service or self._services.service(order.customer_service_id)).address
+            admit(agenda, address.cidade, address.uf)
+            return agenda, None
+        return None, None
+
+
+def _closing_note(closing: Closing | None) -> str:
+    if closing is None:
+        return ""
+    entry = catalogues.find(catalogues.CLOSING_REASONS, closing.reason_id)
+    parts = [f"Fechamento: {closing.status}" + (f" ({entry.description})" if entry else "") + "."]
+    if closing.description:
+        parts.append(closing.description)
+    return " ".join(parts)
 
 
 def _visits(order: ServiceOrder) -> dict[DayKey, Visit]:

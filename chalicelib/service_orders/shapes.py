@@ -13,7 +13,8 @@ write routes use are here:
 - ``opened_shape`` (``abrir_os``);
 - ``consult_shape`` (``consultar``: shape 2 with the executed dates, type
   and closing) and ``list_shape`` (shape 3, ``todos``: ``numero`` an int,
-  ``tecnicos`` with ``display``, ``dados_endereco_instalacao``).
+  ``tecnicos`` with ``display``, ``dados_endereco_instalacao``);
+- ``history_shape`` (ours, ``ordem_servico/{id}/historico``).
 
 Shapes 2 and 3 name the customer from the OS's own copy
 (``ServiceOrder.customer``) unless the context carries the live customer, so
@@ -35,7 +36,8 @@ from chalicelib.clock import local
 from chalicelib.customers.documents import format_document
 from chalicelib.customers.model import Address, Customer, Service
 from chalicelib.service_orders import catalogues
-from chalicelib.service_orders.model import OrderMessage, ServiceOrder, Ticket
+from chalicelib.service_orders.history import TimelineItem
+from chalicelib.service_orders.model import Action, OrderMessage, ServiceOrder, Ticket
 from chalicelib.technicians.service import Technician
 from chalicelib.web.schema import Schema, list_of, object_of, ref
 
@@ -270,6 +272,12 @@ def message_shape(message: OrderMessage, zone: tzinfo) -> dict[str, Any]:
     }
 
 
+def history_shape(item: TimelineItem, zone: tzinfo) -> dict[str, Any]:
+    """A line of an OS's history: when (local), who, what and how."""
+    return {"data": _fmt(local(item.at, zone), ISO), "usuario": item.user or None, "acao": str(item.action),
+            "detalhe": item.detail}
+
+
 # ---------------------------------------------------------- answer schemas
 # These shapes as the OpenAPI document describes them; the routes that answer them register them.
 _DATE_BR: Schema = {"type": ["string", "null"], "examples": ["14/12/2026 09:00:00"]}
@@ -406,6 +414,12 @@ SCHEMAS: dict[str, Schema] = {
         "data_cadastro": _DATE_ISO,
         "usuario_abertura": {"type": ["string", "null"]},
     }),
+    "HistoricoOrdemServico": object_of({
+        "data": {"type": "string", "examples": ["2026-12-10 10:00:00"], "description": "Hora local do provedor."},
+        "usuario": {"type": ["string", "null"], "description": "Quem fez (username); null se desconhecido."},
+        "acao": {"type": "string", "enum": [a.value for a in Action]},
+        "detalhe": {"type": "string", "examples": ["status: pendente → cancelado. Motivo: Cliente desistiu"]},
+    }, description="Uma alteração ou mensagem da OS (`GET ordem_servico/{id_ordem_servico}/historico`)."),
     "MensagemOrdemServico": object_of(optional={
         "id_ordem_servico": {"type": "integer"}, "id_usuario": {"type": "integer"},
         "mensagem": {"type": "string"},

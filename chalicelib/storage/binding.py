@@ -6,6 +6,7 @@ template of the cloud deploy.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,8 +21,12 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.config import Settings, resource_name
-from chalicelib.storage.errors import failed_conditions, lost_condition
+from chalicelib.errors import ConflictError
+from chalicelib.storage.errors import conflicted, failed_conditions, lost_condition
 from chalicelib.storage.models import SCHEMA_MODELS
+
+CONFLICT_ATTEMPTS = 3  # sends of a transaction that collided with another one (commit_labelled)
+CONFLICT_PAUSE = 0.05  # seconds before the second send; the third waits twice as long
 
 _bound: Settings | None = None
 _transactions: Connection | None = None
@@ -147,6 +152,35 @@ def refusing(label: str, refusal: Exception) -> Iterator[LabelledTransaction[str
         if label in failed_conditions(exc, txn.labels):
             raise refusal from exc
         raise
+
+
+def commit_labelled(write: Callable[[LabelledTransaction[Label]], None],
+                    attempts: int = CONFLICT_ATTEMPTS) -> list[Label]:
+    """Write what ``write`` puts in one labelled transaction: [] when it was written, else the labels of the items
+    whose condition failed (nothing was written).
+
+    A collision with another transaction on one of its items (``errors.conflicted``: e.g. two
+    services created at once with the same suspension profile, whose count both move) is no refusal: the
+    transaction is built and sent again, up to ``attempts`` times, and then reported as a ConflictError.
+    """
+    for attempt in range(1, attempts + 1):
+        txn: LabelledTransaction[Label] = LabelledTransaction()
+        try:
+            with txn:
+                write(txn)
+        except TransactWriteError as exc:
+            failed = failed_conditions(exc, txn.labels)
+            if failed:
+                return failed
+            if not conflicted(exc):
+                raise
+            if attempt == attempts:
+                raise ConflictError("Outra requisição alterava os mesmos dados ao mesmo tempo; tente de novo.") \
+                    from exc
+            time.sleep(CONFLICT_PAUSE * attempt)
+            continue
+        return []
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def table_definitions() -> list[TableDefinition]:

@@ -10,17 +10,50 @@ Keys:
 
 A customer is written with all its entries in one transaction, so a search
 never finds a half-written customer and a duplicate CPF/CNPJ never lands.
+
+A service with a suspension profile is counted on the profile's item (the
+``settings`` table, ``SuspensionProfileItem.service_count``) in the same
+transaction that creates it or changes its profile, on the condition that the
+profile exists: a profile's delete, conditioned on a zero count, and an
+assignment of it can never both succeed. ``profile_counted`` on the service
+says its profile counts it (services from before the count: absent).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from chalicelib.customers.model import SERVICE_SUSPENDED, Address, Customer, Holder, Service, name_tokens
-from chalicelib.errors import BusinessRuleError, NotFoundError
-from chalicelib.storage.binding import refusing
-from chalicelib.storage.models import AddressMap, CustomerItem, CustomerRefItem, CustomerTableItem, ServiceItem
+from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
+from chalicelib.storage.binding import LabelledTransaction, commit_labelled
+from chalicelib.storage.models import (
+    AddressMap,
+    CustomerItem,
+    CustomerRefItem,
+    CustomerTableItem,
+    ServiceItem,
+    SettingsItem,
+    SuspensionProfileItem,
+)
+from chalicelib.storage.settings import profile_item
 
 BATCH_GET_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class ProfileUse:
+    """The label of a suspension profile's count in a transaction."""
+
+    profile_id: int
+
+
+Label = str | ProfileUse
+DUPLICATE_DOCUMENT = "Já existe um cliente cadastrado com este CPF/CNPJ."
+SERVICE_CHANGED = "O serviço foi alterado por outra requisição; consulte-o e tente de novo."
 
 
 class DynamoCustomerStore:
@@ -31,9 +64,10 @@ class DynamoCustomerStore:
             created_at=customer.created_at,
         )
         claim = CustomerRefItem(f"DOC#{customer.document}", "DOC", customer_id=customer.id)
-        with refusing("document", BusinessRuleError("Já existe um cliente cadastrado com este CPF/CNPJ.")) as txn:
+
+        def write(txn: LabelledTransaction[Label]) -> None:
             txn.save("document", claim, condition=CustomerRefItem.pk.does_not_exist())
-            txn.save("profile", profile, condition=CustomerItem.pk.does_not_exist())
+            txn.save("customer", profile, condition=CustomerItem.pk.does_not_exist())
             txn.save("phone", CustomerRefItem(f"PHONE#{customer.phone}", f"CUSTOMER#{customer.id}",
                                               customer_id=customer.id))
             for word in name_tokens(customer.name):
@@ -42,13 +76,60 @@ class DynamoCustomerStore:
             for service in customer.services:
                 for item in _service_items(service):
                     txn.save("service", item, condition=CustomerTableItem.pk.does_not_exist())
+            _count_on_profiles(txn, customer.services)
+
+        failed = commit_labelled(write)
+        if "document" in failed:
+            raise BusinessRuleError(DUPLICATE_DOCUMENT)
+        _refuse(failed)
 
     def add_service(self, service: Service) -> None:
-        with refusing("customer", NotFoundError(f"Cliente de ID {service.customer_id} não encontrado")) as txn:
+        def write(txn: LabelledTransaction[Label]) -> None:
             txn.condition_check("customer", CustomerItem, f"CUSTOMER#{service.customer_id}", "PROFILE",
                                 condition=CustomerItem.pk.exists())
             for item in _service_items(service):
                 txn.save("service", item, condition=CustomerTableItem.pk.does_not_exist())
+            _count_on_profiles(txn, (service,))
+
+        failed = commit_labelled(write)
+        if "customer" in failed:
+            raise NotFoundError(f"Cliente de ID {service.customer_id} não encontrado")
+        _refuse(failed)
+
+    def change_profile(self, current: Service, profile_id: int, uncount: int | None) -> None:
+        def write(txn: LabelledTransaction[Label]) -> None:
+            _set_on_service(txn, current, [ServiceItem.suspension_profile_id.set(profile_id),
+                                           ServiceItem.profile_counted.set(True)])
+            _count(txn, profile_id, 1)
+            if uncount is not None:
+                # Never below zero: a counted service is on its profile's count (a failure here is a bug).
+                txn.update("uncount", profile_item(uncount), actions=[SuspensionProfileItem.service_count.add(-1)],
+                           condition=SettingsItem.pk.exists() & (SuspensionProfileItem.service_count > 0))
+
+        failed = commit_labelled(write)
+        if "service" in failed:
+            raise ConflictError(SERVICE_CHANGED)
+        _refuse(failed)
+
+    def uncounted_services(self) -> Iterator[Service]:
+        uncounted = ((ServiceItem.sk == "SERVICE") & ServiceItem.suspension_profile_id.exists()
+                     & ServiceItem.profile_counted.does_not_exist())
+        for item in ServiceItem.scan(filter_condition=uncounted, consistent_read=True):
+            yield service_from_item(item)
+
+    def count_profile(self, service: Service) -> bool:
+        profile_id = service.suspension_profile_id
+        assert profile_id is not None and not service.profile_counted
+
+        def write(txn: LabelledTransaction[Label]) -> None:
+            _set_on_service(txn, service, [ServiceItem.profile_counted.set(True)])
+            _count(txn, profile_id, 1)
+
+        failed = commit_labelled(write)
+        if "service" in failed:
+            return False
+        _refuse(failed)
+        return True
 
     def get_customer(self, customer_id: int) -> Customer | None:
         profile: CustomerItem | None = None
@@ -77,7 +158,7 @@ class DynamoCustomerStore:
 
     def get_service(self, service_id: int) -> Service | None:
         try:
-            return service_from_item(ServiceItem.get(f"SERVICE#{service_id}", "SERVICE"))
+            return service_from_item(ServiceItem.get(f"SERVICE#{service_id}", "SERVICE", consistent_read=True))
         except ServiceItem.DoesNotExist:
             return None
 
@@ -88,6 +169,45 @@ class DynamoCustomerStore:
         for item in CustomerRefItem.query(f"NAME#{prefix[:2]}", CustomerRefItem.sk.startswith(prefix),
                                           page_size=BATCH_GET_LIMIT):
             yield int(item.customer_id)
+
+
+def _count_on_profiles(txn: LabelledTransaction[Label], services: Iterable[Service]) -> None:
+    """Count new services on their profiles: one change per profile (a transaction names an item once)."""
+    uses = Counter(s.suspension_profile_id for s in services if s.suspension_profile_id is not None
+                   and s.profile_counted)
+    for profile_id, count in sorted(uses.items()):
+        _count(txn, profile_id, count)
+
+
+def _count(txn: LabelledTransaction[Label], profile_id: int, count: int) -> None:
+    """Add ``count`` services to the profile's count if the profile exists (an update would create it)."""
+    txn.update(ProfileUse(profile_id), profile_item(profile_id),
+               actions=[SuspensionProfileItem.service_count.add(count)], condition=SettingsItem.pk.exists())
+
+
+def _set_on_service(txn: LabelledTransaction[Label], service: Service, actions: list[Action]) -> None:
+    """Change both copies of the service, if its profile and count are still as read."""
+    txn.update("service", ServiceItem(f"SERVICE#{service.id}", "SERVICE"), actions=actions,
+               condition=_profile_as(service))
+    txn.update("copy", ServiceItem(f"CUSTOMER#{service.customer_id}", f"SERVICE#{service.id:010d}"),
+               actions=actions, condition=ServiceItem.pk.exists())
+
+
+def _profile_as(service: Service) -> Condition:
+    profile = (ServiceItem.suspension_profile_id == service.suspension_profile_id
+               if service.suspension_profile_id is not None else ServiceItem.suspension_profile_id.does_not_exist())
+    counted = (ServiceItem.profile_counted == True  # noqa: E712 - a DynamoDB condition, not a test
+               if service.profile_counted else ServiceItem.profile_counted.does_not_exist())
+    return profile & counted
+
+
+def _refuse(failed: Sequence[Label]) -> None:
+    """The domain's error for the labels whose condition failed (none: written)."""
+    missing = [label.profile_id for label in failed if isinstance(label, ProfileUse)]
+    if missing:
+        raise NotFoundError(f"Perfil de suspensão de ID {missing[0]} não encontrado")
+    if failed:
+        raise RuntimeError(f"condições de escrita do cliente falharam: {list(failed)}")
 
 
 def _service_items(service: Service) -> list[CustomerTableItem]:
@@ -109,6 +229,7 @@ def _service_item(service: Service, pk: str, sk: str) -> ServiceItem:
         holder_code=service.holder.code if service.holder else None,
         holder_name=service.holder.name if service.holder else None,
         holder_document=service.holder.document if service.holder else None,
+        profile_counted=True if service.profile_counted else None,
     )
 
 
@@ -131,6 +252,7 @@ def service_from_item(item: ServiceItem) -> Service:
         created_at=item.created_at,
         holder=Holder(int(item.holder_code), item.holder_name or "", item.holder_document or "")
         if item.holder_code is not None else None,
+        profile_counted=bool(item.profile_counted),
     )
 
 

@@ -174,6 +174,9 @@ class ServiceItem(CustomerTableItem, discriminator="service"):
     holder_document = UnicodeAttribute(null=True)
     # Open invoices that suspended it, kept in the same transactions as those invoices; any: suspended.
     suspended_by = NumberSetAttribute(null=True)
+    # Its suspension profile counts it (``SuspensionProfileItem.service_count``, moved in the same transaction);
+    # absent on a service whose profile was chosen before the count was kept, until ``ops count-profile-usage``.
+    profile_counted = BooleanAttribute(null=True)
 
 
 class CardItem(CustomerTableItem, discriminator="card"):
@@ -267,6 +270,19 @@ class SuspensionProfileItem(SettingsItem, discriminator="suspension_profile"):
     warning_days = NumberAttribute()
     suspension_days = NumberAttribute()
     default = BooleanAttribute(default=False)
+    # Services that chose it, changed by ``ADD`` in the transaction that assigns or unassigns it; a delete is
+    # conditioned on zero.
+    service_count = NumberAttribute(null=True)
+    # Every service using it is in ``service_count``: true from creation on; a profile created before the count
+    # was kept gets it from ``ops count-profile-usage``, once the older services are counted.
+    usage_counted = BooleanAttribute(null=True)
+
+
+class DefaultProfileItem(SettingsItem, discriminator="default_suspension_profile"):
+    """``PERFIL_SUSPENSAO`` / ``PADRAO``: which profile is the default. Every change of the default is one
+    transaction conditioned on it, so two racing changes never leave two defaults (nor none)."""
+
+    profile_id = NumberAttribute()
 
 
 class TickRunItem(SettingsItem, discriminator="tick_run"):
@@ -460,6 +476,19 @@ class OrderMessageItem(OrderTableItem, discriminator="os_message"):
     text = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     ip = UnicodeAttribute(null=True)
+    username = UnicodeAttribute(null=True)
+
+
+class OrderHistoryItem(OrderTableItem, discriminator="os_history"):
+    """A change of an OS, in the OS's partition: ``OS#<id>`` / ``HIST#<version the change gave the OS:010d>``,
+    written in the change's transaction."""
+
+    order_id = NumberAttribute()
+    version = NumberAttribute()
+    at = UTCDateTimeAttribute()
+    user = UnicodeAttribute(default="")
+    action = UnicodeAttribute()
+    detail = UnicodeAttribute(default="")
 
 
 class OutboxItem(OrderTableItem, discriminator=OUTBOX_KIND):

@@ -2,7 +2,8 @@
 writes an OS together with the agenda counters it takes and releases and the
 technicians' days it leaves and enters (``agendas`` table, see storage.agendas).
 
-Keys: ``OS#<id>`` / ``OS``; its messages ``OS#<id>`` / ``MSG#<message id:010d>``;
+Keys: ``OS#<id>`` / ``OS``; its messages ``OS#<id>`` / ``MSG#<message id:010d>``; its history
+``OS#<id>`` / ``HIST#<version:010d>`` (one entry per change, written in the change's transaction);
 tickets ``ATENDIMENTO#<id>`` / ``ATENDIMENTO``; ``OUTBOX`` / ``<written at>#<event id>`` for
 the events of each change (the stream relays them; TTL drops them).
 
@@ -27,7 +28,15 @@ from chalicelib.agenda.technician_time import DayKey, TechnicianDay, TechnicianD
 from chalicelib.customers.model import Address
 from chalicelib.queues import Message
 from chalicelib.service_orders import listing
-from chalicelib.service_orders.model import Closing, OrderCustomer, OrderMessage, ServiceOrder, Ticket
+from chalicelib.service_orders.model import (
+    Action,
+    Closing,
+    HistoryEntry,
+    OrderCustomer,
+    OrderMessage,
+    ServiceOrder,
+    Ticket,
+)
 from chalicelib.service_orders.service import OrderChangedError, TicketExistsError, TransientConflictError
 from chalicelib.storage.agendas import LISTING, counters_pk, technician_day_item, technician_days
 from chalicelib.storage.binding import LabelledTransaction
@@ -35,6 +44,7 @@ from chalicelib.storage.dated import moment_key, query_years, within
 from chalicelib.storage.errors import conflicted, failed_conditions
 from chalicelib.storage.models import (
     AgendaConfigItem,
+    OrderHistoryItem,
     OrderItem,
     OrderMessageItem,
     OrderTableItem,
@@ -98,18 +108,31 @@ class DynamoOrderStore:
     def add_message(self, message: OrderMessage) -> None:
         OrderMessageItem(f"OS#{message.order_id}", f"MSG#{message.id:010d}", message_id=message.id,
                          order_id=message.order_id, user_id=message.user_id, text=message.text,
-                         created_at=message.created_at, ip=message.ip,
+                         created_at=message.created_at, ip=message.ip, username=message.username or None,
                          ).save(condition=OrderMessageItem.pk.does_not_exist())
 
     def messages(self, order_id: int) -> list[OrderMessage]:
-        return [OrderMessage(id=int(i.message_id), order_id=int(i.order_id), user_id=int(i.user_id), text=i.text,
-                             created_at=i.created_at, ip=i.ip)
-                for i in OrderMessageItem.query(f"OS#{order_id}", OrderMessageItem.sk.startswith("MSG#"))
+        return [_message(i) for i in OrderMessageItem.query(f"OS#{order_id}", OrderMessageItem.sk.startswith("MSG#"))
                 if isinstance(i, OrderMessageItem)]
+
+    def history(self, order_id: int) -> tuple[list[HistoryEntry], list[OrderMessage]]:
+        """The OS's history entries (by version) and messages (by id): one strongly consistent query of its
+        partition (a change just answered is in it)."""
+        entries: list[HistoryEntry] = []
+        messages: list[OrderMessage] = []
+        for item in OrderTableItem.query(f"OS#{order_id}", consistent_read=True):
+            if isinstance(item, OrderHistoryItem):
+                entries.append(HistoryEntry(order_id=int(item.order_id), version=int(item.version), at=item.at,
+                                            user=item.user or "", action=Action(item.action),
+                                            detail=item.detail or ""))
+            elif isinstance(item, OrderMessageItem):
+                messages.append(_message(item))
+        return entries, messages
 
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
              events: Sequence[Message] = (), written_at: datetime | None = None,
-             ticket: Ticket | None = None, days: Sequence[TechnicianDay] = ()) -> None:
+             ticket: Ticket | None = None, days: Sequence[TechnicianDay] = (),
+             entry: HistoryEntry | None = None) -> None:
         """Write ``order`` and apply ``moves``, all or nothing.
 
         ``expected_version`` None creates the OS; otherwise the stored OS must
@@ -118,11 +141,12 @@ class DynamoOrderStore:
         stream takes them to the queue (chalicelib.outbox). ``ticket`` (the
         atendimento the OS is opened with) is created in the same transaction.
         ``days`` are the technicians' days as the change leaves them, each
-        written only if it still has the version it was read at.
+        written only if it still has the version it was read at. ``entry``
+        is the change's history entry, keyed by the version it gives the OS.
         """
         written = written_at or order.created_at
         outbox = [outbox_row(OutboxItem, event, written) for event in events]
-        # Labels: "os", "agenda", "ticket", "outbox", a counter taken (its CounterKey), a counter released
+        # Labels: "os", "agenda", "ticket", "outbox", "history", a counter taken (its CounterKey), a counter released
         # (("release", its CounterKey)) and a technician's day (its TechnicianDay); _refusal reads them.
         txn: LabelledTransaction[object] = LabelledTransaction()
         try:
@@ -130,6 +154,8 @@ class DynamoOrderStore:
                 condition = (OrderItem.pk.does_not_exist() if expected_version is None
                              else OrderItem.version == expected_version)
                 txn.save("os", _item(order, self._zone), condition=condition)
+                if entry is not None:
+                    txn.save("history", _history_item(entry), condition=OrderHistoryItem.pk.does_not_exist())
                 if moves.check_agenda:
                     agenda_id, version = moves.check_agenda
                     txn.condition_check("agenda", AgendaConfigItem, LISTING, f"{agenda_id:010d}",
@@ -145,8 +171,8 @@ class DynamoOrderStore:
                 for counter in moves.decrements:
                     txn.update(("release", counter), _counter(counter), actions=[SlotCounterItem.booked.add(-1)],
                                condition=SlotCounterItem.booked > 0)
-                for entry in outbox:
-                    txn.save("outbox", entry)
+                for row in outbox:
+                    txn.save("outbox", row)
                 if ticket is not None:
                     txn.save("ticket", _ticket_item(ticket), condition=TicketItem.pk.does_not_exist())
                 for day in days:
@@ -184,7 +210,7 @@ def _refusal(exc: TransactWriteError, labels: Sequence[object]) -> Exception:
             return TransientConflictError()
         return exc  # throttling or an outage: not a rule, not the client's fault
     first = failed[0]
-    if first == "os":
+    if first in ("os", "history"):  # a history entry of that version exists: another change wrote the OS
         return OrderChangedError()
     if first == "ticket":
         return TicketExistsError()
@@ -195,6 +221,17 @@ def _refusal(exc: TransactWriteError, labels: Sequence[object]) -> Exception:
     if isinstance(first, CounterKey):
         return CapacityExhaustedError(first)
     return RuntimeError(f"contador de agenda já estava em zero: {first!r}")
+
+
+def _history_item(entry: HistoryEntry) -> OrderHistoryItem:
+    return OrderHistoryItem(f"OS#{entry.order_id}", f"HIST#{entry.version:010d}", order_id=entry.order_id,
+                            version=entry.version, at=entry.at, user=entry.user, action=str(entry.action),
+                            detail=entry.detail)
+
+
+def _message(item: OrderMessageItem) -> OrderMessage:
+    return OrderMessage(id=int(item.message_id), order_id=int(item.order_id), user_id=int(item.user_id),
+                        text=item.text, created_at=item.created_at, ip=item.ip, username=item.username or "")
 
 
 def _counter(counter: CounterKey) -> SlotCounterItem:

@@ -65,6 +65,11 @@ class Fields:
         value = self._data.get(key)
         return value is not None and value != ""
 
+    def sent(self, key: str) -> bool:
+        """Whether the client sent ``key`` at all, empty or null included (``has`` is False for those)."""
+        self._declared(key)
+        return key in self._data
+
     def raw(self, key: str) -> Any:
         self._declared(key)
         return self._data.get(key)

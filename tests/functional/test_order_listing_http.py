@@ -277,7 +277,7 @@ def test_calendar_by_agenda(orders: Http) -> None:
 
 
 def test_calendar_by_technician_and_a_cancelled_os_leaves_it(orders: Http, stack: Container) -> None:
-    stack.service_orders.cancel(2)
+    stack.service_orders.cancel(2, "Cliente desistiu")
     answer = ok(get(orders, f"{ORDERS}/calendario", data_inicio=MONDAY, data_fim="2026-12-20", ver_por="tecnico"))
     assert answer["recursos"] == [{"id": 1, "titulo": "Carlos"}, {"id": 2, "titulo": "Ana"}]
     assert [(e["numero"], e["recursos"]) for e in answer["eventos"]] == [(1, [1]), (5, [1]), (3, [1, 2])]

@@ -536,6 +536,170 @@ def test_editar_refusals(admin: Http, body: dict[str, Any], fragment: str) -> No
     assert snapshot() == before
 
 
+def valinhos_agenda(http: Http) -> int:
+    """Agenda 3: weekdays 08–12 in Valinhos only."""
+    ok(http.request("POST", f"{BASE}/configuracao/agenda_ordem_servico",
+                    {**AGENDA, "descricao": "Só Valinhos", "cidades": [{"cidade": "Valinhos", "uf": "SP"}]}))
+    return 3
+
+
+@pytest.mark.parametrize("agenda", [None, 0, "0", "", " "])
+def test_editar_takes_a_dated_os_out_of_its_agenda_and_keeps_its_dates(admin: Http, agenda: Any) -> None:
+    open_os(admin, 9, ids_tecnicos=[1], status="pendente")
+    answer = ok(admin.request("POST", f"{ORDERS}/editar", {"id_ordem_servico": 1, "id_agenda_ordem_servico": agenda}))
+    assert answer["ordem_servico"] == shape_2(id_agenda_ordem_servico=None)
+    assert counters() == {} and [e["type"] for e in outbox()] == ["os_agendada"]
+
+
+def test_editar_takes_the_os_out_of_its_agenda_from_a_form(admin: Http) -> None:
+    open_os(admin, 9, ids_tecnicos=[1])
+    answer = ok(admin.request("POST", f"{ORDERS}/editar", raw="id_ordem_servico=1&id_agenda_ordem_servico=",
+                              headers=FORM))
+    assert answer["ordem_servico"]["id_agenda_ordem_servico"] is None and counters() == {}
+
+
+@pytest.mark.parametrize("agenda, fragment", [
+    ("-3", "id_agenda_ordem_servico deve ser o ID de uma agenda (null, 0 ou vazio tiram a OS da agenda)"),
+    ("abc", "id_agenda_ordem_servico deve ser o ID de uma agenda"),
+    (True, "id_agenda_ordem_servico deve ser o ID de uma agenda"),
+    (9, "Agenda de ordem de serviço de ID 9 não encontrada"),
+])
+def test_editar_refuses_an_agenda_that_is_no_id(admin: Http, agenda: Any, fragment: str) -> None:
+    open_os(admin, 9)
+    before = snapshot()
+    body = {"id_ordem_servico": 1, "id_agenda_ordem_servico": agenda}
+    assert_refused(admin.request("POST", f"{ORDERS}/editar", body), fragment)
+    assert snapshot() == before
+
+
+CITY_REFUSAL = "A cidade Campinas/SP do endereço de instalação não é atendida pela agenda Só Valinhos"
+
+
+@pytest.mark.parametrize("path, body", [
+    ("atendimento", ticket_body(abrir_os=True, parametros_ordem_servico=scheduled(9, id_agenda_ordem_servico=3))),
+    ("ordem_servico/abrir_os?id_atendimento=1", {"id_agenda_ordem_servico": 3}),
+    ("ordem_servico/reagendar", {**scheduled(9, id_ordem_servico=1, id_agenda_ordem_servico=3)}),
+    ("ordem_servico/editar", {"id_ordem_servico": 1, "id_agenda_ordem_servico": 3}),
+    ("ordem_servico/editar", {"id_ordem_servico": 2, "id_agenda_ordem_servico": 3}),  # no dates
+])
+def test_the_city_rule_holds_whenever_an_os_gets_an_agenda(admin: Http, path: str, body: dict[str, Any]) -> None:
+    open_os(admin, 9)
+    open_os(admin, 10)
+    ok(admin.request("POST", f"{ORDERS}/remove_agendamento", {  # OS 2: in agenda 1, without dates
+        "id_ordem_servico": 2, "id_motivo_remocao_agendamento": 1, "observacao": "Cliente vai remarcar"}))
+    valinhos_agenda(admin)
+    before = snapshot()
+    assert_refused(admin.request("POST", f"{BASE}/{path}", body), CITY_REFUSAL)
+    assert snapshot() == before
+
+
+# ------------------------------------------------------------------ cancelar
+def test_cancelar_cancels_and_releases_the_places(admin: Http, stack: Container) -> None:
+    open_os(admin, 9, ids_tecnicos=[1])
+    answer = ok(admin.request("POST", f"{ORDERS}/cancelar", {"id_ordem_servico": "1",
+                                                             "motivo": "Cliente desistiu da instalação"}))
+    assert answer["msg"] == "Ordem de Serviço número 1 cancelada com sucesso"
+    assert answer["ordem_servico"] == shape_2(status="Cancelado")
+    assert counters() == {}
+    assert sorted(e["type"] for e in outbox()) == ["os_agendada", "os_cancelada"]  # one moment: keys by event id
+    assert stack.service_orders.get(1).status == "cancelado"
+    # the technician's time is free again: another OS takes it
+    open_os(admin, 9, ids_tecnicos=[1])
+
+
+@pytest.mark.parametrize("body, fragment", [
+    ({"id_ordem_servico": 1}, "O campo motivo é obrigatório."),
+    ({"id_ordem_servico": 1, "motivo": "   "}, "O campo motivo é obrigatório."),
+    ({"id_ordem_servico": 1, "motivo": "x" * 501}, "O campo motivo não pode ser superior a 500 caracteres."),
+    ({"motivo": "Cliente desistiu"}, "O campo id_ordem_servico é obrigatório."),
+    ({"id_ordem_servico": 9, "motivo": "Cliente desistiu"}, "Ordem de serviço de ID 9 não encontrada"),
+    ({"id_ordem_servico": 2, "motivo": "Cliente desistiu"},
+     "A ordem de serviço 2 está finalizada e não pode ser cancelada."),
+    ({"id_ordem_servico": 3, "motivo": "Cliente desistiu"}, "A ordem de serviço 3 já está cancelada."),
+])
+def test_cancelar_refusals_change_nothing(admin: Http, body: dict[str, Any], fragment: str) -> None:
+    open_os(admin, 9)
+    open_os(admin, 10)
+    open_os(admin, 11)
+    ok(admin.request("POST", f"{ORDERS}/fechar", closing(id_ordem_servico=2)))
+    ok(admin.request("POST", f"{ORDERS}/cancelar", {"id_ordem_servico": 3, "motivo": "Duplicada"}))
+    before = snapshot()
+    assert_refused(admin.request("POST", f"{ORDERS}/cancelar", body), fragment)
+    assert snapshot() == before
+
+
+def test_a_technician_user_cancels_only_own_orders(admin: Http) -> None:
+    open_os(admin, 9, ids_tecnicos=[1])
+    open_os(admin, 10, ids_tecnicos=[2])
+    user(admin, "tecnico.ana", ["Fechar ordem de serviço", "Consultar ordem de serviço"], technician=2)
+    before = snapshot()
+    assert_refused(admin.request("POST", f"{ORDERS}/cancelar", {"id_ordem_servico": 1, "motivo": "Cliente ausente"}),
+                   "Ordem de serviço de ID 1 não encontrada")
+    assert_refused(admin.request("GET", f"{ORDERS}/1/historico"), "Ordem de serviço de ID 1 não encontrada")
+    assert snapshot() == before
+    ok(admin.request("POST", f"{ORDERS}/cancelar", {"id_ordem_servico": 2, "motivo": "Cliente ausente"}))
+    assert [h["usuario"] for h in ok(admin.request("GET", f"{ORDERS}/2/historico"))["historico"]] == [
+        "admin", "tecnico.ana"]
+
+
+# ----------------------------------------------------------------- historico
+def test_historico_lists_every_change_and_message_oldest_first(admin: Http, clock: MutableClock) -> None:
+    open_os(admin, 9, ids_tecnicos=[1])
+    steps = [
+        ("reagendar", reagendar(10)),
+        ("adicionar_mensagem/1", {"mensagem": "Cliente pediu para ligar antes"}),
+        ("editar", {"id_ordem_servico": 1, "prioridade": "alta", "id_agenda_ordem_servico": None}),
+        ("remove_agendamento", {"id_ordem_servico": 1, "id_motivo_remocao_agendamento": 2,
+                                "observacao": "Cliente viajou, remarcar"}),
+        ("cancelar", {"id_ordem_servico": 1, "motivo": "Cliente desistiu"}),
+    ]
+    answers = []
+    for path, body in steps:
+        clock.advance(minutes=5)
+        answers.append(ok(admin.request("POST", f"{ORDERS}/{path}", body)))
+    answer = ok(admin.request("GET", f"{ORDERS}/1/historico"))
+    assert answer["msg"] == "Dados consultados com sucesso."
+    assert answer["historico"] == [
+        {"data": "2026-12-10 10:00:00", "usuario": "admin", "acao": "aberta",
+         "detalhe": "status aguardando_agendamento; agenda 1; horário 14/12/2026 09:00–10:00; técnicos 1."},
+        {"data": "2026-12-10 10:05:00", "usuario": "admin", "acao": "reagendada",
+         "detalhe": "status: aguardando_agendamento → pendente; horário: 14/12/2026 09:00–10:00 → "
+                    "14/12/2026 10:00–11:00."},
+        {"data": "2026-12-10 10:10:00", "usuario": "admin", "acao": "mensagem",
+         "detalhe": "Cliente pediu para ligar antes"},
+        {"data": "2026-12-10 10:15:00", "usuario": "admin", "acao": "editada",
+         "detalhe": "agenda: 1 → nenhuma; prioridade: normal → alta."},
+        {"data": "2026-12-10 10:20:00", "usuario": "admin", "acao": "agendamento_removido",
+         "detalhe": "status: pendente → aguardando_agendamento; horário: 14/12/2026 10:00–11:00 → nenhuma. "
+                    "Motivo: Cliente ausente no endereço. Observação: Cliente viajou, remarcar"},
+        {"data": "2026-12-10 10:25:00", "usuario": "admin", "acao": "cancelada",
+         "detalhe": "status: aguardando_agendamento → cancelado. Motivo: Cliente desistiu"},
+    ]
+    assert answer["mensagens"] == [answers[1]["ordem_servico_mensagem"]]
+
+
+def test_historico_of_an_os_closed_with_no_messages(admin: Http) -> None:
+    open_os(admin, 9, ids_tecnicos=[1])
+    ok(admin.request("POST", f"{ORDERS}/agendar", {"id_ordem_servico": 1}))
+    ok(admin.request("POST", f"{ORDERS}/fechar", closing()))
+    answer = ok(admin.request("GET", f"{ORDERS}/1/historico"))
+    assert [(h["acao"], h["detalhe"]) for h in answer["historico"][1:]] == [
+        ("agendada", "status: aguardando_agendamento → pendente."),
+        ("fechada", "status: pendente → finalizado. Fechamento: concluido (Serviço executado). Troca de conector"),
+    ]
+    assert answer["mensagens"] == []
+
+
+@pytest.mark.parametrize("path, fragment", [
+    (f"{ORDERS}/9/historico", "Ordem de serviço de ID 9 não encontrada"),
+    (f"{ORDERS}/abc/historico", "O parâmetro id_ordem_servico deve ser um número inteiro positivo."),
+    (f"{ORDERS}/0/historico", "O parâmetro id_ordem_servico deve ser um número inteiro positivo."),
+])
+def test_historico_refusals(admin: Http, path: str, fragment: str) -> None:
+    open_os(admin, 9)
+    assert_refused(admin.request("GET", path), fragment)
+
+
 # --------------------------------------------------------------- permissions
 @pytest.mark.parametrize("method, path, permission", [
     ("POST", f"{BASE}/atendimento", "Criar atendimento"),
@@ -546,6 +710,8 @@ def test_editar_refusals(admin: Http, body: dict[str, Any], fragment: str) -> No
     ("POST", f"{ORDERS}/editar", "Agendar ordem de serviço"),
     ("POST", f"{ORDERS}/fechar", "Fechar ordem de serviço"),
     ("POST", f"{ORDERS}/adicionar_mensagem/1", "Fechar ordem de serviço"),
+    ("POST", f"{ORDERS}/cancelar", "Fechar ordem de serviço"),
+    ("GET", f"{ORDERS}/1/historico", "Consultar ordem de serviço"),
     ("GET", f"{ORDERS}/create", "Consultar ordem de serviço"),
     ("GET", f"{BASE}/configuracao/tipo_ordem_servico", "Consultar ordem de serviço"),
 ])

@@ -113,6 +113,9 @@ def test_every_change_moves_the_counters_exactly(stack: Container, change: str) 
         assert counters(stack, agenda_id) == {}
         assert counters(stack, other.id) == {f"{MONDAY}#08:30": 1, f"{MONDAY}#09:00": 1, f"{MONDAY}#09:30": 1,
                                              f"{MONDAY}#DIA": 1}
+    elif change == "cancel":
+        orders.cancel(order.id, "Cliente desistiu")
+        assert counters(stack, agenda_id) == {}
     else:
         getattr(orders, change)(order.id)
         assert counters(stack, agenda_id) == {}

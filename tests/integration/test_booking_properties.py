@@ -101,7 +101,9 @@ class Scheduling(RuleBasedStateMachine):
     def release(self, pick: int, how: str) -> None:
         if self.order_ids:
             order_id = self.order_ids[pick % len(self.order_ids)]
-            self._attempt(lambda: getattr(self.container.service_orders, how)(order_id))
+            orders = self.container.service_orders
+            self._attempt(lambda: orders.cancel(order_id, "Cliente desistiu") if how == "cancel"
+                          else orders.unschedule(order_id))
 
     @invariant()
     def counters_match_live_orders(self) -> None:

@@ -45,7 +45,7 @@ def test_each_change_raises_its_event(server_stack: Container) -> None:
     orders.reschedule(order.id, Interval(at(10), at(11)))
     orders.unschedule(order.id)
     orders.reschedule(order.id, Interval(at(8), at(9)))
-    orders.cancel(order.id)
+    orders.cancel(order.id, "Cliente desistiu")
     events = outbox_events(server_stack)
     assert [e["type"] for e in events] == ["os_agendada", "os_reagendada", "os_agendamento_removido",
                                            "os_agendada", "os_cancelada"]

@@ -13,7 +13,7 @@ process and connections would add time and no coverage.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,8 +24,9 @@ from chalicelib.agenda.booking import CounterMoves
 from chalicelib.agenda.model import AgendaRefusal, Interval
 from chalicelib.agenda.technician_time import TechnicianDay
 from chalicelib.container import Container
+from chalicelib.queues import Message
 from chalicelib.service_orders.events import SCHEDULED
-from chalicelib.service_orders.model import ServiceOrder, Ticket
+from chalicelib.service_orders.model import HistoryEntry, ServiceOrder, Ticket
 from chalicelib.service_orders.service import NewServiceOrder, NewTicket, ServiceOrderService
 from chalicelib.storage.models import OrderTableItem, OutboxItem
 from chalicelib.storage.orders import DynamoOrderStore
@@ -52,9 +53,10 @@ class RepeatingOutbox(DynamoOrderStore):
     """A store whose caller hands it each event twice: two puts of one outbox key in the same transaction."""
 
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
-             events: Sequence[Mapping[str, Any]] = (), written_at: datetime | None = None,
-             ticket: Ticket | None = None, days: Sequence[TechnicianDay] = ()) -> None:
-        super().save(order, expected_version, moves, [*events, *events], written_at, ticket, days)
+             events: Sequence[Message] = (), written_at: datetime | None = None,
+             ticket: Ticket | None = None, days: Sequence[TechnicianDay] = (),
+             entry: HistoryEntry | None = None) -> None:
+        super().save(order, expected_version, moves, [*events, *events], written_at, ticket, days, entry)
 
 
 def orders_of(stack: Container, clock: MutableClock, ids: EventIds,
@@ -124,9 +126,10 @@ def test_an_outbox_row_that_cannot_be_written_aborts_its_os(stack: Container, cl
                     ticket=ticket)
     except (TransactWriteError, PutError) as exc:
         failure = exc
-    # Nothing of the open was written: not the OS (the first one: id 1), its ticket, its counters, its event.
+    # Nothing of the open was written: not the OS (the first one: id 1), its ticket, its counters, its event, its
+    # history entry.
     store = DynamoOrderStore(zone)
-    assert store.get(1) is None and store.get_ticket(ticket.id) is None
+    assert store.get(1) is None and store.get_ticket(ticket.id) is None and store.history(1) == ([], [])
     assert counters(stack, agenda_id) == {}
     assert outbox_rows() == {}
     # DynamoDB rejected the transaction as a whole, and the caller hears of it.

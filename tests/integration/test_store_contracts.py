@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pynamodb.exceptions import PutError, TransactWriteError
 
-from chalicelib.agenda.model import Agenda, City, Window
+from chalicelib.agenda.booking import AgendaChangedError, CounterMoves
+from chalicelib.agenda.model import Agenda, City, Interval, Window
 from chalicelib.auth.model import LoginAttempts, OAuthClient, StoredToken, User
 from chalicelib.billing.charging.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, PAID, SUSPENSION, WARNING, Invoice, closed
@@ -22,6 +23,8 @@ from chalicelib.notify.channels import WHATSAPP, ChannelConfig
 from chalicelib.notify.service import FAILED, REFUSED, RETRYING, SENDING, SENT, SKIPPED, OutgoingMessage, Template, Try
 from chalicelib.queues import Message, decode
 from chalicelib.sealing import Sealed
+from chalicelib.service_orders.model import CANCELLED, PENDING, Action, HistoryEntry, OrderMessage, ServiceOrder
+from chalicelib.service_orders.service import OrderChangedError
 from chalicelib.storage.agendas import DynamoAgendaStore, counters_pk
 from chalicelib.storage.billing import DynamoBillingStore
 from chalicelib.storage.customers import DynamoCustomerStore
@@ -29,6 +32,7 @@ from chalicelib.storage.errors import condition_failed
 from chalicelib.storage.identity import DynamoIdentityStore
 from chalicelib.storage.models import BillingOutboxItem, BillingTableItem, MessageItem, SettingsItem
 from chalicelib.storage.notifications import DynamoNotificationStore
+from chalicelib.storage.orders import DynamoOrderStore
 from tests.aws import moto_stack
 from tests.conftest import MutableClock
 from tests.fakes import (
@@ -37,6 +41,7 @@ from tests.fakes import (
     InMemoryCustomerStore,
     InMemoryIdentityStore,
     InMemoryNotificationStore,
+    InMemoryOrderStore,
 )
 
 NOW = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)
@@ -247,8 +252,67 @@ class TestAgendaContract:
         assert agendas.booked(2, date(2026, 12, 7), date(2026, 12, 8)) == {}
 
 
-# ---------------------------------------------------------------- billing
+# ---------------------------------------------------------- service orders
 ZONE = ZoneInfo("America/Sao_Paulo")
+NO_MOVES = CounterMoves(increments={}, decrements=(), check_agenda=None)
+
+
+@pytest.fixture
+def orders(backend: str, agendas: Any) -> Any:
+    return InMemoryOrderStore(agendas) if backend == "memory" else DynamoOrderStore(ZONE)
+
+
+def order(version: int = 1, **changes: Any) -> ServiceOrder:
+    base = ServiceOrder(id=7, number=7, customer_service_id=10, customer_id=1, status=PENDING, created_at=NOW,
+                        interval=Interval(datetime(2026, 12, 14, 9), datetime(2026, 12, 14, 10)), version=version)
+    return replace(base, **changes)
+
+
+def entry(version: int, action: Action = Action.EDITED, minutes: int = 0) -> HistoryEntry:
+    return HistoryEntry(order_id=7, version=version, at=NOW + timedelta(minutes=minutes), user="ana", action=action,
+                        detail=f"mudança {version}")
+
+
+class TestOrderContract:
+    def test_a_change_and_its_history_entry_commit_together(self, orders: Any) -> None:
+        orders.save(order(), None, NO_MOVES, entry=entry(1, Action.OPENED))
+        with pytest.raises(OrderChangedError):  # created twice
+            orders.save(order(), None, NO_MOVES, entry=entry(1, Action.OPENED))
+        with pytest.raises(OrderChangedError):  # written at a version it no longer has
+            orders.save(order(3, status=CANCELLED), 2, NO_MOVES, entry=entry(3, Action.CANCELLED))
+        orders.save(order(2, status=CANCELLED), 1, NO_MOVES, entry=entry(2, Action.CANCELLED, minutes=5))
+        assert orders.get(7) == order(2, status=CANCELLED)
+        assert orders.history(7) == ([entry(1, Action.OPENED), entry(2, Action.CANCELLED, minutes=5)], [])
+        assert orders.history(8) == ([], [])
+
+    def test_an_entry_written_for_that_version_already_refuses_the_change(self, orders: Any) -> None:
+        orders.save(order(), None, NO_MOVES, entry=entry(1, Action.OPENED))
+        with pytest.raises(OrderChangedError):
+            orders.save(order(2, priority="alta"), 1, NO_MOVES, entry=entry(1))
+        assert orders.get(7) == order() and orders.history(7)[0] == [entry(1, Action.OPENED)]
+
+    def test_a_change_that_takes_no_place_still_checks_the_agenda_it_was_admitted_by(self, orders: Any,
+                                                                                   agendas: Any) -> None:
+        agendas.add(agenda())
+        agendas.add(agenda(2, active=False))
+        for stale in ((1, 2), (2, 1)):  # another version; inactive
+            with pytest.raises(AgendaChangedError):
+                orders.save(order(agenda_id=stale[0]), None, replace(NO_MOVES, check_agenda=stale), entry=entry(1))
+        assert orders.get(7) is None and orders.history(7) == ([], [])
+        orders.save(order(agenda_id=1), None, replace(NO_MOVES, check_agenda=(1, 1)), entry=entry(1))
+        assert orders.get(7) == order(agenda_id=1)
+
+    def test_messages_are_read_with_the_history_and_keep_their_writer(self, orders: Any) -> None:
+        orders.save(order(), None, NO_MOVES, entry=entry(1, Action.OPENED))
+        signed = OrderMessage(2, 7, 3, "Ligar antes", NOW, "127.0.0.1", username="bia")
+        unsigned = OrderMessage(1, 7, 3, "Escrita antes de guardarmos o autor", NOW)
+        orders.add_message(signed)
+        orders.add_message(unsigned)
+        assert orders.history(7) == ([entry(1, Action.OPENED)], [unsigned, signed])
+        assert orders.messages(7) == [unsigned, signed]
+
+
+# ---------------------------------------------------------------- billing
 DUE = date(2026, 12, 10)
 
 

@@ -4,6 +4,7 @@
 decimals; inside, integer cents."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time
 from typing import Any
 
@@ -19,7 +20,7 @@ from chalicelib.billing.charging.charges import (
 from chalicelib.billing.gateways.registry import registry
 from chalicelib.billing.invoices.service import STATUSES as INVOICE_STATUSES
 from chalicelib.billing.invoices.service import Invoice, NewInvoice
-from chalicelib.billing.suspension.service import MAX_DAYS, SuspensionProfile
+from chalicelib.billing.suspension.service import COUNT_COMMAND, MAX_DAYS, ProfileChange, SuspensionProfile
 from chalicelib.clock import local
 from chalicelib.web.dates import RECENT_DAYS_INPUTS, checked_recent_page
 from chalicelib.web.endpoint import ApiRequest
@@ -86,10 +87,17 @@ routes.schemas({
         "id_perfil_suspensao": {"type": "integer", "description": "0: o perfil padrão embutido."},
         "descricao": {"type": "string"}, "dias_aviso": {"type": "integer"}, "dias_bloqueio": {"type": "integer"},
         "padrao": {"type": "boolean"},
+        "quantidade_servicos": {"type": ["integer", "null"],
+                                "description": "Serviços com este perfil escolhido (os sem perfil seguem o padrão "
+                                               "e não entram na conta). Nulo: o perfil embutido, ou um perfil "
+                                               "anterior à contagem de uso enquanto a operação não rodar "
+                                               f"`{COUNT_COMMAND}`."},
     }),
 })
 
 INVOICE = PathId("id_fatura", "ID da fatura (`id_fatura`).")
+PROFILE = PathId("id_perfil_suspensao", "ID do perfil de suspensão (`id_perfil_suspensao`; o embutido, 0, não é "
+                                        "alterado nem excluído).")
 
 # -- a new invoice
 SERVICE = Id("id_cliente_servico", required=True)
@@ -130,6 +138,15 @@ WARNING_DAYS = Integer("dias_aviso", "Avisar tantos dias antes da suspensão (0:
 SUSPENSION_DAYS = Integer("dias_bloqueio", "Suspender tantos dias após o vencimento de fatura em aberto.",
                           required=True, minimum=1, maximum=MAX_DAYS)
 DEFAULT_PROFILE = Bool("padrao", "Perfil dos serviços sem perfil próprio.")
+# -- a profile's change: what is left out keeps its value
+NEW_DESCRIPTION = replace(PROFILE_DESCRIPTION, description="Descrição do perfil (ausente: mantém a atual).",
+                          required=False, min_len=1)
+NEW_WARNING_DAYS = replace(WARNING_DAYS, description="Avisar tantos dias antes da suspensão (0: sem aviso; ausente: "
+                                                     "mantém).", required=False)
+NEW_SUSPENSION_DAYS = replace(SUSPENSION_DAYS, description="Suspender tantos dias após o vencimento de fatura em "
+                                                           "aberto (ausente: mantém).", required=False)
+MAKE_DEFAULT = Bool("padrao", "true: passa a ser o padrão, no lugar do atual (na mesma gravação). false no padrão "
+                              "é recusado: escolha outro perfil como padrão.")
 
 
 @routes.post("/financeiro/fatura", Permission.GERENCIAR_FATURAS, summary="Cadastrar fatura",
@@ -334,6 +351,39 @@ def list_profiles(request: ApiRequest) -> Payload:
     return success("Dados consultados com sucesso.", perfis_suspensao=[_profile_shape(p) for p in profiles])
 
 
+@routes.put("/configuracao/perfil_suspensao/{id_perfil_suspensao}", Permission.GERENCIAR_FATURAS,
+            summary="Editar perfil de suspensão",
+            description="Campos ausentes mantêm o valor atual; os limites são os do cadastro. Há sempre exatamente "
+                        "um perfil padrão: `padrao: true` tira o padrão do anterior na mesma gravação, e `padrao: "
+                        "false` no padrão é recusado. Novos dias valem para as faturas cadastradas depois; as "
+                        "faturas em aberto mantêm os dias de aviso e de suspensão que receberam ao ser cadastradas.",
+            path_params=(PROFILE,),
+            body=Body("AlteracaoPerfilSuspensao", (NEW_DESCRIPTION, NEW_WARNING_DAYS, NEW_SUSPENSION_DAYS,
+                                                   MAKE_DEFAULT)),
+            result=("perfil_suspensao", ref("PerfilSuspensao")))
+def change_profile(request: ApiRequest, profile_id: int) -> Payload:
+    fields = request.fields()
+    description, warning, suspension = (NEW_DESCRIPTION.read_optional(fields), NEW_WARNING_DAYS.read_optional(fields),
+                                        NEW_SUSPENSION_DAYS.read_optional(fields))
+    default = MAKE_DEFAULT.read_optional(fields)
+    fields.check()
+    profile = request.container.suspension_profiles.change(profile_id, ProfileChange(description, warning, suspension,
+                                                                                     default))
+    return success("Perfil de suspensão alterado com sucesso.", perfil_suspensao=_profile_shape(profile))
+
+
+@routes.delete("/configuracao/perfil_suspensao/{id_perfil_suspensao}", Permission.GERENCIAR_FATURAS,
+               summary="Excluir perfil de suspensão",
+               description="Recusado enquanto algum serviço usar o perfil (a recusa diz quantos) e enquanto ele for o "
+                           "padrão. A exclusão é condicionada à contagem de uso guardada no perfil, que muda na mesma "
+                           "gravação que dá ou tira o perfil de um serviço: um serviço nunca fica com um perfil "
+                           "excluído. Responde os perfis que restam.",
+               path_params=(PROFILE,), result=("perfis_suspensao", list_of("PerfilSuspensao")))
+def delete_profile(request: ApiRequest, profile_id: int) -> Payload:
+    profiles = request.container.suspension_profiles.delete(profile_id)
+    return success("Perfil de suspensão excluído com sucesso.", perfis_suspensao=[_profile_shape(p) for p in profiles])
+
+
 def _profile_shape(profile: SuspensionProfile) -> dict[str, Any]:
     return {
         "id_perfil_suspensao": profile.id,
@@ -341,4 +391,5 @@ def _profile_shape(profile: SuspensionProfile) -> dict[str, Any]:
         "dias_aviso": profile.warning_days,
         "dias_bloqueio": profile.suspension_days,
         "padrao": profile.default,
+        "quantidade_servicos": profile.services,
     }

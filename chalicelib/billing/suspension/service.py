@@ -8,7 +8,14 @@ invoice is created, from its service's profile or the default one); the
 hourly tick reads the steps due today through an index and moves each
 invoice on with a write conditioned on its version, the event for the
 customer in the same transaction, so a tick re-run or overlapping another
-warns and suspends once.
+warns and suspends once. Changing a profile, the default or a service's
+profile therefore changes the invoices created afterwards, not the open ones.
+
+There is always exactly one default profile (the built-in one until the
+provider marks one of theirs): the store changes the default in one write
+conditioned on the default as read. Each profile counts the services that
+chose it (the customers' store moves the count in the service's own
+transaction), and its delete is conditioned on that count being zero.
 """
 from __future__ import annotations
 
@@ -20,7 +27,7 @@ from typing import Any, Protocol
 from chalicelib.billing import events
 from chalicelib.billing.invoices.service import SUSPENSION, WARNING, DunningPlan, Invoice
 from chalicelib.customers.model import Service
-from chalicelib.errors import ValidationError, require_found
+from chalicelib.errors import BusinessRuleError, ConflictError, ValidationError, require_found
 from chalicelib.ports import Sequences
 from chalicelib.queues import Message
 
@@ -29,6 +36,8 @@ DEFAULT_WARNING_DAYS = 5
 DEFAULT_SUSPENSION_DAYS = 15
 MAX_DAYS = 365
 LOOKBACK_DAYS = 7  # steps missed while the tick did not run are still taken
+COUNT_COMMAND = "python -m ops count-profile-usage"
+DEFAULT_CHANGED = "Outro perfil passou a ser o padrão ao mesmo tempo; consulte os perfis e tente de novo."
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,9 @@ class SuspensionProfile:
     warning_days: int  # 0: no warning
     suspension_days: int
     default: bool = False
+    # Services that chose it (those without a profile follow the default and are not counted); None: not known,
+    # for the built-in profile and for one created before the count was kept, until COUNT_COMMAND has run.
+    services: int | None = 0
 
     @property
     def plan(self) -> DunningPlan:
@@ -45,13 +57,51 @@ class SuspensionProfile:
         return DunningPlan(warn_after=warn_after, suspend_after=self.suspension_days)
 
 
-BUILT_IN = SuspensionProfile(DEFAULT_PROFILE, "Padrão", DEFAULT_WARNING_DAYS, DEFAULT_SUSPENSION_DAYS, True)
+BUILT_IN = SuspensionProfile(DEFAULT_PROFILE, "Padrão", DEFAULT_WARNING_DAYS, DEFAULT_SUSPENSION_DAYS, True, None)
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """A ``PUT`` of a profile: None keeps the current value."""
+
+    description: str | None = None
+    warning_days: int | None = None
+    suspension_days: int | None = None
+    default: bool | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self == ProfileChange()
+
+
+@dataclass(frozen=True)
+class DefaultAsRead:
+    """The default profile as read before replacing it: where the store's one pointer to it pointed (None: it
+    did not exist yet) and the profiles flagged as the default (one; more, or one the pointer disagrees with, only
+    in data written by a release that kept no pointer)."""
+
+    pointer: int | None
+    flagged: tuple[int, ...]
 
 
 class ProfileStore(Protocol):
-    def add(self, profile: SuspensionProfile) -> None: ...
+    """Profiles and the default one. ``replacing``: None leaves the default alone; a DefaultAsRead makes the
+    written profile the default in place of that one in the same write, which fails (False, nothing written)
+    if the pointer moved since it was read."""
+
+    def add(self, profile: SuspensionProfile, replacing: DefaultAsRead | None) -> bool: ...
+    def change(self, profile: SuspensionProfile, replacing: DefaultAsRead | None) -> bool:
+        """Its description and days (never its count); False when it is gone or the default changed."""
+        ...
+    def delete(self, profile_id: int) -> bool:
+        """Only when no service is counted on it, its count is complete and it is not the default."""
+        ...
     def get(self, profile_id: int) -> SuspensionProfile | None: ...
     def all(self) -> list[SuspensionProfile]: ...
+    def current_default(self) -> DefaultAsRead: ...
+    def finish_usage_count(self) -> int:
+        """Mark every profile's count complete (after the older services were counted); how many were not."""
+        ...
 
 
 class DunningStore(Protocol):
@@ -65,17 +115,45 @@ class SuspensionProfiles:
         self._sequences = sequences
 
     def create(self, description: str, warning_days: int, suspension_days: int, default: bool) -> SuspensionProfile:
-        errors = []
-        if not 1 <= suspension_days <= MAX_DAYS:
-            errors.append(f"O campo dias_bloqueio deve estar entre 1 e {MAX_DAYS}.")
-        if not 0 <= warning_days < max(suspension_days, 1):
-            errors.append("O campo dias_aviso deve ser zero (sem aviso) ou menor que dias_bloqueio.")
-        if errors:
-            raise ValidationError(errors)
+        """``default`` makes it the default in place of the current one, in the same write."""
+        _check_days(warning_days, suspension_days)
         profile = SuspensionProfile(self._sequences.next_id("perfil_suspensao"), description, warning_days,
                                     suspension_days, default)
-        self._store.add(profile)
+        if not self._store.add(profile, self._defaults(profile.id) if default else None):
+            raise ConflictError(DEFAULT_CHANGED)
         return profile
+
+    def change(self, profile_id: int, change: ProfileChange) -> SuspensionProfile:
+        """Edit a profile. ``default`` true makes it the default in place of the current one; false on the
+        default is refused: there is always exactly one default, so another one must be chosen instead."""
+        if change.empty:
+            raise ValidationError(["Informe ao menos um dos campos descricao, dias_aviso, dias_bloqueio ou padrao."])
+        current = self.get_own(profile_id)
+        if change.default is False and current.default:
+            raise BusinessRuleError(f"Escolha outro perfil como padrão (padrao: true nele) para que o perfil "
+                                    f"{_named(current)} deixe de sê-lo: sempre há um perfil padrão.")
+        becomes_default = bool(change.default) and not current.default
+        changed = replace(
+            current,
+            description=change.description or current.description,
+            warning_days=current.warning_days if change.warning_days is None else change.warning_days,
+            suspension_days=current.suspension_days if change.suspension_days is None else change.suspension_days,
+            default=current.default or becomes_default)
+        _check_days(changed.warning_days, changed.suspension_days)
+        if not self._store.change(changed, self._defaults(profile_id) if becomes_default else None):
+            self.get_own(profile_id)  # deleted meanwhile: not found
+            raise ConflictError(DEFAULT_CHANGED)
+        return self._store.get(profile_id) or changed
+
+    def delete(self, profile_id: int) -> list[SuspensionProfile]:
+        """Refused while a service uses it or while it is the default; the store's condition decides, so a
+        service assigned at the same moment either lands first (and the delete is refused) or is refused.
+        Returns the profiles left."""
+        _refuse_deleting(self.get_own(profile_id))
+        if not self._store.delete(profile_id):
+            _refuse_deleting(self.get_own(profile_id))  # what changed since it was read
+            raise ConflictError("O perfil foi alterado por outra requisição; consulte-o e tente de novo.")
+        return self.list()
 
     def list(self) -> list[SuspensionProfile]:
         mine = sorted(self._store.all(), key=lambda p: p.id)
@@ -83,8 +161,10 @@ class SuspensionProfiles:
             return [BUILT_IN, *mine]
         return mine
 
-    def exists(self, profile_id: int) -> bool:
-        return self._store.get(profile_id) is not None
+    def description(self, profile_id: int) -> str | None:
+        """The description of one of the provider's profiles; None when there is no such profile."""
+        profile = self._store.get(profile_id)
+        return profile.description if profile else None
 
     def for_service(self, service: Service) -> DunningPlan:
         """The plan of the service's profile, else of the default one."""
@@ -95,7 +175,52 @@ class SuspensionProfiles:
 
     def get(self, profile_id: int) -> SuspensionProfile:
         return require_found(BUILT_IN if profile_id == DEFAULT_PROFILE else self._store.get(profile_id),
-                             f"Perfil de suspensão de ID {profile_id} não encontrado")
+                             _not_found(profile_id))
+
+    def get_own(self, profile_id: int) -> SuspensionProfile:
+        """One of the provider's profiles (the built-in one is neither edited nor deleted)."""
+        return require_found(self._store.get(profile_id), _not_found(profile_id))
+
+    def finish_usage_count(self) -> int:
+        """After ``CustomerService.count_profile_usage`` (COUNT_COMMAND): every profile's count is complete."""
+        return self._store.finish_usage_count()
+
+    def _defaults(self, becoming: int) -> DefaultAsRead:
+        """The default that ``becoming`` replaces (its own flag, if any, is not taken off)."""
+        current = self._store.current_default()
+        return replace(current, flagged=tuple(i for i in current.flagged if i != becoming))
+
+
+def _check_days(warning_days: int, suspension_days: int) -> None:
+    errors = []
+    if not 1 <= suspension_days <= MAX_DAYS:
+        errors.append(f"O campo dias_bloqueio deve estar entre 1 e {MAX_DAYS}.")
+    if not 0 <= warning_days < max(suspension_days, 1):
+        errors.append("O campo dias_aviso deve ser zero (sem aviso) ou menor que dias_bloqueio.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _refuse_deleting(profile: SuspensionProfile) -> None:
+    if profile.default:
+        raise BusinessRuleError(f"O perfil {_named(profile)} é o padrão; escolha outro perfil como padrão "
+                                "antes de excluí-lo.")
+    if profile.services is None:
+        raise BusinessRuleError(f"Os serviços que usam o perfil {_named(profile)} desde antes da contagem de uso "
+                                f"ainda não foram contados; a operação precisa rodar `{COUNT_COMMAND}` antes de "
+                                "excluí-lo.")
+    if profile.services:
+        used_by = "1 serviço" if profile.services == 1 else f"{profile.services} serviços"
+        raise BusinessRuleError(f"O perfil {_named(profile)} está em uso por {used_by}; troque o perfil "
+                                f"{'dele' if profile.services == 1 else 'deles'} antes de excluí-lo.")
+
+
+def _named(profile: SuspensionProfile) -> str:
+    return f"de suspensão {profile.id} ({profile.description})"
+
+
+def _not_found(profile_id: int) -> str:
+    return f"Perfil de suspensão de ID {profile_id} não encontrado"
 
 
 class Dunning:
