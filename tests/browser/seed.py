@@ -52,6 +52,7 @@ class Seeded:
     customers: dict[str, int] = field(default_factory=dict)
     services: dict[str, int] = field(default_factory=dict)
     orders: dict[str, int] = field(default_factory=dict)
+    numbers: dict[str, int] = field(default_factory=dict)  # the OS numbers operators read, by the orders' keys
     invoices: dict[str, int] = field(default_factory=dict)
 
     def day(self, offset: int) -> str:
@@ -164,6 +165,9 @@ def seed(operator: Operator) -> Seeded:
     o["desfazer"] = operator.order(s["maria"], a["instalacoes"], d(4), "09:00", "10:00", t["ana"])
     o["reparo"] = operator.order(s["davi"], a["reparos"], d(0), "14:00", "15:00", t["bruno"])
     o["teclado"] = operator.order(s["davi"], a["reparos"], d(1), "10:00", "11:00", t["bruno"])
+    listed = operator.ok("GET", "ordem_servico/todos", data_inicio=d(0), data_fim=d(4), itens_por_pagina=50)
+    by_id = {int(os["id_ordem_servico"]): int(os["numero"]) for os in listed["ordens_servico"]}
+    seeded.numbers = {key: by_id[order_id] for key, order_id in o.items()}
     return seeded
 
 

@@ -39,7 +39,7 @@ def test_the_agenda_of_an_os_changes_only_to_one_that_serves_its_city_and_shows_
 
     page = console.page
     console.login(hash_=f"#/ordens/{number}")
-    expect(page.get_by_role("heading", name=f"OS {number} · Pendente")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"OS {number} · Aguardando Agendamento")).to_be_visible()
     agenda = page.get_by_label("Agenda", exact=True)
     expect(agenda).to_have_value(str(data.agendas["instalacoes"]))
     offered = agenda.locator("option").all_inner_texts()
@@ -63,7 +63,7 @@ def test_the_agenda_of_an_os_changes_only_to_one_that_serves_its_city_and_shows_
     assert consulted(operator, number)["id_agenda_ordem_servico"] == data.agendas["reparos"]
     assert operator.calendar_event(order_id, day)["recursos"] == [data.agendas["reparos"]]
 
-    console.open(f"#/agenda-tecnicos?data={day}&ver=agenda&visao=dia")
+    console.open(f"#/agenda-tecnicos?data={day}&ver=agenda&visao=semana")
     wait_ready(page)
     drawn = event(page, order_id)
     expect(drawn).to_be_visible()
@@ -86,9 +86,13 @@ def test_an_os_gets_a_message_loses_its_schedule_with_a_reason_and_is_cancelled_
     history = page.get_by_role("region", name="Mensagens e histórico")
     expect(history).to_contain_text("Aberta")
 
-    history.get_by_label("Nova mensagem").fill("Cliente pediu para ligar antes.")
+    history.get_by_role("textbox", name="Nova mensagem").fill("Cliente pediu para ligar antes.")
     history.get_by_role("button", name="Adicionar mensagem").click()
     expect(page.get_by_role("region", name="Mensagens e histórico")).to_contain_text("Cliente pediu para ligar antes.")
+
+    page.get_by_role("button", name="Confirmar agendamento").click()
+    expect(page.get_by_role("heading", name=f"OS {number} · Pendente")).to_be_visible()
+    assert consulted(operator, number)["status"] == "Pendente"
 
     removal = page.get_by_role("form", name="Remover agendamento")
     removal.get_by_label("Observação").fill("Cliente viajou, volta semana que vem.")
@@ -102,7 +106,7 @@ def test_an_os_gets_a_message_loses_its_schedule_with_a_reason_and_is_cancelled_
     page.locator("dialog.confirmacao").get_by_role("button", name="Cancelar OS").click()
     expect(page.get_by_role("heading", name=f"OS {number} · Cancelado")).to_be_visible()
     history = page.get_by_role("region", name="Mensagens e histórico")
-    for action in ("Aberta", "Agendamento removido", "Cancelada"):
+    for action in ("Aberta", "Agendamento confirmado", "Agendamento removido", "Cancelada"):
         expect(history).to_contain_text(action)
     expect(history).to_contain_text("Cliente desistiu da visita.")
     expect(page.get_by_role("form", name="Cancelar OS")).to_have_count(0)  # nothing left to do on it
