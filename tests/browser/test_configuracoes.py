@@ -200,3 +200,51 @@ def test_a_template_edited_in_the_console_shows_its_preview_and_a_wrong_variable
     assert (saved["texto"], saved["padrao"], saved["ativo"]) == \
         ("Olá {{primeiro_nome}}, até dia {{data}}!", False, True)
     console.assert_no_errors()
+
+
+def test_a_suspension_profile_is_created_edited_and_a_service_moved_to_it_which_then_keeps_it_from_deletion(
+        console: Console, console_stack: ConsoleStack) -> None:
+    data, operator = console_stack.data, console_stack.operator
+    page = console.page
+    console.login(hash_="#/configuracoes/perfis")
+    page.get_by_role("button", name="Novo perfil").click()
+    form = page.get_by_role("form", name="Novo perfil de suspensão")
+    form.get_by_label("Descrição").fill("Residencial 10 dias")
+    form.get_by_label("Dias de aviso").fill("3")
+    form.get_by_label("Dias para suspensão").fill("10")
+    form.get_by_role("button", name="Cadastrar perfil").click()
+    row = page.locator("table.perfis tbody tr", has_text="Residencial 10 dias")
+    expect(row).to_contain_text("10 dia(s) após o vencimento")
+
+    row.get_by_role("button", name="Editar o perfil Residencial 10 dias").click()
+    form = page.get_by_role("form", name="Editar perfil: Residencial 10 dias")
+    form.get_by_label("Descrição").fill("Residencial 12 dias")
+    form.get_by_label("Dias para suspensão").fill("12")
+    form.get_by_role("button", name="Salvar perfil").click()
+    row = page.locator("table.perfis tbody tr", has_text="Residencial 12 dias")
+    expect(row).to_contain_text("12 dia(s) após o vencimento")
+    expect(row).to_contain_text("3 dia(s) antes da suspensão")
+    console.check_page("configuracoes-perfis-editado")
+    profile = next(p for p in operator.ok("GET", "configuracao/perfil_suspensao")["perfis_suspensao"]
+                   if p["descricao"] == "Residencial 12 dias")
+    assert (profile["dias_aviso"], profile["dias_bloqueio"], profile["padrao"]) == (3, 12, False)
+
+    # The customer's page moves João's service to it.
+    service = data.services["joao"]
+    console.open(f"#/clientes/{data.customers['joao']}")
+    block = page.locator(f'article.servico[data-servico="{service}"]')
+    block.get_by_label("Perfil de suspensão").select_option(value=str(profile["id_perfil_suspensao"]))
+    expect(block.get_by_role("status")).to_contain_text("Residencial 12 dias")
+    found = operator.ok("GET", "cliente", busca="id_cliente_servico", termo_busca=str(service))["clientes"]
+    assert found[0]["servicos"][0]["id_perfil_suspensao"] == profile["id_perfil_suspensao"]
+
+    # In use: the API refuses the deletion and the page says why.
+    console.open("#/configuracoes/perfis")
+    row = page.locator("table.perfis tbody tr", has_text="Residencial 12 dias")
+    expect(row.locator("td.numero")).to_have_text("1")
+    row.get_by_role("button", name="Excluir o perfil Residencial 12 dias").click()
+    page.locator("dialog.confirmacao").get_by_role("button", name="Excluir").click()
+    expect(page.get_by_role("alert")).to_contain_text("em uso por 1 serviço")
+    assert any(p["id_perfil_suspensao"] == profile["id_perfil_suspensao"]
+               for p in operator.ok("GET", "configuracao/perfil_suspensao")["perfis_suspensao"])
+    console.assert_no_errors()
