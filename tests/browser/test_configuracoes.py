@@ -12,6 +12,7 @@ from playwright.sync_api import Locator, Page, expect
 from sandbox.simulators.zapme import ZapMeSimulator
 from tests.browser.conftest import PHONE, Console, ConsoleStack
 from tests.browser.seed import CIELO_KEY, CIELO_MERCHANT_ID, Operator, provider_today
+from tests.support.stack import CREDENTIALS
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
 
@@ -247,4 +248,63 @@ def test_a_suspension_profile_is_created_edited_and_a_service_moved_to_it_which_
     expect(page.get_by_role("alert")).to_contain_text("em uso por 1 serviço")
     assert any(p["id_perfil_suspensao"] == profile["id_perfil_suspensao"]
                for p in operator.ok("GET", "configuracao/perfil_suspensao")["perfis_suspensao"])
+    console.assert_no_errors()
+
+
+def test_users_and_technicians_are_created_changed_and_deactivated_by_an_administrator(
+        console: Console, console_stack: ConsoleStack) -> None:
+    operator, stack = console_stack.operator, console_stack.stack
+    page = console.page
+    console.login(hash_="#/configuracoes/tecnicos")
+    page.get_by_role("button", name="Novo técnico").click()
+    form = page.get_by_role("form", name="Novo técnico")
+    form.get_by_label("Nome").fill("Carlos Dias")
+    form.get_by_label("E-mail").fill("carlos@example.com")
+    form.get_by_label("Telefone").fill("(19) 98765-1111")
+    form.get_by_role("button", name="Cadastrar técnico").click()
+    row = page.locator("table.tecnicos tbody tr", has_text="Carlos Dias")
+    expect(row).to_contain_text("(19) 98765-1111")
+    row.get_by_role("button", name="Editar o técnico Carlos Dias").click()
+    page.get_by_role("form", name="Editar técnico: Carlos Dias").get_by_label("Telefone").fill("(19) 98765-2222")
+    page.get_by_role("button", name="Salvar técnico").click()
+    expect(row).to_contain_text("(19) 98765-2222")
+    row.get_by_role("button", name="Desativar o técnico Carlos Dias").click()
+    page.locator("dialog.confirmacao").get_by_role("button", name="Desativar").click()
+    expect(row).to_contain_text("Inativo")
+    console.check_page("configuracoes-tecnicos")
+    listed = operator.ok("GET", "configuracao/tecnico", incluir_inativos="true")["tecnicos"]
+    carlos = next(t for t in listed if t["name"] == "Carlos Dias")
+    assert (carlos["telefone"], carlos["ativo"]) == ("19987652222", False)
+
+    console.open("#/configuracoes/usuarios")
+    page.get_by_role("button", name="Novo usuário").click()
+    form = page.get_by_role("form", name="Novo usuário")
+    form.get_by_label("Usuário", exact=True).fill("cobranca")
+    form.get_by_label("Senha").fill("senha-da-cobranca-1")
+    form.get_by_label("Nome").fill("Equipe de Cobrança")
+    form.get_by_label("Consultar faturas").check()
+    form.get_by_role("button", name="Cadastrar usuário").click()
+    row = page.locator("table.usuarios tbody tr", has_text="cobranca")
+    expect(row).to_contain_text("1 permissão(ões)")
+    row.get_by_role("button", name="Editar o usuário cobranca").click()
+    page.get_by_role("form", name="Editar usuário: cobranca").get_by_label("Gerenciar faturas").check()
+    page.get_by_role("button", name="Salvar usuário").click()
+    expect(row).to_contain_text("2 permissão(ões)")
+    token = requests.post(f"{stack.url}/oauth/token", json={
+        **CREDENTIALS, "username": "cobranca", "password": "senha-da-cobranca-1"}, timeout=10)
+    assert token.status_code == 200, token.text
+    row.get_by_role("button", name="Desativar o usuário cobranca").click()
+    page.locator("dialog.confirmacao").get_by_role("button", name="Desativar").click()
+    expect(row).to_contain_text("Inativo")
+    console.check_page("configuracoes-usuarios")
+    users = operator.ok("GET", "configuracao/usuario")["usuarios"]
+    cobranca = next(u for u in users if u["username"] == "cobranca")
+    assert (sorted(cobranca["permissoes"]), cobranca["ativo"]) == (["Consultar faturas", "Gerenciar faturas"], False)
+    # Deactivated: its token is revoked and it cannot log in again.
+    refused = requests.get(f"{stack.url}/api/v1/integracao/usuario_atual",
+                           headers={"Authorization": f"Bearer {token.json()['access_token']}"}, timeout=10)
+    assert refused.status_code == 401
+    again = requests.post(f"{stack.url}/oauth/token", json={
+        **CREDENTIALS, "username": "cobranca", "password": "senha-da-cobranca-1"}, timeout=10)
+    assert again.status_code != 200
     console.assert_no_errors()
