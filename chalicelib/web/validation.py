@@ -69,6 +69,11 @@ class Fields:
         self._declared(key)
         return self._data.get(key)
 
+    def sent(self, key: str) -> bool:
+        """The client sent ``key``, even empty or null (for a change: ``has`` reads those as not sent)."""
+        self._declared(key)
+        return key in self._data
+
     def check(self) -> None:
         """Raise every collected error at once."""
         if self.errors:
