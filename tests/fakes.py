@@ -22,6 +22,7 @@ from chalicelib.agenda.model import Agenda
 from chalicelib.agenda.technician_time import DayKey, TechnicianDay, TechnicianDayChangedError
 from chalicelib.allowed_hosts import AllowedHosts
 from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, StoredToken, User
+from chalicelib.auth.service import UserChangedError
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
 from chalicelib.billing.gateways.settings import GatewayConfig
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
@@ -100,6 +101,21 @@ class InMemoryIdentityStore:
     def bump_token_generation(self, username: str) -> None:
         user = self.users[username]
         self.users[username] = replace(user, token_generation=user.token_generation + 1)
+
+    def change_user(self, current: User, updated: User, keeping_admin: str | None = None) -> bool:
+        stored = self.users.get(current.username)
+        if stored is None or (stored.active, stored.is_admin) != (current.active, current.is_admin):
+            raise UserChangedError()
+        other = self.users.get(keeping_admin) if keeping_admin is not None else None
+        if keeping_admin is not None and not (other and other.active and other.is_admin):
+            return False
+        # Only what the change touched, as the DynamoDB store writes it (the generation as an increment).
+        changes: dict[str, Any] = {name: getattr(updated, name)
+                                   for name in ("name", "permissions", "is_admin", "technician_id", "active")
+                                   if getattr(updated, name) != getattr(current, name)}
+        changes["token_generation"] = stored.token_generation + updated.token_generation - current.token_generation
+        self.users[current.username] = replace(stored, **changes)
+        return True
 
     def get_client(self, client_id: str) -> OAuthClient | None:
         return self.clients.get(client_id)
@@ -216,6 +232,20 @@ class InMemoryTechnicianStore:
 
     def get_many(self, technician_ids: list[int]) -> list[Technician]:
         return [self.technicians[i] for i in technician_ids if i in self.technicians]
+
+    def update(self, current: Technician, updated: Technician) -> None:
+        stored = self.technicians.get(current.id)
+        if updated.email != current.email:
+            if any(t.email == updated.email for t in self.technicians.values() if t.id != current.id):
+                raise BusinessRuleError(f"Já existe um técnico com o e-mail {updated.email}.")
+            if stored is None or stored.email != current.email:
+                raise ConflictError("O técnico foi alterado por outra requisição; consulte-o e tente de novo.")
+        if stored is None:
+            raise ConflictError("O técnico foi alterado por outra requisição; consulte-o e tente de novo.")
+        # Only what the change touched, as the DynamoDB store writes it.
+        self.technicians[current.id] = replace(stored, **{
+            name: getattr(updated, name) for name in ("name", "email", "phone", "active")
+            if getattr(updated, name) != getattr(current, name)})
 
 
 class InMemoryProfileStore:

@@ -148,7 +148,7 @@ def get(request: ApiRequest, agenda_id: int) -> Payload:
                         "permanecem onde estão.",
             path_params=(AGENDA_ID,), body=AGENDA, result=ONE_AGENDA)
 def replace(request: ApiRequest, agenda_id: int) -> Payload:
-    agenda = request.container.agendas.replace(agenda_id, _spec(request))
+    agenda = request.container.agendas.replace(agenda_id, _spec(request, agenda_id))
     return success("Agenda atualizada com sucesso.", agenda_ordem_servico=_render_one(request, agenda))
 
 
@@ -193,7 +193,8 @@ def _render_one(request: ApiRequest, agenda: Agenda) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ input
-def _spec(request: ApiRequest) -> AgendaSpec:
+def _spec(request: ApiRequest, agenda_id: int | None = None) -> AgendaSpec:
+    """The spec of a new agenda, or of the one ``agenda_id`` names (whose inactive technicians may stay)."""
     fields = request.fields()
     description = DESCRIPTION.read(fields)
     active = ACTIVE.read(fields)
@@ -211,7 +212,7 @@ def _spec(request: ApiRequest) -> AgendaSpec:
     if fields.errors:
         # The service checks the rules again on a well-formed spec; here they
         # join the format errors so one answer names every problem.
-        fields.add_rule_errors(request.container.agendas.spec_errors(spec, labels))
+        fields.add_rule_errors(request.container.agendas.spec_errors(spec, labels, agenda_id))
     fields.check()
     return spec
 

@@ -1,7 +1,7 @@
 """Agenda configuration: create, read, replace, deactivate, and free capacity."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -52,7 +52,7 @@ class AgendaStore(Protocol):
 
 
 class TechnicianLookup(Protocol):
-    def exists(self, technician_id: int) -> bool: ...
+    def unassignable(self, technician_ids: Iterable[int], kept: Iterable[int] = ()) -> list[str]: ...
 
 
 class AgendaService:
@@ -81,8 +81,8 @@ class AgendaService:
         The write is conditional on the version read, so a concurrent edit or
         booking against the old configuration cannot be silently overwritten.
         """
-        self._validate(spec)
         current = self.get(agenda_id)
+        self._validate(spec, kept=current.technician_ids)
         updated = _agenda(agenda_id, spec, version=current.version + 1)
         self._store.replace(updated, expected_version=current.version)
         return updated
@@ -110,24 +110,30 @@ class AgendaService:
             ))
         return agenda, result
 
-    def spec_errors(self, spec: AgendaSpec, window_labels: Sequence[str] | None = None) -> list[str]:
-        """Every rule ``spec`` breaks (schedule, description, technicians), without raising.
+    def spec_errors(self, spec: AgendaSpec, window_labels: Sequence[str] | None = None,
+                    agenda_id: int | None = None) -> list[str]:
+        """Every rule ``spec`` breaks (schedule, description, technicians), without raising; ``agenda_id`` is the
+        agenda it would replace (its inactive technicians may stay).
 
         The edge calls it on the parts of a request that parsed, to answer
         format and rule errors in one envelope.
         """
+        current = self._store.get(agenda_id) if agenda_id is not None else None
+        return self._rule_errors(spec, window_labels, current.technician_ids if current else ())
+
+    def _rule_errors(self, spec: AgendaSpec, window_labels: Sequence[str] | None,
+                     kept: Iterable[int]) -> list[str]:
         errors = window_errors(spec.windows, window_labels)
         if not spec.description.strip():
             errors.append("O campo descricao é obrigatório.")
         if not spec.windows:
             errors.append("O campo horarios deve ter ao menos um horário de atendimento.")
-        for technician_id in dict.fromkeys(spec.technician_ids):
-            if not self._technicians.exists(technician_id):
-                errors.append(f"Técnico de ID {technician_id} não encontrado.")
+        # An inactive technician already on the agenda stays; it cannot be newly added.
+        errors.extend(self._technicians.unassignable(spec.technician_ids, kept))
         return errors
 
-    def _validate(self, spec: AgendaSpec) -> None:
-        errors = self.spec_errors(spec)
+    def _validate(self, spec: AgendaSpec, kept: Iterable[int] = ()) -> None:
+        errors = self._rule_errors(spec, None, kept)
         if errors:
             raise ValidationError(errors)
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.auth.model import ACCESS_TOKEN_SECONDS, NewUser, Principal, User
+from chalicelib.auth.model import ACCESS_TOKEN_SECONDS, UNLINK_TECHNICIAN, NewUser, Principal, User, UserChange
 from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
-from chalicelib.auth.service import TokenRequest, user_errors
+from chalicelib.auth.service import TokenRequest, change_errors, user_errors
 from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC, ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.routes import Body, PathId, Routes
 from chalicelib.web.schema import Bool, Id, Raw, Schema, Text, TextList, list_of, object_of, ref
+from chalicelib.web.validation import Fields, parse_int
 
 routes = Routes(__name__, tag="Usuários",
                 tag_description="Usuários da API, permissões e revogação de tokens.")
@@ -95,7 +96,12 @@ NAME = Text("nome", "Nome de exibição.", required=True, max_len=150)
 PERMISSIONS = TextList("permissoes", "Nomes de permissão (GET configuracao/permissao).",
                        max_items=len(ALL_PERMISSIONS), item=ref("Permissao"))
 ADMIN = Bool("admin")
-TECHNICIAN = Id("id_tecnico", "Técnico ligado ao usuário: ele verá só as próprias OS.")
+TECHNICIAN = Id("id_tecnico", "Técnico (ativo) ligado ao usuário: ele verá só as próprias OS.")
+NEW_NAME = Text("nome", "Nome de exibição.", max_len=150)
+LINKED_TECHNICIAN = Raw("id_tecnico", "Técnico (ativo) ligado ao usuário: ele verá só as próprias OS; null ou 0 "
+                        "desliga.", spec={"type": ["integer", "string", "null"], "pattern": "^[0-9]+$", "minimum": 0})
+ACTIVE = Bool("ativo", "false desativa o usuário e revoga todos os seus tokens na hora; true reativa (os tokens "
+                       "antigos continuam revogados).")
 
 
 @routes.post(TOKEN_PATH, PUBLIC, prefix="", tag="Autenticação", summary="Obter token de acesso",
@@ -156,6 +162,30 @@ def create_user(request: ApiRequest) -> Payload:
     fields.check()
     user = request.container.auth.create_user(new)
     return success("Usuário cadastrado com sucesso.", usuario=render_user(user))
+
+
+@routes.put(USERS + "/{id_usuario}", ADMIN_ONLY, path_params=(USER,), summary="Alterar usuário da API",
+            description="Altera os campos enviados; `permissoes` substitui a lista. Desativar um usuário revoga "
+                        "todos os seus tokens na hora: ele não consegue mais entrar nem renovar. Recusado, sem "
+                        "alterar nada: desativar a si mesmo ou remover a própria permissão de administrador, e "
+                        "qualquer alteração que deixaria o provedor sem administrador ativo.",
+            body=Body("AlteracaoUsuario", (NEW_NAME, PERMISSIONS, ADMIN, LINKED_TECHNICIAN, ACTIVE),
+                      description="Ao menos um campo."),
+            result=("usuario", ref("Usuario")))
+def change_user(request: ApiRequest, user_id: int) -> Payload:
+    fields = request.fields()
+    change = UserChange(
+        name=NEW_NAME.read_changed(fields),
+        # An empty list (or "", as a form sends it) takes every permission away.
+        permissions=tuple(PERMISSIONS.read(fields)) if fields.sent(PERMISSIONS.name) else None,
+        is_admin=ADMIN.read_optional(fields),
+        technician_id=_technician_link(fields),
+        active=ACTIVE.read_optional(fields),
+    )
+    fields.add_rule_errors(change_errors(change))
+    fields.check()
+    user = request.container.auth.change_user(user_id, change, request.user)
+    return success("Usuário alterado com sucesso.", usuario=render_user(user))
 
 
 @routes.get(USERS, ADMIN_ONLY, summary="Listar usuários da API", result=("usuarios", list_of("Usuario")))
@@ -231,6 +261,16 @@ def render_user(user: User) -> dict[str, Any]:
         "id_tecnico": user.technician_id,
         "ativo": user.active,
     }
+
+
+def _technician_link(fields: Fields) -> int | None:
+    """None when not sent; UNLINK_TECHNICIAN for null, 0 or ""; else the technician's id."""
+    if not fields.sent(LINKED_TECHNICIAN.name):
+        return None
+    value = LINKED_TECHNICIAN.read(fields)
+    if value is None or value == "" or (not isinstance(value, bool) and parse_int(value) == 0):
+        return UNLINK_TECHNICIAN
+    return fields.identifier(LINKED_TECHNICIAN.name)
 
 
 def _password(value: Any, errors: list[str]) -> str:

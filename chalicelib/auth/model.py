@@ -123,3 +123,23 @@ class NewUser:
     permissions: tuple[str, ...]
     is_admin: bool = False
     technician_id: int | None = None
+
+
+# ``UserChange.technician_id`` that unlinks the user from its technician (the API's null or 0).
+UNLINK_TECHNICIAN = 0
+
+
+@dataclass(frozen=True)
+class UserChange:
+    """An administrator's change to a user; None keeps a field as it is."""
+
+    name: str | None = None
+    permissions: tuple[str, ...] | None = None  # replaces the list
+    is_admin: bool | None = None
+    technician_id: int | None = None  # UNLINK_TECHNICIAN unlinks
+    active: bool | None = None
+
+    @property
+    def empty(self) -> bool:
+        return all(value is None for value in (self.name, self.permissions, self.is_admin, self.technician_id,
+                                               self.active))

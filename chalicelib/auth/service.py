@@ -6,7 +6,8 @@ import hmac
 import logging
 import re
 import secrets
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -18,6 +19,7 @@ from chalicelib.auth.model import (
     LOGIN_WINDOW_SECONDS,
     MAX_LOGIN_FAILURES,
     REFRESH_TOKEN_SECONDS,
+    UNLINK_TECHNICIAN,
     USER_FAILURE_CEILING,
     LoginAttempts,
     LoginBlock,
@@ -27,6 +29,7 @@ from chalicelib.auth.model import (
     StoredToken,
     TokenGrant,
     User,
+    UserChange,
 )
 from chalicelib.auth.passwords import PasswordHasher, new_token, token_hash
 from chalicelib.auth.permissions import ALL_PERMISSIONS
@@ -34,7 +37,7 @@ from chalicelib.clock import Clock
 from chalicelib.errors import (
     AuthenticationError,
     BusinessRuleError,
-    NotFoundError,
+    ConflictError,
     OAuthError,
     ValidationError,
     require_found,
@@ -47,6 +50,9 @@ INVALID_CREDENTIALS = "The user credentials were incorrect."
 UNAUTHENTICATED = "Não autenticado: token de acesso ausente, inválido, expirado ou revogado."
 _USERNAME = re.compile(r"^[A-Za-z0-9._@+-]{3,100}$")
 MIN_PASSWORD_LENGTH = 8
+USER_CHANGE_FIELDS = "nome, permissoes, admin, id_tecnico ou ativo"
+# Reads and writes of one user change before giving up to concurrent changes of the same user.
+MAX_CHANGE_ATTEMPTS = 3
 
 
 class IdentityStore(Protocol):
@@ -55,6 +61,7 @@ class IdentityStore(Protocol):
     def add_user(self, user: User) -> None: ...
     def list_users(self) -> list[User]: ...
     def bump_token_generation(self, username: str) -> None: ...
+    def change_user(self, current: User, updated: User, keeping_admin: str | None = None) -> bool: ...
     def get_client(self, client_id: str) -> OAuthClient | None: ...
     def add_client(self, client: OAuthClient) -> bool: ...
     def start_family(self, access: StoredToken, refresh: StoredToken) -> None: ...
@@ -88,7 +95,14 @@ class TokenRequest:
 
 
 class TechnicianLookup(Protocol):
-    def exists(self, technician_id: int) -> bool: ...
+    def unassignable(self, technician_ids: Iterable[int], kept: Iterable[int] = ()) -> list[str]: ...
+
+
+class UserChangedError(ConflictError):
+    """The store refused a user's change: its active or admin flag changed since it was read."""
+
+    def __init__(self) -> None:
+        super().__init__("O usuário foi alterado por outra requisição; consulte-o e tente de novo.")
 
 
 class AuthService:
@@ -325,8 +339,7 @@ class AuthService:
         errors = user_errors(new)
         if errors:
             raise ValidationError(errors)
-        if new.technician_id is not None and not self._technicians.exists(new.technician_id):
-            raise NotFoundError(f"Técnico de ID {new.technician_id} não encontrado")
+        self._check_technician(new.technician_id)
         username = new.username.strip().lower()
         if self._store.get_user(username) is not None:
             raise BusinessRuleError(f"Já existe um usuário com o username {username}.")
@@ -335,7 +348,7 @@ class AuthService:
             username=username,
             name=new.name,
             password_hash=self._hasher.hash(new.password),
-            permissions=tuple(p for p in ALL_PERMISSIONS if p in set(new.permissions)),
+            permissions=_ordered(new.permissions),
             is_admin=new.is_admin,
             technician_id=new.technician_id,
             created_at=self._clock(),
@@ -345,6 +358,57 @@ class AuthService:
 
     def list_users(self) -> list[User]:
         return sorted(self._store.list_users(), key=lambda u: u.id)
+
+    def change_user(self, user_id: int, change: UserChange, by: Principal) -> User:
+        """An administrator's change to a user. Deactivating revokes every token of the user in the same write.
+        Refused, with nothing written: ``by`` deactivating or demoting themselves, and any change that would leave
+        no active administrator (the store checks, in the same transaction, that another one still is)."""
+        if change.empty:
+            raise ValidationError([f"Informe ao menos um campo para alterar: {USER_CHANGE_FIELDS}."])
+        errors = change_errors(change)
+        if errors:
+            raise ValidationError(errors)
+        if user_id == by.user_id and change.active is False:
+            raise BusinessRuleError("Você não pode desativar o seu próprio usuário: peça a outro administrador.")
+        if user_id == by.user_id and change.is_admin is False:
+            raise BusinessRuleError("Você não pode remover a sua própria permissão de administrador: peça a outro "
+                                    "administrador.")
+        for _ in range(MAX_CHANGE_ATTEMPTS):
+            current = self._user(user_id)
+            if change.technician_id != current.technician_id:
+                self._check_technician(change.technician_id)
+            updated = _changed(current, change)
+            if updated == current:
+                return current
+            try:
+                self._write_keeping_an_admin(current, updated)
+            except UserChangedError:
+                continue  # its active or admin flag changed meanwhile: decide again on a fresh read
+            logger.info("user changed by an administrator", extra={
+                "username": current.username, "by": by.username, "tokens_revoked": not updated.active})
+            return updated
+        raise UserChangedError()
+
+    def _write_keeping_an_admin(self, current: User, updated: User) -> None:
+        if not (_active_admin(current) and not _active_admin(updated)):
+            self._store.change_user(current, updated)
+            return
+        # The store writes only while the other administrator named is still active (a condition in the same
+        # transaction): two administrators removing each other at once cannot both succeed.
+        for other in self.list_users():
+            if other.id != current.id and _active_admin(other) \
+                    and self._store.change_user(current, updated, keeping_admin=other.username):
+                return
+        raise BusinessRuleError(f"O usuário {current.username} é o último administrador ativo: promova outro "
+                                "usuário a administrador antes de desativá-lo ou remover sua permissão.")
+
+    def _check_technician(self, technician_id: int | None) -> None:
+        """A user is linked only to an existing, active technician."""
+        if technician_id is None or technician_id == UNLINK_TECHNICIAN:
+            return
+        errors = self._technicians.unassignable([technician_id])
+        if errors:
+            raise BusinessRuleError(errors[0])
 
     def ensure_admin(self, username: str, password: str, name: str = "Administrador") -> bool:
         """Create the admin user unless it exists; True when created."""
@@ -375,6 +439,47 @@ def _bearer(authorization: str | None) -> str:
     return value if " " not in value else ""
 
 
+def change_errors(change: UserChange) -> list[str]:
+    """Every rule a user change breaks, as ``O campo <nome> ...`` messages."""
+    errors = []
+    if change.name is not None and not change.name.strip():
+        errors.append("O campo nome é obrigatório.")
+    errors.extend(_permission_errors(change.permissions or ()))
+    return errors
+
+
+def _changed(current: User, change: UserChange) -> User:
+    updated = replace(
+        current,
+        name=current.name if change.name is None else change.name.strip(),
+        permissions=current.permissions if change.permissions is None else _ordered(change.permissions),
+        is_admin=current.is_admin if change.is_admin is None else change.is_admin,
+        technician_id=current.technician_id if change.technician_id is None
+        else (None if change.technician_id == UNLINK_TECHNICIAN else change.technician_id),
+        active=current.active if change.active is None else change.active,
+    )
+    if current.active and not updated.active:  # every token issued so far stops working, now and if reactivated
+        updated = replace(updated, token_generation=current.token_generation + 1)
+    return updated
+
+
+def _active_admin(user: User) -> bool:
+    return user.active and user.is_admin
+
+
+def _ordered(permissions: Iterable[str]) -> tuple[str, ...]:
+    chosen = set(permissions)
+    return tuple(p for p in ALL_PERMISSIONS if p in chosen)
+
+
+def _permission_errors(permissions: Iterable[str]) -> list[str]:
+    unknown = [p for p in permissions if p not in ALL_PERMISSIONS]
+    if not unknown:
+        return []
+    return [f"O campo permissoes contém permissões desconhecidas: {', '.join(unknown)} "
+            "(consulte GET configuracao/permissao)."]
+
+
 def user_errors(new: NewUser) -> list[str]:
     """Every rule a new user breaks, as ``O campo <nome> ...`` messages."""
     errors = []
@@ -386,8 +491,5 @@ def user_errors(new: NewUser) -> list[str]:
         errors.append("O campo password não pode ser igual ao username.")
     if not new.name.strip():
         errors.append("O campo nome é obrigatório.")
-    unknown = [p for p in new.permissions if p not in ALL_PERMISSIONS]
-    if unknown:
-        errors.append(f"O campo permissoes contém permissões desconhecidas: {', '.join(unknown)} "
-                      "(consulte GET configuracao/permissao).")
+    errors.extend(_permission_errors(new.permissions))
     return errors

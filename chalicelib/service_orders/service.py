@@ -82,8 +82,9 @@ class ServiceLookup(Protocol):
     def service(self, service_id: int) -> Service: ...
 
 
-class TechnicianNames(Protocol):
+class TechnicianLookup(Protocol):
     def get_many(self, technician_ids: Iterable[int]) -> dict[int, Technician]: ...
+    def unassignable(self, technician_ids: Iterable[int], kept: Iterable[int] = ()) -> list[str]: ...
 
 
 class TransientConflictError(Exception):
@@ -147,9 +148,11 @@ class ServiceOrderService:
     def __init__(self, store: OrderStore, services: ServiceLookup, agendas: AgendaService, sequences: Sequences,
                  clock: Clock, new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
                  sleep: Callable[[float], None] = time.sleep, zone: tzinfo = UTC,
-                 technicians: TechnicianNames | None = None) -> None:
+                 technicians: TechnicianLookup | None = None) -> None:
         self._zone = zone
-        self._technicians = technicians  # only to name a busy technician in a refusal
+        # Names a busy technician in a refusal and refuses an inactive one newly added (left out only by tests
+        # that add no technicians).
+        self._technicians = technicians
         self._store = store
         self._new_id = new_id
         self._services = services
@@ -335,6 +338,7 @@ class ServiceOrderService:
         ``by``, with ``reason``), retrying only what is safe to retry: a
         changed agenda or technician day (recomputed from a fresh read) and
         DynamoDB's transient transaction conflicts."""
+        self._check_added_technicians(current, updated)
         before = _visits(current) if current else {}
         after = _visits(updated)
         day_keys = changed_days(before, after)
@@ -368,6 +372,17 @@ class ServiceOrderService:
                 continue
             return final
         raise AssertionError("unreachable")
+
+    def _check_added_technicians(self, current: ServiceOrder | None, updated: ServiceOrder) -> None:
+        """An inactive technician stays on the OS it is on, but is added to none (nor named at its closing
+        unless it was on it)."""
+        named = (*updated.technician_ids, *(updated.closing.technician_ids if updated.closing else ()))
+        kept = current.technician_ids if current else ()
+        added = [t for t in dict.fromkeys(named) if t not in kept]
+        if added and self._technicians is not None:
+            errors = self._technicians.unassignable(added)
+            if errors:
+                raise ValidationError(errors)
 
     def _technician_days(self, order_id: int, keys: Sequence[DayKey],
                          after: Mapping[DayKey, Visit]) -> tuple[TechnicianDay, ...]:

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from pynamodb.exceptions import DeleteError
+from pynamodb.attributes import Attribute
+from pynamodb.exceptions import DeleteError, TransactWriteError
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, StoredToken, User
+from chalicelib.auth.service import UserChangedError
 from chalicelib.errors import BusinessRuleError, ConflictError
-from chalicelib.storage.binding import committed, refusing, transaction
-from chalicelib.storage.errors import condition_failed, written
+from chalicelib.storage.binding import LabelledTransaction, committed, refusing, transaction
+from chalicelib.storage.errors import condition_failed, conflicted, failed_conditions, written
 from chalicelib.storage.models import (
     ClientItem,
     IdentityItem,
@@ -61,6 +64,39 @@ class DynamoIdentityStore:
         UserItem(f"USER#{username}", "USER").update(
             actions=[UserItem.token_generation.add(1)], condition=UserItem.pk.exists()
         )
+
+    def change_user(self, current: User, updated: User, keeping_admin: str | None = None) -> bool:
+        """Write what differs from ``current`` (a new token generation as an increment: a concurrent revocation
+        is kept), only while the stored user's active and admin flags are still ``current``'s (else
+        UserChangedError) and, with ``keeping_admin``, while that other user is an active administrator, checked
+        in the same transaction (else False, nothing written): no change can remove the last one."""
+        item = UserItem(f"USER#{current.username}", "USER")
+        actions = _changed(current, updated, {
+            "name": UserItem.name, "permissions": UserItem.permissions, "is_admin": UserItem.is_admin,
+            "technician_id": UserItem.technician_id, "active": UserItem.active,
+        })
+        if updated.token_generation != current.token_generation:
+            actions.append(UserItem.token_generation.add(updated.token_generation - current.token_generation))
+        unchanged = UserItem.pk.exists() & (UserItem.active == current.active) \
+            & (UserItem.is_admin == current.is_admin)
+        if keeping_admin is None:
+            if not written(lambda: item.update(actions=actions, condition=unchanged)):
+                raise UserChangedError()
+            return True
+        txn: LabelledTransaction[str] = LabelledTransaction()
+        try:
+            with txn:
+                txn.condition_check("other admin", UserItem, f"USER#{keeping_admin}", "USER",
+                                    condition=(UserItem.active == True) & (UserItem.is_admin == True))  # noqa: E712
+                txn.update("user", item, actions, condition=unchanged)
+        except TransactWriteError as exc:
+            failed = failed_conditions(exc, txn.labels)
+            if "user" in failed or (not failed and conflicted(exc)):
+                raise UserChangedError() from exc
+            if "other admin" in failed:
+                return False
+            raise
+        return True
 
     # -- OAuth clients --------------------------------------------------
     def get_client(self, client_id: str) -> OAuthClient | None:
@@ -212,6 +248,36 @@ class DynamoIdentityStore:
     def list_technicians(self) -> list[Technician]:
         return [_technician(i) for i in TechnicianItem.listing.query(TECHNICIANS)]  # type: ignore[arg-type]
 
+    def update_technician(self, current: Technician, updated: Technician) -> None:
+        """Write what differs from ``current``. A new e-mail moves its claim in the same transaction, only
+        while no other technician holds it and the technician's e-mail is still ``current``'s."""
+        item = TechnicianItem(f"TECH#{current.id}", "TECH")
+        actions = _changed(current, updated, {
+            "name": TechnicianItem.name, "email": TechnicianItem.email, "phone": TechnicianItem.phone,
+            "active": TechnicianItem.active,
+        })
+        changed = ConflictError("O técnico foi alterado por outra requisição; consulte-o e tente de novo.")
+        if updated.email == current.email:
+            if actions and not written(lambda: item.update(actions=actions, condition=TechnicianItem.pk.exists())):
+                raise changed
+            return
+        owner = f"TECH#{current.id}"
+        txn: LabelledTransaction[str] = LabelledTransaction()
+        try:
+            with txn:
+                txn.update("technician", item, actions, condition=TechnicianItem.email == current.email)
+                txn.delete("old email", LookupItem(f"EMAIL#TECH#{current.email}", "CLAIM"),
+                           condition=LookupItem.pk.does_not_exist() | (LookupItem.owner == owner))
+                txn.save("email", LookupItem(f"EMAIL#TECH#{updated.email}", "CLAIM", owner=owner),
+                         condition=LookupItem.pk.does_not_exist())
+        except TransactWriteError as exc:
+            failed = failed_conditions(exc, txn.labels)
+            if "email" in failed:
+                raise BusinessRuleError(f"Já existe um técnico com o e-mail {updated.email}.") from exc
+            if failed or conflicted(exc):
+                raise changed from exc
+            raise
+
 
 class DynamoTechnicianStore:
     """The technicians' port over the identity table."""
@@ -231,8 +297,24 @@ class DynamoTechnicianStore:
     def get_many(self, technician_ids: list[int]) -> list[Technician]:
         return self._identity.get_technicians(technician_ids)
 
+    def update(self, current: Technician, updated: Technician) -> None:
+        self._identity.update_technician(current, updated)
+
 
 _Item = TypeVar("_Item", bound=IdentityItem)
+_Value = TypeVar("_Value", Technician, User)
+
+
+def _changed(current: _Value, updated: _Value, attributes: dict[str, Attribute[Any]]) -> list[Action]:
+    """Actions writing the fields of ``updated`` that differ from ``current`` (None removes the attribute),
+    so that a concurrent change to another field is kept."""
+    actions: list[Action] = []
+    for name, attribute in attributes.items():
+        value = getattr(updated, name)
+        if value != getattr(current, name):
+            actions.append(attribute.remove() if value is None else
+                           attribute.set(list(value) if isinstance(value, tuple) else value))
+    return actions
 
 
 def _get(model: type[_Item], pk: str, sk: str) -> _Item | None:

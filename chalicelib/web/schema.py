@@ -14,7 +14,7 @@ written out, read by the view through ``Fields`` as before.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any, Generic, TypeVar, overload
 
@@ -99,6 +99,11 @@ class Input(Generic[T]):
     def read_optional(self, fields: Fields) -> T | None:
         """None when the field is not sent (for a change: keep the current value)."""
         return self.read(fields) if fields.has(self.name) else None
+
+    def read_changed(self, fields: Fields) -> T | None:
+        """For a change of a value that cannot be cleared: None when not sent; sent (even empty or null), it is
+        read as required, so ``"nome": ""`` is refused rather than taken for no change."""
+        return replace(self, required=True).read(fields) if fields.sent(self.name) else None
 
     def _schema(self, query: bool) -> Schema:  # pragma: no cover - every subclass has its own
         raise NotImplementedError

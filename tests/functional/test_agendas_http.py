@@ -8,6 +8,7 @@ import pytest
 from chalicelib.container import Container
 from tests.functional.conftest import Http
 from tests.functional.test_bad_input import assert_refused
+from tests.support.http import ok
 
 AGENDAS = "/api/v1/integracao/configuracao/agenda_ordem_servico"
 USERS = "/api/v1/integracao/configuracao/usuario"
@@ -232,6 +233,24 @@ def test_format_and_rule_errors_come_in_one_envelope_once_per_field(admin: Http)
         "Técnico de ID 42 não encontrado.",
     ]
     assert listed(admin) == []
+
+
+def test_an_inactive_technician_stays_on_its_agenda_but_joins_no_other(admin: Http) -> None:
+    # GIVEN agenda 1 served by Carlos (1), who is then deactivated
+    created = create(admin)
+    ok(admin.request("DELETE", "/api/v1/integracao/configuracao/tecnico/1"))
+    inactive = "O técnico Carlos (ID 1) está inativo e não pode ser adicionado a agendas, OS ou usuários."
+    # THEN no other agenda takes him, and nothing is stored
+    assert_refused(admin.request("POST", AGENDAS, with_(descricao="Reparos")), inactive)
+    assert listed(admin) == [created]
+    # but agenda 1 keeps him, by name, through a replace, even one with other errors
+    answer = admin.request("PUT", f"{AGENDAS}/1", with_(descricao="", limite_diario=5))
+    assert answer.json["errors"] == ["O campo descricao é obrigatório."]
+    replaced = ok(admin.request("PUT", f"{AGENDAS}/1", with_(limite_diario=5)))["agenda_ordem_servico"]
+    assert replaced["tecnicos"] == [{"id": 1, "name": "Carlos"}] and replaced["limite_diario"] == 5
+    # and once taken off, he cannot come back while inactive
+    ok(admin.request("PUT", f"{AGENDAS}/1", with_(tecnicos=[])))
+    assert_refused(admin.request("PUT", f"{AGENDAS}/1", VALID), inactive)
 
 
 def test_a_refused_replace_changes_nothing(admin: Http) -> None:

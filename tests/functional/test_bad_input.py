@@ -167,11 +167,11 @@ def test_technicians(admin: Http) -> None:
     created = admin.request("POST", "/api/v1/integracao/configuracao/tecnico",
                             {"name": "Carlos", "email": "carlos@provedor.com.br", "telefone": "11987654321"}).json
     assert created["tecnico"] == {"id": 1, "name": "Carlos", "email": "carlos@provedor.com.br",
-                                  "telefone": "11987654321"}
+                                  "telefone": "11987654321", "ativo": True}
     assert_refused(admin.request("POST", "/api/v1/integracao/configuracao/tecnico",
                                  {"name": "Outro", "email": "carlos@provedor.com.br"}), "Já existe um técnico")
     listed = admin.request("GET", "/api/v1/integracao/configuracao/tecnico").json
-    assert listed["tecnicos"] == [{"id": 1, "name": "Carlos"}]
+    assert listed["tecnicos"] == [created["tecnico"]]
 
 
 def test_permissions_are_listed(admin: Http) -> None:

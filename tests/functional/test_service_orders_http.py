@@ -700,6 +700,32 @@ def test_historico_refusals(admin: Http, path: str, fragment: str) -> None:
     assert_refused(admin.request("GET", path), fragment)
 
 
+# ------------------------------------------------------ inactive technicians
+def test_an_inactive_technician_stays_on_its_os_but_joins_no_other(admin: Http) -> None:
+    # GIVEN OS 1 with Carlos (1) and OS 2 with Ana (2); then Carlos is deactivated
+    open_os(admin, 9, ids_tecnicos=[1])
+    open_os(admin, 10, ids_tecnicos=[2])
+    ok(admin.request("DELETE", f"{BASE}/configuracao/tecnico/1"))
+    inactive = "O técnico Carlos (ID 1) está inativo"
+    # WHEN he is added to an OS, THEN it is refused and nothing changes
+    before = snapshot()
+    for path, body in (
+        ("atendimento", ticket_body(abrir_os=True, parametros_ordem_servico=scheduled(11, ids_tecnicos=[1]))),
+        ("ordem_servico/editar", {"id_ordem_servico": 2, "tecnicos": [{"id": 2}, {"id": 1}]}),
+        ("ordem_servico/reagendar", {**reagendar(10), "id_ordem_servico": 2, "id_usuario_antigo": 2,
+                                     "id_usuario_novo": 1}),
+        ("ordem_servico/fechar", closing(id_ordem_servico=2, tecnicos=[{"id": 1}])),
+    ):
+        assert_refused(admin.request("POST", f"{BASE}/{path}", body), inactive)
+    assert snapshot() == before
+    # but where he already is he stays, by name, through changes that keep him
+    edited = ok(admin.request("POST", f"{ORDERS}/editar", {"id_ordem_servico": 1, "descricao_servico": "Levar cabo",
+                                                           "tecnicos": [{"id": 1}, {"id": 2}]}))
+    assert [t["name"] for t in edited["ordem_servico"]["tecnicos"]] == ["Carlos", "Ana"]
+    closed = ok(admin.request("POST", f"{ORDERS}/fechar", closing(tecnicos=[{"id": 1}])))
+    assert closed["ordem_servico"]["status"] == "Finalizado"
+
+
 # --------------------------------------------------------------- permissions
 @pytest.mark.parametrize("method, path, permission", [
     ("POST", f"{BASE}/atendimento", "Criar atendimento"),

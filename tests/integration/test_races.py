@@ -7,11 +7,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from chalicelib.auth.model import NewUser
+import pytest
+
+from chalicelib.auth.model import NewUser, Principal, User, UserChange
 from chalicelib.auth.service import TokenRequest
 from chalicelib.container import Container
 from chalicelib.customers.model import Address, NewCustomer, NewService
-from chalicelib.errors import DomainError, OAuthError
+from chalicelib.errors import BusinessRuleError, DomainError, OAuthError
 from chalicelib.technicians.service import NewTechnician
 
 T = TypeVar("T")
@@ -85,3 +87,52 @@ def test_same_technician_email_lands_once(server_stack: Container) -> None:
         NewTechnician(name=f"Técnico {i}", email="tec@provedor.com.br")))
     assert len(wins) == 1 and all(isinstance(e, DomainError) for e in losses)
     assert [t.id for t in server_stack.technicians.list_active()] == [wins[0].id]
+
+
+class TestTheLastActiveAdmin:
+    """An administrator is never removed unless another stays active: the write checks, in its own transaction,
+    that the other administrator it names still is one (DynamoDB isolates transactions from one another)."""
+
+    @staticmethod
+    def admins(stack: Container, count: int) -> list[User]:
+        return [stack.auth.create_user(NewUser(f"admin{i}", f"senha-do-admin-{i}", f"Admin {i}", (), is_admin=True))
+                for i in range(count)]
+
+    @staticmethod
+    def active_admins(stack: Container) -> list[str]:
+        return [u.username for u in stack.auth.list_users() if u.active and u.is_admin]
+
+    @pytest.mark.parametrize("first, second", [
+        (UserChange(active=False), UserChange(active=False)),
+        (UserChange(is_admin=False), UserChange(is_admin=False)),
+        (UserChange(active=False), UserChange(is_admin=False)),
+    ], ids=["both-deactivate", "both-demote", "deactivate-and-demote"])
+    def test_two_admins_removing_each_other_at_once_one_wins(self, server_stack: Container, first: UserChange,
+                                                            second: UserChange) -> None:
+        # GIVEN exactly two active administrators
+        one, two = self.admins(server_stack, 2)
+        changes = [(two.id, first, one), (one.id, second, two)]
+
+        # WHEN each removes the other at the same instant
+        wins, losses = race(lambda i: server_stack.auth.change_user(
+            changes[i][0], changes[i][1], Principal(changes[i][2].id, changes[i][2].username, is_admin=True)),
+            threads=2)
+
+        # THEN exactly one succeeds, the other is refused as the last one, and one administrator is left
+        assert len(wins) == 1 and len(losses) == 1
+        assert isinstance(losses[0], BusinessRuleError) and "último administrador ativo" in losses[0].message
+        assert self.active_admins(server_stack) == [u.username for u in (one, two) if u.id != wins[0].id]
+
+    def test_a_ring_of_admins_each_removing_the_next_leaves_one(self, server_stack: Container) -> None:
+        admins = self.admins(server_stack, RACERS)
+
+        def remove_next(i: int) -> User:
+            target = admins[(i + 1) % RACERS]
+            return server_stack.auth.change_user(target.id, UserChange(active=False),
+                                                 Principal(admins[i].id, admins[i].username, is_admin=True))
+
+        wins, losses = race(remove_next)
+        assert len(wins) == RACERS - 1 and len(losses) == 1
+        assert isinstance(losses[0], BusinessRuleError)
+        [left] = self.active_admins(server_stack)
+        assert left not in {w.username for w in wins}

@@ -15,6 +15,7 @@ from pynamodb.exceptions import PutError, TransactWriteError
 from chalicelib.agenda.booking import AgendaChangedError, CounterMoves
 from chalicelib.agenda.model import Agenda, City, Interval, Window
 from chalicelib.auth.model import LoginAttempts, OAuthClient, StoredToken, User
+from chalicelib.auth.service import UserChangedError
 from chalicelib.billing.charging.charges import APPROVED, DECLINED, ERROR, PROCESSING, ChargeAttempt
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, PAID, SUSPENSION, WARNING, Invoice, closed
 from chalicelib.customers.model import Address, Customer, Holder, Service
@@ -29,10 +30,11 @@ from chalicelib.storage.agendas import DynamoAgendaStore, counters_pk
 from chalicelib.storage.billing import DynamoBillingStore
 from chalicelib.storage.customers import DynamoCustomerStore
 from chalicelib.storage.errors import condition_failed
-from chalicelib.storage.identity import DynamoIdentityStore
+from chalicelib.storage.identity import DynamoIdentityStore, DynamoTechnicianStore
 from chalicelib.storage.models import BillingOutboxItem, BillingTableItem, MessageItem, SettingsItem
 from chalicelib.storage.notifications import DynamoNotificationStore
 from chalicelib.storage.orders import DynamoOrderStore
+from chalicelib.technicians.service import Technician
 from tests.aws import moto_stack
 from tests.conftest import MutableClock
 from tests.fakes import (
@@ -42,6 +44,7 @@ from tests.fakes import (
     InMemoryIdentityStore,
     InMemoryNotificationStore,
     InMemoryOrderStore,
+    InMemoryTechnicianStore,
 )
 
 NOW = datetime(2026, 12, 10, 13, 0, tzinfo=UTC)
@@ -168,6 +171,78 @@ class TestIdentityContract:
         assert identity.get_token("a2") is None and identity.get_token("r2") is None
         assert identity.rotate_family(r2, *pair(4), NOW) is False
         identity.revoke_family("nao-existe")
+
+
+class TestUserChangeContract:
+    def test_a_change_writes_only_what_differs(self, identity: Any) -> None:
+        ana = replace(user(), technician_id=4)
+        identity.add_user(ana)
+        changed = replace(ana, name="Ana S.", permissions=(), technician_id=None)
+        assert identity.change_user(ana, changed) is True
+        assert identity.get_user("ana") == changed
+        # A field the change left alone keeps what another request wrote meanwhile.
+        identity.change_user(changed, replace(changed, permissions=("Consultar clientes",)))
+        identity.change_user(changed, replace(changed, name="Ana T."))
+        assert identity.get_user("ana") == replace(changed, name="Ana T.", permissions=("Consultar clientes",))
+
+    def test_a_change_on_stale_flags_writes_nothing(self, identity: Any) -> None:
+        ana = user()
+        identity.add_user(ana)
+        assert identity.change_user(ana, replace(ana, is_admin=True))
+        with pytest.raises(UserChangedError):
+            identity.change_user(ana, replace(ana, name="Outra"))  # read before it became an admin
+        with pytest.raises(UserChangedError):
+            identity.change_user(user("zeca", 9), replace(user("zeca", 9), name="Z"))  # no such user
+        assert identity.get_user("ana") == replace(ana, is_admin=True)
+
+    def test_a_new_token_generation_is_an_increment(self, identity: Any) -> None:
+        ana = user()
+        identity.add_user(ana)
+        identity.bump_token_generation("ana")  # a revocation after the change read the user
+        identity.change_user(ana, replace(ana, active=False, token_generation=ana.token_generation + 1))
+        assert identity.get_user("ana").token_generation == 2 and not identity.get_user("ana").active
+
+    def test_removing_an_admin_needs_another_active_admin(self, identity: Any) -> None:
+        ana, bia = replace(user(), is_admin=True), replace(user("bia", 2), is_admin=True)
+        identity.add_user(ana)
+        identity.add_user(bia)
+        assert identity.change_user(ana, replace(ana, active=False), keeping_admin="bia") is True
+        assert identity.change_user(bia, replace(bia, is_admin=False), keeping_admin="ana") is False
+        assert identity.change_user(bia, replace(bia, is_admin=False), keeping_admin="zeca") is False
+        assert identity.get_user("bia") == bia
+
+
+@pytest.fixture
+def technician_store(backend: str) -> Any:
+    return InMemoryTechnicianStore() if backend == "memory" else DynamoTechnicianStore(DynamoIdentityStore())
+
+
+class TestTechnicianContract:
+    def test_a_change_writes_what_differs(self, technician_store: Any) -> None:
+        carlos = Technician(1, "Carlos", "carlos@provedor.com.br", "11987654321", created_at=NOW)
+        technician_store.add(carlos)
+        changed = replace(carlos, name="Carlos S.", phone="", active=False)
+        technician_store.update(carlos, changed)
+        assert technician_store.get(1) == changed
+        assert technician_store.list_all() == [changed]
+
+    def test_a_new_email_moves_its_claim(self, technician_store: Any) -> None:
+        carlos = Technician(1, "Carlos", "carlos@provedor.com.br", created_at=NOW)
+        bia = Technician(2, "Bia", "bia@provedor.com.br", created_at=NOW)
+        technician_store.add(carlos)
+        technician_store.add(bia)
+        with pytest.raises(BusinessRuleError, match="Já existe um técnico com o e-mail bia@provedor.com.br"):
+            technician_store.update(carlos, replace(carlos, name="X", email="bia@provedor.com.br"))
+        assert technician_store.get(1) == carlos
+        moved = replace(carlos, email="souza@provedor.com.br")
+        technician_store.update(carlos, moved)
+        assert technician_store.get(1) == moved
+        technician_store.add(Technician(3, "Novo", "carlos@provedor.com.br", created_at=NOW))  # the old one is free
+        with pytest.raises(BusinessRuleError):
+            technician_store.add(Technician(4, "Outro", "souza@provedor.com.br", created_at=NOW))
+        with pytest.raises(ConflictError):  # read before the e-mail changed
+            technician_store.update(carlos, replace(carlos, email="c@provedor.com.br"))
+        assert technician_store.get(1) == moved
 
 
 class TestCustomerContract:

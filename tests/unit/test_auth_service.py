@@ -16,7 +16,7 @@ from chalicelib.auth.model import (
 from chalicelib.auth.passwords import PasswordHasher, token_hash
 from chalicelib.auth.permissions import Permission
 from chalicelib.auth.service import AuthService, TokenRequest
-from chalicelib.errors import AuthenticationError, NotFoundError, OAuthError, ValidationError
+from chalicelib.errors import AuthenticationError, BusinessRuleError, NotFoundError, OAuthError, ValidationError
 from chalicelib.technicians.service import TechnicianService
 from tests.conftest import MutableClock
 from tests.fakes import InMemoryIdentityStore, InMemorySequences, InMemoryTechnicianStore
@@ -320,7 +320,7 @@ def test_user_validation_names_each_problem(auth: AuthService) -> None:
 
 
 def test_user_linked_to_an_unknown_technician_is_refused(auth: AuthService) -> None:
-    with pytest.raises(NotFoundError, match="Técnico de ID 99"):
+    with pytest.raises(BusinessRuleError, match="Técnico de ID 99 não encontrado"):
         auth.create_user(NewUser("tec", "senha-forte-1", "Técnico", (), technician_id=99))
 
 

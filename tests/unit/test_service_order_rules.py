@@ -4,7 +4,7 @@ agenda, the city rule for an OS entering an agenda without dates, and the
 history entry every change writes with it."""
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -59,8 +59,10 @@ class Services:
 
 
 class Technicians:
-    def exists(self, technician_id: int) -> bool:
-        return True
+    """Every technician exists and is active: these rules are not about technicians."""
+
+    def unassignable(self, technician_ids: Iterable[int], kept: Iterable[int] = ()) -> list[str]:
+        return []
 
 
 class Interleaved(InMemoryOrderStore):
