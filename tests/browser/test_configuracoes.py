@@ -177,7 +177,7 @@ def test_a_template_edited_in_the_console_shows_its_preview_and_a_wrong_variable
     expect(preview.locator(".previa-texto")).not_to_be_empty()
 
     text.fill("Olá {{primeiro_nome}}, sua visita é dia {{data}} às ")
-    editor.get_by_role("button", name="Inserir a variável hora_inicio").click()
+    editor.get_by_role("button", name="Inserir {{hora_inicio}}").click()
     expect(text).to_have_value("Olá {{primeiro_nome}}, sua visita é dia {{data}} às {{hora_inicio}}")
     expect(preview.locator(".previa-texto")).to_have_text("Olá Maria, sua visita é dia 15/12/2026 às 09:00")
     console.check_page("configuracoes-modelos-previa")
@@ -285,11 +285,11 @@ def test_users_and_technicians_are_created_changed_and_deactivated_by_an_adminis
     form.get_by_label("Consultar faturas").check()
     form.get_by_role("button", name="Cadastrar usuário").click()
     row = page.locator("table.usuarios tbody tr", has_text="cobranca")
-    expect(row).to_contain_text("1 permissão(ões)")
+    expect(row).to_contain_text("1 permissão")
     row.get_by_role("button", name="Editar o usuário cobranca").click()
     page.get_by_role("form", name="Editar usuário: cobranca").get_by_label("Gerenciar faturas").check()
     page.get_by_role("button", name="Salvar usuário").click()
-    expect(row).to_contain_text("2 permissão(ões)")
+    expect(row).to_contain_text("2 permissões")
     token = requests.post(f"{stack.url}/oauth/token", json={
         **CREDENTIALS, "username": "cobranca", "password": "senha-da-cobranca-1"}, timeout=10)
     assert token.status_code == 200, token.text

@@ -34,7 +34,7 @@ export function render(content, ctx) {
     const preview = h('p', { class: 'previa-texto' });
     const previewBox = messageBox();
     const variables = h('ul', { class: 'variaveis' }, model.variaveis.map((v) => h('li', {},
-      h('button', { type: 'button', class: 'link', 'aria-label': `Inserir a variável ${v.nome} (${v.descricao})`,
+      h('button', { type: 'button', class: 'link', 'aria-label': `Inserir {{${v.nome}}}: ${v.descricao}`,
         onclick: () => insert(`{{${v.nome}}}`) }, `{{${v.nome}}}`), ` ${v.descricao}`)));
     const save = h('button', { type: 'submit' }, 'Salvar modelo');
     const form = h('form', { class: 'painel', 'aria-labelledby': 'modelo-titulo' },

@@ -8,7 +8,7 @@ export function render(content, ctx) {
   const box = messageBox();
   const body = h('tbody', {});
   const formSlot = h('div', {});
-  const add = h('button', { type: 'button' }, 'Novo usuário');
+  const add = h('button', { type: 'button', disabled: true }, 'Novo usuário'); // the form needs the permissions
   replace(content, box,
     dataTable('Usuários da API', ['Usuário', 'Nome', 'Acesso', 'Técnico', 'Situação', 'Ações'], body, 'usuarios'),
     h('div', { class: 'acoes' }, add), formSlot);
@@ -24,6 +24,7 @@ export function render(content, ctx) {
       permissions = allowed.permissoes;
       technicians = techs.tecnicos;
       fillRows(body, users.usuarios, row, 6, 'Nenhum usuário.');
+      add.disabled = false;
       if (message) showMessage(box, 'ok', message);
     } catch (error) {
       showError(box, error);
@@ -37,7 +38,8 @@ export function render(content, ctx) {
 
   function row(user) {
     const me = user.id === ctx.user.id;
-    const access = user.admin ? 'Administrador' : `${user.permissoes.length} permissão(ões)`;
+    const count = user.permissoes.length;
+    const access = user.admin ? 'Administrador' : `${count} ${count === 1 ? 'permissão' : 'permissões'}`;
     return h('tr', { dataset: { usuario: user.id }, class: user.ativo ? null : 'inativo' },
       h('th', { scope: 'row' }, user.username, me ? h('small', { class: 'dica' }, ' (você)') : null),
       h('td', {}, user.nome),
@@ -47,7 +49,7 @@ export function render(content, ctx) {
       h('td', { class: 'acoes-linha' },
         h('button', { type: 'button', class: 'secundario pequeno', 'aria-label': `Editar o usuário ${user.username}`,
           onclick: () => openForm(user) }, 'Editar'),
-        h('button', { type: 'button', class: 'secundario pequeno', 'aria-label': `Encerrar as sessões de ${user.username}`,
+        h('button', { type: 'button', class: 'secundario pequeno', 'aria-label': `Encerrar sessões de ${user.username}`,
           onclick: (e) => revoke(user, e.currentTarget) }, 'Encerrar sessões'),
         me ? null : h('button', { type: 'button', class: user.ativo ? 'perigo pequeno' : 'pequeno',
           'aria-label': `${user.ativo ? 'Desativar' : 'Reativar'} o usuário ${user.username}`,
