@@ -96,3 +96,35 @@ def test_open_an_os_in_a_free_slot_and_filter_the_list_by_agenda(console: Consol
     expect(rows.filter(has_text="Reparos Campinas")).to_have_count(3)
     console.check_page("ordens-filtro-agenda")
     console.assert_no_errors()
+
+
+def test_an_os_opened_without_an_agenda_lands_on_its_form_and_only_serving_agendas_are_offered(
+        console: Console, console_stack: ConsoleStack) -> None:
+    operator = console_stack.operator
+    operator.ok("POST", "configuracao/agenda_ordem_servico", {
+        "descricao": "Só Hortolândia", "ativo": True, "cidades": [{"cidade": "Hortolândia", "uf": "SP"}],
+        "horarios": [{"dias_semana": ["segunda"], "hora_inicio": "08:00:00", "hora_termino": "12:00:00",
+                      "duracao_minutos": 60, "capacidade": 1}]})
+    page = console.page
+    console.login(hash_="#/ordens/nova")
+    page.get_by_label("Termo").fill("Davi")
+    page.get_by_role("button", name="Buscar cliente").click()
+    page.get_by_label("Davi Avulso", exact=False).check()
+    agenda = page.get_by_label("Agenda", exact=True)
+    offered = agenda.locator("option").all_inner_texts()
+    assert "Reparos Campinas" in offered and "Só Hortolândia" not in offered, offered
+    agenda.select_option(label="Sem agenda (a OS aguarda agendamento)")
+    expect(page.get_by_role("button", name="Ver horários livres")).to_be_disabled()
+    page.get_by_label("Tipo de OS").select_option(index=1)
+    chosen_type = page.get_by_label("Tipo de OS").locator("option:checked").inner_text()
+    page.get_by_label("Descrição do atendimento").fill("Trocar o roteador")
+    page.get_by_role("button", name="Abrir OS").click()
+
+    heading = page.locator(".tela-os h1")
+    expect(heading).to_contain_text("Aguardando Agendamento")
+    number = int(heading.inner_text().split()[1])
+    expect(page.get_by_label("Agenda", exact=True)).to_have_value("")
+    expect(page.locator(".tela-os > p.dica")).to_contain_text(chosen_type)
+    [order] = operator.ok("POST", "ordem_servico/consultar", {"consulta": str(number)})["ordens_servico"]
+    assert order["id_agenda_ordem_servico"] is None and order["tipo_ordem_servico"] == chosen_type
+    console.assert_no_errors()

@@ -127,6 +127,7 @@ function renderOpen(main, ctx) {
   const slots = h('div', { class: 'horarios', role: 'radiogroup', 'aria-label': 'Horários livres' });
   const technicians = h('div', { class: 'opcoes' });
   const description = h('textarea', { rows: 3, required: true });
+  const orderType = h('select', {}, h('option', { value: '' }, 'Padrão da API'));
   const contact = h('input', { required: true, maxlength: 150 });
   const phone = h('input', { required: true, inputmode: 'tel' });
   const submit = h('button', { type: 'submit' }, 'Abrir OS');
@@ -139,6 +140,7 @@ function renderOpen(main, ctx) {
       slots),
     h('fieldset', {}, h('legend', {}, '4. Técnicos (opcional)'), technicians),
     h('fieldset', {}, h('legend', {}, '5. Atendimento'),
+      field('Tipo de OS', orderType),
       field('Descrição do atendimento', description),
       h('div', { class: 'linha' }, field('Contato', contact), field('Telefone do contato', phone, 'Com DDD.'))),
     h('div', { class: 'acoes' }, submit, h('a', { class: 'botao secundario', href: '#/ordens' }, 'Cancelar')));
@@ -214,6 +216,7 @@ function renderOpen(main, ctx) {
       telefone: phone.value.replace(/\D/g, ''), email: customer?.email || undefined, abrir_os: true,
       parametros_ordem_servico: {
         ...(withAgenda ? { id_agenda_ordem_servico: Number(agenda.value), ...when } : {}),
+        ...(orderType.value ? { id_tipo_ordem_servico: Number(orderType.value) } : {}),
         tecnicos: [...technicians.querySelectorAll('input:checked')].map((i) => ({ id: Number(i.value) })),
       },
     };
@@ -261,6 +264,9 @@ function renderOpen(main, ctx) {
   activeAgendas(ctx).then((agendas) => {
     agendaList = agendas;
     offerAgendas();
+  }).catch((error) => showError(box, error));
+  api('GET', 'configuracao/tipo_ordem_servico').then((answer) => {
+    orderType.append(...answer.tipo_ordem_servicos.map((t) => h('option', { value: String(t.id_tipo_ordem_servico) }, t.descricao)));
   }).catch((error) => showError(box, error));
   term.focus();
 }
