@@ -4,8 +4,8 @@
 // touching is never swapped for another element.
 import { api } from './api.js';
 import {
-  busy, confirmDialog, dataTable, dateBR, dateInput, field, fillRows, h, messageBox, money, moneyInput, replace, showError,
-  showMessage, switchControl, today, validateFields,
+  busy, confirmDialog, dataTable, dateBR, dateInput, field, fillRows, h, messageBox, money, moneyInput, onSubmit,
+  replace, showError, showMessage, switchControl, today,
 } from './ui.js';
 
 const INVOICE_STATUS = { aberta: 'Aberta', paga: 'Paga', cancelada: 'Cancelada' };
@@ -128,7 +128,7 @@ export function serviceBlock(service, ctx, wallet) {
     const label = `fatura ${invoice.id_fatura} de ${dateBR(invoice.data_vencimento)}`;
     const status = [h('span', { class: `selo fatura-${invoice.status}` }, INVOICE_STATUS[invoice.status] || invoice.status)];
     if (invoice.status === 'paga') {
-      status.push(h('small', { class: 'dica' }, ` ${dateBR(invoice.data_pagamento)}${invoice.forma_pagamento
+      status.push(h('small', { class: 'dica' }, ` ${dateBR((invoice.data_pagamento || '').slice(0, 10))}${invoice.forma_pagamento
         ? ` · ${PAYMENT_LABEL[invoice.forma_pagamento] || invoice.forma_pagamento}` : ''}`));
     } else if (invoice.status === 'aberta' && invoice.suspendeu_servico) {
       status.push(' ', h('span', { class: 'selo recusado' }, 'Suspendeu o serviço'));
@@ -207,25 +207,13 @@ export function serviceBlock(service, ctx, wallet) {
       line.remove();
       opener.focus();
     });
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      const problems = validateFields(form);
-      if (problems.length) {
-        showMessage(formBox, 'erro', 'Confira os campos.', problems);
-        return;
-      }
-      await busy(save, async () => {
-        try {
-          const answer = await api('POST', 'financeiro/fatura/liquidar', { body: {
-            id_fatura: invoice.id_fatura, data_pagamento: paidOn.isoValue, valor_pago: amount.cents / 100,
-            forma_pagamento: method.value,
-          } });
-          showMessage(serviceBox, 'ok', answer.msg);
-          await refresh();
-        } catch (error) {
-          showError(formBox, error);
-        }
-      });
+    onSubmit(form, save, formBox, async () => {
+      const answer = await api('POST', 'financeiro/fatura/liquidar', { body: {
+        id_fatura: invoice.id_fatura, data_pagamento: paidOn.isoValue, valor_pago: amount.cents / 100,
+        forma_pagamento: method.value,
+      } });
+      showMessage(serviceBox, 'ok', answer.msg);
+      await refresh();
     });
     paidOn.focus();
   }

@@ -4,7 +4,7 @@
 // "Ativo" and "Permite Recorrência Automática" are switches: on a configured gateway they save at once.
 import { api } from './api.js';
 import {
-  busy, confirmDialog, dateBR, field, h, messageBox, replace, showError, showMessage, switchControl, uid,
+  busy, confirmDialog, dateBR, field, h, messageBox, onSubmit, replace, showError, showMessage, switchControl, uid,
 } from './ui.js';
 
 const ENVIRONMENT_LABEL = { sandbox: 'Sandbox (testes)', producao: 'Produção' };
@@ -89,8 +89,7 @@ export function render(content) {
       });
     }
 
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
+    onSubmit(form, save, formBox, async () => {
       const typed = credentials.filter((c) => c.input.value.trim());
       const body = { ambiente: environment.value };
       if (!config) {
@@ -98,17 +97,11 @@ export function render(content) {
         body.permite_recorrencia_automatica = recurrence.input.checked;
       }
       if (typed.length) body.credenciais = Object.fromEntries(credentials.map((c) => [c.name, c.input.value.trim()]));
-      await busy(save, async () => {
-        try {
-          await api('PUT', `configuracao/integracao/cartao_credito/${gateway.gateway}`, { body });
-          for (const c of credentials) c.input.value = '';
-          await load();
-          const again = list.querySelector(`form[data-gateway="${gateway.gateway}"] .mensagens`);
-          if (again) showMessage(again, 'ok', `Integração ${gateway.nome} salva.`);
-        } catch (error) {
-          showError(formBox, error);
-        }
-      });
+      await api('PUT', `configuracao/integracao/cartao_credito/${gateway.gateway}`, { body });
+      for (const c of credentials) c.input.value = '';
+      await load();
+      const again = list.querySelector(`form[data-gateway="${gateway.gateway}"] .mensagens`);
+      if (again) showMessage(again, 'ok', `Integração ${gateway.nome} salva.`);
     });
 
     if (remove) remove.addEventListener('click', async () => {

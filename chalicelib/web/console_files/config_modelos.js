@@ -1,7 +1,7 @@
 // Configurações > Modelos de mensagem: each event's WhatsApp text, its variables (a click puts one at the
 // cursor), a preview rendered by the API with example data while the text is typed, and on/off.
 import { api } from './api.js';
-import { busy, field, h, messageBox, replace, showError, showMessage, switchControl } from './ui.js';
+import { field, h, messageBox, onSubmit, replace, showError, showMessage, switchControl } from './ui.js';
 
 const PREVIEW_DELAY_MS = 300; // after the last key: one preview call per pause, not per key
 
@@ -79,18 +79,11 @@ export function render(content, ctx) {
     }
     text.addEventListener('input', schedule);
 
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      await busy(save, async () => {
-        try {
-          const answer = await api('PUT', `configuracao/notificacao/modelo/${model.evento}`, { body: {
-            ativo: active.input.checked, texto: text.value,
-          } });
-          await load(model.evento, answer.msg);
-        } catch (error) {
-          showError(formBox, error);
-        }
-      });
+    onSubmit(form, save, formBox, async () => {
+      const answer = await api('PUT', `configuracao/notificacao/modelo/${model.evento}`, { body: {
+        ativo: active.input.checked, texto: text.value,
+      } });
+      await load(model.evento, answer.msg);
     });
     if (saved) showMessage(formBox, 'ok', saved);
     showPreview();

@@ -2,7 +2,9 @@
 // how many days before that the customer is warned. List, create, edit, make default (exactly one is), delete
 // (the API refuses while a service uses the profile or while it is the default, and says why).
 import { api } from './api.js';
-import { busy, confirmDialog, dataTable, field, fillRows, h, messageBox, replace, showError, showMessage, uid } from './ui.js';
+import {
+  busy, confirmDialog, dataTable, field, fillRows, h, messageBox, onSubmit, replace, showError, showMessage, uid,
+} from './ui.js';
 
 const MAX_DAYS = 365;
 const BUILT_IN = 0;
@@ -101,23 +103,16 @@ export function render(content, ctx) {
       formBox, h('div', { class: 'acoes' }, save, cancel));
     replace(formSlot, form);
     cancel.addEventListener('click', () => replace(formSlot));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
+    onSubmit(form, save, formBox, async () => {
       const payload = {
         descricao: description.value.trim(), dias_aviso: Number(warning.value), dias_bloqueio: Number(suspension.value),
       };
       if (!profile || !profile.padrao) payload.padrao = isDefault.checked;
-      await busy(save, async () => {
-        try {
-          const answer = profile
-            ? await api('PUT', `configuracao/perfil_suspensao/${profile.id_perfil_suspensao}`, { body: payload })
-            : await api('POST', 'configuracao/perfil_suspensao', { body: payload });
-          replace(formSlot);
-          await load(answer.msg);
-        } catch (error) {
-          showError(formBox, error);
-        }
-      });
+      const answer = profile
+        ? await api('PUT', `configuracao/perfil_suspensao/${profile.id_perfil_suspensao}`, { body: payload })
+        : await api('POST', 'configuracao/perfil_suspensao', { body: payload });
+      replace(formSlot);
+      await load(answer.msg);
     });
     description.focus();
   }

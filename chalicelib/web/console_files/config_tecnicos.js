@@ -1,7 +1,9 @@
 // Configurações > Técnicos: the field technicians agendas and OS name. Create, edit, deactivate (never
 // deleted: past OS keep their name; an inactive one cannot join agendas or OS again) and reactivate.
 import { api } from './api.js';
-import { busy, confirmDialog, dataTable, field, fillRows, h, messageBox, replace, showError, showMessage, uid } from './ui.js';
+import {
+  busy, confirmDialog, dataTable, field, fillRows, h, messageBox, onSubmit, replace, showError, showMessage, uid,
+} from './ui.js';
 
 export function render(content, ctx) {
   const box = messageBox();
@@ -72,20 +74,13 @@ export function render(content, ctx) {
       formBox, h('div', { class: 'acoes' }, save, cancel));
     replace(formSlot, form);
     cancel.addEventListener('click', () => replace(formSlot));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
+    onSubmit(form, save, formBox, async () => {
       const payload = { name: name.value.trim(), email: email.value.trim(), telefone: phone.value.trim() };
-      await busy(save, async () => {
-        try {
-          const answer = technician
-            ? await api('PUT', `configuracao/tecnico/${technician.id}`, { body: payload })
-            : await api('POST', 'configuracao/tecnico', { body: payload });
-          replace(formSlot);
-          await load(answer.msg);
-        } catch (error) {
-          showError(formBox, error);
-        }
-      });
+      const answer = technician
+        ? await api('PUT', `configuracao/tecnico/${technician.id}`, { body: payload })
+        : await api('POST', 'configuracao/tecnico', { body: payload });
+      replace(formSlot);
+      await load(answer.msg);
     });
     name.focus();
   }

@@ -2,7 +2,7 @@
 // replaced only when typed again), on/off, the account and WhatsApp device status as ZapMe reports it now,
 // and a test message to any number.
 import { api } from './api.js';
-import { busy, dateBR, field, h, messageBox, replace, showError, showMessage, switchControl } from './ui.js';
+import { busy, dateBR, field, h, messageBox, onSubmit, replace, showError, showMessage, switchControl } from './ui.js';
 
 export function render(content) {
   const box = messageBox();
@@ -99,20 +99,13 @@ export function render(content) {
     });
   });
   check.addEventListener('click', checkStatus);
-  test.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    await busy(send, async () => {
-      try {
-        const answer = await api('POST', 'configuracao/integracao/zapme/teste', { body: {
-          telefone: phone.value.trim(), texto: text.value.trim(),
-        } });
-        const sent = answer.envio;
-        showMessage(testBox, sent.situacao === 'enviada' ? 'ok' : 'erro',
-          `${answer.msg} ${sent.motivo || ''}`.trim(), []);
-      } catch (error) {
-        showError(testBox, error);
-      }
-    });
+  onSubmit(test, send, testBox, async () => {
+    const answer = await api('POST', 'configuracao/integracao/zapme/teste', { body: {
+      telefone: phone.value.trim(), texto: text.value.trim(),
+    } });
+    const sent = answer.envio;
+    showMessage(testBox, sent.situacao === 'enviada' ? 'ok' : 'erro',
+      `${answer.msg} ${sent.motivo || ''}`.trim(), []);
   });
   load();
 }

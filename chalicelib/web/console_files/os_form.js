@@ -6,8 +6,8 @@
 // rules again (a refusal is shown as the API says it, and nothing changed).
 import { api } from './api.js';
 import {
-  busy, confirmDialog, dateBR, dateInput, field, h, messageBox, replace, showError, showMessage, timeInput, today,
-  uid, validateFields,
+  busy, confirmDialog, dateBR, dateInput, field, h, messageBox, onSubmit, replace, showError, showMessage, timeInput,
+  today, uid, validateFields,
 } from './ui.js';
 
 const LIVE = ['Aguardando Agendamento', 'Pendente'];
@@ -129,22 +129,15 @@ export function renderOrder(main, ctx, number) {
       field('Prioridade', priority),
       h('fieldset', {}, h('legend', {}, 'Técnicos'), technicians),
       formBox, h('div', { class: 'acoes' }, save));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
+    onSubmit(form, save, formBox, async () => {
       const offered = new Set([...technicians.querySelectorAll('input')].map((i) => Number(i.value)));
-      await busy(save, async () => {
-        try {
-          const answer = await api('POST', 'ordem_servico/editar', { body: {
-            id_ordem_servico: order.id_ordem_servico,
-            id_agenda_ordem_servico: agenda.value === NONE ? null : Number(agenda.value),
-            descricao_servico: description.value, prioridade: priority.value,
-            tecnicos: [...chosen].filter((id) => offered.has(id)).map((id) => ({ id })),
-          } });
-          await load(answer.msg);
-        } catch (error) {
-          showError(formBox, error);
-        }
-      });
+      const answer = await api('POST', 'ordem_servico/editar', { body: {
+        id_ordem_servico: order.id_ordem_servico,
+        id_agenda_ordem_servico: agenda.value === NONE ? null : Number(agenda.value),
+        descricao_servico: description.value, prioridade: priority.value,
+        tecnicos: [...chosen].filter((id) => offered.has(id)).map((id) => ({ id })),
+      } });
+      await load(answer.msg);
     });
     return form;
   }
@@ -244,19 +237,12 @@ export function renderOrder(main, ctx, number) {
       h('h3', {}, 'Remover agendamento'),
       h('div', { class: 'linha' }, field('Motivo', reason), field('Observação', note, 'Pelo menos 10 caracteres.')),
       formBox, h('div', { class: 'acoes' }, remove));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      await busy(remove, async () => {
-        try {
-          const answer = await api('POST', 'ordem_servico/remove_agendamento', { body: {
-            id_ordem_servico: order.id_ordem_servico, id_motivo_remocao_agendamento: Number(reason.value),
-            observacao: note.value.trim(),
-          } });
-          await load(answer.msg);
-        } catch (error) {
-          showError(formBox, error);
-        }
-      });
+    onSubmit(form, remove, formBox, async () => {
+      const answer = await api('POST', 'ordem_servico/remove_agendamento', { body: {
+        id_ordem_servico: order.id_ordem_servico, id_motivo_remocao_agendamento: Number(reason.value),
+        observacao: note.value.trim(),
+      } });
+      await load(answer.msg);
     });
     return form;
   }
@@ -283,27 +269,15 @@ export function renderOrder(main, ctx, number) {
         field('Término executado (dia)', endDay), field('Término executado (hora)', endTime)),
       field('Relato do fechamento', description),
       formBox, h('div', { class: 'acoes' }, close));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      const problems = validateFields(form);
-      if (problems.length) {
-        showMessage(formBox, 'erro', 'Confira os campos.', problems);
-        return;
-      }
-      await busy(close, async () => {
-        try {
-          const answer = await api('POST', 'ordem_servico/fechar', { body: {
-            id_ordem_servico: order.id_ordem_servico, status_fechamento: status.value,
-            motivo_fechamento: reason.value ? { id: Number(reason.value) } : undefined,
-            descricao_fechamento: description.value.trim(),
-            data_inicio_executado: startDay.isoValue, hora_inicio_executado: startTime.isoValue,
-            data_termino_executado: endDay.isoValue, hora_termino_executado: endTime.isoValue,
-          } });
-          await load(answer.msg);
-        } catch (error) {
-          showError(formBox, error);
-        }
-      });
+    onSubmit(form, close, formBox, async () => {
+      const answer = await api('POST', 'ordem_servico/fechar', { body: {
+        id_ordem_servico: order.id_ordem_servico, status_fechamento: status.value,
+        motivo_fechamento: reason.value ? { id: Number(reason.value) } : undefined,
+        descricao_fechamento: description.value.trim(),
+        data_inicio_executado: startDay.isoValue, hora_inicio_executado: startTime.isoValue,
+        data_termino_executado: endDay.isoValue, hora_termino_executado: endTime.isoValue,
+      } });
+      await load(answer.msg);
     });
     return form;
   }
@@ -317,21 +291,14 @@ export function renderOrder(main, ctx, number) {
       h('h2', { id: titleId }, 'Cancelar OS'),
       field('Motivo do cancelamento', reason, 'Fica no histórico. Se havia visita marcada, o cliente é avisado.'),
       formBox, h('div', { class: 'acoes' }, cancel));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
+    onSubmit(form, cancel, formBox, async () => {
       const sure = await confirmDialog('Cancelar OS', `Cancelar a OS ${order.numero}? As vagas da agenda são liberadas; `
         + 'não é possível desfazer.', 'Cancelar OS');
       if (!sure) return;
-      await busy(cancel, async () => {
-        try {
-          const answer = await api('POST', 'ordem_servico/cancelar', { body: {
-            id_ordem_servico: order.id_ordem_servico, motivo: reason.value.trim(),
-          } });
-          await load(answer.msg);
-        } catch (error) {
-          showError(formBox, error);
-        }
-      });
+      const answer = await api('POST', 'ordem_servico/cancelar', { body: {
+        id_ordem_servico: order.id_ordem_servico, motivo: reason.value.trim(),
+      } });
+      await load(answer.msg);
     });
     return form;
   }
@@ -343,17 +310,10 @@ export function renderOrder(main, ctx, number) {
     const add = h('button', { type: 'submit', class: 'secundario' }, 'Adicionar mensagem');
     const form = h('form', { class: 'formulario', 'aria-label': 'Nova mensagem na OS' },
       field('Nova mensagem', text), formBox, h('div', { class: 'acoes' }, add));
-    form.addEventListener('submit', async (event) => {
-      event.preventDefault();
-      await busy(add, async () => {
-        try {
-          const answer = await api('POST', `ordem_servico/adicionar_mensagem/${order.id_ordem_servico}`,
-            { body: { mensagem: text.value.trim() } });
-          await load(answer.msg);
-        } catch (error) {
-          showError(formBox, error);
-        }
-      });
+    onSubmit(form, add, formBox, async () => {
+      const answer = await api('POST', `ordem_servico/adicionar_mensagem/${order.id_ordem_servico}`,
+        { body: { mensagem: text.value.trim() } });
+      await load(answer.msg);
     });
     return h('section', { class: 'painel', 'aria-labelledby': 'os-historico' },
       h('h2', { id: 'os-historico' }, 'Mensagens e histórico'),

@@ -151,6 +151,26 @@ export async function busy(button, action) {
   }
 }
 
+// A form that sends one call: on submit (the masked fields checked first, their problems shown in `box`),
+// `send()` runs with `button` busy; a refusal is shown in `box` as the API says it.
+export function onSubmit(form, button, box, send) {
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const problems = validateFields(form);
+    if (problems.length) {
+      showMessage(box, 'erro', 'Confira os campos destacados.', problems);
+      return;
+    }
+    await busy(button, async () => {
+      try {
+        await send();
+      } catch (error) {
+        showError(box, error);
+      }
+    });
+  });
+}
+
 // Every number, date and time is shown and typed the Brazilian way whatever the browser's language:
 // formats name 'pt-BR' explicitly, and dates, times and money are typed in text inputs with a mask
 // (dateInput, timeInput, moneyInput below), never in <input type=date|time>, which follow the browser.
