@@ -5,8 +5,8 @@
 //   #/agendas/<id>     edit one
 import { api } from './api.js';
 import {
-  busy, confirmDialog, dataTable, dateBR, dateInput, field, fillRows, h, messageBox, replace, showError, showFieldError,
-  showMessage, timeInput, uid, validateFields,
+  busy, confirmDialog, dataTable, dateBR, dateInput, field, fillRows, h, messageBox, onSubmit, replace, showError,
+  showFieldError, showMessage, timeInput, uid,
 } from './ui.js';
 
 const WEEKDAYS = [
@@ -204,24 +204,11 @@ function renderForm(main, ctx, agendaId) {
     return body;
   }
 
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const problems = validateFields(form);
-    if (problems.length) {
-      showMessage(box, 'erro', 'Corrija os campos destacados.', problems);
-      return;
-    }
-    await busy(save, async () => {
-      try {
-        const path = agendaId ? `configuracao/agenda_ordem_servico/${agendaId}` : 'configuracao/agenda_ordem_servico';
-        const answer = await api(agendaId ? 'PUT' : 'POST', path, { body: read() });
-        flash = `Agenda "${answer.agenda_ordem_servico.descricao}" salva.`;
-        ctx.navigate('#/agendas');
-      } catch (error) {
-        showError(box, error);
-        box.scrollIntoView({ block: 'nearest' });
-      }
-    });
+  onSubmit(form, save, box, async () => {
+    const path = agendaId ? `configuracao/agenda_ordem_servico/${agendaId}` : 'configuracao/agenda_ordem_servico';
+    const answer = await api(agendaId ? 'PUT' : 'POST', path, { body: read() });
+    flash = `Agenda "${answer.agenda_ordem_servico.descricao}" salva.`;
+    ctx.navigate('#/agendas');
   });
 
   (async () => {

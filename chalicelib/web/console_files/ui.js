@@ -152,13 +152,13 @@ export async function busy(button, action) {
 }
 
 // A form that sends one call: on submit (the masked fields checked first, their problems shown in `box`),
-// `send()` runs with `button` busy; a refusal is shown in `box` as the API says it.
+// `send()` runs with `button` busy; a refusal is shown in `box` as the API says it, scrolled into view.
 export function onSubmit(form, button, box, send) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const problems = validateFields(form);
     if (problems.length) {
-      showMessage(box, 'erro', 'Confira os campos destacados.', problems);
+      showMessage(box, 'erro', 'Corrija os campos destacados.', problems);
       return;
     }
     await busy(button, async () => {
@@ -166,6 +166,7 @@ export function onSubmit(form, button, box, send) {
         await send();
       } catch (error) {
         showError(box, error);
+        box.scrollIntoView({ block: 'nearest' });
       }
     });
   });
