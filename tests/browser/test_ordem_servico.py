@@ -113,3 +113,17 @@ def test_an_os_gets_a_message_loses_its_schedule_with_a_reason_and_is_cancelled_
     console.check_page("ordem-servico-cancelada")
     assert consulted(operator, number)["status"] == "Cancelado"
     console.assert_no_errors()
+
+
+def test_an_os_clicked_in_the_calendar_opens_its_form(console: Console, console_stack: ConsoleStack) -> None:
+    data = console_stack.data
+    page = console.page
+    console.login(hash_=f"#/agenda-tecnicos?data={data.day(0)}&ver=agenda&visao=semana")
+    wait_ready(page)
+    event(page, data.orders["reparo"]).click()
+    page.get_by_role("link", name="Abrir a OS").click()
+    number = data.numbers["reparo"]
+    expect(page.get_by_role("heading", name=f"OS {number} ·", exact=False)).to_be_visible()
+    assert page.url.endswith(f"#/ordens/{number}")
+    expect(page.get_by_role("region", name="Mensagens e histórico")).to_contain_text("Aberta")
+    console.assert_no_errors()
