@@ -26,18 +26,18 @@ from chalicelib.service_orders.service import NewServiceOrder, OrderEdit
 from chalicelib.storage.agendas import DynamoAgendaStore
 from chalicelib.storage.models import OrderHistoryItem, OrderTableItem, OutboxItem
 from chalicelib.storage.orders import DynamoOrderStore
+from chalicelib.technicians.service import NewTechnician
 from tests.conftest import MutableClock
 from tests.integration.test_booking import MONDAY, at, setup
 from tests.integration.test_races import RACERS, race
 
-TECHNICIAN = 5
-
 
 def scheduled(container: Container) -> tuple[ServiceOrder, int]:
-    """A pendente OS at 09:00 on Monday in a Campinas agenda, with technician 5, opened by ana."""
+    """A pendente OS at 09:00 on Monday in a Campinas agenda, with one (active) technician, opened by ana."""
     service_id, agenda_id = setup(container)
+    technician = container.technicians.register(NewTechnician("Carlos Técnico", "carlos@provedor.com.br")).id
     order = container.service_orders.open(NewServiceOrder(
-        service_id, agenda_id, Interval(at(9), at(10)), (TECHNICIAN,), status=PENDING, opened_by="ana"))
+        service_id, agenda_id, Interval(at(9), at(10)), (technician,), status=PENDING, opened_by="ana"))
     return order, agenda_id
 
 
@@ -46,8 +46,10 @@ def booked(agenda_id: int) -> dict[str, int]:
     return DynamoAgendaStore().booked(agenda_id, MONDAY, MONDAY)
 
 
-def technician_visits(container: Container) -> list[int]:
-    day = DynamoOrderStore(container.settings.zone).technician_days([(TECHNICIAN, MONDAY)])[0]
+def technician_visits(container: Container, order: ServiceOrder) -> list[int]:
+    """The visits on Monday of the technician ``order`` was opened with."""
+    [technician] = order.technician_ids
+    day = DynamoOrderStore(container.settings.zone).technician_days([(technician, MONDAY)])[0]
     return [v.order_id for v in day.visits]
 
 
@@ -77,7 +79,7 @@ def test_racing_cancels_have_one_winner(server_stack: Container) -> None:
     assert (stored.status, stored.version) == (CANCELLED, 2)
     # the places and the technician's time were given back once, the event and the entry written once
     assert booked(agenda_id) == {f"{MONDAY}#09:00": 0, f"{MONDAY}#DIA": 0}
-    assert technician_visits(server_stack) == []
+    assert technician_visits(server_stack, order) == []
     assert sorted(outbox_types()) == ["os_agendada", "os_cancelada"]
     timeline, _ = orders.history(order.id)
     assert [i.action for i in timeline] == [Action.OPENED, Action.CANCELLED]
@@ -120,7 +122,7 @@ def test_a_cancel_racing_a_close_has_one_winner(server_stack: Container) -> None
             assert isinstance(outcome, (ValidationError, ConflictError)), outcome
     # and what the winner releases is released once; only its event and its entry are written
     assert booked(agenda_id) == {f"{MONDAY}#09:00": 0, f"{MONDAY}#DIA": 0}
-    assert technician_visits(server_stack) == []
+    assert technician_visits(server_stack, order) == []
     told = ["os_cancelada"] if winner.status == CANCELLED else []
     assert sorted(outbox_types()) == sorted(["os_agendada", *told])
     action = Action.CANCELLED if winner.status == CANCELLED else Action.CLOSED
@@ -139,7 +141,7 @@ def test_taking_an_os_out_of_its_agenda_leaves_the_agenda_index_and_keeps_its_da
     assert list(store.by_agenda(agenda_id, *week)) == []
     assert [o.id for o in store.by_date(PROGRAMMED_START, *week)] == [order.id]
     assert booked(agenda_id) == {f"{MONDAY}#09:00": 0, f"{MONDAY}#DIA": 0}
-    assert technician_visits(stack) == [order.id]  # the visit stands
+    assert technician_visits(stack, order) == [order.id]  # the visit stands
     assert outbox_types() == ["os_agendada"]
     assert history_items(order.id) == [(1, "aberta", "ana"), (2, "editada", "bia")]
 
