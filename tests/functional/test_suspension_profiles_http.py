@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.functional.billing.test_recurring_http import cpf
 from tests.functional.conftest import Http
 from tests.functional.test_bad_input import assert_refused
 from tests.functional.test_entrypoints import hourly_event
@@ -18,15 +19,6 @@ PROFILES = f"{BASE}/configuracao/perfil_suspensao"
 ADDRESS = {"logradouro": "Rua A", "numero": "1", "bairro": "Centro", "cidade": "Campinas", "uf": "SP",
            "cep": "13010-000"}
 SEEDS = itertools.count(1)
-
-
-def cpf(seed: int) -> str:
-    """A valid CPF (check digits computed) for test customer ``seed``."""
-    digits = [int(d) for d in f"{700000000 + seed:09d}"]
-    for length in (9, 10):
-        total = sum(d * w for d, w in zip(digits, range(length + 1, 1, -1), strict=True))
-        digits.append(0 if total % 11 < 2 else 11 - total % 11)
-    return "".join(map(str, digits))
 
 
 @pytest.fixture

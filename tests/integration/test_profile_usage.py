@@ -25,18 +25,10 @@ from ops.cli import main
 from tests.aws import moto_stack
 from tests.conftest import MutableClock
 from tests.fakes import InMemoryCustomerStore, InMemoryProfileStore, InMemorySequences
+from tests.functional.billing.test_recurring_http import cpf
 from tests.integration.test_races import RACERS, race
 
 ADDRESS = Address("Rua A", "1", "Centro", "Campinas", "SP", "13010000")
-
-
-def cpf(seed: int) -> str:
-    """A valid CPF (check digits computed) for test customer ``seed``."""
-    digits = [int(d) for d in f"{700000000 + seed:09d}"]
-    for length in (9, 10):
-        total = sum(d * w for d, w in zip(digits, range(length + 1, 1, -1), strict=True))
-        digits.append(0 if total % 11 < 2 else 11 - total % 11)
-    return "".join(map(str, digits))
 
 
 def cancelled(code: str) -> TransactWriteError:
