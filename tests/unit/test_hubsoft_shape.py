@@ -1,0 +1,41 @@
+"""The shape checker itself: what it accepts and refuses."""
+from tests.support.hubsoft_shape import EXAMPLES, shape_problems
+
+ROUTE = "GET configuracao/tipo_atendimento"
+
+
+def test_every_route_of_the_collection_is_restated():
+    assert {"GET cliente/financeiro", "GET cliente/atendimento", "GET atendimento/todos", "POST atendimento",
+            "PUT atendimento/:id_atendimento", "POST cliente/desbloqueio_confianca", "GET cliente"} <= set(EXAMPLES)
+    assert all(e["answer"] for e in EXAMPLES.values())
+
+
+def test_a_matching_answer_has_no_problem():
+    answer = {"status": "success", "msg": "ok", "tipos_atendimento": [{"id_tipo_atendimento": 101, "descricao": "x"}]}
+    assert shape_problems(ROUTE, answer) == []
+
+
+def test_missing_keys_wrong_types_and_empty_lists_are_named():
+    assert shape_problems(ROUTE, {"status": "success", "msg": "ok", "tipos_atendimento": []}) == [
+        "tipos_atendimento[]: lista vazia (monte dados que a preencham)",
+    ]
+    problems = shape_problems(ROUTE, {"status": "success", "tipos_atendimento": [
+        {"id_tipo_atendimento": "101", "descricao": "x"}, {"descricao": None}]})
+    assert problems == [
+        "msg: ausente",
+        "tipos_atendimento[0].id_tipo_atendimento: str '101', esperado int",
+        "tipos_atendimento[1].id_tipo_atendimento: ausente",
+        "tipos_atendimento[1].descricao: null, esperado str",
+    ]
+
+
+def test_status_dates_and_unknown_data():
+    answer = {"status": "success", "msg": "", "faturas": [{"data_vencimento": "2026-12-10"}]}
+    problems = shape_problems("GET cliente/financeiro", answer)
+    assert "status: 'success', o HubSoft responde 'suscess'" in problems
+    assert "faturas[0].data_vencimento: '2026-12-10' fora da forma dd/mm/aaaa" in problems
+    assert "faturas[0].empresa: ausente" in problems
+    answer = {"status": "success", "msg": "", "registros": [{"servico": None}]}
+    assert "registros[0].servico: null, esperado object" in shape_problems("GET cliente/extrato_conexao", answer)
+    exempt = shape_problems("GET cliente/extrato_conexao", answer, unknown={"registros[].servico": "sem dados"})
+    assert not any(p.startswith("registros[0].servico") for p in exempt)
