@@ -28,7 +28,7 @@ from chalicelib.billing.gateways.settings import GatewayConfig
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
 from chalicelib.billing.suspension.service import DefaultAsRead, SuspensionProfile
 from chalicelib.clock import local
-from chalicelib.customers.model import Customer, Service, name_tokens
+from chalicelib.customers.model import Customer, Holder, Service, login_key, name_tokens
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
 from chalicelib.notify.channels import Account, AccountStatus, ChannelConfig, Delivery, SendResult
 from chalicelib.notify.service import FAILED, RETRYING, SENDING, OutgoingMessage, Template
@@ -336,6 +336,7 @@ class InMemoryCustomerStore:
     def add_customer(self, customer: Customer) -> None:
         if any(c.document == customer.document for c in self.customers.values()):
             raise BusinessRuleError("Já existe um cliente cadastrado com este CPF/CNPJ.")
+        self._refuse_taken_logins(customer.services)
         self._count_new(customer.services)
         self.customers[customer.id] = customer
 
@@ -343,8 +344,41 @@ class InMemoryCustomerStore:
         customer = self.customers.get(service.customer_id)
         if customer is None:
             raise NotFoundError(f"Cliente de ID {service.customer_id} não encontrado")
+        self._refuse_taken_logins((service,))
         self._count_new((service,))
         self.customers[customer.id] = replace(customer, services=(*customer.services, service))
+
+    def update_customer(self, current: Customer, updated: Customer) -> None:
+        stored = self.customers.get(current.id)
+        if stored is None or stored.version != current.version:
+            raise ConflictError("O cliente foi alterado por outra requisição; consulte-o e tente de novo.")
+        holder = Holder(updated.code, updated.name, updated.document)
+        self.customers[current.id] = replace(updated, services=tuple(replace(s, holder=holder)
+                                                                     for s in stored.services))
+
+    def update_service(self, current: Service, updated: Service) -> None:
+        stored = self.get_service(current.id)
+        if stored is None or stored.version != current.version:
+            raise ConflictError("O serviço foi alterado por outra requisição; consulte-o e tente de novo.")
+        if login_key(updated.login) != login_key(current.login):
+            self._refuse_taken_logins((updated,))
+        self._replace(replace(stored, login=updated.login, technology=updated.technology,
+                              reference=updated.reference, registration_address=updated.registration_address,
+                              billing_address=updated.billing_address, fiscal_address=updated.fiscal_address,
+                              version=updated.version))
+
+    def customer_id_by_login(self, login: str) -> int | None:
+        return next((s.customer_id for c in self.customers.values() for s in c.services
+                     if s.login and login_key(s.login) == login_key(login)), None)
+
+    def customer_ids_by_trade_word(self, prefix: str) -> Iterator[int]:
+        entries = sorted((word, c.id) for c in self.customers.values() for word in name_tokens(c.trade_name))
+        return (cid for word, cid in entries if word.startswith(prefix))
+
+    def _refuse_taken_logins(self, services: Sequence[Service]) -> None:
+        for service in services:
+            if service.login and self.customer_id_by_login(service.login) is not None:
+                raise BusinessRuleError(f"O login {service.login} já está em uso por outro serviço.")
 
     def change_profile(self, current: Service, profile_id: int, uncount: int | None) -> None:
         stored = self.get_service(current.id)
@@ -384,7 +418,7 @@ class InMemoryCustomerStore:
         return next((s for c in self.customers.values() for s in c.services if s.id == service_id), None)
 
     def customer_ids_by_phone(self, phone: str) -> list[int]:
-        return [c.id for c in self.customers.values() if c.phone == phone]
+        return [c.id for c in self.customers.values() if phone in c.phones]
 
     def customer_ids_by_name_word(self, prefix: str) -> Iterator[int]:
         entries = sorted((word, c.id) for c in self.customers.values() for word in name_tokens(c.name))

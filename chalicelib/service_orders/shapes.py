@@ -34,7 +34,7 @@ from typing import Any
 
 from chalicelib.clock import local
 from chalicelib.customers.documents import format_document
-from chalicelib.customers.model import Address, Customer, Service
+from chalicelib.customers.model import SERVICE_STATUSES, Address, Customer, Service
 from chalicelib.service_orders import catalogues
 from chalicelib.service_orders.history import TimelineItem
 from chalicelib.service_orders.model import Action, OrderMessage, ServiceOrder, Ticket
@@ -51,7 +51,7 @@ STATUS_DISPLAY = {
     "cancelado": "Cancelado",
 }
 AVAILABILITY_DISPLAY = {"manha": "Manhã", "tarde": "Tarde", "noite": "Noite"}
-SERVICE_STATUS_DISPLAY = {"servico_habilitado": "Serviço Habilitado", "servico_suspenso": "Serviço Suspenso"}
+SERVICE_STATUS_DISPLAY = {s.prefix: s.description for s in SERVICE_STATUSES}
 
 
 @dataclass(frozen=True)

@@ -158,6 +158,14 @@ class CustomerItem(CustomerTableItem, discriminator="customer"):
     phone = UnicodeAttribute()
     email = UnicodeAttribute(default="")
     created_at = UTCDateTimeAttribute()
+    # Issue 18's registration fields (absent on customers from before, and when not given).
+    trade_name = UnicodeAttribute(null=True)
+    phone2 = UnicodeAttribute(null=True)
+    phone3 = UnicodeAttribute(null=True)
+    email2 = UnicodeAttribute(null=True)
+    rg = UnicodeAttribute(null=True)
+    birth_date = UnicodeAttribute(null=True)  # AAAA-MM-DD
+    version = NumberAttribute(null=True)  # every registration change adds 1, on the condition it is as read
 
 
 class ServiceItem(CustomerTableItem, discriminator="service"):
@@ -177,6 +185,14 @@ class ServiceItem(CustomerTableItem, discriminator="service"):
     # Its suspension profile counts it (``SuspensionProfileItem.service_count``, moved in the same transaction);
     # absent on a service whose profile was chosen before the count was kept, until ``ops count-profile-usage``.
     profile_counted = BooleanAttribute(null=True)
+    # Issue 18's fields, changed by ``PUT cliente_servico/{id}`` on the condition that ``version`` is as read.
+    login = UnicodeAttribute(null=True)  # claimed by ``LOGIN#<lower-case login>`` / ``LOGIN`` in the same write
+    technology = UnicodeAttribute(null=True)
+    reference = UnicodeAttribute(null=True)
+    registration_address = AddressMap(null=True)
+    billing_address = AddressMap(null=True)
+    fiscal_address = AddressMap(null=True)
+    version = NumberAttribute(null=True)
 
 
 class CardItem(CustomerTableItem, discriminator="card"):
@@ -217,6 +233,7 @@ class CustomerRefItem(CustomerTableItem, discriminator="ref"):
     """A search entry or uniqueness claim pointing at a customer."""
 
     customer_id = NumberAttribute()
+    service_id = NumberAttribute(null=True)  # on a login's claim: the service holding the login
 
 
 # ---------------------------------------------------------------- settings
