@@ -69,3 +69,20 @@ def test_invoices_are_charged_now_settled_and_cancelled_and_whatsapp_switched_of
     assert operator.ok("GET", f"cliente/{customer}/notificacao")["notificacao"]["whatsapp"] is False
     console.check_page("cliente-faturas")
     console.assert_no_errors()
+
+
+def test_the_customers_page_shows_the_registration_fields(console: Console, console_stack: ConsoleStack) -> None:
+    operator = console_stack.operator
+    customer, service = operator.customer(47, "Helena Cadastro")
+    operator.ok("PUT", f"cliente/{customer}", {
+        "nome_fantasia": "Ateliê da Helena", "telefone_secundario": "1932321010", "rg": "12.345.678-9",
+        "data_nascimento": "1985-03-07"})
+    operator.ok("PUT", f"cliente_servico/{service}", {"login": "helena.cadastro", "tecnologia": "FIBRA"})
+
+    console.login(hash_=f"#/clientes/{customer}")
+    data = console.page.locator("dl.cadastro")
+    expect(data).to_contain_text("Ateliê da Helena")
+    expect(data).to_contain_text("19987654321 · 1932321010")
+    expect(data).to_contain_text("12.345.678-9")
+    expect(data).to_contain_text("07/03/1985")
+    expect(data).to_contain_text("login helena.cadastro · FIBRA")
