@@ -39,6 +39,13 @@ routes.schemas({
         "endereco_instalacao": ref("EnderecoInstalacao"),
     }, optional={
         "status_prefixo": {"type": "string", "description": "O mesmo `status`, com o nome do HubSoft."},
+        # -- trust unlock (billing.suspension.trust)
+        "desbloqueio_confianca": {"type": "boolean",
+                                  "description": "Habilitado por desbloqueio em confiança, com fatura em aberto que o "
+                                                 "suspendeu."},
+        "desbloqueio_confianca_ate": {"type": ["string", "null"], "examples": ["27/12/2026"],
+                                      "description": "dd/mm/aaaa: o dia em que o tick o suspende de novo se nada "
+                                                     "for pago."},
     }),
     "PerfilSuspensaoServico": object_of({
         "id_cliente_servico": {"type": "integer"},
@@ -186,6 +193,9 @@ def render_service(service: Service) -> dict[str, Any]:
         "status": service.status,
         "status_prefixo": service.status,
         "id_perfil_suspensao": service.suspension_profile_id,
+        # -- trust unlock (billing.suspension.trust): status is servico_habilitado meanwhile
+        "desbloqueio_confianca": service.trusted_until is not None,
+        "desbloqueio_confianca_ate": service.trusted_until.strftime("%d/%m/%Y") if service.trusted_until else None,
         "endereco_instalacao": {
             "logradouro": a.logradouro, "numero": a.numero, "complemento": a.complemento or None,
             "bairro": a.bairro, "cidade": a.cidade, "uf": a.uf, "cep": a.cep, "completo": a.display(),

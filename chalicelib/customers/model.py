@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from chalicelib.input_rules import digits_of
 
@@ -67,6 +67,9 @@ class Service:
     # The profile's usage count includes this service (always, for a profile chosen since the count is kept; a
     # service whose profile was chosen before is counted by ``ops count-profile-usage`` or its next change).
     profile_counted: bool = False
+    # Trust unlock (billing.suspension.trust): suspended by an unpaid invoice but enabled until the start of this
+    # local day, when the hourly tick suspends it again; None when not unlocked in trust (or nothing is owed).
+    trusted_until: date | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
@@ -247,12 +248,14 @@ def service_from_item(item: ServiceItem) -> Service:
         amount_cents=int(item.amount_cents),
         address=Address(logradouro=a.logradouro, numero=a.numero, bairro=a.bairro, cidade=a.cidade, uf=a.uf,
                         cep=a.cep, complemento=a.complemento or ""),
-        status=SERVICE_SUSPENDED if item.suspended_by else item.status,
+        # Suspended while an open invoice keeps it so, unless unlocked in trust (which payment makes moot).
+        status=SERVICE_SUSPENDED if item.suspended_by and not item.trusted_until else item.status,
         suspension_profile_id=int(item.suspension_profile_id) if item.suspension_profile_id is not None else None,
         created_at=item.created_at,
         holder=Holder(int(item.holder_code), item.holder_name or "", item.holder_document or "")
         if item.holder_code is not None else None,
         profile_counted=bool(item.profile_counted),
+        trusted_until=date.fromisoformat(item.trusted_until) if item.suspended_by and item.trusted_until else None,
     )
 
 
