@@ -175,3 +175,15 @@ def test_the_profile_limits_are_edited_and_checked(provider: Provider) -> None:
     listed = {p["id_perfil_suspensao"]: p for p in ok(provider.http.request("GET", PROFILES))["perfis_suspensao"]}
     shown = listed[profile_id]
     assert (shown["dias_desbloqueio_confianca"], shown["desbloqueios_confianca_mes"]) == (5, 0)
+
+
+def test_an_invoice_suspending_during_the_trust_ends_it(provider: Provider) -> None:
+    service_id, _ = provider.suspended()
+    provider.invoice(service_id, due="2026-12-10")  # reaches its suspension day on the 11th
+    ok(provider.unlock(service_id, 3))  # until 13/12
+    provider.tick("2026-12-11T13:00:00Z")
+    shown = provider.found(service_id)
+    assert (shown["status"], shown["desbloqueio_confianca"]) == ("servico_suspenso", False)
+    assert provider.tick("2026-12-13T13:00:00Z")["tarefas"]["desbloqueio_confianca"] == {
+        "suspensos_novamente": 0, "encerrados_pagos": 0}  # its entry only dropped: no second message
+    assert len(provider.events("servico_suspenso")) == 2  # each invoice's suspension, once
