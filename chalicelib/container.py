@@ -24,6 +24,7 @@ from chalicelib.billing.invoices.service import InvoiceService
 from chalicelib.billing.recurring.choice import RecurringPayments
 from chalicelib.billing.recurring.runner import CHARGE_DUE, RecurringCharges
 from chalicelib.billing.suspension.service import Dunning, SuspensionProfiles
+from chalicelib.billing.suspension.trust import TrustUnlocks
 from chalicelib.clock import Clock, system_clock
 from chalicelib.config import CARDS_KEY, Settings, key_alias, load_settings
 from chalicelib.customers.service import CustomerService
@@ -63,6 +64,7 @@ class Container:
     notification_settings: NotificationSettings
     notifier: Notifier
     tick_runs: TickRuns
+    trust_unlocks: TrustUnlocks  # desbloqueio em confiança (billing.suspension.trust)
     tick_jobs: dict[str, TickJob] = field(default_factory=dict)
     # message type -> handler, per queue; capabilities register theirs.
     consumers: dict[str, dict[str, Handler]] = field(default_factory=dict)
@@ -92,6 +94,7 @@ def build_container(
     from chalicelib.storage.orders import DynamoOrderStore
     from chalicelib.storage.sequences import DynamoSequences
     from chalicelib.storage.settings import DynamoInstallation, DynamoSuspensionProfiles, DynamoTickRuns
+    from chalicelib.storage.trust import DynamoTrustStore
 
     bind_tables(settings)
     metrics = metrics if metrics is not None else LoggedMetrics()
@@ -120,6 +123,7 @@ def build_container(
     recurring_charges = RecurringCharges(billing, invoices, charges, cards, gateway_settings, queues, clock,
                                          settings.zone, _event_id)
     dunning = Dunning(billing, settings.zone, _event_id)
+    trust_unlocks = TrustUnlocks(DynamoTrustStore(), profiles, billing, clock, settings.zone, _event_id)
     notifications = DynamoNotificationStore(settings.zone)
     notification_settings = NotificationSettings(notifications, customers, sealer, clock, channels(settings))
     notifier = Notifier(notifications, notification_settings, customers, sealer, clock, settings.zone,
@@ -146,8 +150,10 @@ def build_container(
         notification_settings=notification_settings,
         notifier=notifier,
         tick_runs=DynamoTickRuns(),
+        trust_unlocks=trust_unlocks,
         # Each job is idempotent on its own (conditional writes): a re-run or overlapping tick repeats nothing.
-        tick_jobs={"cobrancas_recorrentes": recurring_charges.enqueue_due, "suspensao": dunning.run},
+        tick_jobs={"cobrancas_recorrentes": recurring_charges.enqueue_due, "suspensao": dunning.run,
+                   "desbloqueio_confianca": trust_unlocks.run},
         consumers={CHARGES: {CHARGE_DUE: recurring_charges.handle},
                    NOTIFICATIONS: {event: notifier.handle for event in NOTIFIED_EVENTS}},
     )

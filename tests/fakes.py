@@ -27,6 +27,7 @@ from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
 from chalicelib.billing.gateways.settings import GatewayConfig
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
 from chalicelib.billing.suspension.service import DefaultAsRead, SuspensionProfile
+from chalicelib.billing.suspension.trust import TrustEnd, TrustRecord
 from chalicelib.clock import local
 from chalicelib.customers.model import Customer, Holder, Service, login_key, name_tokens
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
@@ -823,3 +824,52 @@ class InMemoryGatewayConfigs:
         before = len(self.configs)
         self.configs = [c for c in self.configs if c.gateway != gateway]
         return len(self.configs) < before
+
+
+# ------------------------------------------------------------ trust unlock
+class InMemoryTrustStore:
+    """Services' trust unlock state and the tick's list by end day, with DynamoTrustStore's conditions: an unlock is
+    written only while the service is suspended, not unlocked and its month's count as read; an end only while the
+    trust still ends that day and the service is (or is no longer) suspended as the caller read it."""
+
+    def __init__(self) -> None:
+        self.records: dict[int, TrustRecord] = {}
+        self.ends: dict[int, TrustEnd] = {}
+        self.events: list[dict[str, Any]] = []
+
+    def suspend(self, service: Service, *invoice_ids: int) -> None:
+        current = self.records.get(service.id)
+        self.records[service.id] = TrustRecord(service, frozenset(invoice_ids),
+                                               current.trusted_until if current else None,
+                                               current.month if current else None, current.count if current else 0)
+
+    def trust_of(self, service_id: int) -> TrustRecord | None:
+        return self.records.get(service_id)
+
+    def unlock(self, read: TrustRecord, until: date, month: str, count: int, event: Message) -> bool:
+        stored = _outbox_rows([event])
+        current = self.records.get(read.service.id)
+        if (current is None or not current.suspended_by or current.trusted_until is not None
+                or (current.month, current.count) != (read.month, read.count)):
+            return False
+        self.records[read.service.id] = replace(current, trusted_until=until, month=month, count=count)
+        self.ends[read.service.id] = TrustEnd(read.service.id, read.service.customer_id, until)
+        self.events += stored
+        return True
+
+    def ending_on(self, day: date) -> Iterator[TrustEnd]:
+        return iter([e for e in self.ends.values() if e.until == day])
+
+    def end(self, ending: TrustEnd, suspended: bool | None, events: Sequence[Message] = ()) -> bool:
+        stored = _outbox_rows(events)
+        listed = self.ends.get(ending.service_id)
+        if listed is None or listed.until != ending.until:
+            return False
+        current = self.records[ending.service_id]
+        if suspended is not None:
+            if current.trusted_until != ending.until or bool(current.suspended_by) != suspended:
+                return False
+            self.records[ending.service_id] = replace(current, trusted_until=None)
+        del self.ends[ending.service_id]
+        self.events += stored
+        return True

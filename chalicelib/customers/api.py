@@ -76,6 +76,13 @@ routes.schemas({
                                           "equipamento_roteamento")},
         "pacotes": {"type": "array", "maxItems": 0, "description": "Sempre vazia: não há pacotes adicionais."},
         "senhas": {"type": "array", "maxItems": 0, "description": "Sempre vazia: não guardamos senhas."},
+        # -- trust unlock (billing.suspension.trust)
+        "desbloqueio_confianca": {"type": "boolean",
+                                  "description": "Habilitado por desbloqueio em confiança, com fatura em aberto que o "
+                                                 "suspendeu."},
+        "desbloqueio_confianca_ate": {"type": ["string", "null"], "examples": ["27/12/2026"],
+                                      "description": "dd/mm/aaaa: o dia em que o tick o suspende de novo se nada "
+                                                     "for pago."},
     }),
     "PerfilSuspensaoServico": object_of({
         "id_cliente_servico": {"type": "integer"},
@@ -334,6 +341,9 @@ def render_service(service: Service) -> dict[str, Any]:
                          "equipamento_conexao", "equipamento_roteamento")),
         "pacotes": [],
         "senhas": [],
+        # -- trust unlock (billing.suspension.trust): status is servico_habilitado meanwhile
+        "desbloqueio_confianca": service.trusted_until is not None,
+        "desbloqueio_confianca_ate": service.trusted_until.strftime("%d/%m/%Y") if service.trusted_until else None,
         **{key: render_address(address, service.reference) for key, address in service.addresses.items()},
     }
 

@@ -102,6 +102,9 @@ class Service:
     billing_address: Address | None = None
     fiscal_address: Address | None = None
     version: int = 0  # bumped by every ``PUT cliente_servico/{id}``: the write's condition
+    # Trust unlock (billing.suspension.trust): suspended by an unpaid invoice but enabled until the start of this
+    # local day, when the hourly tick suspends it again; None when not unlocked in trust (or nothing is owed).
+    trusted_until: date | None = None
 
     @property
     def addresses(self) -> dict[str, Address]:

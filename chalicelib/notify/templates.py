@@ -46,6 +46,9 @@ CHARGE = {**INVOICE, **CARD, "motivo": Variable("Resposta do banco (código e me
           "orientacao": Variable("O que o cliente deve fazer", "Faremos uma nova tentativa amanhã."),
           "proxima_tentativa": Variable("Dia da nova tentativa (ou vazio)", "11/12/2026")}
 SUSPENSION = {**INVOICE, "data_bloqueio": Variable("Dia da suspensão", "25/12/2026")}
+TRUST_UNLOCK = {**CUSTOMER,
+                "data_desbloqueio": Variable("Desbloqueado até este dia (dd/mm/aaaa)", "27/12/2026"),
+                "dias_desbloqueio": Variable("Dias de desbloqueio", "2")}
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,9 @@ EVENTS: dict[str, EventKind] = {e.name: e for e in (
     EventKind("servico_suspenso", "Serviço suspenso", SUSPENSION,
               "Olá, {{primeiro_nome}}. Seu serviço foi suspenso pela fatura de {{valor}} vencida em "
               "{{data_vencimento}}. Após o pagamento ele é reabilitado."),
+    EventKind("desbloqueio_confianca", "Desbloqueio em confiança", TRUST_UNLOCK,
+              "Olá, {{primeiro_nome}}! Seu serviço foi desbloqueado em confiança até {{data_desbloqueio}}. Se a "
+              "fatura em aberto não for paga até lá, ele será suspenso novamente."),
 )}
 
 
@@ -167,4 +173,7 @@ def variables_of(kind: EventKind, payload: Mapping[str, Any], customer_name: str
         values["motivo"] = without_card_numbers(motivo)
         values["orientacao"] = str(payload.get("orientacao") or "")
         values["proxima_tentativa"] = day(payload.get("proxima_tentativa"))
+    if "desbloqueio_ate" in payload:
+        values["data_desbloqueio"] = day(payload.get("desbloqueio_ate"))
+        values["dias_desbloqueio"] = str(payload.get("dias_desbloqueio") or "")
     return {name: values.get(name, "") for name in kind.variables}

@@ -13,7 +13,10 @@ due on a day under ``COBRAR#<day>``, one queued on a day under ``FILA#<day>``.
 Every write of an invoice that suspended its service also keeps the
 service's ``suspended_by`` set in the same transaction (added while the
 invoice is open, removed once it is paid or cancelled), so the service is
-suspended exactly while one of its invoices keeps it so.
+suspended exactly while one of its invoices keeps it so. The write that
+suspends it (the one raising ``servico_suspenso``) also ends a trust unlock
+(``storage/trust.py``) the service may be in: a new suspension is not covered
+by the trust given for the earlier ones.
 """
 from __future__ import annotations
 
@@ -21,9 +24,11 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, tzinfo
 
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
+from chalicelib.billing.events import SERVICE_SUSPENDED
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, Invoice
 from chalicelib.billing.recurring.choice import RecurringChoice
 from chalicelib.billing.recurring.try_schedule import PendingTry, TryDay, TryStage, try_day
@@ -163,11 +168,14 @@ class DynamoBillingStore:
                        events: Sequence[Message]) -> None:
         txn.save(_invoice_item(invoice), condition=InvoiceItem.version == expected_version)
         if invoice.suspended:
+            suspends = invoice.status == OPEN and any(e.type == SERVICE_SUSPENDED for e in events)
             for pk, sk in ((f"SERVICE#{invoice.customer_service_id}", "SERVICE"),
                            (f"CUSTOMER#{invoice.customer_id}", f"SERVICE#{invoice.customer_service_id:010d}")):
-                change = (ServiceItem.suspended_by.add({invoice.id}) if invoice.status == OPEN
-                          else ServiceItem.suspended_by.delete({invoice.id}))
-                txn.update(ServiceItem(pk, sk), actions=[change], condition=ServiceItem.pk.exists())
+                actions: list[Action] = [ServiceItem.suspended_by.add({invoice.id}) if invoice.status == OPEN
+                                         else ServiceItem.suspended_by.delete({invoice.id})]
+                if suspends:
+                    actions.append(ServiceItem.trusted_until.remove())
+                txn.update(ServiceItem(pk, sk), actions=actions, condition=ServiceItem.pk.exists())
         now = datetime.now(UTC)
         for event in events:
             txn.save(outbox_row(BillingOutboxItem, event, now))

@@ -404,7 +404,8 @@ def service_from_item(item: ServiceItem) -> Service:
     return Service(
         id=int(item.service_id), customer_id=int(item.customer_id), name=item.name,
         amount_cents=int(item.amount_cents), address=address,
-        status=SERVICE_SUSPENDED if item.suspended_by else item.status,
+        # Suspended while an open invoice keeps it so, unless unlocked in trust (which payment makes moot).
+        status=SERVICE_SUSPENDED if item.suspended_by and not item.trusted_until else item.status,
         suspension_profile_id=int(item.suspension_profile_id) if item.suspension_profile_id is not None else None,
         created_at=item.created_at,
         holder=Holder(int(item.holder_code), item.holder_name or "", item.holder_document or "")
@@ -413,6 +414,7 @@ def service_from_item(item: ServiceItem) -> Service:
         login=item.login or "", technology=item.technology or "", reference=item.reference or "",
         registration_address=_address(item.registration_address), billing_address=_address(item.billing_address),
         fiscal_address=_address(item.fiscal_address), version=int(item.version or 0),
+        trusted_until=date.fromisoformat(item.trusted_until) if item.suspended_by and item.trusted_until else None,
     )
 
 

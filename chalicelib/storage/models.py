@@ -193,6 +193,11 @@ class ServiceItem(CustomerTableItem, discriminator="service"):
     billing_address = AddressMap(null=True)
     fiscal_address = AddressMap(null=True)
     version = NumberAttribute(null=True)
+    # Trust unlock (billing.suspension.trust): the local day the hourly tick suspends it again (present: unlocked
+    # while ``suspended_by`` holds an invoice), and the unlocks counted in ``trust_month`` (YYYY-MM).
+    trusted_until = UnicodeAttribute(null=True)
+    trust_month = UnicodeAttribute(null=True)
+    trust_count = NumberAttribute(null=True)
 
 
 class CardItem(CustomerTableItem, discriminator="card"):
@@ -293,6 +298,9 @@ class SuspensionProfileItem(SettingsItem, discriminator="suspension_profile"):
     # Every service using it is in ``service_count``: true from creation on; a profile created before the count
     # was kept gets it from ``ops count-profile-usage``, once the older services are counted.
     usage_counted = BooleanAttribute(null=True)
+    # Trust unlock limits (absent on profiles stored before them: the defaults of billing.suspension.service).
+    trust_days = NumberAttribute(null=True)
+    trust_per_month = NumberAttribute(null=True)
 
 
 class DefaultProfileItem(SettingsItem, discriminator="default_suspension_profile"):
@@ -543,7 +551,8 @@ class ScheduleIndex(GlobalSecondaryIndex["BillingTableItem"]):
 
 
 class DunningIndex(GlobalSecondaryIndex["BillingTableItem"]):
-    """Open invoices by their next dunning step and its day (``aviso#<day>``, ``bloqueio#<day>``). Sparse."""
+    """Open invoices by their next dunning step and its day (``aviso#<day>``, ``bloqueio#<day>``), and trust
+    unlocks by the day they end (``confianca#<day>``, ``TrustEndItem``). Sparse."""
 
     class Meta:
         index_name = "by_dunning_day"
@@ -642,6 +651,16 @@ class ChargeAttemptItem(BillingTableItem, discriminator="charge_attempt"):
     due_on = UnicodeAttribute(null=True)  # a recurring try: the day it was due
     late = BooleanAttribute(default=False)  # made after that day
     forced = BooleanAttribute(default=False)  # an operator charged a card the issuer had refused, or expired
+
+
+class TrustEndItem(BillingTableItem, discriminator="trust_end"):
+    """``SERVICO#<id>`` / ``CONFIANCA``: a trust unlock's end, listed in ``by_dunning_day`` under
+    ``confianca#<day>`` (the day the tick suspends the service again); written with the unlock, deleted when the
+    tick ends it."""
+
+    service_id = NumberAttribute()
+    customer_id = NumberAttribute()
+    until = UnicodeAttribute()
 
 
 class BillingOutboxItem(BillingTableItem, discriminator=OUTBOX_KIND):

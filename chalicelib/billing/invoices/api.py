@@ -20,7 +20,16 @@ from chalicelib.billing.charging.charges import (
 from chalicelib.billing.gateways.registry import registry
 from chalicelib.billing.invoices.service import STATUSES as INVOICE_STATUSES
 from chalicelib.billing.invoices.service import Invoice, NewInvoice
-from chalicelib.billing.suspension.service import COUNT_COMMAND, MAX_DAYS, ProfileChange, SuspensionProfile
+from chalicelib.billing.suspension.service import (
+    COUNT_COMMAND,
+    DEFAULT_TRUST_DAYS,
+    DEFAULT_TRUST_PER_MONTH,
+    MAX_DAYS,
+    MAX_TRUST_DAYS,
+    MAX_TRUST_PER_MONTH,
+    ProfileChange,
+    SuspensionProfile,
+)
 from chalicelib.clock import local
 from chalicelib.web.dates import RECENT_DAYS_INPUTS, checked_recent_page
 from chalicelib.web.endpoint import ApiRequest
@@ -92,6 +101,11 @@ routes.schemas({
                                                "e não entram na conta). Nulo: o perfil embutido, ou um perfil "
                                                "anterior à contagem de uso enquanto a operação não rodar "
                                                f"`{COUNT_COMMAND}`."},
+        "dias_desbloqueio_confianca": {"type": "integer",
+                                       "description": "Máximo de dias de um desbloqueio em confiança (0: não "
+                                                      "permite)."},
+        "desbloqueios_confianca_mes": {"type": "integer",
+                                       "description": "Desbloqueios em confiança por mês (0: não permite)."},
     }),
 })
 
@@ -138,6 +152,11 @@ WARNING_DAYS = Integer("dias_aviso", "Avisar tantos dias antes da suspensão (0:
 SUSPENSION_DAYS = Integer("dias_bloqueio", "Suspender tantos dias após o vencimento de fatura em aberto.",
                           required=True, minimum=1, maximum=MAX_DAYS)
 DEFAULT_PROFILE = Bool("padrao", "Perfil dos serviços sem perfil próprio.")
+TRUST_DAYS = Integer("dias_desbloqueio_confianca", "Máximo de dias de um desbloqueio em confiança (0: não permite).",
+                     minimum=0, maximum=MAX_TRUST_DAYS, default=DEFAULT_TRUST_DAYS)
+TRUST_PER_MONTH = Integer("desbloqueios_confianca_mes", "Desbloqueios em confiança por mês do calendário (0: não "
+                                                        "permite).", minimum=0, maximum=MAX_TRUST_PER_MONTH,
+                          default=DEFAULT_TRUST_PER_MONTH)
 # -- a profile's change: what is left out keeps its value
 NEW_DESCRIPTION = replace(PROFILE_DESCRIPTION, description="Descrição do perfil (ausente: mantém a atual).",
                           required=False, min_len=1)
@@ -145,6 +164,10 @@ NEW_WARNING_DAYS = replace(WARNING_DAYS, description="Avisar tantos dias antes d
                                                      "mantém).", required=False)
 NEW_SUSPENSION_DAYS = replace(SUSPENSION_DAYS, description="Suspender tantos dias após o vencimento de fatura em "
                                                            "aberto (ausente: mantém).", required=False)
+NEW_TRUST_DAYS = replace(TRUST_DAYS, description="Máximo de dias de um desbloqueio em confiança (0: não permite; "
+                                                 "ausente: mantém).")
+NEW_TRUST_PER_MONTH = replace(TRUST_PER_MONTH, description="Desbloqueios em confiança por mês (0: não permite; "
+                                                           "ausente: mantém).")
 MAKE_DEFAULT = Bool("padrao", "true: passa a ser o padrão, no lugar do atual (na mesma gravação). false no padrão "
                               "é recusado: escolha outro perfil como padrão.")
 
@@ -330,21 +353,24 @@ def _attempt_shape(request: ApiRequest, attempt: ChargeAttempt) -> dict[str, Any
              description="Um serviço com fatura em aberto `dias_bloqueio` dias após o vencimento é suspenso, avisado "
                          "`dias_aviso` dias antes; o pagamento reabilita-o quando nada mais estiver vencido. As datas "
                          "de cada fatura vêm do perfil vigente quando ela é cadastrada.",
-             body=Body("NovoPerfilSuspensao", (PROFILE_DESCRIPTION, WARNING_DAYS, SUSPENSION_DAYS, DEFAULT_PROFILE)),
+             body=Body("NovoPerfilSuspensao", (PROFILE_DESCRIPTION, WARNING_DAYS, SUSPENSION_DAYS, DEFAULT_PROFILE,
+                                               TRUST_DAYS, TRUST_PER_MONTH)),
              result=("perfil_suspensao", ref("PerfilSuspensao")))
 def create_profile(request: ApiRequest) -> Payload:
     """``padrao`` makes it the profile of services without one."""
     fields = request.fields()
-    description, warning, suspension, default = read(
-        fields, PROFILE_DESCRIPTION, WARNING_DAYS, SUSPENSION_DAYS, DEFAULT_PROFILE)
+    description, warning, suspension, default, trust_days, trust_per_month = read(
+        fields, PROFILE_DESCRIPTION, WARNING_DAYS, SUSPENSION_DAYS, DEFAULT_PROFILE, TRUST_DAYS, TRUST_PER_MONTH)
     fields.check()
-    profile = request.container.suspension_profiles.create(description, warning, suspension, default)
+    profile = request.container.suspension_profiles.create(description, warning, suspension, default, trust_days,
+                                                           trust_per_month)
     return success("Perfil de suspensão cadastrado com sucesso.", perfil_suspensao=_profile_shape(profile))
 
 
 @routes.get("/configuracao/perfil_suspensao", Permission.CONSULTAR_FATURAS, summary="Perfis de suspensão",
             description="Sem perfil marcado como padrão, o padrão embutido (id 0: aviso 5 dias antes, suspensão 15 "
-                        "dias após o vencimento) vem primeiro.",
+                        f"dias após o vencimento, desbloqueio em confiança de até {DEFAULT_TRUST_DAYS} dias, "
+                        f"{DEFAULT_TRUST_PER_MONTH} por mês) vem primeiro.",
             result=("perfis_suspensao", list_of("PerfilSuspensao")))
 def list_profiles(request: ApiRequest) -> Payload:
     profiles = request.container.suspension_profiles.list()
@@ -359,16 +385,17 @@ def list_profiles(request: ApiRequest) -> Payload:
                         "faturas em aberto mantêm os dias de aviso e de suspensão que receberam ao ser cadastradas.",
             path_params=(PROFILE,),
             body=Body("AlteracaoPerfilSuspensao", (NEW_DESCRIPTION, NEW_WARNING_DAYS, NEW_SUSPENSION_DAYS,
-                                                   MAKE_DEFAULT)),
+                                                   MAKE_DEFAULT, NEW_TRUST_DAYS, NEW_TRUST_PER_MONTH)),
             result=("perfil_suspensao", ref("PerfilSuspensao")))
 def change_profile(request: ApiRequest, profile_id: int) -> Payload:
     fields = request.fields()
     description, warning, suspension = (NEW_DESCRIPTION.read_optional(fields), NEW_WARNING_DAYS.read_optional(fields),
                                         NEW_SUSPENSION_DAYS.read_optional(fields))
     default = MAKE_DEFAULT.read_optional(fields)
+    trust_days, trust_per_month = NEW_TRUST_DAYS.read_optional(fields), NEW_TRUST_PER_MONTH.read_optional(fields)
     fields.check()
-    profile = request.container.suspension_profiles.change(profile_id, ProfileChange(description, warning, suspension,
-                                                                                     default))
+    profile = request.container.suspension_profiles.change(profile_id, ProfileChange(
+        description, warning, suspension, default, trust_days, trust_per_month))
     return success("Perfil de suspensão alterado com sucesso.", perfil_suspensao=_profile_shape(profile))
 
 
@@ -392,4 +419,6 @@ def _profile_shape(profile: SuspensionProfile) -> dict[str, Any]:
         "dias_bloqueio": profile.suspension_days,
         "padrao": profile.default,
         "quantidade_servicos": profile.services,
+        "dias_desbloqueio_confianca": profile.trust_days,
+        "desbloqueios_confianca_mes": profile.trust_per_month,
     }
