@@ -10,7 +10,6 @@ from chalicelib.customers.documents import document_kind, format_document, norma
 from chalicelib.customers.model import (
     DUE_DAYS,
     SERVICE_STATUSES,
-    UF_NAMES,
     UFS,
     Address,
     Customer,
@@ -352,7 +351,7 @@ def render_address(a: Address, reference: str = "") -> dict[str, Any]:
     return {
         "logradouro": a.logradouro, "endereco": a.logradouro, "numero": a.numero, "complemento": a.complemento or None,
         "referencia": reference or None, "bairro": a.bairro, "cidade": a.cidade, "uf": a.uf,
-        "estado": UF_NAMES[a.uf], "cep": a.cep, "completo": a.display(),
+        "estado": a.uf, "cep": a.cep, "completo": a.display(),
         "coordenadas": {"latitude": None, "longitude": None},
     }
 

@@ -207,7 +207,8 @@ def list_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
     shaped["tecnicos"] = [{**t, "display": t["name"]} for t in _technicians(order, ctx)]
     shaped["dados_endereco_instalacao"] = {
         "endereco": address.logradouro, "numero": address.numero, "complemento": address.complemento or None,
-        "bairro": address.bairro, "cidade": address.cidade, "uf": address.uf, "cep": address.cep,
+        "bairro": address.bairro, "cidade": address.cidade, "uf": address.uf, "estado": address.uf,
+        "cep": address.cep,
     } if address else None
     # The objects behind the flat texts, as clients of ``todos`` read them (``tipo_ordem_servico.descricao``,
     # ``usuario_fechamento.nome``...).
@@ -407,7 +408,8 @@ SCHEMAS: dict[str, Schema] = {
         "dados_endereco_instalacao": {"type": ["object", "null"], "properties": {
             "endereco": {"type": "string"}, "numero": {"type": "string"},
             "complemento": {"type": ["string", "null"]}, "bairro": {"type": "string"},
-            "cidade": {"type": "string"}, "uf": {"type": "string"}, "cep": {"type": "string"}}},
+            "cidade": {"type": "string"}, "uf": {"type": "string"}, "cep": {"type": "string"},
+            "estado": {"type": "string", "description": "A sigla, como `uf` (clientes do HubSoft filtram por ela)."}}},
         "agenda_ordem_servico": {"type": ["object", "null"], "description": "Com `relacoes=agenda_ordem_servico`."},
         "tipo_ordem_servico": {"type": ["object", "null"], "properties": {
             "id_tipo_ordem_servico": {"type": "integer"}, "descricao": {"type": ["string", "null"]}}},

@@ -65,7 +65,7 @@ def test_get_cliente_has_every_key_path_of_hubsofts_example(http: Http) -> None:
         "maria.souza", "FIBRA", "Perto da praça", service["id_cliente_servico"])
     assert service["ultima_conexao"] is None and service["ipv4"] is None
     assert service["endereco_instalacao"]["endereco"] == "Rua das Flores"
-    assert service["endereco_instalacao"]["estado"] == "São Paulo"
+    assert service["endereco_instalacao"]["estado"] == "SP"
     # billing and fiscal addresses default to the registration address given
     for key in ("endereco_cadastral", "endereco_cobranca", "endereco_fiscal"):
         assert (service[key]["endereco"], service[key]["uf"], service[key]["cep"]) == ("Av. Brasil", "SP", "13020000")

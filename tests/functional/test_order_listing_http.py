@@ -82,7 +82,7 @@ def test_todos_shape_3(orders: Http) -> None:
         "disponibilidade": "Manhã, Tarde", "cliente": "(1) Maria da Silva", "servico": "(1) Fibra 500MB",
         "endereco_instalacao": ADDRESS_TEXT,
         "dados_endereco_instalacao": {"endereco": "Rua A", "numero": "1", "complemento": None, "bairro": "Centro",
-                                      "cidade": "Campinas", "uf": "SP", "cep": "13010000"},
+                                      "cidade": "Campinas", "uf": "SP", "estado": "SP", "cep": "13010000"},
         "usuario_fechamento": None,
         "dados_cliente": {"id_cliente": 1, "codigo_cliente": 1, "nome_razaosocial": "Maria da Silva",
                           "cpf_cnpj": answer["ordens_servico"][0]["dados_cliente"]["cpf_cnpj"],
