@@ -25,8 +25,8 @@ from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, Stored
 from chalicelib.auth.service import UserChangedError
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
 from chalicelib.billing.gateways.settings import GatewayConfig
-from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
 from chalicelib.billing.invoices.listing import date_of
+from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
 from chalicelib.billing.suspension.service import DefaultAsRead, SuspensionProfile
 from chalicelib.clock import local
 from chalicelib.customers.model import Customer, Service, name_tokens

@@ -19,6 +19,7 @@ PAYMENT_DECLINED = "pagamento_recusado"
 CARD_NEEDS_ACTION = "cartao_requer_acao"
 SUSPENSION_WARNING = "aviso_suspensao"
 SERVICE_SUSPENDED = "servico_suspenso"
+SECOND_COPY = "segunda_via"
 
 
 def after_attempt(attempt: ChargeAttempt, invoice: Invoice, guidance: str,
@@ -48,6 +49,14 @@ def after_attempt(attempt: ChargeAttempt, invoice: Invoice, guidance: str,
 
 def dunning(kind: str, invoice: Invoice, suspend_on: str, new_id: Callable[[], str]) -> Message:
     return Message(kind, new_id(), {**_invoice(invoice), "data_bloqueio": suspend_on})
+
+
+def second_copy(invoice: Invoice, new_id: Callable[[], str]) -> Message:
+    """The invoice's payment data, asked for by an operator or an integration (``enviar_whatsapp``)."""
+    return Message(SECOND_COPY, new_id(), {
+        **_invoice(invoice), "linha_digitavel": invoice.payment.digitable_line,
+        "codigo_barras": invoice.payment.barcode, "pix_copia_cola": invoice.payment.pix_code,
+        "link": invoice.payment.link})
 
 
 def _invoice(invoice: Invoice) -> dict[str, Any]:

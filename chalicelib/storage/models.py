@@ -285,6 +285,14 @@ class DefaultProfileItem(SettingsItem, discriminator="default_suspension_profile
     profile_id = NumberAttribute()
 
 
+class CompanyItem(SettingsItem, discriminator="company"):
+    """``EMPRESA`` / ``DADOS``: the provider's company data shown on invoices (billing.company)."""
+
+    document = UnicodeAttribute(default="")
+    legal_name = UnicodeAttribute()
+    trade_name = UnicodeAttribute()
+
+
 class TickRunItem(SettingsItem, discriminator="tick_run"):
     runs = NumberAttribute(default=0)
     first_run_at = UTCDateTimeAttribute(null=True)
