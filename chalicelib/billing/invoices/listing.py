@@ -123,6 +123,12 @@ class InvoiceListing:
         by_id = {v.invoice.id: v for v in views}
         return [by_id[i.id] for i in selected([v.invoice for v in views], query, self._zone)]
 
+    def view(self, invoice: Invoice) -> InvoiceView:
+        """One invoice with its customer and service (e.g. a settled one, for its receipt)."""
+        customer = self._customers.get(invoice.customer_id)
+        service = next(s for s in customer.services if s.id == invoice.customer_service_id)
+        return InvoiceView(invoice, customer, service)
+
     def period(self, kind: str, first: date, last: date, page: int, per_page: int,
                status: str | None = None) -> PeriodPage:
         """``financeiro/fatura`` by ``tipo_data``: one page of the period's invoices by that date."""
