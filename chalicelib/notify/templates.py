@@ -93,12 +93,12 @@ EVENTS: dict[str, EventKind] = {e.name: e for e in (
     EventKind("aviso_suspensao", "Aviso de suspensão", SUSPENSION,
               "Olá, {{primeiro_nome}}. A fatura de {{valor}} com vencimento em {{data_vencimento}} está em "
               "aberto. Para evitar a suspensão do serviço em {{data_bloqueio}}, faça o pagamento."),
-    EventKind("segunda_via", "Segunda via de fatura (pedida por um operador ou integração)", PAYMENT,
-              "Olá, {{primeiro_nome}}! Segue a fatura de {{valor}} com vencimento em {{data_vencimento}}.\n"
-              "{{dados_pagamento}}"),
     EventKind("servico_suspenso", "Serviço suspenso", SUSPENSION,
               "Olá, {{primeiro_nome}}. Seu serviço foi suspenso pela fatura de {{valor}} vencida em "
               "{{data_vencimento}}. Após o pagamento ele é reabilitado."),
+    EventKind("segunda_via", "Segunda via de fatura (pedida por um operador ou integração)", PAYMENT,
+              "Olá, {{primeiro_nome}}! Segue a fatura de {{valor}} com vencimento em {{data_vencimento}}.\n"
+              "{{dados_pagamento}}"),
 )}
 
 

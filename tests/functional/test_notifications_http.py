@@ -111,7 +111,7 @@ def test_every_event_has_a_default_template_with_its_variables(admin: Http) -> N
     templates = ok(admin.request("GET", TEMPLATES))["modelos"]
     assert [t["evento"] for t in templates] == [
         "os_agendada", "os_reagendada", "os_cancelada", "pagamento_aprovado", "pagamento_recusado",
-        "cartao_requer_acao", "aviso_suspensao", "servico_suspenso"]
+        "cartao_requer_acao", "aviso_suspensao", "servico_suspenso", "segunda_via"]
     assert all(t["ativo"] and t["padrao"] and t["texto"] for t in templates)
     declined_template = next(t for t in templates if t["evento"] == "pagamento_recusado")
     assert {"valor", "motivo", "orientacao", "proxima_tentativa"} <= {v["nome"] for v in

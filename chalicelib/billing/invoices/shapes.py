@@ -54,9 +54,12 @@ def _detail(invoice: Invoice, service: Service) -> list[dict[str, Any]]:
 
 
 def _address(address: Address, coordinates: bool = True) -> dict[str, Any]:
+    """``cliente/financeiro``'s form (with coordinates: a missing complement is ""), or ``financeiro/fatura``'s
+    (without: null), as each example has it."""
     shape: dict[str, Any] = {
         "completo": address.display(), "endereco": address.logradouro, "numero": address.numero,
-        "complemento": address.complemento or None, "referencia": None, "bairro": address.bairro,
+        "complemento": address.complemento or ("" if coordinates else None), "referencia": None,
+        "bairro": address.bairro,
         "cep": address.cep, "estado": STATE_NAMES.get(address.uf, address.uf), "uf": address.uf,
         "cidade": address.cidade,
     }
