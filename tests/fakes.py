@@ -25,6 +25,7 @@ from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, Stored
 from chalicelib.auth.service import UserChangedError
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
 from chalicelib.billing.gateways.settings import GatewayConfig
+from chalicelib.billing.invoices.listing import date_of
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
 from chalicelib.billing.suspension.service import DefaultAsRead, SuspensionProfile
 from chalicelib.billing.suspension.trust import TrustEnd, TrustRecord
@@ -639,6 +640,14 @@ class InMemoryBillingStore:
 
     def replace(self, invoice: Invoice, expected_version: int) -> bool:
         return self.write(invoice, expected_version)
+
+    def by_period(self, kind: str, first: date, last: date, skip: int, take: int,
+                  status: str | None) -> tuple[int, list[Invoice]]:
+        dated = [(day, i) for i in self.invoices.values()
+                 if (day := date_of(i, kind, self._zone)) is not None and first <= day <= last
+                 and (status is None or i.status == status)]
+        ordered = [i for _, i in sorted(dated, key=lambda pair: (pair[0], pair[1].id))]
+        return len(ordered), ordered[skip:skip + take]
 
     def start(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool:
         current = self.invoices.get(invoice.id)

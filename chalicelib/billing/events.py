@@ -20,6 +20,7 @@ CARD_NEEDS_ACTION = "cartao_requer_acao"
 SUSPENSION_WARNING = "aviso_suspensao"
 SERVICE_SUSPENDED = "servico_suspenso"
 TRUST_UNLOCK = "desbloqueio_confianca"
+SECOND_COPY = "segunda_via"
 
 
 def after_attempt(attempt: ChargeAttempt, invoice: Invoice, guidance: str,
@@ -62,6 +63,14 @@ def trust_ended(invoice: Invoice, today: str, until: str, new_id: Callable[[], s
     again (the same event as the first suspension, with the day the trust ended)."""
     return Message(SERVICE_SUSPENDED, new_id(), {**_invoice(invoice), "data_bloqueio": today,
                                                  "fim_desbloqueio_confianca": until})
+
+
+def second_copy(invoice: Invoice, new_id: Callable[[], str]) -> Message:
+    """The invoice's payment data, asked for by an operator or an integration (``enviar_whatsapp``)."""
+    return Message(SECOND_COPY, new_id(), {
+        **_invoice(invoice), "linha_digitavel": invoice.payment.digitable_line,
+        "codigo_barras": invoice.payment.barcode, "pix_copia_cola": invoice.payment.pix_code,
+        "link": invoice.payment.link})
 
 
 def _invoice(invoice: Invoice) -> dict[str, Any]:

@@ -310,6 +310,14 @@ class DefaultProfileItem(SettingsItem, discriminator="default_suspension_profile
     profile_id = NumberAttribute()
 
 
+class CompanyItem(SettingsItem, discriminator="company"):
+    """``EMPRESA`` / ``DADOS``: the provider's company data shown on invoices (billing.company)."""
+
+    document = UnicodeAttribute(default="")
+    legal_name = UnicodeAttribute()
+    trade_name = UnicodeAttribute()
+
+
 class TickRunItem(SettingsItem, discriminator="tick_run"):
     runs = NumberAttribute(default=0)
     first_run_at = UTCDateTimeAttribute(null=True)
@@ -407,7 +415,8 @@ class OrdersByCustomerIndex(GlobalSecondaryIndex["OrderTableItem"]):
 
 def _by_date(index_name: str, year: str, key: str) -> GlobalSecondaryIndex[Any]:
     """An index by a date: ``<YYYY>`` / ``<local ISO moment>#<id>``, sparse (items with that date).
-    Used for the OS's searchable dates (service_orders.listing.DATE_KINDS) and card attempts."""
+    Used for the OS's searchable dates (service_orders.listing.DATE_KINDS) and card attempts; invoices' dates
+    are partitioned by month instead (``<YYYY-MM>`` / ``<local day>#<id>``)."""
     meta = type("Meta", (), {"index_name": index_name, "projection": AllProjection()})
     index = type(f"Orders_{index_name}", (GlobalSecondaryIndex,), {
         "Meta": meta, year: UnicodeAttribute(hash_key=True), key: UnicodeAttribute(range_key=True)})
@@ -585,6 +594,17 @@ class BillingTableItem(Model):
     dunning_day = UnicodeAttribute(null=True)
     dunning_sk = UnicodeAttribute(null=True)
     by_dunning_day = DunningIndex()
+    # Invoices by each date HubSoft lists them by (tipo_data): ``<YYYY-MM>`` / ``<local day>#<id:010d>``, sparse
+    # (an unpaid invoice is not in by_paid_month); see storage.billing.PERIOD_INDEXES.
+    due_month = UnicodeAttribute(null=True)
+    due_key = UnicodeAttribute(null=True)
+    by_due_month = _by_date("by_due_month", "due_month", "due_key")
+    paid_month = UnicodeAttribute(null=True)
+    paid_key = UnicodeAttribute(null=True)
+    by_paid_month = _by_date("by_paid_month", "paid_month", "paid_key")
+    created_month = UnicodeAttribute(null=True)
+    created_key = UnicodeAttribute(null=True)
+    by_created_month = _by_date("by_created_month", "created_month", "created_key")
 
 
 class InvoiceItem(BillingTableItem, discriminator="invoice"):
@@ -616,6 +636,13 @@ class InvoiceItem(BillingTableItem, discriminator="invoice"):
     suspend_on = UnicodeAttribute(null=True)
     warned_on = UnicodeAttribute(null=True)
     suspended = BooleanAttribute(default=False)
+    # Payment data issued outside (billing.invoices.payment_data); absent when not given.
+    digitable_line = UnicodeAttribute(null=True)
+    barcode = UnicodeAttribute(null=True)
+    pix_code = UnicodeAttribute(null=True)
+    payment_link = UnicodeAttribute(null=True)
+    bank_number = UnicodeAttribute(null=True)
+    paid_card = UnicodeAttribute(null=True)  # paid by card: brand and last digits
 
 
 class RecurringChoiceItem(BillingTableItem, discriminator="recurring_choice"):

@@ -9,6 +9,7 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
+from chalicelib.billing.company import Company
 from chalicelib.billing.suspension.service import (
     DEFAULT_TRUST_DAYS,
     DEFAULT_TRUST_PER_MONTH,
@@ -18,6 +19,7 @@ from chalicelib.billing.suspension.service import (
 from chalicelib.storage.binding import LabelledTransaction, commit_labelled
 from chalicelib.storage.errors import written
 from chalicelib.storage.models import (
+    CompanyItem,
     DefaultProfileItem,
     InstallationItem,
     SettingsItem,
@@ -159,3 +161,18 @@ class DynamoInstallation:
         if written(lambda: first.save(condition=SettingsItem.pk.does_not_exist())):
             return proposed
         return str(InstallationItem.get("INSTALACAO", "ID", consistent_read=True).order_prefix)
+
+
+class DynamoCompany:
+    """The provider's company data: ``EMPRESA`` / ``DADOS`` (a save replaces it whole)."""
+
+    def company(self) -> Company | None:
+        try:
+            item = CompanyItem.get("EMPRESA", "DADOS", consistent_read=True)
+        except CompanyItem.DoesNotExist:
+            return None
+        return Company(item.document or "", item.legal_name, item.trade_name)
+
+    def save_company(self, company: Company) -> None:
+        CompanyItem("EMPRESA", "DADOS", document=company.document, legal_name=company.legal_name,
+                    trade_name=company.trade_name).save()
