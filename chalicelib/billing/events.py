@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from chalicelib.billing.charging.declines import Outcome
+from chalicelib.billing.invoices.payment_data import printed_line
 from chalicelib.billing.invoices.service import Invoice
 from chalicelib.queues import Message
 
@@ -68,7 +69,7 @@ def trust_ended(invoice: Invoice, today: str, until: str, new_id: Callable[[], s
 def second_copy(invoice: Invoice, new_id: Callable[[], str]) -> Message:
     """The invoice's payment data, asked for by an operator or an integration (``enviar_whatsapp``)."""
     return Message(SECOND_COPY, new_id(), {
-        **_invoice(invoice), "linha_digitavel": invoice.payment.digitable_line,
+        **_invoice(invoice), "linha_digitavel": printed_line(invoice.payment.digitable_line),
         "codigo_barras": invoice.payment.barcode, "pix_copia_cola": invoice.payment.pix_code,
         "link": invoice.payment.link})
 

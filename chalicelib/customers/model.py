@@ -36,6 +36,7 @@ SERVICE_STATUSES = (
     ServiceStatus(1, SERVICE_ENABLED, "Serviço Habilitado"),
     ServiceStatus(2, SERVICE_SUSPENDED, "Serviço Suspenso"),
 )
+SERVICE_STATUS_NAMES = {s.prefix: s.description for s in SERVICE_STATUSES}
 # Due days offered to customers (HubSoft's ``configuracao/vencimento``); an invoice may still fall on any day.
 DUE_DAYS = (1, 5, 10, 15, 20, 25)
 NAME_STOPWORDS = frozenset({"da", "de", "do", "das", "dos", "e", "a", "o"})

@@ -35,7 +35,7 @@ from typing import Any
 from chalicelib.auth.model import User
 from chalicelib.clock import local
 from chalicelib.customers.documents import format_document
-from chalicelib.customers.model import SERVICE_STATUSES, Address, Customer, Service
+from chalicelib.customers.model import SERVICE_STATUS_NAMES, Address, Customer, Service
 from chalicelib.service_orders import catalogues
 from chalicelib.service_orders.history import TimelineItem
 from chalicelib.service_orders.model import Action, OrderMessage, ServiceOrder, Ticket
@@ -52,7 +52,6 @@ STATUS_DISPLAY = {
     "cancelado": "Cancelado",
 }
 AVAILABILITY_DISPLAY = {"manha": "Manhã", "tarde": "Tarde", "noite": "Noite"}
-SERVICE_STATUS_DISPLAY = {s.prefix: s.description for s in SERVICE_STATUSES}
 
 
 @dataclass(frozen=True)
@@ -150,7 +149,7 @@ def client_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
             "numero_plano": service.id,
             "nome": service.name,
             "valor": service.amount_cents / 100,
-            "status": SERVICE_STATUS_DISPLAY.get(service.status, service.status),
+            "status": SERVICE_STATUS_NAMES.get(service.status, service.status),
             "status_prefixo": service.status,
         },
     }

@@ -18,6 +18,7 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
+from chalicelib.billing.invoices.payment_data import printed_line
 from chalicelib.container import Container, build_container, use_container
 from chalicelib.notify.channels import WHATSAPP
 from chalicelib.notify.zapme import CREDENTIALS_REFUSED, NO_CONNECTION
@@ -494,7 +495,7 @@ def test_enviar_whatsapp_hands_the_payment_data_to_the_channel(zapme_on: Http, z
     deliver(http, event)
     [sent] = zapme.sent()
     assert sent["message"] == (f"Olá, Maria! Segue a fatura de R$ 99,90 com vencimento em 10/12/2026.\n"
-                               f"Linha digitável: {LINE}\nPIX copia e cola: {PIX}")
+                               f"Linha digitável: {printed_line(LINE)}\nPIX copia e cola: {PIX}")
     assert [m["evento"] for m in log(http)] == ["segunda_via"]
 
 

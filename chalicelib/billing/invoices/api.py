@@ -288,7 +288,7 @@ def list_invoices(request: ApiRequest) -> Payload:
                                                               status or None)
         company, zone = request.container.company.get(), request.container.settings.zone
         return success("Dados consultados com sucesso.",
-                       faturas=[shapes.period_invoice(v, company, zone) for v in found_page.views],
+                       faturas=[shapes.period_invoice(v, company, zone, request.today()) for v in found_page.views],
                        paginacao=paginacao(page, found_page.total))
     found = [i for i in request.container.invoices.of_service(service_id)
              if (not status or i.status == status) and (first is None or i.due_date >= first)

@@ -84,7 +84,7 @@ def statement(request: ApiRequest) -> Payload:
     views = request.container.invoice_listing.statement(key, term, query)
     company, zone = request.container.company.get(), request.container.settings.zone
     return {**success("Dados consultados com sucesso.",
-                      faturas=[shapes.statement_invoice(v, company, zone) for v in views]),
+                      faturas=[shapes.statement_invoice(v, company, zone, request.today()) for v in views]),
             "status": shapes.SUSCESS}
 
 

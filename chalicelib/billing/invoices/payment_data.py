@@ -105,3 +105,15 @@ def charge_kind(data: PaymentData, payment_method: str, paid_card: str) -> str:
     if data.pix_code:
         return PIX
     return WALLET
+
+
+def printed_line(digits: str) -> str:
+    """A linha digitável as banks print it (and HubSoft answers it): a bank slip's 47 digits in five groups
+    (``23790.12345 60000.000007 31000.000009 1 98340000009990``), a collection slip's 48 in four blocks of
+    eleven digits and a check digit."""
+    if len(digits) == 47:
+        return (f"{digits[0:5]}.{digits[5:10]} {digits[10:15]}.{digits[15:21]} {digits[21:26]}.{digits[26:32]} "
+                f"{digits[32]} {digits[33:]}")
+    if len(digits) == 48:
+        return " ".join(f"{digits[i:i + 11]}-{digits[i + 11]}" for i in range(0, 48, 12))
+    return digits

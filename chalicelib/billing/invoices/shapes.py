@@ -4,30 +4,32 @@
 plan number, coordinates, cash registers) is null, under the same keys; docs/api.md lists them."""
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import date, tzinfo
 from typing import Any
 
 from chalicelib.billing.company import Company
 from chalicelib.billing.invoices.listing import InvoiceView
-from chalicelib.billing.invoices.service import PAID, Invoice
+from chalicelib.billing.invoices.payment_data import printed_line
+from chalicelib.billing.invoices.service import CANCELLED, PAID, Invoice
 from chalicelib.clock import local
 from chalicelib.customers.documents import format_document
-from chalicelib.customers.model import Address, Customer, Service
+from chalicelib.customers.model import SERVICE_STATUS_NAMES, Address, Service
 
 # HubSoft's answers on cliente/financeiro and cliente/atendimento say "suscess" (sic); its clients test it.
 SUSCESS = "suscess"
 DAY_BR = "%d/%m/%Y"
 DAY = "%Y-%m-%d"
 MOMENT = "%Y-%m-%d %H:%M:%S"
-STATE_NAMES = {
-    "AC": "Acre", "AL": "Alagoas", "AM": "Amazonas", "AP": "Amapá", "BA": "Bahia", "CE": "Ceará",
-    "DF": "Distrito Federal", "ES": "Espírito Santo", "GO": "Goiás", "MA": "Maranhão", "MG": "Minas Gerais",
-    "MS": "Mato Grosso do Sul", "MT": "Mato Grosso", "PA": "Pará", "PB": "Paraíba", "PE": "Pernambuco",
-    "PI": "Piauí", "PR": "Paraná", "RJ": "Rio de Janeiro", "RN": "Rio Grande do Norte", "RO": "Rondônia",
-    "RR": "Roraima", "RS": "Rio Grande do Sul", "SC": "Santa Catarina", "SE": "Sergipe", "SP": "São Paulo",
-    "TO": "Tocantins",
-}
-SERVICE_STATUS_NAMES = {"servico_habilitado": "Serviço Habilitado", "servico_suspenso": "Serviço Suspenso"}
+
+
+def hubsoft_status(invoice: Invoice, today: date) -> str:
+    """The invoice's situation in the words HubSoft's clients filter on (``vencido``, ``em_aberto``,
+    ``quitado``), plus ``cancelado``."""
+    if invoice.status == PAID:
+        return "quitado"
+    if invoice.status == CANCELLED:
+        return "cancelado"
+    return "vencido" if invoice.due_date < today else "em_aberto"
 
 
 def company_shape(company: Company) -> dict[str, Any]:
@@ -40,7 +42,7 @@ def payment_shape(invoice: Invoice) -> dict[str, Any]:
     data = invoice.payment
     return {
         "nosso_numero": data.bank_number or None,
-        "linha_digitavel": data.digitable_line or None,
+        "linha_digitavel": printed_line(data.digitable_line) or None,
         "codigo_barras": data.barcode or None,
         "pix_copia_cola": data.pix_code or None,
         "link": data.link or None,
@@ -60,7 +62,7 @@ def _address(address: Address, coordinates: bool = True) -> dict[str, Any]:
         "completo": address.display(), "endereco": address.logradouro, "numero": address.numero,
         "complemento": address.complemento or ("" if coordinates else None), "referencia": None,
         "bairro": address.bairro,
-        "cep": address.cep, "estado": STATE_NAMES.get(address.uf, address.uf), "uf": address.uf,
+        "cep": address.cep, "estado": address.uf, "uf": address.uf,  # the letters in both: docs/api.md
         "cidade": address.cidade,
     }
     if coordinates:
@@ -68,10 +70,9 @@ def _address(address: Address, coordinates: bool = True) -> dict[str, Any]:
     return shape
 
 
-def statement_invoice(view: InvoiceView, company: Company, zone: tzinfo) -> dict[str, Any]:
+def statement_invoice(view: InvoiceView, company: Company, zone: tzinfo, today: date) -> dict[str, Any]:
     """One invoice of ``cliente/financeiro``."""
     invoice, customer, service = view.invoice, view.customer, view.service
-    address = _address(service.address)
     return {
         "id_fatura": invoice.id,
         **payment_shape(invoice),
@@ -80,7 +81,7 @@ def statement_invoice(view: InvoiceView, company: Company, zone: tzinfo) -> dict
         "local_pagamento": None, "carteira": None,
         "valor": invoice.amount_cents / 100,
         "quitado": invoice.status == PAID,
-        "status": invoice.status,
+        "status": hubsoft_status(invoice, today),
         "data_vencimento": invoice.due_date.strftime(DAY_BR),
         "data_cadastro": local(invoice.created_at, zone).strftime(DAY_BR),
         "data_pagamento": local(invoice.paid_at, zone).strftime(DAY_BR) if invoice.paid_at else None,
@@ -91,23 +92,17 @@ def statement_invoice(view: InvoiceView, company: Company, zone: tzinfo) -> dict
             "codigo_cliente": customer.code, "nome_razaosocial": customer.name,
             "cpf_cnpj": format_document(customer.document),
             "servico": {
-                "id_cliente_servico": service.id, "numero_plano": None, "nome": service.name,
+                "id_cliente_servico": service.id, "numero_plano": service.id, "nome": service.name,
                 "valor": service.amount_cents / 100, "status": SERVICE_STATUS_NAMES.get(service.status,
                                                                                         service.status),
                 "status_prefixo": service.status,
-                # We keep one address per service (the installation's): the other three repeat it.
-                "endereco_cadastral": address, "endereco_instalacao": address, "endereco_fiscal": address,
-                "endereco_cobranca": address,
+                **{key: _address(address) for key, address in service.addresses.items()},
             },
         },
     }
 
 
-def _person(customer: Customer) -> str:
-    return "pf" if len(customer.document) == 11 else "pj"
-
-
-def period_invoice(view: InvoiceView, company: Company, zone: tzinfo) -> dict[str, Any]:
+def period_invoice(view: InvoiceView, company: Company, zone: tzinfo, today: date) -> dict[str, Any]:
     """One invoice of ``financeiro/fatura`` listed by period (HubSoft's shape, plus our ``status``,
     ``quitado`` and ``cartao``)."""
     invoice, customer, service = view.invoice, view.customer, view.service
@@ -133,17 +128,20 @@ def period_invoice(view: InvoiceView, company: Company, zone: tzinfo) -> dict[st
         "linha_digitavel": payment["linha_digitavel"], "codigo_barras": payment["codigo_barras"],
         "tipo_cobranca": payment["tipo_cobranca"], "link": payment["link"],
         "pix_copia_e_cola": payment["pix_copia_cola"],
-        "cartao": payment["cartao"], "status": invoice.status, "quitado": invoice.status == PAID,
+        "cartao": payment["cartao"], "status": hubsoft_status(invoice, today), "quitado": invoice.status == PAID,
         "empresa": company_shape(company),
         "cliente": {
             "id_cliente": customer.id, "codigo_cliente": customer.code, "nome_razaosocial": customer.name,
-            "nome_fantasia": None, "tipo_pessoa": _person(customer), "cpf_cnpj": format_document(customer.document),
-            "data_nascimento": None, "telefone_primario": customer.phone or None, "telefone_secundario": None,
-            "telefone_terciario": None, "email_principal": customer.email or None, "email_secundario": None,
+            "nome_fantasia": customer.trade_name or None, "tipo_pessoa": customer.person_type,
+            "cpf_cnpj": format_document(customer.document),
+            "data_nascimento": customer.birth_date.isoformat() if customer.birth_date else None,
+            "telefone_primario": customer.phone or None, "telefone_secundario": customer.phone2 or None,
+            "telefone_terciario": customer.phone3 or None, "email_principal": customer.email or None,
+            "email_secundario": customer.email2 or None,
             "data_cadastro": local(customer.created_at, zone).strftime(MOMENT), "ativo": True,
         },
         "servico": {
-            "numero_plano": None, "descricao": service.name,
+            "numero_plano": service.id, "descricao": service.name,
             "servico_status": SERVICE_STATUS_NAMES.get(service.status, service.status),
             "endereco_instalacao": _address(service.address, coordinates=False),
         },

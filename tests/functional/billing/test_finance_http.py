@@ -57,7 +57,7 @@ def test_payment_data_on_creation_and_later_returned_with_the_invoice(admin: Htt
     created = invoice(admin, **PAYMENT)
     assert (created["linha_digitavel"], created["codigo_barras"], created["pix_copia_cola"], created["link"],
             created["nosso_numero"], created["tipo_cobranca"], created["cartao"]) == \
-        (LINE_DIGITS, BARCODE, PIX, LINK, "00073101", "boleto_bancario", None)
+        (LINE, BARCODE, PIX, LINK, "00073101", "boleto_bancario", None)
     bare = invoice(admin, due="2027-01-10")
     assert (bare["linha_digitavel"], bare["tipo_cobranca"]) == (None, "carteira")
     changed = ok(admin.request("PUT", f"{INVOICES}/{bare['id_fatura']}/dados_pagamento",
@@ -87,7 +87,7 @@ def test_malformed_payment_data_is_refused_in_portuguese_and_nothing_changes(adm
     assert_refused(admin.request("PUT", f"{INVOICES}/{created['id_fatura']}/dados_pagamento", {"link": LINK}),
                    "está paga")
     listed = ok(admin.request("GET", f"{INVOICES}?id_cliente_servico=1"))["faturas"]
-    assert (listed[0]["linha_digitavel"], listed[0]["link"]) == (LINE_DIGITS, None)
+    assert (listed[0]["linha_digitavel"], listed[0]["link"]) == (LINE, None)
 
 
 def test_statement_in_hubsofts_shape_with_every_key(admin: Http) -> None:
@@ -106,8 +106,8 @@ def test_statement_in_hubsofts_shape_with_every_key(admin: Http) -> None:
     assert item["empresa"] == {"documento": "11.222.333/0001-81", "nome_razaosocial": "Rede Exemplo Telecom Ltda",
                                "nome_fantasia": "Rede Exemplo"}
     assert (item["cliente"]["codigo_cliente"], item["cliente"]["servico"]["id_cliente_servico"],
-            item["cliente"]["servico"]["endereco_instalacao"]["estado"]) == (1, 1, "São Paulo")
-    assert (item["pix_copia_cola"], item["linha_digitavel"]) == (PIX, LINE_DIGITS)
+            item["cliente"]["servico"]["endereco_instalacao"]["estado"]) == (1, 1, "SP")
+    assert (item["pix_copia_cola"], item["linha_digitavel"]) == (PIX, LINE)
 
 
 def ok_suscess(answer: Any) -> dict[str, Any]:
