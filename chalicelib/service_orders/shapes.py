@@ -28,14 +28,14 @@ Programmed and executed times are stored in the provider's local time
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
 from chalicelib.clock import local
 from chalicelib.customers.documents import format_document
 from chalicelib.customers.model import Address, Customer, Service
-from chalicelib.service_orders import catalogues
+from chalicelib.service_orders.catalogues import ORDER_TYPES, TICKET_TYPES, CatalogueSet
 from chalicelib.service_orders.history import TimelineItem
 from chalicelib.service_orders.model import Action, OrderMessage, ServiceOrder, Ticket
 from chalicelib.technicians.service import Technician
@@ -56,11 +56,12 @@ SERVICE_STATUS_DISPLAY = {"servico_habilitado": "Serviço Habilitado", "servico_
 
 @dataclass(frozen=True)
 class OrderContext:
-    """What an OS is shown with: its technicians, the provider's zone and, when
-    read, its live customer, service and ticket."""
+    """What an OS is shown with: its technicians, the provider's zone, the catalogues as the request read them
+    and, when read, its live customer, service and ticket."""
 
     technicians: Mapping[int, Technician]
     zone: tzinfo
+    names: CatalogueSet = field(kw_only=True)
     customer: Customer | None = None
     service: Service | None = None
     ticket: Ticket | None = None
@@ -81,14 +82,12 @@ def _fmt(moment: datetime | None, pattern: str) -> str | None:
     return moment.strftime(pattern) if moment is not None else None
 
 
-def type_description(type_id: int | None) -> str | None:
-    entry = catalogues.find(catalogues.ORDER_TYPES, type_id)
-    return entry.description if entry else None
+def type_description(names: CatalogueSet, type_id: int | None) -> str | None:
+    return names.description(ORDER_TYPES, type_id)
 
 
-def ticket_type_description(type_id: int | None) -> str | None:
-    entry = catalogues.find(catalogues.TICKET_TYPES, type_id)
-    return entry.description if entry else None
+def ticket_type_description(names: CatalogueSet, type_id: int | None) -> str | None:
+    return names.description(TICKET_TYPES, type_id)
 
 
 def _technicians(order: ServiceOrder, ctx: OrderContext) -> list[dict[str, Any]]:
@@ -109,7 +108,7 @@ def client_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
         "id_ordem_servico": order.id,
         "numero_ordem_servico": str(order.number),
         "id_tipo_ordem_servico": order.type_id,
-        "tipo": type_description(order.type_id),
+        "tipo": type_description(ctx.names, order.type_id),
         "status": order.status,
         "status_fechamento": closing.status if closing else None,
         "prioridade": order.priority,
@@ -129,7 +128,7 @@ def client_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
         "atendimento": {
             "id_atendimento": ticket.id,
             "protocolo": ticket.protocol,
-            "tipo_atendimento": ticket_type_description(ticket.type_id),
+            "tipo_atendimento": ticket_type_description(ctx.names, ticket.type_id),
             "usuario_abertura": ticket.opened_by or None,
         } if ticket else None,
         "cliente": {
@@ -159,7 +158,7 @@ def schedule_shape(order: ServiceOrder, ctx: OrderContext, *, seconds: bool = Tr
         "numero": str(order.number),
         "id_atendimento": order.ticket_id,
         "id_tipo_ordem_servico": order.type_id,
-        "tipo_ordem_servico": type_description(order.type_id),
+        "tipo_ordem_servico": type_description(ctx.names, order.type_id),
         "status": STATUS_DISPLAY.get(order.status, order.status),
         "prioridade": order.priority,
         "data_cadastro": _fmt(local(order.created_at, ctx.zone), ISO),
@@ -167,7 +166,7 @@ def schedule_shape(order: ServiceOrder, ctx: OrderContext, *, seconds: bool = Tr
         "data_termino_programado": _fmt(interval.end if interval else None, pattern),
         "data_inicio_executado": _fmt(order.closing.executed.start if order.closing else None, ISO),
         "data_termino_executado": _fmt(order.closing.executed.end if order.closing else None, ISO),
-        "tipo": type_description(order.type_id),
+        "tipo": type_description(ctx.names, order.type_id),
         "descricao_abertura": order.opening_description,
         "descricao_servico": order.description,
         "descricao_fechamento": order.closing.description if order.closing else None,
@@ -213,7 +212,7 @@ def opened_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
         "id_atendimento": order.ticket_id,
         "id_tipo_ordem_servico": order.type_id,
         "tipo_ordem_servico": {"id_tipo_ordem_servico": order.type_id,
-                               "descricao": type_description(order.type_id)},
+                               "descricao": type_description(ctx.names, order.type_id)},
         "numero_ordem_servico": str(order.number),
         "descricao_abertura": order.opening_description,
         "descricao_servico": order.description,
@@ -238,14 +237,14 @@ def opened_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
     }
 
 
-def ticket_shape(ticket: Ticket, zone: tzinfo, orders: list[dict[str, Any]]) -> dict[str, Any]:
+def ticket_shape(ticket: Ticket, zone: tzinfo, orders: list[dict[str, Any]], *, names: CatalogueSet) -> dict[str, Any]:
     return {
         "id_atendimento": ticket.id,
         "protocolo": ticket.protocol,
         "id_cliente_servico": ticket.customer_service_id,
         "id_cliente": ticket.customer_id,
         "id_tipo_atendimento": ticket.type_id,
-        "tipo_atendimento": ticket_type_description(ticket.type_id),
+        "tipo_atendimento": ticket_type_description(names, ticket.type_id),
         "descricao": ticket.description,
         "nome": ticket.name,
         "telefone": ticket.phone,
