@@ -193,13 +193,15 @@ class Catalogues:
                         opens_orders=entry.opens_orders if kind is Kind.TICKET_TYPES else True)
         if not 1 <= entry.id <= MAX_ID:
             raise ValidationError([f"O ID deve ser um número inteiro entre 1 e {MAX_ID}."])
-        self._store.seed(kind, DEFAULTS[kind])
-        if not self._store.add(kind, entry):
-            taken = self.load().find(kind, entry.id)
-            text = f" ({taken.description}{'' if taken.active else ', inativo'})" if taken else ""
-            raise BusinessRuleError(f"Já existe {kind.label.lower()} de ID {entry.id}{text}.",
-                                    ["Escolha outro ID ou altere o existente (PUT)."])
-        return entry
+        # The read only spares a refusal its writes (the seed); the store's condition is what refuses a taken id.
+        if self.load().find(kind, entry.id) is None:
+            self._store.seed(kind, DEFAULTS[kind])
+            if self._store.add(kind, entry):
+                return entry
+        taken = self.load().find(kind, entry.id)
+        text = f" ({taken.description}{'' if taken.active else ', inativo'})" if taken else ""
+        raise BusinessRuleError(f"Já existe {kind.label.lower()} de ID {entry.id}{text}.",
+                                ["Escolha outro ID ou altere o existente (PUT)."])
 
     def change(self, kind: Kind, entry_id: int, change: EntryChange) -> CatalogueEntry:
         """Change the fields sent; concurrent changes of different fields both hold."""
@@ -210,10 +212,13 @@ class Catalogues:
             raise ValidationError(["O campo abre_os só existe nos tipos de atendimento."])
         if change.description is not None:
             change = replace(change, description=_description(change.description))
+        missing = NotFoundError(f"{kind.label} de ID {entry_id} não encontrado.")
+        if self.load().find(kind, entry_id) is None:  # spares the refusal the seed; entries are never removed
+            raise missing
         self._store.seed(kind, DEFAULTS[kind])
         changed = self._store.change(kind, entry_id, change)
         if changed is None:
-            raise NotFoundError(f"{kind.label} de ID {entry_id} não encontrado.")
+            raise missing
         return changed
 
     def deactivate(self, kind: Kind, entry_id: int) -> CatalogueEntry:
