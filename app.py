@@ -24,10 +24,13 @@ from chalicelib.customers import api as customers_api
 from chalicelib.notify import api as notify_api
 from chalicelib.queues import CHARGES, NOTIFICATIONS, QUEUE_BATCH, queue_name
 from chalicelib.service_orders import api as orders_api
+from chalicelib.service_orders import catalogue_api
 from chalicelib.service_orders import listing_api as order_listing_api
 from chalicelib.technicians import api as technicians_api
 from chalicelib.web import console, service_api
 from chalicelib.web.endpoint import Api
+from chalicelib.web.routes import BASE
+from chalicelib.web.unavailable import UNAVAILABLE
 
 app = Chalice(app_name="isp-backend")
 # Every function's log lines carry its Lambda request id (registered first: outermost).
@@ -42,12 +45,15 @@ api.include(
     availability_api.routes,
     orders_api.routes,
     order_listing_api.routes,
+    catalogue_api.routes,
     cards_api.routes,
     invoices_api.routes,
     trust_api.routes,
     finance_api.routes,
     notify_api.routes,
 )
+# HubSoft's routes we do not serve (stock, network, contracts...): the envelope says so, for any method.
+api.unavailable(BASE, UNAVAILABLE)
 
 
 # -------------------------------------------------------- operators' console

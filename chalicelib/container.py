@@ -37,6 +37,7 @@ from chalicelib.notify.templates import EVENTS
 from chalicelib.observability import LoggedMetrics, PowertoolsMetrics, configure_json_logging
 from chalicelib.ports import PublishedMetrics, QueuePublisher, Sequences
 from chalicelib.queues import CHARGES, NOTIFICATIONS, Handler, SqsPublisher
+from chalicelib.service_orders.catalogues import Catalogues
 from chalicelib.service_orders.events import UNSCHEDULED
 from chalicelib.service_orders.listing import OrderListing
 from chalicelib.service_orders.service import ServiceOrderService
@@ -57,6 +58,7 @@ class Container:
     agendas: AgendaService
     service_orders: ServiceOrderService
     order_listing: OrderListing
+    catalogues: Catalogues  # the OS API's catalogues (issue 18)
     gateway_settings: GatewaySettingsService
     cards: CardService
     invoices: InvoiceService
@@ -95,6 +97,7 @@ def build_container(
     from chalicelib.storage.billing import DynamoBillingStore
     from chalicelib.storage.binding import bind_tables
     from chalicelib.storage.cards import DynamoGatewayConfigStore, DynamoWalletStore
+    from chalicelib.storage.catalogues import DynamoCatalogueStore
     from chalicelib.storage.customers import DynamoCustomerStore
     from chalicelib.storage.identity import DynamoIdentityStore, DynamoTechnicianStore
     from chalicelib.storage.notifications import DynamoNotificationStore
@@ -118,8 +121,9 @@ def build_container(
     sealer = KmsEnvelopeSealer(lambda: _client("kms", settings, boto3_session_factory), key_alias(CARDS_KEY))
     gateway_settings = GatewaySettingsService(DynamoGatewayConfigStore(), sealer, clock,
                                               adapters(dict(settings.gateway_urls), settings.gateway_read_timeout))
+    catalogues = Catalogues(DynamoCatalogueStore())
     orders = ServiceOrderService(order_store, customers, agendas, sequences, clock, zone=settings.zone,
-                                 technicians=technicians)
+                                 technicians=technicians, catalogues=catalogues)
     cards = CardService(DynamoWalletStore(), customers, gateway_settings, sealer, sequences, clock, settings.zone)
     billing = DynamoBillingStore(settings.zone)
     invoices = InvoiceService(billing, customers, sequences, clock, profiles, settings.zone)
@@ -147,6 +151,7 @@ def build_container(
         agendas=agendas,
         service_orders=orders,
         order_listing=OrderListing(order_store, settings.zone),
+        catalogues=catalogues,
         gateway_settings=gateway_settings,
         cards=cards,
         invoices=invoices,

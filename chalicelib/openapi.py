@@ -21,8 +21,10 @@ from chalicelib.input_rules import MAX_DATE, MIN_DATE
 from chalicelib.web.endpoint import AUTHENTICATED, NO_PERMISSION_MSG, PUBLIC, Api
 from chalicelib.web.inputs import CARD_NUMBER_FIELD, SECRET_QUERY_FIELDS
 from chalicelib.web.paging import MAX_PER_PAGE
-from chalicelib.web.routes import RouteInfo
+from chalicelib.web.routes import BASE, RouteInfo
 from chalicelib.web.schema import Input, Schema, envelope, object_of, ref
+from chalicelib.web.unavailable import ANY_METHOD, Unavailable
+from chalicelib.web.unavailable import answer as unavailable_answer
 
 OPENAPI_VERSION = "3.1.0"
 API_VERSION = "1.0.0"
@@ -77,7 +79,9 @@ DESCRIPTION = f"""API de integração do provedor, compatível com a API de inte
 * **Envelope:** sucesso `{{"status": "success", "msg": ..., <chave>: ...}}`. Erros de validação e de
   regra de negócio respondem **HTTP 200** com `{{"status": "error", "msg": ..., "errors": [...]}}` e não
   alteram nada: leia `status`, não o código HTTP. Token ausente/inválido: 401. Sem permissão: 403
-  com `msg` "{NO_PERMISSION_MSG}". Rota inexistente: 404.
+  com `msg` "{NO_PERMISSION_MSG}". Rotas do HubSoft que esta instalação não atende (`x-rotas-indisponiveis`):
+  HTTP 200 com `status` `error` e `msg` "Rota ... não disponível nesta instalação.", em qualquer método.
+  Outra rota inexistente sob `/api/v1/integracao/`: 404 com o mesmo envelope.
 * **Entrada:** os campos são lidos da query string, do corpo JSON e do corpo de formulário
   (`application/x-www-form-urlencoded` ou `multipart/form-data`), mesclados (o corpo prevalece).
   IDs podem vir como texto; números só com os dígitos ASCII 0-9. Valores em reais com até duas casas
@@ -95,12 +99,14 @@ DESCRIPTION = f"""API de integração do provedor, compatível com a API de inte
 # ------------------------------------------------------------------ builder
 def document_of(api: Api) -> dict[str, Any]:
     """The document of everything ``api`` registered."""
-    return document(api.routes, api.schemas, api.tags)
+    return document(api.routes, api.schemas, api.tags, api.unavailable_routes)
 
 
 def document(routes: Sequence[RouteInfo], schemas: Mapping[str, Schema] | None = None,
-             tags: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of ``routes``, with the component ``schemas`` and ``tags`` their contexts own."""
+             tags: Mapping[str, str] | None = None,
+             unavailable: Mapping[str, Unavailable] | None = None) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``routes``, with the component ``schemas`` and ``tags`` their contexts own.
+    HubSoft's routes not served here (``unavailable``) are no operations: listed apart, with why."""
     paths: dict[str, Any] = {}
     for route in routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
@@ -124,6 +130,9 @@ def document(routes: Sequence[RouteInfo], schemas: Mapping[str, Schema] | None =
         ],
         "tags": [{"name": name, "description": text} for name, text in all_tags.items() if name in used_tags],
         "paths": paths,
+        "x-rotas-indisponiveis": [{"caminho": path, "metodos": list(ANY_METHOD), "motivo": entry.why,
+                                   "resposta": unavailable_answer("GET", path.removeprefix(BASE), entry.why)}
+                                  for path, entry in (unavailable or {}).items()],
         "components": {
             "schemas": {**ENVELOPE_SCHEMAS, **(schemas or {})},
             "securitySchemes": {

@@ -22,6 +22,7 @@ from chalicelib.ports import CHARGES_ERRORED, MESSAGES_FAILED
 from chalicelib.queues import LOGICAL_QUEUES, MAX_RECEIVE_COUNT, dead_letter_queue_name, queue_name
 from chalicelib.storage.binding import TableDefinition, table_definitions
 from chalicelib.web.security_headers import SECURITY_HEADERS
+from chalicelib.web.unavailable import UNKNOWN_ROUTE_MSG
 
 LAMBDA_TIMEOUT_SECONDS = 60
 
@@ -489,8 +490,9 @@ def gateway_responses() -> dict[str, Any]:
         return json.dumps({"status": "error", "msg": msg, "errors": []}, ensure_ascii=False)
 
     return {
-        # Unknown routes are 403 "Missing Authentication Token"; the contract says 404 in the envelope.
-        "MISSING_AUTHENTICATION_TOKEN": response(envelope("Rota não encontrada."), "404"),
+        # Unknown routes are 403 "Missing Authentication Token"; the contract says 404 in the envelope (the
+        # local gateway's message names the route too: chalicelib.web.unavailable).
+        "MISSING_AUTHENTICATION_TOKEN": response(envelope(UNKNOWN_ROUTE_MSG), "404"),
         "THROTTLED": response(envelope("Muitas requisições: tente de novo em alguns segundos."), "429"),
         # The rest (a body over 10 MiB, the function throttled or timing out...) keep their status and
         # API Gateway's message, which is already a JSON string.

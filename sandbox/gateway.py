@@ -1,8 +1,10 @@
 """The Chalice app over HTTP on loopback, as API Gateway would front it.
 
 Built on ``chalice.local`` with five differences: an unknown route is a 404
-in the envelope (API Gateway's 403 "Missing Authentication Token" is mapped to
-the same 404 in the cloud template), bodies over 10 MiB are refused unread
+in the envelope, saying under the API's prefix that the route is not served
+here (``chalicelib.web.unavailable``; API Gateway's 403 "Missing
+Authentication Token" is mapped to a 404 in the same envelope in the cloud
+template), bodies over 10 MiB are refused unread
 (API Gateway's limit), the answers it makes itself carry the security headers
 (as the cloud template's gateway responses do), the event's
 ``requestContext.identity.sourceIp`` is the socket's peer (as API Gateway sets
@@ -29,7 +31,9 @@ from chalice.local import (
     LocalGatewayException,
 )
 
+from chalicelib.web.routes import BASE
 from chalicelib.web.security_headers import SECURITY_HEADERS, with_security_headers
+from chalicelib.web.unavailable import message
 
 logger = logging.getLogger(__name__)
 _QUERY_STRING = re.compile(r"\?[^\s\"]*")
@@ -44,8 +48,10 @@ def _envelope(msg: str) -> bytes:
 class RouteNotFound(LocalGatewayException):
     CODE = 404
 
-    def __init__(self) -> None:
-        super().__init__({"Content-Type": "application/json; charset=utf-8"}, _envelope("Rota não encontrada."))
+    def __init__(self, method: str, path: str) -> None:
+        route = path.partition("?")[0]
+        msg = message(method, route.removeprefix(BASE)) if route.startswith(BASE + "/") else "Rota não encontrada."
+        super().__init__({"Content-Type": "application/json; charset=utf-8"}, _envelope(msg))
 
 
 class SandboxGateway(LocalGateway):
@@ -68,7 +74,7 @@ class SandboxGateway(LocalGateway):
         try:
             event = super()._generate_lambda_event(method, path, headers, body)
         except ValueError as exc:
-            raise RouteNotFound() from exc
+            raise RouteNotFound(method, path) from exc
         # API Gateway's sourceIp is the TCP peer; chalice.local writes a constant 127.0.0.1.
         event["requestContext"]["identity"]["sourceIp"] = self._peer
         return event

@@ -36,6 +36,7 @@ from chalicelib.notify.channels import Account, AccountStatus, ChannelConfig, De
 from chalicelib.notify.service import FAILED, RETRYING, SENDING, OutgoingMessage, Template
 from chalicelib.queues import Message
 from chalicelib.sealing import Sealed
+from chalicelib.service_orders.catalogues import CatalogueEntry, EntryChange, Kind
 from chalicelib.service_orders.model import HistoryEntry, OrderMessage, ServiceOrder, Ticket
 from chalicelib.service_orders.service import OrderChangedError, TicketExistsError
 from chalicelib.storage.dated import MOMENT, moment_key
@@ -215,6 +216,40 @@ class InMemoryIdentityStore:
         for key in keys:
             del self.throttles[key]
         return sum(1 for _, sk in keys if sk.startswith("ADDR#"))
+
+
+class InMemoryCatalogueStore:
+    """Catalogues as stored whole by kind (absent: never seeded); ids unique per catalogue."""
+
+    def __init__(self) -> None:
+        self.catalogues: dict[Kind, dict[int, CatalogueEntry]] = {}
+        self.reads = 0
+
+    def load(self) -> dict[Kind, tuple[CatalogueEntry, ...]]:
+        self.reads += 1
+        return {kind: tuple(entries.values()) for kind, entries in self.catalogues.items()}
+
+    def seed(self, kind: Kind, entries: tuple[CatalogueEntry, ...]) -> None:
+        self.catalogues.setdefault(kind, {e.id: e for e in entries})
+
+    def add(self, kind: Kind, entry: CatalogueEntry) -> bool:
+        entries = self.catalogues[kind]
+        if entry.id in entries:
+            return False
+        entries[entry.id] = entry
+        return True
+
+    def change(self, kind: Kind, entry_id: int, change: EntryChange) -> CatalogueEntry | None:
+        entries = self.catalogues.get(kind, {})
+        if entry_id not in entries:
+            return None
+        current = entries[entry_id]
+        entries[entry_id] = replace(
+            current,
+            description=current.description if change.description is None else change.description,
+            active=current.active if change.active is None else change.active,
+            opens_orders=current.opens_orders if change.opens_orders is None else change.opens_orders)
+        return entries[entry_id]
 
 
 class InMemoryTechnicianStore:

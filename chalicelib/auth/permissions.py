@@ -21,6 +21,7 @@ class Permission(StrEnum):
     CONSULTAR_ORDEM_SERVICO = "Consultar ordem de serviço"
     AGENDAR_ORDEM_SERVICO = "Agendar ordem de serviço"
     FECHAR_ORDEM_SERVICO = "Fechar ordem de serviço"
+    CONFIGURAR_CATALOGOS_OS = "Configurar catálogos de OS"
     GERENCIAR_CARTOES = "Gerenciar cartões"
     CONSULTAR_FATURAS = "Consultar faturas"
     GERENCIAR_FATURAS = "Gerenciar faturas"

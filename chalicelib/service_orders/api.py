@@ -28,7 +28,17 @@ from chalicelib.agenda.model import Interval
 from chalicelib.auth.permissions import Permission
 from chalicelib.customers.model import fold, normalize_phone
 from chalicelib.errors import NotFoundError, ValidationError
-from chalicelib.service_orders import catalogues, shapes
+from chalicelib.service_orders import shapes
+from chalicelib.service_orders.catalogues import (
+    CLOSING_REASONS,
+    DEFAULT_ORDER_TYPE,
+    DEFAULT_TICKET_TYPE,
+    ORDER_TYPES,
+    TICKET_TYPES,
+    UNSCHEDULE_REASONS,
+    CatalogueSet,
+    Kind,
+)
 from chalicelib.service_orders.model import (
     AWAITING,
     CLOSING_STATUSES,
@@ -104,7 +114,8 @@ ORDER_ID = Id("id_ordem_servico", required=True)
 ORDER_IN_PATH = PathId("id_ordem_servico", "ID da ordem de serviço (`id_ordem_servico`).")
 
 # The OS of ``abrir_os`` and of ``atendimento``'s ``parametros_ordem_servico``.
-ORDER_TYPE = Id("id_tipo_ordem_servico", "Padrão: 1, \"ABERTURA VIA API\" (GET configuracao/tipo_ordem_servico).")
+ORDER_TYPE = Id("id_tipo_ordem_servico", "Um tipo ativo de GET configuracao/tipo_ordem_servico (IDs do provedor); "
+                                        "padrão: 1, \"ABERTURA VIA API\".")
 ORDER_STATUS = Choice("status", "`pendente` exige agenda e horário.", options=(AWAITING, PENDING), default=AWAITING,
                       extra={"default": AWAITING})
 PRIORITY = Choice("prioridade", options=PRIORITIES, default="normal", extra={"default": "normal"})
@@ -127,7 +138,9 @@ ORDER_FIELDS = (ORDER_TYPE, ORDER_STATUS, PRIORITY, SERVICE_DESCRIPTION, AGENDA,
 
 # atendimento
 CUSTOMER_SERVICE = Id("id_cliente_servico", required=True)
-TICKET_TYPE = Id("id_tipo_atendimento", "Padrão: 1, \"SAC\". O tipo 4 (FINANCEIRO) não abre OS.")
+TICKET_TYPE = Id("id_tipo_atendimento", "Um tipo ativo de GET configuracao/tipo_atendimento (IDs do provedor); "
+                                       "padrão: 1, \"SAC\". Um tipo com `abre_os` falso (o 4, FINANCEIRO, de fábrica) "
+                                       "não abre OS.")
 TICKET_DESCRIPTION = Text("descricao", "Descrição do atendimento (vira a descrição de abertura da OS).",
                           required=True, max_len=MAX_TEXT)
 REQUESTER_NAME = Text("nome", "Nome de quem pediu.", required=True, max_len=150)
@@ -152,7 +165,8 @@ NEW_TECHNICIAN = Id("id_usuario_novo", "Técnico que entra (junto com id_usuario
 NEW_AGENDA = Id("id_agenda_ordem_servico", "Nossa extensão: muda também a agenda.")
 
 # remove_agendamento
-UNSCHEDULE_REASON = Id("id_motivo_remocao_agendamento", "Um dos motivos de GET ordem_servico/create.", required=True)
+UNSCHEDULE_REASON = Id("id_motivo_remocao_agendamento", "Um dos motivos ativos de GET ordem_servico/create.",
+                       required=True)
 UNSCHEDULE_NOTE = Text("observacao", "Pelo menos 10 caracteres.", required=True, min_len=MIN_NOTE, max_len=MAX_TEXT)
 
 # fechar
@@ -162,7 +176,7 @@ EXECUTED_END_DAY = Day("data_termino_executado", required=True)
 EXECUTED_END_TIME = ClockTime("hora_termino_executado", _LOCAL_TIME, required=True)
 CLOSING_STATUS = Choice("status_fechamento", options=CLOSING_STATUSES, required=True)
 CLOSING_DESCRIPTION = Text("descricao_fechamento", "Relato do fechamento.", max_len=MAX_TEXT)
-CLOSING_REASON_ID = Id("id", "Um dos motivos de GET ordem_servico/create.")
+CLOSING_REASON_ID = Id("id", "Um dos motivos ativos de GET ordem_servico/create.")
 CLOSING_REASON_ALIAS = Id("id_motivo_fechamento", "Sinônimo de `id`.")
 CLOSING_REASON = Obj("motivo_fechamento", of=(CLOSING_REASON_ID, CLOSING_REASON_ALIAS))
 EXECUTED_BY = Raw("tecnicos", spec={**_TECHNICIANS, "description": "Quem executou; padrão: os técnicos da OS."})
@@ -207,18 +221,18 @@ _ORDER_ANSWER = ("ordem_servico", ref("OrdemServicoAgenda"))
 def open_ticket(request: ApiRequest) -> Payload:
     """``POST atendimento``: the ticket and, with ``abrir_os``, its OS in the same transaction."""
     fields = request.fields()
+    names = request.container.catalogues.load()
     service_id = CUSTOMER_SERVICE.read(fields)
-    type_id = _catalogue_id(fields, TICKET_TYPE, catalogues.TICKET_TYPES, catalogues.DEFAULT_TICKET_TYPE,
-                            "Tipo de atendimento")
+    type_id = _catalogue_id(fields, TICKET_TYPE, names, TICKET_TYPES, DEFAULT_TICKET_TYPE)
     description = TICKET_DESCRIPTION.read(fields)
     name = REQUESTER_NAME.read(fields)
     phone = _phone(fields, REQUESTER_PHONE)
     email = REQUESTER_EMAIL.read(fields)
     opens_order = OPENS_ORDER.read(fields)
     order_fields = ORDER_PARAMETERS.read(fields) if opens_order else None
-    draft = _order_draft(request, order_fields) if order_fields is not None else None
+    draft = _order_draft(request, order_fields, names) if order_fields is not None else None
     fields.check()
-    _check_ticket_type(type_id, opens_order)
+    _check_ticket_type(names, type_id, opens_order)
     orders = request.container.service_orders
     ticket = orders.new_ticket(NewTicket(
         customer_service_id=service_id, type_id=type_id, description=description, name=name, phone=phone,
@@ -226,11 +240,11 @@ def open_ticket(request: ApiRequest) -> Payload:
     rendered = []
     if draft is not None:
         order = orders.open(draft.build(ticket), ticket=ticket)
-        rendered.append(shapes.client_shape(order, _context(request, order, ticket)))
+        rendered.append(shapes.client_shape(order, _context(request, order, ticket, names)))
     else:
         orders.open_ticket(ticket)
     return success(f"Atendimento aberto com sucesso. Anote o protocolo: {ticket.protocol}",
-                   atendimento=shapes.ticket_shape(ticket, request.container.settings.zone, rendered))
+                   atendimento=shapes.ticket_shape(ticket, request.container.settings.zone, rendered, names=names))
 
 
 @routes.post("/ordem_servico/abrir_os", Permission.ABRIR_ORDEM_SERVICO, summary="Abrir OS a partir de um atendimento",
@@ -243,14 +257,15 @@ def open_ticket(request: ApiRequest) -> Payload:
 def open_order(request: ApiRequest) -> Payload:
     """``POST ordem_servico/abrir_os`` (``id_atendimento`` usually in the query string)."""
     fields = request.fields()
+    names = request.container.catalogues.load()
     ticket_id = TICKET_ID.read(fields)
-    draft = _order_draft(request, fields)
+    draft = _order_draft(request, fields, names)
     fields.check()
     ticket = request.container.service_orders.ticket(ticket_id)
-    _check_ticket_type(ticket.type_id, True)
+    _check_ticket_type(names, ticket.type_id, True)
     order = request.container.service_orders.open(draft.build(ticket))
     return success("Ordem de Serviço adicionada com sucesso",
-                   ordem_servico=shapes.opened_shape(order, _context(request, order)))
+                   ordem_servico=shapes.opened_shape(order, _context(request, order, names=names)))
 
 
 @routes.post("/ordem_servico/agendar", Permission.AGENDAR_ORDEM_SERVICO, summary="Confirmar o agendamento da OS",
@@ -299,10 +314,10 @@ def unschedule(request: ApiRequest) -> Payload:
     """``POST ordem_servico/remove_agendamento``: back to aguardando_agendamento, places released."""
     fields = request.fields()
     order_id, reason_id, note = read(fields, ORDER_ID, UNSCHEDULE_REASON, UNSCHEDULE_NOTE)
-    if fields.has(UNSCHEDULE_REASON.name) and reason_id and \
-            catalogues.find(catalogues.UNSCHEDULE_REASONS, reason_id) is None:
-        fields.error(f"Motivo de remoção de agendamento de ID {reason_id} não encontrado "
-                     "(consulte GET ordem_servico/create).")
+    refusal = request.container.catalogues.load().usable(UNSCHEDULE_REASONS, reason_id) \
+        if fields.has(UNSCHEDULE_REASON.name) and reason_id else None
+    if refusal:
+        fields.error(refusal)
     fields.check()
     visible_order(request, order_id)
     order = request.container.service_orders.unschedule(order_id, reason_id, note, by=request.user.username)
@@ -327,7 +342,7 @@ def close(request: ApiRequest) -> Payload:
     executed = _interval(fields, EXECUTED_START_DAY, EXECUTED_START_TIME, EXECUTED_END_DAY, EXECUTED_END_TIME)
     status = CLOSING_STATUS.read(fields)
     description = CLOSING_DESCRIPTION.read(fields)
-    reason_id = _closing_reason(fields)
+    reason_id = _closing_reason(fields, request.container.catalogues.load())
     technicians = _technician_ids(request, fields, EXECUTED_BY, TECHNICIAN_IDS)
     generates_cost, billing_type, payment_method = read(fields, GENERATES_COST, BILLING_TYPE, PAYMENT_METHOD)
     if executed is not None and executed.end <= executed.start:
@@ -432,30 +447,21 @@ def edit(request: ApiRequest) -> Payload:
 
 
 @routes.get("/ordem_servico/create", Permission.CONSULTAR_ORDEM_SERVICO, summary="Catálogos de motivos da OS",
-            description="Motivos de remoção de agendamento (`remove_agendamento`) e de fechamento (`fechar`).",
+            description="Os motivos ativos de remoção de agendamento (`remove_agendamento`) e de fechamento "
+                        "(`fechar`), com os IDs do provedor (cadastro: `configuracao/motivo_remocao_agendamento` e "
+                        "`configuracao/motivo_fechamento_os`).",
             result=("motivos_remocao_agendamento", {"type": "array", "items": object_of(optional={
                 "id_motivo_remocao_agendamento": {"type": "integer"}, "descricao": {"type": "string"}})}))
 def order_catalogues(request: ApiRequest) -> Payload:
     """``GET ordem_servico/create``: the ids ``remove_agendamento`` and ``fechar`` accept."""
+    names = request.container.catalogues.load()
     return success(
         "Dados consultados com sucesso.",
         motivos_remocao_agendamento=[{"id_motivo_remocao_agendamento": e.id, "descricao": e.description}
-                                     for e in catalogues.UNSCHEDULE_REASONS],
+                                     for e in names.entries(UNSCHEDULE_REASONS, include_inactive=False)],
         motivos_fechamento=[{"id_motivo_fechamento": e.id, "descricao": e.description}
-                            for e in catalogues.CLOSING_REASONS],
+                            for e in names.entries(CLOSING_REASONS, include_inactive=False)],
     )
-
-
-@routes.get("/configuracao/tipo_ordem_servico", Permission.CONSULTAR_ORDEM_SERVICO,
-            summary="Listar tipos de ordem de serviço",
-            result=("tipo_ordem_servicos", {"type": "array", "items": object_of(optional={
-                "id_tipo_ordem_servico": {"type": "integer"}, "descricao": {"type": "string"},
-                "destino": {"const": "cliente_servico"}})}))
-def order_types(request: ApiRequest) -> Payload:
-    """``GET configuracao/tipo_ordem_servico``."""
-    return success("Dados consultados com sucesso.", tipo_ordem_servicos=[
-        {"id_tipo_ordem_servico": e.id, "descricao": e.description, "destino": "cliente_servico"}
-        for e in catalogues.ORDER_TYPES])
 
 
 # ---------------------------------------------------------------- reading
@@ -470,10 +476,9 @@ class _OrderDraft:
                                opening_description=ticket.description, **self.values)
 
 
-def _order_draft(request: ApiRequest, fields: Fields) -> _OrderDraft:
+def _order_draft(request: ApiRequest, fields: Fields, names: CatalogueSet) -> _OrderDraft:
     """The OS fields of ``abrir_os`` and ``parametros_ordem_servico``, with HubSoft's defaults."""
-    type_id = _catalogue_id(fields, ORDER_TYPE, catalogues.ORDER_TYPES, catalogues.DEFAULT_ORDER_TYPE,
-                            "Tipo de ordem de serviço")
+    type_id = _catalogue_id(fields, ORDER_TYPE, names, ORDER_TYPES, DEFAULT_ORDER_TYPE)
     status = ORDER_STATUS.read(fields)
     priority = PRIORITY.read(fields)
     description = SERVICE_DESCRIPTION.read(fields) or DEFAULT_SERVICE_DESCRIPTION
@@ -604,31 +609,30 @@ def _phone(fields: Fields, field: Text) -> str:
     return phone
 
 
-def _catalogue_id(fields: Fields, field: Id, entries: tuple[catalogues.CatalogueEntry, ...], default: int,
-                  what: str) -> int:
-    if not fields.has(field.name):
-        return default
-    before = len(fields.errors)
-    value = field.read(fields)
-    if len(fields.errors) == before and catalogues.find(entries, value) is None:
-        fields.error(f"{what} de ID {value} não encontrado.")
+def _catalogue_id(fields: Fields, field: Id, names: CatalogueSet, kind: Kind, default: int) -> int:
+    """The id sent (else ``default``), which must be an active entry of the catalogue."""
+    value = field.read(fields) if fields.has(field.name) else default
+    refusal = names.usable(kind, value) if value else None
+    if refusal:
+        fields.error(refusal)
     return value
 
 
-def _closing_reason(fields: Fields) -> int | None:
+def _closing_reason(fields: Fields, names: CatalogueSet) -> int | None:
     reason = CLOSING_REASON.read(fields)
     sent = next((f for f in (CLOSING_REASON_ID, CLOSING_REASON_ALIAS) if reason.has(f.name)), None)
     if sent is None:
         return None
     before = len(fields.errors)
     reason_id = sent.read(reason)
-    if len(fields.errors) == before and catalogues.find(catalogues.CLOSING_REASONS, reason_id) is None:
-        fields.error(f"Motivo de fechamento de ID {reason_id} não encontrado (consulte GET ordem_servico/create).")
+    refusal = names.usable(CLOSING_REASONS, reason_id) if len(fields.errors) == before else None
+    if refusal:
+        fields.error(refusal)
     return reason_id
 
 
-def _check_ticket_type(type_id: int, opens_order: bool) -> None:
-    entry = catalogues.find(catalogues.TICKET_TYPES, type_id)
+def _check_ticket_type(names: CatalogueSet, type_id: int, opens_order: bool) -> None:
+    entry = names.find(TICKET_TYPES, type_id)
     if opens_order and entry is not None and not entry.opens_orders:
         raise ValidationError([f"O tipo de atendimento {entry.description} não permite abrir ordem de serviço."])
 
@@ -656,7 +660,8 @@ def _swap(request: ApiRequest, order: ServiceOrder, old: int, new: int) -> tuple
     return tuple(dict.fromkeys(new if t == old else t for t in order.technician_ids))
 
 
-def _context(request: ApiRequest, order: ServiceOrder, ticket: Ticket | None = None) -> shapes.OrderContext:
+def _context(request: ApiRequest, order: ServiceOrder, ticket: Ticket | None = None,
+             names: CatalogueSet | None = None) -> shapes.OrderContext:
     container = request.container
     if ticket is None and order.ticket_id is not None:
         ticket = container.service_orders.ticket(order.ticket_id)
@@ -665,6 +670,7 @@ def _context(request: ApiRequest, order: ServiceOrder, ticket: Ticket | None = N
         service=container.customers.service(order.customer_service_id),
         technicians=container.technicians.get_many(order.technician_ids),
         zone=container.settings.zone, ticket=ticket,
+        names=names if names is not None else container.catalogues.load(),
     )
 
 

@@ -18,9 +18,10 @@ from chalicelib.auth.permissions import Permission
 from chalicelib.customers.model import Customer, name_tokens
 from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.input_rules import is_digits
-from chalicelib.service_orders import catalogues, shapes
+from chalicelib.service_orders import shapes
 from chalicelib.service_orders.api import routes as order_routes
 from chalicelib.service_orders.api import visible_order
+from chalicelib.service_orders.catalogues import CLOSING_REASONS, CatalogueSet
 from chalicelib.service_orders.listing import (
     CREATED,
     DATE_KINDS,
@@ -260,10 +261,11 @@ def customer_orders(request: ApiRequest) -> Payload:
     technicians = request.container.technicians.get_many(t for o in found for t in o.technician_ids)
     services = {s.id: s for s in customer.services}
     zone = request.container.settings.zone
+    names = request.container.catalogues.load()
     return success(FOUND, ordens_servico=[
         shapes.client_shape(o, shapes.OrderContext(
             technicians=technicians, zone=zone, customer=customer, service=services[o.customer_service_id],
-            ticket=tickets.get(o.ticket_id) if o.ticket_id is not None else None))
+            ticket=tickets.get(o.ticket_id) if o.ticket_id is not None else None, names=names))
         for o in found if o.customer_service_id in services])
 
 
@@ -301,12 +303,13 @@ def calendar(request: ApiRequest) -> Payload:
                              technician_view=request.user.only_technician)
         found = container.order_listing.find(wanted) if lanes else []
     editable = request.user.can(Permission.AGENDAR_ORDEM_SERVICO)
+    names = container.catalogues.load()
     return success(FOUND, recursos=resources, eventos=[
-        _event(o, view, {r["id"] for r in resources}, editable) for o in found if o.interval is not None])
+        _event(o, view, {r["id"] for r in resources}, editable, names) for o in found if o.interval is not None])
 
 
 # ---------------------------------------------------------------- helpers
-def _event(order: ServiceOrder, view: str, lanes: set[Any], editable: bool) -> dict[str, Any]:
+def _event(order: ServiceOrder, view: str, lanes: set[Any], editable: bool, names: CatalogueSet) -> dict[str, Any]:
     assert order.interval is not None
     copy = order.customer
     on = [order.agenda_id] if view == "agenda" else [t for t in order.technician_ids if t in lanes]
@@ -318,7 +321,7 @@ def _event(order: ServiceOrder, view: str, lanes: set[Any], editable: bool) -> d
         "inicio": order.interval.start.strftime("%Y-%m-%dT%H:%M:%S"),
         "fim": order.interval.end.strftime("%Y-%m-%dT%H:%M:%S"),
         "titulo": f"OS {order.number} - {name}",
-        "tipo": shapes.type_description(order.type_id),
+        "tipo": shapes.type_description(names, order.type_id),
         "status": order.status,
         "cliente": copy.display if copy else None,
         "cidade": f"{copy.address.cidade}/{copy.address.uf}" if copy else None,
@@ -337,9 +340,10 @@ def _render(request: ApiRequest, orders: Sequence[ServiceOrder], relations: froz
     zone = container.settings.zone
     closers = container.auth.users_named(o.closing.closed_by for o in orders if o.closing) \
         if shape is shapes.list_shape else {}
+    names = container.catalogues.load()
     rendered = []
     for order in orders:
-        shaped = shape(order, shapes.OrderContext(technicians=technicians, zone=zone, closers=closers))
+        shaped = shape(order, shapes.OrderContext(technicians=technicians, zone=zone, closers=closers, names=names))
         if "agenda_ordem_servico" in relations:
             agenda = agendas.get(order.agenda_id) if order.agenda_id is not None else None
             shaped["agenda_ordem_servico"] = {"id_agenda_ordem_servico": agenda.id, "descricao": agenda.description} \
@@ -348,13 +352,13 @@ def _render(request: ApiRequest, orders: Sequence[ServiceOrder], relations: froz
             shaped["ordem_servico_mensagem"] = [shapes.message_shape(m, zone)
                                                 for m in container.service_orders.messages(order.id)]
         if "motivos_fechamento" in relations:
-            reason = catalogues.find(catalogues.CLOSING_REASONS, order.closing.reason_id) \
+            reason = names.find(CLOSING_REASONS, order.closing.reason_id) \
                 if order.closing and order.closing.reason_id else None
             shaped["motivo_fechamento"] = [{"id_motivo_fechamento": reason.id, "descricao": reason.description}] \
                 if reason else []
         if "atendimento" in relations:
             ticket = tickets.get(order.ticket_id) if order.ticket_id is not None else None
-            shaped["atendimento"] = shapes.ticket_shape(ticket, zone, []) if ticket else None
+            shaped["atendimento"] = shapes.ticket_shape(ticket, zone, [], names=names) if ticket else None
         # Relations we keep nothing for answer empty, as HubSoft does for an OS without them.
         for empty in ("anexos", "equipamentos_insumos", "cobrancas_disponiveis"):
             if empty in relations:

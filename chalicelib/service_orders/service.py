@@ -39,7 +39,8 @@ from chalicelib.customers.model import Service
 from chalicelib.errors import ConflictError, ValidationError, require_found
 from chalicelib.ports import Sequences
 from chalicelib.queues import Message
-from chalicelib.service_orders import catalogues, history
+from chalicelib.service_orders import history
+from chalicelib.service_orders.catalogues import CLOSING_REASONS, UNSCHEDULE_REASONS, Catalogues, CatalogueSet
 from chalicelib.service_orders.events import order_events
 from chalicelib.service_orders.model import (
     AWAITING,
@@ -148,8 +149,10 @@ class ServiceOrderService:
     def __init__(self, store: OrderStore, services: ServiceLookup, agendas: AgendaService, sequences: Sequences,
                  clock: Clock, new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
                  sleep: Callable[[float], None] = time.sleep, zone: tzinfo = UTC,
-                 technicians: TechnicianLookup | None = None) -> None:
+                 technicians: TechnicianLookup | None = None, catalogues: Catalogues | None = None) -> None:
         self._zone = zone
+        # Names the reasons in the history's text (tests without a catalogue store read the defaults).
+        self._catalogues = catalogues
         # Names a busy technician in a refusal and refuses an inactive one newly added (left out only by tests
         # that add no technicians).
         self._technicians = technicians
@@ -268,7 +271,7 @@ class ServiceOrderService:
         current = self._live(order_id)
         if current.interval is None:
             raise ValidationError([f"A ordem de serviço {current.number} não tem agendamento para remover."])
-        known = catalogues.find(catalogues.UNSCHEDULE_REASONS, reason_id)
+        known = self._catalogue().find(UNSCHEDULE_REASONS, reason_id)
         reason = f"Motivo: {known.description}." if known else ""
         if note:
             reason = f"{reason} Observação: {note}".strip()
@@ -294,8 +297,9 @@ class ServiceOrderService:
 
     def finish(self, order_id: int, closing: Closing | None = None, *, by: str = "") -> ServiceOrder:
         current = self._live(order_id)
+        note = _closing_note(closing, self._catalogue()) if closing else ""
         return self._commit(current, replace(current, status=FINISHED, closing=closing), Action.CLOSED,
-                            by or (closing.closed_by if closing else ""), reason=_closing_note(closing))
+                            by or (closing.closed_by if closing else ""), reason=note)
 
     def record_technician_time(self, order_id: int) -> bool:
         """Write a scheduled OS into its technicians' days (OS booked before those days were kept: ``python -m
@@ -316,6 +320,9 @@ class ServiceOrderService:
                 continue
             return True
         raise ConflictError("A agenda do técnico está sendo alterada por outras requisições; tente de novo.")
+
+    def _catalogue(self) -> CatalogueSet:
+        return self._catalogues.load() if self._catalogues is not None else CatalogueSet.defaults()
 
     def _live(self, order_id: int) -> ServiceOrder:
         order = self.get(order_id)
@@ -427,10 +434,8 @@ class ServiceOrderService:
         return None, None
 
 
-def _closing_note(closing: Closing | None) -> str:
-    if closing is None:
-        return ""
-    entry = catalogues.find(catalogues.CLOSING_REASONS, closing.reason_id)
+def _closing_note(closing: Closing, names: CatalogueSet) -> str:
+    entry = names.find(CLOSING_REASONS, closing.reason_id)
     parts = [f"Fechamento: {closing.status}" + (f" ({entry.description})" if entry else "") + "."]
     if closing.description:
         parts.append(closing.description)

@@ -36,7 +36,7 @@ from chalicelib.auth.model import User
 from chalicelib.clock import local
 from chalicelib.customers.documents import format_document
 from chalicelib.customers.model import SERVICE_STATUS_NAMES, Address, Customer, Service
-from chalicelib.service_orders import catalogues
+from chalicelib.service_orders.catalogues import ORDER_TYPES, TICKET_TYPES, CatalogueSet
 from chalicelib.service_orders.history import TimelineItem
 from chalicelib.service_orders.model import Action, OrderMessage, ServiceOrder, Ticket
 from chalicelib.technicians.service import Technician
@@ -56,11 +56,12 @@ AVAILABILITY_DISPLAY = {"manha": "Manhã", "tarde": "Tarde", "noite": "Noite"}
 
 @dataclass(frozen=True)
 class OrderContext:
-    """What an OS is shown with: its technicians, the provider's zone and, when
-    read, its live customer, service and ticket."""
+    """What an OS is shown with: its technicians, the provider's zone, the catalogues as the request read them
+    and, when read, its live customer, service and ticket."""
 
     technicians: Mapping[int, Technician]
     zone: tzinfo
+    names: CatalogueSet = field(kw_only=True)
     customer: Customer | None = None
     service: Service | None = None
     ticket: Ticket | None = None
@@ -83,19 +84,18 @@ def _fmt(moment: datetime | None, pattern: str) -> str | None:
     return moment.strftime(pattern) if moment is not None else None
 
 
-def type_description(type_id: int | None) -> str | None:
-    entry = catalogues.find(catalogues.ORDER_TYPES, type_id)
-    return entry.description if entry else None
+def type_description(names: CatalogueSet, type_id: int | None) -> str | None:
+    return names.description(ORDER_TYPES, type_id)
 
 
-def order_type(type_id: int | None) -> dict[str, Any] | None:
+def order_type(names: CatalogueSet, type_id: int | None) -> dict[str, Any] | None:
     """HubSoft's ``tipo_ordem_servico`` object (``todos``, ``abrir_os``)."""
-    return {"id_tipo_ordem_servico": type_id, "descricao": type_description(type_id)} if type_id is not None else None
+    return {"id_tipo_ordem_servico": type_id, "descricao": type_description(names, type_id)} \
+        if type_id is not None else None
 
 
-def ticket_type_description(type_id: int | None) -> str | None:
-    entry = catalogues.find(catalogues.TICKET_TYPES, type_id)
-    return entry.description if entry else None
+def ticket_type_description(names: CatalogueSet, type_id: int | None) -> str | None:
+    return names.description(TICKET_TYPES, type_id)
 
 
 def _technicians(order: ServiceOrder, ctx: OrderContext) -> list[dict[str, Any]]:
@@ -116,7 +116,7 @@ def client_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
         "id_ordem_servico": order.id,
         "numero_ordem_servico": str(order.number),
         "id_tipo_ordem_servico": order.type_id,
-        "tipo": type_description(order.type_id),
+        "tipo": type_description(ctx.names, order.type_id),
         "status": order.status,
         "status_fechamento": closing.status if closing else None,
         "prioridade": order.priority,
@@ -136,7 +136,7 @@ def client_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
         "atendimento": {
             "id_atendimento": ticket.id,
             "protocolo": ticket.protocol,
-            "tipo_atendimento": ticket_type_description(ticket.type_id),
+            "tipo_atendimento": ticket_type_description(ctx.names, ticket.type_id),
             "usuario_abertura": ticket.opened_by or None,
         } if ticket else None,
         "cliente": {
@@ -166,7 +166,7 @@ def schedule_shape(order: ServiceOrder, ctx: OrderContext, *, seconds: bool = Tr
         "numero": str(order.number),
         "id_atendimento": order.ticket_id,
         "id_tipo_ordem_servico": order.type_id,
-        "tipo_ordem_servico": type_description(order.type_id),
+        "tipo_ordem_servico": type_description(ctx.names, order.type_id),
         "status": STATUS_DISPLAY.get(order.status, order.status),
         "prioridade": order.priority,
         "data_cadastro": _fmt(local(order.created_at, ctx.zone), ISO),
@@ -174,7 +174,7 @@ def schedule_shape(order: ServiceOrder, ctx: OrderContext, *, seconds: bool = Tr
         "data_termino_programado": _fmt(interval.end if interval else None, pattern),
         "data_inicio_executado": _fmt(order.closing.executed.start if order.closing else None, ISO),
         "data_termino_executado": _fmt(order.closing.executed.end if order.closing else None, ISO),
-        "tipo": type_description(order.type_id),
+        "tipo": type_description(ctx.names, order.type_id),
         "descricao_abertura": order.opening_description,
         "descricao_servico": order.description,
         "descricao_fechamento": order.closing.description if order.closing else None,
@@ -211,7 +211,7 @@ def list_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
     } if address else None
     # The objects behind the flat texts, as clients of ``todos`` read them (``tipo_ordem_servico.descricao``,
     # ``usuario_fechamento.nome``...).
-    shaped["tipo_ordem_servico"] = order_type(order.type_id)
+    shaped["tipo_ordem_servico"] = order_type(ctx.names, order.type_id)
     shaped["usuario_fechamento"] = _closer(order, ctx)
     copy = order.customer
     shaped["dados_cliente"] = {
@@ -243,7 +243,8 @@ def opened_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
         "id_ordem_servico": order.id,
         "id_atendimento": order.ticket_id,
         "id_tipo_ordem_servico": order.type_id,
-        "tipo_ordem_servico": order_type(order.type_id) or {"id_tipo_ordem_servico": None, "descricao": None},
+        "tipo_ordem_servico": order_type(ctx.names, order.type_id) or {"id_tipo_ordem_servico": None,
+                                                                         "descricao": None},
         "numero_ordem_servico": str(order.number),
         "descricao_abertura": order.opening_description,
         "descricao_servico": order.description,
@@ -268,14 +269,14 @@ def opened_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
     }
 
 
-def ticket_shape(ticket: Ticket, zone: tzinfo, orders: list[dict[str, Any]]) -> dict[str, Any]:
+def ticket_shape(ticket: Ticket, zone: tzinfo, orders: list[dict[str, Any]], *, names: CatalogueSet) -> dict[str, Any]:
     return {
         "id_atendimento": ticket.id,
         "protocolo": ticket.protocol,
         "id_cliente_servico": ticket.customer_service_id,
         "id_cliente": ticket.customer_id,
         "id_tipo_atendimento": ticket.type_id,
-        "tipo_atendimento": ticket_type_description(ticket.type_id),
+        "tipo_atendimento": ticket_type_description(names, ticket.type_id),
         "descricao": ticket.description,
         "nome": ticket.name,
         "telefone": ticket.phone,

@@ -318,6 +318,16 @@ class CompanyItem(SettingsItem, discriminator="company"):
     trade_name = UnicodeAttribute()
 
 
+# ------------------------------------------------------ OS API catalogues
+class CatalogueItem(SettingsItem, discriminator="catalogue"):
+    """``CATALOGO`` / ``<kind>``: one catalogue of the OS API with all its entries (one query reads every
+    catalogue; an entry is added or changed by its own map path, conditioned on its presence)."""
+
+    # Entry id (text) -> {"descricao": str, "ativo": bool, "abre_os": bool}.
+    entries = MapAttribute[str, Any](default=dict)
+    revision = NumberAttribute(default=0)  # counts the writes (seed = 0)
+
+
 class TickRunItem(SettingsItem, discriminator="tick_run"):
     runs = NumberAttribute(default=0)
     first_run_at = UTCDateTimeAttribute(null=True)

@@ -57,6 +57,8 @@ from chalicelib.observability import (
 from chalicelib.web.envelope import Payload, failure
 from chalicelib.web.inputs import merge_input
 from chalicelib.web.security_headers import with_security_headers
+from chalicelib.web.unavailable import ANY_METHOD, Unavailable
+from chalicelib.web.unavailable import answer as unavailable_answer
 from chalicelib.web.validation import Fields
 
 if TYPE_CHECKING:
@@ -140,6 +142,8 @@ class Api:
         self.routes: list[RouteInfo] = []
         self.schemas: dict[str, Schema] = {}
         self.tags: dict[str, str] = {}
+        # HubSoft routes answered "não disponível nesta instalação" (``web.unavailable``), by path.
+        self.unavailable_routes: dict[str, Unavailable] = {}
         # Registered first, so outermost: answers Chalice makes itself (405, 415) carry the id too.
         app.register_middleware(_correlated_request, "http")
         app.register_middleware(_chalice_errors_as_envelope, "http")
@@ -156,6 +160,23 @@ class Api:
                 if route.body is not None:
                     self.schemas.update(route.body.components())
             self.tags.update(table.tags)
+
+    def unavailable(self, prefix: str, table: tuple[Unavailable, ...]) -> None:
+        """Answer each of ``table``'s routes, for any method and without a token, with the envelope saying it is
+        not served here (HTTP 200, as HubSoft's refusals)."""
+        for index, entry in enumerate(table):
+            path = f"{prefix}/{entry.path}"
+            self._app.route(path, methods=list(ANY_METHOD), content_types=ACCEPTED_CONTENT_TYPES,
+                            name=f"rota_indisponivel_{index}")(self._not_served(prefix, entry))
+            self.unavailable_routes[path] = entry
+
+    def _not_served(self, prefix: str, entry: Unavailable) -> Callable[..., chalice.Response]:
+        def handler(**_params: str) -> chalice.Response:
+            request = self._app.current_request
+            method, path = (request.method, request.path) if request is not None else ("GET", entry.path)
+            return _json(200, unavailable_answer(method, path.removeprefix(prefix), entry.why))
+
+        return handler
 
 
 def wrap(view: View, permission: str, current_request: Callable[[], chalice.app.Request | None],

@@ -311,3 +311,46 @@ def test_users_and_technicians_are_created_changed_and_deactivated_by_an_adminis
         **CREDENTIALS, "username": "cobranca", "password": "senha-da-cobranca-1"}, timeout=10)
     assert again.status_code != 200
     console.assert_no_errors()
+
+
+def test_the_providers_catalogue_ids_are_created_edited_and_deactivated_in_the_console(
+        console: Console, console_stack: ConsoleStack) -> None:
+    operator, page = console_stack.operator, console.page
+    console.login(hash_="#/configuracoes/catalogos")
+    tickets = page.locator("section.catalogo[data-catalogo='tipo_atendimento']")
+    expect(tickets.locator("tbody tr")).to_have_count(4)
+    # GIVEN the provider's HubSoft id 101, a ticket type that opens no OS
+    tickets.get_by_role("button", name="Novo tipo de atendimento").click()
+    form = page.get_by_role("form", name="Novo tipo de atendimento")
+    form.get_by_label("ID").fill("101")
+    form.get_by_label("Descrição").fill("Suporte N2")
+    form.get_by_label("Abre OS").uncheck()
+    form.get_by_role("button", name="Cadastrar").click()
+    row = tickets.locator("tbody tr[data-id='101']")
+    expect(row).to_contain_text("Suporte N2")
+    expect(row).to_contain_text("Não")
+    # WHEN it is renamed, and a taken id is tried
+    row.get_by_role("button", name="Editar Suporte N2").click()
+    page.get_by_role("form", name="Editar tipo de atendimento: Suporte N2").get_by_label("Descrição").fill(
+        "Suporte nível 2")
+    page.get_by_role("button", name="Salvar").click()
+    expect(row).to_contain_text("Suporte nível 2")
+    tickets.get_by_role("button", name="Novo tipo de atendimento").click()
+    form = page.get_by_role("form", name="Novo tipo de atendimento")
+    form.get_by_label("ID").fill("1")
+    form.get_by_label("Descrição").fill("Outro SAC")
+    form.get_by_role("button", name="Cadastrar").click()
+    expect(form).to_contain_text("Já existe tipo de atendimento de ID 1 (SAC)")
+    form.get_by_role("button", name="Cancelar").click()
+    # AND a closing reason is deactivated
+    reasons = page.locator("section.catalogo[data-catalogo='motivo_fechamento_os']")
+    reasons.locator("tbody tr[data-id='6']").get_by_role("button", name="Desativar Outros").click()
+    page.locator("dialog.confirmacao").get_by_role("button", name="Desativar").click()
+    expect(reasons.locator("tbody tr[data-id='6']")).to_contain_text("Inativo")
+    console.check_page("configuracoes-catalogos")
+    # THEN the API answers what the console shows
+    types = operator.ok("GET", "configuracao/tipo_atendimento", incluir_inativos="true")["tipos_atendimento"]
+    assert types[-1] == {"id_tipo_atendimento": 101, "descricao": "Suporte nível 2", "ativo": True, "abre_os": False}
+    closing = operator.ok("GET", "ordem_servico/create")["motivos_fechamento"]
+    assert [r["id_motivo_fechamento"] for r in closing] == [1, 2, 3, 4, 5]
+    console.assert_no_errors()

@@ -62,7 +62,20 @@ def test_create_and_find_a_customer(local_stack: RunningStack) -> None:
 def test_unknown_route_is_404_in_the_envelope(local_stack: RunningStack) -> None:
     answer = requests.get(f"{local_stack.url}/api/v1/integracao/nao_existe", timeout=5)
     assert answer.status_code == 404
-    assert answer.json() == {"status": "error", "msg": "Rota não encontrada.", "errors": []}
+    assert answer.json() == {"status": "error", "msg": "Rota GET nao_existe não disponível nesta instalação.",
+                             "errors": []}
+    outside = requests.post(f"{local_stack.url}/api/v2/outra", timeout=5)
+    assert (outside.status_code, outside.json()["msg"]) == (404, "Rota não encontrada.")
+
+
+def test_a_route_not_served_answers_the_envelope_for_any_method(local_stack: RunningStack) -> None:
+    for method in ("GET", "POST", "DELETE"):
+        answer = requests.request(method, f"{local_stack.url}/api/v1/integracao/cliente/extrato_conexao",
+                                  params={"busca": "login", "termo_busca": "maria"}, timeout=5)
+        assert answer.status_code == 200
+        body = answer.json()
+        assert body["status"] == "error"
+        assert body["msg"] == f"Rota {method} cliente/extrato_conexao não disponível nesta instalação."
 
 
 def test_a_password_in_the_query_string_is_refused_and_never_logged(local_stack: RunningStack) -> None:

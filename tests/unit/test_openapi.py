@@ -14,6 +14,8 @@ from chalicelib import openapi
 from chalicelib.auth.permissions import ADMIN_ONLY, ALL_PERMISSIONS
 from chalicelib.web import console
 from chalicelib.web.endpoint import AUTHENTICATED, PUBLIC
+from chalicelib.web.routes import BASE
+from chalicelib.web.unavailable import ANY_METHOD, UNAVAILABLE
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 REPO = Path(__file__).resolve().parents[2]
@@ -35,9 +37,26 @@ def _operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 
 def _api_routes() -> set[tuple[str, str]]:
-    """The Chalice route table minus the web console's static files (public pages, not the API)."""
+    """The Chalice route table minus the web console's static files (public pages, not the API) and HubSoft's
+    routes answered as not served here (``web.unavailable``: listed apart, see below)."""
     return {(method.upper(), path) for path, entries in app.app.routes.items() for method in entries
-            if path not in console.ROUTES}
+            if path not in console.ROUTES and path not in app.api.unavailable_routes}
+
+
+def test_routes_not_served_are_registered_for_every_method_and_listed_apart(doc: dict[str, Any]) -> None:
+    """Each row of ``web.unavailable.UNAVAILABLE`` is on the app for any method, out of ``paths`` (no operation
+    of ours) and in ``x-rotas-indisponiveis`` with its reason and answer."""
+    table = {f"{BASE}/{entry.path}": entry for entry in UNAVAILABLE}
+    assert app.api.unavailable_routes == table
+    for path in table:
+        assert set(app.app.routes[path]) == set(ANY_METHOD), path
+        assert path not in doc["paths"], path
+    listed = {item["caminho"]: item for item in doc["x-rotas-indisponiveis"]}
+    assert set(listed) == set(table)
+    for path, item in listed.items():
+        assert item["metodos"] == list(ANY_METHOD) and item["motivo"] == table[path].why
+        assert item["resposta"]["status"] == "error"
+        assert item["resposta"]["msg"].endswith("não disponível nesta instalação."), item
 
 
 def test_the_console_routes_are_static_gets_only() -> None:

@@ -4,6 +4,7 @@
 //   #/configuracoes/<area>
 import { h, replace } from './ui.js';
 import * as cartao from './config_cartao.js';
+import * as catalogos from './config_catalogos.js';
 import * as modelos from './config_modelos.js';
 import * as perfis from './config_perfis.js';
 import * as tecnicos from './config_tecnicos.js';
@@ -20,6 +21,7 @@ export const AREAS = [
   { path: 'perfis', title: 'Perfis de suspensão', permission: 'Consultar faturas', module: perfis },
   { path: 'usuarios', title: 'Usuários', permission: ADMIN, module: usuarios },
   { path: 'tecnicos', title: 'Técnicos', permission: 'Consultar técnicos', module: tecnicos },
+  { path: 'catalogos', title: 'Catálogos de OS', permission: 'Consultar ordem de serviço', module: catalogos },
 ];
 
 // The areas `user` may open (`can` tells a permission); the administrators' ones need the admin flag.
