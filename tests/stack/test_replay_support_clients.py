@@ -144,7 +144,7 @@ class Provider:
         created = self.ok("POST", f"{BASE}/cliente", {
             "nome_razaosocial": name, "cpf_cnpj": document, "telefone_primario": phone,
             "email": "assinante@example.com",
-            "servicos": [{"nome": "Fibra 500MB", "valor": "99.90", "login": f"fibra{document[:6]}",
+            "servicos": [{"nome": "Fibra 500MB", "valor": "99.90", "login": f"fibra{document}",
                           "endereco_instalacao": {"logradouro": "Rua das Flores", "numero": "10", "bairro": "Centro",
                                                   "cidade": "Campinas", "uf": "SP", "cep": "13010-000"}}]})["cliente"]
         return Subscriber(created["id_cliente"], created["codigo_cliente"],
@@ -252,7 +252,7 @@ class TestVoxispVoiceBot:
         assert subscriber["nome_razaosocial"].strip() == who.name and digits(subscriber["cpf_cnpj"]) == who.cpf
         assert subscriber["telefone_primario"] == who.phone and service["nome"] == "Fibra 500MB"
         assert service["endereco_instalacao"]["completo"].startswith("Rua das Flores, 10")
-        assert service["login"] == f"fibra{who.cpf[:6]}"  # extrato_conexao is asked by this login
+        assert service["login"] == f"fibra{who.cpf}"  # extrato_conexao is asked by this login
         assert (service.get("interface") or {}).get("nome") is None  # no PON: we hold no network data
         datetime.strptime(subscriber["data_cadastro"], "%Y-%m-%d %H:%M:%S")  # _parse_iso_datetime
 
