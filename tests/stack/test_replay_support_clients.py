@@ -567,6 +567,8 @@ class TestCobrancaBackend:
     invoices detailed as "MULTA RESCISORIA" or "EQUIPAMENTO EM COMODATO", and sums the rest."""
 
     TARGET = "financeiro"  # the provider's collections ticket type, as configured (compared normalised)
+    # The ticket closing reason, a setting of the client (HubSoft documents no route listing them): our reason 1.
+    REASON = 1
 
     def test_close_the_collections_ticket_and_sum_the_debt(self, provider: Provider) -> None:
         who = provider.subscriber("Sônia Cobrança Prado")
@@ -597,10 +599,8 @@ class TestCobrancaBackend:
                                 json={"mensagem": message})
         added.raise_for_status()
         assert added.json()["status"] == "success"
-        reason = provider.ok("GET", f"{BASE}/configuracao/motivo_fechamento_atendimento")[
-            "motivos_fechamento_atendimento"][0]["id_motivo_fechamento_atendimento"]
         closed = backend.request("PUT", f"{BASE}/atendimento/{ticket_id}", json={
-            "parametros_fechamento": {"id_motivo_fechamento_atendimento": reason,
+            "parametros_fechamento": {"id_motivo_fechamento_atendimento": self.REASON,
                                       "descricao_fechamento": "CONTRATO CANCELADO POR INADIMPLENCIA",
                                       "status_fechamento": "concluido"},
             "fechar_atendimento": True})
@@ -609,7 +609,7 @@ class TestCobrancaBackend:
         assert answer["status"] == "success", answer
         assert (answer["atendimento"]["status_fechamento"], answer["atendimento"]["descricao_fechamento"]) == (
             "concluido", "CONTRATO CANCELADO POR INADIMPLENCIA")
-        assert answer["atendimento"]["id_motivo_fechamento_atendimento"] == reason
+        assert answer["atendimento"]["id_motivo_fechamento_atendimento"] == self.REASON
         still_open = extract_items(backend.body("GET", f"{BASE}/cliente/atendimento?busca=id_cliente_servico"
                                                        f"&termo_busca={service_id}&apenas_pendente=sim"))
         assert [int(i["id_atendimento"]) for i in still_open] == [sac["id_atendimento"]]
