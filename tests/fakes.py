@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
@@ -453,6 +453,10 @@ class InMemoryCustomerStore:
 
     def get_service(self, service_id: int) -> Service | None:
         return next((s for c in self.customers.values() for s in c.services if s.id == service_id), None)
+
+    def get_services(self, service_ids: Iterable[int]) -> dict[int, Service]:
+        wanted = set(service_ids)
+        return {s.id: s for c in self.customers.values() for s in c.services if s.id in wanted}
 
     def customer_ids_by_phone(self, phone: str) -> list[int]:
         return [c.id for c in self.customers.values() if phone in c.phones]

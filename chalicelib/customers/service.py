@@ -7,7 +7,7 @@ transaction that writes the service, on the condition that the profile exists.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Protocol
@@ -47,6 +47,7 @@ class CustomerStore(Protocol):
     def customer_id_by_document(self, document: str) -> int | None: ...
     def customer_id_by_service(self, service_id: int) -> int | None: ...
     def get_service(self, service_id: int) -> Service | None: ...
+    def get_services(self, service_ids: Iterable[int]) -> dict[int, Service]: ...
     def customer_ids_by_phone(self, phone: str) -> list[int]: ...
     def customer_ids_by_name_word(self, prefix: str) -> Iterator[int]: ...
     def customer_ids_by_trade_word(self, prefix: str) -> Iterator[int]: ...
@@ -180,6 +181,10 @@ class CustomerService:
         """A customer's service (cliente_servico) by its id."""
         return require_found(self._store.get_service(service_id),
                              f"Serviço de cliente de ID {service_id} não encontrado")
+
+    def services(self, service_ids: Iterable[int]) -> dict[int, Service]:
+        """The services found among ``service_ids``, by id (batched reads, for lists)."""
+        return self._store.get_services(service_ids)
 
     def get(self, customer_id: int) -> Customer:
         return require_found(self._store.get_customer(customer_id), f"Cliente de ID {customer_id} não encontrado")

@@ -340,10 +340,13 @@ def _render(request: ApiRequest, orders: Sequence[ServiceOrder], relations: froz
     zone = container.settings.zone
     closers = container.auth.users_named(o.closing.closed_by for o in orders if o.closing) \
         if shape is shapes.list_shape else {}
+    services = container.customers.services(o.customer_service_id for o in orders) \
+        if shape is shapes.list_shape else {}
     names = container.catalogues.load()
     rendered = []
     for order in orders:
-        shaped = shape(order, shapes.OrderContext(technicians=technicians, zone=zone, closers=closers, names=names))
+        shaped = shape(order, shapes.OrderContext(technicians=technicians, zone=zone, closers=closers, names=names,
+                                                  services=services))
         if "agenda_ordem_servico" in relations:
             agenda = agendas.get(order.agenda_id) if order.agenda_id is not None else None
             shaped["agenda_ordem_servico"] = {"id_agenda_ordem_servico": agenda.id, "descricao": agenda.description} \

@@ -67,6 +67,8 @@ class OrderContext:
     ticket: Ticket | None = None
     # The users who closed the OS shown, by username (with their id and name), for ``usuario_fechamento``.
     closers: Mapping[str, User] = field(default_factory=dict)
+    # The live services of the OS shown, by id, for ``dados_servico.servico_status`` (``todos``).
+    services: Mapping[int, Service] = field(default_factory=dict)
 
 
 def _visit(order: ServiceOrder, ctx: OrderContext) -> tuple[str | None, str | None, Address | None]:
@@ -221,8 +223,17 @@ def list_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
     shaped["dados_servico"] = {
         "id_cliente_servico": order.customer_service_id, "numero_plano": order.customer_service_id,
         "nome": copy.service_name, "display": f"({order.customer_service_id}) {copy.service_name}",
+        **_service_status(ctx.services.get(order.customer_service_id)),
     } if copy else None
     return shaped
+
+
+def _service_status(service: Service | None) -> dict[str, str | None]:
+    """The service's status now (not when the OS was opened): its name, as HubSoft's ``servico_status``, and
+    its prefix; null when the service is gone."""
+    prefix = service.status if service else None
+    return {"servico_status": SERVICE_STATUS_NAMES.get(prefix, prefix) if prefix else None,
+            "status_prefixo": prefix}
 
 
 def _closer(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any] | None:
@@ -421,7 +432,10 @@ SCHEMAS: dict[str, Schema] = {
             "nome_razaosocial": {"type": "string"}, "cpf_cnpj": {"type": "string"}, "display": {"type": "string"}}},
         "dados_servico": {"type": ["object", "null"], "properties": {
             "id_cliente_servico": {"type": "integer"}, "numero_plano": {"type": "integer"},
-            "nome": {"type": "string"}, "display": {"type": "string"}}},
+            "nome": {"type": "string"}, "display": {"type": "string"},
+            "servico_status": {"type": ["string", "null"], "examples": ["Serviço Habilitado"],
+                               "description": "O status do serviço agora (não quando a OS foi aberta)."},
+            "status_prefixo": {"type": ["string", "null"], "examples": ["servico_habilitado"]}}},
     }, description="Formato 3 do HubSoft (`todos`): como o de `consultar`, mas `numero` inteiro, técnicos com "
                    "`display`, o endereço também em campos (`dados_endereco_instalacao`) e, como objetos, "
                    "`tipo_ordem_servico`, `usuario_fechamento`, `dados_cliente` e `dados_servico`."),

@@ -239,6 +239,11 @@ class DynamoCustomerStore:
         except ServiceItem.DoesNotExist:
             return None
 
+    def get_services(self, service_ids: Iterable[int]) -> dict[int, Service]:
+        """Services by id, in batches of 100 (BatchGetItem's limit): what a page of OS shows of them."""
+        keys = [(f"SERVICE#{i}", "SERVICE") for i in dict.fromkeys(service_ids)]
+        return {int(item.service_id): service_from_item(item) for item in ServiceItem.batch_get(keys)}
+
     def customer_ids_by_phone(self, phone: str) -> list[int]:
         return [int(i.customer_id) for i in CustomerRefItem.query(f"PHONE#{phone}")]
 

@@ -88,7 +88,8 @@ def test_todos_shape_3(orders: Http) -> None:
                           "cpf_cnpj": answer["ordens_servico"][0]["dados_cliente"]["cpf_cnpj"],
                           "display": "(1) Maria da Silva"},
         "dados_servico": {"id_cliente_servico": 1, "numero_plano": 1, "nome": "Fibra 500MB",
-                          "display": "(1) Fibra 500MB"},
+                          "display": "(1) Fibra 500MB", "servico_status": "Serviço Habilitado",
+                          "status_prefixo": "servico_habilitado"},
     }
     assert re.fullmatch(r"\d{3}\.\d{3}\.\d{3}-\d{2}", answer["ordens_servico"][0]["dados_cliente"]["cpf_cnpj"])
     finished = answer["ordens_servico"][2]
