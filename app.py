@@ -24,6 +24,7 @@ from chalicelib.queues import CHARGES, NOTIFICATIONS, QUEUE_BATCH, queue_name
 from chalicelib.service_orders import api as orders_api
 from chalicelib.service_orders import listing_api as order_listing_api
 from chalicelib.technicians import api as technicians_api
+from chalicelib.tickets import api as tickets_api
 from chalicelib.web import console, service_api
 from chalicelib.web.endpoint import Api
 
@@ -40,6 +41,7 @@ api.include(
     availability_api.routes,
     orders_api.routes,
     order_listing_api.routes,
+    tickets_api.routes,
     cards_api.routes,
     invoices_api.routes,
     notify_api.routes,

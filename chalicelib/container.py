@@ -38,6 +38,7 @@ from chalicelib.service_orders.listing import OrderListing
 from chalicelib.service_orders.service import ServiceOrderService
 from chalicelib.technicians.service import TechnicianService
 from chalicelib.tick import TickJob, TickRuns
+from chalicelib.tickets.service import TicketService
 
 
 @dataclass
@@ -53,6 +54,7 @@ class Container:
     agendas: AgendaService
     service_orders: ServiceOrderService
     order_listing: OrderListing
+    tickets: TicketService
     gateway_settings: GatewaySettingsService
     cards: CardService
     invoices: InvoiceService
@@ -92,6 +94,7 @@ def build_container(
     from chalicelib.storage.orders import DynamoOrderStore
     from chalicelib.storage.sequences import DynamoSequences
     from chalicelib.storage.settings import DynamoInstallation, DynamoSuspensionProfiles, DynamoTickRuns
+    from chalicelib.storage.tickets import DynamoTicketStore
 
     bind_tables(settings)
     metrics = metrics if metrics is not None else LoggedMetrics()
@@ -136,6 +139,7 @@ def build_container(
         agendas=agendas,
         service_orders=orders,
         order_listing=OrderListing(order_store, settings.zone),
+        tickets=TicketService(DynamoTicketStore(settings.zone), order_store, sequences, clock),
         gateway_settings=gateway_settings,
         cards=cards,
         invoices=invoices,

@@ -28,6 +28,8 @@ class Permission(StrEnum):
     CONFIGURAR_INTEGRACOES = "Configurar integrações"
     CONFIGURAR_NOTIFICACOES = "Configurar notificações"
     CONSULTAR_MENSAGENS = "Consultar mensagens"
+    CONSULTAR_ATENDIMENTOS = "Consultar atendimentos"
+    ALTERAR_ATENDIMENTOS = "Alterar atendimentos"
 
 
 ALL_PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)
