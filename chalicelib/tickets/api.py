@@ -97,7 +97,7 @@ PARAMETERS = Raw("parametros", spec={
     "description": f"Parâmetros livres (chave: valor), guardados com o atendimento e devolvidos em `parametros` "
                    f"(até {MAX_PARAMETERS}; chaves até {MAX_PARAMETER_KEY} e valores até {MAX_PARAMETER_VALUE} "
                    "caracteres; um objeto em texto JSON também é aceito). Na alteração, somam-se aos guardados; "
-                   "`null` apaga a chave."})
+                   "`null` guarda texto vazio."})
 CLOSE = Bool("fechar_atendimento", "Fecha o atendimento (recusado enquanto uma OS dele estiver aberta).")
 DESCRIPTION = Text("descricao", "Com `fechar_atendimento`: a descrição do fechamento; sem: a nova descrição de "
                                 "abertura.", max_len=MAX_TEXT)
@@ -318,7 +318,7 @@ def add_message(request: ApiRequest, ticket_id: int) -> Payload:
 # ---------------------------------------------------------------- helpers
 def read_parameters(fields: Fields, field: Raw) -> tuple[tuple[str, str], ...] | None:
     """HubSoft's free ``parametros``: an object (or its JSON text) of scalar values, kept as text; None when not
-    sent. A null value is kept as "" in a new ticket and removes the key in a change (``TicketChange``)."""
+    sent. A null value is kept as "" (in a change too: the key stays, emptied)."""
     raw = field.read(fields)
     if raw is None or raw == "":
         return None
