@@ -18,6 +18,8 @@ from chalicelib.agenda import availability_api
 from chalicelib.auth import api as auth_api
 from chalicelib.billing.cards import api as cards_api
 from chalicelib.billing.invoices import api as invoices_api
+from chalicelib.billing.invoices import finance_api
+from chalicelib.billing.suspension import api as trust_api
 from chalicelib.customers import api as customers_api
 from chalicelib.notify import api as notify_api
 from chalicelib.queues import CHARGES, NOTIFICATIONS, QUEUE_BATCH, queue_name
@@ -44,6 +46,8 @@ api.include(
     tickets_api.routes,
     cards_api.routes,
     invoices_api.routes,
+    trust_api.routes,
+    finance_api.routes,
     notify_api.routes,
 )
 

@@ -289,7 +289,8 @@ def _invoices(services: list[tuple[int, int]], total: int, due: int) -> set[int]
                 customer_id, service_id = services[invoice_id % len(services)]
                 offset = invoice_id % (2 * SPREAD) - SPREAD
                 offset = offset + 1 if offset >= 0 else offset  # never today
-            batch.save(_invoice_item(_invoice(invoice_id, customer_id, service_id, TODAY + timedelta(days=offset))))
+            batch.save(_invoice_item(_invoice(invoice_id, customer_id, service_id, TODAY + timedelta(days=offset)),
+                                     SETTINGS.zone))
     return due_ids
 
 

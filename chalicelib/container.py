@@ -19,11 +19,15 @@ from chalicelib.auth.service import AuthService
 from chalicelib.billing.cards.service import CardService
 from chalicelib.billing.charging.charges import ChargeService, ChargeTiming
 from chalicelib.billing.charging.order_ids import OrderIds
+from chalicelib.billing.company import CompanySettings
 from chalicelib.billing.gateways.settings import GatewaySettingsService
+from chalicelib.billing.invoices.listing import InvoiceListing
+from chalicelib.billing.invoices.second_copy import SecondCopies
 from chalicelib.billing.invoices.service import InvoiceService
 from chalicelib.billing.recurring.choice import RecurringPayments
 from chalicelib.billing.recurring.runner import CHARGE_DUE, RecurringCharges
 from chalicelib.billing.suspension.service import Dunning, SuspensionProfiles
+from chalicelib.billing.suspension.trust import TrustUnlocks
 from chalicelib.clock import Clock, system_clock
 from chalicelib.config import CARDS_KEY, Settings, key_alias, load_settings
 from chalicelib.customers.service import CustomerService
@@ -65,6 +69,11 @@ class Container:
     notification_settings: NotificationSettings
     notifier: Notifier
     tick_runs: TickRuns
+    trust_unlocks: TrustUnlocks  # desbloqueio em confiança (billing.suspension.trust)
+    # HubSoft's finance reads (cliente/financeiro, financeiro/fatura by period), second copies, company data.
+    invoice_listing: InvoiceListing
+    second_copies: SecondCopies
+    company: CompanySettings
     tick_jobs: dict[str, TickJob] = field(default_factory=dict)
     # message type -> handler, per queue; capabilities register theirs.
     consumers: dict[str, dict[str, Handler]] = field(default_factory=dict)
@@ -93,8 +102,9 @@ def build_container(
     from chalicelib.storage.notifications import DynamoNotificationStore
     from chalicelib.storage.orders import DynamoOrderStore
     from chalicelib.storage.sequences import DynamoSequences
-    from chalicelib.storage.settings import DynamoInstallation, DynamoSuspensionProfiles, DynamoTickRuns
+    from chalicelib.storage.settings import DynamoCompany, DynamoInstallation, DynamoSuspensionProfiles, DynamoTickRuns
     from chalicelib.storage.tickets import DynamoTicketStore
+    from chalicelib.storage.trust import DynamoTrustStore
 
     bind_tables(settings)
     metrics = metrics if metrics is not None else LoggedMetrics()
@@ -123,6 +133,7 @@ def build_container(
     recurring_charges = RecurringCharges(billing, invoices, charges, cards, gateway_settings, queues, clock,
                                          settings.zone, _event_id)
     dunning = Dunning(billing, settings.zone, _event_id)
+    trust_unlocks = TrustUnlocks(DynamoTrustStore(), profiles, billing, clock, settings.zone, _event_id)
     notifications = DynamoNotificationStore(settings.zone)
     notification_settings = NotificationSettings(notifications, customers, sealer, clock, channels(settings))
     notifier = Notifier(notifications, notification_settings, customers, sealer, clock, settings.zone,
@@ -150,8 +161,13 @@ def build_container(
         notification_settings=notification_settings,
         notifier=notifier,
         tick_runs=DynamoTickRuns(),
+        trust_unlocks=trust_unlocks,
+        invoice_listing=InvoiceListing(billing, customers, settings.zone),
+        second_copies=SecondCopies(invoices, queues, notification_settings, _event_id),
+        company=CompanySettings(DynamoCompany()),
         # Each job is idempotent on its own (conditional writes): a re-run or overlapping tick repeats nothing.
-        tick_jobs={"cobrancas_recorrentes": recurring_charges.enqueue_due, "suspensao": dunning.run},
+        tick_jobs={"cobrancas_recorrentes": recurring_charges.enqueue_due, "suspensao": dunning.run,
+                   "desbloqueio_confianca": trust_unlocks.run},
         consumers={CHARGES: {CHARGE_DUE: recurring_charges.handle},
                    NOTIFICATIONS: {event: notifier.handle for event in NOTIFIED_EVENTS}},
     )

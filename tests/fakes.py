@@ -25,10 +25,12 @@ from chalicelib.auth.model import LoginAttempts, LoginBlock, OAuthClient, Stored
 from chalicelib.auth.service import UserChangedError
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
 from chalicelib.billing.gateways.settings import GatewayConfig
+from chalicelib.billing.invoices.listing import date_of
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, Invoice
 from chalicelib.billing.suspension.service import DefaultAsRead, SuspensionProfile
+from chalicelib.billing.suspension.trust import TrustEnd, TrustRecord
 from chalicelib.clock import local
-from chalicelib.customers.model import Customer, Service, name_tokens
+from chalicelib.customers.model import Customer, Holder, Service, login_key, name_tokens
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
 from chalicelib.notify.channels import Account, AccountStatus, ChannelConfig, Delivery, SendResult
 from chalicelib.notify.service import FAILED, RETRYING, SENDING, OutgoingMessage, Template
@@ -338,6 +340,7 @@ class InMemoryCustomerStore:
     def add_customer(self, customer: Customer) -> None:
         if any(c.document == customer.document for c in self.customers.values()):
             raise BusinessRuleError("Já existe um cliente cadastrado com este CPF/CNPJ.")
+        self._refuse_taken_logins(customer.services)
         self._count_new(customer.services)
         self.customers[customer.id] = customer
 
@@ -345,8 +348,41 @@ class InMemoryCustomerStore:
         customer = self.customers.get(service.customer_id)
         if customer is None:
             raise NotFoundError(f"Cliente de ID {service.customer_id} não encontrado")
+        self._refuse_taken_logins((service,))
         self._count_new((service,))
         self.customers[customer.id] = replace(customer, services=(*customer.services, service))
+
+    def update_customer(self, current: Customer, updated: Customer) -> None:
+        stored = self.customers.get(current.id)
+        if stored is None or stored.version != current.version:
+            raise ConflictError("O cliente foi alterado por outra requisição; consulte-o e tente de novo.")
+        holder = Holder(updated.code, updated.name, updated.document)
+        self.customers[current.id] = replace(updated, services=tuple(replace(s, holder=holder)
+                                                                     for s in stored.services))
+
+    def update_service(self, current: Service, updated: Service) -> None:
+        stored = self.get_service(current.id)
+        if stored is None or stored.version != current.version:
+            raise ConflictError("O serviço foi alterado por outra requisição; consulte-o e tente de novo.")
+        if login_key(updated.login) != login_key(current.login):
+            self._refuse_taken_logins((updated,))
+        self._replace(replace(stored, login=updated.login, technology=updated.technology,
+                              reference=updated.reference, registration_address=updated.registration_address,
+                              billing_address=updated.billing_address, fiscal_address=updated.fiscal_address,
+                              version=updated.version))
+
+    def customer_id_by_login(self, login: str) -> int | None:
+        return next((s.customer_id for c in self.customers.values() for s in c.services
+                     if s.login and login_key(s.login) == login_key(login)), None)
+
+    def customer_ids_by_trade_word(self, prefix: str) -> Iterator[int]:
+        entries = sorted((word, c.id) for c in self.customers.values() for word in name_tokens(c.trade_name))
+        return (cid for word, cid in entries if word.startswith(prefix))
+
+    def _refuse_taken_logins(self, services: Sequence[Service]) -> None:
+        for service in services:
+            if service.login and self.customer_id_by_login(service.login) is not None:
+                raise BusinessRuleError(f"O login {service.login} já está em uso por outro serviço.")
 
     def change_profile(self, current: Service, profile_id: int, uncount: int | None) -> None:
         stored = self.get_service(current.id)
@@ -386,7 +422,7 @@ class InMemoryCustomerStore:
         return next((s for c in self.customers.values() for s in c.services if s.id == service_id), None)
 
     def customer_ids_by_phone(self, phone: str) -> list[int]:
-        return [c.id for c in self.customers.values() if c.phone == phone]
+        return [c.id for c in self.customers.values() if phone in c.phones]
 
     def customer_ids_by_name_word(self, prefix: str) -> Iterator[int]:
         entries = sorted((word, c.id) for c in self.customers.values() for word in name_tokens(c.name))
@@ -662,6 +698,14 @@ class InMemoryBillingStore:
     def replace(self, invoice: Invoice, expected_version: int) -> bool:
         return self.write(invoice, expected_version)
 
+    def by_period(self, kind: str, first: date, last: date, skip: int, take: int,
+                  status: str | None) -> tuple[int, list[Invoice]]:
+        dated = [(day, i) for i in self.invoices.values()
+                 if (day := date_of(i, kind, self._zone)) is not None and first <= day <= last
+                 and (status is None or i.status == status)]
+        ordered = [i for _, i in sorted(dated, key=lambda pair: (pair[0], pair[1].id))]
+        return len(ordered), ordered[skip:skip + take]
+
     def start(self, invoice: Invoice, expected_version: int, attempt: ChargeAttempt) -> bool:
         current = self.invoices.get(invoice.id)
         if current is None or current.version != expected_version or current.charging is not None:
@@ -846,3 +890,52 @@ class InMemoryGatewayConfigs:
         before = len(self.configs)
         self.configs = [c for c in self.configs if c.gateway != gateway]
         return len(self.configs) < before
+
+
+# ------------------------------------------------------------ trust unlock
+class InMemoryTrustStore:
+    """Services' trust unlock state and the tick's list by end day, with DynamoTrustStore's conditions: an unlock is
+    written only while the service is suspended, not unlocked and its month's count as read; an end only while the
+    trust still ends that day and the service is (or is no longer) suspended as the caller read it."""
+
+    def __init__(self) -> None:
+        self.records: dict[int, TrustRecord] = {}
+        self.ends: dict[int, TrustEnd] = {}
+        self.events: list[dict[str, Any]] = []
+
+    def suspend(self, service: Service, *invoice_ids: int) -> None:
+        current = self.records.get(service.id)
+        self.records[service.id] = TrustRecord(service, frozenset(invoice_ids),
+                                               current.trusted_until if current else None,
+                                               current.month if current else None, current.count if current else 0)
+
+    def trust_of(self, service_id: int) -> TrustRecord | None:
+        return self.records.get(service_id)
+
+    def unlock(self, read: TrustRecord, until: date, month: str, count: int, event: Message) -> bool:
+        stored = _outbox_rows([event])
+        current = self.records.get(read.service.id)
+        if (current is None or not current.suspended_by or current.trusted_until is not None
+                or (current.month, current.count) != (read.month, read.count)):
+            return False
+        self.records[read.service.id] = replace(current, trusted_until=until, month=month, count=count)
+        self.ends[read.service.id] = TrustEnd(read.service.id, read.service.customer_id, until)
+        self.events += stored
+        return True
+
+    def ending_on(self, day: date) -> Iterator[TrustEnd]:
+        return iter([e for e in self.ends.values() if e.until == day])
+
+    def end(self, ending: TrustEnd, suspended: bool | None, events: Sequence[Message] = ()) -> bool:
+        stored = _outbox_rows(events)
+        listed = self.ends.get(ending.service_id)
+        if listed is None or listed.until != ending.until:
+            return False
+        current = self.records[ending.service_id]
+        if suspended is not None:
+            if current.trusted_until != ending.until or bool(current.suspended_by) != suspended:
+                return False
+            self.records[ending.service_id] = replace(current, trusted_until=None)
+        del self.ends[ending.service_id]
+        self.events += stored
+        return True

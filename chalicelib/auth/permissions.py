@@ -28,6 +28,7 @@ class Permission(StrEnum):
     CONFIGURAR_INTEGRACOES = "Configurar integrações"
     CONFIGURAR_NOTIFICACOES = "Configurar notificações"
     CONSULTAR_MENSAGENS = "Consultar mensagens"
+    DESBLOQUEIO_CONFIANCA = "Desbloqueio em confiança"
     CONSULTAR_ATENDIMENTOS = "Consultar atendimentos"
     ALTERAR_ATENDIMENTOS = "Alterar atendimentos"
 

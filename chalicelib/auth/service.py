@@ -324,6 +324,11 @@ class AuthService:
         logger.info("login unlocked by an administrator", extra={"username": user.username, "addresses": cleared})
         return user, cleared
 
+    def users_named(self, usernames: Iterable[str]) -> dict[str, User]:
+        """The users of these usernames (one read each; the callers pass a page's worth), for display."""
+        found = {name: self._store.get_user(name) for name in dict.fromkeys(u for u in usernames if u)}
+        return {name: user for name, user in found.items() if user is not None}
+
     def _user(self, user_id: int) -> User:
         return require_found(self._store.get_user_by_id(user_id), f"Usuário de ID {user_id} não encontrado")
 

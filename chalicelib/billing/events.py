@@ -19,6 +19,8 @@ PAYMENT_DECLINED = "pagamento_recusado"
 CARD_NEEDS_ACTION = "cartao_requer_acao"
 SUSPENSION_WARNING = "aviso_suspensao"
 SERVICE_SUSPENDED = "servico_suspenso"
+TRUST_UNLOCK = "desbloqueio_confianca"
+SECOND_COPY = "segunda_via"
 
 
 def after_attempt(attempt: ChargeAttempt, invoice: Invoice, guidance: str,
@@ -48,6 +50,27 @@ def after_attempt(attempt: ChargeAttempt, invoice: Invoice, guidance: str,
 
 def dunning(kind: str, invoice: Invoice, suspend_on: str, new_id: Callable[[], str]) -> Message:
     return Message(kind, new_id(), {**_invoice(invoice), "data_bloqueio": suspend_on})
+
+
+def trust_unlock(customer_id: int, service_id: int, until: str, days: int, new_id: Callable[[], str]) -> Message:
+    """A suspended service unlocked in trust until the start of the day ``until`` (ISO)."""
+    return Message(TRUST_UNLOCK, new_id(), {"id_cliente": customer_id, "id_cliente_servico": service_id,
+                                            "desbloqueio_ate": until, "dias_desbloqueio": days})
+
+
+def trust_ended(invoice: Invoice, today: str, until: str, new_id: Callable[[], str]) -> Message:
+    """A trust unlock ended with ``invoice`` (one of those keeping the service suspended) still unpaid: suspended
+    again (the same event as the first suspension, with the day the trust ended)."""
+    return Message(SERVICE_SUSPENDED, new_id(), {**_invoice(invoice), "data_bloqueio": today,
+                                                 "fim_desbloqueio_confianca": until})
+
+
+def second_copy(invoice: Invoice, new_id: Callable[[], str]) -> Message:
+    """The invoice's payment data, asked for by an operator or an integration (``enviar_whatsapp``)."""
+    return Message(SECOND_COPY, new_id(), {
+        **_invoice(invoice), "linha_digitavel": invoice.payment.digitable_line,
+        "codigo_barras": invoice.payment.barcode, "pix_copia_cola": invoice.payment.pix_code,
+        "link": invoice.payment.link})
 
 
 def _invoice(invoice: Invoice) -> dict[str, Any]:

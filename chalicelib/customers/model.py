@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from chalicelib.input_rules import digits_of
 
@@ -20,6 +20,24 @@ DDDS = frozenset({
 })
 SERVICE_ENABLED = "servico_habilitado"
 SERVICE_SUSPENDED = "servico_suspenso"  # while an unpaid invoice keeps it so (billing's suspension profiles)
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    """A service status as HubSoft's ``configuracao/servico_status`` lists it; ids are stable (clients store them)."""
+
+    id: int
+    prefix: str
+    description: str
+
+
+# The statuses our services take (HubSoft has more: installation, migration, cancellation...).
+SERVICE_STATUSES = (
+    ServiceStatus(1, SERVICE_ENABLED, "Serviço Habilitado"),
+    ServiceStatus(2, SERVICE_SUSPENDED, "Serviço Suspenso"),
+)
+# Due days offered to customers (HubSoft's ``configuracao/vencimento``); an invoice may still fall on any day.
+DUE_DAYS = (1, 5, 10, 15, 20, 25)
 NAME_STOPWORDS = frozenset({"da", "de", "do", "das", "dos", "e", "a", "o"})
 MAX_NAME_TOKENS = 12
 
@@ -67,6 +85,41 @@ class Service:
     # The profile's usage count includes this service (always, for a profile chosen since the count is kept; a
     # service whose profile was chosen before is counted by ``ops count-profile-usage`` or its next change).
     profile_counted: bool = False
+    login: str = ""  # the PPPoE/RADIUS user name, unique among the provider's services
+    technology: str = ""  # tecnologia: "FIBRA", "RADIO"... as the provider names it
+    reference: str = ""  # referencia: a landmark near the installation
+    # endereco_cadastral, endereco_cobranca, endereco_fiscal as given; None: the one before in this list
+    # (the registration address defaults to the installation address). ``addresses`` resolves them.
+    registration_address: Address | None = None
+    billing_address: Address | None = None
+    fiscal_address: Address | None = None
+    version: int = 0  # bumped by every ``PUT cliente_servico/{id}``: the write's condition
+    # Trust unlock (billing.suspension.trust): suspended by an unpaid invoice but enabled until the start of this
+    # local day, when the hourly tick suspends it again; None when not unlocked in trust (or nothing is owed).
+    trusted_until: date | None = None
+
+    @property
+    def addresses(self) -> dict[str, Address]:
+        """The four addresses HubSoft answers, each defaulted as documented."""
+        registration = self.registration_address or self.address
+        return {
+            "endereco_instalacao": self.address,
+            "endereco_cadastral": registration,
+            "endereco_cobranca": self.billing_address or registration,
+            "endereco_fiscal": self.fiscal_address or registration,
+        }
+
+
+@dataclass(frozen=True)
+class ServiceChanges:
+    """``PUT cliente_servico/{id}``: None leaves a field as it is; an empty text clears it."""
+
+    login: str | None = None
+    technology: str | None = None
+    reference: str | None = None
+    registration_address: Address | None = None
+    billing_address: Address | None = None
+    fiscal_address: Address | None = None
 
 
 @dataclass(frozen=True)
@@ -79,10 +132,38 @@ class Customer:
     email: str
     created_at: datetime
     services: tuple[Service, ...] = field(default_factory=tuple)
+    trade_name: str = ""  # nome_fantasia
+    phone2: str = ""  # telefone_secundario, normalized as ``phone``
+    phone3: str = ""  # telefone_terciario
+    email2: str = ""  # email_secundario
+    rg: str = ""
+    birth_date: date | None = None
+    version: int = 0  # bumped by every change of the registration (``PUT cliente/{id}``): the write's condition
 
     @property
     def person_type(self) -> str:
-        return "pessoa_fisica" if len(self.document) == 11 else "pessoa_juridica"
+        """HubSoft's ``tipo_pessoa``: ``pf`` (CPF) or ``pj`` (CNPJ)."""
+        return "pf" if len(self.document) == 11 else "pj"
+
+    @property
+    def phones(self) -> tuple[str, ...]:
+        """Every phone the customer is found by (``busca=telefone``), without repeats."""
+        return tuple(dict.fromkeys(p for p in (self.phone, self.phone2, self.phone3) if p))
+
+
+@dataclass(frozen=True)
+class CustomerChanges:
+    """``PUT cliente/{id}``: None leaves a field as it is; an empty text clears an optional one."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    trade_name: str | None = None
+    phone2: str | None = None
+    phone3: str | None = None
+    email2: str | None = None
+    rg: str | None = None
+    birth_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +172,12 @@ class NewService:
     amount_cents: int
     address: Address
     suspension_profile_id: int | None = None
+    login: str = ""
+    technology: str = ""
+    reference: str = ""
+    registration_address: Address | None = None
+    billing_address: Address | None = None
+    fiscal_address: Address | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +187,17 @@ class NewCustomer:
     phone: str
     email: str
     services: tuple[NewService, ...] = ()
+    trade_name: str = ""
+    phone2: str = ""
+    phone3: str = ""
+    email2: str = ""
+    rg: str = ""
+    birth_date: date | None = None
+
+
+def login_key(login: str) -> str:
+    """Logins are unique without regard to case (``Maria.Silva`` and ``maria.silva`` are one)."""
+    return login.strip().lower()
 
 
 def fold(text: str) -> str:

@@ -166,6 +166,10 @@ class NotificationSettings:
     def config(self, channel: str) -> ChannelConfig | None:
         return self._store.channel_config(self.channels[channel].name)
 
+    def active_labels(self) -> list[str]:
+        """The labels of the channels configured and active, in order of preference."""
+        return [c.label for c in self.channels if (found := self._store.channel_config(c.name)) and found.active]
+
     def configure(self, channel: str, active: bool, api: str, secret: str | None, url: str | None,
                   user: str) -> ChannelConfig:
         """``url`` None keeps the stored one, "" is the deployment's default; ``secret`` None keeps the stored one,

@@ -46,6 +46,20 @@ CHARGE = {**INVOICE, **CARD, "motivo": Variable("Resposta do banco (código e me
           "orientacao": Variable("O que o cliente deve fazer", "Faremos uma nova tentativa amanhã."),
           "proxima_tentativa": Variable("Dia da nova tentativa (ou vazio)", "11/12/2026")}
 SUSPENSION = {**INVOICE, "data_bloqueio": Variable("Dia da suspensão", "25/12/2026")}
+TRUST_UNLOCK = {**CUSTOMER,
+                "data_desbloqueio": Variable("Desbloqueado até este dia (dd/mm/aaaa)", "27/12/2026"),
+                "dias_desbloqueio": Variable("Dias de desbloqueio", "2")}
+PIX_EXAMPLE = ("00020101021226860014br.gov.bcb.pix2564pix.exemplo.com.br/qr/v2/7310520400005303986540599.905802BR"
+               "6304ABCD")
+LINE_EXAMPLE = "23790123456000000007310000000009198340000009990"
+LINK_EXAMPLE = "https://boletos.exemplo.com.br/7310"
+PAYMENT = {**INVOICE,
+           "linha_digitavel": Variable("Linha digitável do boleto (ou vazio)", LINE_EXAMPLE),
+           "pix_copia_cola": Variable("Código PIX copia e cola (ou vazio)", PIX_EXAMPLE),
+           "link": Variable("Link de pagamento (ou vazio)", LINK_EXAMPLE),
+           "dados_pagamento": Variable("Os dados de pagamento que a fatura tem, um por linha",
+                                       f"Linha digitável: {LINE_EXAMPLE}\nPIX copia e cola: {PIX_EXAMPLE}\n"
+                                       f"Link: {LINK_EXAMPLE}")}
 
 
 @dataclass(frozen=True)
@@ -85,7 +99,21 @@ EVENTS: dict[str, EventKind] = {e.name: e for e in (
     EventKind("servico_suspenso", "Serviço suspenso", SUSPENSION,
               "Olá, {{primeiro_nome}}. Seu serviço foi suspenso pela fatura de {{valor}} vencida em "
               "{{data_vencimento}}. Após o pagamento ele é reabilitado."),
+    EventKind("desbloqueio_confianca", "Desbloqueio em confiança", TRUST_UNLOCK,
+              "Olá, {{primeiro_nome}}! Seu serviço foi desbloqueado em confiança até {{data_desbloqueio}}. Se a "
+              "fatura em aberto não for paga até lá, ele será suspenso novamente."),
+    EventKind("segunda_via", "Segunda via de fatura (pedida por um operador ou integração)", PAYMENT,
+              "Olá, {{primeiro_nome}}! Segue a fatura de {{valor}} com vencimento em {{data_vencimento}}.\n"
+              "{{dados_pagamento}}"),
 )}
+
+
+def payment_lines(payload: Mapping[str, Any]) -> dict[str, str]:
+    """A second copy's payment variables; ``dados_pagamento`` names only what the invoice has."""
+    values = {name: str(payload.get(name) or "") for name in ("linha_digitavel", "pix_copia_cola", "link")}
+    labels = (("Linha digitável", "linha_digitavel"), ("PIX copia e cola", "pix_copia_cola"), ("Link", "link"))
+    values["dados_pagamento"] = "\n".join(f"{label}: {values[name]}" for label, name in labels if values[name])
+    return values
 
 
 def kind_of(event: str) -> EventKind:
@@ -167,4 +195,8 @@ def variables_of(kind: EventKind, payload: Mapping[str, Any], customer_name: str
         values["motivo"] = without_card_numbers(motivo)
         values["orientacao"] = str(payload.get("orientacao") or "")
         values["proxima_tentativa"] = day(payload.get("proxima_tentativa"))
+        values.update(payment_lines(payload))
+    if "desbloqueio_ate" in payload:
+        values["data_desbloqueio"] = day(payload.get("desbloqueio_ate"))
+        values["dias_desbloqueio"] = str(payload.get("dias_desbloqueio") or "")
     return {name: values.get(name, "") for name in kind.variables}

@@ -335,9 +335,11 @@ def _render(request: ApiRequest, orders: Sequence[ServiceOrder], relations: froz
     tickets = container.service_orders.tickets([o.ticket_id for o in orders if o.ticket_id is not None]) \
         if "atendimento" in relations else {}
     zone = container.settings.zone
+    closers = container.auth.users_named(o.closing.closed_by for o in orders if o.closing) \
+        if shape is shapes.list_shape else {}
     rendered = []
     for order in orders:
-        shaped = shape(order, shapes.OrderContext(technicians=technicians, zone=zone))
+        shaped = shape(order, shapes.OrderContext(technicians=technicians, zone=zone, closers=closers))
         if "agenda_ordem_servico" in relations:
             agenda = agendas.get(order.agenda_id) if order.agenda_id is not None else None
             shaped["agenda_ordem_servico"] = {"id_agenda_ordem_servico": agenda.id, "descricao": agenda.description} \

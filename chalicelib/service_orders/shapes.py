@@ -28,13 +28,14 @@ Programmed and executed times are stored in the provider's local time
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import Any
 
+from chalicelib.auth.model import User
 from chalicelib.clock import local
 from chalicelib.customers.documents import format_document
-from chalicelib.customers.model import Address, Customer, Service
+from chalicelib.customers.model import SERVICE_STATUSES, Address, Customer, Service
 from chalicelib.service_orders import catalogues
 from chalicelib.service_orders.history import TimelineItem
 from chalicelib.service_orders.model import Action, OrderMessage, ServiceOrder, Ticket
@@ -51,7 +52,7 @@ STATUS_DISPLAY = {
     "cancelado": "Cancelado",
 }
 AVAILABILITY_DISPLAY = {"manha": "Manhã", "tarde": "Tarde", "noite": "Noite"}
-SERVICE_STATUS_DISPLAY = {"servico_habilitado": "Serviço Habilitado", "servico_suspenso": "Serviço Suspenso"}
+SERVICE_STATUS_DISPLAY = {s.prefix: s.description for s in SERVICE_STATUSES}
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class OrderContext:
     customer: Customer | None = None
     service: Service | None = None
     ticket: Ticket | None = None
+    # The users who closed the OS shown, by username (with their id and name), for ``usuario_fechamento``.
+    closers: Mapping[str, User] = field(default_factory=dict)
 
 
 def _visit(order: ServiceOrder, ctx: OrderContext) -> tuple[str | None, str | None, Address | None]:
@@ -84,6 +87,11 @@ def _fmt(moment: datetime | None, pattern: str) -> str | None:
 def type_description(type_id: int | None) -> str | None:
     entry = catalogues.find(catalogues.ORDER_TYPES, type_id)
     return entry.description if entry else None
+
+
+def order_type(type_id: int | None) -> dict[str, Any] | None:
+    """HubSoft's ``tipo_ordem_servico`` object (``todos``, ``abrir_os``)."""
+    return {"id_tipo_ordem_servico": type_id, "descricao": type_description(type_id)} if type_id is not None else None
 
 
 def ticket_type_description(type_id: int | None) -> str | None:
@@ -199,9 +207,33 @@ def list_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
     shaped["tecnicos"] = [{**t, "display": t["name"]} for t in _technicians(order, ctx)]
     shaped["dados_endereco_instalacao"] = {
         "endereco": address.logradouro, "numero": address.numero, "complemento": address.complemento or None,
-        "bairro": address.bairro, "cidade": address.cidade, "uf": address.uf, "cep": address.cep,
+        "bairro": address.bairro, "cidade": address.cidade, "uf": address.uf, "estado": address.uf,
+        "cep": address.cep,
     } if address else None
+    # The objects behind the flat texts, as clients of ``todos`` read them (``tipo_ordem_servico.descricao``,
+    # ``usuario_fechamento.nome``...).
+    shaped["tipo_ordem_servico"] = order_type(order.type_id)
+    shaped["usuario_fechamento"] = _closer(order, ctx)
+    copy = order.customer
+    shaped["dados_cliente"] = {
+        "id_cliente": order.customer_id, "codigo_cliente": copy.code, "nome_razaosocial": copy.name,
+        "cpf_cnpj": format_document(copy.document), "display": copy.display,
+    } if copy else None
+    shaped["dados_servico"] = {
+        "id_cliente_servico": order.customer_service_id, "numero_plano": order.customer_service_id,
+        "nome": copy.service_name, "display": f"({order.customer_service_id}) {copy.service_name}",
+    } if copy else None
     return shaped
+
+
+def _closer(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any] | None:
+    """Who closed the OS: the user's id and name (the username alone when the user is gone); null while open."""
+    username = order.closing.closed_by if order.closing else ""
+    if not username:
+        return None
+    user = ctx.closers.get(username)
+    name = user.name if user else username
+    return {"id": user.id if user else None, "nome": name, "name": name, "login": username}
 
 
 def opened_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
@@ -212,8 +244,7 @@ def opened_shape(order: ServiceOrder, ctx: OrderContext) -> dict[str, Any]:
         "id_ordem_servico": order.id,
         "id_atendimento": order.ticket_id,
         "id_tipo_ordem_servico": order.type_id,
-        "tipo_ordem_servico": {"id_tipo_ordem_servico": order.type_id,
-                               "descricao": type_description(order.type_id)},
+        "tipo_ordem_servico": order_type(order.type_id) or {"id_tipo_ordem_servico": None, "descricao": None},
         "numero_ordem_servico": str(order.number),
         "descricao_abertura": order.opening_description,
         "descricao_servico": order.description,
@@ -377,10 +408,23 @@ SCHEMAS: dict[str, Schema] = {
         "dados_endereco_instalacao": {"type": ["object", "null"], "properties": {
             "endereco": {"type": "string"}, "numero": {"type": "string"},
             "complemento": {"type": ["string", "null"]}, "bairro": {"type": "string"},
-            "cidade": {"type": "string"}, "uf": {"type": "string"}, "cep": {"type": "string"}}},
+            "cidade": {"type": "string"}, "uf": {"type": "string"}, "cep": {"type": "string"},
+            "estado": {"type": "string", "description": "A sigla, como `uf` (clientes do HubSoft filtram por ela)."}}},
         "agenda_ordem_servico": {"type": ["object", "null"], "description": "Com `relacoes=agenda_ordem_servico`."},
+        "tipo_ordem_servico": {"type": ["object", "null"], "properties": {
+            "id_tipo_ordem_servico": {"type": "integer"}, "descricao": {"type": ["string", "null"]}}},
+        "usuario_fechamento": {"type": ["object", "null"], "description": "Quem fechou a OS; nulo enquanto aberta.",
+                               "properties": {"id": {"type": ["integer", "null"]}, "nome": {"type": "string"},
+                                              "name": {"type": "string"}, "login": {"type": "string"}}},
+        "dados_cliente": {"type": ["object", "null"], "properties": {
+            "id_cliente": {"type": "integer"}, "codigo_cliente": {"type": "integer"},
+            "nome_razaosocial": {"type": "string"}, "cpf_cnpj": {"type": "string"}, "display": {"type": "string"}}},
+        "dados_servico": {"type": ["object", "null"], "properties": {
+            "id_cliente_servico": {"type": "integer"}, "numero_plano": {"type": "integer"},
+            "nome": {"type": "string"}, "display": {"type": "string"}}},
     }, description="Formato 3 do HubSoft (`todos`): como o de `consultar`, mas `numero` inteiro, técnicos com "
-                   "`display` e o endereço também em campos (`dados_endereco_instalacao`)."),
+                   "`display`, o endereço também em campos (`dados_endereco_instalacao`) e, como objetos, "
+                   "`tipo_ordem_servico`, `usuario_fechamento`, `dados_cliente` e `dados_servico`."),
     "OrdemServicoAberta": object_of({
         "id_ordem_servico": {"type": "integer"},
         "id_atendimento": {"type": ["integer", "null"]},

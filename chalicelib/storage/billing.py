@@ -9,21 +9,33 @@ Indexes: ``by_service`` (``SERVICO#<id>`` / ``<due date>#<id>``),
 panel), ``by_charge_day`` and ``by_dunning_day`` (what the hourly tick reads).
 ``by_charge_day`` holds the tick's day lists (``try_schedule.TryDay``): a try
 due on a day under ``COBRAR#<day>``, one queued on a day under ``FILA#<day>``.
+``by_due_month``, ``by_paid_month`` and ``by_created_month`` (``PERIOD_INDEXES``:
+``<YYYY-MM>`` / ``<local day>#<id:010d>``) list a period's invoices by one of
+their dates; every write of an invoice keeps its keys (an invoice written
+before they existed enters them on its next write).
 
 Every write of an invoice that suspended its service also keeps the
 service's ``suspended_by`` set in the same transaction (added while the
 invoice is open, removed once it is paid or cancelled), so the service is
-suspended exactly while one of its invoices keeps it so.
+suspended exactly while one of its invoices keeps it so. The write that
+suspends it (the one raising ``servico_suspenso``) also ends a trust unlock
+(``storage/trust.py``) the service may be in: a new suspension is not covered
+by the trust given for the earlier ones.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, tzinfo
+from typing import Any
 
 from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.billing.charging.charges import PROCESSING, ChargeAttempt
+from chalicelib.billing.events import SERVICE_SUSPENDED
+from chalicelib.billing.invoices import listing
+from chalicelib.billing.invoices.payment_data import PaymentData
 from chalicelib.billing.invoices.service import MAX_RECURRING_TRIES, OPEN, Invoice
 from chalicelib.billing.recurring.choice import RecurringChoice
 from chalicelib.billing.recurring.try_schedule import PendingTry, TryDay, TryStage, try_day
@@ -43,6 +55,22 @@ from chalicelib.storage.outbox import outbox_row
 
 # The ``by_charge_day`` key prefix of each of the tick's day lists.
 TRY_LISTS = {TryStage.DUE: "COBRAR", TryStage.QUEUED: "FILA"}
+# Each date an invoice is listed by (listing.DATE_KINDS): its index and the item's key attributes.
+PERIOD_INDEXES = {
+    listing.DUE: (BillingTableItem.by_due_month, "due_month", "due_key"),
+    listing.PAID: (BillingTableItem.by_paid_month, "paid_month", "paid_key"),
+    listing.CREATED: (BillingTableItem.by_created_month, "created_month", "created_key"),
+}
+
+
+def months(first: date, last: date) -> list[str]:
+    """The ``YYYY-MM`` partitions a period touches, in order."""
+    found = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        found.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return found
 
 
 class DynamoBillingStore:
@@ -51,7 +79,7 @@ class DynamoBillingStore:
 
     # ------------------------------------------------------------ invoices
     def add(self, invoice: Invoice) -> None:
-        _invoice_item(invoice).save(condition=BillingTableItem.pk.does_not_exist())
+        _invoice_item(invoice, self._zone).save(condition=BillingTableItem.pk.does_not_exist())
 
     def write(self, invoice: Invoice, expected_version: int, events: Sequence[Message] = ()) -> bool:
         """Replace the invoice if it still has ``expected_version``, with its events and its service's
@@ -70,6 +98,26 @@ class DynamoBillingStore:
 
     def replace(self, invoice: Invoice, expected_version: int) -> bool:
         return self.write(invoice, expected_version)
+
+    def by_period(self, kind: str, first: date, last: date, skip: int, take: int,
+                  status: str | None) -> tuple[int, list[Invoice]]:
+        """Invoices whose date ``kind`` (local day) lies in [first, last], by that date: how many in all and
+        ``take`` of them after the first ``skip``. Each month is counted first (one count query), so only the
+        months holding the page are read."""
+        index, _, key = PERIOD_INDEXES[kind]
+        condition = getattr(BillingTableItem, key).between(first.isoformat(), f"{last.isoformat()}~")
+        only = InvoiceItem.status == status if status else None
+        total, found = 0, list[Invoice]()
+        for month in months(first, last):
+            count = index.count(month, condition, filter_condition=only)
+            if len(found) < take and skip < total + count:
+                for position, item in enumerate(index.query(month, condition, filter_condition=only), total):
+                    if len(found) >= take:
+                        break
+                    if position >= skip and isinstance(item, InvoiceItem):
+                        found.append(_invoice(item))
+            total += count
+        return total, found
 
     # --------------------------------------------------------- schedules
     def charges_on(self, listed: TryDay) -> Iterator[PendingTry]:
@@ -116,7 +164,7 @@ class DynamoBillingStore:
                           | (InvoiceItem.recurring_tries < MAX_RECURRING_TRIES))
 
         def write(txn: TransactWrite) -> None:
-            txn.save(_invoice_item(invoice), condition=condition)
+            txn.save(_invoice_item(invoice, self._zone), condition=condition)
             txn.save(self._attempt_item(attempt), condition=BillingTableItem.pk.does_not_exist())
 
         return committed(write)
@@ -161,13 +209,16 @@ class DynamoBillingStore:
 
     def _invoice_write(self, txn: TransactWrite, invoice: Invoice, expected_version: int,
                        events: Sequence[Message]) -> None:
-        txn.save(_invoice_item(invoice), condition=InvoiceItem.version == expected_version)
+        txn.save(_invoice_item(invoice, self._zone), condition=InvoiceItem.version == expected_version)
         if invoice.suspended:
+            suspends = invoice.status == OPEN and any(e.type == SERVICE_SUSPENDED for e in events)
             for pk, sk in ((f"SERVICE#{invoice.customer_service_id}", "SERVICE"),
                            (f"CUSTOMER#{invoice.customer_id}", f"SERVICE#{invoice.customer_service_id:010d}")):
-                change = (ServiceItem.suspended_by.add({invoice.id}) if invoice.status == OPEN
-                          else ServiceItem.suspended_by.delete({invoice.id}))
-                txn.update(ServiceItem(pk, sk), actions=[change], condition=ServiceItem.pk.exists())
+                actions: list[Action] = [ServiceItem.suspended_by.add({invoice.id}) if invoice.status == OPEN
+                                         else ServiceItem.suspended_by.delete({invoice.id})]
+                if suspends:
+                    actions.append(ServiceItem.trusted_until.remove())
+                txn.update(ServiceItem(pk, sk), actions=actions, condition=ServiceItem.pk.exists())
         now = datetime.now(UTC)
         for event in events:
             txn.save(outbox_row(BillingOutboxItem, event, now))
@@ -191,7 +242,17 @@ def _charge_day(listed: TryDay) -> str:
     return f"{TRY_LISTS[listed.stage]}#{listed.day.isoformat()}"
 
 
-def _invoice_item(invoice: Invoice) -> InvoiceItem:
+def _period_keys(invoice: Invoice, zone: tzinfo) -> dict[str, Any]:
+    """The invoice's keys in each of PERIOD_INDEXES (None for a date it does not have)."""
+    keys: dict[str, Any] = {}
+    for kind, (_, month, key) in PERIOD_INDEXES.items():
+        day = listing.date_of(invoice, kind, zone)
+        keys[month] = day.strftime("%Y-%m") if day else None
+        keys[key] = f"{day.isoformat()}#{invoice.id:010d}" if day else None
+    return keys
+
+
+def _invoice_item(invoice: Invoice, zone: tzinfo) -> InvoiceItem:
     listed = try_day(invoice)
     charge_day = _charge_day(listed) if listed is not None else None
     dunning_day = None
@@ -212,7 +273,11 @@ def _invoice_item(invoice: Invoice) -> InvoiceItem:
         amount_cents=invoice.amount_cents, due_date=invoice.due_date.isoformat(), description=invoice.description,
         status=invoice.status, created_at=invoice.created_at, version=invoice.version,
         card_attempts=invoice.card_attempts, charging=invoice.charging, paid_at=invoice.paid_at,
-        paid_cents=invoice.paid_cents, payment_method=invoice.payment_method)
+        paid_cents=invoice.paid_cents, payment_method=invoice.payment_method,
+        digitable_line=invoice.payment.digitable_line or None, barcode=invoice.payment.barcode or None,
+        pix_code=invoice.payment.pix_code or None, payment_link=invoice.payment.link or None,
+        bank_number=invoice.payment.bank_number or None, paid_card=invoice.paid_card or None,
+        **_period_keys(invoice, zone))
 
 
 def _invoice(item: InvoiceItem) -> Invoice:
@@ -228,7 +293,10 @@ def _invoice(item: InvoiceItem) -> Invoice:
         queued_at=item.queued_at,
         retry_at=item.retry_at, technical_failures=int(item.technical_failures or 0),
         dunning_step=item.dunning_step, dunning_on=_date(item.dunning_on), suspend_on=_date(item.suspend_on),
-        warned_on=_date(item.warned_on), suspended=bool(item.suspended))
+        warned_on=_date(item.warned_on), suspended=bool(item.suspended),
+        payment=PaymentData(item.digitable_line or "", item.barcode or "", item.pix_code or "",
+                            item.payment_link or "", item.bank_number or ""),
+        paid_card=item.paid_card or "")
 
 
 def _day(value: date | None) -> str | None:

@@ -5,11 +5,17 @@ Keys:
 - ``CUSTOMER#<id>`` / ``SERVICE#<id>``       its services (one query reads all)
 - ``SERVICE#<id>`` / ``SERVICE``             a copy of the service, to read it by id in one call
 - ``DOC#<cpf/cnpj>`` / ``DOC``               uniqueness claim and lookup
-- ``PHONE#<digits>`` / ``CUSTOMER#<id>``     phone lookup
+- ``PHONE#<digits>`` / ``CUSTOMER#<id>``     phone lookup (primary, secondary and tertiary phones)
 - ``NAME#<first 2 letters>`` / ``<word>#<id>`` name-word index (prefix queries)
+- ``TRADE#<first 2 letters>`` / ``<word>#<id>`` the same for the trade name (``nome_fantasia``)
+- ``LOGIN#<lower-case login>`` / ``LOGIN``   a service's login: uniqueness claim and lookup
 
 A customer is written with all its entries in one transaction, so a search
-never finds a half-written customer and a duplicate CPF/CNPJ never lands.
+never finds a half-written customer and a duplicate CPF/CNPJ or login never
+lands. A change of the registration (``update_customer``) or of a service
+(``update_service``) is one transaction too: the item on the condition that
+its ``version`` is as read, the search entries that changed (old ones
+deleted, new ones put), and for a new login its claim (refused if taken).
 
 A service with a suspension profile is counted on the profile's item (the
 ``settings`` table, ``SuspensionProfileItem.service_count``) in the same
@@ -23,11 +29,21 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 
+from pynamodb.attributes import NumberAttribute
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 
-from chalicelib.customers.model import SERVICE_SUSPENDED, Address, Customer, Holder, Service, name_tokens
+from chalicelib.customers.model import (
+    SERVICE_SUSPENDED,
+    Address,
+    Customer,
+    Holder,
+    Service,
+    login_key,
+    name_tokens,
+)
 from chalicelib.errors import BusinessRuleError, ConflictError, NotFoundError
 from chalicelib.storage.binding import LabelledTransaction, commit_labelled
 from chalicelib.storage.models import (
@@ -51,37 +67,95 @@ class ProfileUse:
     profile_id: int
 
 
-Label = str | ProfileUse
+@dataclass(frozen=True)
+class LoginClaim:
+    """The label of a login's claim in a transaction."""
+
+    login: str
+
+
+Label = str | ProfileUse | LoginClaim
 DUPLICATE_DOCUMENT = "Já existe um cliente cadastrado com este CPF/CNPJ."
 SERVICE_CHANGED = "O serviço foi alterado por outra requisição; consulte-o e tente de novo."
+CUSTOMER_CHANGED = "O cliente foi alterado por outra requisição; consulte-o e tente de novo."
+
+
+def duplicate_login(login: str) -> str:
+    return f"O login {login} já está em uso por outro serviço."
 
 
 class DynamoCustomerStore:
     def add_customer(self, customer: Customer) -> None:
-        profile = CustomerItem(
-            f"CUSTOMER#{customer.id}", "PROFILE", customer_id=customer.id, code=customer.code,
-            name=customer.name, document=customer.document, phone=customer.phone, email=customer.email,
-            created_at=customer.created_at,
-        )
+        profile = _customer_item(customer)
         claim = CustomerRefItem(f"DOC#{customer.document}", "DOC", customer_id=customer.id)
 
         def write(txn: LabelledTransaction[Label]) -> None:
             txn.save("document", claim, condition=CustomerRefItem.pk.does_not_exist())
             txn.save("customer", profile, condition=CustomerItem.pk.does_not_exist())
-            txn.save("phone", CustomerRefItem(f"PHONE#{customer.phone}", f"CUSTOMER#{customer.id}",
-                                              customer_id=customer.id))
-            for word in name_tokens(customer.name):
-                txn.save("name", CustomerRefItem(f"NAME#{word[:2]}", f"{word}#{customer.id:010d}",
-                                                 customer_id=customer.id))
+            for ref in _search_refs(customer).values():
+                txn.save("search", ref)
             for service in customer.services:
                 for item in _service_items(service):
                     txn.save("service", item, condition=CustomerTableItem.pk.does_not_exist())
+                if service.login:
+                    _claim_login(txn, service)
             _count_on_profiles(txn, customer.services)
 
         failed = commit_labelled(write)
         if "document" in failed:
             raise BusinessRuleError(DUPLICATE_DOCUMENT)
         _refuse(failed)
+
+    def update_customer(self, current: Customer, updated: Customer) -> None:
+        old_refs, new_refs = _search_refs(current), _search_refs(updated)
+        renamed = current.name != updated.name or current.code != updated.code
+
+        def write(txn: LabelledTransaction[Label]) -> None:
+            txn.update("customer", CustomerItem(f"CUSTOMER#{current.id}", "PROFILE"),
+                       actions=_registration_actions(updated),
+                       condition=_version_as(CustomerItem.version, current.version))
+            for key in old_refs.keys() - new_refs.keys():
+                txn.delete("search", CustomerRefItem(*key))
+            for key in new_refs.keys() - old_refs.keys():
+                txn.save("search", new_refs[key])
+            if renamed:
+                # The services' copy of their holder (customers.model.Holder) follows the name.
+                for service in current.services:
+                    _set_on_service_copies(txn, service, [ServiceItem.holder_name.set(updated.name)])
+
+        failed = commit_labelled(write)
+        if "customer" in failed:
+            raise ConflictError(CUSTOMER_CHANGED)
+        if "service" in failed or "copy" in failed:
+            raise ConflictError(CUSTOMER_CHANGED)  # a service went away meanwhile (none is deleted today)
+        _refuse(failed)
+
+    def update_service(self, current: Service, updated: Service) -> None:
+        def write(txn: LabelledTransaction[Label]) -> None:
+            actions = _editable_actions(updated)
+            txn.update("service", ServiceItem(f"SERVICE#{current.id}", "SERVICE"), actions=actions,
+                       condition=_version_as(ServiceItem.version, current.version))
+            txn.update("copy", ServiceItem(f"CUSTOMER#{current.customer_id}", f"SERVICE#{current.id:010d}"),
+                       actions=actions, condition=ServiceItem.pk.exists())
+            if login_key(current.login) != login_key(updated.login):
+                if current.login:
+                    txn.delete("release", CustomerRefItem(f"LOGIN#{login_key(current.login)}", "LOGIN"),
+                               condition=CustomerRefItem.service_id == current.id)
+                if updated.login:
+                    _claim_login(txn, updated)
+
+        failed = commit_labelled(write)
+        if "service" in failed or "copy" in failed or "release" in failed:
+            raise ConflictError(SERVICE_CHANGED)
+        _refuse(failed)
+
+    def customer_id_by_login(self, login: str) -> int | None:
+        return _ref(f"LOGIN#{login_key(login)}", "LOGIN")
+
+    def customer_ids_by_trade_word(self, prefix: str) -> Iterator[int]:
+        for item in CustomerRefItem.query(f"TRADE#{prefix[:2]}", CustomerRefItem.sk.startswith(prefix),
+                                          page_size=BATCH_GET_LIMIT):
+            yield int(item.customer_id)
 
     def add_service(self, service: Service) -> None:
         def write(txn: LabelledTransaction[Label]) -> None:
@@ -90,6 +164,9 @@ class DynamoCustomerStore:
             for item in _service_items(service):
                 txn.save("service", item, condition=CustomerTableItem.pk.does_not_exist())
             _count_on_profiles(txn, (service,))
+
+            if service.login:
+                _claim_login(txn, service)
 
         failed = commit_labelled(write)
         if "customer" in failed:
@@ -185,6 +262,70 @@ def _count(txn: LabelledTransaction[Label], profile_id: int, count: int) -> None
                actions=[SuspensionProfileItem.service_count.add(count)], condition=SettingsItem.pk.exists())
 
 
+def _customer_item(customer: Customer) -> CustomerItem:
+    return CustomerItem(
+        f"CUSTOMER#{customer.id}", "PROFILE", customer_id=customer.id, code=customer.code,
+        name=customer.name, document=customer.document, phone=customer.phone, email=customer.email,
+        created_at=customer.created_at, trade_name=customer.trade_name or None, phone2=customer.phone2 or None,
+        phone3=customer.phone3 or None, email2=customer.email2 or None, rg=customer.rg or None,
+        birth_date=customer.birth_date.isoformat() if customer.birth_date else None,
+        version=customer.version or None,
+    )
+
+
+def _registration_actions(customer: Customer) -> list[Action]:
+    """Set ``PUT cliente/{id}``'s fields (removing the cleared optional ones) and the next version."""
+    item = _customer_item(customer)
+    actions: list[Action] = [CustomerItem.name.set(customer.name), CustomerItem.phone.set(customer.phone),
+                             CustomerItem.email.set(customer.email)]
+    for attribute in (CustomerItem.trade_name, CustomerItem.phone2, CustomerItem.phone3, CustomerItem.email2,
+                      CustomerItem.rg, CustomerItem.birth_date):
+        value = getattr(item, attribute.attr_name)
+        actions.append(attribute.set(value) if value else attribute.remove())
+    actions.append(CustomerItem.version.set(customer.version))
+    return actions
+
+
+def _search_refs(customer: Customer) -> dict[tuple[str, str], CustomerRefItem]:
+    """The customer's search entries by key: its phones, the words of its name and trade name."""
+    entries = [(f"PHONE#{phone}", f"CUSTOMER#{customer.id}") for phone in customer.phones]
+    entries += [(f"NAME#{word[:2]}", f"{word}#{customer.id:010d}") for word in name_tokens(customer.name)]
+    entries += [(f"TRADE#{word[:2]}", f"{word}#{customer.id:010d}") for word in name_tokens(customer.trade_name)]
+    return {key: CustomerRefItem(*key, customer_id=customer.id) for key in entries}
+
+
+def _claim_login(txn: LabelledTransaction[Label], service: Service) -> None:
+    txn.save(LoginClaim(service.login),
+             CustomerRefItem(f"LOGIN#{login_key(service.login)}", "LOGIN", customer_id=service.customer_id,
+                             service_id=service.id),
+             condition=CustomerRefItem.pk.does_not_exist())
+
+
+def _version_as(attribute: NumberAttribute, version: int) -> Condition:
+    return attribute == version if version else attribute.does_not_exist()
+
+
+def _editable_actions(service: Service) -> list[Action]:
+    """Set ``PUT cliente_servico/{id}``'s fields (removing the cleared ones) and the next version."""
+    texts = ((ServiceItem.login, service.login), (ServiceItem.technology, service.technology),
+             (ServiceItem.reference, service.reference))
+    actions: list[Action] = [attribute.set(value) if value else attribute.remove() for attribute, value in texts]
+    addresses = ((ServiceItem.registration_address, service.registration_address),
+                 (ServiceItem.billing_address, service.billing_address),
+                 (ServiceItem.fiscal_address, service.fiscal_address))
+    actions += [attribute.set(_address_map(value)) if value else attribute.remove() for attribute, value in addresses]
+    actions.append(ServiceItem.version.set(service.version))
+    return actions
+
+
+def _set_on_service_copies(txn: LabelledTransaction[Label], service: Service, actions: list[Action]) -> None:
+    """Change both copies of the service, on the condition that they exist (an update would create them)."""
+    txn.update("service", ServiceItem(f"SERVICE#{service.id}", "SERVICE"), actions=actions,
+               condition=ServiceItem.pk.exists())
+    txn.update("copy", ServiceItem(f"CUSTOMER#{service.customer_id}", f"SERVICE#{service.id:010d}"),
+               actions=actions, condition=ServiceItem.pk.exists())
+
+
 def _set_on_service(txn: LabelledTransaction[Label], service: Service, actions: list[Action]) -> None:
     """Change both copies of the service, if its profile and count are still as read."""
     txn.update("service", ServiceItem(f"SERVICE#{service.id}", "SERVICE"), actions=actions,
@@ -206,6 +347,9 @@ def _refuse(failed: Sequence[Label]) -> None:
     missing = [label.profile_id for label in failed if isinstance(label, ProfileUse)]
     if missing:
         raise NotFoundError(f"Perfil de suspensão de ID {missing[0]} não encontrado")
+    taken = [label.login for label in failed if isinstance(label, LoginClaim)]
+    if taken:
+        raise BusinessRuleError(duplicate_login(taken[0]))
     if failed:
         raise RuntimeError(f"condições de escrita do cliente falharam: {list(failed)}")
 
@@ -216,20 +360,34 @@ def _service_items(service: Service) -> list[CustomerTableItem]:
             _service_item(service, f"SERVICE#{service.id}", "SERVICE")]
 
 
+def _address_map(address: Address) -> AddressMap:
+    return AddressMap(logradouro=address.logradouro, numero=address.numero, bairro=address.bairro,
+                      cidade=address.cidade, uf=address.uf, cep=address.cep, complemento=address.complemento)
+
+
+def _address(a: AddressMap | None) -> Address | None:
+    if a is None:
+        return None
+    return Address(logradouro=a.logradouro, numero=a.numero, bairro=a.bairro, cidade=a.cidade, uf=a.uf, cep=a.cep,
+                   complemento=a.complemento or "")
+
+
 def _service_item(service: Service, pk: str, sk: str) -> ServiceItem:
-    address = service.address
     return ServiceItem(
         pk, sk, service_id=service.id,
         customer_id=service.customer_id, name=service.name, amount_cents=service.amount_cents,
-        address=AddressMap(logradouro=address.logradouro, numero=address.numero, bairro=address.bairro,
-                           cidade=address.cidade, uf=address.uf, cep=address.cep,
-                           complemento=address.complemento),
+        address=_address_map(service.address),
         status=service.status, suspension_profile_id=service.suspension_profile_id,
         created_at=service.created_at,
         holder_code=service.holder.code if service.holder else None,
         holder_name=service.holder.name if service.holder else None,
         holder_document=service.holder.document if service.holder else None,
         profile_counted=True if service.profile_counted else None,
+        login=service.login or None, technology=service.technology or None, reference=service.reference or None,
+        registration_address=_address_map(service.registration_address) if service.registration_address else None,
+        billing_address=_address_map(service.billing_address) if service.billing_address else None,
+        fiscal_address=_address_map(service.fiscal_address) if service.fiscal_address else None,
+        version=service.version or None,
     )
 
 
@@ -241,18 +399,22 @@ def _ref(pk: str, sk: str) -> int | None:
 
 
 def service_from_item(item: ServiceItem) -> Service:
-    a = item.address
+    address = _address(item.address)
+    assert address is not None
     return Service(
         id=int(item.service_id), customer_id=int(item.customer_id), name=item.name,
-        amount_cents=int(item.amount_cents),
-        address=Address(logradouro=a.logradouro, numero=a.numero, bairro=a.bairro, cidade=a.cidade, uf=a.uf,
-                        cep=a.cep, complemento=a.complemento or ""),
-        status=SERVICE_SUSPENDED if item.suspended_by else item.status,
+        amount_cents=int(item.amount_cents), address=address,
+        # Suspended while an open invoice keeps it so, unless unlocked in trust (which payment makes moot).
+        status=SERVICE_SUSPENDED if item.suspended_by and not item.trusted_until else item.status,
         suspension_profile_id=int(item.suspension_profile_id) if item.suspension_profile_id is not None else None,
         created_at=item.created_at,
         holder=Holder(int(item.holder_code), item.holder_name or "", item.holder_document or "")
         if item.holder_code is not None else None,
         profile_counted=bool(item.profile_counted),
+        login=item.login or "", technology=item.technology or "", reference=item.reference or "",
+        registration_address=_address(item.registration_address), billing_address=_address(item.billing_address),
+        fiscal_address=_address(item.fiscal_address), version=int(item.version or 0),
+        trusted_until=date.fromisoformat(item.trusted_until) if item.suspended_by and item.trusted_until else None,
     )
 
 
@@ -261,4 +423,7 @@ def customer_from_item(item: CustomerItem, services: list[Service]) -> Customer:
         id=int(item.customer_id), code=int(item.code), name=item.name, document=item.document,
         phone=item.phone, email=item.email or "", created_at=item.created_at,
         services=tuple(sorted(services, key=lambda s: s.id)),
+        trade_name=item.trade_name or "", phone2=item.phone2 or "", phone3=item.phone3 or "",
+        email2=item.email2 or "", rg=item.rg or "",
+        birth_date=date.fromisoformat(item.birth_date) if item.birth_date else None, version=int(item.version or 0),
     )

@@ -158,6 +158,14 @@ class CustomerItem(CustomerTableItem, discriminator="customer"):
     phone = UnicodeAttribute()
     email = UnicodeAttribute(default="")
     created_at = UTCDateTimeAttribute()
+    # Issue 18's registration fields (absent on customers from before, and when not given).
+    trade_name = UnicodeAttribute(null=True)
+    phone2 = UnicodeAttribute(null=True)
+    phone3 = UnicodeAttribute(null=True)
+    email2 = UnicodeAttribute(null=True)
+    rg = UnicodeAttribute(null=True)
+    birth_date = UnicodeAttribute(null=True)  # AAAA-MM-DD
+    version = NumberAttribute(null=True)  # every registration change adds 1, on the condition it is as read
 
 
 class ServiceItem(CustomerTableItem, discriminator="service"):
@@ -177,6 +185,19 @@ class ServiceItem(CustomerTableItem, discriminator="service"):
     # Its suspension profile counts it (``SuspensionProfileItem.service_count``, moved in the same transaction);
     # absent on a service whose profile was chosen before the count was kept, until ``ops count-profile-usage``.
     profile_counted = BooleanAttribute(null=True)
+    # Issue 18's fields, changed by ``PUT cliente_servico/{id}`` on the condition that ``version`` is as read.
+    login = UnicodeAttribute(null=True)  # claimed by ``LOGIN#<lower-case login>`` / ``LOGIN`` in the same write
+    technology = UnicodeAttribute(null=True)
+    reference = UnicodeAttribute(null=True)
+    registration_address = AddressMap(null=True)
+    billing_address = AddressMap(null=True)
+    fiscal_address = AddressMap(null=True)
+    version = NumberAttribute(null=True)
+    # Trust unlock (billing.suspension.trust): the local day the hourly tick suspends it again (present: unlocked
+    # while ``suspended_by`` holds an invoice), and the unlocks counted in ``trust_month`` (YYYY-MM).
+    trusted_until = UnicodeAttribute(null=True)
+    trust_month = UnicodeAttribute(null=True)
+    trust_count = NumberAttribute(null=True)
 
 
 class CardItem(CustomerTableItem, discriminator="card"):
@@ -217,6 +238,7 @@ class CustomerRefItem(CustomerTableItem, discriminator="ref"):
     """A search entry or uniqueness claim pointing at a customer."""
 
     customer_id = NumberAttribute()
+    service_id = NumberAttribute(null=True)  # on a login's claim: the service holding the login
 
 
 # ---------------------------------------------------------------- settings
@@ -276,6 +298,9 @@ class SuspensionProfileItem(SettingsItem, discriminator="suspension_profile"):
     # Every service using it is in ``service_count``: true from creation on; a profile created before the count
     # was kept gets it from ``ops count-profile-usage``, once the older services are counted.
     usage_counted = BooleanAttribute(null=True)
+    # Trust unlock limits (absent on profiles stored before them: the defaults of billing.suspension.service).
+    trust_days = NumberAttribute(null=True)
+    trust_per_month = NumberAttribute(null=True)
 
 
 class DefaultProfileItem(SettingsItem, discriminator="default_suspension_profile"):
@@ -283,6 +308,14 @@ class DefaultProfileItem(SettingsItem, discriminator="default_suspension_profile
     transaction conditioned on it, so two racing changes never leave two defaults (nor none)."""
 
     profile_id = NumberAttribute()
+
+
+class CompanyItem(SettingsItem, discriminator="company"):
+    """``EMPRESA`` / ``DADOS``: the provider's company data shown on invoices (billing.company)."""
+
+    document = UnicodeAttribute(default="")
+    legal_name = UnicodeAttribute()
+    trade_name = UnicodeAttribute()
 
 
 class TickRunItem(SettingsItem, discriminator="tick_run"):
@@ -394,7 +427,8 @@ class TicketsByServiceIndex(GlobalSecondaryIndex["OrderTableItem"]):
 
 def _by_date(index_name: str, year: str, key: str) -> GlobalSecondaryIndex[Any]:
     """An index by a date: ``<YYYY>`` / ``<local ISO moment>#<id>``, sparse (items with that date).
-    Used for the OS's searchable dates (service_orders.listing.DATE_KINDS) and card attempts."""
+    Used for the OS's searchable dates (service_orders.listing.DATE_KINDS) and card attempts; invoices' dates
+    are partitioned by month instead (``<YYYY-MM>`` / ``<local day>#<id>``)."""
     meta = type("Meta", (), {"index_name": index_name, "projection": AllProjection()})
     index = type(f"Orders_{index_name}", (GlobalSecondaryIndex,), {
         "Meta": meta, year: UnicodeAttribute(hash_key=True), key: UnicodeAttribute(range_key=True)})
@@ -561,7 +595,8 @@ class ScheduleIndex(GlobalSecondaryIndex["BillingTableItem"]):
 
 
 class DunningIndex(GlobalSecondaryIndex["BillingTableItem"]):
-    """Open invoices by their next dunning step and its day (``aviso#<day>``, ``bloqueio#<day>``). Sparse."""
+    """Open invoices by their next dunning step and its day (``aviso#<day>``, ``bloqueio#<day>``), and trust
+    unlocks by the day they end (``confianca#<day>``, ``TrustEndItem``). Sparse."""
 
     class Meta:
         index_name = "by_dunning_day"
@@ -594,6 +629,17 @@ class BillingTableItem(Model):
     dunning_day = UnicodeAttribute(null=True)
     dunning_sk = UnicodeAttribute(null=True)
     by_dunning_day = DunningIndex()
+    # Invoices by each date HubSoft lists them by (tipo_data): ``<YYYY-MM>`` / ``<local day>#<id:010d>``, sparse
+    # (an unpaid invoice is not in by_paid_month); see storage.billing.PERIOD_INDEXES.
+    due_month = UnicodeAttribute(null=True)
+    due_key = UnicodeAttribute(null=True)
+    by_due_month = _by_date("by_due_month", "due_month", "due_key")
+    paid_month = UnicodeAttribute(null=True)
+    paid_key = UnicodeAttribute(null=True)
+    by_paid_month = _by_date("by_paid_month", "paid_month", "paid_key")
+    created_month = UnicodeAttribute(null=True)
+    created_key = UnicodeAttribute(null=True)
+    by_created_month = _by_date("by_created_month", "created_month", "created_key")
 
 
 class InvoiceItem(BillingTableItem, discriminator="invoice"):
@@ -625,6 +671,13 @@ class InvoiceItem(BillingTableItem, discriminator="invoice"):
     suspend_on = UnicodeAttribute(null=True)
     warned_on = UnicodeAttribute(null=True)
     suspended = BooleanAttribute(default=False)
+    # Payment data issued outside (billing.invoices.payment_data); absent when not given.
+    digitable_line = UnicodeAttribute(null=True)
+    barcode = UnicodeAttribute(null=True)
+    pix_code = UnicodeAttribute(null=True)
+    payment_link = UnicodeAttribute(null=True)
+    bank_number = UnicodeAttribute(null=True)
+    paid_card = UnicodeAttribute(null=True)  # paid by card: brand and last digits
 
 
 class RecurringChoiceItem(BillingTableItem, discriminator="recurring_choice"):
@@ -660,6 +713,16 @@ class ChargeAttemptItem(BillingTableItem, discriminator="charge_attempt"):
     due_on = UnicodeAttribute(null=True)  # a recurring try: the day it was due
     late = BooleanAttribute(default=False)  # made after that day
     forced = BooleanAttribute(default=False)  # an operator charged a card the issuer had refused, or expired
+
+
+class TrustEndItem(BillingTableItem, discriminator="trust_end"):
+    """``SERVICO#<id>`` / ``CONFIANCA``: a trust unlock's end, listed in ``by_dunning_day`` under
+    ``confianca#<day>`` (the day the tick suspends the service again); written with the unlock, deleted when the
+    tick ends it."""
+
+    service_id = NumberAttribute()
+    customer_id = NumberAttribute()
+    until = UnicodeAttribute()
 
 
 class BillingOutboxItem(BillingTableItem, discriminator=OUTBOX_KIND):

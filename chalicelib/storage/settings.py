@@ -9,10 +9,17 @@ from typing import Any
 
 from pynamodb.expressions.update import Action
 
-from chalicelib.billing.suspension.service import DefaultAsRead, SuspensionProfile
+from chalicelib.billing.company import Company
+from chalicelib.billing.suspension.service import (
+    DEFAULT_TRUST_DAYS,
+    DEFAULT_TRUST_PER_MONTH,
+    DefaultAsRead,
+    SuspensionProfile,
+)
 from chalicelib.storage.binding import LabelledTransaction, commit_labelled
 from chalicelib.storage.errors import written
 from chalicelib.storage.models import (
+    CompanyItem,
     DefaultProfileItem,
     InstallationItem,
     SettingsItem,
@@ -37,7 +44,8 @@ class DynamoSuspensionProfiles:
         item = SuspensionProfileItem(PROFILES, f"{profile.id:010d}", profile_id=profile.id,
                                      description=profile.description, warning_days=profile.warning_days,
                                      suspension_days=profile.suspension_days, default=profile.default,
-                                     service_count=0, usage_counted=True)
+                                     service_count=0, usage_counted=True, trust_days=profile.trust_days,
+                                     trust_per_month=profile.trust_per_month)
 
         def write(txn: LabelledTransaction[str]) -> None:
             txn.save("profile", item, condition=SettingsItem.pk.does_not_exist())
@@ -49,7 +57,9 @@ class DynamoSuspensionProfiles:
     def change(self, profile: SuspensionProfile, replacing: DefaultAsRead | None) -> bool:
         actions: list[Action] = [SuspensionProfileItem.description.set(profile.description),
                                  SuspensionProfileItem.warning_days.set(profile.warning_days),
-                                 SuspensionProfileItem.suspension_days.set(profile.suspension_days)]
+                                 SuspensionProfileItem.suspension_days.set(profile.suspension_days),
+                                 SuspensionProfileItem.trust_days.set(profile.trust_days),
+                                 SuspensionProfileItem.trust_per_month.set(profile.trust_per_month)]
         if replacing is not None:
             actions.append(SuspensionProfileItem.default.set(True))
 
@@ -119,7 +129,9 @@ def _replace_default(txn: LabelledTransaction[str], profile_id: int, replacing: 
 def _profile(item: SuspensionProfileItem) -> SuspensionProfile:
     return SuspensionProfile(int(item.profile_id), item.description, int(item.warning_days),
                              int(item.suspension_days), bool(item.default),
-                             int(item.service_count or 0) if item.usage_counted else None)
+                             int(item.service_count or 0) if item.usage_counted else None,
+                             DEFAULT_TRUST_DAYS if item.trust_days is None else int(item.trust_days),
+                             DEFAULT_TRUST_PER_MONTH if item.trust_per_month is None else int(item.trust_per_month))
 
 
 class DynamoTickRuns:
@@ -149,3 +161,18 @@ class DynamoInstallation:
         if written(lambda: first.save(condition=SettingsItem.pk.does_not_exist())):
             return proposed
         return str(InstallationItem.get("INSTALACAO", "ID", consistent_read=True).order_prefix)
+
+
+class DynamoCompany:
+    """The provider's company data: ``EMPRESA`` / ``DADOS`` (a save replaces it whole)."""
+
+    def company(self) -> Company | None:
+        try:
+            item = CompanyItem.get("EMPRESA", "DADOS", consistent_read=True)
+        except CompanyItem.DoesNotExist:
+            return None
+        return Company(item.document or "", item.legal_name, item.trade_name)
+
+    def save_company(self, company: Company) -> None:
+        CompanyItem("EMPRESA", "DADOS", document=company.document, legal_name=company.legal_name,
+                    trade_name=company.trade_name).save()

@@ -69,3 +69,42 @@ def test_invoices_are_charged_now_settled_and_cancelled_and_whatsapp_switched_of
     assert operator.ok("GET", f"cliente/{customer}/notificacao")["notificacao"]["whatsapp"] is False
     console.check_page("cliente-faturas")
     console.assert_no_errors()
+
+
+def test_the_customers_page_shows_the_registration_fields(console: Console, console_stack: ConsoleStack) -> None:
+    operator = console_stack.operator
+    customer, service = operator.customer(47, "Helena Cadastro")
+    operator.ok("PUT", f"cliente/{customer}", {
+        "nome_fantasia": "Ateliê da Helena", "telefone_secundario": "1932321010", "rg": "12.345.678-9",
+        "data_nascimento": "1985-03-07"})
+    operator.ok("PUT", f"cliente_servico/{service}", {"login": "helena.cadastro", "tecnologia": "FIBRA"})
+
+    console.login(hash_=f"#/clientes/{customer}")
+    data = console.page.locator("dl.cadastro")
+    expect(data).to_contain_text("Ateliê da Helena")
+    expect(data).to_contain_text("19987654321 · 1932321010")
+    expect(data).to_contain_text("12.345.678-9")
+    expect(data).to_contain_text("07/03/1985")
+    expect(data).to_contain_text("login helena.cadastro · FIBRA")
+
+
+def test_a_service_unlocked_in_trust_shows_until_when(console: Console, console_stack: ConsoleStack) -> None:
+    operator = console_stack.operator
+    customer, service = operator.customer(43, "Helena Confiança")
+    profile = operator.ok("POST", "configuracao/perfil_suspensao", {
+        "descricao": "Confiança navegador", "dias_aviso": 0, "dias_bloqueio": 1, "dias_desbloqueio_confianca": 3,
+        "desbloqueios_confianca_mes": 1})["perfil_suspensao"]["id_perfil_suspensao"]
+    operator.ok("PUT", f"cliente_servico/{service}/perfil_suspensao", {"id_perfil_suspensao": profile})
+    today = provider_today()
+    operator.invoice(service, (today - timedelta(days=3)).isoformat())  # suspended two days ago
+    operator.tick(f"{(today - timedelta(days=2)).isoformat()}T12:00:00-03:00")
+    until = (today + timedelta(days=2)).strftime("%d/%m/%Y")
+    unlocked = operator.ok("POST", "cliente/desbloqueio_confianca", {"id_cliente_servico": service,
+                                                                     "dias_desbloqueio": 2})
+    assert unlocked["msg"] == f"Serviço desbloqueado em confiança até {until}."
+
+    page = console.page
+    console.login(hash_=f"#/clientes/{customer}")
+    block = page.locator(f'article.servico[data-servico="{service}"]')
+    expect(block.locator(".selo.estado-confianca")).to_have_text(f"Desbloqueado em confiança até {until}")
+    console.assert_no_errors()

@@ -213,9 +213,11 @@ def test_a_suspension_profile_is_created_edited_and_a_service_moved_to_it_which_
     form.get_by_label("Descrição").fill("Residencial 10 dias")
     form.get_by_label("Dias de aviso").fill("3")
     form.get_by_label("Dias para suspensão").fill("10")
+    form.get_by_label("Dias de desbloqueio em confiança").fill("2")
     form.get_by_role("button", name="Cadastrar perfil").click()
     row = page.locator("table.perfis tbody tr", has_text="Residencial 10 dias")
     expect(row).to_contain_text("10 dia(s) após o vencimento")
+    expect(row).to_contain_text("Até 2 dia(s), 1 vez(es) por mês")
 
     row.get_by_role("button", name="Editar o perfil Residencial 10 dias").click()
     form = page.get_by_role("form", name="Editar perfil: Residencial 10 dias")
@@ -229,6 +231,7 @@ def test_a_suspension_profile_is_created_edited_and_a_service_moved_to_it_which_
     profile = next(p for p in operator.ok("GET", "configuracao/perfil_suspensao")["perfis_suspensao"]
                    if p["descricao"] == "Residencial 12 dias")
     assert (profile["dias_aviso"], profile["dias_bloqueio"], profile["padrao"]) == (3, 12, False)
+    assert (profile["dias_desbloqueio_confianca"], profile["desbloqueios_confianca_mes"]) == (2, 1)
 
     # The customer's page moves João's service to it.
     service = data.services["joao"]

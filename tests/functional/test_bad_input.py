@@ -114,7 +114,8 @@ def test_duplicate_cpf_is_refused(admin: Http) -> None:
 
 def test_search_needs_busca_and_termo(admin: Http) -> None:
     assert_refused(admin.request("GET", CUSTOMERS), "busca é obrigatório", "termo_busca é obrigatório")
-    assert_refused(admin.request("GET", CUSTOMERS + "?busca=mac&termo_busca=x"), "Valores aceitos")
+    assert_refused(admin.request("GET", CUSTOMERS + "?busca=placa&termo_busca=x"), "Valores aceitos")
+    assert_refused(admin.request("GET", CUSTOMERS + "?busca=mac&termo_busca=x"), "não disponível nesta instalação")
     assert_refused(admin.request("GET", CUSTOMERS + "?busca=cpf_cnpj&termo_busca=1&limit=1000"),
                    "não pode ser superior a 100")
 

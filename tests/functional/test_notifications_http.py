@@ -22,6 +22,7 @@ from chalicelib.container import Container, build_container, use_container
 from chalicelib.notify.channels import WHATSAPP
 from chalicelib.notify.zapme import CREDENTIALS_REFUSED, NO_CONNECTION
 from chalicelib.ports import MESSAGES_FAILED, MESSAGES_SENT
+from chalicelib.queues import NOTIFICATIONS, queue_name
 from infra.definition import create_resources
 from sandbox.simulators.zapme import ZapMeSimulator
 from tests.aws import TEST_SETTINGS
@@ -111,7 +112,7 @@ def test_every_event_has_a_default_template_with_its_variables(admin: Http) -> N
     templates = ok(admin.request("GET", TEMPLATES))["modelos"]
     assert [t["evento"] for t in templates] == [
         "os_agendada", "os_reagendada", "os_cancelada", "pagamento_aprovado", "pagamento_recusado",
-        "cartao_requer_acao", "aviso_suspensao", "servico_suspenso"]
+        "cartao_requer_acao", "aviso_suspensao", "servico_suspenso", "desbloqueio_confianca", "segunda_via"]
     assert all(t["ativo"] and t["padrao"] and t["texto"] for t in templates)
     declined_template = next(t for t in templates if t["evento"] == "pagamento_recusado")
     assert {"valor", "motivo", "orientacao", "proxima_tentativa"} <= {v["nome"] for v in
@@ -460,3 +461,66 @@ def test_each_operator_route_needs_its_permission(zapme_on: Http, zapme: ZapMeSi
         answer = zapme_on.request(method, path, body)
         assert answer.status_code == 403 and answer.json["msg"] == PERMISSION_MSG, (method, path)
     assert len(zapme.sent()) == 1  # the forbidden test message went nowhere
+
+
+# -- cliente/financeiro/enviar_whatsapp and HubSoft's enviar_sms: the invoice's payment data handed to the
+# notifications queue as a segunda_via event, sent by the consumer with the provider's template.
+INVOICES = f"{BASE}/financeiro/fatura"
+LINE = "23793381286000000000300000000400184340000009990"
+PIX = "00020101021226860014br.gov.bcb.pix2564pix.exemplo.com.br/qr/v2/cobv/7310520400005303986540599.905802BR6304ABCD"
+
+
+def queued() -> list[dict[str, Any]]:
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName=queue_name(NOTIFICATIONS))["QueueUrl"]
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        for message in messages:
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+    return bodies
+
+
+def test_enviar_whatsapp_hands_the_payment_data_to_the_channel(zapme_on: Http, zapme: ZapMeSimulator,
+                                                               stack: Container) -> None:
+    http = zapme_on
+    created = ok(http.request("POST", INVOICES, {"id_cliente_servico": 1, "valor": "99.90",
+                                                 "data_vencimento": "2026-12-10", "linha_digitavel": LINE,
+                                                 "pix_copia_cola": PIX}))["fatura"]
+    answer = ok(http.request("POST", f"{BASE}/cliente/financeiro/enviar_whatsapp", {"id_fatura": created["id_fatura"]}))
+    assert answer["msg"] == f"Fatura {created['id_fatura']} entregue ao canal WhatsApp para envio."
+    [event] = queued()
+    assert (event["type"], event["id"], event["payload"]["id_cliente"]) == ("segunda_via", answer["id_mensagem"], 1)
+    deliver(http, event)
+    [sent] = zapme.sent()
+    assert sent["message"] == (f"Olá, Maria! Segue a fatura de R$ 99,90 com vencimento em 10/12/2026.\n"
+                               f"Linha digitável: {LINE}\nPIX copia e cola: {PIX}")
+    assert [m["evento"] for m in log(http)] == ["segunda_via"]
+
+
+def test_enviar_sms_goes_through_the_configured_channel_and_says_so(zapme_on: Http) -> None:
+    http = zapme_on
+    created = ok(http.request("POST", INVOICES, {"id_cliente_servico": 1, "valor": "99.90",
+                                                 "data_vencimento": "2026-12-10",
+                                                 "link": "https://boletos.exemplo.com.br/1"}))["fatura"]
+    answer = ok(http.request("POST", f"{BASE}/cliente/financeiro/enviar_sms", {"id_fatura": created["id_fatura"]}))
+    assert "Não há canal de SMS nesta instalação" in answer["msg"] and "WhatsApp" in answer["msg"]
+    assert [e["type"] for e in queued()] == ["segunda_via"]
+
+
+def test_refusals_send_nothing(admin: Http) -> None:
+    route = f"{BASE}/cliente/financeiro/enviar_whatsapp"
+    bare = ok(admin.request("POST", INVOICES, {"id_cliente_servico": 1, "valor": "99.90",
+                                               "data_vencimento": "2026-12-10"}))["fatura"]
+    assert_refused(admin.request("POST", route, {"id_fatura": bare["id_fatura"]}), "não tem linha digitável")
+    ok(admin.request("PUT", f"{INVOICES}/{bare['id_fatura']}/dados_pagamento", {"pix_copia_cola": PIX}))
+    assert_refused(admin.request("POST", route, {"id_fatura": bare["id_fatura"]}), "Nenhum canal de notificação")
+    ok(admin.request("PUT", f"{BASE}/configuracao/integracao/zapme", {
+        "ativo": True, "api": ZapMeSimulator.DEFAULT_API, "secret": ZapMeSimulator.DEFAULT_SECRET}))
+    ok(admin.request("PUT", f"{TEMPLATES}/segunda_via", {"ativo": False}))
+    assert_refused(admin.request("POST", route, {"id_fatura": bare["id_fatura"]}), "segunda_via está desativada")
+    ok(admin.request("POST", f"{INVOICES}/{bare['id_fatura']}/cancelar"))
+    assert_refused(admin.request("POST", route, {"id_fatura": bare["id_fatura"]}), "está cancelada")
+    assert_refused(admin.request("POST", route, {"id_fatura": 999}), "não encontrada")
+    assert_refused(admin.request("POST", route, {}), "id_fatura")
+    assert queued() == []

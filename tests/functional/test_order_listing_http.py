@@ -4,6 +4,7 @@ and our calendar feed, through the Chalice app: exact shapes, every filter,
 users who see only their own OS."""
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -69,7 +70,8 @@ def test_todos_shape_3(orders: Http) -> None:
     assert numbers(answer) == [1, 2, 5]  # by programmed start, the default tipo_data
     assert answer["ordens_servico"][0] == {
         "id_ordem_servico": 1, "numero": 1, "id_atendimento": 1, "id_tipo_ordem_servico": 1,
-        "tipo_ordem_servico": "ABERTURA VIA API", "tipo": "ABERTURA VIA API", "status": "Pendente",
+        "tipo_ordem_servico": {"id_tipo_ordem_servico": 1, "descricao": "ABERTURA VIA API"},
+        "tipo": "ABERTURA VIA API", "status": "Pendente",
         "prioridade": "normal", "data_cadastro": "2026-12-10 10:00:00",
         "data_inicio_programado": "2026-12-14 09:00:00", "data_termino_programado": "2026-12-14 10:00:00",
         "data_inicio_executado": None, "data_termino_executado": None,
@@ -80,11 +82,22 @@ def test_todos_shape_3(orders: Http) -> None:
         "disponibilidade": "Manhã, Tarde", "cliente": "(1) Maria da Silva", "servico": "(1) Fibra 500MB",
         "endereco_instalacao": ADDRESS_TEXT,
         "dados_endereco_instalacao": {"endereco": "Rua A", "numero": "1", "complemento": None, "bairro": "Centro",
-                                      "cidade": "Campinas", "uf": "SP", "cep": "13010000"},
+                                      "cidade": "Campinas", "uf": "SP", "estado": "SP", "cep": "13010000"},
+        "usuario_fechamento": None,
+        "dados_cliente": {"id_cliente": 1, "codigo_cliente": 1, "nome_razaosocial": "Maria da Silva",
+                          "cpf_cnpj": answer["ordens_servico"][0]["dados_cliente"]["cpf_cnpj"],
+                          "display": "(1) Maria da Silva"},
+        "dados_servico": {"id_cliente_servico": 1, "numero_plano": 1, "nome": "Fibra 500MB",
+                          "display": "(1) Fibra 500MB"},
     }
+    assert re.fullmatch(r"\d{3}\.\d{3}\.\d{3}-\d{2}", answer["ordens_servico"][0]["dados_cliente"]["cpf_cnpj"])
     finished = answer["ordens_servico"][2]
     assert (finished["status"], finished["data_inicio_executado"], finished["status_fechamento"]) == \
         ("Finalizado", "2026-12-14 11:10:00", "concluido")
+    # who closed it, by the name clients read as ``usuario_fechamento.nome``
+    assert finished["usuario_fechamento"]["login"] == "admin"
+    assert finished["usuario_fechamento"]["nome"] == finished["usuario_fechamento"]["name"]
+    assert isinstance(finished["usuario_fechamento"]["id"], int)
 
 
 def test_todos_pages_from_zero_and_a_page_past_the_end_is_empty(orders: Http) -> None:

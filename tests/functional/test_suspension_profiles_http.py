@@ -64,7 +64,8 @@ def test_a_put_changes_what_it_sends_and_keeps_the_rest(admin: Http) -> None:
     answer = ok(admin.request("PUT", f"{PROFILES}/{profile_id}", {"dias_bloqueio": "20", "descricao": " Casa "}))
     assert answer["msg"] == "Perfil de suspensão alterado com sucesso."
     assert answer["perfil_suspensao"] == {"id_perfil_suspensao": profile_id, "descricao": "Casa", "dias_aviso": 3,
-                                          "dias_bloqueio": 20, "padrao": False, "quantidade_servicos": 0}
+                                          "dias_bloqueio": 20, "padrao": False, "quantidade_servicos": 0,
+                                          "dias_desbloqueio_confianca": 3, "desbloqueios_confianca_mes": 1}
     assert listed(admin)[profile_id] == answer["perfil_suspensao"]
 
 
@@ -87,7 +88,8 @@ def test_there_is_always_exactly_one_default(admin: Http) -> None:
 
 
 @pytest.mark.parametrize("path, body, fragments", [
-    ("{id}", {}, ["Informe ao menos um dos campos descricao, dias_aviso, dias_bloqueio ou padrao."]),
+    ("{id}", {}, ["Informe ao menos um dos campos descricao, dias_aviso, dias_bloqueio, dias_desbloqueio_confianca, "
+                  "desbloqueios_confianca_mes ou padrao."]),
     ("{id}", {"dias_aviso": 10}, ["O campo dias_aviso deve ser zero (sem aviso) ou menor que dias_bloqueio."]),
     ("{id}", {"dias_bloqueio": 3}, ["O campo dias_aviso deve ser zero (sem aviso) ou menor que dias_bloqueio."]),
     ("{id}", {"dias_bloqueio": 366}, ["O campo dias_bloqueio não pode ser superior a 365."]),

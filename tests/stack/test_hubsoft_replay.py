@@ -540,6 +540,12 @@ def test_axios_lists_pending_os_by_type_recursively_and_closes_one(world: World)
         "Pendente", cto, "Campinas")
     assert first["data_inicio_programado"] == f"{day} 08:00:00" and ISO_MOMENT.fullmatch(first["data_cadastro"])
     assert first["tecnicos"] == [{"id": carlos, "name": "Carlos Técnico", "display": "Carlos Técnico"}]
+    assert first["tipo_ordem_servico"] == {"id_tipo_ordem_servico": 1, "descricao": "ABERTURA VIA API"}
+    assert (first["dados_cliente"]["codigo_cliente"], first["dados_cliente"]["nome_razaosocial"]) == (
+        customer.codigo_cliente, customer.name)
+    assert (first["dados_servico"]["id_cliente_servico"], first["dados_servico"]["nome"]) == (
+        customer.id_cliente_servico, customer.service_name)
+    assert first["usuario_fechamento"] is None  # still open
 
     paged, pages = get_os_by_type(axios, day, day, 2)
     assert [o["id_ordem_servico"] for o in paged] == pending
@@ -559,8 +565,26 @@ def test_axios_lists_pending_os_by_type_recursively_and_closes_one(world: World)
     assert closed["msg"] == f"Ordem de Serviço número {pending[0]} finalizada com sucesso"
     left, _ = get_os_by_type(axios, day, day, 500)
     assert [o["id_ordem_servico"] for o in left] == pending[1:]
+    read_closed_by_python_bi(axios, pending[0], start.date())
     too_many = axios.refused("GET", f"{ORDERS}/todos", params={"pagina": 0, "itens_por_pagina": 501})
     assert any("itens_por_pagina" in e for e in too_many["errors"])
+
+
+def read_closed_by_python_bi(client: Integrator, order_id: int, day: date) -> None:
+    """Python (pandas) id 35181571144 carregar_ordens_servico_df: ``ordem_servico/todos`` with ``pagina``,
+    ``itens_por_pagina=100``, ``data_inicio``/``data_fim``, ``tipo_data=data_termino_executado``, then
+    ``pd.json_normalize`` of ``ordens_servico`` and the column ``usuario_fechamento.nome`` read as the
+    technician. It also sends ``usuario_fechamento.nome`` and ``tipo_ordem_servico.descricao`` as filters,
+    which HubSoft does not document: ignored, as unknown keys are."""
+    body = client.ok("GET", f"{ORDERS}/todos", params={
+        "pagina": 0, "itens_por_pagina": 100, "data_inicio": day.isoformat(), "data_fim": day.isoformat(),
+        "tipo_data": "data_termino_executado", "usuario_fechamento.nome": "Outro Técnico",
+        "tipo_ordem_servico.descricao": "INSTALAÇÃO"})
+    closed = next(o for o in body["ordens_servico"] if o["id_ordem_servico"] == order_id)
+    flat = {f"{key}.{inner}": value for key in ("usuario_fechamento", "tipo_ordem_servico")
+            for inner, value in (closed[key] or {}).items()}  # what json_normalize makes of the two objects
+    assert flat["usuario_fechamento.nome"] and flat["tipo_ordem_servico.descricao"] == "ABERTURA VIA API"
+    assert closed["data_termino_executado"].startswith(day.isoformat())
 
 
 def test_axios_default_period_since_2023(world: World) -> None:

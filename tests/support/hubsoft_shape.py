@@ -11,7 +11,8 @@ has every path, with that type.
 A ``null`` in HubSoft's example says nothing of the type: only the key must be
 there. Where we hold no such data (network equipment, connection records...)
 a test names the path in ``unknown`` with the reason; the path (and what is
-under it) may then be null, and must still be present.
+under it) may then be null, and must still be present; a list named there
+may be empty (the key, with its list type, is still required).
 """
 from __future__ import annotations
 
@@ -85,23 +86,32 @@ def shape_problems(route: str, answer: Any, unknown: Mapping[str, str] | None = 
     unknown = unknown or {}
     problems: list[str] = []
     for entry in EXAMPLES[route]["answer"]:
-        path, kind = entry["path"], entry["type"]
+        path = entry["path"]
         exempt = any(path == u or path.startswith(u + ".") or path.startswith(u + "[]") for u in unknown)
         for where, value in _values(answer, path):
-            if value is _MISSING:
-                problems.append(f"{where}: ausente")
-            elif value is _EMPTY:
-                problems.append(f"{where}: lista vazia (monte dados que a preencham)")
-            elif value is None:
-                if kind != "null" and not exempt:
-                    problems.append(f"{where}: null, esperado {kind}")
-            elif not _type_ok(kind, value):
-                problems.append(f"{where}: {type(value).__name__} {value!r}, esperado {kind}")
-            elif "format" in entry and not DATE_FORMS[entry["format"]].match(value):
-                problems.append(f"{where}: {value!r} fora da forma {entry['format']}")
-            elif path == "status" and "example" in entry and value != entry["example"]:
-                problems.append(f"status: {value!r}, o HubSoft responde {entry['example']!r}")
+            problem = _problem(entry, where, value, exempt)
+            if problem:
+                problems.append(problem)
     return list(dict.fromkeys(problems))  # an empty list is named once, not once per path under it
+
+
+def _problem(entry: Mapping[str, Any], where: str, value: Any, exempt: bool) -> str | None:
+    """What is wrong with one value of the answer at the example's key path (None: nothing)."""
+    kind = entry["type"]
+    if value is _MISSING:
+        return f"{where}: ausente"
+    if value is _EMPTY or value is None:
+        if exempt or (value is None and kind == "null"):
+            return None  # data we never hold (an empty list or null), or null as in the example
+        return f"{where}: lista vazia (monte dados que a preencham)" if value is _EMPTY else \
+            f"{where}: null, esperado {kind}"
+    if not _type_ok(kind, value):
+        return f"{where}: {type(value).__name__} {value!r}, esperado {kind}"
+    if "format" in entry and not DATE_FORMS[entry["format"]].match(value):
+        return f"{where}: {value!r} fora da forma {entry['format']}"
+    if entry["path"] == "status" and "example" in entry and value != entry["example"]:
+        return f"status: {value!r}, o HubSoft responde {entry['example']!r}"
+    return None
 
 
 def assert_hubsoft_shape(route: str, answer: Any, unknown: Mapping[str, str] | None = None) -> None:

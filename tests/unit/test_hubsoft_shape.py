@@ -39,3 +39,10 @@ def test_status_dates_and_unknown_data():
     assert "registros[0].servico: null, esperado object" in shape_problems("GET cliente/extrato_conexao", answer)
     exempt = shape_problems("GET cliente/extrato_conexao", answer, unknown={"registros[].servico": "sem dados"})
     assert not any(p.startswith("registros[0].servico") for p in exempt)
+
+
+def test_an_unknown_list_may_be_empty_but_not_absent():
+    answer = {"status": "success", "msg": "", "tipos_atendimento": []}
+    assert shape_problems(ROUTE, answer, unknown={"tipos_atendimento": "sem dados"}) == []
+    missing = shape_problems(ROUTE, {"status": "success", "msg": ""}, unknown={"tipos_atendimento": "sem dados"})
+    assert missing[0] == "tipos_atendimento: ausente"

@@ -70,7 +70,17 @@ STORY = {"numero_ordem_servico": 1042, "inicio": "2026-12-15T09:00:00", "fim": "
          "inicio_anterior": "2026-12-12T14:00:00", "fim_anterior": "2026-12-12T16:00:00", "id_fatura": 7310,
          "valor_centavos": 9990, "data_vencimento": "2026-12-10", "data_bloqueio": "2026-12-25",
          "cartao": "Visa •••• 1234", "codigo_retorno": "05", "mensagem_retorno": "Não Autorizada",
-         "orientacao": "Faremos uma nova tentativa amanhã.", "proxima_tentativa": "2026-12-11"}
+         "orientacao": "Faremos uma nova tentativa amanhã.", "proxima_tentativa": "2026-12-11",
+         "desbloqueio_ate": "2026-12-27", "dias_desbloqueio": 2,
+         "linha_digitavel": templates.LINE_EXAMPLE, "pix_copia_cola": templates.PIX_EXAMPLE,
+         "link": templates.LINK_EXAMPLE}
+
+
+def test_a_second_copy_names_only_the_payment_data_it_has() -> None:
+    values = templates.variables_of(templates.EVENTS["segunda_via"], {
+        "id_fatura": 7, "valor_centavos": 9990, "data_vencimento": "2026-12-10", "linha_digitavel": "",
+        "pix_copia_cola": templates.PIX_EXAMPLE, "link": ""}, "Ana", ZONE)
+    assert values["dados_pagamento"] == f"PIX copia e cola: {templates.PIX_EXAMPLE}"
 
 
 @pytest.mark.parametrize("event", list(templates.EVENTS))

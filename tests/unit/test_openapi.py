@@ -148,7 +148,8 @@ def test_customer_search_parameters(doc: dict[str, Any]) -> None:
     op = doc["paths"]["/api/v1/integracao/cliente"]["get"]
     params = {p["name"]: p for p in op["parameters"] if "name" in p}
     assert params["busca"]["required"] and params["busca"]["schema"]["enum"] == [
-        "cpf_cnpj", "codigo_cliente", "id_cliente_servico", "nome_razaosocial", "telefone"]
+        "cpf_cnpj", "codigo_cliente", "id_cliente_servico", "nome_razaosocial", "nome", "nome_fantasia", "telefone",
+        "login_radius", "login", "ipv4", "mac"]
     assert params["termo_busca"]["required"]
     assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 5}
 

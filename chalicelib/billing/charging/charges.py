@@ -450,7 +450,7 @@ class ChargeService:
         settled = self._scheduled(replace(invoice, charging=None, version=invoice.version + 1), done)
         if done.status == APPROVED:
             settled = closed(replace(settled, status=PAID, paid_at=now, paid_cents=done.amount_cents,
-                                     payment_method="cartao_credito"))
+                                     payment_method="cartao_credito", paid_card=done.card_display))
         return settled
 
 

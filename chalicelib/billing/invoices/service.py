@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Protocol
 
+from chalicelib.billing.invoices.payment_data import PaymentData, PaymentDataChange, charge_kind, problems
 from chalicelib.clock import Clock
 from chalicelib.customers.model import Service
-from chalicelib.errors import BusinessRuleError, ConflictError, require_found
+from chalicelib.errors import BusinessRuleError, ConflictError, ValidationError, require_found
 from chalicelib.ports import Sequences
 
 OPEN = "aberta"
@@ -58,10 +59,17 @@ class Invoice:
     suspend_on: date | None = None  # from the service's suspension profile when the invoice was created
     warned_on: date | None = None  # the day the customer was warned of the suspension (None: not warned)
     suspended: bool = False  # this invoice, unpaid, suspended its service
+    payment: PaymentData = PaymentData()  # issued outside (the provider's bank): boleto line, PIX code, link
+    paid_card: str = ""  # paid by card: the approved attempt's card, masked (``Visa •••• 1234``)
 
     @property
     def owed(self) -> bool:
         return self.status == OPEN
+
+    @property
+    def charge_kind(self) -> str:
+        """``tipo_cobranca`` (payment_data.CHARGE_KINDS)."""
+        return charge_kind(self.payment, self.payment_method, self.paid_card)
 
 
 MAX_RECURRING_TRIES = 2
@@ -75,6 +83,7 @@ class NewInvoice:
     amount_cents: int
     due_date: date
     description: str = ""
+    payment: PaymentData = PaymentData()
 
 
 @dataclass(frozen=True)
@@ -121,6 +130,7 @@ class InvoiceService:
     def create(self, new: NewInvoice) -> Invoice:
         if new.amount_cents <= 0:
             raise BusinessRuleError("O valor da fatura deve ser maior que zero.")
+        _check(new.payment)
         service = self._services.service(new.customer_service_id)
         plan = self._plans.for_service(service)
         step, step_on = plan.first_step(new.due_date)
@@ -128,7 +138,7 @@ class InvoiceService:
                           customer_id=service.customer_id, amount_cents=new.amount_cents, due_date=new.due_date,
                           description=new.description, status=OPEN, created_at=self._clock(),
                           next_charge=new.due_date, try_due_on=new.due_date, dunning_step=step, dunning_on=step_on,
-                          suspend_on=plan.suspension_day(new.due_date))
+                          suspend_on=plan.suspension_day(new.due_date), payment=new.payment)
         self._store.add(invoice)
         return invoice
 
@@ -164,6 +174,12 @@ class InvoiceService:
         return self._write(current, closed(replace(current, status=PAID, paid_cents=paid_cents, paid_at=paid_at,
                                                    payment_method=method)))
 
+    def set_payment_data(self, invoice_id: int, change: PaymentDataChange) -> Invoice:
+        """The payment data the provider's bank issued for an open invoice (fields not given are kept)."""
+        _check(change)
+        current = self._open(invoice_id)
+        return self._write(current, replace(current, payment=current.payment.merged(change)))
+
     def cancel(self, invoice_id: int) -> Invoice:
         current = self._open(invoice_id)
         if current.charging is not None:
@@ -182,6 +198,12 @@ class InvoiceService:
         if not self._store.replace(final, current.version):
             raise ConflictError("A fatura foi alterada por outra requisição; consulte-a e tente de novo.")
         return final
+
+
+def _check(data: PaymentData | PaymentDataChange) -> None:
+    errors = problems(data)
+    if errors:
+        raise ValidationError(errors)
 
 
 def closed(invoice: Invoice) -> Invoice:

@@ -37,6 +37,12 @@ DEFAULT_SUSPENSION_DAYS = 15
 MAX_DAYS = 365
 LOOKBACK_DAYS = 7  # steps missed while the tick did not run are still taken
 COUNT_COMMAND = "python -m ops count-profile-usage"
+# Trust unlock (desbloqueio em confiança, ``trust.py``): at most this many days per unlock and unlocks per calendar
+# month; 0 in either: not allowed. Profiles stored before these limits existed have the defaults.
+DEFAULT_TRUST_DAYS = 3
+DEFAULT_TRUST_PER_MONTH = 1
+MAX_TRUST_DAYS = 30
+MAX_TRUST_PER_MONTH = 10
 DEFAULT_CHANGED = "Outro perfil passou a ser o padrão ao mesmo tempo; consulte os perfis e tente de novo."
 
 
@@ -50,6 +56,8 @@ class SuspensionProfile:
     # Services that chose it (those without a profile follow the default and are not counted); None: not known,
     # for the built-in profile and for one created before the count was kept, until COUNT_COMMAND has run.
     services: int | None = 0
+    trust_days: int = DEFAULT_TRUST_DAYS  # the most days one trust unlock may last (0: none allowed)
+    trust_per_month: int = DEFAULT_TRUST_PER_MONTH  # trust unlocks per calendar month (0: none allowed)
 
     @property
     def plan(self) -> DunningPlan:
@@ -68,6 +76,8 @@ class ProfileChange:
     warning_days: int | None = None
     suspension_days: int | None = None
     default: bool | None = None
+    trust_days: int | None = None
+    trust_per_month: int | None = None
 
     @property
     def empty(self) -> bool:
@@ -114,11 +124,14 @@ class SuspensionProfiles:
         self._store = store
         self._sequences = sequences
 
-    def create(self, description: str, warning_days: int, suspension_days: int, default: bool) -> SuspensionProfile:
+    def create(self, description: str, warning_days: int, suspension_days: int, default: bool,
+               trust_days: int = DEFAULT_TRUST_DAYS, trust_per_month: int = DEFAULT_TRUST_PER_MONTH,
+               ) -> SuspensionProfile:
         """``default`` makes it the default in place of the current one, in the same write."""
         _check_days(warning_days, suspension_days)
+        _check_trust(trust_days, trust_per_month)
         profile = SuspensionProfile(self._sequences.next_id("perfil_suspensao"), description, warning_days,
-                                    suspension_days, default)
+                                    suspension_days, default, trust_days=trust_days, trust_per_month=trust_per_month)
         if not self._store.add(profile, self._defaults(profile.id) if default else None):
             raise ConflictError(DEFAULT_CHANGED)
         return profile
@@ -127,7 +140,8 @@ class SuspensionProfiles:
         """Edit a profile. ``default`` true makes it the default in place of the current one; false on the
         default is refused: there is always exactly one default, so another one must be chosen instead."""
         if change.empty:
-            raise ValidationError(["Informe ao menos um dos campos descricao, dias_aviso, dias_bloqueio ou padrao."])
+            raise ValidationError(["Informe ao menos um dos campos descricao, dias_aviso, dias_bloqueio, "
+                                   "dias_desbloqueio_confianca, desbloqueios_confianca_mes ou padrao."])
         current = self.get_own(profile_id)
         if change.default is False and current.default:
             raise BusinessRuleError(f"Escolha outro perfil como padrão (padrao: true nele) para que o perfil "
@@ -138,8 +152,11 @@ class SuspensionProfiles:
             description=change.description or current.description,
             warning_days=current.warning_days if change.warning_days is None else change.warning_days,
             suspension_days=current.suspension_days if change.suspension_days is None else change.suspension_days,
-            default=current.default or becomes_default)
+            default=current.default or becomes_default,
+            trust_days=current.trust_days if change.trust_days is None else change.trust_days,
+            trust_per_month=current.trust_per_month if change.trust_per_month is None else change.trust_per_month)
         _check_days(changed.warning_days, changed.suspension_days)
+        _check_trust(changed.trust_days, changed.trust_per_month)
         if not self._store.change(changed, self._defaults(profile_id) if becomes_default else None):
             self.get_own(profile_id)  # deleted meanwhile: not found
             raise ConflictError(DEFAULT_CHANGED)
@@ -168,10 +185,14 @@ class SuspensionProfiles:
 
     def for_service(self, service: Service) -> DunningPlan:
         """The plan of the service's profile, else of the default one."""
+        return self.profile_of(service).plan
+
+    def profile_of(self, service: Service) -> SuspensionProfile:
+        """The service's profile, else the default one."""
         profile = self._store.get(service.suspension_profile_id) if service.suspension_profile_id else None
         if profile is None:
             profile = next((p for p in self._store.all() if p.default), BUILT_IN)
-        return profile.plan
+        return profile
 
     def get(self, profile_id: int) -> SuspensionProfile:
         return require_found(BUILT_IN if profile_id == DEFAULT_PROFILE else self._store.get(profile_id),
@@ -197,6 +218,16 @@ def _check_days(warning_days: int, suspension_days: int) -> None:
         errors.append(f"O campo dias_bloqueio deve estar entre 1 e {MAX_DAYS}.")
     if not 0 <= warning_days < max(suspension_days, 1):
         errors.append("O campo dias_aviso deve ser zero (sem aviso) ou menor que dias_bloqueio.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_trust(trust_days: int, trust_per_month: int) -> None:
+    errors = []
+    if not 0 <= trust_days <= MAX_TRUST_DAYS:
+        errors.append(f"O campo dias_desbloqueio_confianca deve estar entre 0 (não permite) e {MAX_TRUST_DAYS}.")
+    if not 0 <= trust_per_month <= MAX_TRUST_PER_MONTH:
+        errors.append(f"O campo desbloqueios_confianca_mes deve estar entre 0 (não permite) e {MAX_TRUST_PER_MONTH}.")
     if errors:
         raise ValidationError(errors)
 

@@ -17,9 +17,13 @@ const PAYMENT_METHODS = [
 const PAYMENT_LABEL = Object.fromEntries(PAYMENT_METHODS);
 const INVOICES_SHOWN = 24; // the last two years of a monthly plan
 
-// The state the customer sees: suspended by an unpaid invoice, warned of a suspension, or active.
+// The state the customer sees: suspended by an unpaid invoice, unlocked in trust while it is owed (until the day
+// the hourly tick suspends it again), warned of a suspension, or active.
 export function serviceState(service, invoices) {
   if (service.status === 'servico_suspenso') return { key: 'suspenso', label: 'Suspenso' };
+  if (service.desbloqueio_confianca) {
+    return { key: 'confianca', label: `Desbloqueado em confiança até ${service.desbloqueio_confianca_ate}` };
+  }
   const warned = invoices.filter((i) => i.status === 'aberta' && i.data_aviso_bloqueio).map((i) => i.data_bloqueio).sort();
   if (warned.length) return { key: 'aviso', label: `Em aviso · suspensão em ${dateBR(warned[0])}` };
   return { key: 'ativo', label: 'Ativo' };

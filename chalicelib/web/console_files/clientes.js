@@ -22,7 +22,7 @@ export function render(main, ctx) {
 function renderSearch(main, ctx) {
   const box = messageBox();
   const searchBy = customerSearchBy(
-    ['nome_razaosocial', 'cpf_cnpj', 'codigo_cliente', 'id_cliente_servico', 'telefone']);
+    ['nome_razaosocial', 'nome_fantasia', 'cpf_cnpj', 'codigo_cliente', 'id_cliente_servico', 'telefone', 'login']);
   const term = h('input', { type: 'search', required: true, value: ctx.params.get('termo') || '' });
   if (ctx.params.get('busca')) searchBy.value = ctx.params.get('busca');
   const button = h('button', { type: 'submit' }, 'Buscar');
@@ -57,11 +57,31 @@ function renderSearch(main, ctx) {
   term.focus();
 }
 
+// The registration as GET cliente answers it; per service, its login, technology and addresses.
+function registrationData(customer) {
+  const pairs = [
+    ['Pessoa', customer.tipo_pessoa === 'pj' ? 'Jurídica' : 'Física'],
+    ['Nome fantasia', customer.nome_fantasia],
+    ['Telefones', [customer.telefone_primario, customer.telefone_secundario, customer.telefone_terciario].filter(Boolean).join(' · ')],
+    ['E-mails', [customer.email_principal, customer.email_secundario].filter(Boolean).join(' · ')],
+    ['RG', customer.rg],
+    ['Nascimento', customer.data_nascimento ? dateBR(customer.data_nascimento) : null],
+  ];
+  for (const service of customer.servicos) {
+    const about = [service.login ? `login ${service.login}` : null, service.tecnologia, service.referencia].filter(Boolean);
+    pairs.push([`Serviço ${service.id_cliente_servico}`, about.join(' · ')]);
+    const billing = service.endereco_cobranca.completo;
+    if (billing !== service.endereco_instalacao.completo) pairs.push([`Cobrança (${service.id_cliente_servico})`, billing]);
+  }
+  return pairs.map(([label, value]) => [h('dt', {}, label), h('dd', {}, value || '—')]);
+}
+
 // --------------------------------------------------------------- panel
 function renderPanel(main, ctx, customerId) {
   const box = messageBox();
   const heading = h('h1', {}, 'Cliente');
   const details = h('p', { class: 'dica' });
+  const registration = h('dl', { class: 'dados cadastro' });
   const cardsBody = h('tbody', {});
   const servicesList = h('div', { class: 'servicos' });
   let cards = [];
@@ -92,6 +112,8 @@ function renderPanel(main, ctx, customerId) {
   main.append(h('section', { class: 'tela tela-cliente' },
     h('div', { class: 'barra' }, heading, h('a', { class: 'botao secundario', href: '#/clientes' }, 'Outro cliente')),
     details, box,
+    h('section', { class: 'painel', 'aria-labelledby': 'cadastro-titulo' },
+      h('h2', { id: 'cadastro-titulo' }, 'Cadastro'), registration),
     h('section', { class: 'painel', 'aria-labelledby': 'servicos-titulo' },
       h('h2', { id: 'servicos-titulo' }, 'Serviços, faturas e pagamento recorrente'), servicesList),
     showsCards ? h('section', { class: 'painel', 'aria-labelledby': 'cartoes-titulo' },
@@ -216,6 +238,7 @@ function renderPanel(main, ctx, customerId) {
       }
       heading.textContent = customer.nome_razaosocial;
       details.textContent = `Código ${customer.codigo_cliente} · ${customer.cpf_cnpj} · ${customer.telefone_primario || ''}`;
+      replace(registration, registrationData(customer));
       services = customer.servicos;
       if (showsCards) await loadCards();
       await Promise.all([loadServices(), messages.load()]);

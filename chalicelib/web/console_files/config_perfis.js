@@ -1,5 +1,6 @@
-// Configurações > Perfis de suspensão: how many days after the due date an unpaid service is suspended and
-// how many days before that the customer is warned. List, create, edit, make default (exactly one is), delete
+// Configurações > Perfis de suspensão: how many days after the due date an unpaid service is suspended,
+// how many days before that the customer is warned, and the trust unlock it allows (days per unlock, unlocks a
+// month; 0: none). List, create, edit, make default (exactly one is), delete
 // (the API refuses while a service uses the profile or while it is the default, and says why).
 import { api } from './api.js';
 import {
@@ -7,6 +8,8 @@ import {
 } from './ui.js';
 
 const MAX_DAYS = 365;
+const MAX_TRUST_DAYS = 30; // MAX_TRUST_DAYS and MAX_TRUST_PER_MONTH of chalicelib/billing/suspension/service.py
+const MAX_TRUST_PER_MONTH = 10;
 const BUILT_IN = 0;
 
 export function render(content, ctx) {
@@ -19,7 +22,8 @@ export function render(content, ctx) {
     h('p', { class: 'dica' }, 'Cada serviço segue um perfil; sem perfil próprio, o padrão. As datas de cada fatura '
       + 'vêm do perfil vigente quando ela é cadastrada.'),
     box,
-    dataTable('Perfis de suspensão', ['Descrição', 'Aviso', 'Suspensão', 'Serviços', 'Padrão', canEdit ? 'Ações' : null]
+    dataTable('Perfis de suspensão', ['Descrição', 'Aviso', 'Suspensão', 'Desbloqueio em confiança', 'Serviços', 'Padrão',
+      canEdit ? 'Ações' : null]
       .filter(Boolean), body, 'perfis'),
     add ? h('div', { class: 'acoes' }, add) : null,
     formSlot);
@@ -28,7 +32,7 @@ export function render(content, ctx) {
   async function load(message) {
     try {
       const profiles = (await api('GET', 'configuracao/perfil_suspensao')).perfis_suspensao;
-      fillRows(body, profiles, row, canEdit ? 6 : 5, 'Nenhum perfil cadastrado.');
+      fillRows(body, profiles, row, canEdit ? 7 : 6, 'Nenhum perfil cadastrado.');
       if (message) showMessage(box, 'ok', message);
     } catch (error) {
       showError(box, error);
@@ -50,9 +54,15 @@ export function render(content, ctx) {
       h('th', { scope: 'row' }, name),
       h('td', {}, profile.dias_aviso ? `${profile.dias_aviso} dia(s) antes da suspensão` : 'Sem aviso'),
       h('td', {}, `${profile.dias_bloqueio} dia(s) após o vencimento`),
+      h('td', {}, trustText(profile)),
       h('td', { class: 'numero' }, profile.quantidade_servicos ?? '—'),
       h('td', {}, profile.padrao ? h('span', { class: 'selo padrao' }, 'Padrão') : ''),
       canEdit ? h('td', { class: 'acoes-linha' }, actions) : null);
+  }
+
+  function trustText(profile) {
+    if (!profile.dias_desbloqueio_confianca || !profile.desbloqueios_confianca_mes) return 'Não permite';
+    return `Até ${profile.dias_desbloqueio_confianca} dia(s), ${profile.desbloqueios_confianca_mes} vez(es) por mês`;
   }
 
   async function makeDefault(profile, button) {
@@ -84,10 +94,12 @@ export function render(content, ctx) {
   function openForm(profile) {
     const titleId = uid('perfil');
     const description = h('input', { required: true, maxlength: 120, value: profile ? profile.descricao : '' });
-    const days = (value) => h('input', { type: 'number', inputmode: 'numeric', min: 0, max: MAX_DAYS, required: true,
-      value: value === undefined ? '' : String(value) });
+    const days = (value, max = MAX_DAYS) => h('input', { type: 'number', inputmode: 'numeric', min: 0, max,
+      required: true, value: value === undefined ? '' : String(value) });
     const warning = days(profile ? profile.dias_aviso : 5);
     const suspension = days(profile ? profile.dias_bloqueio : 15);
+    const trustDays = days(profile ? profile.dias_desbloqueio_confianca : 3, MAX_TRUST_DAYS);
+    const trustPerMonth = days(profile ? profile.desbloqueios_confianca_mes : 1, MAX_TRUST_PER_MONTH);
     const isDefault = h('input', { type: 'checkbox', checked: profile ? profile.padrao : false, disabled: profile && profile.padrao });
     const formBox = messageBox();
     const save = h('button', { type: 'submit' }, profile ? 'Salvar perfil' : 'Cadastrar perfil');
@@ -98,6 +110,9 @@ export function render(content, ctx) {
       h('div', { class: 'linha' },
         field('Dias de aviso', warning, 'Avisar tantos dias antes da suspensão (0: sem aviso).'),
         field('Dias para suspensão', suspension, 'Suspender tantos dias após o vencimento da fatura em aberto.')),
+      h('div', { class: 'linha' },
+        field('Dias de desbloqueio em confiança', trustDays, 'Máximo de dias de cada desbloqueio (0: não permite).'),
+        field('Desbloqueios em confiança por mês', trustPerMonth, 'Quantos por mês do calendário (0: não permite).')),
       h('div', { class: 'campo caixa' }, h('label', {}, isDefault, ' Perfil padrão (dos serviços sem perfil próprio)')),
       profile && profile.padrao ? h('p', { class: 'dica' }, 'Para deixar de ser o padrão, torne outro perfil padrão.') : null,
       formBox, h('div', { class: 'acoes' }, save, cancel));
@@ -106,6 +121,7 @@ export function render(content, ctx) {
     onSubmit(form, save, formBox, async () => {
       const payload = {
         descricao: description.value.trim(), dias_aviso: Number(warning.value), dias_bloqueio: Number(suspension.value),
+        dias_desbloqueio_confianca: Number(trustDays.value), desbloqueios_confianca_mes: Number(trustPerMonth.value),
       };
       if (!profile || !profile.padrao) payload.padrao = isDefault.checked;
       const answer = profile

@@ -115,10 +115,12 @@ export function pager(nav, info, page, noun, go) {
 // What a customer can be searched by (GET cliente's `busca`), in the order a screen offers them.
 const CUSTOMER_SEARCH = {
   nome_razaosocial: 'Nome',
+  nome_fantasia: 'Nome fantasia',
   cpf_cnpj: 'CPF/CNPJ',
   codigo_cliente: 'Código do cliente',
   id_cliente_servico: 'Código do serviço',
   telefone: 'Telefone',
+  login: 'Login do serviço',
 };
 
 export function customerSearchBy(keys) {
