@@ -27,6 +27,7 @@ from chalicelib.service_orders import api as orders_api
 from chalicelib.service_orders import catalogue_api
 from chalicelib.service_orders import listing_api as order_listing_api
 from chalicelib.technicians import api as technicians_api
+from chalicelib.tickets import api as tickets_api
 from chalicelib.web import console, service_api
 from chalicelib.web.endpoint import Api
 from chalicelib.web.routes import BASE
@@ -46,6 +47,7 @@ api.include(
     orders_api.routes,
     order_listing_api.routes,
     catalogue_api.routes,
+    tickets_api.routes,
     cards_api.routes,
     invoices_api.routes,
     trust_api.routes,

@@ -43,6 +43,7 @@ from chalicelib.service_orders.listing import OrderListing
 from chalicelib.service_orders.service import ServiceOrderService
 from chalicelib.technicians.service import TechnicianService
 from chalicelib.tick import TickJob, TickRuns
+from chalicelib.tickets.service import TicketService
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Container:
     service_orders: ServiceOrderService
     order_listing: OrderListing
     catalogues: Catalogues  # the OS API's catalogues (issue 18)
+    tickets: TicketService
     gateway_settings: GatewaySettingsService
     cards: CardService
     invoices: InvoiceService
@@ -104,6 +106,7 @@ def build_container(
     from chalicelib.storage.orders import DynamoOrderStore
     from chalicelib.storage.sequences import DynamoSequences
     from chalicelib.storage.settings import DynamoCompany, DynamoInstallation, DynamoSuspensionProfiles, DynamoTickRuns
+    from chalicelib.storage.tickets import DynamoTicketStore
     from chalicelib.storage.trust import DynamoTrustStore
 
     bind_tables(settings)
@@ -152,6 +155,7 @@ def build_container(
         service_orders=orders,
         order_listing=OrderListing(order_store, settings.zone),
         catalogues=catalogues,
+        tickets=TicketService(DynamoTicketStore(settings.zone), order_store, sequences, clock),
         gateway_settings=gateway_settings,
         cards=cards,
         invoices=invoices,

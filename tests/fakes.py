@@ -42,6 +42,8 @@ from chalicelib.service_orders.service import OrderChangedError, TicketExistsErr
 from chalicelib.storage.dated import MOMENT, moment_key
 from chalicelib.storage.errors import CONDITION_FAILED
 from chalicelib.technicians.service import Technician
+from chalicelib.tickets.model import TicketMessage
+from chalicelib.tickets.service import TicketChangedError, TicketClosedError
 
 
 class InMemorySequences:
@@ -550,12 +552,18 @@ class InMemoryOrderStore:
     def get(self, order_id: int) -> ServiceOrder | None:
         return self.orders.get(order_id)
 
+    def get_many(self, order_ids: Sequence[int]) -> dict[int, ServiceOrder]:
+        return {o: self.orders[o] for o in order_ids if o in self.orders}
+
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
              events: Sequence[Message] = (), written_at: datetime | None = None,
              ticket: Ticket | None = None, days: Sequence[TechnicianDay] = (),
-             entry: HistoryEntry | None = None) -> None:
+             entry: HistoryEntry | None = None, attach_to: int | None = None) -> None:
         rows = _outbox_rows(events)
         refusal = self._refusal(order, expected_version, moves, ticket, entry)
+        if refusal is None and attach_to is not None:
+            parent = self.stored_tickets.get(attach_to)
+            refusal = TicketClosedError(attach_to) if parent is None or parent.closing is not None else None
         if refusal is not None:
             raise refusal
         self._check_days(days)
@@ -569,6 +577,10 @@ class InMemoryOrderStore:
         self.events += rows
         if ticket is not None:
             self.stored_tickets[ticket.id] = ticket
+        elif attach_to is not None:
+            parent = self.stored_tickets[attach_to]
+            self.stored_tickets[attach_to] = replace(parent, order_ids=(*parent.order_ids, order.id),
+                                                     version=parent.version + 1)
         self._write_days(days)
 
     def _refusal(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
@@ -641,6 +653,51 @@ class InMemoryOrderStore:
     def _write_days(self, days: Sequence[TechnicianDay]) -> None:
         for day in days:
             self.days[day.key] = replace(day, version=day.version + 1)
+
+
+class InMemoryTicketStore:
+    """Tickets with the DynamoDB store's conditions (a change only at the version read, a message only while the
+    ticket is open), over the tickets of an ``InMemoryOrderStore`` (the OS store writes them with their OS)."""
+
+    def __init__(self, orders: InMemoryOrderStore, zone: tzinfo = UTC) -> None:
+        self.orders = orders
+        self.stored_messages: dict[int, list[TicketMessage]] = {}
+        self._zone = zone
+
+    def get(self, ticket_id: int) -> Ticket | None:
+        return self.orders.stored_tickets.get(ticket_id)
+
+    def get_many(self, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+        return self.orders.tickets(ticket_ids)
+
+    def by_customer(self, customer_id: int) -> list[Ticket]:
+        return self._sorted(t for t in self.orders.stored_tickets.values() if t.customer_id == customer_id)
+
+    def by_service(self, service_id: int) -> list[Ticket]:
+        return self._sorted(t for t in self.orders.stored_tickets.values() if t.customer_service_id == service_id)
+
+    def opened_between(self, first: datetime, last: datetime) -> list[Ticket]:
+        return self._sorted(t for t in self.orders.stored_tickets.values()
+                            if first <= t.created_at.astimezone(self._zone).replace(tzinfo=None) <= last)
+
+    def write(self, ticket: Ticket, expected_version: int) -> None:
+        current = self.orders.stored_tickets.get(ticket.id)
+        if current is None or current.version != expected_version:
+            raise TicketChangedError()
+        self.orders.stored_tickets[ticket.id] = ticket
+
+    def add_message(self, message: TicketMessage) -> None:
+        ticket = self.orders.stored_tickets.get(message.ticket_id)
+        if ticket is None or ticket.closing is not None:
+            raise TicketClosedError(message.ticket_id)
+        self.stored_messages.setdefault(message.ticket_id, []).append(message)
+
+    def messages(self, ticket_id: int) -> list[TicketMessage]:
+        return sorted(self.stored_messages.get(ticket_id, []), key=lambda m: m.id)
+
+    @staticmethod
+    def _sorted(tickets: Iterable[Ticket]) -> list[Ticket]:
+        return sorted(tickets, key=lambda t: (t.created_at, t.id))
 
 
 class InMemoryBillingStore:

@@ -30,6 +30,8 @@ class Permission(StrEnum):
     CONFIGURAR_NOTIFICACOES = "Configurar notificações"
     CONSULTAR_MENSAGENS = "Consultar mensagens"
     DESBLOQUEIO_CONFIANCA = "Desbloqueio em confiança"
+    CONSULTAR_ATENDIMENTOS = "Consultar atendimentos"
+    ALTERAR_ATENDIMENTOS = "Alterar atendimentos"
 
 
 ALL_PERMISSIONS: tuple[str, ...] = tuple(p.value for p in Permission)

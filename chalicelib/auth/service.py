@@ -364,6 +364,11 @@ class AuthService:
     def list_users(self) -> list[User]:
         return sorted(self._store.list_users(), key=lambda u: u.id)
 
+    def user_names(self, user_ids: Iterable[int]) -> dict[int, str]:
+        """The names of the users of ``user_ids`` that exist (one query of the users' listing)."""
+        wanted = {u for u in user_ids if u is not None}
+        return {u.id: u.name for u in self._store.list_users() if u.id in wanted} if wanted else {}
+
     def change_user(self, user_id: int, change: UserChange, by: Principal) -> User:
         """An administrator's change to a user. Deactivating revokes every token of the user in the same write.
         Refused, with nothing written: ``by`` deactivating or demoting themselves, and any change that would leave

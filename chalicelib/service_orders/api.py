@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -49,6 +50,10 @@ from chalicelib.service_orders.model import (
     Ticket,
 )
 from chalicelib.service_orders.service import NewServiceOrder, NewTicket, OrderEdit
+from chalicelib.tickets import api as ticket_api
+from chalicelib.tickets import shapes as ticket_shapes
+from chalicelib.tickets.model import DEFAULT_STATUS as DEFAULT_TICKET_STATUS
+from chalicelib.tickets.service import TicketClosedError
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.routes import Body, PathId, Routes
@@ -146,6 +151,14 @@ TICKET_DESCRIPTION = Text("descricao", "Descrição do atendimento (vira a descr
 REQUESTER_NAME = Text("nome", "Nome de quem pediu.", required=True, max_len=150)
 REQUESTER_PHONE = Text("telefone", "Telefone com DDD (DDNNNNNNNNN).", required=True, max_len=20)
 REQUESTER_EMAIL = Email("email", "E-mail (opcional).")
+TICKET_RESPONSIBLE = Id("id_usuario_responsavel", "Usuário responsável (padrão: quem abre). Um ID que não é de um "
+                                                  "usuário nosso é guardado e mostrado sem nome.")
+TICKET_STATUS = Id("id_atendimento_status", "Status inicial: 1 pendente (padrão), 2 aguardando_analise, 3 "
+                                            "em_andamento, 4 aguardando_cliente.")
+TICKET_PARAMETERS = Raw("parametros", spec={
+    "type": ["object", "string"], "additionalProperties": {"type": ["string", "number", "boolean", "null"]},
+    "description": "Parâmetros livres (chave: valor; por exemplo os IDs da chamada e do chat do omnichannel), "
+                   "guardados com o atendimento e devolvidos em `parametros`."})
 OPENS_ORDER = Bool("abrir_os", "Abre a OS junto; texto \"false\" na query string é lido como falso.",
                    extra={"default": False})
 ORDER_PARAMETERS = Obj("parametros_ordem_servico", "`parametros_ordem_servico` do atendimento: os campos de "
@@ -213,10 +226,10 @@ _ORDER_ANSWER = ("ordem_servico", ref("OrdemServicoAgenda"))
                          "atendida, fora do horário, horário lotado, limite diário, data bloqueada, agenda inativa), "
                          "nada é gravado.",
              body=Body("NovoAtendimento", (CUSTOMER_SERVICE, TICKET_TYPE, TICKET_DESCRIPTION, REQUESTER_NAME,
-                                           REQUESTER_PHONE, REQUESTER_EMAIL, OPENS_ORDER, ORDER_PARAMETERS),
+                                           REQUESTER_PHONE, REQUESTER_EMAIL, TICKET_RESPONSIBLE, TICKET_STATUS,
+                                           TICKET_PARAMETERS, OPENS_ORDER, ORDER_PARAMETERS),
                        description="Com `abrir_os` verdadeiro, o atendimento e a OS são gravados juntos: se a agenda "
-                                   "recusar a OS, nada é gravado. O campo livre `parametros` do HubSoft é aceito e "
-                                   "ignorado."),
+                                   "recusar a OS, nada é gravado. Os campos podem vir na query string."),
              result=("atendimento", ref("Atendimento")))
 def open_ticket(request: ApiRequest) -> Payload:
     """``POST atendimento``: the ticket and, with ``abrir_os``, its OS in the same transaction."""
@@ -228,6 +241,9 @@ def open_ticket(request: ApiRequest) -> Payload:
     name = REQUESTER_NAME.read(fields)
     phone = _phone(fields, REQUESTER_PHONE)
     email = REQUESTER_EMAIL.read(fields)
+    responsible_id = TICKET_RESPONSIBLE.read_optional(fields)
+    status_id = TICKET_STATUS.read_optional(fields)
+    parameters = ticket_api.read_parameters(fields, TICKET_PARAMETERS)
     opens_order = OPENS_ORDER.read(fields)
     order_fields = ORDER_PARAMETERS.read(fields) if opens_order else None
     draft = _order_draft(request, order_fields, names) if order_fields is not None else None
@@ -236,15 +252,27 @@ def open_ticket(request: ApiRequest) -> Payload:
     orders = request.container.service_orders
     ticket = orders.new_ticket(NewTicket(
         customer_service_id=service_id, type_id=type_id, description=description, name=name, phone=phone,
-        email=email, opened_by=request.user.username))
+        email=email, opened_by=request.user.username, opened_by_id=request.user.user_id,
+        responsible_id=responsible_id, status_id=status_id or DEFAULT_TICKET_STATUS, parameters=parameters or ()))
+    _check_ticket_status(ticket, opens_order)
     rendered = []
+    context = None
     if draft is not None:
         order = orders.open(draft.build(ticket), ticket=ticket)
-        rendered.append(shapes.client_shape(order, _context(request, order, ticket, names)))
+        ticket = replace(ticket, order_ids=(order.id,))
+        context = _context(request, order, ticket, names)
+        rendered.append(shapes.client_shape(order, context))
     else:
         orders.open_ticket(ticket)
+    container = request.container
+    customer = context.customer if context else container.customers.get(ticket.customer_id)
+    assert customer is not None
     return success(f"Atendimento aberto com sucesso. Anote o protocolo: {ticket.protocol}",
-                   atendimento=shapes.ticket_shape(ticket, request.container.settings.zone, rendered, names=names))
+                   atendimento=ticket_shapes.client_shape(ticket, ticket_shapes.TicketContext(
+                       zone=container.settings.zone, now=container.clock(), names=names,
+                       users=container.auth.user_names([ticket.responsible_id] if ticket.responsible_id else []),
+                       customers={customer.id: customer}, services={s.id: s for s in customer.services}),
+                       rendered))
 
 
 @routes.post("/ordem_servico/abrir_os", Permission.ABRIR_ORDEM_SERVICO, summary="Abrir OS a partir de um atendimento",
@@ -263,6 +291,7 @@ def open_order(request: ApiRequest) -> Payload:
     fields.check()
     ticket = request.container.service_orders.ticket(ticket_id)
     _check_ticket_type(names, ticket.type_id, True)
+    _check_ticket_status(ticket, True)
     order = request.container.service_orders.open(draft.build(ticket))
     return success("Ordem de Serviço adicionada com sucesso",
                    ordem_servico=shapes.opened_shape(order, _context(request, order, names=names)))
@@ -629,6 +658,15 @@ def _closing_reason(fields: Fields, names: CatalogueSet) -> int | None:
     if refusal:
         fields.error(refusal)
     return reason_id
+
+
+def _check_ticket_status(ticket: Ticket, opens_order: bool) -> None:
+    """An OS is opened only from an open ticket whose status allows it (``abrir_ordem_servico``)."""
+    if opens_order and not ticket.is_open:
+        raise TicketClosedError(ticket.id)
+    if opens_order and not ticket.state.opens_orders:
+        raise ValidationError([f"O atendimento no status {ticket.state.description} não permite abrir ordem de "
+                               "serviço."])
 
 
 def _check_ticket_type(names: CatalogueSet, type_id: int, opens_order: bool) -> None:

@@ -9,6 +9,9 @@ from enum import StrEnum
 from chalicelib.agenda.booking import CounterKey
 from chalicelib.agenda.model import Interval
 from chalicelib.customers.model import Address
+from chalicelib.tickets.model import Ticket
+
+__all__ = ["Ticket"]  # the ticket lives in chalicelib.tickets; OS code names it from here too
 
 AWAITING = "aguardando_agendamento"
 PENDING = "pendente"
@@ -19,8 +22,6 @@ LIVE_STATUSES = frozenset({AWAITING, PENDING})
 CONCLUDED = "concluido"
 NOT_CONCLUDED = "sem_conclusao"
 CLOSING_STATUSES = (CONCLUDED, NOT_CONCLUDED)
-
-TICKET_OPEN = "aberto"
 
 MAX_CANCEL_REASON = 500  # ordem_servico/cancelar's motivo
 
@@ -114,24 +115,6 @@ class ServiceOrder:
         take other work.
         """
         return self.interval if self.status == PENDING and self.technician_ids else None
-
-
-@dataclass(frozen=True)
-class Ticket:
-    """An atendimento: the customer's request; OS may be opened from it."""
-
-    id: int
-    protocol: str
-    customer_service_id: int
-    customer_id: int
-    type_id: int
-    description: str
-    name: str
-    phone: str
-    email: str
-    status: str
-    created_at: datetime
-    opened_by: str = ""
 
 
 @dataclass(frozen=True)

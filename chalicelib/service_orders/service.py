@@ -49,7 +49,6 @@ from chalicelib.service_orders.model import (
     LIVE_STATUSES,
     MAX_CANCEL_REASON,
     PENDING,
-    TICKET_OPEN,
     Action,
     Closing,
     HistoryEntry,
@@ -59,6 +58,10 @@ from chalicelib.service_orders.model import (
     Ticket,
 )
 from chalicelib.technicians.service import Technician
+from chalicelib.tickets.model import DEFAULT_STATUS, status_by_id
+from chalicelib.tickets.service import TicketClosedError
+
+__all__ = ["TicketClosedError"]  # the store's refusal of an OS opened from a closed ticket
 
 MAX_ATTEMPTS = 4
 
@@ -68,7 +71,8 @@ class OrderStore(Protocol):
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
              events: Sequence[Message] = (), written_at: datetime | None = None,
              ticket: Ticket | None = None, days: Sequence[TechnicianDay] = (),
-             entry: HistoryEntry | None = None) -> None: ...
+             entry: HistoryEntry | None = None, attach_to: int | None = None) -> None: ...
+    def get_many(self, order_ids: Sequence[int]) -> dict[int, ServiceOrder]: ...
     def technician_days(self, keys: Sequence[DayKey]) -> list[TechnicianDay]: ...
     def record_days(self, order: ServiceOrder, days: Sequence[TechnicianDay]) -> None: ...
     def add_ticket(self, ticket: Ticket) -> None: ...
@@ -131,6 +135,10 @@ class NewTicket:
     phone: str
     email: str = ""
     opened_by: str = ""
+    opened_by_id: int | None = None
+    responsible_id: int | None = None  # default: whoever opens it
+    status_id: int = DEFAULT_STATUS
+    parameters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,7 +174,9 @@ class ServiceOrderService:
 
     def open(self, new: NewServiceOrder, ticket: Ticket | None = None) -> ServiceOrder:
         """Open an OS; with ``ticket``, the ticket is written in the same
-        transaction (an OS the agenda refuses leaves no ticket behind)."""
+        transaction (an OS the agenda refuses leaves no ticket behind); else the
+        ticket it is opened from (``ticket_id``) gets the OS in that transaction,
+        only while it is open."""
         if new.status not in LIVE_STATUSES:
             raise ValidationError([f"O campo status deve ser {AWAITING} ou {PENDING}."])
         if new.status == PENDING and new.interval is None:
@@ -183,10 +193,18 @@ class ServiceOrderService:
             opening_description=new.opening_description, availability=new.availability,
             customer=_order_customer(service),
         )
-        return self._commit(None, order, Action.OPENED, new.opened_by, service=service, ticket=ticket)
+        if ticket is not None:
+            ticket = replace(ticket, order_ids=(*ticket.order_ids, order_id))
+        return self._commit(None, order, Action.OPENED, new.opened_by, service=service, ticket=ticket,
+                            attach_to=new.ticket_id if ticket is None else None)
 
     def new_ticket(self, new: NewTicket) -> Ticket:
         """A ticket with its id and protocol, not stored yet (see ``open_ticket`` and ``open``)."""
+        status = status_by_id(new.status_id)
+        if status is None:
+            raise ValidationError([f"Status de atendimento de ID {new.status_id} não encontrado."])
+        if status.closed:
+            raise ValidationError([f"Um atendimento não é aberto com o status {status.description}."])
         service = self._services.service(new.customer_service_id)
         ticket_id = self._sequences.next_id("atendimento")
         now = self._clock()
@@ -194,7 +212,11 @@ class ServiceOrderService:
         return Ticket(
             id=ticket_id, protocol=f"{local_day}{ticket_id:06d}", customer_service_id=service.id,
             customer_id=service.customer_id, type_id=new.type_id, description=new.description, name=new.name,
-            phone=new.phone, email=new.email, status=TICKET_OPEN, created_at=now, opened_by=new.opened_by,
+            phone=new.phone, email=new.email, status=status.prefix, created_at=now, opened_by=new.opened_by,
+            opened_by_id=new.opened_by_id,
+            responsible_id=new.responsible_id if new.responsible_id is not None else new.opened_by_id,
+            parameters=new.parameters, holder=service.holder, service_name=service.name, address=service.address,
+            version=1,
         )
 
     def open_ticket(self, ticket: Ticket) -> Ticket:
@@ -223,6 +245,10 @@ class ServiceOrderService:
         """The OS's changes and messages, oldest first (one read of the OS's partition), and its messages."""
         entries, messages = self._store.history(order_id)
         return history.timeline(entries, messages), sorted(messages, key=lambda m: m.id)
+
+    def get_many(self, order_ids: Sequence[int]) -> dict[int, ServiceOrder]:
+        """OS by id, read together (unknown ids are left out)."""
+        return self._store.get_many(order_ids) if order_ids else {}
 
     def get(self, order_id: int) -> ServiceOrder:
         return require_found(self._store.get(order_id), f"Ordem de serviço de ID {order_id} não encontrada")
@@ -339,7 +365,8 @@ class ServiceOrderService:
         return order
 
     def _commit(self, current: ServiceOrder | None, updated: ServiceOrder, action: Action, by: str, *,
-                reason: str = "", service: Service | None = None, ticket: Ticket | None = None) -> ServiceOrder:
+                reason: str = "", service: Service | None = None, ticket: Ticket | None = None,
+                attach_to: int | None = None) -> ServiceOrder:
         """Write ``updated`` with the counter moves from ``current``, its
         technicians' days, its event and its history entry (``action`` by
         ``by``, with ``reason``), retrying only what is safe to retry: a
@@ -367,7 +394,7 @@ class ServiceOrderService:
             entry = HistoryEntry(final.id, final.version, now, by, action, detail)
             try:
                 self._store.save(final, current.version if current else None, change, events, now,
-                                 ticket=ticket, days=days, entry=entry)
+                                 ticket=ticket, days=days, entry=entry, attach_to=attach_to)
             except CapacityExhaustedError as full:
                 assert agenda is not None
                 raise _full(agenda, full) from full

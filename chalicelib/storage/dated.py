@@ -20,7 +20,8 @@ def within(key: Any, first: datetime, last: datetime) -> Any:
     return key.between(first.strftime(MOMENT), f"{last.strftime(MOMENT)}~")
 
 
-def query_years(index: Any, key: Any, first: datetime, last: datetime) -> Iterator[Any]:
-    """Items of ``index`` (partitioned by ``YYYY``) whose ``key`` lies in [first, last]: one query per year."""
+def query_years(index: Any, key: Any, first: datetime, last: datetime, prefix: str = "") -> Iterator[Any]:
+    """Items of ``index`` (partitioned by ``<prefix>YYYY``) whose ``key`` lies in [first, last]: one query per
+    year."""
     for year in years(first, last):
-        yield from index.query(year, within(key, first, last))
+        yield from index.query(f"{prefix}{year}", within(key, first, last))

@@ -413,7 +413,8 @@ class OrdersByAgendaIndex(GlobalSecondaryIndex["OrderTableItem"]):
 
 
 class OrdersByCustomerIndex(GlobalSecondaryIndex["OrderTableItem"]):
-    """A customer's OS by registration (``CLIENTE#<id>`` / ``<created>#<id:010d>``)."""
+    """A customer's OS by registration (``CLIENTE#<id>`` / ``<created>#<id:010d>``); a customer's tickets in their
+    own partitions (``ATENDIMENTOS#CLIENTE#<id>``, see storage.tickets)."""
 
     class Meta:
         index_name = "by_customer"
@@ -421,6 +422,17 @@ class OrdersByCustomerIndex(GlobalSecondaryIndex["OrderTableItem"]):
 
     customer_pk = UnicodeAttribute(hash_key=True)
     customer_sk = UnicodeAttribute(range_key=True)
+
+
+class TicketsByServiceIndex(GlobalSecondaryIndex["OrderTableItem"]):
+    """A customer's service's tickets by opening (``ATENDIMENTOS#SERVICO#<id>`` / ``<opened>#<id:010d>``)."""
+
+    class Meta:
+        index_name = "by_service"
+        projection = AllProjection()
+
+    service_pk = UnicodeAttribute(hash_key=True)
+    service_sk = UnicodeAttribute(range_key=True)
 
 
 def _by_date(index_name: str, year: str, key: str) -> GlobalSecondaryIndex[Any]:
@@ -450,7 +462,11 @@ class OrderTableItem(Model):
     customer_pk = UnicodeAttribute(null=True)
     customer_sk = UnicodeAttribute(null=True)
     by_customer = OrdersByCustomerIndex()
-    # One index per date an OS is searched by (tipo_data); see storage.orders.DATE_INDEXES.
+    service_pk = UnicodeAttribute(null=True)
+    service_sk = UnicodeAttribute(null=True)
+    by_service = TicketsByServiceIndex()
+    # One index per date an OS is searched by (tipo_data); see storage.orders.DATE_INDEXES. Tickets are in
+    # by_created too, in their own yearly partitions (``ATENDIMENTOS#<YYYY>``, see storage.tickets).
     created_year = UnicodeAttribute(null=True)
     created_key = UnicodeAttribute(null=True)
     by_created = _by_date("by_created", "created_year", "created_key")
@@ -495,7 +511,8 @@ class OrderItem(OrderTableItem, discriminator="service_order"):
 
 
 class TicketItem(OrderTableItem, discriminator="ticket"):
-    """An atendimento: ``ATENDIMENTO#<id>`` / ``ATENDIMENTO``."""
+    """An atendimento: ``ATENDIMENTO#<id>`` / ``ATENDIMENTO``; indexed by customer, service and opening moment
+    (storage.tickets)."""
 
     ticket_id = NumberAttribute()
     protocol = UnicodeAttribute()
@@ -509,6 +526,24 @@ class TicketItem(OrderTableItem, discriminator="ticket"):
     status = UnicodeAttribute()
     created_at = UTCDateTimeAttribute()
     opened_by = UnicodeAttribute(default="")
+    opened_by_id = NumberAttribute(null=True)
+    responsible_id = NumberAttribute(null=True)
+    parameters = UnicodeAttribute(null=True)  # JSON object of text values
+    order_ids = NumberSetAttribute(null=True)  # the OS opened from it, added in each OS's transaction
+    closing = UnicodeAttribute(null=True)  # JSON of tickets.model.TicketClosing
+    customer = UnicodeAttribute(null=True)  # JSON: the service's holder, name and address when opened
+    version = NumberAttribute(null=True)  # absent on tickets written before tickets changed: version 0
+
+
+class TicketMessageItem(OrderTableItem, discriminator="ticket_message"):
+    """A message of a ticket, in the ticket's partition: ``ATENDIMENTO#<id>`` / ``MSG#<message id:010d>``."""
+
+    message_id = NumberAttribute()
+    ticket_id = NumberAttribute()
+    user_id = NumberAttribute()
+    text = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    username = UnicodeAttribute(null=True)
 
 
 class OrderMessageItem(OrderTableItem, discriminator="os_message"):

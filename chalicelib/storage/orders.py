@@ -4,7 +4,7 @@ technicians' days it leaves and enters (``agendas`` table, see storage.agendas).
 
 Keys: ``OS#<id>`` / ``OS``; its messages ``OS#<id>`` / ``MSG#<message id:010d>``; its history
 ``OS#<id>`` / ``HIST#<version:010d>`` (one entry per change, written in the change's transaction);
-tickets ``ATENDIMENTO#<id>`` / ``ATENDIMENTO``; ``OUTBOX`` / ``<written at>#<event id>`` for
+tickets ``ATENDIMENTO#<id>`` / ``ATENDIMENTO`` (storage.tickets); ``OUTBOX`` / ``<written at>#<event id>`` for
 the events of each change (the stream relays them; TTL drops them).
 
 Indexes (all sparse, all written with the OS in its transaction):
@@ -37,7 +37,12 @@ from chalicelib.service_orders.model import (
     ServiceOrder,
     Ticket,
 )
-from chalicelib.service_orders.service import OrderChangedError, TicketExistsError, TransientConflictError
+from chalicelib.service_orders.service import (
+    OrderChangedError,
+    TicketClosedError,
+    TicketExistsError,
+    TransientConflictError,
+)
 from chalicelib.storage.agendas import LISTING, counters_pk, technician_day_item, technician_days
 from chalicelib.storage.binding import LabelledTransaction
 from chalicelib.storage.dated import moment_key, query_years, within
@@ -54,6 +59,7 @@ from chalicelib.storage.models import (
     TicketItem,
 )
 from chalicelib.storage.outbox import outbox_row
+from chalicelib.storage.tickets import DynamoTicketStore, ticket_item, ticket_pk
 
 # tipo_data -> (index, its year attribute name, its key attribute name)
 DATE_INDEXES = {
@@ -68,6 +74,7 @@ DATE_INDEXES = {
 class DynamoOrderStore:
     def __init__(self, zone: tzinfo = UTC) -> None:
         self._zone = zone  # registration dates are indexed by the provider's local day
+        self._tickets = DynamoTicketStore(zone)
 
     def get(self, order_id: int) -> ServiceOrder | None:
         try:
@@ -87,23 +94,23 @@ class DynamoOrderStore:
     def by_customer(self, customer_id: int) -> Iterator[ServiceOrder]:
         yield from _orders(OrderTableItem.by_customer.query(f"CLIENTE#{customer_id}"))
 
+    def get_many(self, order_ids: Sequence[int]) -> dict[int, ServiceOrder]:
+        """OS by id, in batches of 100 (BatchGetItem's limit), strongly consistent."""
+        keys = [(f"OS#{o}", "OS") for o in dict.fromkeys(order_ids)]
+        return {int(i.order_id): _order(i) for i in OrderItem.batch_get(keys, consistent_read=True)}
+
     def tickets(self, ticket_ids: Sequence[int]) -> dict[int, Ticket]:
         """Tickets by id, in batches of 100 (BatchGetItem's limit)."""
-        keys = [(f"ATENDIMENTO#{t}", "ATENDIMENTO") for t in dict.fromkeys(ticket_ids)]
-        return {int(i.ticket_id): _ticket(i) for i in TicketItem.batch_get(keys)}
+        return self._tickets.get_many(ticket_ids)
 
     def technician_days(self, keys: Sequence[DayKey]) -> list[TechnicianDay]:
         return technician_days(keys)
 
     def add_ticket(self, ticket: Ticket) -> None:
-        _ticket_item(ticket).save(condition=TicketItem.pk.does_not_exist())
+        self._tickets.add(ticket)
 
     def get_ticket(self, ticket_id: int) -> Ticket | None:
-        try:
-            item = TicketItem.get(f"ATENDIMENTO#{ticket_id}", "ATENDIMENTO", consistent_read=True)
-        except TicketItem.DoesNotExist:
-            return None
-        return _ticket(item)
+        return self._tickets.get(ticket_id)
 
     def add_message(self, message: OrderMessage) -> None:
         OrderMessageItem(f"OS#{message.order_id}", f"MSG#{message.id:010d}", message_id=message.id,
@@ -132,22 +139,25 @@ class DynamoOrderStore:
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
              events: Sequence[Message] = (), written_at: datetime | None = None,
              ticket: Ticket | None = None, days: Sequence[TechnicianDay] = (),
-             entry: HistoryEntry | None = None) -> None:
+             entry: HistoryEntry | None = None, attach_to: int | None = None) -> None:
         """Write ``order`` and apply ``moves``, all or nothing.
 
         ``expected_version`` None creates the OS; otherwise the stored OS must
         still have that version (a concurrent change wins, this one fails).
         ``events`` land in the outbox in the same transaction; the table's
         stream takes them to the queue (chalicelib.outbox). ``ticket`` (the
-        atendimento the OS is opened with) is created in the same transaction.
+        atendimento the OS is opened with) is created in the same transaction;
+        ``attach_to`` (an existing ticket the OS is opened from) gets the OS's id
+        in it, only while it is open.
         ``days`` are the technicians' days as the change leaves them, each
         written only if it still has the version it was read at. ``entry``
         is the change's history entry, keyed by the version it gives the OS.
         """
         written = written_at or order.created_at
         outbox = [outbox_row(OutboxItem, event, written) for event in events]
-        # Labels: "os", "agenda", "ticket", "outbox", "history", a counter taken (its CounterKey), a counter released
-        # (("release", its CounterKey)) and a technician's day (its TechnicianDay); _refusal reads them.
+        # Labels: "os", "agenda", "ticket", ("attach", its id), "outbox", "history", a counter taken (its
+        # CounterKey), a counter released (("release", its CounterKey)) and a technician's day (its TechnicianDay);
+        # _refusal reads them.
         txn: LabelledTransaction[object] = LabelledTransaction()
         try:
             with txn:
@@ -173,12 +183,21 @@ class DynamoOrderStore:
                                condition=SlotCounterItem.booked > 0)
                 for row in outbox:
                     txn.save("outbox", row)
-                if ticket is not None:
-                    txn.save("ticket", _ticket_item(ticket), condition=TicketItem.pk.does_not_exist())
+                self._write_ticket(txn, order.id, ticket, attach_to)
                 for day in days:
                     txn.save(day, technician_day_item(day), condition=_unchanged(day))
         except TransactWriteError as exc:
             raise _refusal(exc, txn.labels) from exc
+
+    def _write_ticket(self, txn: LabelledTransaction[object], order_id: int, ticket: Ticket | None,
+                      attach_to: int | None) -> None:
+        """The new ticket the OS is opened with, or the OS added to the open ticket it is opened from."""
+        if ticket is not None:
+            txn.save("ticket", ticket_item(ticket, self._zone), condition=TicketItem.pk.does_not_exist())
+        elif attach_to is not None:
+            txn.update(("attach", attach_to), TicketItem(ticket_pk(attach_to), "ATENDIMENTO"),
+                       actions=[TicketItem.order_ids.add({order_id}), TicketItem.version.add(1)],
+                       condition=TicketItem.pk.exists() & TicketItem.closing.does_not_exist())
 
     def record_days(self, order: ServiceOrder, days: Sequence[TechnicianDay]) -> None:
         """Write ``days`` (an OS already booked, recorded in its technicians' days) if the OS is still at its
@@ -214,6 +233,8 @@ def _refusal(exc: TransactWriteError, labels: Sequence[object]) -> Exception:
         return OrderChangedError()
     if first == "ticket":
         return TicketExistsError()
+    if isinstance(first, tuple) and first[0] == "attach":
+        return TicketClosedError(first[1])
     if first == "agenda":
         return AgendaChangedError()
     if isinstance(first, TechnicianDay):
@@ -272,15 +293,6 @@ def _orders(items: Iterator[OrderTableItem]) -> Iterator[ServiceOrder]:
     return (_order(i) for i in items if isinstance(i, OrderItem))
 
 
-def _ticket(item: TicketItem) -> Ticket:
-    return Ticket(
-        id=int(item.ticket_id), protocol=item.protocol, customer_service_id=int(item.customer_service_id),
-        customer_id=int(item.customer_id), type_id=int(item.type_id), description=item.description,
-        name=item.name, phone=item.phone, email=item.email or "", status=item.status,
-        created_at=item.created_at, opened_by=item.opened_by or "",
-    )
-
-
 def _customer_json(customer: OrderCustomer | None) -> str | None:
     if customer is None:
         return None
@@ -295,15 +307,6 @@ def _customer(text: str | None) -> OrderCustomer | None:
     data = json.loads(text)
     return OrderCustomer(code=int(data["code"]), name=data["name"], document=data["document"],
                          service_name=data["service_name"], address=Address(**data["address"]))
-
-
-def _ticket_item(ticket: Ticket) -> TicketItem:
-    return TicketItem(
-        f"ATENDIMENTO#{ticket.id}", "ATENDIMENTO", ticket_id=ticket.id, protocol=ticket.protocol,
-        customer_service_id=ticket.customer_service_id, customer_id=ticket.customer_id, type_id=ticket.type_id,
-        description=ticket.description, name=ticket.name, phone=ticket.phone, email=ticket.email,
-        status=ticket.status, created_at=ticket.created_at, opened_by=ticket.opened_by,
-    )
 
 
 def _closing_json(closing: Closing | None) -> str | None:

@@ -101,10 +101,18 @@ def test_ticket_without_os(admin: Http, stack: Container) -> None:
     answer = ok(admin.request("POST", f"{BASE}/atendimento", ticket_body(email="Maria@Email.com")))
     assert answer["msg"] == "Atendimento aberto com sucesso. Anote o protocolo: 20261210000001"
     assert answer["atendimento"] == {
-        "id_atendimento": 1, "protocolo": "20261210000001", "id_cliente_servico": 1, "id_cliente": 1,
-        "id_tipo_atendimento": 1, "tipo_atendimento": "SAC", "descricao": "Cliente sem conexão", "nome": "Maria",
-        "telefone": "11987654321", "email": "maria@email.com", "status": "aberto",
-        "data_cadastro": "2026-12-10 10:00:00", "usuario_abertura": "admin", "ordens_servico": [],
+        "id_atendimento": 1, "protocolo": "20261210000001", "descricao_abertura": "Cliente sem conexão",
+        "descricao_fechamento": None, "tipo_atendimento": "SAC", "usuario_abertura": "admin",
+        "usuario_responsavel": "Administrador", "usuario_fechamento": None, "data_cadastro": "10/12/2026",
+        "data_fechamento": None, "setor_responsavel": None, "status_fechamento": None, "motivo_fechamento": None,
+        "status": "pendente",
+        "cliente": {"codigo_cliente": 1, "nome_razaosocial": "Maria da Silva", "cpf_cnpj": "529.982.247-25"},
+        "servico": {"id_cliente_servico": "1", "numero_plano": 1, "nome": "Fibra 500MB", "valor": 99.9,
+                    "status": "Serviço Habilitado", "status_prefixo": "servico_habilitado"},
+        "ordens_servico": [],
+        "id_cliente_servico": 1, "id_cliente": 1, "id_tipo_atendimento": 1, "id_atendimento_status": 1,
+        "id_usuario_responsavel": 1, "nome": "Maria", "telefone": "11987654321", "email": "maria@email.com",
+        "parametros": {},
     }
     assert stack.service_orders.ticket(1).protocol == "20261210000001"
     assert outbox() == []

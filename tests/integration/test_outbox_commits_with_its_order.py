@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -55,8 +56,8 @@ class RepeatingOutbox(DynamoOrderStore):
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
              events: Sequence[Message] = (), written_at: datetime | None = None,
              ticket: Ticket | None = None, days: Sequence[TechnicianDay] = (),
-             entry: HistoryEntry | None = None) -> None:
-        super().save(order, expected_version, moves, [*events, *events], written_at, ticket, days, entry)
+             entry: HistoryEntry | None = None, attach_to: int | None = None) -> None:
+        super().save(order, expected_version, moves, [*events, *events], written_at, ticket, days, entry, attach_to)
 
 
 def orders_of(stack: Container, clock: MutableClock, ids: EventIds,
@@ -85,7 +86,7 @@ def test_an_open_writes_its_os_counters_and_exactly_one_outbox_row(stack: Contai
     order = orders.open(NewServiceOrder(service_id, agenda_id, Interval(at(9), at(10)), ticket_id=ticket.id),
                         ticket=ticket)
     store = DynamoOrderStore(stack.settings.zone)
-    assert store.get(order.id) == order and store.get_ticket(ticket.id) == ticket
+    assert store.get(order.id) == order and store.get_ticket(ticket.id) == replace(ticket, order_ids=(order.id,))
     assert counters(stack, agenda_id) == {f"{MONDAY.isoformat()}#09:00": 1, f"{MONDAY.isoformat()}#DIA": 1}
     rows = outbox_rows()
     assert list(rows) == [key_of(clock(), "evento-1")]

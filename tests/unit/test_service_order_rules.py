@@ -75,10 +75,10 @@ class Interleaved(InMemoryOrderStore):
     def save(self, order: ServiceOrder, expected_version: int | None, moves: CounterMoves,
              events: Sequence[Message] = (), written_at: datetime | None = None,
              ticket: Ticket | None = None, days: Sequence[TechnicianDay] = (),
-             entry: HistoryEntry | None = None) -> None:
+             entry: HistoryEntry | None = None, attach_to: int | None = None) -> None:
         if self.meanwhile:
             self.meanwhile.pop(0)()
-        super().save(order, expected_version, moves, events, written_at, ticket, days, entry)
+        super().save(order, expected_version, moves, events, written_at, ticket, days, entry, attach_to)
 
 
 class World:
