@@ -40,6 +40,7 @@ from chalicelib.web.schema import (
     Id,
     Integer,
     Moment,
+    Obj,
     Raw,
     Schema,
     Text,
@@ -111,6 +112,10 @@ CLOSING_REASON = Id("id_motivo_fechamento_atendimento", "Com `fechar_atendimento
 RESPONSIBLE = Id("id_usuario_responsavel", "Usuário responsável (GET configuracao/usuario).")
 STATUS = Id("id_atendimento_status", f"Status do atendimento aberto: {STATUS_TEXT} (o último só com "
                                      "`fechar_atendimento`).")
+# HubSoft's current docs nest the closing fields; older clients send them flat. Nested wins.
+CLOSING_PARAMETERS = Obj("parametros_fechamento", "Os campos do fechamento aninhados, como na documentação atual do "
+                                                  "HubSoft (no lugar dos de mesmo nome na raiz).",
+                         of=(CLOSING_DESCRIPTION, CLOSING_STATUS, CLOSING_REASON))
 
 # adicionar_mensagem
 MESSAGE = Text("mensagem", "Texto da mensagem.", required=True, max_len=MAX_TEXT)
@@ -274,7 +279,7 @@ def paginated_tickets(request: ApiRequest, per_page: int) -> Payload:
                         "pendente): feche ou cancele a OS antes. Um atendimento fechado não é alterado.",
             path_params=(TICKET_IN_PATH,),
             body=Body("AlteracaoAtendimento", (PARAMETERS, CLOSE, DESCRIPTION, CLOSING_DESCRIPTION, CLOSING_STATUS,
-                                               CLOSING_REASON, RESPONSIBLE, STATUS),
+                                               CLOSING_REASON, CLOSING_PARAMETERS, RESPONSIBLE, STATUS),
                       description="Ao menos um campo."),
             result=("atendimento", ref("AtendimentoRegistro")))
 def change_ticket(request: ApiRequest, ticket_id: int) -> Payload:
@@ -283,9 +288,11 @@ def change_ticket(request: ApiRequest, ticket_id: int) -> Payload:
     parameters = read_parameters(fields, PARAMETERS)
     close = CLOSE.read(fields)
     description = DESCRIPTION.read_optional(fields)
-    closing_description = CLOSING_DESCRIPTION.read(fields)
-    closing_status = CLOSING_STATUS.read(fields)
-    reason_id = CLOSING_REASON.read_optional(fields)
+    nested = CLOSING_PARAMETERS.read_optional(fields)
+    closing_fields = nested if nested is not None else fields
+    closing_description = CLOSING_DESCRIPTION.read(closing_fields)
+    closing_status = CLOSING_STATUS.read(closing_fields)
+    reason_id = CLOSING_REASON.read_optional(closing_fields)
     responsible_id = RESPONSIBLE.read_optional(fields)
     status_id = STATUS.read_optional(fields)
     if not fields.errors and not close and parameters is None and description is None \

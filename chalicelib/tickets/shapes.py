@@ -22,7 +22,7 @@ from typing import Any
 
 from chalicelib.clock import local
 from chalicelib.customers.documents import format_document
-from chalicelib.customers.model import Address, Customer, Service
+from chalicelib.customers.model import SERVICE_STATUS_NAMES, Address, Customer, Service
 from chalicelib.service_orders.catalogues import TICKET_TYPES, CatalogueSet
 from chalicelib.service_orders.model import LIVE_STATUSES, ServiceOrder
 from chalicelib.tickets.model import Ticket, TicketMessage, closing_reason, timing
@@ -30,7 +30,6 @@ from chalicelib.tickets.model import Ticket, TicketMessage, closing_reason, timi
 DAY = "%d/%m/%Y"
 BR = "%d/%m/%Y %H:%M:%S"
 ISO = "%Y-%m-%d %H:%M:%S"
-SERVICE_STATUS_DISPLAY = {"servico_habilitado": "Serviço Habilitado", "servico_suspenso": "Serviço Suspenso"}
 # IBGE codes of the states (HubSoft's id_estado).
 STATE_CODES = {
     "RO": 11, "AC": 12, "AM": 13, "RR": 14, "PA": 15, "AP": 16, "TO": 17, "MA": 21, "PI": 22, "CE": 23, "RN": 24,
@@ -90,7 +89,7 @@ def client_shape(ticket: Ticket, ctx: TicketContext, orders: Sequence[dict[str, 
         "setor_responsavel": None,
         "status_fechamento": closing.status if closing else None,
         "motivo_fechamento": reason.description if reason else None,
-        "status": ticket.state.prefix,
+        "status": ticket.state.description,  # HubSoft's examples: the name ("Aguardando Análise")
         "cliente": {
             "codigo_cliente": customer.code, "nome_razaosocial": customer.name,
             "cpf_cnpj": format_document(customer.document),
@@ -103,7 +102,7 @@ def client_shape(ticket: Ticket, ctx: TicketContext, orders: Sequence[dict[str, 
             "numero_plano": ticket.customer_service_id,
             "nome": service.name if service else ticket.service_name,
             "valor": service.amount_cents / 100 if service else None,
-            "status": SERVICE_STATUS_DISPLAY.get(service.status, service.status) if service else None,
+            "status": SERVICE_STATUS_NAMES.get(service.status, service.status) if service else None,
             "status_prefixo": service.status if service else None,
         },
         "ordens_servico": list(orders),

@@ -105,7 +105,7 @@ def test_ticket_without_os(admin: Http, stack: Container) -> None:
         "descricao_fechamento": None, "tipo_atendimento": "SAC", "usuario_abertura": "admin",
         "usuario_responsavel": "Administrador", "usuario_fechamento": None, "data_cadastro": "10/12/2026",
         "data_fechamento": None, "setor_responsavel": None, "status_fechamento": None, "motivo_fechamento": None,
-        "status": "pendente",
+        "status": "Pendente",
         "cliente": {"codigo_cliente": 1, "nome_razaosocial": "Maria da Silva", "cpf_cnpj": "529.982.247-25"},
         "servico": {"id_cliente_servico": "1", "numero_plano": 1, "nome": "Fibra 500MB", "valor": 99.9,
                     "status": "Serviço Habilitado", "status_prefixo": "servico_habilitado"},

@@ -53,7 +53,7 @@ def test_post_atendimento_has_hubsofts_shape_and_keeps_what_clients_send(desk: H
     assert_hubsoft_shape("POST atendimento", answer)
     ticket = answer["atendimento"]
     assert (ticket["usuario_responsavel"], ticket["status"], ticket["data_cadastro"]) == (
-        "Joana Souza", "aguardando_analise", "10/12/2026")
+        "Joana Souza", "Aguardando Análise", "10/12/2026")
     assert ticket["parametros"] == {"parametro1": "chamada-77", "parametro2": "3", "parametro3": "true"}
     assert [o["id_ordem_servico"] for o in ticket["ordens_servico"]] == [1]
     stored = stack.tickets.get(1)
