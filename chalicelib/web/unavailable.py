@@ -58,6 +58,12 @@ UNAVAILABLE: tuple[Unavailable, ...] = (
                                          "financeiro/fatura."),
     Unavailable("estoque/produto", "Estoque: não há controle de estoque nesta instalação."),
     Unavailable("estoque/movimentacao", "Estoque: não há controle de estoque nesta instalação."),
+    Unavailable("cliente/todos", "Lista de todos os clientes: não disponível (exigiria ler a tabela inteira); busque "
+                                 "cada cliente em cliente (busca e termo_busca)."),
+    Unavailable("cliente/financeiro/enviar_email", "Não há canal de e-mail nesta instalação; use "
+                                                   "cliente/financeiro/enviar_whatsapp."),
+    Unavailable("cliente/financeiro/enviar_push", "Não há aplicativo do assinante nesta instalação; use "
+                                                  "cliente/financeiro/enviar_whatsapp."),
     Unavailable("ordem_servico/adicionar_anexo/{id_ordem_servico}",
                 "Anexos de OS: não guardamos arquivos; use adicionar_mensagem."),
 )

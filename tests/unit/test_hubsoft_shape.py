@@ -46,3 +46,19 @@ def test_an_unknown_list_may_be_empty_but_not_absent():
     assert shape_problems(ROUTE, answer, unknown={"tipos_atendimento": "sem dados"}) == []
     missing = shape_problems(ROUTE, {"status": "success", "msg": ""}, unknown={"tipos_atendimento": "sem dados"})
     assert missing[0] == "tipos_atendimento: ausente"
+
+
+def test_every_route_of_the_collection_is_held_to_its_shape_or_not_served():
+    """Each HubSoft route restated in hubsoft_examples.json either has a test asserting our answer's shape, or
+    answers "não disponível nesta instalação" (chalicelib/web/unavailable.py)."""
+    from pathlib import Path
+
+    from chalicelib.web.unavailable import UNAVAILABLE
+
+    tests = Path(__file__).resolve().parents[1]
+    sources = "".join(p.read_text("utf-8") for p in tests.rglob("test_*.py") if p.name != "test_hubsoft_shape.py")
+    not_served = {u.path.split("/{")[0] for u in UNAVAILABLE}
+    missing = [route for route in EXAMPLES
+               if f'assert_hubsoft_shape("{route}"' not in sources and route.split(" ", 1)[1] not in not_served]
+    assert missing == []
+    assert "cliente/extrato_conexao" in not_served and "cliente/todos" in not_served
