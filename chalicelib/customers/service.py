@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from itertools import islice
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from chalicelib.clock import Clock
 from chalicelib.customers.documents import normalize_document
@@ -125,11 +125,9 @@ class CustomerService:
         """Change the registration fields given (``PUT cliente/{id}``); the CPF/CNPJ and code never change.
         One conditional write: a concurrent change is refused (ConflictError), never overwritten."""
         current = self.get(customer_id)
-        given = {name: value for name, value in vars(changes).items() if value is not None}
-        updated = replace(current, **given)
-        if updated == current:
+        updated = _changed(current, changes)
+        if updated is None:
             return current
-        updated = replace(updated, version=current.version + 1)
         self._store.update_customer(current, updated)
         holder = Holder(updated.code, updated.name, updated.document)
         return replace(updated, services=tuple(replace(s, holder=holder) for s in updated.services))
@@ -138,11 +136,9 @@ class CustomerService:
         """Change the service's login, technology, reference or addresses (``PUT cliente_servico/{id}``).
         A login held by another service is refused; a concurrent change too (ConflictError)."""
         current = self.service(service_id)
-        given = {name: value for name, value in vars(changes).items() if value is not None}
-        updated = replace(current, **given)
-        if updated == current:
+        updated = _changed(current, changes)
+        if updated is None:
             return current
-        updated = replace(updated, version=current.version + 1)
         self._store.update_service(current, updated)
         return updated
 
@@ -257,3 +253,14 @@ class CustomerService:
         for profile_id in sorted({s.suspension_profile_id for s in services if s.suspension_profile_id}):
             if self._profiles.description(profile_id) is None:
                 raise NotFoundError(f"Perfil de suspensão de ID {profile_id} não encontrado")
+
+
+_Versioned = TypeVar("_Versioned", Customer, Service)
+
+
+def _changed(current: _Versioned, changes: CustomerChanges | ServiceChanges) -> _Versioned | None:
+    """``current`` with the fields ``changes`` gives (None leaves one as it is) and the next version; None when
+    nothing would change (no write, no version bump)."""
+    given = {name: value for name, value in vars(changes).items() if value is not None}
+    updated = replace(current, **given)
+    return None if updated == current else replace(updated, version=current.version + 1)

@@ -37,6 +37,7 @@ from chalicelib.service_orders.model import (
     PENDING,
     ServiceOrder,
 )
+from chalicelib.web.dates import checked_period
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import PAGING, paginacao, read_page
@@ -217,7 +218,7 @@ def consult(request: ApiRequest) -> Payload:
     words = () if number is not None else tuple(name_tokens(term))
     if term and number is None and not words:
         fields.error("O campo consulta deve ter o número da OS ou ao menos uma palavra do nome do cliente.")
-    period = _checked_period(fields, first, last, request) if first and last else None
+    period = checked_period(fields, first, last, request.today()) if first and last else None
     wanted = OrderFilter(
         period=period, date_kind=kind, statuses=_chosen(fields, CONSULT_STATUSES, STATUSES),
         technician_ids=frozenset(CONSULT_TECHNICIANS.read(fields)),
@@ -285,7 +286,7 @@ def calendar(request: ApiRequest) -> Payload:
     first, last, view, ids = read(fields, CALENDAR_START, CALENDAR_END, CALENDAR_VIEW, CALENDAR_IDS)
     if first and last and last - first > MAX_CALENDAR_PERIOD:
         fields.error("O período do calendário deve ser de no máximo 62 dias.")
-    period = _checked_period(fields, first, last, request) if first and last else None
+    period = checked_period(fields, first, last, request.today()) if first and last else None
     fields.check()
     assert period is not None
     container = request.container
@@ -395,23 +396,13 @@ def _chosen(fields: Fields, field: TextList, options: tuple[str, ...]) -> frozen
 def _period(request: ApiRequest, fields: Fields) -> Period | None:
     first = LIST_START.read(fields)
     last = LIST_END.read(fields)
-    return _checked_period(fields, first, last, request)
+    return checked_period(fields, first, last, request.today())
 
 
 def _required(field: Moment) -> Moment:
     """``field`` read as required (the document cannot say "required unless...")."""
     return replace(field, required=True)
 
-
-def _checked_period(fields: Fields, first: datetime | None, last: datetime | None,
-                    request: ApiRequest) -> Period | None:
-    if fields.errors:
-        return None
-    try:
-        return Period.of(first, last, request.today())
-    except ValidationError as refused:
-        fields.add_rule_errors(refused.errors)
-        return None
 
 
 def _number(request: ApiRequest, number: int) -> ServiceOrder | None:

@@ -30,6 +30,7 @@ from chalicelib.tickets.model import (
     Ticket,
 )
 from chalicelib.tickets.service import Author, Closing, TicketChange
+from chalicelib.web.dates import checked_period
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
 from chalicelib.web.paging import PAGING, PageRequest, paginacao, read_page
@@ -439,12 +440,4 @@ def _relations(fields: Fields) -> frozenset[str]:
 
 
 def _period(request: ApiRequest, fields: Fields) -> Period | None:
-    first = LIST_START.read(fields)
-    last = LIST_END.read(fields)
-    if fields.errors:
-        return None
-    try:
-        return Period.of(first, last, request.today())
-    except ValidationError as refused:
-        fields.add_rule_errors(refused.errors)
-        return None
+    return checked_period(fields, LIST_START.read(fields), LIST_END.read(fields), request.today())

@@ -25,8 +25,16 @@ def read_recent_days(fields: Fields, today: date) -> Period | None:
         return None
     start = datetime.combine(first or today - timedelta(days=RECENT_DAYS), time())
     end = datetime.combine(last or today, time(23, 59, 59))
+    return checked_period(fields, start, end, today)
+
+
+def checked_period(fields: Fields, first: datetime | None, last: datetime | None, today: date) -> Period | None:
+    """The period from ``first`` to ``last`` as read from ``fields``; None (with the errors recorded in
+    ``fields``) when a read failed or the period breaks the rules of ``Period.of``."""
+    if fields.errors:
+        return None
     try:
-        return Period.of(start, end, today)
+        return Period.of(first, last, today)
     except ValidationError as refused:
         fields.add_rule_errors(refused.errors)
         return None
