@@ -2,6 +2,7 @@
 and each invoice's payment data (set it, copy the boleto line, send it by WhatsApp)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from chalicelib.billing.invoices.payment_data import printed_line
-from tests.browser.conftest import Console, ConsoleStack
+from tests.browser.conftest import PHONE, Console, ConsoleStack
 from tests.browser.seed import Operator, provider_today
 
 pytestmark = [pytest.mark.browser, pytest.mark.stack]
@@ -161,4 +162,33 @@ def test_an_invoices_payment_data_is_set_copied_and_sent_by_whatsapp_from_the_cu
     else:
         expect(block.get_by_role("alert")).to_contain_text("Nenhum canal de notificação está configurado e ativo")
     console.check_page("cliente-dados-pagamento")
+    console.assert_no_errors()
+
+
+def test_a_user_who_only_reads_sees_tickets_and_payment_data_without_the_actions_on_a_phone(
+        open_console: Callable[..., Console], console_stack: ConsoleStack) -> None:
+    operator = console_stack.operator
+    customer, service = operator.customer(53, "Lara Leitura")
+    ticket = operator.ok("POST", "atendimento", {"id_cliente_servico": service, "descricao": "Lentidão à noite",
+                                                 "nome": "Lara", "telefone": "19987654321"})["atendimento"]
+    invoice = operator.invoice(service, (provider_today() + timedelta(days=10)).isoformat())
+    operator.ok("PUT", f"financeiro/fatura/{invoice}/dados_pagamento", {"linha_digitavel": LINE})
+    operator.ok("POST", "configuracao/usuario", {
+        "username": "leitora", "password": "senha-leitora-1", "nome": "Leitora",
+        "permissoes": ["Consultar clientes", "Consultar atendimentos", "Consultar faturas"]})
+
+    console = open_console(PHONE)
+    page = console.page
+    console.login("leitora", "senha-leitora-1", hash_=f"#/clientes/{customer}")
+    panel = page.get_by_role("region", name="Atendimentos")
+    row = panel.locator("table.atendimentos tbody tr", has_text=ticket["protocolo"])
+    expect(row).to_contain_text("Lentidão à noite")
+    expect(row.get_by_role("button")).to_have_count(0)
+    expect(panel.get_by_role("form", name="Abrir atendimento")).to_have_count(0)
+    invoice_row = page.locator(f'tr[data-fatura="{invoice}"]')
+    expect(invoice_row).to_contain_text(printed_line(LINE))
+    expect(invoice_row.get_by_role("button", name="Enviar por WhatsApp", exact=False)).to_be_visible()
+    expect(invoice_row.get_by_role("button", name="Dados de pagamento", exact=False)).to_have_count(0)
+    expect(invoice_row.get_by_role("button", name="Cobrar agora", exact=False)).to_have_count(0)
+    console.check_page("cliente-somente-leitura")
     console.assert_no_errors()
