@@ -38,7 +38,8 @@ SCREENS = [
     Screen("clientes", lambda data: "#/clientes?busca=nome_razaosocial&termo=Carla",
            lambda page: page.get_by_role("link", name="Carla Bloqueada")),
     Screen("cliente", lambda data: f"#/clientes/{data.customers['carla']}",
-           lambda page: page.locator(".servicos:not([aria-busy]) article.servico table.faturas tbody tr").first),
+           lambda page: page.locator(".tela-cliente:has(.servicos:not([aria-busy]) article.servico "
+                                     "table.faturas tbody tr):has(table.atendimentos tbody tr)")),
     Screen("cobrancas", lambda data: "#/cobrancas",
            lambda page: page.locator("table.processamentos tbody tr", has_text="Carla Bloqueada")),
     Screen("ordem-servico", lambda data: f"#/ordens/{data.numbers['reparo']}",

@@ -4,7 +4,8 @@
 // new pair once, silently, and the call is made again; when that is refused
 // too (expired, revoked, or reused elsewhere), the session ends cleanly.
 // Refusals come as HTTP 200 with {"status": "error", "msg", "errors"}: they
-// become ApiError, whose msg and errors the screens show as they are.
+// become ApiError, whose msg and errors the screens show as they are. Success is "success", or "suscess"
+// (sic) on cliente/financeiro and cliente/atendimento, which answer HubSoft's typo as HubSoft does.
 
 const TOKEN_KEY = 'console.token';
 const REFRESH_KEY = 'console.refresh';
@@ -12,6 +13,7 @@ const SESSION_CLIENT_KEY = 'console.session_client';
 const CLIENT_KEY = 'console.oauth_client';
 const BASE = new URL('..', import.meta.url); // the page's folder: works under an API Gateway stage prefix
 const API = 'api/v1/integracao/';
+const SUCCESS = new Set(['success', 'suscess']);
 
 export class ApiError extends Error {
   constructor(msg, errors = [], status = 200) {
@@ -145,7 +147,7 @@ export async function api(method, path, { query, body } = {}) {
     unauthorized();
     throw new ApiError('Sua sessão expirou. Entre novamente.', [], 401);
   }
-  if (payload && payload.status === 'success') return payload;
+  if (payload && SUCCESS.has(payload.status)) return payload;
   const msg = payload?.msg || `O servidor respondeu ${response.status}.`;
   throw new ApiError(msg, Array.isArray(payload?.errors) ? payload.errors : [], response.status);
 }

@@ -1,11 +1,12 @@
 // One service on the customer's page: its state (ativo / em aviso / suspenso), its suspension profile,
-// "Pagamento Recorrente" with the card it charges, and its invoices with their tries and the operator's
-// actions (Cobrar agora, Liquidar, Cancelar). Built once, then refreshed in place, so a control the user is
+// "Pagamento Recorrente" with the card it charges, and its invoices with their tries, their payment data (boleto
+// line, PIX code, link: issued by the provider's bank) and the operator's actions (Cobrar agora, Liquidar,
+// Cancelar, Dados de pagamento, Enviar por WhatsApp). Built once, then refreshed in place, so a control the user is
 // touching is never swapped for another element.
 import { api } from './api.js';
 import {
-  busy, confirmDialog, dataTable, dateBR, dateInput, field, fillRows, h, messageBox, money, moneyInput, onSubmit,
-  replace, showError, showMessage, switchControl, today,
+  busy, confirmDialog, copyText, dataTable, dateBR, dateInput, field, fillRows, h, messageBox, money, moneyInput,
+  onSubmit, replace, showError, showMessage, switchControl, today,
 } from './ui.js';
 
 const INVOICE_STATUS = { aberta: 'Aberta', paga: 'Paga', cancelada: 'Cancelada' };
@@ -16,6 +17,17 @@ const PAYMENT_METHODS = [
 ];
 const PAYMENT_LABEL = Object.fromEntries(PAYMENT_METHODS);
 const INVOICES_SHOWN = 24; // the last two years of a monthly plan
+// tipo_cobranca (billing/invoices/payment_data.py): how the invoice is charged.
+const CHARGE_KIND = { cartao_credito: 'Cartão de crédito', boleto_bancario: 'Boleto', pix: 'PIX', carteira: 'Carteira' };
+// The payment data an invoice takes (PUT financeiro/fatura/{id}/dados_pagamento), with the form the API checks.
+const PAYMENT_FIELDS = [
+  ['linha_digitavel', 'Linha digitável', '47 dígitos (boleto) ou 48 (arrecadação); pontos e espaços são ignorados.',
+    { inputmode: 'numeric', maxlength: 60 }],
+  ['codigo_barras', 'Código de barras', '44 dígitos.', { inputmode: 'numeric', maxlength: 60 }],
+  ['pix_copia_cola', 'PIX copia e cola', 'Começa com 000201.', { maxlength: 512 }],
+  ['link', 'Link de pagamento', 'Endereço https.', { inputmode: 'url', maxlength: 500 }],
+  ['nosso_numero', 'Nosso número', 'Até 30 letras ou dígitos.', { maxlength: 30 }],
+];
 
 // The state the customer sees: suspended by an unpaid invoice, unlocked in trust while it is owed (until the day
 // the hourly tick suspends it again), warned of a suspension, or active.
@@ -102,9 +114,10 @@ export function serviceBlock(service, ctx, wallet) {
 
   // --------------------------------------------------------- invoices
   const invoicesBody = h('tbody', {});
+  const INVOICE_COLUMNS = 6;
   const invoicesTable = ctx.can('Consultar faturas') ? [h('h4', {}, 'Faturas'),
-    dataTable(`Faturas de ${service.nome}`, ['Vencimento', 'Valor', 'Situação', 'Tentativas no cartão',
-      canCharge ? 'Ações' : null].filter(Boolean), invoicesBody, 'faturas')] : null;
+    dataTable(`Faturas de ${service.nome}`, ['Vencimento', 'Valor', 'Situação', 'Pagamento', 'Tentativas no cartão',
+      'Ações'], invoicesBody, 'faturas')] : null;
 
   async function loadInvoices() {
     if (!invoicesTable) return;
@@ -112,7 +125,7 @@ export function serviceBlock(service, ctx, wallet) {
       id_cliente_servico: service.id_cliente_servico, itens_por_pagina: INVOICES_SHOWN,
     } });
     invoices = [...answer.faturas].sort((a, b) => b.data_vencimento.localeCompare(a.data_vencimento));
-    fillRows(invoicesBody, invoices, invoiceRow, canCharge ? 5 : 4, 'Nenhuma fatura.');
+    fillRows(invoicesBody, invoices, invoiceRow, INVOICE_COLUMNS, 'Nenhuma fatura.');
   }
 
   function triesText(invoice) {
@@ -141,17 +154,53 @@ export function serviceBlock(service, ctx, wallet) {
     } else if (invoice.status === 'aberta' && invoice.data_bloqueio) {
       status.push(h('small', { class: 'dica' }, ` suspensão em ${dateBR(invoice.data_bloqueio)} se não paga`));
     }
-    const actions = canCharge && invoice.status === 'aberta' ? [
-      action('Cobrar agora', 'pequeno', `Cobrar agora a ${label}`, () => chargeNow(invoice)),
-      action('Liquidar', 'secundario pequeno', `Liquidar a ${label}`, (button) => settleForm(invoice, button)),
-      action('Cancelar', 'perigo pequeno', `Cancelar a ${label}`, () => cancel(invoice)),
-    ] : [];
+    const open = invoice.status === 'aberta';
+    const actions = [
+      ...(canCharge && open ? [
+        action('Cobrar agora', 'pequeno', `Cobrar agora a ${label}`, () => chargeNow(invoice)),
+        action('Liquidar', 'secundario pequeno', `Liquidar a ${label}`, (button) => settleForm(invoice, button)),
+        action('Cancelar', 'perigo pequeno', `Cancelar a ${label}`, () => cancel(invoice)),
+        action('Dados de pagamento', 'secundario pequeno', `Dados de pagamento da ${label}`,
+          (button) => paymentDataForm(invoice, button)),
+      ] : []),
+      open ? action('Enviar por WhatsApp', 'secundario pequeno', `Enviar por WhatsApp a ${label}`,
+        () => sendWhatsapp(invoice)) : null,
+    ].filter(Boolean);
     return h('tr', { dataset: { fatura: invoice.id_fatura } },
       h('th', { scope: 'row' }, dateBR(invoice.data_vencimento)),
       h('td', { class: 'numero' }, money(invoice.valor)),
       h('td', {}, status),
+      h('td', { class: 'pagamento' }, paymentCell(invoice, label)),
       h('td', {}, triesText(invoice)),
-      canCharge ? h('td', { class: 'acoes-linha' }, actions) : null);
+      h('td', { class: 'acoes-linha' }, actions.length ? actions : '—'));
+  }
+
+  // How the invoice is charged and the payment data the customer pays with, each with a copy button.
+  function paymentCell(invoice, label) {
+    const parts = [h('span', { class: 'tipo-cobranca' }, CHARGE_KIND[invoice.tipo_cobranca] || invoice.tipo_cobranca || '—')];
+    if (invoice.cartao) parts.push(h('small', { class: 'dica' }, ` ${invoice.cartao}`));
+    if (invoice.linha_digitavel) {
+      parts.push(h('div', { class: 'dado-pagamento' }, h('code', { class: 'linha-digitavel' }, invoice.linha_digitavel),
+        copyButton('Copiar linha', `Copiar linha digitável da ${label}`, invoice.linha_digitavel,
+          'Linha digitável copiada.')));
+    }
+    if (invoice.pix_copia_cola) {
+      parts.push(h('div', { class: 'dado-pagamento' }, copyButton('Copiar PIX', `Copiar PIX copia e cola da ${label}`,
+        invoice.pix_copia_cola, 'PIX copia e cola copiado.')));
+    }
+    if (invoice.link) {
+      parts.push(h('div', { class: 'dado-pagamento' }, h('a', {
+        href: invoice.link, target: '_blank', rel: 'noopener noreferrer', 'aria-label': `Link de pagamento da ${label}`,
+      }, 'Link de pagamento')));
+    }
+    return parts;
+  }
+
+  function copyButton(text, label, value, done) {
+    return action(text, 'secundario pequeno', label, async () => {
+      if (await copyText(value)) showMessage(serviceBox, 'ok', done);
+      else showMessage(serviceBox, 'erro', 'Não foi possível copiar: selecione o texto e copie.');
+    });
   }
 
   function action(text, kind, label, run) {
@@ -190,13 +239,25 @@ export function serviceBlock(service, ctx, wallet) {
     await refresh();
   }
 
+  // The row under the invoice's where its small form goes (one at a time): null when `kind`'s form is open
+  // already (then focused).
+  function formRow(invoice, kind) {
+    const row = invoicesBody.querySelector(`tr[data-fatura="${invoice.id_fatura}"]`);
+    const next = row.nextElementSibling;
+    if (next && next.classList.contains('fatura-acao')) {
+      if (next.classList.contains(kind)) {
+        next.querySelector('input').focus();
+        return null;
+      }
+      next.remove();
+    }
+    return row;
+  }
+
   // Settling opens a small form under the invoice's row: paid on (today by default), amount, method.
   function settleForm(invoice, opener) {
-    const row = invoicesBody.querySelector(`tr[data-fatura="${invoice.id_fatura}"]`);
-    if (row.nextElementSibling && row.nextElementSibling.classList.contains('liquidacao')) {
-      row.nextElementSibling.querySelector('input').focus();
-      return;
-    }
+    const row = formRow(invoice, 'liquidacao');
+    if (!row) return;
     const paidOn = dateInput({ value: today(), required: true });
     const amount = moneyInput({ cents: Math.round(invoice.valor * 100), required: true, min: 1 });
     const method = h('select', { required: true }, PAYMENT_METHODS.map(([value, text]) => h('option', { value }, text)));
@@ -205,7 +266,7 @@ export function serviceBlock(service, ctx, wallet) {
     const close = h('button', { type: 'button', class: 'secundario' }, 'Fechar');
     const form = h('form', { class: 'linha', novalidate: true, 'aria-label': `Liquidar a fatura de ${dateBR(invoice.data_vencimento)}` },
       field('Pago em', paidOn), field('Valor pago (R$)', amount), field('Forma de pagamento', method), save, close);
-    const line = h('tr', { class: 'liquidacao' }, h('td', { colspan: 5 }, form, formBox));
+    const line = h('tr', { class: 'fatura-acao liquidacao' }, h('td', { colspan: INVOICE_COLUMNS }, form, formBox));
     row.after(line);
     close.addEventListener('click', () => {
       line.remove();
@@ -220,6 +281,48 @@ export function serviceBlock(service, ctx, wallet) {
       await refresh();
     });
     paidOn.focus();
+  }
+
+  // The payment data the provider's bank issued: each field as the invoice has it; one emptied is cleared.
+  function paymentDataForm(invoice, opener) {
+    const row = formRow(invoice, 'dados-pagamento');
+    if (!row) return;
+    const inputs = PAYMENT_FIELDS.map(([name, , , attrs]) => h('input', {
+      ...attrs, name, autocomplete: 'off', value: invoice[name] || '',
+    }));
+    const formBox = messageBox();
+    const save = h('button', { type: 'submit' }, 'Gravar dados de pagamento');
+    const close = h('button', { type: 'button', class: 'secundario' }, 'Fechar');
+    const form = h('form', { class: 'formulario', novalidate: true,
+      'aria-label': `Dados de pagamento da fatura de ${dateBR(invoice.data_vencimento)}` },
+    formBox,
+    h('div', { class: 'linha' }, PAYMENT_FIELDS.map(([, text, hint], i) => field(text, inputs[i], hint))),
+    h('div', { class: 'acoes' }, save, close));
+    const line = h('tr', { class: 'fatura-acao dados-pagamento' }, h('td', { colspan: INVOICE_COLUMNS }, form));
+    row.after(line);
+    close.addEventListener('click', () => {
+      line.remove();
+      opener.focus();
+    });
+    onSubmit(form, save, formBox, async () => {
+      const body = Object.fromEntries(PAYMENT_FIELDS.map(([name], i) => [name, inputs[i].value.trim()]));
+      const answer = await api('PUT', `financeiro/fatura/${invoice.id_fatura}/dados_pagamento`, { body });
+      showMessage(serviceBox, 'ok', answer.msg);
+      await refresh();
+    });
+    inputs[0].focus();
+  }
+
+  async function sendWhatsapp(invoice) {
+    const sure = await confirmDialog('Enviar por WhatsApp', `Enviar ao cliente, por WhatsApp, os dados de pagamento `
+      + `da fatura de ${money(invoice.valor)} com vencimento em ${dateBR(invoice.data_vencimento)}?`, 'Enviar');
+    if (!sure) return;
+    try {
+      const answer = await api('POST', 'cliente/financeiro/enviar_whatsapp', { body: { id_fatura: invoice.id_fatura } });
+      showMessage(serviceBox, 'ok', answer.msg);
+    } catch (error) {
+      showError(serviceBox, error);
+    }
   }
 
   // ------------------------------------------------------------ block

@@ -1,10 +1,11 @@
 // Clientes: find a customer, then their whole billing picture: per service its state, suspension profile,
-// recurring payment and invoices (cliente_servico.js); the card panel (list, add, remove with confirmation,
-// make default; cards are never edited); the WhatsApp messages sent to them and the opt-out switch
-// (cliente_mensagens.js). Each part shows only with the permission its API needs.
+// recurring payment and invoices (cliente_servico.js); their tickets (cliente_atendimentos.js); the card panel
+// (list, add, remove with confirmation, make default; cards are never edited); the WhatsApp messages sent to
+// them and the opt-out switch (cliente_mensagens.js). Each part shows only with the permission its API needs.
 //   #/clientes              search
 //   #/clientes/<id>         one customer's page
 import { api } from './api.js';
+import { ticketsSection } from './cliente_atendimentos.js';
 import { messagesSection } from './cliente_mensagens.js';
 import { serviceBlock } from './cliente_servico.js';
 import {
@@ -109,6 +110,8 @@ function renderPanel(main, ctx, customerId) {
 
   const showsCards = ctx.can('Gerenciar cartões');
   const messages = messagesSection(customerId, ctx);
+  const tickets = ticketsSection(customerId, ctx);
+  const showsTickets = ctx.can('Consultar atendimentos') || ctx.can('Criar atendimento');
   main.append(h('section', { class: 'tela tela-cliente' },
     h('div', { class: 'barra' }, heading, h('a', { class: 'botao secundario', href: '#/clientes' }, 'Outro cliente')),
     details, box,
@@ -116,6 +119,7 @@ function renderPanel(main, ctx, customerId) {
       h('h2', { id: 'cadastro-titulo' }, 'Cadastro'), registration),
     h('section', { class: 'painel', 'aria-labelledby': 'servicos-titulo' },
       h('h2', { id: 'servicos-titulo' }, 'Serviços, faturas e pagamento recorrente'), servicesList),
+    showsTickets ? tickets.el : null,
     showsCards ? h('section', { class: 'painel', 'aria-labelledby': 'cartoes-titulo' },
       h('h2', { id: 'cartoes-titulo' }, 'Cartões de crédito'),
       h('p', { class: 'dica' }, 'Cartões não podem ser editados: para trocar dados, remova e cadastre de novo.'),
@@ -241,7 +245,7 @@ function renderPanel(main, ctx, customerId) {
       replace(registration, registrationData(customer));
       services = customer.servicos;
       if (showsCards) await loadCards();
-      await Promise.all([loadServices(), messages.load()]);
+      await Promise.all([loadServices(), messages.load(), showsTickets ? tickets.load(customer) : null]);
     } catch (error) {
       showError(box, error);
     }

@@ -141,6 +141,29 @@ export function confirmDialog(title, text, confirmLabel) {
   });
 }
 
+// Puts `text` on the clipboard (a boleto's typeable line, a PIX code): the Clipboard API, else a selected
+// textarea and the copy command (an older or restricted browser). Resolves to whether it was copied.
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const before = document.activeElement;
+    const area = h('textarea', { readonly: true, class: 'visualmente-oculto', 'aria-hidden': 'true' });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    try {
+      return document.execCommand('copy');
+    } catch {
+      return false;
+    } finally {
+      area.remove();
+      if (before instanceof HTMLElement) before.focus();
+    }
+  }
+}
+
 // Runs an action from a button: disabled (and marked busy) until it settles.
 export async function busy(button, action) {
   button.disabled = true;
