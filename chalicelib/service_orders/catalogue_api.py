@@ -76,6 +76,11 @@ SPECS = (
          "motivo_remocao_agendamento", "MotivoRemocaoAgendamento", Permission.CONSULTAR_ORDEM_SERVICO,
          "motivos de remoção de agendamento",
          "Nossa rota; as chaves são as de `motivos_remocao_agendamento` em GET ordem_servico/create."),
+    Spec(Kind.TICKET_CLOSING_REASONS, "id_motivo_fechamento_atendimento", "motivos_fechamento_atendimento",
+         "motivo_fechamento_atendimento", "MotivoFechamentoAtendimento", Permission.CONSULTAR_ATENDIMENTOS,
+         "motivos de fechamento de atendimento",
+         "Nossa rota: os motivos que `PUT atendimento/{id_atendimento}` aceita em "
+         "`id_motivo_fechamento_atendimento` (o HubSoft não documenta uma rota que os liste)."),
 )
 
 

@@ -1,5 +1,6 @@
 """The provider's catalogues of the OS API: OS types, ticket types (with their
-"opens an OS" flag), reasons for removing a schedule and for closing an OS.
+"opens an OS" flag), reasons for removing a schedule, for closing an OS and
+for closing a ticket.
 
 HubSoft keeps these per installation and the provider's bots send its ids
 (ticket type 101, closing reason 27), so they are data: each catalogue is
@@ -39,6 +40,7 @@ class Kind(StrEnum):
     TICKET_TYPES = "tipo_atendimento"
     CLOSING_REASONS = "motivo_fechamento_os"
     UNSCHEDULE_REASONS = "motivo_remocao_agendamento"
+    TICKET_CLOSING_REASONS = "motivo_fechamento_atendimento"
 
     @property
     def label(self) -> str:
@@ -51,6 +53,7 @@ _LABELS = {
     Kind.TICKET_TYPES: "Tipo de atendimento",
     Kind.CLOSING_REASONS: "Motivo de fechamento",
     Kind.UNSCHEDULE_REASONS: "Motivo de remoção de agendamento",
+    Kind.TICKET_CLOSING_REASONS: "Motivo de fechamento de atendimento",
 }
 
 # The names the static tuples had: ``find(TICKET_TYPES, id)`` reads as before, on a snapshot.
@@ -58,6 +61,7 @@ ORDER_TYPES = Kind.ORDER_TYPES
 TICKET_TYPES = Kind.TICKET_TYPES
 UNSCHEDULE_REASONS = Kind.UNSCHEDULE_REASONS
 CLOSING_REASONS = Kind.CLOSING_REASONS
+TICKET_CLOSING_REASONS = Kind.TICKET_CLOSING_REASONS
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,13 @@ DEFAULTS: Mapping[Kind, tuple[CatalogueEntry, ...]] = {
         CatalogueEntry(4, "Cliente desistiu"),
         CatalogueEntry(5, "Inviabilidade técnica"),
         CatalogueEntry(6, "Outros"),
+    ),
+    Kind.TICKET_CLOSING_REASONS: (
+        CatalogueEntry(1, "Solicitação atendida"),
+        CatalogueEntry(2, "Problema resolvido"),
+        CatalogueEntry(3, "Cliente desistiu"),
+        CatalogueEntry(4, "Sem retorno do cliente"),
+        CatalogueEntry(5, "Outros"),
     ),
 }
 DEFAULT_ORDER_TYPE = 1  # "ABERTURA VIA API", HubSoft's default for OS opened by the API

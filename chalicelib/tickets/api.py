@@ -19,6 +19,7 @@ from chalicelib.errors import NotFoundError, ValidationError
 from chalicelib.input_rules import is_digits
 from chalicelib.periods import Period
 from chalicelib.service_orders import shapes as order_shapes
+from chalicelib.service_orders.catalogues import TICKET_CLOSING_REASONS
 from chalicelib.tickets import shapes
 from chalicelib.tickets.model import (
     CLOSING_STATUSES,
@@ -107,9 +108,8 @@ CLOSING_DESCRIPTION = Text("descricao_fechamento", "Descrição do fechamento (n
                            max_len=MAX_TEXT)
 CLOSING_STATUS = Choice("status_fechamento", "Com `fechar_atendimento` (padrão concluido).",
                         options=CLOSING_STATUSES, default=CONCLUDED)
-CLOSING_REASON = Id("id_motivo_fechamento_atendimento", "Com `fechar_atendimento`: 1 Solicitação atendida, 2 "
-                                                        "Problema resolvido, 3 Cliente desistiu, 4 Sem retorno do "
-                                                        "cliente, 5 Outros.")
+CLOSING_REASON = Id("id_motivo_fechamento_atendimento", "Com `fechar_atendimento`: um motivo ativo de GET "
+                                                        "configuracao/motivo_fechamento_atendimento (ids do provedor).")
 RESPONSIBLE = Id("id_usuario_responsavel", "Usuário responsável (GET configuracao/usuario).")
 STATUS = Id("id_atendimento_status", f"Status do atendimento aberto: {STATUS_TEXT} (o último só com "
                                      "`fechar_atendimento`).")
@@ -294,6 +294,10 @@ def change_ticket(request: ApiRequest, ticket_id: int) -> Payload:
     closing_description = CLOSING_DESCRIPTION.read(closing_fields)
     closing_status = CLOSING_STATUS.read(closing_fields)
     reason_id = CLOSING_REASON.read_optional(closing_fields)
+    if close and reason_id is not None:
+        refusal = request.container.catalogues.load().usable(TICKET_CLOSING_REASONS, reason_id)
+        if refusal:
+            fields.error(refusal)
     responsible_id = RESPONSIBLE.read_optional(fields)
     status_id = STATUS.read_optional(fields)
     if not fields.errors and not close and parameters is None and description is None \

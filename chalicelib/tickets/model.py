@@ -40,21 +40,6 @@ NOT_CONCLUDED = "sem_conclusao"
 CLOSING_STATUSES = (CONCLUDED, NOT_CONCLUDED)
 
 
-@dataclass(frozen=True)
-class ClosingReason:
-    id: int
-    description: str
-
-
-# HubSoft's ``motivo_fechamento_atendimento``; fixed here like the other catalogues (ids are stable).
-CLOSING_REASONS: tuple[ClosingReason, ...] = (
-    ClosingReason(1, "Solicitação atendida"),
-    ClosingReason(2, "Problema resolvido"),
-    ClosingReason(3, "Cliente desistiu"),
-    ClosingReason(4, "Sem retorno do cliente"),
-    ClosingReason(5, "Outros"),
-)
-
 # Service level per ticket type (id_tipo_atendimento -> minutes to close); other types get DEFAULT_SLA_MINUTES.
 DEFAULT_SLA_MINUTES = 24 * 60
 SLA_MINUTES: dict[int, int] = {1: 24 * 60, 2: 8 * 60, 3: 48 * 60, 4: 48 * 60}
@@ -73,10 +58,6 @@ def status_by_id(status_id: int | None) -> TicketStatus | None:
 
 def status_by_prefix(prefix: str) -> TicketStatus:
     return next((s for s in STATUSES if s.prefix == prefix), STATUSES[0])
-
-
-def closing_reason(reason_id: int | None) -> ClosingReason | None:
-    return next((r for r in CLOSING_REASONS if r.id == reason_id), None)
 
 
 @dataclass(frozen=True)

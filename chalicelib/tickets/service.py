@@ -26,7 +26,6 @@ from chalicelib.tickets.model import (
     Ticket,
     TicketClosing,
     TicketMessage,
-    closing_reason,
     status_by_id,
 )
 
@@ -172,9 +171,6 @@ class TicketService:
             version=current.version + 1)
         if change.closing is not None:
             self._check_closable(current)
-            if change.closing.reason_id is not None and closing_reason(change.closing.reason_id) is None:
-                raise ValidationError([f"Motivo de fechamento de atendimento de ID {change.closing.reason_id} "
-                                       "não encontrado."])
             updated = replace(updated, status=RESOLVED, closing=TicketClosing(
                 closed_at=self._clock(), status=change.closing.status,
                 description=change.closing.description,

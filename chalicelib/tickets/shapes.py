@@ -23,9 +23,9 @@ from typing import Any
 from chalicelib.clock import local
 from chalicelib.customers.documents import format_document
 from chalicelib.customers.model import SERVICE_STATUS_NAMES, Address, Customer, Service
-from chalicelib.service_orders.catalogues import TICKET_TYPES, CatalogueSet
+from chalicelib.service_orders.catalogues import TICKET_CLOSING_REASONS, TICKET_TYPES, CatalogueSet
 from chalicelib.service_orders.model import LIVE_STATUSES, ServiceOrder
-from chalicelib.tickets.model import Ticket, TicketMessage, closing_reason, timing
+from chalicelib.tickets.model import Ticket, TicketMessage, timing
 
 DAY = "%d/%m/%Y"
 BR = "%d/%m/%Y %H:%M:%S"
@@ -71,7 +71,7 @@ def type_description(ctx: TicketContext, type_id: int) -> str | None:
 def client_shape(ticket: Ticket, ctx: TicketContext, orders: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """``POST atendimento`` / ``GET cliente/atendimento``; ``orders`` already in shape 1."""
     closing = ticket.closing
-    reason = closing_reason(closing.reason_id) if closing else None
+    reason = ctx.names.find(TICKET_CLOSING_REASONS, closing.reason_id) if closing else None
     customer = ctx.customers.get(ticket.customer_id)
     service = ctx.services.get(ticket.customer_service_id)
     holder = ticket.holder

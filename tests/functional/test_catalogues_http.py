@@ -136,6 +136,31 @@ def test_os_opened_with_the_providers_types_and_closed_with_its_reason(admin: Ht
         "Tipo de ordem de serviço de ID 30 (REPARO) está inativo")
 
 
+def test_a_ticket_is_closed_with_the_providers_own_reason(admin: Http) -> None:
+    # GIVEN the provider's ticket closing reason 27, as its CRM sends it
+    ok(admin.request("POST", f"{CONFIG}/motivo_fechamento_atendimento", {
+        "id_motivo_fechamento_atendimento": 27, "descricao": "Contrato cancelado"}))
+    listed = ok(admin.request("GET", f"{CONFIG}/motivo_fechamento_atendimento"))["motivos_fechamento_atendimento"]
+    assert {"id_motivo_fechamento_atendimento": 27, "descricao": "Contrato cancelado"} in listed
+    ticket = ok(admin.request("POST", f"{BASE}/atendimento", ticket_body()))["atendimento"]
+    # WHEN the ticket is closed with it
+    closed = ok(admin.request("PUT", f"{BASE}/atendimento/{ticket['id_atendimento']}", {
+        "fechar_atendimento": True, "parametros_fechamento": {"id_motivo_fechamento_atendimento": "27"}}))
+    # THEN the ticket names it; an unknown or inactive reason is refused
+    assert closed["atendimento"]["id_motivo_fechamento_atendimento"] == 27
+    shown = admin.request("GET", f"{BASE}/cliente/atendimento?busca=protocolo&termo_busca={ticket['protocolo']}"
+                                 "&apenas_pendente=nao").json
+    assert shown["status"] == "suscess" and shown["atendimentos"][0]["motivo_fechamento"] == "Contrato cancelado"
+    ok(admin.request("DELETE", f"{CONFIG}/motivo_fechamento_atendimento/27"))
+    other = ok(admin.request("POST", f"{BASE}/atendimento", ticket_body()))["atendimento"]
+    refused(admin.request("PUT", f"{BASE}/atendimento/{other['id_atendimento']}", {
+        "fechar_atendimento": True, "id_motivo_fechamento_atendimento": 27}),
+        "Motivo de fechamento de atendimento de ID 27 (Contrato cancelado) está inativo")
+    refused(admin.request("PUT", f"{BASE}/atendimento/{other['id_atendimento']}", {
+        "fechar_atendimento": True, "id_motivo_fechamento_atendimento": 28}),
+        "Motivo de fechamento de atendimento de ID 28 não encontrado")
+
+
 def test_a_provider_type_that_opens_no_os_is_refused_with_one(admin: Http) -> None:
     ok(admin.request("POST", f"{CONFIG}/tipo_atendimento", {"id_tipo_atendimento": 55, "descricao": "Cobrança",
                                                             "abre_os": False}))

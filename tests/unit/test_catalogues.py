@@ -104,4 +104,4 @@ def test_one_read_gives_every_catalogue(catalogues: Catalogues, store: InMemoryC
     names = catalogues.load()
     assert isinstance(names, CatalogueSet) and store.reads == 1
     assert [names.description(kind, 1) for kind in Kind] == [
-        "ABERTURA VIA API", "SAC", "Serviço executado", "Cliente solicitou remarcação"]
+        "ABERTURA VIA API", "SAC", "Serviço executado", "Cliente solicitou remarcação", "Solicitação atendida"]

@@ -78,7 +78,6 @@ def test_a_change_merges_parameters_and_keeps_what_it_does_not_name() -> None:
 @pytest.mark.parametrize("change, fragment", [
     (TicketChange(status_id=5), "use fechar_atendimento"),
     (TicketChange(status_id=42), "Status de atendimento de ID 42 não encontrado"),
-    (TicketChange(closing=Closing(reason_id=99)), "Motivo de fechamento de atendimento de ID 99"),
 ])
 def test_refused_changes_write_nothing(change: TicketChange, fragment: str) -> None:
     desk = Desk(ticket())

@@ -5,12 +5,6 @@
 import { api } from './api.js';
 import { dataTable, fillRows, field, h, messageBox, onSubmit, replace, showError, showMessage } from './ui.js';
 
-// The ticket closing reasons, fixed in the API (CLOSING_REASONS in chalicelib/tickets/model.py, documented on
-// PUT atendimento/{id_atendimento}); a unit test keeps this list equal to it.
-export const CLOSING_REASONS = [
-  [1, 'Solicitação atendida'], [2, 'Problema resolvido'], [3, 'Cliente desistiu'], [4, 'Sem retorno do cliente'],
-  [5, 'Outros'],
-];
 const CLOSING_STATUS = [['concluido', 'Concluído'], ['sem_conclusao', 'Sem conclusão']];
 const SHOWN = 50; // cliente/atendimento's largest limit
 const MAX_TEXT = 5000;
@@ -24,6 +18,7 @@ export function ticketsSection(customerId, ctx) {
   const columns = ['Protocolo', 'Tipo', 'Situação', 'Aberto em', 'Descrição', 'OS', canChange ? 'Ações' : null]
     .filter(Boolean);
   let customer = null;
+  let closingReasons = [];
 
   // ------------------------------------------------------------ opening
   const service = h('select', { required: true });
@@ -142,7 +137,7 @@ export function ticketsSection(customerId, ctx) {
 
   function closeForm(ticket, opener) {
     const reason = h('select', { required: true }, h('option', { value: '' }, 'Escolha o motivo'),
-      CLOSING_REASONS.map(([id, text]) => h('option', { value: String(id) }, text)));
+      closingReasons.map((r) => h('option', { value: String(r.id_motivo_fechamento_atendimento) }, r.descricao)));
     const outcome = h('select', {}, CLOSING_STATUS.map(([value, text]) => h('option', { value }, text)));
     const text = h('textarea', { rows: 3, maxlength: MAX_TEXT });
     inlineForm(ticket, opener, 'fechar', 'Fechar o atendimento', [
@@ -164,6 +159,12 @@ export function ticketsSection(customerId, ctx) {
       t.descricao)));
   }
 
+  // The provider's active ticket closing reasons (a catalogue of Configurações › Catálogos).
+  async function loadClosingReasons() {
+    if (!canChange) return;
+    closingReasons = (await api('GET', 'configuracao/motivo_fechamento_atendimento')).motivos_fechamento_atendimento;
+  }
+
   // After the customer is read: their services to open a ticket for, the contact prefilled.
   async function load(found) {
     customer = found;
@@ -173,7 +174,7 @@ export function ticketsSection(customerId, ctx) {
     phone.value = found.telefone_primario || '';
     openForm.hidden = !found.servicos.length;
     try {
-      await Promise.all([loadTickets(), loadTypes()]);
+      await Promise.all([loadTickets(), loadTypes(), loadClosingReasons()]);
     } catch (error) {
       showError(box, error);
     }

@@ -17,6 +17,9 @@ export const CATALOGUES = [
     title: 'Motivos de fechamento de OS', one: 'motivo de fechamento' },
   { path: 'motivo_remocao_agendamento', list: 'motivos_remocao_agendamento', id: 'id_motivo_remocao_agendamento',
     title: 'Motivos de remoção de agendamento', one: 'motivo de remoção' },
+  { path: 'motivo_fechamento_atendimento', list: 'motivos_fechamento_atendimento',
+    id: 'id_motivo_fechamento_atendimento', title: 'Motivos de fechamento de atendimento',
+    one: 'motivo de fechamento de atendimento' },
 ];
 
 export function render(content, ctx) {
