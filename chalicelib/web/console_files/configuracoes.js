@@ -21,7 +21,7 @@ export const AREAS = [
   { path: 'perfis', title: 'Perfis de suspensão', permission: 'Consultar faturas', module: perfis },
   { path: 'usuarios', title: 'Usuários', permission: ADMIN, module: usuarios },
   { path: 'tecnicos', title: 'Técnicos', permission: 'Consultar técnicos', module: tecnicos },
-  { path: 'catalogos', title: 'Catálogos de OS', permission: 'Consultar ordem de serviço', module: catalogos },
+  { path: 'catalogos', title: 'Catálogos de OS', permission: 'Configurar catálogos de OS', module: catalogos },
 ];
 
 // The areas `user` may open (`can` tells a permission); the administrators' ones need the admin flag.
