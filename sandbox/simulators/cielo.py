@@ -275,6 +275,11 @@ class CieloSimulator(Simulator):
 
     # --- authentication -----------------------------------------------------------------------------------------
 
+    def _issuer_transaction_id(self) -> str:
+        """15 digits led by 1-3, never a test card's first digit: the suites look for card numbers in what is
+        stored, and the chain's id is stored with the card."""
+        return self._ids.choice("123") + "".join(self._ids.choices("0123456789", k=14))
+
     def _authenticated(self, route: Route) -> Route:
         def guarded(request: RecordedRequest) -> Reply:
             refusal = self._check_credentials(request)
@@ -375,7 +380,7 @@ class CieloSimulator(Simulator):
         answer: dict[str, Any] = {"Valid": True, "ReturnCode": ZERO_AUTH_VALID_CODE,
                                   "ReturnMessage": ZERO_AUTH_VALID_MESSAGE}
         if brand.lower() in ISSUER_TRANSACTION_BRANDS:
-            answer["IssuerTransactionId"] = "".join(self._ids.choices("0123456789", k=15))
+            answer["IssuerTransactionId"] = self._issuer_transaction_id()
         return Reply(200, answer)
 
     def _zero_auth_card(self, body: dict[str, Any]) -> tuple[int, str, str | None] | list[Error]:
@@ -539,7 +544,7 @@ class CieloSimulator(Simulator):
                               "Href": f"{self.url}/1/sales/{payment_id}/capture"})
             links.append({"Method": "PUT", "Rel": "void", "Href": f"{self.url}/1/sales/{payment_id}/void"})
             if card.brand.lower() in ISSUER_TRANSACTION_BRANDS:
-                answered["IssuerTransactionId"] = "".join(self._ids.choices("0123456789", k=15))
+                answered["IssuerTransactionId"] = self._issuer_transaction_id()
         else:
             status, code, message, advice = denial
             answered.update({"Status": status, "ReturnCode": code, "ReturnMessage": message})
