@@ -40,7 +40,7 @@ from chalicelib.service_orders.model import (
 from chalicelib.web.dates import checked_period
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.paging import PAGING, paginacao, read_page
+from chalicelib.web.paging import PAGING, paginacao, read_page, read_relations
 from chalicelib.web.routes import Body
 from chalicelib.web.schema import (
     Choice,
@@ -179,7 +179,7 @@ def list_orders(request: ApiRequest) -> Payload:
         agenda_ids=frozenset(LIST_AGENDAS.read(fields)), service_id=service_id,
         availability=_chosen(fields, AVAILABILITY, AVAILABILITIES), technician_view=request.user.only_technician,
     )
-    relations = _relations(fields, LIST_RELATIONS_FIELD, LIST_RELATIONS)
+    relations = read_relations(fields, LIST_RELATIONS_FIELD, LIST_RELATIONS)
     fields.check()
     # Every OS here serves a customer's service and none is reserved by a technician app.
     found = [] if destination in ("pop", "prospecto") or reserved not in ("", "nao") else \
@@ -205,7 +205,7 @@ def consult(request: ApiRequest) -> Payload:
     term = TERM.read(fields)
     number = parse_int(fields.raw(TERM.name))
     by_number_only = number is not None and not fields.has(CONSULT_START.name) and not fields.has(CONSULT_END.name)
-    relations = _relations(fields, CONSULT_RELATIONS_FIELD, CONSULT_RELATIONS)
+    relations = read_relations(fields, CONSULT_RELATIONS_FIELD, CONSULT_RELATIONS)
     if by_number_only:
         fields.check()
         assert number is not None
@@ -372,15 +372,6 @@ def _render(request: ApiRequest, orders: Sequence[ServiceOrder], relations: froz
                 shaped[absent] = None
         rendered.append(shaped)
     return rendered
-
-
-def _relations(fields: Fields, field: TextList, known: tuple[str, ...]) -> frozenset[str]:
-    asked = {r.strip() for r in field.read(fields)}
-    unknown = sorted(asked - set(known))
-    if unknown:
-        fields.error(f"O campo relacoes tem relação inválida ({', '.join(unknown)[:80]}). "
-                     f"Relações aceitas: {', '.join(known)}.")
-    return frozenset(asked & set(known))
 
 
 def _chosen(fields: Fields, field: TextList, options: tuple[str, ...]) -> frozenset[str]:

@@ -34,7 +34,7 @@ from chalicelib.tickets.service import Author, Closing, TicketChange
 from chalicelib.web.dates import checked_period
 from chalicelib.web.endpoint import ApiRequest
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.paging import PAGING, PageRequest, paginacao, read_page
+from chalicelib.web.paging import PAGING, PageRequest, paginacao, read_page, read_relations
 from chalicelib.web.routes import BASE, Body, PathId, Routes
 from chalicelib.web.schema import (
     Bool,
@@ -216,7 +216,7 @@ def list_tickets(request: ApiRequest) -> Payload:
     fields = request.fields()
     page = read_page(fields)
     period = _period(request, fields)
-    relations = _relations(fields)
+    relations = read_relations(fields, LIST_RELATIONS, RELATIONS)
     fields.check()
     assert period is not None
     found = request.container.tickets.opened_between(period.first, period.last)
@@ -432,15 +432,6 @@ def _render(request: ApiRequest, tickets: Sequence[Ticket], relations: frozenset
                                               for m in request.container.tickets.messages(ticket.id)]
         rendered.append(shaped)
     return rendered
-
-
-def _relations(fields: Fields) -> frozenset[str]:
-    asked = {r.strip() for r in LIST_RELATIONS.read(fields)}
-    unknown = sorted(asked - set(RELATIONS))
-    if unknown:
-        fields.error(f"O campo relacoes tem relação inválida ({', '.join(unknown)[:80]}). "
-                     f"Relações aceitas: {', '.join(RELATIONS)}.")
-    return frozenset(asked & set(RELATIONS))
 
 
 def _period(request: ApiRequest, fields: Fields) -> Period | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalicelib.web.envelope import Payload, success
-from chalicelib.web.schema import Integer
+from chalicelib.web.schema import Integer, TextList
 from chalicelib.web.validation import Fields
 
 T = TypeVar("T")
@@ -53,3 +53,13 @@ def page_answer(page: PageRequest, found: Sequence[T], name: str, shape: Callabl
     ``paginacao`` block."""
     return success("Dados consultados com sucesso.", **{name: [shape(item) for item in page.of(found)]},
                    paginacao=paginacao(page, len(found)))
+
+
+def read_relations(fields: Fields, field: TextList, known: tuple[str, ...]) -> frozenset[str]:
+    """The ``relacoes`` a list is asked to load, among ``known``; an unknown one is an error in ``fields``."""
+    asked = {r.strip() for r in field.read(fields)}
+    unknown = sorted(asked - set(known))
+    if unknown:
+        fields.error(f"O campo relacoes tem relação inválida ({', '.join(unknown)[:80]}). "
+                     f"Relações aceitas: {', '.join(known)}.")
+    return frozenset(asked & set(known))
